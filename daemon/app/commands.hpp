@@ -1,0 +1,20 @@
+// The subcommands of the one hashsink binary. Each takes the arguments after its name and
+// returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hashsink::app {
+
+using CommandArgs = std::vector<std::string>;
+
+int cmd_run(const CommandArgs& args);             // cmd_run.cpp
+int cmd_check(const CommandArgs& args);           // cmd_check.cpp
+int cmd_probe_sunspec(const CommandArgs& args);   // cmd_probe_sunspec.cpp
+int cmd_probe_miner(const CommandArgs& args);     // cmd_probe_miner.cpp
+int cmd_demo(const CommandArgs& args);            // cmd_demo.cpp
+int cmd_emulate_sunspec(const CommandArgs& args); // cmd_emulate_sunspec.cpp
+int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_axeos.cpp
+
+}  // namespace hashsink::app

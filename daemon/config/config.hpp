@@ -1,0 +1,81 @@
+// Site configuration: one TOML file, validated in one pass against the key tables of every
+// plugin, every problem reported at FILE:LINE:COL. The same path serves `run`, `check` and the
+// web page (STYLE.md: Kea's configure(cfg, check_only)).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/options.hpp"
+
+namespace hashsink::config {
+
+inline constexpr int kExitConfig = 78;  // EX_CONFIG
+
+struct Position {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+struct Diagnostic {
+    Position where;
+    std::string key_path;   // e.g. "miners[2].max_power_w"
+    std::string message;
+    // "FILE:LINE:COL: error: key.path: message"
+    std::string format() const;
+};
+
+// Key tables of everything pluggable, by name. The app fills it from the registries, so the
+// config layer knows no plugin.
+struct Catalog {
+    std::map<std::string, KeyTable> source_types;
+    std::map<std::string, KeyTable> miner_drivers;
+    std::map<std::string, KeyTable> policies;
+};
+
+struct PluginConfig {
+    std::string id;
+    std::string kind;       // source type or miner driver name
+    Options common;         // keys every source (or miner) has: see source_keys(), miner_keys()
+    Options options;        // the plugin's own keys
+    Position where;
+};
+
+struct SiteConfig {
+    std::string path;
+    Options site;           // [site]
+    Options governor;       // [governor]
+    Options journal;        // [journal]
+    Options web;            // [web]
+    std::string policy;     // [policy] use
+    Options policy_options; // [policy.<use>]
+    std::vector<PluginConfig> sources;   // [[sources]]
+    std::vector<PluginConfig> miners;    // [[miners]]
+};
+
+// Fixed sections' key tables (also drive docs/config-reference.md and the web form).
+const KeyTable& site_keys();
+const KeyTable& governor_keys();
+const KeyTable& journal_keys();
+const KeyTable& web_keys();
+const KeyTable& source_keys();   // id, type, and keys common to every source
+const KeyTable& miner_keys();    // id, driver, and keys common to every miner
+
+struct LoadResult {
+    std::optional<SiteConfig> config;       // set only when there are no diagnostics
+    std::vector<Diagnostic> diagnostics;
+    bool ok() const { return config.has_value() && diagnostics.empty(); }
+};
+
+LoadResult load_file(const std::string& path, const Catalog& catalog);
+LoadResult load_string(std::string_view toml_text, const std::string& file_name,
+                       const Catalog& catalog);
+
+// Markdown reference of every key in the catalog and the fixed sections.
+std::string reference_markdown(const Catalog& catalog);
+
+}  // namespace hashsink::config

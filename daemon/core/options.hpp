@@ -1,0 +1,63 @@
+// Options: the typed key tables every plugin (source, miner driver, policy) declares, and the
+// validated values the config layer hands back. Lives in the core so plugins need no TOML.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "daemon/core/time.hpp"
+
+namespace hashsink {
+
+enum class KeyType { boolean, integer, number, string, duration, string_list };
+const char* to_string(KeyType t) noexcept;
+
+using OptionValue =
+    std::variant<bool, std::int64_t, double, std::string, Duration, std::vector<std::string>>;
+
+// Which id namespace a string key refers to, so `check` can report dangling references.
+enum class RefKind { none, source, miner };
+
+struct KeySpec {
+    std::string name;
+    KeyType type = KeyType::number;
+    std::string doc;
+    std::string unit;                       // "W", "s", "%": shown in docs and the web form
+    bool required = false;
+    std::optional<OptionValue> fallback;    // default when absent
+    std::optional<double> min, max;         // numbers; durations in seconds
+    std::vector<std::string> choices;       // strings: allowed values
+    RefKind ref = RefKind::none;
+    bool secret = false;                    // never echoed back (status, web)
+};
+
+using KeyTable = std::vector<KeySpec>;
+
+// Validated values, defaults filled in. Getters assume validation passed against the table.
+class Options {
+public:
+    void set(const std::string& key, OptionValue v) { values_[key] = std::move(v); }
+    bool has(const std::string& key) const { return values_.count(key) != 0; }
+
+    bool get_bool(const std::string& key, bool fallback = false) const;
+    std::int64_t get_int(const std::string& key, std::int64_t fallback = 0) const;
+    double get_number(const std::string& key, double fallback = 0) const;   // int or double
+    std::string get_string(const std::string& key, const std::string& fallback = {}) const;
+    Duration get_duration(const std::string& key, Duration fallback = Duration{0}) const;
+    std::vector<std::string> get_list(const std::string& key) const;
+    std::optional<double> find_number(const std::string& key) const;
+
+    const std::map<std::string, OptionValue>& values() const { return values_; }
+
+private:
+    std::map<std::string, OptionValue> values_;
+};
+
+// Fills defaults from the table into options (used by code that builds Options by hand).
+Options with_defaults(const KeyTable& table, Options given = {});
+
+}  // namespace hashsink

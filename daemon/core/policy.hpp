@@ -1,0 +1,45 @@
+// Policies: pure functions from a snapshot (and their own explicit memory) to a site budget.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "daemon/core/snapshot.hpp"
+
+namespace hashsink {
+
+// Hysteresis timers and other state a policy carries between ticks. Plain numbers (times as
+// Unix milliseconds) so it can be journalled and restored.
+class PolicyMemory {
+public:
+    double get(const std::string& key, double fallback = 0) const {
+        auto it = values_.find(key);
+        return it == values_.end() ? fallback : it->second;
+    }
+    bool has(const std::string& key) const { return values_.count(key) != 0; }
+    void set(const std::string& key, double v) { values_[key] = v; }
+    void erase(const std::string& key) { values_.erase(key); }
+    const std::map<std::string, double>& values() const { return values_; }
+    bool operator==(const PolicyMemory&) const = default;
+
+private:
+    std::map<std::string, double> values_;
+};
+
+struct Decision {
+    std::string policy;
+    double budget_w = 0;            // power the fleet may draw in total
+    bool fail_safe = false;         // inputs missing or stale: put the fleet in its safe state
+    std::string reason;             // one line an operator can read
+    PolicyMemory memory;            // carried to the next tick
+};
+
+class Policy {
+public:
+    virtual ~Policy() = default;
+    virtual std::string_view name() const = 0;
+    virtual Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const = 0;
+};
+
+}  // namespace hashsink

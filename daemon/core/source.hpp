@@ -1,0 +1,34 @@
+// Sources: anything that produces signals (an inverter, a meter, a genset, an MQTT topic).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/result.hpp"
+#include "daemon/core/time.hpp"
+
+namespace hashsink {
+
+// What one collect() call read: signal name -> value. The poller stamps time, source and age.
+class Accumulator {
+public:
+    void put(std::string_view signal, double value) { values_.emplace_back(std::string(signal), value); }
+    const std::vector<std::pair<std::string, double>>& values() const { return values_; }
+    void clear() { values_.clear(); }
+
+private:
+    std::vector<std::pair<std::string, double>> values_;
+};
+
+class Source {
+public:
+    virtual ~Source() = default;
+    virtual std::string_view type_name() const = 0;
+    // Reads the device once. May block up to the source's own timeout; runs on its poll thread,
+    // never on the loop thread. Must not throw.
+    virtual Status collect(TimePoint now, Accumulator& out) noexcept = 0;
+};
+
+}  // namespace hashsink

@@ -1,0 +1,40 @@
+// Child processes for integration tests: run to completion capturing output, or keep a
+// server running for the length of a test.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hashsink::test {
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out;   // stdout
+    std::string err;   // stderr
+};
+
+// Runs argv[0] with args and waits (killed after timeout_s).
+RunResult run(const std::vector<std::string>& argv, int timeout_s = 60);
+
+// A background child; killed (SIGTERM, then SIGKILL) when destroyed.
+class Child {
+public:
+    explicit Child(const std::vector<std::string>& argv, const std::string& log_path = "/dev/null");
+    ~Child();
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    int pid() const { return pid_; }
+    bool running();
+    void kill(int signal);
+    int wait();   // exit status (or 128+signal)
+
+private:
+    int pid_ = -1;
+    int status_ = -1;
+};
+
+std::string temp_dir();                    // a fresh directory under $TMPDIR
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+
+}  // namespace hashsink::test
