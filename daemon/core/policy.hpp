@@ -31,6 +31,8 @@ struct Decision {
     std::string policy;
     double budget_w = 0;            // power the fleet may draw in total
     bool fail_safe = false;         // inputs missing or stale: put the fleet in its safe state
+    bool hold = false;              // keep every miner's current target (inside a dead band)
+    bool shed = false;              // the site imports: load must come off now, dwell or not
     std::string reason;             // one line an operator can read
     PolicyMemory memory;            // carried to the next tick
 };

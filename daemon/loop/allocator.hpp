@@ -1,0 +1,35 @@
+// Allocator: turns a site power budget into per-miner targets. Pure and deterministic.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/snapshot.hpp"
+
+namespace hashsink::loop {
+
+struct Allocation {
+    std::vector<MinerTarget> targets;   // one per snapshot miner, same order
+    double planned_w = 0;               // sum of the running targets' power
+};
+
+// Levels a miner may use once the installer's per-miner limits are applied; empty when none fits.
+std::vector<PowerLevel> allowed_levels(const MinerView& miner);
+
+// A target that runs `miner` at `level` of its allowed levels.
+MinerTarget run_at(const MinerView& miner, const std::vector<PowerLevel>& levels, std::size_t level);
+MinerTarget paused_target();
+
+struct AllocateOptions {
+    std::vector<std::string> priority;  // miner ids served first, in order
+    double start_margin_w = 0;          // a paused miner starts only with this much to spare
+};
+
+// Fills the budget greedily: first starts miners at their lowest level (miners already running
+// first, then `priority` order, then the most efficient), then raises whichever miner gains the
+// most hashrate per extra watt, one level at a time, while the budget allows. Offline miners get
+// a paused target.
+Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
+                    const AllocateOptions& options = {});
+
+}  // namespace hashsink::loop

@@ -1,0 +1,47 @@
+// Governor: the safety layer between the allocator and the hardware, and the only code that may
+// change a decision. Pure: a function of the proposal, the snapshot and the limits.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/snapshot.hpp"
+
+namespace hashsink::loop {
+
+enum class SafeState { paused, minimum };
+
+struct SiteLimits {
+    double max_draw_w = 0;          // the whole fleet's planned draw; 0 = no limit
+    SafeState safe_state = SafeState::paused;
+    Duration min_dwell{30'000};     // between two changes of one miner (a shed skips it)
+    double ramp_up_w_per_s = 0;     // added load per second across the fleet; 0 = unlimited
+    Duration period{1000};          // the tick, to turn the ramp into watts per tick
+};
+
+struct GovernedTarget {
+    MinerTarget target;
+    std::string reason;             // why this target: shown per miner on the status page
+    bool changed = false;           // differs from what the miner was last told
+};
+
+// What the policy asked for, as the governor needs it.
+struct GovernInput {
+    bool fail_safe = false;         // the policy could not decide: safe state
+    bool shed = false;              // the site imports: decreases skip the dwell
+    std::string fail_reason;
+};
+
+// proposed: one target per snapshot miner (same order).
+std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
+                                   const SiteSnapshot& snapshot, const SiteLimits& limits,
+                                   const GovernInput& input);
+
+// Every miner's current target, for a decision that holds (a policy's dead band). Offline
+// miners are paused in the plan, since nothing they were told can be trusted.
+std::vector<MinerTarget> current_targets(const SiteSnapshot& snapshot);
+
+// The target a miner is put in when inputs are missing or stale.
+MinerTarget safe_target(const MinerView& miner, SafeState state);
+
+}  // namespace hashsink::loop

@@ -1,0 +1,33 @@
+// Solar surplus: the fleet may draw what the site would otherwise export, and nothing it would
+// have to import. See README.md beside this file.
+#pragma once
+
+#include "daemon/core/options.hpp"
+#include "daemon/core/policy.hpp"
+
+namespace hashsink::policies {
+
+struct SolarSurplusSettings {
+    double reserve_w = 50;            // export kept back as a safety margin
+    double enable_threshold_w = 0;    // surplus above the smallest miner needed to start
+    Duration enable_delay{30'000};    // surplus must hold this long before the fleet starts
+    Duration disable_delay{120'000};  // a deficit must hold this long before the fleet stops
+    double import_tolerance_w = 25;   // grid import below this is metering noise
+    double hysteresis_w = 30;         // export within this of the reserve changes nothing
+    Duration shed_after{10'000};      // import held this long cuts the budget to the surplus
+
+    static const KeyTable& keys();
+    static SolarSurplusSettings from(const Options& options);
+};
+
+class SolarSurplusPolicy final : public Policy {
+public:
+    explicit SolarSurplusPolicy(SolarSurplusSettings settings) : settings_(settings) {}
+    std::string_view name() const override { return "solar_surplus"; }
+    Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
+
+private:
+    SolarSurplusSettings settings_;
+};
+
+}  // namespace hashsink::policies

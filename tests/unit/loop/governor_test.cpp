@@ -1,0 +1,143 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "daemon/loop/allocator.hpp"
+#include "daemon/loop/governor.hpp"
+#include "tests/support/fleet.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+
+namespace {
+double planned(const std::vector<loop::GovernedTarget>& g) {
+    double s = 0;
+    for (const auto& t : g) s += t.target.run ? t.target.power_w : 0;
+    return s;
+}
+const TimePoint kNow{std::chrono::seconds{1'800'000'000}};
+}  // namespace
+
+TEST_CASE("governed plans never exceed the site's max draw", "[governor]") {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> budget(0, 5000), limit(1, 800);
+    for (int round = 0; round < 300; ++round) {
+        auto fleet = test::random_fleet(rng, 1 + round % 25);
+        auto snap = test::snapshot_with_grid(kNow, -1000, fleet);
+        loop::SiteLimits limits;
+        limits.max_draw_w = limit(rng);
+        auto proposal = loop::allocate(budget(rng), fleet);
+        auto g = loop::govern(proposal.targets, snap, limits, {});
+        REQUIRE(planned(g) <= limits.max_draw_w + 1e-6);
+    }
+}
+
+TEST_CASE("fail-safe puts every miner in the safe state", "[governor]") {
+    std::mt19937 rng(5);
+    for (int round = 0; round < 100; ++round) {
+        auto fleet = test::random_fleet(rng, 10);
+        for (auto& m : fleet) m.target = MinerTarget{true, 50, 0, 500.0, 1200.0};
+        auto snap = test::snapshot_with_grid(kNow, 0, fleet);
+        auto proposal = loop::allocate(10'000, fleet);
+        loop::SiteLimits limits;
+        limits.safe_state = loop::SafeState::paused;
+        auto g = loop::govern(proposal.targets, snap, limits, {.fail_safe = true, .fail_reason = "grid power is stale"});
+        for (std::size_t i = 0; i < fleet.size(); ++i) {
+            if (fleet[i].caps.can_pause || loop::allowed_levels(fleet[i]).empty()) {
+                REQUIRE_FALSE(g[i].target.run);
+            } else {
+                // Cannot pause: lowest allowed level.
+                REQUIRE(g[i].target.power_w == Approx(loop::allowed_levels(fleet[i]).front().power_w));
+            }
+            REQUIRE(g[i].reason.find("safe state") != std::string::npos);
+        }
+        limits.safe_state = loop::SafeState::minimum;
+        auto gm = loop::govern(proposal.targets, snap, limits, {.fail_safe = true});
+        for (std::size_t i = 0; i < fleet.size(); ++i) {
+            auto lv = loop::allowed_levels(fleet[i]);
+            if (!lv.empty()) REQUIRE(gm[i].target.power_w == Approx(lv.front().power_w));
+        }
+    }
+}
+
+TEST_CASE("dwell holds changes, except shedding while the site imports", "[governor]") {
+    auto m = test::online_miner("a", test::ladder_caps(10, 30, 5), 20);
+    auto levels = loop::allowed_levels(m);
+    m.target = loop::run_at(m, levels, 2);
+    m.target_since = kNow - 5s;
+    auto snap = test::snapshot_with_grid(kNow, 0, {m});
+    loop::SiteLimits limits;
+    limits.min_dwell = 30s;
+
+    auto up = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {});
+    REQUIRE(up[0].target == m.target);
+    REQUIRE_FALSE(up[0].changed);
+    REQUIRE(up[0].reason.find("dwell") != std::string::npos);
+
+    auto down_no_import = loop::govern({loop::run_at(m, levels, 0)}, snap, limits, {});
+    REQUIRE(down_no_import[0].target == m.target);
+
+    auto down = loop::govern({loop::run_at(m, levels, 0)}, snap, limits, {.shed = true});
+    REQUIRE(down[0].target.power_w == Approx(10));
+    REQUIRE(down[0].changed);
+
+    auto paused = loop::govern({loop::paused_target()}, snap, limits, {.shed = true});
+    REQUIRE_FALSE(paused[0].target.run);
+
+    auto up_while_shedding = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {.shed = true});
+    REQUIRE(up_while_shedding[0].target == m.target);
+
+    snap.now = kNow + 30s;
+    auto later = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {});
+    REQUIRE(later[0].target.power_w == Approx(30));
+}
+
+TEST_CASE("dwell respected over a generated sequence of budgets", "[governor]") {
+    std::mt19937 rng(99);
+    std::uniform_real_distribution<double> budget(0, 400);
+    auto fleet = test::random_fleet(rng, 12);
+    for (auto& m : fleet) m.state_fresh = true;
+    loop::SiteLimits limits;
+    limits.min_dwell = 20s;
+    TimePoint now = kNow;
+    for (int tick = 0; tick < 600; ++tick) {
+        now += 1s;
+        auto snap = test::snapshot_with_grid(now, 0, fleet);
+        bool shed = tick % 7 == 0;
+        auto g = loop::govern(loop::allocate(budget(rng), fleet).targets, snap, limits, {.shed = shed});
+        for (std::size_t i = 0; i < fleet.size(); ++i) {
+            const auto& before = fleet[i].target;
+            const auto& after = g[i].target;
+            bool adds = (after.run ? after.power_w : 0) > (before.run ? before.power_w : 0) + 1e-9;
+            bool changes = !(after == before);
+            if ((adds || (changes && !shed)) && fleet[i].target_since != TimePoint{})
+                REQUIRE(now - fleet[i].target_since >= limits.min_dwell);
+            if (g[i].changed) {
+                fleet[i].target = after;
+                fleet[i].target_since = now;
+            }
+        }
+    }
+}
+
+TEST_CASE("ramp limit bounds the load added per tick", "[governor]") {
+    std::vector<MinerView> fleet;
+    for (int i = 0; i < 10; ++i)
+        fleet.push_back(test::online_miner("m" + std::to_string(i), test::ladder_caps(20, 20, 1)));
+    auto snap = test::snapshot_with_grid(kNow, -1000, fleet);
+    loop::SiteLimits limits;
+    limits.ramp_up_w_per_s = 50;
+    limits.period = 1s;
+    auto g = loop::govern(loop::allocate(1000, fleet).targets, snap, limits, {});
+    REQUIRE(planned(g) <= 50 + 1e-9);
+    REQUIRE(planned(g) == Approx(40));
+}
+
+TEST_CASE("per-miner max power caps a proposal", "[governor]") {
+    auto m = test::online_miner("a", test::ladder_caps(10, 30, 5), 0);
+    m.max_power_w = 20;
+    auto snap = test::snapshot_with_grid(kNow, 0, {m});
+    MinerTarget wild{true, 30, 4, 500.0, 1300.0};
+    auto g = loop::govern({wild}, snap, loop::SiteLimits{}, {});
+    REQUIRE(g[0].target.power_w <= 20);
+}
