@@ -1,0 +1,135 @@
+#include "daemon/loop/governor.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "daemon/loop/allocator.hpp"
+
+namespace hashsink::loop {
+namespace {
+
+std::string describe(const MinerTarget& t) {
+    if (!t.run) return "paused";
+    char buf[96];
+    if (t.frequency_mhz && t.core_voltage_mv)
+        std::snprintf(buf, sizeof buf, "%.0f W (%.0f MHz, %.0f mV)", t.power_w, *t.frequency_mhz,
+                      *t.core_voltage_mv);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f W", t.power_w);
+    return buf;
+}
+
+// Power a target is planned to draw (a paused miner counts as nothing here: idle draw is small
+// and it is measured anyway).
+double planned_w(const MinerTarget& t) { return t.run ? t.power_w : 0; }
+
+// Steps a target one allowed level down; paused when already at the bottom.
+MinerTarget step_down(const MinerView& m, const MinerTarget& t) {
+    auto levels = allowed_levels(m);
+    if (!t.run || levels.empty()) return paused_target();
+    std::size_t i = levels.size();
+    while (i > 0 && levels[i - 1].power_w >= t.power_w - 1e-9) --i;
+    if (i == 0) return paused_target();
+    return run_at(m, levels, i - 1);
+}
+
+}  // namespace
+
+std::vector<MinerTarget> current_targets(const SiteSnapshot& snap) {
+    std::vector<MinerTarget> out;
+    out.reserve(snap.miners.size());
+    for (const auto& m : snap.miners) out.push_back(m.state_fresh ? m.target : paused_target());
+    return out;
+}
+
+MinerTarget safe_target(const MinerView& miner, SafeState state) {
+    auto levels = allowed_levels(miner);
+    bool can_pause = miner.caps.can_pause;
+    if ((state == SafeState::paused && can_pause) || levels.empty()) return paused_target();
+    return run_at(miner, levels, 0);
+}
+
+std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
+                                   const SiteSnapshot& snap, const SiteLimits& limits,
+                                   const GovernInput& input) {
+    const auto& miners = snap.miners;
+    std::vector<GovernedTarget> out(miners.size());
+
+    if (input.fail_safe) {
+        for (std::size_t i = 0; i < miners.size(); ++i) {
+            out[i].target = safe_target(miners[i], limits.safe_state);
+            out[i].reason = "safe state: " + (input.fail_reason.empty() ? "inputs stale" : input.fail_reason);
+        }
+    } else {
+        for (std::size_t i = 0; i < miners.size(); ++i) {
+            out[i].target = i < proposed.size() ? proposed[i] : paused_target();
+            // Per-miner limits: a level outside them never reaches the device.
+            const MinerView& m = miners[i];
+            MinerTarget& t = out[i].target;
+            if (t.run && m.max_power_w > 0 && t.power_w > m.max_power_w + 1e-9) {
+                auto levels = allowed_levels(m);
+                t = levels.empty() ? paused_target() : run_at(m, levels, levels.size() - 1);
+                out[i].reason = "capped at the miner's max_power_w; ";
+            }
+        }
+
+        // Dwell: a miner changed recently keeps its target, so noise cannot flap it. Shedding
+        // load while the site imports is never held: that is what keeps it off the grid.
+        for (std::size_t i = 0; i < miners.size(); ++i) {
+            const MinerView& m = miners[i];
+            MinerTarget& t = out[i].target;
+            if (t == m.target || m.target_since == TimePoint{}) continue;
+            const bool adds_load = planned_w(t) > planned_w(m.target) + 1e-9 ||
+                                   (t.run && !m.target.run);
+            if (!adds_load && input.shed) continue;
+            auto since = snap.now - m.target_since;
+            if (since < limits.min_dwell) {
+                auto left_s = std::chrono::duration_cast<std::chrono::seconds>(limits.min_dwell - since);
+                t = m.target;
+                out[i].reason += "held for dwell (" + std::to_string(left_s.count() + 1) + " s left); ";
+            }
+        }
+
+        // Ramp: the fleet adds at most ramp_up_w_per_s of planned load per second.
+        if (limits.ramp_up_w_per_s > 0) {
+            double allowed = limits.ramp_up_w_per_s *
+                             std::chrono::duration<double>(limits.period).count();
+            for (std::size_t i = 0; i < miners.size(); ++i) {
+                double added = planned_w(out[i].target) - planned_w(miners[i].target);
+                if (added <= 1e-9) continue;
+                if (added <= allowed) {
+                    allowed -= added;
+                } else {
+                    out[i].target = miners[i].target;
+                    out[i].reason += "held by the ramp limit; ";
+                }
+            }
+        }
+    }
+
+    // Site limit: step the last miners down until the fleet's plan fits.
+    if (limits.max_draw_w > 0) {
+        double total = 0;
+        for (const auto& g : out) total += planned_w(g.target);
+        for (std::size_t guard = 0; total > limits.max_draw_w + 1e-9 && guard < 100'000; ++guard) {
+            bool stepped = false;
+            for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
+                if (!out[k].target.run) continue;
+                double before = planned_w(out[k].target);
+                out[k].target = step_down(miners[k], out[k].target);
+                total -= before - planned_w(out[k].target);
+                out[k].reason += "reduced to the site's max_draw_w; ";
+                stepped = true;
+            }
+            if (!stepped) break;
+        }
+    }
+
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        out[i].changed = !(out[i].target == miners[i].target);
+        out[i].reason += describe(out[i].target);
+    }
+    return out;
+}
+
+}  // namespace hashsink::loop
