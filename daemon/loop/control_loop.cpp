@@ -1,0 +1,130 @@
+#include "daemon/loop/control_loop.hpp"
+
+#include <chrono>
+
+#include "daemon/core/log.hpp"
+#include "daemon/loop/allocator.hpp"
+
+namespace hashsink::loop {
+
+const char* to_string(Severity s) noexcept {
+    switch (s) {
+        case Severity::info: return "info";
+        case Severity::notice: return "notice";
+        case Severity::warning: return "warning";
+        case Severity::error: return "error";
+    }
+    return "?";
+}
+
+ControlLoop::ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, const Clock& clock,
+                         Recorder& recorder)
+    : settings_(std::move(settings)),
+      policy_(std::move(policy)),
+      clock_(clock),
+      recorder_(recorder),
+      fleet_(clock, recorder, settings_.miner_threads) {
+    settings_.limits.period = settings_.period;
+}
+
+ControlLoop::~ControlLoop() { stop(); }
+
+void ControlLoop::add_source(SourceSettings settings, std::unique_ptr<Source> source) {
+    sources_.push_back(
+        std::make_unique<SourcePoller>(std::move(settings), std::move(source), clock_, recorder_));
+}
+
+void ControlLoop::add_miner(MinerSettings settings, std::unique_ptr<MinerDriver> driver) {
+    fleet_.add(std::move(settings), std::move(driver));
+}
+
+void ControlLoop::start() {
+    for (auto& s : sources_) s->start();
+    fleet_.start();
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+}
+
+void ControlLoop::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    fleet_.stop();
+    for (auto& s : sources_) s->stop();
+}
+
+void ControlLoop::run() {
+    auto next = std::chrono::steady_clock::now();
+    while (!stopping_) {
+        tick();
+        next += settings_.period;
+        auto now = std::chrono::steady_clock::now();
+        if (next < now) next = now;   // overran: do not try to catch up in a burst
+        // Sleep in short slices so stop() is prompt.
+        while (!stopping_ && std::chrono::steady_clock::now() < next)
+            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+                next - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+    }
+}
+
+std::shared_ptr<const LoopStatus> ControlLoop::tick() {
+    const auto work_start = std::chrono::steady_clock::now();
+    const std::uint64_t tick = ++tick_count_;
+
+    // 1. Freeze the process image.
+    SiteSnapshot snap;
+    snap.now = clock_.now();
+    for (const auto& s : sources_) s->copy_readings(snap.readings);
+    snap.miners = fleet_.views(snap.now);
+
+    // 2. Decide.
+    Decision d = policy_->decide(snap, memory_);
+    memory_ = d.memory;
+    std::vector<MinerTarget> proposal =
+        d.hold ? current_targets(snap)
+               : allocate(d.budget_w, snap.miners,
+                          {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w})
+                     .targets;
+    auto governed = govern(proposal, snap, settings_.limits,
+                           {.fail_safe = d.fail_safe, .shed = d.shed, .fail_reason = d.reason});
+
+    // 3. Act: only changed targets go out; the fleet applies them concurrently.
+    for (std::size_t i = 0; i < governed.size(); ++i) {
+        if (governed[i].changed) {
+            fleet_.set_target(i, governed[i].target, snap.now, tick, governed[i].reason);
+            recorder_.target(snap.now, tick, snap.miners[i].id, governed[i].target, governed[i].reason);
+        } else {
+            fleet_.set_reason(i, governed[i].reason);
+        }
+    }
+    fleet_.schedule(snap.now);
+
+    // 4. Record.
+    recorder_.decision(snap.now, tick, d);
+    if (d.fail_safe != was_fail_safe_) {
+        was_fail_safe_ = d.fail_safe;
+        if (d.fail_safe) {
+            log::warn("loop", "safe state: " + d.reason);
+            recorder_.event(snap.now, Severity::warning, "loop.fail_safe", policy_->name().data(), d.reason);
+        } else {
+            log::info("loop", "inputs back; leaving the safe state");
+            recorder_.event(snap.now, Severity::info, "loop.resumed", policy_->name().data(), d.reason);
+        }
+    }
+
+    // 5. Publish.
+    auto status = std::make_shared<LoopStatus>();
+    status->tick = tick;
+    status->at = snap.now;
+    status->decision = d;
+    for (const auto& g : governed) status->planned_w += g.target.run ? g.target.power_w : 0;
+    status->measured_w = snap.miners_draw_w();
+    for (const auto& s : sources_) status->sources.push_back(s->status());
+    status->miners = fleet_.status();
+    status->tick_duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start).count();
+    status_.publish(status);
+    if (on_tick_) on_tick_(*status);
+    return status;
+}
+
+}  // namespace hashsink::loop

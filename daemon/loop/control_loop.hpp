@@ -1,0 +1,74 @@
+// The control loop: one thread owns decisions. Each tick freezes a snapshot of what the sources
+// and miners last reported, runs the policy, the allocator and the governor, hands changed
+// targets to the miner fleet, journals the tick and publishes the status.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/policy.hpp"
+#include "daemon/loop/governor.hpp"
+#include "daemon/loop/miner_fleet.hpp"
+#include "daemon/loop/recorder.hpp"
+#include "daemon/loop/source_poller.hpp"
+#include "daemon/loop/status.hpp"
+
+namespace hashsink::loop {
+
+struct LoopSettings {
+    Duration period{1000};
+    SiteLimits limits;
+    std::vector<std::string> priority;  // miner ids served first
+    double start_margin_w = 0;          // spare power a paused miner needs to start
+    std::size_t miner_threads = 16;
+};
+
+class ControlLoop {
+public:
+    ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, const Clock& clock,
+                Recorder& recorder);
+    ~ControlLoop();
+    ControlLoop(const ControlLoop&) = delete;
+    ControlLoop& operator=(const ControlLoop&) = delete;
+
+    void add_source(SourceSettings settings, std::unique_ptr<Source> source);
+    void add_miner(MinerSettings settings, std::unique_ptr<MinerDriver> driver);
+
+    // Called on the loop thread after every tick (e.g. to feed the systemd watchdog).
+    void on_tick(std::function<void(const LoopStatus&)> callback) { on_tick_ = std::move(callback); }
+
+    // Starts the pollers, the miner pool and the tick thread.
+    void start();
+    void stop();
+    // Exactly one tick on the caller's thread (tests drive it with a manual clock).
+    std::shared_ptr<const LoopStatus> tick();
+
+    const StatusBoard& status_board() const { return status_; }
+    MinerFleet& fleet() { return fleet_; }
+    std::vector<std::unique_ptr<SourcePoller>>& sources() { return sources_; }
+    const PolicyMemory& memory() const { return memory_; }
+
+private:
+    void run();
+
+    LoopSettings settings_;
+    std::unique_ptr<Policy> policy_;
+    const Clock& clock_;
+    Recorder& recorder_;
+    std::vector<std::unique_ptr<SourcePoller>> sources_;
+    MinerFleet fleet_;
+    StatusBoard status_;
+    std::function<void(const LoopStatus&)> on_tick_;
+
+    PolicyMemory memory_;
+    std::uint64_t tick_count_ = 0;
+    bool was_fail_safe_ = false;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+}  // namespace hashsink::loop

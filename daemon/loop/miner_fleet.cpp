@@ -1,0 +1,258 @@
+#include "daemon/loop/miner_fleet.hpp"
+
+#include <algorithm>
+
+#include "daemon/core/log.hpp"
+
+namespace hashsink::loop {
+
+MinerFleet::MinerFleet(const Clock& clock, Recorder& recorder, std::size_t threads)
+    : clock_(clock), recorder_(recorder), thread_count_(std::max<std::size_t>(1, threads)) {}
+
+MinerFleet::~MinerFleet() { stop(); }
+
+void MinerFleet::add(MinerSettings settings, std::unique_ptr<MinerDriver> driver) {
+    auto slot = std::make_unique<Slot>();
+    slot->settings = std::move(settings);
+    slot->driver = std::move(driver);
+    slots_.push_back(std::move(slot));
+}
+
+void MinerFleet::start() {
+    std::lock_guard lock(mutex_);
+    if (!threads_.empty()) return;
+    stopping_ = false;
+    std::size_t n = std::min(thread_count_, std::max<std::size_t>(1, slots_.size()));
+    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { worker(); });
+}
+
+void MinerFleet::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        queue_.clear();
+    }
+    work_ready_.notify_all();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+}
+
+Duration MinerFleet::backoff(int failures) const {
+    int n = std::clamp(failures, 1, 6);
+    return std::min<Duration>(Duration{1000} * (1LL << (n - 1)), Duration{60'000});
+}
+
+void MinerFleet::post(std::size_t i, Job job) {
+    slots_[i]->busy = true;
+    queue_.emplace_back(i, job);
+    work_ready_.notify_one();
+}
+
+void MinerFleet::schedule(TimePoint now) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        Slot& s = *slots_[i];
+        if (s.busy) continue;
+        // A pending write goes first: what the loop wants matters more than fresh telemetry.
+        if (!s.applied && s.probed && s.online && now >= s.retry_at) {
+            post(i, Job::apply);
+        } else if (now >= s.next_poll) {
+            post(i, Job::poll);
+        }
+    }
+}
+
+void MinerFleet::worker() {
+    while (true) {
+        std::size_t i;
+        Job job;
+        MinerTarget target;
+        std::uint64_t tick = 0;
+        {
+            std::unique_lock lock(mutex_);
+            work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            std::tie(i, job) = queue_.front();
+            queue_.pop_front();
+            ++running_;
+            target = slots_[i]->target;
+            tick = slots_[i]->target_tick;
+        }
+        Slot& slot = *slots_[i];
+        if (job == Job::poll) run_poll(slot);
+        else run_apply(slot, target, tick);
+        {
+            std::lock_guard lock(mutex_);
+            slot.busy = false;
+            --running_;
+            if (queue_.empty() && running_ == 0) idle_.notify_all();
+        }
+    }
+}
+
+void MinerFleet::run_poll(Slot& slot) {
+    const std::string& id = slot.settings.id;
+    bool need_probe;
+    {
+        std::lock_guard lock(mutex_);
+        need_probe = !slot.probed;
+    }
+    std::optional<MinerCaps> caps;
+    Status failure;
+    if (need_probe) {
+        auto probed = slot.driver->probe();
+        if (probed) caps = *probed;
+        else failure = probed.error();
+    }
+    std::optional<MinerState> state;
+    if (failure.ok()) {
+        auto read = slot.driver->read_state();
+        if (read) state = *read;
+        else failure = read.error();
+    }
+    TimePoint now = clock_.now();
+
+    bool went_offline = false, came_online = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (caps) {
+            slot.caps = *caps;
+            slot.probed = true;
+        }
+        const bool was_online = slot.online;
+        if (state) {
+            if (slot.probed && state->caps.levels.empty()) state->caps = slot.caps;
+            slot.state = state;
+            slot.state_at = now;
+            slot.online = state->online;
+            slot.failures = 0;
+            slot.last_error.clear();
+            slot.next_poll = now + slot.settings.poll_interval;
+        } else {
+            slot.online = false;
+            // Offline shows as offline, never as its last values.
+            if (slot.state) {
+                slot.state->online = false;
+                slot.state->state = MinerRunState::offline;
+            }
+            ++slot.failures;
+            slot.last_error = failure.message;
+            slot.next_poll = now + std::max(slot.settings.poll_interval, backoff(slot.failures));
+            // A miner that comes back may have rebooted: read its capabilities again and
+            // re-send what it should be doing.
+            slot.probed = false;
+            slot.applied = false;
+        }
+        went_offline = was_online && !slot.online;
+        came_online = !was_online && slot.online;
+    }
+    if (state) recorder_.miner_state(now, slot.settings.id, *state);
+    if (went_offline || (!state && slot.failures == 1)) {
+        log::warn("miner", id + ": offline: " + failure.message);
+        recorder_.event(now, Severity::warning, "miner.offline", id, failure.message);
+    }
+    if (came_online) {
+        log::info("miner", id + ": online");
+        recorder_.event(now, Severity::info, "miner.online", id, "online");
+    }
+}
+
+void MinerFleet::run_apply(Slot& slot, const MinerTarget& target, std::uint64_t tick) {
+    Status st = slot.driver->apply(target);
+    TimePoint now = clock_.now();
+    recorder_.apply_result(now, tick, slot.settings.id, st);
+    int failures;
+    {
+        std::lock_guard lock(mutex_);
+        if (st.ok()) {
+            // Only confirm if the loop has not moved on meanwhile.
+            if (slot.target == target) slot.applied = true;
+            slot.failures = 0;
+            slot.last_error.clear();
+            slot.next_poll = std::min(slot.next_poll, now + Duration{1000});  // show it soon
+        } else {
+            ++slot.failures;
+            slot.last_error = st.message;
+            slot.retry_at = now + backoff(slot.failures);
+        }
+        failures = slot.failures;
+    }
+    if (!st.ok()) {
+        log::warn("miner", slot.settings.id + ": apply: " + st.message);
+        if (failures == 1 || failures % 10 == 0)
+            recorder_.event(now, Severity::warning, "miner.apply_failed", slot.settings.id, st.message);
+    }
+}
+
+std::vector<MinerView> MinerFleet::views(TimePoint now) const {
+    std::lock_guard lock(mutex_);
+    std::vector<MinerView> out;
+    out.reserve(slots_.size());
+    for (const auto& sp : slots_) {
+        const Slot& s = *sp;
+        MinerView v;
+        v.id = s.settings.id;
+        v.caps = s.caps;
+        v.state = s.state;
+        v.state_at = s.state_at;
+        // Fresh: online at the last poll, and that poll is recent enough to trust.
+        v.state_fresh = s.online && s.probed &&
+                        now - s.state_at <= s.settings.poll_interval * 3 + Duration{2000};
+        v.target = s.target;
+        v.target_since = s.target_since;
+        v.max_power_w = s.settings.max_power_w;
+        v.min_power_w = s.settings.min_power_w;
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+void MinerFleet::set_target(std::size_t i, const MinerTarget& target, TimePoint now,
+                            std::uint64_t tick, const std::string& reason) {
+    std::lock_guard lock(mutex_);
+    Slot& s = *slots_[i];
+    s.reason = reason;
+    if (s.target == target) return;
+    s.target = target;
+    s.target_since = now;
+    s.target_tick = tick;
+    s.applied = false;
+    s.retry_at = TimePoint{};
+    s.failures = 0;
+}
+
+void MinerFleet::set_reason(std::size_t i, const std::string& reason) {
+    std::lock_guard lock(mutex_);
+    slots_[i]->reason = reason;
+}
+
+std::vector<MinerStatus> MinerFleet::status() const {
+    std::lock_guard lock(mutex_);
+    std::vector<MinerStatus> out;
+    out.reserve(slots_.size());
+    for (const auto& sp : slots_) {
+        const Slot& s = *sp;
+        MinerStatus m;
+        m.id = s.settings.id;
+        m.driver = s.settings.driver;
+        m.online = s.online;
+        m.state = s.state;
+        m.state_at = s.state_at;
+        m.caps = s.caps;
+        m.target = s.target;
+        m.target_applied = s.applied;
+        m.reason = s.reason;
+        m.last_error = s.last_error;
+        m.consecutive_failures = s.failures;
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+void MinerFleet::wait_idle() const {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+}
+
+}  // namespace hashsink::loop

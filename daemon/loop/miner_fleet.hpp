@@ -1,0 +1,97 @@
+// Drives every miner concurrently on a bounded pool of threads. The loop thread only posts work
+// and reads state; each miner has at most one operation in flight, so commands to one miner stay
+// ordered, and a dead or slow miner costs the others nothing.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/miner.hpp"
+#include "daemon/core/snapshot.hpp"
+#include "daemon/loop/recorder.hpp"
+#include "daemon/loop/status.hpp"
+
+namespace hashsink::loop {
+
+struct MinerSettings {
+    std::string id;
+    std::string driver;
+    Duration poll_interval{5000};
+    double max_power_w = 0;     // installer's cap, 0 = none
+    double min_power_w = 0;
+};
+
+class MinerFleet {
+public:
+    MinerFleet(const Clock& clock, Recorder& recorder, std::size_t threads);
+    ~MinerFleet();
+    MinerFleet(const MinerFleet&) = delete;
+    MinerFleet& operator=(const MinerFleet&) = delete;
+
+    void add(MinerSettings settings, std::unique_ptr<MinerDriver> driver);
+    void start();
+    void stop();
+
+    // Loop thread: posts polls that are due and applies whose target is not confirmed yet.
+    void schedule(TimePoint now);
+    // Loop thread: the miners as the policy sees them.
+    std::vector<MinerView> views(TimePoint now) const;
+    // Loop thread: a new target for miner i (index as in views()).
+    void set_target(std::size_t i, const MinerTarget& target, TimePoint now, std::uint64_t tick,
+                    const std::string& reason);
+    void set_reason(std::size_t i, const std::string& reason);
+    std::vector<MinerStatus> status() const;
+    std::size_t size() const { return slots_.size(); }
+    // Blocks until no operation is queued or running (tests).
+    void wait_idle() const;
+
+private:
+    struct Slot {
+        MinerSettings settings;
+        std::unique_ptr<MinerDriver> driver;
+        // Guarded by mutex_.
+        bool probed = false;
+        MinerCaps caps;
+        std::optional<MinerState> state;
+        TimePoint state_at{};
+        bool online = false;
+        MinerTarget target;             // what the loop wants
+        TimePoint target_since{};
+        std::uint64_t target_tick = 0;
+        bool applied = false;           // the device confirmed `target` (sent once at start)
+        bool busy = false;
+        TimePoint next_poll{};
+        TimePoint retry_at{};           // next apply attempt after a failure
+        int failures = 0;
+        std::string last_error;
+        std::string reason;
+    };
+    enum class Job { poll, apply };
+
+    void worker();
+    void run_poll(Slot& slot);
+    void run_apply(Slot& slot, const MinerTarget& target, std::uint64_t tick);
+    void post(std::size_t i, Job job);   // mutex_ held
+    Duration backoff(int failures) const;
+
+    const Clock& clock_;
+    Recorder& recorder_;
+    std::size_t thread_count_;
+    std::vector<std::unique_ptr<Slot>> slots_;
+
+    mutable std::mutex mutex_;
+    mutable std::condition_variable work_ready_;
+    mutable std::condition_variable idle_;
+    std::deque<std::pair<std::size_t, Job>> queue_;
+    std::size_t running_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace hashsink::loop

@@ -1,0 +1,104 @@
+#include "daemon/loop/source_poller.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "daemon/core/log.hpp"
+
+namespace hashsink::loop {
+
+SourcePoller::SourcePoller(SourceSettings settings, std::unique_ptr<Source> source,
+                           const Clock& clock, Recorder& recorder)
+    : settings_(std::move(settings)), source_(std::move(source)), clock_(clock), recorder_(recorder) {
+    status_.id = settings_.id;
+    status_.type = settings_.type;
+}
+
+SourcePoller::~SourcePoller() { stop(); }
+
+void SourcePoller::start() {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+}
+
+void SourcePoller::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+Duration SourcePoller::backoff() const {
+    // Poll interval doubling with each failure, at most 30 s: a dead device is not hammered.
+    int n = std::min(status_.consecutive_failures, 10);
+    auto d = settings_.poll_interval * (1LL << std::max(0, n - 1));
+    return std::min<Duration>(d, Duration{30'000});
+}
+
+void SourcePoller::poll_once() {
+    Accumulator acc;
+    TimePoint started = clock_.now();
+    Status st = source_->collect(started, acc);
+    TimePoint now = clock_.now();
+
+    std::vector<ReadingRecord> rows;
+    bool went_down = false, came_back = false;
+    std::string error;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [name, value] : acc.values()) {
+            if (!std::isfinite(value)) continue;   // never pass a NaN on as a reading
+            readings_[name] = Reading{value, now, settings_.max_age, settings_.id};
+            rows.push_back({name, value, settings_.id});
+        }
+        if (st.ok()) {
+            came_back = status_.consecutive_failures > 0 || status_.last_ok == TimePoint{};
+            status_.ok = true;
+            status_.last_ok = now;
+            status_.consecutive_failures = 0;
+            status_.last_error.clear();
+        } else {
+            went_down = status_.consecutive_failures == 0;
+            status_.ok = false;
+            ++status_.consecutive_failures;
+            status_.last_error = st.message;
+            error = st.message;
+        }
+    }
+    if (!rows.empty()) recorder_.readings(now, rows);
+    if (went_down) {
+        log::warn("source", error);
+        recorder_.event(now, Severity::warning, "source.down", settings_.id, error);
+    } else if (came_back && st.ok()) {
+        log::info("source", settings_.id + ": reading");
+        recorder_.event(now, Severity::info, "source.up", settings_.id, "reading");
+    }
+}
+
+void SourcePoller::run() {
+    while (true) {
+        auto next = std::chrono::steady_clock::now();
+        poll_once();
+        std::unique_lock lock(mutex_);
+        next += status_.ok ? settings_.poll_interval : backoff();
+        if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+    }
+}
+
+SourceStatus SourcePoller::status() const {
+    std::lock_guard lock(mutex_);
+    SourceStatus s = status_;
+    for (const auto& [name, r] : readings_) s.readings.emplace_back(name, r);
+    return s;
+}
+
+void SourcePoller::copy_readings(std::map<std::string, Reading, std::less<>>& into) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, r] : readings_) into[name] = r;
+}
+
+}  // namespace hashsink::loop

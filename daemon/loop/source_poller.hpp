@@ -1,0 +1,59 @@
+// Polls one source on its own thread and keeps its latest readings, so a slow or dead device
+// never delays the tick: the loop only copies what is there.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/source.hpp"
+#include "daemon/loop/recorder.hpp"
+#include "daemon/loop/status.hpp"
+
+namespace hashsink::loop {
+
+struct SourceSettings {
+    std::string id;
+    std::string type;
+    Duration poll_interval{1000};
+    Duration max_age{5000};             // a reading older than this is stale
+};
+
+class SourcePoller {
+public:
+    SourcePoller(SourceSettings settings, std::unique_ptr<Source> source, const Clock& clock,
+                 Recorder& recorder);
+    ~SourcePoller();
+    SourcePoller(const SourcePoller&) = delete;
+    SourcePoller& operator=(const SourcePoller&) = delete;
+
+    void start();
+    void stop();
+    // One collect on the caller's thread (tests and tools).
+    void poll_once();
+
+    SourceStatus status() const;
+    // Adds this source's readings to the map (latest wins on a shared signal name).
+    void copy_readings(std::map<std::string, Reading, std::less<>>& into) const;
+
+private:
+    void run();
+    Duration backoff() const;
+
+    SourceSettings settings_;
+    std::unique_ptr<Source> source_;
+    const Clock& clock_;
+    Recorder& recorder_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    SourceStatus status_;
+    std::map<std::string, Reading, std::less<>> readings_;
+    std::thread thread_;
+};
+
+}  // namespace hashsink::loop

@@ -1,0 +1,68 @@
+// What the loop shows the world: one immutable status per tick, published to readers (web,
+// MQTT later) through a latest-value cell.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/policy.hpp"
+#include "daemon/core/snapshot.hpp"
+
+namespace hashsink::loop {
+
+struct SourceStatus {
+    std::string id;
+    std::string type;
+    bool ok = false;                    // last collect succeeded
+    std::string last_error;
+    TimePoint last_ok{};
+    int consecutive_failures = 0;
+    std::vector<std::pair<std::string, Reading>> readings;   // latest per signal
+};
+
+struct MinerStatus {
+    std::string id;
+    std::string driver;
+    bool online = false;
+    std::optional<MinerState> state;
+    TimePoint state_at{};
+    MinerCaps caps;
+    MinerTarget target;                 // what the loop wants
+    bool target_applied = false;        // the device confirmed it
+    std::string reason;                 // why this target
+    std::string last_error;
+    int consecutive_failures = 0;
+};
+
+struct LoopStatus {
+    std::uint64_t tick = 0;
+    TimePoint at{};
+    double tick_duration_ms = 0;        // how long the tick's own work took
+    Decision decision;
+    double planned_w = 0;               // sum of running targets
+    double measured_w = 0;              // sum of miners' measured draw
+    std::vector<SourceStatus> sources;
+    std::vector<MinerStatus> miners;
+};
+
+class StatusBoard {
+public:
+    void publish(std::shared_ptr<const LoopStatus> s) {
+        std::lock_guard lock(mutex_);
+        latest_ = std::move(s);
+    }
+    std::shared_ptr<const LoopStatus> latest() const {
+        std::lock_guard lock(mutex_);
+        return latest_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const LoopStatus> latest_;
+};
+
+}  // namespace hashsink::loop
