@@ -1,10 +1,17 @@
 #include "adapters/sensors/registry.hpp"
 
+#include "adapters/sensors/sunspec/sunspec_source.hpp"
+
 namespace hashsink::sensors {
 
 const std::vector<SourceType>& source_types() {
     static const std::vector<SourceType> all = {
         // One line per source type.
+        {"sunspec", "SunSpec inverter and meter over Modbus TCP", sunspec::SunspecSource::keys(),
+         [](const std::string& id, const Options& o) -> std::unique_ptr<Source> {
+             return std::make_unique<sunspec::SunspecSource>(
+                 id, sunspec::SunspecSource::config_from(o));
+         }},
     };
     return all;
 }

@@ -1,0 +1,112 @@
+// An emulated SunSpec inverter (and meter) served over Modbus TCP by libmodbus: the register
+// image is built from the same model tables the decoder uses. For tests and `hashsink demo`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/result.hpp"
+#include "daemon/core/snapshot.hpp"
+
+struct _modbus;
+struct _modbus_mapping_t;
+
+namespace hashsink::sensors::sunspec {
+
+// Live values, physical units. Grid power is + import, - export (as the meter reports it).
+struct InverterImage {
+    double ac_power_w = 0;
+    double dc_power_w = 0;
+    std::vector<double> mppt_dc_w;      // one per model-160 module; missing ones read 0
+    double rating_w = 5000;             // 120 WRtg
+    double wmax_w = 5000;               // 121 WMax
+    InverterState state = InverterState::mppt;
+    double grid_power_w = 0;
+    double ac_voltage_v = 230;
+    double frequency_hz = 50;
+    double lifetime_wh = 0;
+    double meter_import_wh = 0;
+    double meter_export_wh = 0;
+};
+
+struct EmulatorOptions {
+    std::string bind = "127.0.0.1";
+    int port = 0;                   // 0: pick a free port (see port())
+    int base_address = 40000;       // 40000, 50000 or 0
+    int common_length = 66;         // model 1 L: 66, or 65 as some vendors ship it
+    bool float_models = false;      // 113 + 213 instead of 103 + 203
+    int mppt_count = 2;             // model 160 modules (0: no model 160)
+    bool include_meter = true;      // meter model in the inverter's chain
+    int unit_id = 1;
+    int meter_unit_id = 0;          // >0: the meter answers on this unit, in its own chain
+    std::string manufacturer = "hashsink";
+    std::string model = "emulated inverter";
+    std::string serial = "HS0001";
+};
+
+class SunspecEmulator {
+public:
+    explicit SunspecEmulator(EmulatorOptions options = {});
+    ~SunspecEmulator();
+    SunspecEmulator(const SunspecEmulator&) = delete;
+    SunspecEmulator& operator=(const SunspecEmulator&) = delete;
+
+    // Binds and starts serving on a background thread.
+    Status start();
+    void stop();
+    int port() const { return port_; }
+
+    // Thread-safe. While the model-123 limit is enabled the served AC power (and DC power, in
+    // proportion) is capped at WMaxLimPct x WMax and St reads THROTTLED, as an inverter would.
+    void update(const InverterImage& image);
+
+    // Model 123 as last written by a client.
+    double limit_pct() const;
+    bool limit_enabled() const;
+
+    // Absolute address of a point (for tests); -1 when the model or point is not served.
+    int address_of(std::uint16_t model_id, const std::string& point) const;
+
+private:
+    struct Block {
+        std::uint16_t id;
+        int address;         // of the ID register
+        std::uint16_t length;
+        int unit_index;      // 0 inverter, 1 meter unit
+    };
+    struct Unit {
+        int unit_id = 0;
+        int base = 0;
+        int size = 0;                      // registers from base to the end marker
+        _modbus_mapping_t* mapping = nullptr;   // holds the registers
+    };
+
+    void build();
+    void render_locked();
+    void serve();
+    void handle(int fd, const std::uint8_t* query, int length);
+    Block* find_block(std::uint16_t id);
+    const Block* find_block(std::uint16_t id) const;
+    void put(std::uint16_t model_id, const std::string& point, double value);
+    void put_string(std::uint16_t model_id, const std::string& point, const std::string& text);
+    void put_raw(std::uint16_t model_id, const std::string& point, std::uint16_t raw);
+    std::uint16_t* reg(int unit_index, int address);
+    double get_locked(std::uint16_t model_id, const std::string& point) const;
+
+    EmulatorOptions options_;
+    std::vector<Block> blocks_;
+    std::vector<Unit> units_;
+    InverterImage image_;
+    mutable std::mutex mu_;
+    _modbus* ctx_ = nullptr;
+    int listen_fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace hashsink::sensors::sunspec

@@ -1,0 +1,151 @@
+#include "adapters/transport/modbus_client.hpp"
+
+#include <modbus/modbus.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace hashsink::transport {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+
+void set_timeout(modbus_t* ctx, Duration d) {
+    auto us = std::max<std::int64_t>(duration_cast<microseconds>(d).count(), 1000);
+    auto sec = static_cast<std::uint32_t>(us / 1'000'000);
+    auto usec = static_cast<std::uint32_t>(us % 1'000'000);
+    modbus_set_response_timeout(ctx, sec, usec);
+    modbus_set_byte_timeout(ctx, sec, usec);
+}
+
+std::string range(int addr, int count) {
+    return std::to_string(addr) + "+" + std::to_string(count);
+}
+
+}  // namespace
+
+ErrorCode modbus_error_code(int err) noexcept {
+    if (err == ETIMEDOUT || err == EAGAIN) return ErrorCode::timeout;
+    if (err >= EMBXILFUN && err <= EMBXGTAR) return ErrorCode::rejected;
+    if (err >= EMBBADCRC && err <= EMBBADSLAVE) return ErrorCode::protocol;
+    if (err == EINVAL) return ErrorCode::invalid;
+    return ErrorCode::unreachable;
+}
+
+ModbusClient::ModbusClient(ModbusEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+ModbusClient::~ModbusClient() { disconnect(); }
+
+std::string ModbusClient::name() const {
+    return "modbus " + endpoint_.host + ":" + std::to_string(endpoint_.port);
+}
+
+void ModbusClient::disconnect() noexcept {
+    if (ctx_ == nullptr) return;
+    modbus_close(ctx_);
+    modbus_free(ctx_);
+    ctx_ = nullptr;
+}
+
+Status ModbusClient::fail(const std::string& operation, int err) noexcept {
+    ErrorCode code = modbus_error_code(err);
+    std::string msg = name() + ": " + operation + ": " + modbus_strerror(err);
+    // A Modbus exception is a well-formed answer: the connection stays usable. Anything else may
+    // leave the stream out of step, so start over with a fresh connection (after a backoff).
+    if (code != ErrorCode::rejected) {
+        disconnect();
+        backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
+        next_attempt_ = std::chrono::steady_clock::now() + backoff_;
+    }
+    return Status::error(code, std::move(msg), code != ErrorCode::rejected);
+}
+
+Status ModbusClient::ensure_connected(const std::string& operation) noexcept {
+    if (ctx_ != nullptr) return Status::success();
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_attempt_) {
+        auto wait_ms = duration_cast<Duration>(next_attempt_ - now).count();
+        return Status::error(ErrorCode::unreachable,
+                             name() + ": " + operation + ": not connected (next attempt in " +
+                                 std::to_string(wait_ms) + " ms)");
+    }
+    ctx_ = modbus_new_tcp(endpoint_.host.c_str(), endpoint_.port);
+    if (ctx_ == nullptr) {
+        return Status::error(ErrorCode::invalid,
+                             name() + ": " + operation + ": " + modbus_strerror(errno), false);
+    }
+    // Connect is bounded by the response timeout too (libmodbus waits for it in select()).
+    Duration timeout = endpoint_.response_timeout;
+    if (deadline_ != SteadyTime::max())
+        timeout = std::min(timeout, duration_cast<Duration>(deadline_ - now));
+    set_timeout(ctx_, timeout);
+    if (modbus_connect(ctx_) != 0) {
+        int err = errno;
+        return fail(operation, err == EINPROGRESS ? ETIMEDOUT : err);
+    }
+    ++connects_;
+    return Status::success();
+}
+
+Status ModbusClient::prepare(const std::string& operation) noexcept {
+    if (endpoint_.unit < 0 || endpoint_.unit > 255)
+        return Status::error(ErrorCode::invalid, name() + ": " + operation + ": bad unit id", false);
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline_)
+        return Status::error(ErrorCode::timeout, name() + ": " + operation + ": deadline passed");
+    if (auto st = ensure_connected(operation); !st) return st;
+    Duration timeout = endpoint_.response_timeout;
+    if (deadline_ != SteadyTime::max())
+        timeout = std::min(timeout, duration_cast<Duration>(deadline_ - now));
+    set_timeout(ctx_, timeout);
+    modbus_set_slave(ctx_, endpoint_.unit);
+    return Status::success();
+}
+
+Result<std::vector<std::uint16_t>> ModbusClient::read_holding_registers(int addr,
+                                                                        int count) noexcept {
+    std::string op = "read " + range(addr, count);
+    if (addr < 0 || count < 0 || addr + count > 65536)
+        return Status::error(ErrorCode::invalid, name() + ": " + op + ": out of range", false);
+    try {
+        std::vector<std::uint16_t> out(static_cast<std::size_t>(count));
+        int done = 0;
+        while (done < count) {
+            int n = std::min(count - done, kMaxRegistersPerRead);
+            std::string part = "read " + range(addr + done, n);
+            if (auto st = prepare(part); !st) return st;
+            int got = modbus_read_registers(ctx_, addr + done, n, out.data() + done);
+            if (got < 0) return fail(part, errno);
+            if (got != n) return fail(part, EMBMDATA);
+            done += n;
+        }
+        backoff_ = Duration{0};
+        return out;
+    } catch (const std::bad_alloc&) {
+        return Status::error(ErrorCode::io, name() + ": " + op + ": out of memory", false);
+    }
+}
+
+Status ModbusClient::write_register(int addr, std::uint16_t value) noexcept {
+    std::string op = "write " + std::to_string(addr);
+    if (addr < 0 || addr > 65535)
+        return Status::error(ErrorCode::invalid, name() + ": " + op + ": out of range", false);
+    if (auto st = prepare(op); !st) return st;
+    if (modbus_write_register(ctx_, addr, value) != 1) return fail(op, errno);
+    backoff_ = Duration{0};
+    return Status::success();
+}
+
+Status ModbusClient::write_registers(int addr, const std::vector<std::uint16_t>& values) noexcept {
+    int count = static_cast<int>(values.size());
+    std::string op = "write " + range(addr, count);
+    if (addr < 0 || count < 1 || count > 123 || addr + count > 65536)
+        return Status::error(ErrorCode::invalid, name() + ": " + op + ": out of range", false);
+    if (auto st = prepare(op); !st) return st;
+    if (modbus_write_registers(ctx_, addr, count, values.data()) != count) return fail(op, errno);
+    backoff_ = Duration{0};
+    return Status::success();
+}
+
+}  // namespace hashsink::transport

@@ -1,0 +1,75 @@
+// A thin RAII wrapper over a libmodbus TCP client: reads and writes as values, reconnects with
+// exponential backoff so a dead device is not hammered.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/core/result.hpp"
+#include "daemon/core/time.hpp"
+
+struct _modbus;  // libmodbus's context (modbus_t)
+
+namespace hashsink::transport {
+
+struct ModbusEndpoint {
+    std::string host;
+    int port = 502;
+    int unit = 1;
+    Duration response_timeout{1000};
+};
+
+class ModbusClient {
+public:
+    using SteadyTime = std::chrono::steady_clock::time_point;
+    static constexpr int kMaxRegistersPerRead = 125;
+    static constexpr Duration kFirstBackoff{500};
+    static constexpr Duration kMaxBackoff{30000};
+
+    explicit ModbusClient(ModbusEndpoint endpoint);
+    ~ModbusClient();
+    ModbusClient(const ModbusClient&) = delete;
+    ModbusClient& operator=(const ModbusClient&) = delete;
+
+    // Reads count holding registers from addr (0-based wire address), in requests of at most
+    // 125 registers.
+    Result<std::vector<std::uint16_t>> read_holding_registers(int addr, int count) noexcept;
+    Status write_register(int addr, std::uint16_t value) noexcept;                  // FC6
+    Status write_registers(int addr, const std::vector<std::uint16_t>& values) noexcept;  // FC16
+
+    // The unit id used by later requests (several units may share one connection).
+    void set_unit(int unit) noexcept { endpoint_.unit = unit; }
+    int unit() const noexcept { return endpoint_.unit; }
+
+    // Requests after this time point fail with a timeout without touching the network; each
+    // request's response timeout is cut to what is left. Bounds a multi-request operation.
+    void set_deadline(SteadyTime deadline) noexcept { deadline_ = deadline; }
+    void clear_deadline() noexcept { deadline_ = SteadyTime::max(); }
+
+    // Counts successful connects: a change means the peer may have restarted.
+    std::uint64_t connection_count() const noexcept { return connects_; }
+    bool connected() const noexcept { return ctx_ != nullptr; }
+    void disconnect() noexcept;
+    const ModbusEndpoint& endpoint() const noexcept { return endpoint_; }
+    // "modbus host:port"
+    std::string name() const;
+
+private:
+    Status ensure_connected(const std::string& operation) noexcept;
+    Status prepare(const std::string& operation) noexcept;
+    Status fail(const std::string& operation, int err) noexcept;
+
+    ModbusEndpoint endpoint_;
+    _modbus* ctx_ = nullptr;
+    std::uint64_t connects_ = 0;
+    Duration backoff_{0};
+    SteadyTime next_attempt_{};
+    SteadyTime deadline_ = SteadyTime::max();
+};
+
+// Maps a libmodbus errno (modbus_strerror's argument) to an error code.
+ErrorCode modbus_error_code(int err) noexcept;
+
+}  // namespace hashsink::transport
