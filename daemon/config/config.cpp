@@ -1,1 +1,189 @@
 #include "daemon/config/config.hpp"
+
+namespace hashsink::config {
+namespace {
+
+Duration dur(const char* text) { return parse_duration(text).value_or(Duration{0}); }
+
+KeySpec key(std::string name, KeyType type, std::string doc, std::string unit = {}) {
+    KeySpec k;
+    k.name = std::move(name);
+    k.type = type;
+    k.doc = std::move(doc);
+    k.unit = std::move(unit);
+    return k;
+}
+KeySpec with_default(KeySpec k, OptionValue v) {
+    k.fallback = std::move(v);
+    return k;
+}
+KeySpec range(KeySpec k, std::optional<double> min, std::optional<double> max = std::nullopt) {
+    k.min = min;
+    k.max = max;
+    return k;
+}
+KeySpec required(KeySpec k) {
+    k.required = true;
+    return k;
+}
+
+}  // namespace
+
+std::string Diagnostic::format() const {
+    std::string out = where.file + ":" + std::to_string(where.line) + ":" +
+                      std::to_string(where.column) + ": error: ";
+    if (!key_path.empty()) out += key_path + ": ";
+    return out + message;
+}
+
+const KeyTable& site_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(with_default(key("name", KeyType::string, "Name of the site, shown on the page"),
+                                 std::string("hashsink")));
+        t.push_back(range(with_default(key("period", KeyType::duration,
+                                           "Control period: one tick reads the world, decides "
+                                           "and writes",
+                                           "s"),
+                                       dur("1s")),
+                          0.1, 60));
+        t.push_back(range(required(key("max_draw_w", KeyType::number,
+                                       "The most the whole fleet of miners may draw together",
+                                       "W")),
+                          0));
+        KeySpec safe = with_default(key("safe_state", KeyType::string,
+                                        "What miners are set to when data is stale or the daemon "
+                                        "stops: paused (no hashing) or minimum (lowest power)"),
+                                    std::string("paused"));
+        safe.choices = {"paused", "minimum"};
+        t.push_back(safe);
+        t.push_back(range(with_default(key("miner_poll_interval", KeyType::duration,
+                                           "How often each miner's state is read back", "s"),
+                                       dur("5s")),
+                          1, 300));
+        return t;
+    }();
+    return table;
+}
+
+const KeyTable& governor_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(range(with_default(key("min_dwell", KeyType::duration,
+                                           "Minimum time between two changes of one miner", "s"),
+                                       dur("30s")),
+                          0, 3600));
+        t.push_back(range(with_default(key("ramp_up_w_per_s", KeyType::number,
+                                           "Fastest rise of the fleet's power target; 0 means "
+                                           "unlimited",
+                                           "W/s"),
+                                       0.0),
+                          0));
+        KeySpec prio = with_default(key("priority", KeyType::string_list,
+                                        "Miner ids served first, in this order; the others "
+                                        "follow in file order"),
+                                    std::vector<std::string>{});
+        prio.ref = RefKind::miner;
+        t.push_back(prio);
+        return t;
+    }();
+    return table;
+}
+
+const KeyTable& journal_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(with_default(key("path", KeyType::string,
+                                     "SQLite database file (relative paths are relative to the "
+                                     "working directory; `run --db` overrides it)"),
+                                 std::string("hashsink.db")));
+        t.push_back(with_default(key("retention", KeyType::duration,
+                                     "How long samples and decisions are kept", "s"),
+                                 dur("30d")));
+        t.push_back(range(with_default(key("commit_interval", KeyType::duration,
+                                           "How often the writer thread commits a batch", "s"),
+                                       dur("500ms")),
+                          0.05, 1));
+        return t;
+    }();
+    return table;
+}
+
+const KeyTable& web_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(with_default(key("enabled", KeyType::boolean, "Serve the status page and API"),
+                                 true));
+        t.push_back(with_default(key("listen", KeyType::string,
+                                     "Address and port to listen on, host:port ([v6]:port for "
+                                     "IPv6)"),
+                                 std::string("127.0.0.1:8080")));
+        return t;
+    }();
+    return table;
+}
+
+const KeyTable& policy_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(with_default(key("use", KeyType::string,
+                                     "Which policy decides the power budget; its keys live in "
+                                     "[policy.<use>]"),
+                                 std::string("solar_surplus")));
+        return t;
+    }();
+    return table;
+}
+
+const KeyTable& source_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(required(key("id", KeyType::string,
+                                 "Unique id of this source (letters, digits, '_', '-', '.')")));
+        t.push_back(required(key("type", KeyType::string, "Source type: one of the types below")));
+        t.push_back(range(with_default(key("poll_interval", KeyType::duration,
+                                           "How often the source is read", "s"),
+                                       dur("1s")),
+                          0.1, 3600));
+        t.push_back(with_default(key("max_age", KeyType::duration,
+                                     "Readings older than this are stale and trigger the safe "
+                                     "state",
+                                     "s"),
+                                 dur("5s")));
+        t.push_back(range(with_default(key("timeout", KeyType::duration,
+                                           "Deadline of one read of the device", "s"),
+                                       dur("1s")),
+                          0.05, 60));
+        return t;
+    }();
+    return table;
+}
+
+const KeyTable& miner_keys() {
+    static const KeyTable table = [] {
+        KeyTable t;
+        t.push_back(required(key("id", KeyType::string,
+                                 "Unique id of this miner (letters, digits, '_', '-', '.')")));
+        t.push_back(
+            required(key("driver", KeyType::string, "Miner driver: one of the drivers below")));
+        t.push_back(with_default(key("enabled", KeyType::boolean,
+                                     "false keeps the miner configured but never driven"),
+                                 true));
+        t.push_back(range(with_default(key("max_power_w", KeyType::number,
+                                           "Per-miner power cap; 0 means no cap beyond the "
+                                           "device's own",
+                                           "W"),
+                                       0.0),
+                          0));
+        t.push_back(range(with_default(key("min_power_w", KeyType::number,
+                                           "Lowest power the governor may set while the miner "
+                                           "runs",
+                                           "W"),
+                                       0.0),
+                          0));
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace hashsink::config

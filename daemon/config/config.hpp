@@ -62,6 +62,7 @@ const KeyTable& site_keys();
 const KeyTable& governor_keys();
 const KeyTable& journal_keys();
 const KeyTable& web_keys();
+const KeyTable& policy_keys();   // [policy] itself: `use` (its choices come from the catalog)
 const KeyTable& source_keys();   // id, type, and keys common to every source
 const KeyTable& miner_keys();    // id, driver, and keys common to every miner
 

@@ -1,0 +1,17 @@
+#include "daemon/app/catalog.hpp"
+
+#include "adapters/miners/registry.hpp"
+#include "adapters/sensors/registry.hpp"
+#include "policies/registry.hpp"
+
+namespace hashsink::app {
+
+config::Catalog build_catalog() {
+    config::Catalog catalog;
+    for (const auto& t : sensors::source_types()) catalog.source_types[t.name] = t.keys;
+    for (const auto& t : miners::driver_types()) catalog.miner_drivers[t.name] = t.keys;
+    for (const auto& t : policies::policy_types()) catalog.policies[t.name] = t.keys;
+    return catalog;
+}
+
+}  // namespace hashsink::app
