@@ -8,6 +8,8 @@ namespace hashsink::config {
 namespace {
 constexpr std::size_t kMaxShown = 64;
 constexpr std::size_t kMaxCompared = 64;  // longer words are no typo of a key name
+constexpr std::size_t kMaxCandidates = 256;  // bounds the work on files with thousands of ids
+constexpr std::size_t kMaxListed = 12;
 }  // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -33,7 +35,8 @@ std::optional<std::string> closest(std::string_view word,
     if (word.size() > kMaxCompared) return std::nullopt;
     std::optional<std::string> best;
     std::size_t best_distance = 0;
-    for (const auto& c : candidates) {
+    for (std::size_t i = 0; i < candidates.size() && i < kMaxCandidates; ++i) {
+        const std::string& c = candidates[i];
         std::size_t d = edit_distance(word, c);
         if (!best || d < best_distance) {
             best = c;
@@ -54,7 +57,9 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
     if (candidates.empty()) return {};
     if (auto c = closest(word, candidates)) return "; did you mean \"" + *c + "\"?";
     std::string out = " (" + std::string(what) + ": ";
-    for (std::size_t i = 0; i < candidates.size(); ++i) out += (i ? ", " : "") + candidates[i];
+    for (std::size_t i = 0; i < candidates.size() && i < kMaxListed; ++i)
+        out += (i ? ", " : "") + candidates[i];
+    if (candidates.size() > kMaxListed) out += ", ...";
     return out + ")";
 }
 
