@@ -1,1 +1,120 @@
+#include "web/server.hpp"
+
+#include <httplib.h>
+
+#include "daemon/core/log.hpp"
+#include "web/api/status_json.hpp"
 #include "web/assets.hpp"
+
+namespace hashsink::web {
+namespace {
+
+const char* content_type(std::string_view name) {
+    auto ends = [&](std::string_view s) {
+        return name.size() >= s.size() && name.substr(name.size() - s.size()) == s;
+    };
+    if (ends(".html")) return "text/html; charset=utf-8";
+    if (ends(".js")) return "text/javascript; charset=utf-8";
+    if (ends(".css")) return "text/css; charset=utf-8";
+    if (ends(".svg")) return "image/svg+xml";
+    if (ends(".png")) return "image/png";
+    return "application/octet-stream";
+}
+
+void security_headers(httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                   "connect-src 'self'; frame-ancestors 'none'");
+    res.set_header("Cache-Control", "no-store");
+}
+
+void json_error(httplib::Response& res, int status, const std::string& message) {
+    res.status = status;
+    res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, int>> parse_listen(const std::string& listen) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    try {
+        std::size_t used = 0;
+        int port = std::stoi(listen.substr(colon + 1), &used);
+        if (used != listen.size() - colon - 1 || port < 0 || port > 65535) return std::nullopt;
+        return std::make_pair(host, port);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+WebServer::WebServer(const loop::StatusBoard& board, const Clock& clock)
+    : board_(board), clock_(clock), server_(std::make_unique<httplib::Server>()) {
+    auto& srv = *server_;
+    srv.set_payload_max_length(64 * 1024);
+    srv.set_read_timeout(5, 0);
+    srv.set_write_timeout(5, 0);
+    srv.set_keep_alive_max_count(100);
+
+    srv.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
+        security_headers(res);
+        auto st = board_.latest();
+        if (!st) {
+            json_error(res, 503, "starting: no tick yet");
+            return;
+        }
+        res.set_content(status_json(*st, clock_.now()).dump(), "application/json");
+    });
+    srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+        auto st = board_.latest();
+        bool fresh = st && seconds_between(st->at, clock_.now()) < 10;
+        res.status = fresh ? 200 : 503;
+        res.set_content(fresh ? "ok\n" : "loop not ticking\n", "text/plain");
+    });
+    srv.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
+        security_headers(res);
+        std::string name = req.matches[1];
+        if (name.empty()) name = "index.html";
+        for (const auto& a : assets()) {
+            if (a.name == name) {
+                res.set_content(std::string(a.data, a.size), content_type(a.name));
+                return;
+            }
+        }
+        res.status = 404;
+        res.set_content("not found\n", "text/plain");
+    });
+    srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        json_error(res, 500, "internal error");
+    });
+}
+
+WebServer::~WebServer() { stop(); }
+
+Status WebServer::start(const std::string& listen) {
+    auto hp = parse_listen(listen);
+    if (!hp) return Status::error(ErrorCode::invalid, "web: listen: bad address '" + listen + "'", false);
+    if (hp->second == 0) {
+        port_ = server_->bind_to_any_port(hp->first);
+    } else {
+        port_ = server_->bind_to_port(hp->first, hp->second) ? hp->second : -1;
+    }
+    if (port_ <= 0)
+        return Status::error(ErrorCode::unreachable,
+                             "web: listen " + listen + ": cannot bind (in use or not permitted)");
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    log::info("web", "serving on http://" + hp->first + ":" + std::to_string(port_));
+    return {};
+}
+
+void WebServer::stop() {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace hashsink::web

@@ -1,0 +1,126 @@
+'use strict';
+// Polls /api/status once a second and renders it. No framework: the page must load on a
+// phone in the field with nothing from the internet.
+const history = [];          // {t, pv, grid, miners}
+const HISTORY_POINTS = 600;
+
+const $ = (id) => document.getElementById(id);
+const watts = (w) => (w === null || w === undefined || Number.isNaN(w)) ? '–'
+  : Math.abs(w) >= 10000 ? (w / 1000).toFixed(1) + ' kW' : Math.round(w) + ' W';
+const num = (v, digits, unit) => (v === null || v === undefined) ? '–' : v.toFixed(digits) + unit;
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function findValue(status, name) {
+  for (const s of status.sources) {
+    const v = s.values[name];
+    if (v && !v.stale) return v.value;
+  }
+  return null;
+}
+
+function render(st) {
+  const d = st.decision;
+  const badge = $('badge');
+  if (d.fail_safe) { badge.textContent = 'safe state'; badge.className = 'badge bad'; }
+  else if (d.shed) { badge.textContent = 'shedding'; badge.className = 'badge warn'; }
+  else { badge.textContent = 'running'; badge.className = 'badge ok'; }
+  $('clock').textContent = 'tick ' + st.tick + ' · ' + st.time.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+  const pv = findValue(st, 'pv.ac_power_w');
+  const grid = findValue(st, 'grid.power_w');
+  const pvState = findValue(st, 'pv.state');
+  $('pv').textContent = watts(pv);
+  const rating = findValue(st, 'pv.rating_w');
+  const states = {1: 'off', 2: 'sleeping', 3: 'starting', 4: 'MPPT', 5: 'throttled / clipping',
+                  6: 'shutting down', 7: 'fault', 8: 'standby'};
+  $('pv-sub').textContent = (rating ? 'of ' + watts(rating) : '') + (pvState ? ' · ' + (states[pvState] || pvState) : '');
+  $('grid').textContent = grid === null ? '–' : watts(Math.abs(grid));
+  $('grid-sub').textContent = grid === null ? 'no reading' : grid > 0 ? 'importing' : 'exporting';
+  $('miners-w').textContent = watts(st.measured_w);
+  const mining = st.miners.filter((m) => m.state && m.state.state === 'mining').length;
+  $('miners-sub').textContent = mining + ' of ' + st.miners.length + ' mining · plan ' + watts(st.planned_w);
+  $('budget').textContent = watts(d.budget_w);
+  $('policy').textContent = d.policy;
+  $('reason').textContent = d.reason;
+
+  const tbody = $('miners').tBodies[0];
+  tbody.replaceChildren();
+  for (const m of st.miners) {
+    const s = m.state || {};
+    const tr = el('tr');
+    tr.appendChild(el('td', m.id));
+    const state = m.online ? (s.state || '–') : 'offline';
+    tr.appendChild(el('td', state, 'st-' + state));
+    tr.appendChild(el('td', watts(s.power_w)));
+    tr.appendChild(el('td', num(s.hashrate_ths === undefined ? null : s.hashrate_ths * 1000, 0, ' GH/s')));
+    tr.appendChild(el('td', num(s.frequency_mhz, 0, ' MHz') + ' / ' + num(s.core_voltage_mv, 0, ' mV')));
+    tr.appendChild(el('td', num(s.chip_temp_c, 1, ' °C')));
+    const t = m.target;
+    tr.appendChild(el('td', (t.run ? watts(t.power_w) : 'paused') + (m.target_applied ? '' : ' …')));
+    tr.appendChild(el('td', m.last_error ? m.last_error : m.reason, 'why'));
+    tbody.appendChild(tr);
+  }
+
+  const sbody = $('sources').tBodies[0];
+  sbody.replaceChildren();
+  for (const s of st.sources) {
+    const tr = el('tr');
+    tr.appendChild(el('td', s.id + ' (' + s.type + ')'));
+    tr.appendChild(el('td', s.ok ? 'ok · ' + s.age_s.toFixed(1) + ' s ago' : 'error: ' + s.last_error,
+                      s.ok ? 'st-mining' : 'st-error'));
+    const parts = Object.entries(s.values).map(([k, v]) =>
+      k + ' = ' + (Math.abs(v.value) >= 100 ? Math.round(v.value) : v.value.toFixed(2)) + (v.stale ? ' (stale)' : ''));
+    tr.appendChild(el('td', parts.join(' · '), 'why'));
+    sbody.appendChild(tr);
+  }
+
+  history.push({pv: pv, grid: grid, miners: st.measured_w});
+  if (history.length > HISTORY_POINTS) history.shift();
+  drawChart();
+}
+
+function drawChart() {
+  const c = $('chart');
+  const ratio = window.devicePixelRatio || 1;
+  const w = c.clientWidth * ratio, h = c.clientHeight * ratio;
+  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+  const g = c.getContext('2d');
+  g.clearRect(0, 0, w, h);
+  if (history.length < 2) return;
+  let lo = 0, hi = 1;
+  for (const p of history) for (const v of [p.pv, p.grid, p.miners])
+    if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const y = (v) => h - 4 - (v - lo) / (hi - lo) * (h - 8);
+  const x = (i) => i / (HISTORY_POINTS - 1) * w;
+  g.strokeStyle = '#263040'; g.lineWidth = ratio;
+  g.beginPath(); g.moveTo(0, y(0)); g.lineTo(w, y(0)); g.stroke();
+  const css = getComputedStyle(document.documentElement);
+  for (const [key, color] of [['pv', '--pv'], ['grid', '--grid'], ['miners', '--miners']]) {
+    g.strokeStyle = css.getPropertyValue(color).trim(); g.lineWidth = 2 * ratio;
+    g.beginPath();
+    let started = false;
+    history.forEach((p, i) => {
+      if (p[key] === null) { started = false; return; }
+      if (!started) { g.moveTo(x(i), y(p[key])); started = true; } else g.lineTo(x(i), y(p[key]));
+    });
+    g.stroke();
+  }
+}
+
+async function poll() {
+  try {
+    const r = await fetch('/api/status', {cache: 'no-store'});
+    if (r.ok) render(await r.json());
+    else { $('badge').textContent = 'starting'; $('badge').className = 'badge warn'; }
+  } catch (e) {
+    $('badge').textContent = 'daemon unreachable'; $('badge').className = 'badge bad';
+  }
+  setTimeout(poll, 1000);
+}
+poll();
