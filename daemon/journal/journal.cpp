@@ -1,1 +1,714 @@
+#include "daemon/journal/journal.hpp"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/log.hpp"
+#include "daemon/journal/schema.hpp"
+#include "daemon/journal/sqlite.hpp"
+
+namespace hashsink::journal {
+
+const char* to_string(Severity s) noexcept {
+    switch (s) {
+        case Severity::info: return "info";
+        case Severity::notice: return "notice";
+        case Severity::warning: return "warning";
+        case Severity::error: return "error";
+    }
+    return "info";
+}
+
+std::optional<Severity> parse_severity(std::string_view text) noexcept {
+    if (text == "info") return Severity::info;
+    if (text == "notice") return Severity::notice;
+    if (text == "warning") return Severity::warning;
+    if (text == "error") return Severity::error;
+    return std::nullopt;
+}
+
+namespace {
+
+constexpr std::string_view kArea = "journal";
+constexpr int kBusyTimeoutMs = 2000;
+constexpr int kPruneBatchRows = 2000;
+constexpr Duration kPruneBudget{50};        // pruning per writer cycle, so ticks never wait
+
+// Queue entries: plain copies of what the caller passed, converted to SQL by the writer.
+struct ReadingsEntry {
+    std::int64_t ts_ms;
+    std::vector<ReadingRow> rows;
+};
+struct MinerStateEntry {
+    std::int64_t ts_ms;
+    std::string miner_id;
+    bool online;
+    MinerRunState state;
+    std::optional<double> hashrate_ths, power_w, frequency_mhz, core_voltage_mv, chip_temp_c,
+        vr_temp_c, fan_rpm;
+};
+struct DecisionEntry {
+    std::int64_t ts_ms;
+    std::uint64_t tick;
+    Decision decision;
+};
+struct TargetEntry {
+    std::int64_t ts_ms;
+    std::uint64_t tick;
+    std::string miner_id;
+    MinerTarget target;
+    std::string reason;
+};
+struct ApplyResultEntry {
+    std::int64_t ts_ms;
+    std::uint64_t tick;
+    std::string miner_id;
+    Status result;
+};
+struct EventEntry {
+    std::int64_t ts_ms;
+    Severity severity;
+    std::string code, subject, message;
+};
+using Entry = std::variant<ReadingsEntry, MinerStateEntry, DecisionEntry, TargetEntry,
+                           ApplyResultEntry, EventEntry>;
+
+std::size_t rows_of(const Entry& e) {
+    if (const auto* r = std::get_if<ReadingsEntry>(&e)) return r->rows.size();
+    return 1;
+}
+
+// Heap a string holds beyond its in-object buffer.
+std::size_t heap_of(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
+std::size_t bytes_of(const Entry& e) {
+    std::size_t bytes = sizeof(Entry);
+    std::visit(
+        [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, ReadingsEntry>) {
+                bytes += v.rows.capacity() * sizeof(ReadingRow);
+                for (const auto& r : v.rows) bytes += heap_of(r.signal) + heap_of(r.source);
+            } else if constexpr (std::is_same_v<T, MinerStateEntry>) {
+                bytes += heap_of(v.miner_id);
+            } else if constexpr (std::is_same_v<T, DecisionEntry>) {
+                bytes += heap_of(v.decision.policy) + heap_of(v.decision.reason);
+                for (const auto& [k, _] : v.decision.memory.values()) bytes += 64 + heap_of(k);
+            } else if constexpr (std::is_same_v<T, TargetEntry>) {
+                bytes += heap_of(v.miner_id) + heap_of(v.reason);
+            } else if constexpr (std::is_same_v<T, ApplyResultEntry>) {
+                bytes += heap_of(v.miner_id) + heap_of(v.result.message);
+            } else {
+                bytes += heap_of(v.code) + heap_of(v.subject) + heap_of(v.message);
+            }
+        },
+        e);
+    return bytes;
+}
+
+std::string memory_json(const PolicyMemory& memory) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [key, value] : memory.values()) j[key] = value;
+    // Keys come from policies, but never let a bad byte throw.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+struct Journal::Impl {
+    JournalOptions options;
+    std::string what;           // the path, for messages
+    Database write_db;
+    Database read_db;
+    bool read_only = false;
+
+    // Prepared on the write connection, used only by the writer thread.
+    Statement insert_reading, insert_miner_state, insert_decision, insert_target, update_result,
+        insert_event;
+    std::vector<std::pair<std::string, Statement>> prune;   // table -> delete statement
+
+    mutable std::mutex mutex;
+    std::condition_variable wake_writer;
+    std::condition_variable flushed;
+    std::vector<Entry> queue;
+    std::size_t queued_rows = 0;
+    std::size_t queued_bytes = 0;
+    std::uint64_t flush_requests = 0;
+    std::uint64_t flushes_served = 0;
+    bool stop = false;
+    Stats stats;
+
+    mutable std::mutex read_mutex;
+    std::thread writer;
+
+    // Writer-thread state.
+    std::chrono::steady_clock::time_point next_retention{};
+    std::chrono::steady_clock::time_point next_checkpoint{};
+    bool pruning = false;
+    std::size_t prune_table = 0;
+
+    TimePoint now() const { return options.clock ? options.clock->now() : WallClock::now(); }
+
+    void enqueue(Entry&& e) noexcept;
+    void run() noexcept;
+    void write_batch(std::vector<Entry>& batch);
+    int write_entry(Entry& e, std::uint64_t& rows);
+    void maintain();
+    void note_error(const std::string& operation, const std::string& cause);
+    void note_ok();
+    Status prepare_statements();
+};
+
+void Journal::Impl::enqueue(Entry&& e) noexcept {
+    try {
+        std::size_t rows = rows_of(e);
+        std::size_t bytes = bytes_of(e);
+        std::lock_guard lock(mutex);
+        if (stop || read_only || queued_rows + rows > options.queue_capacity) {
+            stats.rows_dropped += rows;
+            return;
+        }
+        queue.push_back(std::move(e));
+        queued_rows += rows;
+        queued_bytes += bytes;
+        if (queued_rows >= options.batch_rows) wake_writer.notify_one();
+    } catch (...) {
+        // Out of memory: the row is lost, the caller is not.
+        std::lock_guard lock(mutex);
+        stats.rows_dropped += rows_of(e);
+    }
+}
+
+void Journal::Impl::note_error(const std::string& operation, const std::string& cause) {
+    std::string message = "journal " + what + ": " + operation + ": " + cause;
+    bool was_writing = false;
+    bool changed = false;
+    {
+        std::lock_guard lock(mutex);
+        was_writing = stats.writing;
+        changed = stats.last_error != message;
+        stats.writing = false;
+        stats.last_error = message;
+        stats.last_error_at = WallClock::now();
+    }
+    // Log the first failure and each new cause, not every batch of a full disk.
+    if (was_writing || changed) log::error(kArea, message);
+}
+
+void Journal::Impl::note_ok() {
+    bool recovered = false;
+    {
+        std::lock_guard lock(mutex);
+        recovered = !stats.writing;
+        stats.writing = true;
+    }
+    if (recovered) log::notice(kArea, "journal " + what + ": writing again");
+}
+
+Status Journal::Impl::prepare_statements() {
+    struct Spec {
+        Statement* stmt;
+        const char* sql;
+    };
+    const Spec specs[] = {
+        {&insert_reading, "INSERT INTO readings(ts_ms, signal, value, source) VALUES(?1,?2,?3,?4)"},
+        {&insert_miner_state,
+         "INSERT INTO miner_states(ts_ms, miner_id, online, state, hashrate_ths, power_w, "
+         "frequency_mhz, core_voltage_mv, chip_temp_c, vr_temp_c, fan_rpm) "
+         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
+        {&insert_decision,
+         "INSERT INTO decisions(ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json) "
+         "VALUES(?1,?2,?3,?4,?5,?6,?7)"},
+        {&insert_target,
+         "INSERT INTO targets(ts_ms, tick, miner_id, run, power_w, level, frequency_mhz, "
+         "core_voltage_mv, reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
+        // The newest target of that tick and miner (ticks restart with the daemon).
+        {&update_result,
+         "UPDATE targets SET result=?1, result_code=?2, result_message=?3, result_ts_ms=?4 "
+         "WHERE rowid = (SELECT rowid FROM targets WHERE tick=?5 AND miner_id=?6 "
+         "ORDER BY rowid DESC LIMIT 1)"},
+        {&insert_event,
+         "INSERT INTO events(ts_ms, severity, code, subject, message) VALUES(?1,?2,?3,?4,?5)"},
+    };
+    for (const auto& s : specs) {
+        if (s.stmt->prepare(write_db.get(), s.sql) != SQLITE_OK) {
+            return Status::error(ErrorCode::io,
+                                 "journal " + what + ": prepare statements: " + write_db.message(),
+                                 false);
+        }
+    }
+    for (const char* table : journal_tables()) {
+        std::string name = table;
+        if (name == "schema_migrations") continue;
+        std::string sql = "DELETE FROM " + name + " WHERE rowid IN (SELECT rowid FROM " + name +
+                          " WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2)";
+        Statement stmt;
+        if (stmt.prepare(write_db.get(), sql.c_str()) != SQLITE_OK) {
+            return Status::error(ErrorCode::io,
+                                 "journal " + what + ": prepare pruning: " + write_db.message(),
+                                 false);
+        }
+        prune.emplace_back(name, std::move(stmt));
+    }
+    return Status::success();
+}
+
+// Returns SQLITE_DONE or the error code of the failed statement; rows counts what was written.
+int Journal::Impl::write_entry(Entry& e, std::uint64_t& rows) {
+    return std::visit(
+        [&](auto& v) -> int {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, ReadingsEntry>) {
+                for (const auto& r : v.rows) {
+                    Statement& s = insert_reading;
+                    s.bind(1, v.ts_ms);
+                    s.bind(2, std::string_view(r.signal));
+                    s.bind(3, r.value);
+                    s.bind(4, std::string_view(r.source));
+                    int rc = s.step();
+                    s.reset();
+                    if (rc != SQLITE_DONE) return rc;
+                    ++rows;
+                }
+                return SQLITE_DONE;
+            } else {
+                Statement* s = nullptr;
+                if constexpr (std::is_same_v<T, MinerStateEntry>) {
+                    s = &insert_miner_state;
+                    s->bind(1, v.ts_ms);
+                    s->bind(2, std::string_view(v.miner_id));
+                    s->bind(3, v.online);
+                    s->bind(4, std::string_view(to_string(v.state)));
+                    s->bind(5, v.hashrate_ths);
+                    s->bind(6, v.power_w);
+                    s->bind(7, v.frequency_mhz);
+                    s->bind(8, v.core_voltage_mv);
+                    s->bind(9, v.chip_temp_c);
+                    s->bind(10, v.vr_temp_c);
+                    s->bind(11, v.fan_rpm);
+                } else if constexpr (std::is_same_v<T, DecisionEntry>) {
+                    s = &insert_decision;
+                    s->bind(1, v.ts_ms);
+                    s->bind(2, static_cast<std::int64_t>(v.tick));
+                    s->bind(3, std::string_view(v.decision.policy));
+                    s->bind(4, v.decision.budget_w);
+                    s->bind(5, v.decision.fail_safe);
+                    s->bind(6, std::string_view(v.decision.reason));
+                    s->bind(7, std::string_view(memory_json(v.decision.memory)));
+                } else if constexpr (std::is_same_v<T, TargetEntry>) {
+                    s = &insert_target;
+                    s->bind(1, v.ts_ms);
+                    s->bind(2, static_cast<std::int64_t>(v.tick));
+                    s->bind(3, std::string_view(v.miner_id));
+                    s->bind(4, v.target.run);
+                    s->bind(5, v.target.power_w);
+                    if (v.target.level) {
+                        s->bind(6, static_cast<std::int64_t>(*v.target.level));
+                    } else {
+                        s->bind_null(6);
+                    }
+                    s->bind(7, v.target.frequency_mhz);
+                    s->bind(8, v.target.core_voltage_mv);
+                    s->bind(9, std::string_view(v.reason));
+                } else if constexpr (std::is_same_v<T, ApplyResultEntry>) {
+                    s = &update_result;
+                    s->bind(1, std::string_view(v.result.ok() ? "ok" : "error"));
+                    s->bind(2, std::string_view(to_string(v.result.code)));
+                    s->bind(3, std::string_view(v.result.message));
+                    s->bind(4, v.ts_ms);
+                    s->bind(5, static_cast<std::int64_t>(v.tick));
+                    s->bind(6, std::string_view(v.miner_id));
+                } else {
+                    s = &insert_event;
+                    s->bind(1, v.ts_ms);
+                    s->bind(2, std::string_view(to_string(v.severity)));
+                    s->bind(3, std::string_view(v.code));
+                    s->bind(4, std::string_view(v.subject));
+                    s->bind(5, std::string_view(v.message));
+                }
+                int rc = s->step();
+                s->reset();
+                if (rc == SQLITE_DONE) ++rows;
+                return rc;
+            }
+        },
+        e);
+}
+
+namespace {
+// Errors that concern one row: skip it and keep the batch.
+bool row_error(int rc) {
+    int primary = rc & 0xff;
+    return primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_TOOBIG ||
+           primary == SQLITE_RANGE;
+}
+}  // namespace
+
+void Journal::Impl::write_batch(std::vector<Entry>& batch) {
+    std::uint64_t total_rows = 0;
+    for (const auto& e : batch) total_rows += rows_of(e);
+
+    if (write_db.exec("BEGIN IMMEDIATE") != SQLITE_OK) {
+        note_error("begin transaction", write_db.message());
+        std::lock_guard lock(mutex);
+        stats.rows_failed += total_rows;
+        return;
+    }
+    std::uint64_t written = 0;
+    std::uint64_t skipped = 0;
+    for (auto& e : batch) {
+        std::uint64_t rows = 0;
+        int rc = write_entry(e, rows);
+        written += rows;
+        if (rc == SQLITE_DONE) continue;
+        if (row_error(rc)) {
+            skipped += rows_of(e) - rows;
+            log::warn(kArea, "journal " + what + ": write row: " + write_db.message());
+            continue;
+        }
+        note_error("write batch", write_db.message());
+        write_db.exec("ROLLBACK");
+        std::lock_guard lock(mutex);
+        stats.rows_failed += total_rows;
+        return;
+    }
+    if (write_db.exec("COMMIT") != SQLITE_OK) {
+        note_error("commit", write_db.message());
+        write_db.exec("ROLLBACK");
+        std::lock_guard lock(mutex);
+        stats.rows_failed += total_rows;
+        return;
+    }
+    note_ok();
+    std::lock_guard lock(mutex);
+    stats.rows_written += written;
+    stats.rows_failed += skipped;
+    stats.commits += 1;
+    stats.last_commit = WallClock::now();
+}
+
+void Journal::Impl::maintain() {
+    auto steady_now = std::chrono::steady_clock::now();
+    if (!pruning && steady_now >= next_retention) {
+        pruning = true;
+        prune_table = 0;
+        next_retention = steady_now + options.retention_interval;
+    }
+    if (pruning && options.retention <= Duration{0}) pruning = false;   // keep forever
+    if (pruning) {
+        const std::int64_t cutoff_ms = unix_ms(now() - options.retention);
+        auto deadline = steady_now + kPruneBudget;
+        while (prune_table < prune.size() && std::chrono::steady_clock::now() < deadline) {
+            Statement& s = prune[prune_table].second;
+            s.bind(1, cutoff_ms);
+            s.bind(2, static_cast<std::int64_t>(kPruneBatchRows));
+            int rc = s.step();   // autocommit: each batch is its own short transaction
+            s.reset();
+            if (rc != SQLITE_DONE) {
+                note_error("prune " + prune[prune_table].first, write_db.message());
+                pruning = false;
+                break;
+            }
+            if (sqlite3_changes(write_db.get()) < kPruneBatchRows) ++prune_table;
+        }
+        if (prune_table >= prune.size()) pruning = false;
+    }
+    if (steady_now >= next_checkpoint) {
+        next_checkpoint = steady_now + options.checkpoint_interval;
+        int rc = sqlite3_wal_checkpoint_v2(write_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           nullptr, nullptr);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) note_error("checkpoint", write_db.message());
+    }
+}
+
+void Journal::Impl::run() noexcept {
+    auto next_commit = std::chrono::steady_clock::now() + options.commit_interval;
+    for (;;) {
+        std::vector<Entry> batch;
+        std::uint64_t serving = 0;
+        bool stopping = false;
+        {
+            std::unique_lock lock(mutex);
+            wake_writer.wait_until(lock, next_commit, [&] {
+                return stop || flush_requests > flushes_served ||
+                       queued_rows >= options.batch_rows;
+            });
+            batch.swap(queue);
+            queued_rows = 0;
+            queued_bytes = 0;
+            serving = flush_requests;
+            stopping = stop;
+        }
+        next_commit = std::chrono::steady_clock::now() + options.commit_interval;
+        try {
+            if (!batch.empty()) write_batch(batch);
+            batch.clear();
+            maintain();
+        } catch (const std::exception& e) {
+            note_error("write", e.what());
+        } catch (...) {
+            note_error("write", "unexpected error");
+        }
+        {
+            std::lock_guard lock(mutex);
+            flushes_served = serving;
+            if (stopping && queue.empty()) {
+                flushed.notify_all();
+                return;
+            }
+        }
+        flushed.notify_all();
+    }
+}
+
+Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Journal::~Journal() {
+    if (!impl_) return;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stop = true;
+    }
+    impl_->wake_writer.notify_one();
+    if (impl_->writer.joinable()) impl_->writer.join();
+    // Statements before their connection.
+    impl_->insert_reading = {};
+    impl_->insert_miner_state = {};
+    impl_->insert_decision = {};
+    impl_->insert_target = {};
+    impl_->update_result = {};
+    impl_->insert_event = {};
+    impl_->prune.clear();
+    if (impl_->write_db && !impl_->read_only) {
+        sqlite3_wal_checkpoint_v2(impl_->write_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
+    }
+}
+
+int Journal::schema_version() noexcept { return latest_schema_version(); }
+
+Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
+    auto fail = [&](const std::string& operation, const std::string& cause) {
+        return Status::error(ErrorCode::io,
+                             "journal " + options.path + ": " + operation + ": " + cause, false);
+    };
+    if (options.path.empty()) return fail("open database", "no path given");
+    if (options.queue_capacity == 0) return fail("open database", "queue_capacity is 0");
+    if (options.commit_interval <= Duration{0}) {
+        return fail("open database", "commit_interval must be positive");
+    }
+
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->options.batch_rows = std::max<std::size_t>(1, options.batch_rows);
+    impl->what = options.path;
+    Database& db = impl->write_db;
+    if (db.open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) !=
+        SQLITE_OK) {
+        return fail("open database", db.message());
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+    impl->read_only = db.read_only();
+
+    Status migrated = migrate(db, options.path, unix_ms(WallClock::now()));
+    if (!migrated) return migrated;
+
+    if (!impl->read_only) {
+        // WAL: readers never block the writer, and a killed process never corrupts the file.
+        auto mode = db.query_text("PRAGMA journal_mode=WAL");
+        if (!mode || *mode != "wal") {
+            log::warn(kArea, "journal " + options.path +
+                                 ": set journal_mode: WAL unavailable, using " +
+                                 mode.value_or(db.message()));
+        }
+        db.exec("PRAGMA synchronous=NORMAL");
+        Status prepared = impl->prepare_statements();
+        if (!prepared) return prepared;
+    } else {
+        impl->stats.writing = false;
+        impl->stats.last_error =
+            "journal " + options.path + ": open database: the file is read-only, not recording";
+        impl->stats.last_error_at = WallClock::now();
+        log::error(kArea, impl->stats.last_error);
+    }
+
+    if (impl->read_db.open(options.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX) !=
+        SQLITE_OK) {
+        return fail("open read connection", impl->read_db.message());
+    }
+    sqlite3_busy_timeout(impl->read_db.get(), kBusyTimeoutMs);
+
+    // Prune soon after start, then every retention_interval.
+    impl->next_retention = std::chrono::steady_clock::now();
+    impl->next_checkpoint = std::chrono::steady_clock::now() + options.checkpoint_interval;
+
+    Impl* raw = impl.get();
+    std::unique_ptr<Journal> journal(new Journal(std::move(impl)));
+    if (!raw->read_only) {
+        try {
+            raw->writer = std::thread([raw] { raw->run(); });
+        } catch (const std::exception& e) {
+            return fail("start writer thread", e.what());
+        }
+    }
+    return journal;
+}
+
+void Journal::record_readings(TimePoint at, const std::vector<ReadingRow>& rows) noexcept {
+    if (rows.empty()) return;
+    try {
+        impl_->enqueue(ReadingsEntry{unix_ms(at), rows});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += rows.size();
+    }
+}
+
+void Journal::record_miner_state(TimePoint at, const std::string& miner_id,
+                                 const MinerState& s) noexcept {
+    try {
+        impl_->enqueue(MinerStateEntry{unix_ms(at), miner_id, s.online, s.state, s.hashrate_ths,
+                                       s.power_w, s.frequency_mhz, s.core_voltage_mv,
+                                       s.chip_temp_c, s.vr_temp_c, s.fan_rpm});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += 1;
+    }
+}
+
+void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& d) noexcept {
+    try {
+        impl_->enqueue(DecisionEntry{unix_ms(at), tick, d});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += 1;
+    }
+}
+
+void Journal::record_target(TimePoint at, std::uint64_t tick, const std::string& miner_id,
+                            const MinerTarget& target, const std::string& reason) noexcept {
+    try {
+        impl_->enqueue(TargetEntry{unix_ms(at), tick, miner_id, target, reason});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += 1;
+    }
+}
+
+void Journal::record_apply_result(TimePoint at, std::uint64_t tick, const std::string& miner_id,
+                                  const Status& result) noexcept {
+    try {
+        impl_->enqueue(ApplyResultEntry{unix_ms(at), tick, miner_id, result});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += 1;
+    }
+}
+
+void Journal::record_event(TimePoint at, Severity severity, std::string code,
+                           std::string subject, std::string message) noexcept {
+    try {
+        impl_->enqueue(EventEntry{unix_ms(at), severity, std::move(code), std::move(subject),
+                                  std::move(message)});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += 1;
+    }
+}
+
+void Journal::flush() noexcept {
+    if (!impl_->writer.joinable()) return;   // read-only: nothing is queued
+    std::unique_lock lock(impl_->mutex);
+    std::uint64_t wanted = ++impl_->flush_requests;
+    impl_->wake_writer.notify_one();
+    impl_->flushed.wait(lock, [&] { return impl_->flushes_served >= wanted; });
+}
+
+Stats Journal::stats() const {
+    std::lock_guard lock(impl_->mutex);
+    Stats s = impl_->stats;
+    s.queue_depth = impl_->queued_rows;
+    s.queue_bytes = impl_->queued_bytes;
+    return s;
+}
+
+namespace {
+template <class Row, class Fill>
+std::vector<Row> query_rows(Journal::Impl& impl, const char* sql, std::size_t limit, Fill fill) {
+    std::vector<Row> out;
+    std::lock_guard lock(impl.read_mutex);
+    Statement s;
+    if (s.prepare(impl.read_db.get(), sql) != SQLITE_OK) {
+        impl.note_error("read", impl.read_db.message());
+        return out;
+    }
+    s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000)));
+    int rc = SQLITE_ROW;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(fill(s));
+    if (rc != SQLITE_DONE) impl.note_error("read", impl.read_db.message());
+    return out;
+}
+}  // namespace
+
+std::vector<EventRow> Journal::recent_events(std::size_t limit) {
+    try {
+        return query_rows<EventRow>(
+            *impl_,
+            "SELECT ts_ms, severity, code, subject, message FROM events "
+            "ORDER BY ts_ms DESC, rowid DESC LIMIT ?1",
+            limit, [](const Statement& s) {
+                return EventRow{s.column_int(0),
+                                parse_severity(s.column_text(1)).value_or(Severity::info),
+                                s.column_text(2), s.column_text(3), s.column_text(4)};
+            });
+    } catch (...) {
+        return {};
+    }
+}
+
+std::vector<DecisionRow> Journal::recent_decisions(std::size_t limit) {
+    try {
+        return query_rows<DecisionRow>(
+            *impl_,
+            "SELECT ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json FROM decisions "
+            "ORDER BY ts_ms DESC, rowid DESC LIMIT ?1",
+            limit, [](const Statement& s) {
+                return DecisionRow{s.column_int(0), static_cast<std::uint64_t>(s.column_int(1)),
+                                   s.column_text(2), s.column_double(3), s.column_int(4) != 0,
+                                   s.column_text(5), s.column_text(6)};
+            });
+    } catch (...) {
+        return {};
+    }
+}
+
+Result<std::int64_t> Journal::count(std::string_view table) {
+    const auto& tables = journal_tables();
+    auto it = std::find_if(tables.begin(), tables.end(),
+                           [&](const char* t) { return table == t; });
+    if (it == tables.end()) {
+        return Status::error(ErrorCode::invalid,
+                             "journal " + impl_->what + ": count " + std::string(table) +
+                                 ": not a journal table",
+                             false);
+    }
+    std::string sql = std::string("SELECT COUNT(*) FROM ") + *it;
+    std::lock_guard lock(impl_->read_mutex);
+    auto n = impl_->read_db.query_int(sql.c_str());
+    if (!n) {
+        return Status::error(ErrorCode::io,
+                             "journal " + impl_->what + ": count " + *it + ": " +
+                                 impl_->read_db.message(),
+                             true);
+    }
+    return *n;
+}
+
+}  // namespace hashsink::journal

@@ -1,0 +1,127 @@
+// The journal: every reading, decision, target, apply result and event, in SQLite.
+//
+// Record calls enqueue and return at once; one writer thread owns the write connection and
+// commits what is queued in one transaction per batch, at least every commit_interval. A kill -9
+// loses at most the last batch (WAL, synchronous=NORMAL) and never corrupts the file. SQLite
+// errors are logged and counted in stats(), never thrown: a full disk or a read-only file leaves
+// the daemon running with a journal that reports it cannot write.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/miner.hpp"
+#include "daemon/core/policy.hpp"
+#include "daemon/core/result.hpp"
+#include "daemon/core/time.hpp"
+
+namespace hashsink::journal {
+
+enum class Severity { info, notice, warning, error };
+const char* to_string(Severity s) noexcept;
+std::optional<Severity> parse_severity(std::string_view text) noexcept;
+
+struct JournalOptions {
+    std::string path;                                   // the SQLite file
+    Duration commit_interval{500};                      // queued rows wait at most this long
+    std::size_t queue_capacity = 200000;                // rows; more are dropped and counted
+    Duration retention{std::chrono::hours{24 * 30}};    // rows older than this are deleted
+    // Additive tuning, defaults suit the daemon:
+    std::size_t batch_rows = 5000;                      // start a batch early at this depth
+    Duration retention_interval{std::chrono::minutes{10}};  // how often pruning starts
+    Duration checkpoint_interval{std::chrono::seconds{60}};  // PASSIVE WAL checkpoints
+    const Clock* clock = nullptr;                       // retention's "now"; nullptr: system
+};
+
+// One signal value of a tick; the tick's time is passed to record_readings.
+struct ReadingRow {
+    std::string signal;     // e.g. "grid.power_w": the unit is in the name
+    double value = 0;
+    std::string source;     // id of the source that produced it
+};
+
+struct EventRow {
+    std::int64_t ts_ms = 0;
+    Severity severity = Severity::info;
+    std::string code;       // stable message id, e.g. "miner.offline"
+    std::string subject;    // what it is about, e.g. a miner id
+    std::string message;
+};
+
+struct DecisionRow {
+    std::int64_t ts_ms = 0;
+    std::uint64_t tick = 0;
+    std::string policy;
+    double budget_w = 0;
+    bool fail_safe = false;
+    std::string reason;
+    std::string memory_json;    // PolicyMemory as a JSON object of numbers
+};
+
+struct Stats {
+    std::uint64_t rows_written = 0;     // rows inserted or updated and committed since open
+    std::uint64_t rows_dropped = 0;     // refused because the queue was full
+    std::uint64_t rows_failed = 0;      // lost because writing them failed
+    std::uint64_t commits = 0;
+    std::size_t queue_depth = 0;        // rows waiting for the writer
+    std::size_t queue_bytes = 0;        // estimated memory they hold
+    std::optional<TimePoint> last_commit;   // wall-clock time of the last successful commit
+    bool writing = true;                // false while the last write attempt failed
+    std::string last_error;             // most recent error, kept after recovery
+    std::optional<TimePoint> last_error_at;
+};
+
+class Journal {
+public:
+    // The latest schema version this code knows.
+    static int schema_version() noexcept;
+
+    // Opens (creating and migrating as needed) the database and starts the writer thread.
+    // Errors: the file cannot be opened or is not a hashsink journal, its schema is newer than
+    // this code, or a migration failed. A current database on a read-only file opens, and the
+    // journal reports that it cannot write.
+    static Result<std::unique_ptr<Journal>> open(const JournalOptions& options);
+
+    ~Journal();     // flushes, then stops the writer
+    Journal(const Journal&) = delete;
+    Journal& operator=(const Journal&) = delete;
+
+    // Non-blocking: enqueue and return. Never throw. Rows beyond queue_capacity are dropped
+    // and counted (a readings batch is taken or dropped whole).
+    void record_readings(TimePoint at, const std::vector<ReadingRow>& rows) noexcept;
+    void record_miner_state(TimePoint at, const std::string& miner_id,
+                            const MinerState& state) noexcept;
+    void record_decision(TimePoint at, std::uint64_t tick, const Decision& decision) noexcept;
+    void record_target(TimePoint at, std::uint64_t tick, const std::string& miner_id,
+                       const MinerTarget& target, const std::string& reason) noexcept;
+    // Fills the result columns of the target row with the same tick and miner.
+    void record_apply_result(TimePoint at, std::uint64_t tick, const std::string& miner_id,
+                             const Status& result) noexcept;
+    void record_event(TimePoint at, Severity severity, std::string code, std::string subject,
+                      std::string message) noexcept;
+
+    // Blocks until everything queued before the call is committed (or has failed).
+    void flush() noexcept;
+    Stats stats() const;
+
+    // Readers use their own read-only connection and are safe from any thread. Newest first;
+    // empty on error (which is logged and kept in stats().last_error).
+    std::vector<EventRow> recent_events(std::size_t limit);
+    std::vector<DecisionRow> recent_decisions(std::size_t limit);
+    // Rows in one of the journal's tables (others are refused).
+    Result<std::int64_t> count(std::string_view table);
+
+    struct Impl;
+
+private:
+    explicit Journal(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hashsink::journal

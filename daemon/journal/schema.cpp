@@ -1,0 +1,172 @@
+#include "daemon/journal/schema.hpp"
+
+#include <optional>
+
+namespace hashsink::journal {
+
+const std::vector<const char*>& migrations() {
+    static const std::vector<const char*> kMigrations = {
+        // 1: the five tables. Times are Unix milliseconds (UTC); units are in column names.
+        R"sql(
+CREATE TABLE readings(
+    ts_ms INTEGER NOT NULL,
+    signal TEXT NOT NULL,
+    value REAL,
+    source TEXT NOT NULL
+);
+CREATE INDEX readings_ts ON readings(ts_ms);
+CREATE INDEX readings_signal_ts ON readings(signal, ts_ms);
+
+CREATE TABLE miner_states(
+    ts_ms INTEGER NOT NULL,
+    miner_id TEXT NOT NULL,
+    online INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    hashrate_ths REAL,
+    power_w REAL,
+    frequency_mhz REAL,
+    core_voltage_mv REAL,
+    chip_temp_c REAL,
+    vr_temp_c REAL,
+    fan_rpm REAL
+);
+CREATE INDEX miner_states_ts ON miner_states(ts_ms);
+CREATE INDEX miner_states_miner_ts ON miner_states(miner_id, ts_ms);
+
+CREATE TABLE decisions(
+    ts_ms INTEGER NOT NULL,
+    tick INTEGER NOT NULL,
+    policy TEXT NOT NULL,
+    budget_w REAL,
+    fail_safe INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    memory_json TEXT NOT NULL
+);
+CREATE INDEX decisions_ts ON decisions(ts_ms);
+
+CREATE TABLE targets(
+    ts_ms INTEGER NOT NULL,
+    tick INTEGER NOT NULL,
+    miner_id TEXT NOT NULL,
+    run INTEGER NOT NULL,
+    power_w REAL,
+    level INTEGER,
+    frequency_mhz REAL,
+    core_voltage_mv REAL,
+    reason TEXT NOT NULL,
+    result TEXT,
+    result_code TEXT,
+    result_message TEXT,
+    result_ts_ms INTEGER
+);
+CREATE INDEX targets_ts ON targets(ts_ms);
+CREATE INDEX targets_miner_ts ON targets(miner_id, ts_ms);
+CREATE INDEX targets_tick_miner ON targets(tick, miner_id);
+
+CREATE TABLE events(
+    ts_ms INTEGER NOT NULL,
+    severity TEXT NOT NULL,
+    code TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX events_ts ON events(ts_ms);
+)sql",
+    };
+    return kMigrations;
+}
+
+const std::vector<const char*>& journal_tables() {
+    static const std::vector<const char*> kTables = {"readings", "miner_states", "decisions",
+                                                     "targets", "events", "schema_migrations"};
+    return kTables;
+}
+
+namespace {
+
+Status failure(const std::string& what, const std::string& operation, const std::string& cause) {
+    return Status::error(ErrorCode::io, "journal " + what + ": " + operation + ": " + cause,
+                         false);
+}
+
+std::optional<std::int64_t> applied_version(Database& db) {
+    return db.query_int("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+}
+
+}  // namespace
+
+Status migrate(Database& db, const std::string& what, std::int64_t now_ms) {
+    // The first statement that reads the file: a non-database file fails here.
+    auto has_table = db.query_int(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'");
+    if (!has_table) return failure(what, "read schema", db.message());
+    if (*has_table == 0) {
+        auto other_tables = db.query_int(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'");
+        if (!other_tables) return failure(what, "read schema", db.message());
+        if (*other_tables > 0) {
+            return failure(what, "read schema",
+                           "the file holds other tables but no schema_migrations: not a "
+                           "hashsink journal");
+        }
+    }
+
+    const int latest = latest_schema_version();
+    if (*has_table != 0) {
+        auto version = applied_version(db);
+        if (!version) return failure(what, "read schema version", db.message());
+        if (*version > latest) {
+            return failure(what, "open database",
+                           "schema version " + std::to_string(*version) +
+                               " is newer than this hashsink knows (" + std::to_string(latest) +
+                               "); use a newer hashsink or another journal file");
+        }
+        if (*version == latest) return Status::success();
+    }
+
+    if (db.exec("CREATE TABLE IF NOT EXISTS schema_migrations("
+                "version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)") != SQLITE_OK) {
+        return failure(what, "create schema_migrations", db.message());
+    }
+    for (int v = 1; v <= latest; ++v) {
+        if (db.exec("BEGIN IMMEDIATE") != SQLITE_OK) {
+            return failure(what, "begin migration " + std::to_string(v), db.message());
+        }
+        // Re-read inside the transaction: another process may have migrated meanwhile.
+        auto version = applied_version(db);
+        if (!version) {
+            std::string cause = db.message();
+            db.exec("ROLLBACK");
+            return failure(what, "read schema version", cause);
+        }
+        if (*version > latest) {
+            db.exec("ROLLBACK");
+            return failure(what, "open database",
+                           "schema version " + std::to_string(*version) +
+                               " is newer than this hashsink knows (" + std::to_string(latest) +
+                               ")");
+        }
+        if (*version >= v) {
+            db.exec("ROLLBACK");
+            continue;
+        }
+        Statement record;
+        if (db.exec(migrations()[static_cast<std::size_t>(v - 1)]) != SQLITE_OK ||
+            record.prepare(db.get(), "INSERT INTO schema_migrations(version, applied_at_ms) "
+                                     "VALUES(?1, ?2)") != SQLITE_OK) {
+            std::string cause = db.message();
+            db.exec("ROLLBACK");
+            return failure(what, "apply migration " + std::to_string(v), cause);
+        }
+        record.bind(1, static_cast<std::int64_t>(v));
+        record.bind(2, now_ms);
+        if (record.step() != SQLITE_DONE || db.exec("COMMIT") != SQLITE_OK) {
+            std::string cause = db.message();
+            db.exec("ROLLBACK");
+            return failure(what, "apply migration " + std::to_string(v), cause);
+        }
+    }
+    return Status::success();
+}
+
+}  // namespace hashsink::journal

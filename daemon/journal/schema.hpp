@@ -1,0 +1,24 @@
+// The journal's schema as numbered migrations: version n is kMigrations[n - 1]. Append new
+// migrations at the end; never edit one that has shipped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/result.hpp"
+#include "daemon/journal/sqlite.hpp"
+
+namespace hashsink::journal {
+
+const std::vector<const char*>& migrations();
+inline int latest_schema_version() { return static_cast<int>(migrations().size()); }
+
+// The tables record calls write; count() accepts only these.
+const std::vector<const char*>& journal_tables();
+
+// Brings the database to the latest version, one transaction per migration. Refuses a
+// database newer than this code, or a file that holds other tables but no schema_migrations.
+// `what` names the database in messages.
+Status migrate(Database& db, const std::string& what, std::int64_t now_ms);
+
+}  // namespace hashsink::journal

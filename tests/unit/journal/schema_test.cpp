@@ -1,0 +1,98 @@
+// Migrations: from empty, idempotent reopen, refusal of newer or foreign databases.
+#include <catch2/catch.hpp>
+
+#include "daemon/journal/journal.hpp"
+#include "tests/support/process.hpp"
+#include "tests/unit/journal/sql.hpp"
+
+using namespace hashsink;
+using namespace hashsink::journal;
+
+namespace {
+JournalOptions options_for(const std::string& path) {
+    JournalOptions o;
+    o.path = path;
+    return o;
+}
+}  // namespace
+
+TEST_CASE("journal schema: migrations create every table in an empty file", "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    auto j = Journal::open(options_for(path));
+    REQUIRE(j.has_value());
+    const std::string latest = std::to_string(Journal::schema_version());
+    CHECK(test::sql_text(path, "SELECT MAX(version) FROM schema_migrations") == latest);
+    CHECK(test::sql_text(path, "SELECT COUNT(*) FROM schema_migrations") == latest);
+    CHECK(test::sql_text(path, "SELECT applied_at_ms > 1600000000000 FROM schema_migrations") ==
+          "1");
+    for (const char* table : {"readings", "miner_states", "decisions", "targets", "events"}) {
+        auto n = (*j)->count(table);
+        REQUIRE(n.has_value());
+        CHECK(*n == 0);
+    }
+    CHECK(test::sql_text(path, "PRAGMA journal_mode") == "wal");
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND "
+                         "name IN ('readings_ts','miner_states_miner_ts','targets_tick_miner',"
+                         "'events_ts','decisions_ts')") == "5");
+}
+
+TEST_CASE("journal schema: reopening is idempotent and keeps rows", "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    {
+        auto j = Journal::open(options_for(path));
+        REQUIRE(j.has_value());
+        (*j)->record_event(WallClock::now(), Severity::notice, "journal.test", "a", "first");
+    }
+    for (int i = 0; i < 2; ++i) {
+        auto j = Journal::open(options_for(path));
+        REQUIRE(j.has_value());
+        auto n = (*j)->count("events");
+        REQUIRE(n.has_value());
+        CHECK(*n == 1);
+    }
+    CHECK(test::sql_text(path, "SELECT COUNT(*) FROM schema_migrations") ==
+          std::to_string(Journal::schema_version()));
+}
+
+TEST_CASE("journal schema: a database newer than the code is refused", "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    { REQUIRE(Journal::open(options_for(path)).has_value()); }
+    REQUIRE(test::sql_exec(path, "INSERT INTO schema_migrations VALUES(" +
+                                     std::to_string(Journal::schema_version() + 5) + ", 0)"));
+    auto j = Journal::open(options_for(path));
+    REQUIRE_FALSE(j.has_value());
+    CHECK(j.error().code == ErrorCode::io);
+    CHECK_THAT(j.error().message, Catch::Contains("journal " + path));
+    CHECK_THAT(j.error().message, Catch::Contains("newer than this hashsink knows"));
+}
+
+TEST_CASE("journal schema: foreign files are refused", "[journal]") {
+    const std::string dir = test::temp_dir();
+
+    SECTION("another application's database") {
+        const std::string path = dir + "/other.db";
+        REQUIRE(test::sql_exec(path, "CREATE TABLE customers(id INTEGER)"));
+        auto j = Journal::open(options_for(path));
+        REQUIRE_FALSE(j.has_value());
+        CHECK_THAT(j.error().message, Catch::Contains("not a hashsink journal"));
+        CHECK(test::sql_text(path, "SELECT COUNT(*) FROM sqlite_master") == "1");
+    }
+    SECTION("not a database at all") {
+        const std::string path = dir + "/text.db";
+        test::write_file(path, std::string(8192, 'x'));
+        auto j = Journal::open(options_for(path));
+        REQUIRE_FALSE(j.has_value());
+        CHECK_THAT(j.error().message, Catch::Contains("journal " + path + ": read schema"));
+    }
+    SECTION("a directory that does not exist") {
+        auto j = Journal::open(options_for(dir + "/missing/journal.db"));
+        REQUIRE_FALSE(j.has_value());
+        CHECK_THAT(j.error().message, Catch::Contains("open database"));
+    }
+    SECTION("no path") {
+        auto j = Journal::open(options_for(""));
+        REQUIRE_FALSE(j.has_value());
+        CHECK_THAT(j.error().message, Catch::Contains("no path given"));
+    }
+}
