@@ -1,0 +1,149 @@
+// How long one tick of the control loop takes with a large fleet, and how long the allocator
+// and governor take alone. Prints figures; no pass/fail.
+//   build/bench/loop_tick [miners...]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/log.hpp"
+#include "daemon/loop/allocator.hpp"
+#include "daemon/loop/control_loop.hpp"
+#include "daemon/loop/governor.hpp"
+#include "policies/solar_surplus/solar_surplus.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+
+namespace {
+
+MinerCaps bitaxe_caps(int i) {
+    MinerCaps caps;
+    double base = 10 + (i % 7);
+    for (int l = 0; l < 10; ++l) {
+        PowerLevel p;
+        p.power_w = base * (0.7 + 0.07 * l);
+        p.hashrate_ths = 0.05 * std::pow(p.power_w, 0.8);
+        p.frequency_mhz = 400 + 20 * l;
+        p.core_voltage_mv = 1100 + 20 * l;
+        caps.levels.push_back(p);
+    }
+    caps.nominal_level = 5;
+    caps.can_pause = true;
+    return caps;
+}
+
+class InstantMiner final : public MinerDriver {
+public:
+    explicit InstantMiner(int i) : caps_(bitaxe_caps(i)) {}
+    std::string_view driver_name() const override { return "instant"; }
+    Result<MinerCaps> probe() noexcept override { return caps_; }
+    Result<MinerState> read_state() noexcept override {
+        MinerState s;
+        s.online = true;
+        s.state = MinerRunState::mining;
+        s.power_w = caps_.levels[5].power_w;
+        return s;
+    }
+    Status apply(const MinerTarget&) noexcept override { return {}; }
+
+private:
+    MinerCaps caps_;
+};
+
+class SwingingMeter final : public Source {
+public:
+    std::string_view type_name() const override { return "bench"; }
+    Status collect(TimePoint, Accumulator& out) noexcept override {
+        out.put(signal::kGridPowerW, -20000 - 15000 * std::sin(n_++ / 5.0));
+        return {};
+    }
+
+private:
+    int n_ = 0;
+};
+
+long rss_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+}
+
+void bench_allocator(int n) {
+    std::vector<MinerView> fleet;
+    for (int i = 0; i < n; ++i) {
+        MinerView m;
+        m.id = "m" + std::to_string(i);
+        m.caps = bitaxe_caps(i);
+        m.state_fresh = true;
+        fleet.push_back(m);
+    }
+    SiteSnapshot snap;
+    snap.now = WallClock::now();
+    snap.miners = fleet;
+    std::vector<double> alloc_us, govern_us;
+    for (int r = 0; r < 50; ++r) {
+        double budget = n * 10.0 * (0.3 + 0.01 * r);
+        auto t0 = std::chrono::steady_clock::now();
+        auto a = loop::allocate(budget, fleet);
+        auto t1 = std::chrono::steady_clock::now();
+        auto g = loop::govern(a.targets, snap, {}, {});
+        auto t2 = std::chrono::steady_clock::now();
+        alloc_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        govern_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    }
+    std::printf("allocator  miners=%6d  allocate p50=%8.0f us p99=%8.0f us   govern p50=%8.0f us\n", n,
+                percentile(alloc_us, 0.5), percentile(alloc_us, 0.99), percentile(govern_us, 0.5));
+}
+
+void bench_loop(int n) {
+    long rss_before = rss_kib();
+    SystemClock clock;
+    loop::NullRecorder recorder;
+    loop::LoopSettings ls;
+    ls.miner_threads = 16;
+    ls.limits.min_dwell = 0s;
+    policies::SolarSurplusSettings ps;
+    ps.enable_delay = 0s;
+    loop::ControlLoop loop(ls, std::make_unique<policies::SolarSurplusPolicy>(ps), clock, recorder);
+    loop.add_source({"meter", "bench", 1s, 5s}, std::make_unique<SwingingMeter>());
+    for (int i = 0; i < n; ++i)
+        loop.add_miner({"m" + std::to_string(i), "instant", 5s, 0, 0}, std::make_unique<InstantMiner>(i));
+    loop.fleet().start();
+    std::vector<double> tick_ms;
+    for (int t = 0; t < 60; ++t) {
+        for (auto& s : loop.sources()) s->poll_once();
+        auto st = loop.tick();
+        if (t >= 5) tick_ms.push_back(st->tick_duration_ms);
+        loop.fleet().wait_idle();
+    }
+    long rss_after = rss_kib();
+    std::printf("loop tick  miners=%6d  p50=%7.2f ms  p99=%7.2f ms  max=%7.2f ms  rss +%ld KiB\n", n,
+                percentile(tick_ms, 0.5), percentile(tick_ms, 0.99), percentile(tick_ms, 1.0),
+                rss_after - rss_before);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    log::set_level(log::Level::warning);   // thousands of "online" lines are not the figures
+    std::vector<int> sizes = {100, 1000, 5000, 10000};
+    if (argc > 1) {
+        sizes.clear();
+        for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+    }
+    std::printf("# hashsink loop benchmark (%u hardware threads)\n", std::thread::hardware_concurrency());
+    for (int n : sizes) bench_allocator(n);
+    for (int n : sizes) bench_loop(n);
+}
