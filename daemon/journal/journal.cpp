@@ -223,8 +223,8 @@ Status Journal::Impl::prepare_statements() {
          "frequency_mhz, core_voltage_mv, chip_temp_c, vr_temp_c, fan_rpm) "
          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
         {&insert_decision,
-         "INSERT INTO decisions(ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json) "
-         "VALUES(?1,?2,?3,?4,?5,?6,?7)"},
+         "INSERT INTO decisions(ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json, "
+         "hold, shed) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
         {&insert_target,
          "INSERT INTO targets(ts_ms, tick, miner_id, run, power_w, level, frequency_mhz, "
          "core_voltage_mv, reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
@@ -301,6 +301,8 @@ int Journal::Impl::write_entry(Entry& e, std::uint64_t& rows) {
                     s->bind(5, v.decision.fail_safe);
                     s->bind(6, std::string_view(v.decision.reason));
                     s->bind(7, std::string_view(memory_json(v.decision.memory)));
+                    s->bind(8, v.decision.hold);
+                    s->bind(9, v.decision.shed);
                 } else if constexpr (std::is_same_v<T, TargetEntry>) {
                     s = &insert_target;
                     s->bind(1, v.ts_ms);
@@ -571,6 +573,17 @@ void Journal::record_readings(TimePoint at, const std::vector<ReadingRow>& rows)
     }
 }
 
+void Journal::record_readings(TimePoint at, std::vector<ReadingRow>&& rows) noexcept {
+    if (rows.empty()) return;
+    const std::size_t n = rows.size();
+    try {
+        impl_->enqueue(ReadingsEntry{unix_ms(at), std::move(rows)});
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stats.rows_dropped += n;
+    }
+}
+
 void Journal::record_miner_state(TimePoint at, const std::string& miner_id,
                                  const MinerState& s) noexcept {
     try {
@@ -677,12 +690,20 @@ std::vector<DecisionRow> Journal::recent_decisions(std::size_t limit) {
     try {
         return query_rows<DecisionRow>(
             *impl_,
-            "SELECT ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json FROM decisions "
-            "ORDER BY ts_ms DESC, rowid DESC LIMIT ?1",
+            "SELECT ts_ms, tick, policy, budget_w, fail_safe, hold, shed, reason, memory_json "
+            "FROM decisions ORDER BY ts_ms DESC, rowid DESC LIMIT ?1",
             limit, [](const Statement& s) {
-                return DecisionRow{s.column_int(0), static_cast<std::uint64_t>(s.column_int(1)),
-                                   s.column_text(2), s.column_double(3), s.column_int(4) != 0,
-                                   s.column_text(5), s.column_text(6)};
+                DecisionRow row;
+                row.ts_ms = s.column_int(0);
+                row.tick = static_cast<std::uint64_t>(s.column_int(1));
+                row.policy = s.column_text(2);
+                row.budget_w = s.column_double(3);
+                row.fail_safe = s.column_int(4) != 0;
+                row.hold = s.column_int(5) != 0;
+                row.shed = s.column_int(6) != 0;
+                row.reason = s.column_text(7);
+                row.memory_json = s.column_text(8);
+                return row;
             });
     } catch (...) {
         return {};

@@ -60,6 +60,8 @@ struct DecisionRow {
     std::string policy;
     double budget_w = 0;
     bool fail_safe = false;
+    bool hold = false;
+    bool shed = false;
     std::string reason;
     std::string memory_json;    // PolicyMemory as a JSON object of numbers
 };
@@ -95,6 +97,7 @@ public:
     // Non-blocking: enqueue and return. Never throw. Rows beyond queue_capacity are dropped
     // and counted (a readings batch is taken or dropped whole).
     void record_readings(TimePoint at, const std::vector<ReadingRow>& rows) noexcept;
+    void record_readings(TimePoint at, std::vector<ReadingRow>&& rows) noexcept;   // no copy
     void record_miner_state(TimePoint at, const std::string& miner_id,
                             const MinerState& state) noexcept;
     void record_decision(TimePoint at, std::uint64_t tick, const Decision& decision) noexcept;

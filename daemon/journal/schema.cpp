@@ -72,6 +72,11 @@ CREATE TABLE events(
 );
 CREATE INDEX events_ts ON events(ts_ms);
 )sql",
+        // 2: the decision's dead-band hold and import shed flags.
+        R"sql(
+ALTER TABLE decisions ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE decisions ADD COLUMN shed INTEGER NOT NULL DEFAULT 0;
+)sql",
     };
     return kMigrations;
 }

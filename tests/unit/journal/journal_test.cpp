@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/journal_recorder.hpp"
 #include "tests/support/process.hpp"
 #include "tests/unit/journal/sql.hpp"
 
@@ -108,6 +109,8 @@ TEST_CASE("journal: decisions keep their memory as JSON and read back newest fir
     safe.policy = "surplus";
     safe.fail_safe = true;
     safe.reason = "grid.power_w stale";
+    safe.hold = true;
+    safe.shed = true;
     f.journal->record_decision(f.t0 + 1s, 42, safe);
     f.journal->flush();
 
@@ -116,6 +119,9 @@ TEST_CASE("journal: decisions keep their memory as JSON and read back newest fir
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].tick == 42);
     CHECK(rows[0].fail_safe);
+    CHECK(rows[0].hold);
+    CHECK(rows[0].shed);
+    CHECK_FALSE(rows[1].hold);
     CHECK(rows[0].memory_json == "{}");
     CHECK(rows[1].tick == 41);
     CHECK(rows[1].ts_ms == unix_ms(f.t0));
@@ -291,4 +297,28 @@ TEST_CASE("journal: severities round-trip as text", "[journal]") {
         CHECK(parse_severity(to_string(s)) == s);
     }
     CHECK_FALSE(parse_severity("fatal").has_value());
+}
+
+TEST_CASE("journal: the loop's recorder writes through to the journal", "[journal]") {
+    Fixture f;
+    JournalRecorder recorder(*f.journal);
+    loop::Recorder& r = recorder;
+    r.readings(f.t0, {{"grid.power_w", 12.5, "meter"}});
+    r.event(f.t0, loop::Severity::warning, "miner.offline", "a", "gone");
+    MinerTarget t;
+    t.run = true;
+    t.power_w = 20;
+    r.target(f.t0, 3, "a", t, "r");
+    r.apply_result(f.t0 + 1s, 3, "a", Status::success());
+    Decision d;
+    d.policy = "p";
+    d.budget_w = 20;
+    r.decision(f.t0, 3, d);
+    r.miner_state(f.t0, "a", MinerState{});
+    f.journal->flush();
+    CHECK(f.sql("SELECT value FROM readings") == "12.5");
+    CHECK(f.sql("SELECT severity FROM events") == "warning");
+    CHECK(f.sql("SELECT result FROM targets WHERE tick=3") == "ok");
+    CHECK(f.count("decisions") == 1);
+    CHECK(f.count("miner_states") == 1);
 }

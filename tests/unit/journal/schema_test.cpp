@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/schema.hpp"
 #include "tests/support/process.hpp"
 #include "tests/unit/journal/sql.hpp"
 
@@ -95,4 +96,31 @@ TEST_CASE("journal schema: foreign files are refused", "[journal]") {
         REQUIRE_FALSE(j.has_value());
         CHECK_THAT(j.error().message, Catch::Contains("no path given"));
     }
+}
+
+TEST_CASE("journal schema: an old database gets the missing migrations and keeps its rows",
+          "[journal]") {
+    REQUIRE(Journal::schema_version() >= 2);
+    const std::string path = test::temp_dir() + "/journal.db";
+    // A version-1 file, as the first release wrote it.
+    REQUIRE(test::sql_exec(path, std::string("CREATE TABLE schema_migrations(version INTEGER "
+                                             "PRIMARY KEY, applied_at_ms INTEGER NOT NULL);") +
+                                     migrations()[0] +
+                                     "INSERT INTO schema_migrations VALUES(1, 5);"
+                                     "INSERT INTO decisions(ts_ms, tick, policy, budget_w, "
+                                     "fail_safe, reason, memory_json) "
+                                     "VALUES(1, 9, 'p', 100, 0, 'old', '{}');"));
+    auto j = Journal::open(options_for(path));
+    REQUIRE(j.has_value());
+    CHECK(test::sql_text(path, "SELECT MAX(version) FROM schema_migrations") ==
+          std::to_string(Journal::schema_version()));
+    CHECK(test::sql_text(path, "SELECT applied_at_ms FROM schema_migrations WHERE version=1") ==
+          "5");
+    CHECK(test::sql_text(path, "SELECT applied_at_ms > 5 FROM schema_migrations WHERE version=2") ==
+          "1");
+    auto rows = (*j)->recent_decisions(5);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].reason == "old");
+    CHECK_FALSE(rows[0].hold);
+    CHECK_FALSE(rows[0].shed);
 }
