@@ -1,10 +1,14 @@
 #include "adapters/miners/registry.hpp"
 
+#include "adapters/miners/axeos/axeos_driver.hpp"
+
 namespace hashsink::miners {
 
 const std::vector<DriverType>& driver_types() {
     static const std::vector<DriverType> all = {
         // One line per firmware family.
+        {"axeos", "ESP-Miner / AxeOS (Bitaxe) over HTTP", axeos::driver_keys(),
+         axeos::make_driver},
     };
     return all;
 }

@@ -1,0 +1,211 @@
+#include "adapters/transport/http_client.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <exception>
+
+namespace hashsink::transport {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct ParsedUrl {
+    std::string host;
+    int port = 80;
+};
+
+Result<ParsedUrl> parse_base_url(const std::string& url) {
+    constexpr std::string_view kScheme = "http://";
+    if (url.rfind(kScheme, 0) != 0) {
+        return Status::error(ErrorCode::invalid,
+                             "base URL '" + url + "': expected http://host[:port]", false);
+    }
+    std::string rest = url.substr(kScheme.size());
+    while (!rest.empty() && rest.back() == '/') rest.pop_back();
+    if (rest.find('/') != std::string::npos) {
+        return Status::error(ErrorCode::invalid,
+                             "base URL '" + url + "': a path is not supported", false);
+    }
+    ParsedUrl out;
+    auto colon = rest.rfind(':');
+    out.host = rest.substr(0, colon);
+    if (colon != std::string::npos) {
+        std::string port = rest.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            port.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(port) < 1 || std::stoi(port) > 65535) {
+            return Status::error(ErrorCode::invalid,
+                                 "base URL '" + url + "': bad port '" + port + "'", false);
+        }
+        out.port = std::stoi(port);
+    }
+    if (out.host.empty() ||
+        out.host.find_first_of(" \t\r\n@[]") != std::string::npos) {
+        return Status::error(ErrorCode::invalid, "base URL '" + url + "': bad host", false);
+    }
+    return out;
+}
+
+void set_timeouts(httplib::Client& c, Duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    auto sec = static_cast<time_t>(us / 1'000'000);
+    auto usec = static_cast<time_t>(us % 1'000'000);
+    c.set_connection_timeout(sec, usec);
+    c.set_read_timeout(sec, usec);
+    c.set_write_timeout(sec, usec);
+}
+
+}  // namespace
+
+std::string body_excerpt(std::string_view body, std::size_t max_chars) {
+    std::string out;
+    for (char c : body.substr(0, max_chars)) {
+        auto u = static_cast<unsigned char>(c);
+        out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+    }
+    if (body.size() > max_chars) out += "...";
+    return out;
+}
+
+Status HttpClient::check_base_url(const std::string& base_url) {
+    auto parsed = parse_base_url(base_url);
+    return parsed ? Status::success() : parsed.error();
+}
+
+HttpClient::HttpClient(std::string base_url, HttpClientOptions options)
+    : base_url_(std::move(base_url)), options_(options) {
+    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+    if (options_.timeout <= Duration{0}) options_.timeout = Duration{1};
+    auto parsed = parse_base_url(base_url_);
+    if (!parsed) {
+        url_status_ = parsed.error();
+        return;
+    }
+    host_ = parsed->host;
+    port_ = parsed->port;
+    try {
+        client_ = std::make_unique<httplib::Client>(host_, port_);
+        client_->set_keep_alive(options_.keep_alive);
+        set_timeouts(*client_, options_.timeout);
+        // No Origin header: AxeOS refuses requests whose Origin is not a local one.
+        client_->set_default_headers({{"User-Agent", "hashsink"}});
+    } catch (const std::exception& e) {
+        url_status_ = Status::error(ErrorCode::invalid, std::string("http client: ") + e.what(),
+                                    false);
+        client_.reset();
+    }
+}
+
+HttpClient::~HttpClient() = default;
+
+int HttpClient::last_status() const {
+    std::lock_guard lock(mutex_);
+    return last_status_;
+}
+
+Result<HttpResponse> HttpClient::get(const std::string& path) noexcept {
+    return send("GET", path, nullptr);
+}
+
+Result<HttpResponse> HttpClient::patch_json(const std::string& path,
+                                            const std::string& json) noexcept {
+    return send("PATCH", path, &json);
+}
+
+Result<HttpResponse> HttpClient::post_json(const std::string& path,
+                                           const std::string& json) noexcept {
+    return send("POST", path, &json);
+}
+
+Result<HttpResponse> HttpClient::send(const char* method, const std::string& path,
+                                      const std::string* body) noexcept {
+    const std::string op = std::string(method) + " " + path;
+    std::lock_guard lock(mutex_);
+    last_status_ = 0;
+    if (!url_status_.ok() || !client_) {
+        return Status::error(ErrorCode::invalid, op + ": " + url_status_.message, false);
+    }
+    try {
+        const auto started = SteadyClock::now();
+        const auto deadline = started + options_.timeout;
+        bool too_big = false;
+        bool late = false;
+        std::string received;
+
+        httplib::Request req;
+        req.method = method;
+        req.path = path;
+        if (body != nullptr) {
+            req.body = *body;
+            req.set_header("Content-Type", "application/json");
+        }
+        // Our own receiver bounds the body (httplib's client has no cap) and the total time
+        // (its timeouts are per read, so a slow drip could otherwise go on forever).
+        req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+            if (received.size() + n > options_.max_body_bytes) {
+                too_big = true;
+                return false;
+            }
+            if (SteadyClock::now() > deadline) {
+                late = true;
+                return false;
+            }
+            received.append(data, n);
+            return true;
+        };
+
+        httplib::Response res;
+        httplib::Error err = httplib::Error::Success;
+        bool ok = client_->send(req, res, err);
+        const auto elapsed = SteadyClock::now() - started;
+        const auto elapsed_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+        const std::string where = host_ + ":" + std::to_string(port_);
+
+        if (!ok) {
+            if (too_big) {
+                return Status::error(ErrorCode::protocol,
+                                     op + ": response body larger than " +
+                                         std::to_string(options_.max_body_bytes) + " bytes",
+                                     false);
+            }
+            const bool timed_out =
+                late || err == httplib::Error::ConnectionTimeout ||
+                ((err == httplib::Error::Read || err == httplib::Error::Write) &&
+                 elapsed >= options_.timeout * 9 / 10);
+            if (timed_out) {
+                return Status::error(ErrorCode::timeout,
+                                     op + ": no answer from " + where + " within " +
+                                         format_duration(options_.timeout));
+            }
+            if (err == httplib::Error::Connection) {
+                return Status::error(ErrorCode::unreachable,
+                                     op + ": cannot connect to " + where);
+            }
+            return Status::error(ErrorCode::unreachable,
+                                 op + ": connection to " + where + " failed after " +
+                                     std::to_string(elapsed_ms) + " ms (" +
+                                     httplib::to_string(err) + ")");
+        }
+        last_status_ = res.status;
+        if (res.status >= 400) {
+            const bool server_side = res.status >= 500;
+            return Status::error(ErrorCode::rejected,
+                                 op + ": HTTP " + std::to_string(res.status) + " '" +
+                                     body_excerpt(received) + "'",
+                                 server_side);
+        }
+        if (res.status < 200 || res.status >= 300) {
+            return Status::error(ErrorCode::rejected,
+                                 op + ": unexpected HTTP " + std::to_string(res.status), false);
+        }
+        return HttpResponse{res.status, std::move(received)};
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::unreachable, op + ": " + e.what());
+    } catch (...) {
+        return Status::error(ErrorCode::unreachable, op + ": unknown failure");
+    }
+}
+
+}  // namespace hashsink::transport
