@@ -160,7 +160,8 @@ struct Journal::Impl {
     void write_batch(std::vector<Entry>& batch);
     int write_entry(Entry& e, std::uint64_t& rows);
     void maintain();
-    void note_error(const std::string& operation, const std::string& cause);
+    // writing=false marks the writer as failing; read errors only set last_error.
+    void note_error(const std::string& operation, const std::string& cause, bool writing = true);
     void note_ok();
     Status prepare_statements();
 };
@@ -185,15 +186,16 @@ void Journal::Impl::enqueue(Entry&& e) noexcept {
     }
 }
 
-void Journal::Impl::note_error(const std::string& operation, const std::string& cause) {
+void Journal::Impl::note_error(const std::string& operation, const std::string& cause,
+                               bool writing) {
     std::string message = "journal " + what + ": " + operation + ": " + cause;
     bool was_writing = false;
     bool changed = false;
     {
         std::lock_guard lock(mutex);
-        was_writing = stats.writing;
+        was_writing = stats.writing && writing;
         changed = stats.last_error != message;
-        stats.writing = false;
+        if (writing) stats.writing = false;
         stats.last_error = message;
         stats.last_error_at = WallClock::now();
     }
@@ -659,13 +661,13 @@ std::vector<Row> query_rows(Journal::Impl& impl, const char* sql, std::size_t li
     std::lock_guard lock(impl.read_mutex);
     Statement s;
     if (s.prepare(impl.read_db.get(), sql) != SQLITE_OK) {
-        impl.note_error("read", impl.read_db.message());
+        impl.note_error("read", impl.read_db.message(), false);
         return out;
     }
     s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000)));
     int rc = SQLITE_ROW;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(fill(s));
-    if (rc != SQLITE_DONE) impl.note_error("read", impl.read_db.message());
+    if (rc != SQLITE_DONE) impl.note_error("read", impl.read_db.message(), false);
     return out;
 }
 }  // namespace
