@@ -29,6 +29,18 @@ struct HostileServer {
         svr.Get("/busy", [](const httplib::Request&, httplib::Response& res) {
             res.status = 503;
         });
+        svr.Get("/drip", [](const httplib::Request&, httplib::Response& res) {
+            res.set_chunked_content_provider("application/json",
+                                             [](size_t offset, httplib::DataSink& sink) {
+                if (offset > 1000) {
+                    sink.done();
+                    return true;
+                }
+                std::this_thread::sleep_for(50ms);
+                sink.write("x", 1);
+                return true;
+            });
+        });
         svr.Get("/origin", [](const httplib::Request& req, httplib::Response& res) {
             res.set_content(req.has_header("Origin") ? "origin" : "none", "text/plain");
         });
@@ -61,6 +73,13 @@ TEST_CASE("axeos http client: status codes, body cap, no Origin", "[axeos]") {
     REQUIRE_FALSE(busy);
     CHECK(busy.error().code == ErrorCode::rejected);
     CHECK(busy.error().retryable);
+    // A peer that drips the body keeps each read short; the whole exchange is still bounded.
+    HttpClient quick(s.url(), {.timeout = 400ms});
+    auto t0 = std::chrono::steady_clock::now();
+    auto drip = quick.get("/drip");
+    REQUIRE_FALSE(drip);
+    CHECK(drip.error().code == ErrorCode::timeout);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
     auto origin = c.get("/origin");
     REQUIRE(origin);
     CHECK(origin->body == "none");

@@ -1,6 +1,10 @@
 // `hashsink probe miner` and `hashsink emulate axeos` as subprocesses.
 #include <catch2/catch.hpp>
 
+#include <httplib.h>
+
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "adapters/miners/axeos/axeos_emulator.hpp"
@@ -36,6 +40,20 @@ TEST_CASE("axeos probe miner: unreachable and unrecognised exit 69", "[axeos]") 
     CHECK(r.exit_code == 69);
     CHECK(r.err.find("cannot connect") != std::string::npos);
     CHECK(r.out.empty());
+    // Something that answers, but not as AxeOS does.
+    httplib::Server other;
+    other.Get("/api/system/info", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"model":"something else"})", "application/json");
+    });
+    const int port = other.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { other.listen_after_bind(); });
+    REQUIRE(wait_for_port(port));
+    auto foreign = run({HASHSINK_BINARY, "probe", "miner", "--url",
+                        "http://127.0.0.1:" + std::to_string(port)}, 30);
+    other.stop();
+    serving.join();
+    CHECK(foreign.exit_code == 69);
+    CHECK(foreign.err.find("no ASICModel") != std::string::npos);
     auto usage = run({HASHSINK_BINARY, "probe", "miner"}, 30);
     CHECK(usage.exit_code == 64);
     auto help = run({HASHSINK_BINARY, "probe", "miner", "--help"}, 30);
