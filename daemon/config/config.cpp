@@ -47,10 +47,11 @@ const KeyTable& site_keys() {
                                            "s"),
                                        dur("1s")),
                           0.1, 60));
+        // Zero would read as "no limit" to some and "nothing" to others: a site states a number.
         t.push_back(range(required(key("max_draw_w", KeyType::number,
                                        "The most the whole fleet of miners may draw together",
                                        "W")),
-                          0));
+                          1));
         KeySpec safe = with_default(key("safe_state", KeyType::string,
                                         "What miners are set to when data is stale or the daemon "
                                         "stops: paused (no hashing) or minimum (lowest power)"),
@@ -79,6 +80,14 @@ const KeyTable& governor_keys() {
                                            "W/s"),
                                        0.0),
                           0));
+        t.push_back(range(with_default(key("start_margin_w", KeyType::number,
+                                           "Spare power a paused miner needs before it starts "
+                                           "(a running one keeps running without it), so a "
+                                           "surplus hovering at one miner's draw does not "
+                                           "switch it on and off",
+                                           "W"),
+                                       10.0),
+                          0, 1e6));
         KeySpec prio = with_default(key("priority", KeyType::string_list,
                                         "Miner ids served first, in this order; the others "
                                         "follow in file order"),
