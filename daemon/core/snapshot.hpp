@@ -22,9 +22,32 @@ inline constexpr std::string_view kPvLimitW = "pv.limit_w";          // active o
 inline constexpr std::string_view kPvLimitActive = "pv.limit_active";  // 1 when a limit is on
 inline constexpr std::string_view kPvState = "pv.state";             // SunSpec St enum
 inline constexpr std::string_view kGridPowerW = "grid.power_w";
+inline constexpr std::string_view kExportLimitW = "grid.export_limit_w";   // site's export cap
+// Battery: + discharging, - charging (as evcc).
+inline constexpr std::string_view kBatteryPowerW = "battery.power_w";
+inline constexpr std::string_view kBatterySocPct = "battery.soc_pct";
+// Generator (flare gas): output, rating, load as % of rating, frequency, alarm (1 = active),
+// running (1 = engine running).
+inline constexpr std::string_view kGensetPowerW = "genset.power_w";
+inline constexpr std::string_view kGensetRatingW = "genset.rating_w";
+inline constexpr std::string_view kGensetLoadPct = "genset.load_pct";
+inline constexpr std::string_view kGensetFrequencyHz = "genset.frequency_hz";
+inline constexpr std::string_view kGensetAlarm = "genset.alarm";
+inline constexpr std::string_view kGensetRunning = "genset.running";
+// Prices, in the site's currency: energy per kWh, hashprice per TH/s per day.
+inline constexpr std::string_view kPriceImportPerKwh = "price.import_per_kwh";
+inline constexpr std::string_view kPriceFeedInPerKwh = "price.feed_in_per_kwh";
+inline constexpr std::string_view kHashpricePerThDay = "price.hashprice_per_th_day";
 // Per-MPPT DC power: "pv.mppt.<n>.dc_power_w", n from 1.
 std::string mppt_dc_power_w(int n);
 }  // namespace signal
+
+// One slot of a schedule (prices, hashprice forecasts): [start, end) -> value.
+struct ScheduleSlot {
+    TimePoint start{};
+    TimePoint end{};
+    double value = 0;
+};
 
 // SunSpec operating states (model 10x/11x point St).
 enum class InverterState {
@@ -57,6 +80,8 @@ struct MinerView {
 struct SiteSnapshot {
     TimePoint now{};
     std::map<std::string, Reading, std::less<>> readings;
+    // Forward-looking series by signal name (e.g. price.import_per_kwh), sorted by start.
+    std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules;
     std::vector<MinerView> miners;
 
     const Reading* find(std::string_view name) const;
