@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/core/result.hpp"
+#include "daemon/core/snapshot.hpp"
 #include "daemon/core/time.hpp"
 
 namespace hashsink {
@@ -15,11 +16,22 @@ namespace hashsink {
 class Accumulator {
 public:
     void put(std::string_view signal, double value) { values_.emplace_back(std::string(signal), value); }
+    // A forward-looking series (price slots); replaces the previous one of that name.
+    void put_schedule(std::string_view signal, std::vector<ScheduleSlot> slots) {
+        schedules_.emplace_back(std::string(signal), std::move(slots));
+    }
     const std::vector<std::pair<std::string, double>>& values() const { return values_; }
-    void clear() { values_.clear(); }
+    const std::vector<std::pair<std::string, std::vector<ScheduleSlot>>>& schedules() const {
+        return schedules_;
+    }
+    void clear() {
+        values_.clear();
+        schedules_.clear();
+    }
 
 private:
     std::vector<std::pair<std::string, double>> values_;
+    std::vector<std::pair<std::string, std::vector<ScheduleSlot>>> schedules_;
 };
 
 class Source {

@@ -73,7 +73,10 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     // 1. Freeze the process image.
     SiteSnapshot snap;
     snap.now = clock_.now();
-    for (const auto& s : sources_) s->copy_readings(snap.readings);
+    for (const auto& s : sources_) {
+        s->copy_readings(snap.readings);
+        s->copy_schedules(snap.schedules);
+    }
     snap.miners = fleet_.views(snap.now);
 
     // 2. Decide.

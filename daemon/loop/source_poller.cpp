@@ -55,6 +55,7 @@ void SourcePoller::poll_once() {
             readings_[name] = Reading{value, now, settings_.max_age, settings_.id};
             rows.push_back({name, value, settings_.id});
         }
+        for (const auto& [name, slots] : acc.schedules()) schedules_[name] = slots;
         if (st.ok()) {
             came_back = status_.consecutive_failures > 0 || status_.last_ok == TimePoint{};
             status_.ok = true;
@@ -94,6 +95,12 @@ SourceStatus SourcePoller::status() const {
     SourceStatus s = status_;
     for (const auto& [name, r] : readings_) s.readings.emplace_back(name, r);
     return s;
+}
+
+void SourcePoller::copy_schedules(
+    std::map<std::string, std::vector<ScheduleSlot>, std::less<>>& into) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, slots] : schedules_) into[name] = slots;
 }
 
 void SourcePoller::copy_readings(std::map<std::string, Reading, std::less<>>& into) const {

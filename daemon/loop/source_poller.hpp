@@ -38,6 +38,7 @@ public:
     SourceStatus status() const;
     // Adds this source's readings to the map (latest wins on a shared signal name).
     void copy_readings(std::map<std::string, Reading, std::less<>>& into) const;
+    void copy_schedules(std::map<std::string, std::vector<ScheduleSlot>, std::less<>>& into) const;
 
 private:
     void run();
@@ -53,6 +54,7 @@ private:
     bool stopping_ = false;
     SourceStatus status_;
     std::map<std::string, Reading, std::less<>> readings_;
+    std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules_;
     std::thread thread_;
 };
 
