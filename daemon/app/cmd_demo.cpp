@@ -36,7 +36,7 @@ std::string demo_config(const DemoSite& site, int web_port) {
         "\n[policy]\n"
         "use = \"solar_surplus\"\n"
         "\n[policy.solar_surplus]\n"
-        "reserve_w = 15\n"
+        "reserve_w = 30\n"
         "hysteresis_w = 10\n"
         "enable_delay = \"5s\"\n"
         "disable_delay = \"20s\"\n"

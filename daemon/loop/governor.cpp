@@ -73,15 +73,16 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
             }
         }
 
-        // Dwell: a miner changed recently keeps its target, so noise cannot flap it. Shedding
-        // load while the site imports is never held: that is what keeps it off the grid.
+        // Dwell: a miner changed recently may not take more load yet, so noise cannot flap it.
+        // Less load always goes through at once: a falling surplus must never become import
+        // while a miner waits out its dwell (miners take seconds to ramp down as it is).
         for (std::size_t i = 0; i < miners.size(); ++i) {
             const MinerView& m = miners[i];
             MinerTarget& t = out[i].target;
             if (t == m.target || m.target_since == TimePoint{}) continue;
             const bool adds_load = planned_w(t) > planned_w(m.target) + 1e-9 ||
                                    (t.run && !m.target.run);
-            if (!adds_load && input.shed) continue;
+            if (!adds_load) continue;
             auto since = snap.now - m.target_since;
             if (since < limits.min_dwell) {
                 auto left_s = std::chrono::duration_cast<std::chrono::seconds>(limits.min_dwell - since);

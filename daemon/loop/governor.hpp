@@ -14,7 +14,7 @@ enum class SafeState { paused, minimum };
 struct SiteLimits {
     double max_draw_w = 0;          // the whole fleet's planned draw; 0 = no limit
     SafeState safe_state = SafeState::paused;
-    Duration min_dwell{30'000};     // between two changes of one miner (a shed skips it)
+    Duration min_dwell{30'000};     // after a change, before a miner may take more load
     double ramp_up_w_per_s = 0;     // added load per second across the fleet; 0 = unlimited
     Duration period{1000};          // the tick, to turn the ramp into watts per tick
 };
@@ -28,7 +28,7 @@ struct GovernedTarget {
 // What the policy asked for, as the governor needs it.
 struct GovernInput {
     bool fail_safe = false;         // the policy could not decide: safe state
-    bool shed = false;              // the site imports: decreases skip the dwell
+    bool shed = false;              // the site imports: load must come off now
     std::string fail_reason;
 };
 
