@@ -42,12 +42,26 @@ void ControlLoop::start() {
     for (auto& s : sources_) s->start();
     fleet_.start();
     stopping_ = false;
+    started_ = true;
     thread_ = std::thread([this] { run(); });
 }
 
-void ControlLoop::stop() {
+void ControlLoop::stop(bool park, Duration park_limit) {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
+    if (park && started_) {
+        started_ = false;
+        TimePoint now = clock_.now();
+        auto views = fleet_.views(now);
+        for (std::size_t i = 0; i < views.size(); ++i) {
+            MinerTarget safe = safe_target(views[i], settings_.limits.safe_state);
+            fleet_.set_target(i, safe, now, tick_count_, "safe state: daemon stopping");
+            recorder_.target(now, tick_count_, views[i].id, safe, "daemon stopping");
+        }
+        fleet_.schedule(now);
+        if (!fleet_.wait_idle_for(park_limit))
+            log::warn("loop", "stopping: some miners did not confirm their safe state in time");
+    }
     fleet_.stop();
     for (auto& s : sources_) s->stop();
 }

@@ -43,7 +43,9 @@ public:
 
     // Starts the pollers, the miner pool and the tick thread.
     void start();
-    void stop();
+    // Stops ticking, then (with park) puts every reachable miner in the site's safe state,
+    // waiting at most park_limit: a stopped daemon must not leave miners drawing unwatched.
+    void stop(bool park = true, Duration park_limit = Duration{10'000});
     // Exactly one tick on the caller's thread (tests drive it with a manual clock).
     std::shared_ptr<const LoopStatus> tick();
 
@@ -68,6 +70,7 @@ private:
     std::uint64_t tick_count_ = 0;
     bool was_fail_safe_ = false;
     std::atomic<bool> stopping_{false};
+    bool started_ = false;
     std::thread thread_;
 };
 

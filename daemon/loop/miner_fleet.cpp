@@ -250,6 +250,11 @@ std::vector<MinerStatus> MinerFleet::status() const {
     return out;
 }
 
+bool MinerFleet::wait_idle_for(Duration limit) const {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, limit, [this] { return queue_.empty() && running_ == 0; });
+}
+
 void MinerFleet::wait_idle() const {
     std::unique_lock lock(mutex_);
     idle_.wait(lock, [this] { return queue_.empty() && running_ == 0; });

@@ -50,6 +50,8 @@ public:
     std::size_t size() const { return slots_.size(); }
     // Blocks until no operation is queued or running (tests).
     void wait_idle() const;
+    // As wait_idle, at most `limit`; false when work was still running.
+    bool wait_idle_for(Duration limit) const;
 
 private:
     struct Slot {

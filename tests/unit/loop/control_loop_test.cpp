@@ -140,3 +140,13 @@ TEST_CASE("a slow miner does not delay the tick", "[loop]") {
     REQUIRE(st->tick_duration_ms < 500);
     rig.loop->fleet().wait_idle();
 }
+
+TEST_CASE("stopping the loop parks every miner in the safe state", "[loop]") {
+    Rig rig;
+    rig.meter->grid_w = -200;
+    for (int i = 0; i < 12; ++i) rig.second();
+    REQUIRE(rig.miner->applied().back().run);
+    rig.loop->start();   // the tick thread; stop() below parks
+    rig.loop->stop();
+    REQUIRE_FALSE(rig.miner->applied().back().run);
+}
