@@ -19,13 +19,12 @@
 #include "daemon/core/miner.hpp"
 #include "daemon/core/policy.hpp"
 #include "daemon/core/result.hpp"
+#include "daemon/core/severity.hpp"
 #include "daemon/core/time.hpp"
 
 namespace hashsink::journal {
 
-enum class Severity { info, notice, warning, error };
-const char* to_string(Severity s) noexcept;
-std::optional<Severity> parse_severity(std::string_view text) noexcept;
+using hashsink::Severity;
 
 struct JournalOptions {
     std::string path;                                   // the SQLite file

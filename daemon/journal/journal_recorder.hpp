@@ -10,16 +10,6 @@
 
 namespace hashsink::journal {
 
-inline Severity from_loop(loop::Severity s) noexcept {
-    switch (s) {
-        case loop::Severity::info: return Severity::info;
-        case loop::Severity::notice: return Severity::notice;
-        case loop::Severity::warning: return Severity::warning;
-        case loop::Severity::error: return Severity::error;
-    }
-    return Severity::info;
-}
-
 class JournalRecorder final : public loop::Recorder {
 public:
     explicit JournalRecorder(Journal& journal) : journal_(journal) {}
@@ -52,7 +42,7 @@ public:
     void event(TimePoint at, loop::Severity severity, const std::string& code,
                const std::string& subject, const std::string& message) noexcept override {
         try {
-            journal_.record_event(at, from_loop(severity), code, subject, message);
+            journal_.record_event(at, severity, code, subject, message);
         } catch (...) {
             // Copying the strings failed: nothing to record.
         }

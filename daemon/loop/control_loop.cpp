@@ -7,16 +7,6 @@
 
 namespace hashsink::loop {
 
-const char* to_string(Severity s) noexcept {
-    switch (s) {
-        case Severity::info: return "info";
-        case Severity::notice: return "notice";
-        case Severity::warning: return "warning";
-        case Severity::error: return "error";
-    }
-    return "?";
-}
-
 ControlLoop::ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, const Clock& clock,
                          Recorder& recorder)
     : settings_(std::move(settings)),

@@ -9,12 +9,12 @@
 #include "daemon/core/miner.hpp"
 #include "daemon/core/policy.hpp"
 #include "daemon/core/result.hpp"
+#include "daemon/core/severity.hpp"
 #include "daemon/core/time.hpp"
 
 namespace hashsink::loop {
 
-enum class Severity { info, notice, warning, error };
-const char* to_string(Severity s) noexcept;
+using hashsink::Severity;
 
 struct ReadingRecord {
     std::string signal;

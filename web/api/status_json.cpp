@@ -1,5 +1,7 @@
 #include "web/api/status_json.hpp"
 
+#include "adapters/miners/miner_json.hpp"
+
 namespace hashsink::web {
 namespace {
 
@@ -12,40 +14,6 @@ double age_s(TimePoint at, TimePoint now) {
 }
 
 }  // namespace
-
-json caps_json(const MinerCaps& caps) {
-    json levels = json::array();
-    for (const auto& l : caps.levels)
-        levels.push_back({{"power_w", l.power_w}, {"hashrate_ths", l.hashrate_ths},
-                          {"frequency_mhz", opt(l.frequency_mhz)},
-                          {"core_voltage_mv", opt(l.core_voltage_mv)}});
-    return {{"min_power_w", caps.min_power_w()},
-            {"max_power_w", caps.max_power_w()},
-            {"nominal_power_w", caps.nominal_power_w()},
-            {"continuous_power", caps.continuous_power},
-            {"power_step_w", caps.power_step_w},
-            {"can_pause", caps.can_pause},
-            {"idle_power_w", caps.idle_power_w},
-            {"frequency_options_mhz", caps.frequency_options_mhz},
-            {"voltage_options_mv", caps.voltage_options_mv},
-            {"levels", levels}};
-}
-
-json state_json(const MinerState& s) {
-    return {{"driver", s.driver},
-            {"model", s.model},
-            {"firmware", s.firmware},
-            {"online", s.online},
-            {"state", to_string(s.state)},
-            {"hashrate_ths", opt(s.hashrate_ths)},
-            {"power_w", opt(s.power_w)},
-            {"frequency_mhz", opt(s.frequency_mhz)},
-            {"core_voltage_mv", opt(s.core_voltage_mv)},
-            {"chip_temp_c", opt(s.chip_temp_c)},
-            {"vr_temp_c", opt(s.vr_temp_c)},
-            {"fan_rpm", opt(s.fan_rpm)},
-            {"detail", s.detail}};
-}
 
 json target_json(const MinerTarget& t) {
     return {{"run", t.run},
@@ -75,9 +43,9 @@ json status_json(const loop::LoopStatus& st, TimePoint now) {
         miners.push_back({{"id", m.id},
                           {"driver", m.driver},
                           {"online", m.online},
-                          {"state", m.state ? state_json(*m.state) : json(nullptr)},
+                          {"state", m.state ? json(*m.state) : json(nullptr)},
                           {"age_s", age_s(m.state_at, now)},
-                          {"caps", caps_json(m.caps)},
+                          {"caps", json(m.caps)},
                           {"target", target_json(m.target)},
                           {"target_applied", m.target_applied},
                           {"reason", m.reason},

@@ -8,8 +8,6 @@
 namespace hashsink::web {
 
 nlohmann::json status_json(const loop::LoopStatus& status, TimePoint now);
-nlohmann::json caps_json(const MinerCaps& caps);
-nlohmann::json state_json(const MinerState& state);
 nlohmann::json target_json(const MinerTarget& target);
 
 }  // namespace hashsink::web
