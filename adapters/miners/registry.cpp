@@ -1,6 +1,7 @@
 #include "adapters/miners/registry.hpp"
 
 #include "adapters/miners/axeos/axeos_driver.hpp"
+#include "adapters/miners/luxos/luxos_driver.hpp"
 
 namespace hashsink::miners {
 
@@ -9,6 +10,7 @@ const std::vector<DriverType>& driver_types() {
         // One line per firmware family.
         {"axeos", "ESP-Miner / AxeOS (Bitaxe) over HTTP", axeos::driver_keys(),
          axeos::make_driver},
+        {"luxos", "LuxOS (Luxor) over the TCP 4028 API", luxos::driver_keys(), luxos::make_driver},
     };
     return all;
 }

@@ -118,6 +118,17 @@ Result<HttpResponse> HttpClient::post_json(const std::string& path,
     return send("POST", path, &json);
 }
 
+Result<HttpResponse> HttpClient::put_json(const std::string& path,
+                                          const std::string& json) noexcept {
+    return send("PUT", path, &json);
+}
+
+void HttpClient::set_header(const std::string& name, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(headers_, [&](const auto& h) { return h.first == name; });
+    if (!value.empty()) headers_.emplace_back(name, value);
+}
+
 Result<HttpResponse> HttpClient::send(const char* method, const std::string& path,
                                       const std::string* body) noexcept {
     const std::string op = std::string(method) + " " + path;
@@ -136,6 +147,7 @@ Result<HttpResponse> HttpClient::send(const char* method, const std::string& pat
         httplib::Request req;
         req.method = method;
         req.path = path;
+        for (const auto& [name, value] : headers_) req.set_header(name, value);
         if (body != nullptr) {
             req.body = *body;
             req.set_header("Content-Type", "application/json");

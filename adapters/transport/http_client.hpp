@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
@@ -49,6 +51,9 @@ public:
     Result<HttpResponse> get(const std::string& path) noexcept;
     Result<HttpResponse> patch_json(const std::string& path, const std::string& json) noexcept;
     Result<HttpResponse> post_json(const std::string& path, const std::string& json = {}) noexcept;
+    Result<HttpResponse> put_json(const std::string& path, const std::string& json = {}) noexcept;
+    // A header sent with every later request (e.g. Authorization); an empty value removes it.
+    void set_header(const std::string& name, const std::string& value);
 
     const std::string& base_url() const { return base_url_; }
     Duration timeout() const { return options_.timeout; }
@@ -70,6 +75,7 @@ private:
     mutable std::mutex mutex_;
     std::unique_ptr<httplib::Client> client_;
     int last_status_ = 0;
+    std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 // The first max_chars of a body with control characters replaced, for error messages.
