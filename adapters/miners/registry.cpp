@@ -1,6 +1,7 @@
 #include "adapters/miners/registry.hpp"
 
 #include "adapters/miners/axeos/axeos_driver.hpp"
+#include "adapters/miners/braiins/braiins_driver.hpp"
 #include "adapters/miners/luxos/luxos_driver.hpp"
 
 namespace hashsink::miners {
@@ -10,6 +11,8 @@ const std::vector<DriverType>& driver_types() {
         // One line per firmware family.
         {"axeos", "ESP-Miner / AxeOS (Bitaxe) over HTTP", axeos::driver_keys(),
          axeos::make_driver},
+        {"braiins", "Braiins OS 25.07+ over its REST API", braiins::driver_keys(),
+         braiins::make_driver},
         {"luxos", "LuxOS (Luxor) over the TCP 4028 API", luxos::driver_keys(), luxos::make_driver},
     };
     return all;

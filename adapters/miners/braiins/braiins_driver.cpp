@@ -1,0 +1,282 @@
+#include "adapters/miners/braiins/braiins_driver.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "adapters/miners/driver_support.hpp"
+#include "adapters/transport/cgminer_client.hpp"
+
+namespace hashsink::miners::braiins {
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+constexpr Duration kPollInterval{250};
+
+}  // namespace
+
+const KeyTable& driver_keys() {
+    static const KeyTable keys = {
+        {.name = "url", .type = KeyType::string,
+         .doc = "Base URL of the miner's web API, e.g. http://192.168.1.60", .required = true},
+        {.name = "username", .type = KeyType::string, .doc = "Web login user",
+         .fallback = OptionValue{std::string("root")}},
+        {.name = "password_file", .type = KeyType::string,
+         .doc = "File holding the web password (first line); absent: empty password",
+         .secret = true},
+        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each HTTP request",
+         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
+        {.name = "verify_timeout", .type = KeyType::duration,
+         .doc = "How long a write may take to show when read back before it counts as not applied",
+         .unit = "s", .fallback = OptionValue{Duration{15000}}, .min = 0.2, .max = 300},
+        {.name = "power_step_w", .type = KeyType::number,
+         .doc = "Granularity of power targets sent to the tuner", .unit = "W",
+         .fallback = OptionValue{50.0}, .min = 1, .max = 1000},
+    };
+    return keys;
+}
+
+DriverConfig driver_config(const Options& options) {
+    DriverConfig c;
+    c.url = options.get_string("url");
+    c.username = options.get_string("username", "root");
+    c.password_file = options.get_string("password_file");
+    c.timeout = std::clamp(options.get_duration("timeout", Duration{3000}), Duration{100},
+                           Duration{30000});
+    c.verify_timeout = std::clamp(options.get_duration("verify_timeout", Duration{15000}),
+                                  Duration{200}, Duration{300000});
+    c.power_step_w = std::clamp(options.get_number("power_step_w", 50), 1.0, 1000.0);
+    return c;
+}
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
+    return std::make_unique<BraiinsDriver>(id,
+                                           driver_config(with_defaults(driver_keys(), options)));
+}
+
+BraiinsDriver::BraiinsDriver(std::string id, DriverConfig config)
+    : id_(std::move(id)),
+      config_(std::move(config)),
+      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {
+    last_state_.driver = "braiins";
+    last_state_.detail = "not read yet";
+}
+
+Status BraiinsDriver::error(const Status& cause) const {
+    return Status::error(cause.code, "braiins " + id_ + ": " + cause.message, cause.retryable);
+}
+
+void BraiinsDriver::mark_offline(const Status& cause) {
+    MinerState s;
+    s.driver = "braiins";
+    s.model = last_state_.model;
+    s.firmware = last_state_.firmware;
+    s.state = MinerRunState::offline;
+    s.detail = cause.message;
+    if (caps_) s.caps = *caps_;
+    last_state_ = std::move(s);
+}
+
+Status BraiinsDriver::login() {
+    std::string password;
+    if (!config_.password_file.empty()) {
+        auto pw = read_secret_file(config_.password_file);
+        if (!pw) return error(Status::error(pw.error().code, "login: " + pw.error().message, false));
+        password = *pw;
+    }
+    json body = {{"username", config_.username}, {"password", password}};
+    client_.set_header("Authorization", "");
+    auto res = client_.post_json("/api/v1/auth/login", body.dump());
+    ++logins_;
+    if (!res) {
+        auto e = res.error();
+        // Never echo the request; the status and the firmware's excerpt are enough.
+        if (client_.last_status() == 401 || client_.last_status() == 403) e.retryable = false;
+        return error(Status::error(e.code, e.message, e.retryable));
+    }
+    auto j = json::parse(res->body, nullptr, false);
+    const std::string token = transport::json_string(j, "token");
+    if (token.empty() || token.size() > 4096) {
+        return error(Status::error(ErrorCode::protocol, "POST /api/v1/auth/login: no token"));
+    }
+    const double timeout_s = transport::json_number(j, "timeout_s").value_or(3600);
+    token_ = token;
+    token_timeout_ = std::chrono::seconds(static_cast<long>(std::clamp(timeout_s, 1.0, 86400.0)));
+    token_expiry_ = SteadyClock::now() + token_timeout_;
+    // The token is sent raw, as the API documents; it is never logged.
+    client_.set_header("Authorization", token_);
+    return Status::success();
+}
+
+Result<json> BraiinsDriver::call(const char* method, const std::string& path,
+                                 const std::string& body) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        // Renew a little before the idle timeout rather than learn of it from a 401.
+        const auto margin = std::min<SteadyClock::duration>(token_timeout_ / 10, std::chrono::seconds(30));
+        if (token_.empty() || SteadyClock::now() + margin >= token_expiry_) {
+            if (auto st = login(); !st) return st;
+        }
+        Result<transport::HttpResponse> res = Status::error(ErrorCode::invalid, "no method");
+        const std::string m = method;
+        if (m == "GET") res = client_.get(path);
+        else if (m == "PUT") res = client_.put_json(path, body);
+        else res = client_.post_json(path, body);
+        if (!res) {
+            if (client_.last_status() == 401 && attempt == 0) {
+                token_.clear();   // expired or revoked (reboot): log in again once
+                continue;
+            }
+            return error(res.error());
+        }
+        token_expiry_ = SteadyClock::now() + token_timeout_;   // each request refreshes it
+        if (res->body.empty()) return json(nullptr);
+        auto j = json::parse(res->body, nullptr, false);
+        if (j.is_discarded()) {
+            return error(Status::error(ErrorCode::protocol, m + " " + path + ": body is not valid JSON"));
+        }
+        return j;
+    }
+    return error(Status::error(ErrorCode::rejected, path + ": login did not take"));
+}
+
+Result<MinerCaps> BraiinsDriver::probe() noexcept {
+    try {
+        auto details = call("GET", "/api/v1/miner/details");
+        if (!details) {
+            mark_offline(details.error());
+            return details.error();
+        }
+        auto constraints = call("GET", "/api/v1/configuration/constraints");
+        if (!constraints) {
+            mark_offline(constraints.error());
+            return constraints.error();
+        }
+        auto range = decode_power_range(*constraints);
+        if (!range) return error(range.error());
+        range_ = *range;
+        caps_ = build_caps(*range, *details, config_.power_step_w);
+        return *caps_;
+    } catch (const std::exception& e) {
+        return error(Status::error(ErrorCode::protocol, std::string("probe: ") + e.what()));
+    }
+}
+
+Result<MinerState> BraiinsDriver::read_state() noexcept {
+    try {
+        if (!caps_ || !last_state_.online) {
+            auto caps = probe();
+            if (!caps) return caps.error();
+        }
+        Bodies b;
+        auto details = call("GET", "/api/v1/miner/details");
+        if (!details) {
+            mark_offline(details.error());
+            return details.error();
+        }
+        b.details = std::move(*details);
+        auto stats = call("GET", "/api/v1/miner/stats");
+        if (!stats) {
+            mark_offline(stats.error());
+            return stats.error();
+        }
+        b.stats = std::move(*stats);
+        if (auto c = call("GET", "/api/v1/cooling/state")) b.cooling = std::move(*c);
+        if (auto t = call("GET", "/api/v1/performance/tuner-state")) b.tuner = std::move(*t);
+        if (auto h = call("GET", "/api/v1/miner/hw/hashboards")) b.hashboards = std::move(*h);
+        MinerState s = decode_state(b);
+        if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
+        s.caps = *caps_;
+        last_state_ = s;
+        return s;
+    } catch (const std::exception& e) {
+        return error(Status::error(ErrorCode::protocol, std::string("read state: ") + e.what()));
+    }
+}
+
+Status BraiinsDriver::verify(bool run, std::optional<double> watt) {
+    return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+        auto details = call("GET", "/api/v1/miner/details");
+        if (!details) return details.error();
+        const int status = static_cast<int>(transport::json_number(*details, "status").value_or(0));
+        const bool paused = status == static_cast<int>(BosStatus::paused);
+        std::optional<double> target;
+        if (watt) {
+            auto tuner = call("GET", "/api/v1/performance/tuner-state");
+            if (!tuner) return tuner.error();
+            target = current_power_target_w(*tuner);
+        }
+        const bool ok = (paused != run) && (!watt || (target && std::fabs(*target - *watt) < 0.5));
+        if (ok) return Status::success();
+        std::string expected = run ? "mining" : "paused";
+        std::string actual = "status " + std::to_string(status);
+        if (watt) {
+            expected += ", power target " + std::to_string(static_cast<long>(*watt)) + " W";
+            actual += ", power target " +
+                      (target ? std::to_string(static_cast<long>(*target)) + " W" : "absent");
+        }
+        return error(Status::error(ErrorCode::not_applied,
+                                   "verify: write acknowledged but not applied: expected " +
+                                       expected + "; device reports " + actual));
+    });
+}
+
+Status BraiinsDriver::apply(const MinerTarget& target) noexcept {
+    try {
+        if (!caps_) {
+            auto caps = probe();
+            if (!caps) return caps.error();
+        }
+        auto details = call("GET", "/api/v1/miner/details");
+        if (!details) {
+            mark_offline(details.error());
+            return details.error();
+        }
+        const int status = static_cast<int>(transport::json_number(*details, "status").value_or(0));
+        const bool paused = status == static_cast<int>(BosStatus::paused);
+
+        if (!target.run) {
+            if (paused) return Status::success();
+            auto r = call("PUT", "/api/v1/actions/pause");
+            if (!r) return r.error();
+            return verify(false, std::nullopt);
+        }
+
+        // The watt target: the level's power, else power_w, else the default; clamped to the
+        // range and snapped down to the step (never above what was asked).
+        double watt = range_->default_w;
+        if (target.level && *target.level < caps_->levels.size()) {
+            watt = caps_->levels[*target.level].power_w;
+        } else if (target.power_w > 0) {
+            watt = target.power_w;
+        }
+        watt = std::clamp(watt, range_->min_w, range_->max_w);
+        if (watt > range_->min_w) {
+            watt = std::max(range_->min_w,
+                            std::floor(watt / config_.power_step_w) * config_.power_step_w);
+        }
+        watt = std::round(watt);
+
+        auto tuner = call("GET", "/api/v1/performance/tuner-state");
+        if (!tuner) return tuner.error();
+        auto current = current_power_target_w(*tuner);
+        bool wrote = false;
+        if (paused) {
+            auto r = call("PUT", "/api/v1/actions/resume");
+            if (!r) return r.error();
+            wrote = true;
+        }
+        if (!current || std::fabs(*current - watt) >= 0.5) {
+            // Absolute set only: increment/decrement have reported targets they did not apply.
+            json body = {{"watt", static_cast<std::int64_t>(watt)}};
+            auto r = call("PUT", "/api/v1/performance/power-target", body.dump());
+            if (!r) return r.error();
+            wrote = true;
+        }
+        if (!wrote) return Status::success();
+        return verify(true, watt);
+    } catch (const std::exception& e) {
+        return error(Status::error(ErrorCode::protocol, std::string("apply: ") + e.what()));
+    }
+}
+
+}  // namespace hashsink::miners::braiins
