@@ -3,6 +3,7 @@
 #include "adapters/miners/axeos/axeos_driver.hpp"
 #include "adapters/miners/braiins/braiins_driver.hpp"
 #include "adapters/miners/luxos/luxos_driver.hpp"
+#include "adapters/miners/simulated/simulated_miner.hpp"
 
 namespace hashsink::miners {
 
@@ -14,6 +15,8 @@ const std::vector<DriverType>& driver_types() {
         {"braiins", "Braiins OS 25.07+ over its REST API", braiins::driver_keys(),
          braiins::make_driver},
         {"luxos", "LuxOS (Luxor) over the TCP 4028 API", luxos::driver_keys(), luxos::make_driver},
+        {"simulated", "a modelled miner (S9 to S21 Hydro, Bitaxe) for simulation and dry runs",
+         simulated::driver_keys(), simulated::make_driver},
     };
     return all;
 }

@@ -16,5 +16,6 @@ int cmd_probe_miner(const CommandArgs& args);     // cmd_probe_miner.cpp
 int cmd_demo(const CommandArgs& args);            // cmd_demo.cpp
 int cmd_emulate_sunspec(const CommandArgs& args); // cmd_emulate_sunspec.cpp
 int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_axeos.cpp
+int cmd_simulate(const CommandArgs& args);        // cmd_simulate.cpp
 
 }  // namespace hashsink::app

@@ -53,6 +53,8 @@ struct SiteConfig {
     Options web;            // [web]
     std::string policy;     // [policy] use
     Options policy_options; // [policy.<use>]
+    // Every valid [policy.<name>] table, defaults filled in (simulate --policy picks one).
+    std::map<std::string, Options> policy_tables;
     std::vector<PluginConfig> sources;   // [[sources]]
     std::vector<PluginConfig> miners;    // [[miners]]
 };

@@ -394,12 +394,14 @@ private:
                 continue;
             }
             Options o = check_table(*sub, path, {&known->second}, pos(*sub));
+            cfg.policy_tables[name] = o;
             if (name == cfg.policy) cfg.policy_options = std::move(o);
         }
         // The policy in use needs its defaults (and required keys) even without its own table.
         if (use_known && !skip.count(cfg.policy)) {
             cfg.policy_options = check_table(kEmpty, "policy." + cfg.policy,
                                              {&catalog_.policies.at(cfg.policy)}, where);
+            cfg.policy_tables[cfg.policy] = cfg.policy_options;
         }
     }
 

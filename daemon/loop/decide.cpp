@@ -1,0 +1,18 @@
+#include "daemon/loop/decide.hpp"
+
+namespace hashsink::loop {
+
+TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
+                         const PolicyMemory& memory, const SiteLimits& limits,
+                         const AllocateOptions& allocate_options) {
+    TickDecision out;
+    out.decision = policy.decide(snap, memory);
+    const Decision& d = out.decision;
+    std::vector<MinerTarget> proposal =
+        d.hold ? current_targets(snap) : allocate(d.budget_w, snap.miners, allocate_options).targets;
+    out.governed = govern(proposal, snap, limits,
+                          {.fail_safe = d.fail_safe, .shed = d.shed, .fail_reason = d.reason});
+    return out;
+}
+
+}  // namespace hashsink::loop

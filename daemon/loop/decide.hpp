@@ -1,0 +1,24 @@
+// One tick's decision as a pure function: policy, then allocator (or hold), then governor. The
+// control loop and the simulator both call it, so a simulated day runs exactly the daemon's code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/policy.hpp"
+#include "daemon/loop/allocator.hpp"
+#include "daemon/loop/governor.hpp"
+
+namespace hashsink::loop {
+
+struct TickDecision {
+    Decision decision;                      // what the policy said (with its next memory)
+    std::vector<GovernedTarget> governed;   // one per snapshot miner, same order
+};
+
+// limits.period must be the tick period (the ramp limit is per tick).
+TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snapshot,
+                         const PolicyMemory& memory, const SiteLimits& limits,
+                         const AllocateOptions& allocate_options);
+
+}  // namespace hashsink::loop
