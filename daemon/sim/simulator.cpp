@@ -156,6 +156,8 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
         const double h = dt / 3600.0;
         m.available_surplus_kwh += in.surplus_w * h / 1000;
         m.absorbed_kwh += absorbed_w * h / 1000;
+        const bool clean = in.genset ? in.house_w + fleet_w <= in.capacity_w + 1e-6 : excess_w <= 1e-6;
+        if (clean) m.absorbed_without_import_kwh += absorbed_w * h / 1000;
         m.fleet_kwh += controlled_w * h / 1000;
         m.revenue += hash * in.hashprice * dt / 86400.0;
         double load_pct = 0;
@@ -185,9 +187,10 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
 // its range if it takes a continuous target), less its idle draw. The set of fleet totals is
 // built once by a subset-sum over a bitset (power quantised down to q watts, the rounding
 // added back as slack so the bound stays an upper bound). Then, tick by tick, the fleet takes
-// the largest total that fits under the surplus and under the ramp limit from the previous
-// tick. Start delays, response lag and dwell times are relaxed (ignored), which can only
-// raise the bound.
+// the largest total that fits under the surplus (and the site's max_draw_w). Start delays,
+// response lag, dwell times and the governor's ramp limit are relaxed (ignored), which can only
+// raise the bound: the baselines do not honour the ramp limit, and the bound must hold for
+// them too.
 double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings) {
     struct Choice { double lo, hi; };
     std::vector<std::vector<Choice>> fleet;
@@ -257,18 +260,15 @@ double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings) {
 
     SiteModel site(trace, settings, idle_w);
     const double dt = std::max(0.1, seconds(settings.loop.period));
-    const double ramp = settings.loop.limits.ramp_up_w_per_s * dt;
     const double max_draw = settings.loop.limits.max_draw_w > 0 ? settings.loop.limits.max_draw_w : 1e300;
-    double prev = 0, kwh = 0;
+    double kwh = 0;
     std::size_t ticks = 0;
     for (double t = trace.start_s(); t < trace.end_s(); t = trace.start_s() + static_cast<double>(++ticks) * dt) {
         double cap = std::min(site.inputs(t).surplus_w, max_draw);
-        if (ramp > 0) cap = std::min(cap, prev + ramp);
         cap = std::max(0.0, cap);
         const std::size_t u = std::min(units_of(cap), units);
         double p = std::min(cap, best[u] * q + slack_w);
         kwh += p * dt / 3.6e6;
-        prev = p;
     }
     return kwh;
 }
@@ -314,6 +314,7 @@ nlohmann::json metrics_json(const Metrics& m) {
     j["revenue"] = round_to(m.revenue, 4);
     j["energy_cost"] = round_to(m.energy_cost, 4);
     j["fleet_kwh"] = round_to(m.fleet_kwh, 4);
+    j["absorbed_without_import_kwh"] = round_to(m.absorbed_without_import_kwh, 4);
     return j;
 }
 

@@ -65,6 +65,10 @@ struct Metrics {
     double revenue = 0;                 // hashprice x hashrate, in the trace's currency
     double energy_cost = 0;             // import at the import price + absorbed at the feed-in
     double fleet_kwh = 0;               // everything the fleet drew above idle
+    // Absorbed in ticks where the fleet caused no import (no overload): the part the oracle
+    // bounds. A controller that imports can absorb more than the oracle, at the price shown
+    // by import_wh.
+    double absorbed_without_import_kwh = 0;
 };
 
 // One tick of a controller under test: targets for every miner, from what it sees.
@@ -100,8 +104,8 @@ struct RunOptions {
 Metrics run(const Trace& trace, const SimSettings& settings, Controller& controller,
             const RunOptions& options = {});
 
-// Perfect-foresight upper bound of absorbed energy (kWh) under the fleet's steps, minimum
-// power, per-miner limits, the site's max_draw_w and the governor's ramp limit.
+// Perfect-foresight upper bound of the energy (kWh) the fleet can absorb without import, under
+// its steps, minimum power, per-miner limits and the site's max_draw_w.
 double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings);
 
 struct Report {
