@@ -56,6 +56,11 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
                        : s.policy == cfg.policy        ? cfg.policy_options
                                                        : with_defaults(type->keys);
 
+    // A generator policy's own band is the one to score.
+    if (auto v = s.policy_options.find_number("band_low_pct")) s.band_low_pct = *v;
+    if (auto v = s.policy_options.find_number("band_high_pct")) s.band_high_pct = *v;
+    if (auto v = s.policy_options.find_number("nominal_frequency_hz")) s.genset_frequency_hz = *v;
+
     for (const auto& m : cfg.miners) {
         if (!m.common.get_bool("enabled", true)) continue;
         SimMiner sm;
