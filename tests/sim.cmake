@@ -4,3 +4,6 @@ hashsink_test(sim_unit_tests LABEL unit
 hashsink_test(sim_integration_tests LABEL integration
   SOURCES integration/simulate_it.cpp
   LIBS nlohmann_json::nlohmann_json)
+hashsink_test(allocator_equivalence_tests LABEL unit
+  SOURCES unit/loop/allocator_equivalence_test.cpp
+  LIBS hashsink_loop)

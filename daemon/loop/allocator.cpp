@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <queue>
+#include <cstdint>
+#include <limits>
+#include <string_view>
 #include <unordered_map>
 
 namespace hashsink::loop {
@@ -13,18 +15,14 @@ double efficiency_j_per_th(const PowerLevel& l) {
     return l.hashrate_ths > 0 ? l.power_w / l.hashrate_ths : 1e12;
 }
 
-struct Candidate {
-    std::size_t miner;
-    double gain_per_w;   // extra hashrate per extra watt of the next step
-    std::size_t order;   // tie-break: the start order
-};
-
-struct CandidateLess {
-    bool operator()(const Candidate& a, const Candidate& b) const {
-        if (a.gain_per_w != b.gain_per_w) return a.gain_per_w < b.gain_per_w;
-        return a.order > b.order;
-    }
-};
+// Orders like std::string's operator< (bytes compared as unsigned char) whenever two prefixes
+// differ; equal prefixes fall back to the full comparison.
+std::uint64_t id_prefix(const std::string& id) {
+    std::uint64_t v = 0;
+    for (std::size_t k = 0; k < 8; ++k)
+        v = (v << 8) | (k < id.size() ? static_cast<unsigned char>(id[k]) : 0u);
+    return v;
+}
 
 }  // namespace
 
@@ -56,95 +54,186 @@ MinerTarget paused_target() { return MinerTarget{}; }
 
 Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
                     const AllocateOptions& options) {
+    // Same decisions as the straightforward version (kept in the allocator tests as the
+    // reference), without per-miner allocations: allowed levels are indices into one flat
+    // array, sort keys are computed once, and the heap is built in one pass.
     const auto& priority = options.priority;
     const std::size_t n = miners.size();
     Allocation result;
     result.targets.assign(n, paused_target());
     if (!(budget_w > 0)) return result;
 
-    std::unordered_map<std::string, std::size_t> rank;
-    for (std::size_t i = 0; i < priority.size(); ++i) rank.emplace(priority[i], i);
-
-    std::vector<std::vector<PowerLevel>> levels(n);
-    std::vector<std::size_t> order;
-    order.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!miners[i].state_fresh) continue;
-        levels[i] = allowed_levels(miners[i]);
-        if (!levels[i].empty()) order.push_back(i);
+    std::unordered_map<std::string_view, std::size_t> rank;
+    if (!priority.empty()) {
+        rank.reserve(priority.size());
+        for (std::size_t r = 0; r < priority.size(); ++r) rank.emplace(priority[r], r);
     }
-    // Running miners keep running (fewer switches), then the installer's priority, then the
-    // most efficient at its lowest level, then id for determinism.
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        const bool ra = miners[a].target.run, rb = miners[b].target.run;
-        if (ra != rb) return ra;
-        auto pa = rank.find(miners[a].id), pb = rank.find(miners[b].id);
-        std::size_t qa = pa == rank.end() ? rank.size() : pa->second;
-        std::size_t qb = pb == rank.end() ? rank.size() : pb->second;
-        if (qa != qb) return qa < qb;
-        double ea = efficiency_j_per_th(levels[a].front());
-        double eb = efficiency_j_per_th(levels[b].front());
-        if (ea != eb) return ea < eb;
-        return miners[a].id < miners[b].id;
+
+    // One pass over the views (they are large; touching them once keeps the cache warm for
+    // the rest).
+    // Sort keys go with the index so the compare needs no indirection: running first, then
+    // priority rank, then efficiency at the lowest allowed level, then id.
+    struct Item {
+        std::uint64_t group;       // 0 for running miners, then the priority rank
+        double efficiency;
+        std::uint64_t id_prefix;   // first 8 bytes of the id, big-endian: most id ties end here
+        std::uint32_t miner;
+    };
+    std::vector<double> lowest_w(n, 0);
+    // Allowed levels of miner i: levels[i][k] for k < count[i], through the index list
+    // flat[first[i] ..] when per-miner limits drop some, directly otherwise (no scan at all).
+    std::vector<std::uint32_t> first(n, 0), cnt(n, 0);
+    std::vector<char> direct(n, 1);
+    std::vector<const PowerLevel*> base(n, nullptr);
+    std::vector<std::uint32_t> flat;
+    std::vector<Item> items;
+    items.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const MinerView& m = miners[i];
+        if (!m.state_fresh) continue;
+        const auto& lv = m.caps.levels;
+        base[i] = lv.data();
+        if (m.max_power_w > 0 || m.min_power_w > 0) {
+            direct[i] = 0;
+            first[i] = static_cast<std::uint32_t>(flat.size());
+            for (std::size_t k = 0; k < lv.size(); ++k) {
+                if (m.max_power_w > 0 && lv[k].power_w > m.max_power_w + 1e-9) continue;
+                if (m.min_power_w > 0 && lv[k].power_w < m.min_power_w - 1e-9) continue;
+                flat.push_back(static_cast<std::uint32_t>(k));
+            }
+            cnt[i] = static_cast<std::uint32_t>(flat.size() - first[i]);
+        } else {
+            cnt[i] = static_cast<std::uint32_t>(lv.size());
+        }
+        if (cnt[i] == 0) continue;
+        std::size_t q = rank.size();
+        if (!rank.empty()) {
+            auto it = rank.find(m.id);
+            if (it != rank.end()) q = it->second;
+        }
+        const PowerLevel& low = direct[i] ? lv[0] : lv[flat[first[i]]];
+        lowest_w[i] = low.power_w;
+        const std::uint64_t group = (m.target.run ? 0 : (std::uint64_t{1} << 63)) | q;
+        items.push_back({group, efficiency_j_per_th(low), id_prefix(m.id), static_cast<std::uint32_t>(i)});
+    }
+    auto index = [&](std::size_t i, std::size_t k) -> std::size_t {
+        return direct[i] ? k : flat[first[i] + k];
+    };
+    auto level = [&](std::size_t i, std::size_t k) -> const PowerLevel& { return base[i][index(i, k)]; };
+    auto count = [&](std::size_t i) -> std::size_t { return cnt[i]; };
+
+    std::sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+        if (a.group != b.group) return a.group < b.group;
+        if (a.efficiency != b.efficiency) return a.efficiency < b.efficiency;
+        if (a.id_prefix != b.id_prefix) return a.id_prefix < b.id_prefix;
+        return miners[a.miner].id < miners[b.miner].id;
     });
+    std::vector<std::size_t> order(items.size());
+    for (std::size_t k = 0; k < items.size(); ++k) order[k] = items[k].miner;
 
     // Phase 1: start miners at their lowest level while they fit.
     double left = budget_w;
-    std::vector<std::size_t> chosen(n, 0);
-    std::vector<bool> running(n, false);
-    std::vector<std::size_t> order_pos(n, 0);
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        std::size_t i = order[k];
-        order_pos[i] = k;
-        double p = levels[i].front().power_w;
+    std::vector<std::uint32_t> chosen(n, 0);
+    std::vector<char> running(n, 0);
+    std::vector<std::uint32_t> order_pos(n, 0);
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        const std::size_t i = items[k].miner;
+        order_pos[i] = static_cast<std::uint32_t>(k);
         // Hysteresis: starting needs a margin that keeping a miner running does not.
         double margin = miners[i].target.run ? 0 : options.start_margin_w;
-        if (p + margin <= left) {
-            running[i] = true;
-            left -= p;
+        if (lowest_w[i] + margin <= left) {
+            running[i] = 1;
+            left -= lowest_w[i];
         }
     }
 
     // Phase 2: raise levels by best marginal hashrate per watt.
-    auto step_candidate = [&](std::size_t i) -> std::optional<Candidate> {
-        std::size_t next = chosen[i] + 1;
-        if (next >= levels[i].size()) return std::nullopt;
-        double dw = levels[i][next].power_w - levels[i][chosen[i]].power_w;
-        double dh = levels[i][next].hashrate_ths - levels[i][chosen[i]].hashrate_ths;
-        double gain = dw > 0 ? dh / dw : 1e12;
-        return Candidate{i, gain, order_pos[i]};
+    struct Step {
+        double gain_per_w;
+        std::uint32_t miner;
+        std::uint32_t order;
     };
-    std::priority_queue<Candidate, std::vector<Candidate>, CandidateLess> heap;
-    for (std::size_t i : order)
-        if (running[i])
-            if (auto c = step_candidate(i)) heap.push(*c);
-    while (!heap.empty()) {
-        Candidate c = heap.top();
-        heap.pop();
-        std::size_t i = c.miner;
-        double dw = levels[i][chosen[i] + 1].power_w - levels[i][chosen[i]].power_w;
+    auto less = [](const Step& a, const Step& b) {
+        if (a.gain_per_w != b.gain_per_w) return a.gain_per_w < b.gain_per_w;
+        return a.order > b.order;
+    };
+    auto step_of = [&](std::size_t i, Step& out) {
+        std::size_t next = chosen[i] + 1;
+        if (next >= count(i)) return false;
+        const PowerLevel& from = level(i, chosen[i]);
+        const PowerLevel& to = level(i, next);
+        double dw = to.power_w - from.power_w;
+        // `left` only shrinks: a step that does not fit now never will, and popping it later
+        // would discard it without effect. Leaving it out keeps the heap small.
+        if (dw > left) return false;
+        double dh = to.hashrate_ths - from.hashrate_ths;
+        out = {dw > 0 ? dh / dw : 1e12, static_cast<std::uint32_t>(i), order_pos[i]};
+        return true;
+    };
+    std::vector<Step> heap;
+    heap.reserve(order.size());
+    // The smallest step ever queued: once even that does not fit, nothing queued can, and the
+    // rest of the loop would only discard entries.
+    double smallest_dw = std::numeric_limits<double>::infinity();
+    auto note = [&](const Step& s) {
+        const std::size_t i = s.miner;
+        smallest_dw = std::min(smallest_dw, level(i, chosen[i] + 1).power_w - level(i, chosen[i]).power_w);
+    };
+    for (std::size_t i : order) {
+        Step s;
+        if (running[i] && step_of(i, s)) {
+            heap.push_back(s);
+            note(s);
+        }
+    }
+    std::make_heap(heap.begin(), heap.end(), less);
+    while (!heap.empty() && !(left < smallest_dw)) {
+        std::pop_heap(heap.begin(), heap.end(), less);
+        const std::size_t i = heap.back().miner;
+        heap.pop_back();
+        double dw = level(i, chosen[i] + 1).power_w - level(i, chosen[i]).power_w;
         if (dw > left) continue;   // this miner's next step does not fit; others may
         left -= dw;
         ++chosen[i];
-        if (auto next = step_candidate(i)) heap.push(*next);
+        Step s;
+        if (step_of(i, s)) {
+            heap.push_back(s);
+            std::push_heap(heap.begin(), heap.end(), less);
+            note(s);
+        }
     }
 
     // Continuous-target firmwares take what is left, up to their top level.
     for (std::size_t i : order) {
         if (!running[i]) continue;
-        result.targets[i] = run_at(miners[i], levels[i], chosen[i]);
-        if (miners[i].caps.continuous_power && left > 0) {
-            double room = levels[i].back().power_w - result.targets[i].power_w;
+        const MinerView& m = miners[i];
+        const std::size_t k = index(i, chosen[i]);
+        const PowerLevel& l = m.caps.levels[k];
+        MinerTarget& t = result.targets[i];
+        t.run = true;
+        t.power_w = l.power_w;
+        t.frequency_mhz = l.frequency_mhz;
+        t.core_voltage_mv = l.core_voltage_mv;
+        // As run_at: the index of the last level equal to this one.
+        std::size_t idx = k;
+        for (std::size_t j = m.caps.levels.size(); j-- > k + 1;)
+            if (m.caps.levels[j] == l) {
+                idx = j;
+                break;
+            }
+        t.level = idx;
+        if (m.caps.continuous_power && left > 0) {
+            double room = level(i, count(i) - 1).power_w - t.power_w;
             double extra = std::min(room, left);
-            if (miners[i].caps.power_step_w > 0)
-                extra = std::floor(extra / miners[i].caps.power_step_w) * miners[i].caps.power_step_w;
+            if (m.caps.power_step_w > 0)
+                extra = std::floor(extra / m.caps.power_step_w) * m.caps.power_step_w;
             if (extra > 0) {
-                result.targets[i].power_w += extra;
-                result.targets[i].level.reset();
+                t.power_w += extra;
+                t.level.reset();
                 left -= extra;
             }
         }
-        result.planned_w += result.targets[i].power_w;
+        result.planned_w += t.power_w;
     }
     return result;
 }
