@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "daemon/core/log.hpp"
-#include "daemon/loop/allocator.hpp"
+#include "daemon/loop/decide.hpp"
 
 namespace hashsink::loop {
 
@@ -84,15 +84,13 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     snap.miners = fleet_.views(snap.now);
 
     // 2. Decide.
-    Decision d = policy_->decide(snap, memory_);
+    // The same pure function the simulator calls (daemon/loop/decide.hpp).
+    TickDecision decided =
+        decide_tick(*policy_, snap, memory_, settings_.limits,
+                    {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w});
+    const Decision& d = decided.decision;
     memory_ = d.memory;
-    std::vector<MinerTarget> proposal =
-        d.hold ? current_targets(snap)
-               : allocate(d.budget_w, snap.miners,
-                          {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w})
-                     .targets;
-    auto governed = govern(proposal, snap, settings_.limits,
-                           {.fail_safe = d.fail_safe, .shed = d.shed, .fail_reason = d.reason});
+    const auto& governed = decided.governed;
 
     // 3. Act: only changed targets go out; the fleet applies them concurrently.
     for (std::size_t i = 0; i < governed.size(); ++i) {
