@@ -1,5 +1,6 @@
 #include "adapters/miners/registry.hpp"
 
+#include "adapters/miners/antminer/antminer_driver.hpp"
 #include "adapters/miners/axeos/axeos_driver.hpp"
 #include "adapters/miners/braiins/braiins_driver.hpp"
 #include "adapters/miners/luxos/luxos_driver.hpp"
@@ -17,6 +18,8 @@ const std::vector<DriverType>& driver_types() {
         {"luxos", "LuxOS (Luxor) over the TCP 4028 API", luxos::driver_keys(), luxos::make_driver},
         {"simulated", "a modelled miner (S9 to S21 Hydro, Bitaxe) for simulation and dry runs",
          simulated::driver_keys(), simulated::make_driver},
+        {"antminer", "Stock Antminer (Bitmain) web CGI with Digest auth", antminer::driver_keys(),
+         antminer::make_driver},
     };
     return all;
 }

@@ -90,6 +90,11 @@ HttpClient::HttpClient(std::string base_url, HttpClientOptions options)
         set_timeouts(*client_, options_.timeout);
         // No Origin header: AxeOS refuses requests whose Origin is not a local one.
         client_->set_default_headers({{"User-Agent", "hashsink"}});
+        if (!options_.digest_user.empty()) {
+            // httplib answers a 401 Digest challenge by itself (built with OpenSSL).
+            client_->set_digest_auth(options_.digest_user.c_str(),
+                                     options_.digest_password.c_str());
+        }
     } catch (const std::exception& e) {
         url_status_ = Status::error(ErrorCode::invalid, std::string("http client: ") + e.what(),
                                     false);
@@ -129,8 +134,14 @@ void HttpClient::set_header(const std::string& name, const std::string& value) {
     if (!value.empty()) headers_.emplace_back(name, value);
 }
 
+Result<HttpResponse> HttpClient::post(const std::string& path, const std::string& body,
+                                      const std::string& content_type) noexcept {
+    return send("POST", path, &body, content_type.c_str());
+}
+
 Result<HttpResponse> HttpClient::send(const char* method, const std::string& path,
-                                      const std::string* body) noexcept {
+                                      const std::string* body,
+                                      const char* content_type) noexcept {
     const std::string op = std::string(method) + " " + path;
     std::lock_guard lock(mutex_);
     last_status_ = 0;
@@ -150,10 +161,16 @@ Result<HttpResponse> HttpClient::send(const char* method, const std::string& pat
         for (const auto& [name, value] : headers_) req.set_header(name, value);
         if (body != nullptr) {
             req.body = *body;
-            req.set_header("Content-Type", "application/json");
+            req.set_header("Content-Type", content_type);
         }
         // Our own receiver bounds the body (httplib's client has no cap) and the total time
         // (its timeouts are per read, so a slow drip could otherwise go on forever).
+        // A Digest challenge (401) and the authenticated retry share this request: each new
+        // response starts a new body.
+        req.response_handler = [&](const httplib::Response&) {
+            received.clear();
+            return true;
+        };
         req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
             if (received.size() + n > options_.max_body_bytes) {
                 too_big = true;

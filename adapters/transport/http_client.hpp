@@ -28,6 +28,10 @@ struct HttpClientOptions {
     Duration timeout{2000};                    // connect, read and write, and the whole exchange
     std::size_t max_body_bytes = 1024 * 1024;  // larger bodies are refused (hostile peers)
     bool keep_alive = true;
+    // HTTP Digest credentials (Antminer CGI). Empty user: no authentication. The password is
+    // never part of an error message.
+    std::string digest_user;
+    std::string digest_password;
 };
 
 // One client per device. Calls are serialised by an internal mutex, so sharing an instance
@@ -54,6 +58,9 @@ public:
     Result<HttpResponse> put_json(const std::string& path, const std::string& json = {}) noexcept;
     // A header sent with every later request (e.g. Authorization); an empty value removes it.
     void set_header(const std::string& name, const std::string& value);
+    // POST with a body that is not JSON (e.g. application/x-www-form-urlencoded).
+    Result<HttpResponse> post(const std::string& path, const std::string& body,
+                              const std::string& content_type) noexcept;
 
     const std::string& base_url() const { return base_url_; }
     Duration timeout() const { return options_.timeout; }
@@ -65,7 +72,8 @@ public:
 
 private:
     Result<HttpResponse> send(const char* method, const std::string& path,
-                              const std::string* body) noexcept;
+                              const std::string* body,
+                              const char* content_type = "application/json") noexcept;
 
     std::string base_url_;
     HttpClientOptions options_;

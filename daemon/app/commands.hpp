@@ -17,5 +17,6 @@ int cmd_demo(const CommandArgs& args);            // cmd_demo.cpp
 int cmd_emulate_sunspec(const CommandArgs& args); // cmd_emulate_sunspec.cpp
 int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_axeos.cpp
 int cmd_simulate(const CommandArgs& args);        // cmd_simulate.cpp
+int cmd_emulate_antminer(const CommandArgs& args);   // cmd_emulate_antminer.cpp
 
 }  // namespace hashsink::app

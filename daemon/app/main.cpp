@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"demo", nullptr, hashsink::app::cmd_demo, "run the daemon against loopback emulators"},
     {"emulate", "sunspec", hashsink::app::cmd_emulate_sunspec, "serve an emulated SunSpec inverter"},
     {"emulate", "axeos", hashsink::app::cmd_emulate_axeos, "serve an emulated AxeOS (Bitaxe) miner"},
+    {"emulate", "antminer", hashsink::app::cmd_emulate_antminer, "serve an emulated stock Antminer"},
 };
 
 void print_help(std::ostream& out) {
@@ -34,7 +35,7 @@ void print_help(std::ostream& out) {
            "Commands:\n";
     for (const auto& c : kCommands) {
         std::string name = std::string(c.name) + (c.sub ? std::string(" ") + c.sub : "");
-        name.resize(18, ' ');
+        name.resize(20, ' ');
         out << "  " << name << c.summary << "\n";
     }
     out << "\nEach command takes --help.\n";

@@ -1,0 +1,73 @@
+// Stock Antminer (Bitmain) driver: the web CGI on port 80 behind HTTP Digest auth. Work modes
+// (normal, low power, sleep) are its only control. See README.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/miners/antminer/antminer_codec.hpp"
+#include "adapters/transport/http_client.hpp"
+#include "daemon/core/miner.hpp"
+#include "daemon/core/options.hpp"
+
+namespace hashsink::miners::antminer {
+
+struct DriverConfig {
+    std::string url;                     // http://host[:port]
+    std::string user = "root";
+    std::string password_file;           // empty: the firmware default (root)
+    Duration timeout{5000};              // each read
+    Duration write_timeout{40000};       // set_miner_conf.cgi (about 21 s seen)
+    Duration verify_timeout{60000};      // how long the new mode may take to show
+    double power_w = 3250;               // draw in normal mode
+    double low_power_w = 0;              // draw in low-power mode; 0: not offered
+    double sleep_power_w = 10;           // draw asleep (control board)
+    double hashrate_ths = 0;             // normal mode; 0: the miner's rate_ideal
+};
+
+const KeyTable& driver_keys();
+DriverConfig driver_config(const Options& options);
+
+// Not thread-safe: one caller at a time (the fleet serialises calls per miner). apply() may
+// block for write_timeout + verify_timeout: it runs on the fleet's pool, never on the loop.
+class AntminerDriver final : public MinerDriver {
+public:
+    AntminerDriver(std::string id, DriverConfig config);
+
+    std::string_view driver_name() const override { return "antminer"; }
+    // get_system_info, summary: model and ideal hashrate; levels from the configured powers.
+    Result<MinerCaps> probe() noexcept override;
+    // get_miner_conf (mode), summary.cgi, stats.cgi.
+    Result<MinerState> read_state() noexcept override;
+    // Mode from the target; nothing sent when already in it; else set_miner_conf.cgi, then
+    // get_miner_conf is read back until the mode shows or verify_timeout passes (not_applied).
+    Status apply(const MinerTarget& target) noexcept override;
+
+    const MinerState& last_state() const { return last_state_; }
+    // The mode a target asks for, given caps (exposed for tests).
+    static WorkMode mode_for(const MinerTarget& target, const MinerCaps& caps,
+                             bool has_low_power);
+
+private:
+    Status ensure_clients();
+    Result<nlohmann::json> get_object(transport::HttpClient& client, const std::string& path);
+    Status error(const Status& cause) const;
+    void mark_offline(const Status& cause);
+    MinerCaps build_caps(double ideal_ths) const;
+
+    std::string id_;
+    DriverConfig config_;
+    std::unique_ptr<transport::HttpClient> client_;        // reads
+    std::unique_ptr<transport::HttpClient> write_client_;  // set_miner_conf, long deadline
+    std::optional<MinerCaps> caps_;
+    std::string model_, firmware_;
+    MinerState last_state_;
+};
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
+
+}  // namespace hashsink::miners::antminer

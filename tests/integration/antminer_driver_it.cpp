@@ -1,0 +1,275 @@
+// The stock Antminer driver against its emulator: Digest auth, work modes, slow and ignored
+// writes, reboots, session expiry, faults.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "adapters/miners/antminer/antminer_driver.hpp"
+#include "adapters/miners/antminer/antminer_emulator.hpp"
+#include "adapters/miners/registry.hpp"
+
+using namespace hashsink;
+using namespace hashsink::miners::antminer;
+using namespace std::chrono_literals;
+
+namespace {
+
+EmulatorConfig emu_config() {
+    EmulatorConfig c;
+    c.ramp_s = 0.5;
+    return c;
+}
+
+DriverConfig cfg(const AntminerEmulator& emu) {
+    DriverConfig c;
+    c.url = emu.url();
+    c.timeout = 1000ms;
+    c.write_timeout = 3000ms;
+    c.verify_timeout = 1000ms;
+    c.power_w = 3250;
+    c.low_power_w = 2600;
+    return c;
+}
+
+std::string write_password(const std::string& pw) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("hashsink-antminer-pw-" + std::to_string(::getpid()) + "-" + pw);
+    std::ofstream(path) << pw << "\n";
+    return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("antminer driver: registered with its keys", "[antminer]") {
+    const auto* t = miners::find_driver_type("antminer");
+    REQUIRE(t != nullptr);
+    bool secret = false;
+    for (const auto& k : t->keys)
+        if (k.name == "password_file") secret = k.secret;
+    CHECK(secret);
+    Options o;
+    o.set("url", std::string("http://127.0.0.1:1"));
+    o.set("power_w", 3250.0);
+    auto d = t->make("s19", with_defaults(t->keys, o));
+    REQUIRE(d);
+    CHECK(d->driver_name() == "antminer");
+}
+
+TEST_CASE("antminer driver: probe and read through Digest auth", "[antminer]") {
+    AntminerEmulator emu(emu_config());
+    REQUIRE(emu.start());
+    AntminerDriver d("s19", cfg(emu));
+    auto caps = d.probe();
+    REQUIRE(caps);
+    REQUIRE(caps->levels.size() == 2);
+    CHECK(caps->levels[0].power_w == 2600);
+    CHECK(caps->levels[1].power_w == 3250);
+    CHECK(caps->levels[1].hashrate_ths == Approx(110));
+    CHECK(caps->nominal_level == 1);
+    CHECK(caps->can_pause);
+    CHECK(caps->idle_power_w == 10);
+
+    auto s = d.read_state();
+    REQUIRE(s);
+    CHECK(s->online);
+    CHECK(s->state == MinerRunState::mining);
+    CHECK(s->model == "Antminer S19 Pro");
+    CHECK(s->firmware == "Antminer-S19-Pro-20221206");
+    CHECK(*s->hashrate_ths == Approx(110).epsilon(0.01));
+    CHECK(*s->chip_temp_c > 60);
+    CHECK(*s->fan_rpm > 3000);
+    CHECK(*s->frequency_mhz == 525);
+    CHECK(s->detail == "work mode normal");
+    CHECK(emu.auth_failures() == 0);
+}
+
+TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never shown",
+          "[antminer]") {
+    AntminerEmulator emu(emu_config());
+    REQUIRE(emu.start());
+    auto c = cfg(emu);
+    c.password_file = write_password("hunter2");
+    AntminerDriver d("s19", c);
+    auto caps = d.probe();
+    REQUIRE_FALSE(caps);
+    CHECK(caps.error().code == ErrorCode::rejected);
+    CHECK_FALSE(caps.error().retryable);
+    CHECK(caps.error().message.find("401") != std::string::npos);
+    CHECK(caps.error().message.find("password_file") != std::string::npos);
+    CHECK(caps.error().message.find("hunter2") == std::string::npos);
+    CHECK(d.last_state().detail.find("hunter2") == std::string::npos);
+    std::filesystem::remove(c.password_file);
+
+    c.password_file = "/nonexistent/hashsink/pw";
+    AntminerDriver d2("s19", c);
+    auto caps2 = d2.probe();
+    REQUIRE_FALSE(caps2);
+    CHECK(caps2.error().code == ErrorCode::io);
+    CHECK(caps2.error().message.find("password_file /nonexistent/hashsink/pw") != std::string::npos);
+
+    auto ok = cfg(emu);
+    ok.password_file = write_password("root");
+    AntminerDriver d3("s19", ok);
+    CHECK(d3.probe());
+    std::filesystem::remove(ok.password_file);
+}
+
+TEST_CASE("antminer driver: sleep, low power and normal, verified; idempotent", "[antminer]") {
+    AntminerEmulator emu(emu_config());
+    REQUIRE(emu.start());
+    AntminerDriver d("s19", cfg(emu));
+    REQUIRE(d.probe());
+
+    REQUIRE(d.apply({.run = false}));
+    CHECK(emu.mode() == WorkMode::sleep);
+    CHECK(d.read_state()->state == MinerRunState::paused);
+    std::this_thread::sleep_for(700ms);
+    CHECK(emu.power_w() < 20);
+    REQUIRE(d.apply({.run = false}));
+    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 1);
+
+    REQUIRE(d.apply({.run = true, .power_w = 2600, .level = 0}));
+    CHECK(emu.mode() == WorkMode::low);
+    REQUIRE(d.apply({.run = true, .level = 1}));
+    CHECK(emu.mode() == WorkMode::normal);
+    // No level: the highest that fits the expected draw.
+    REQUIRE(d.apply({.run = true, .power_w = 3000}));
+    CHECK(emu.mode() == WorkMode::low);
+    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 4);
+    REQUIRE(d.apply({.run = true, .power_w = 3000}));
+    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 4);
+}
+
+TEST_CASE("antminer driver: firmware that honours only one key still switches", "[antminer]") {
+    for (const char* honours : {"miner-mode", "bitmain-work-mode"}) {
+        auto ec = emu_config();
+        ec.honours = honours;
+        AntminerEmulator emu(ec);
+        REQUIRE(emu.start());
+        AntminerDriver d("s19", cfg(emu));
+        REQUIRE(d.apply({.run = false}));
+        CHECK(emu.mode() == WorkMode::sleep);
+    }
+}
+
+TEST_CASE("antminer driver: a write acknowledged without effect is not_applied", "[antminer]") {
+    AntminerEmulator emu(emu_config());
+    REQUIRE(emu.start());
+    AntminerDriver d("s19", cfg(emu));
+    REQUIRE(d.probe());
+    emu.set_ignore_writes(true);
+    auto t0 = std::chrono::steady_clock::now();
+    auto st = d.apply({.run = false});
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(st.code == ErrorCode::not_applied);
+    CHECK(st.retryable);
+    CHECK(st.message.find("expected work mode sleep, device reports normal") != std::string::npos);
+    CHECK(took >= 900ms);
+    CHECK(took < 3s);
+    emu.set_ignore_writes(false);
+    CHECK(d.apply({.run = false}));
+}
+
+TEST_CASE("antminer driver: a slow CGI write within write_timeout succeeds", "[antminer]") {
+    auto ec = emu_config();
+    ec.write_delay_ms = 1200;
+    AntminerEmulator emu(ec);
+    REQUIRE(emu.start());
+    AntminerDriver d("s19", cfg(emu));   // reads 1 s, writes 3 s
+    REQUIRE(d.apply({.run = false}));
+    CHECK(emu.mode() == WorkMode::sleep);
+
+    auto c = cfg(emu);
+    c.write_timeout = 400ms;
+    AntminerDriver quick("s19", c);
+    auto st = quick.apply({.run = true});
+    CHECK(st.code == ErrorCode::timeout);
+    CHECK(st.retryable);
+    // The write took anyway: the retry finds it done and sends nothing.
+    std::this_thread::sleep_for(1200ms);
+    emu.reset_request_counts();
+    CHECK(quick.apply({.run = true}));
+    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 0);
+}
+
+TEST_CASE("antminer driver: reboot mid-ramp keeps the mode and shows offline", "[antminer]") {
+    auto ec = emu_config();
+    ec.ramp_s = 3;
+    AntminerEmulator emu(ec);
+    REQUIRE(emu.start());
+    AntminerDriver d("s19", cfg(emu));
+    REQUIRE(d.apply({.run = false}));
+    std::this_thread::sleep_for(300ms);
+    REQUIRE(d.apply({.run = true, .level = 1}));
+    std::this_thread::sleep_for(300ms);
+    const double mid = emu.hashrate_ths();
+    CHECK(mid > 0);
+    CHECK(mid < 100);
+    emu.reboot(600ms);
+    auto s = d.read_state();
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::unreachable);
+    CHECK(d.last_state().state == MinerRunState::offline);
+    CHECK_FALSE(d.last_state().hashrate_ths);
+    // Back: still in normal mode (saved config), hashing again from zero.
+    bool back = false;
+    for (int i = 0; i < 50 && !back; ++i) {
+        std::this_thread::sleep_for(100ms);
+        back = static_cast<bool>(d.read_state());
+    }
+    REQUIRE(back);
+    CHECK(emu.mode() == WorkMode::normal);
+    CHECK(d.read_state()->state == MinerRunState::mining);
+    CHECK(emu.hashrate_ths() < 100);
+    CHECK(d.apply({.run = true, .level = 1}));
+}
+
+TEST_CASE("antminer driver: expired Digest nonces are renewed", "[antminer]") {
+    AntminerEmulator emu(emu_config());
+    REQUIRE(emu.start());
+    AntminerDriver d("s19", cfg(emu));
+    REQUIRE(d.read_state());
+    emu.expire_sessions();
+    REQUIRE(d.read_state());
+    REQUIRE(d.apply({.run = false}));
+    emu.expire_sessions();
+    REQUIRE(d.apply({.run = true}));
+    CHECK(emu.auth_failures() == 0);
+}
+
+TEST_CASE("antminer driver: latency, HTTP 500 and malformed JSON", "[antminer]") {
+    AntminerEmulator emu(emu_config());
+    REQUIRE(emu.start());
+    auto c = cfg(emu);
+    c.timeout = 300ms;
+    AntminerDriver d("s19", c);
+    REQUIRE(d.probe());
+
+    emu.set_latency_ms(1000);
+    auto t0 = std::chrono::steady_clock::now();
+    auto s = d.read_state();
+    CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::timeout);
+    CHECK(s.error().message.find("antminer s19: GET /cgi-bin/") == 0);
+    emu.set_latency_ms(0);
+
+    emu.set_http_500(true);
+    s = d.read_state();
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::rejected);
+    CHECK(s.error().retryable);
+    CHECK(d.apply({.run = false}).code == ErrorCode::rejected);
+    emu.set_http_500(false);
+
+    emu.set_malformed_json(true);
+    s = d.read_state();
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::protocol);
+    CHECK(d.last_state().state == MinerRunState::offline);
+    emu.set_malformed_json(false);
+    CHECK(d.read_state());
+}
