@@ -5,6 +5,8 @@
 #include "adapters/miners/braiins/braiins_driver.hpp"
 #include "adapters/miners/luxos/luxos_driver.hpp"
 #include "adapters/miners/simulated/simulated_miner.hpp"
+#include "adapters/miners/shelly/shelly_driver.hpp"
+#include "adapters/miners/tasmota/tasmota_driver.hpp"
 
 namespace hashsink::miners {
 
@@ -20,6 +22,10 @@ const std::vector<DriverType>& driver_types() {
          simulated::driver_keys(), simulated::make_driver},
         {"antminer", "Stock Antminer (Bitmain) web CGI with Digest auth", antminer::driver_keys(),
          antminer::make_driver},
+        {"shelly", "A miner behind a Shelly Gen2+ plug (on/off, measured power)",
+         shelly::driver_keys(), shelly::make_driver},
+        {"tasmota", "A miner behind a Tasmota plug (on/off, measured power)",
+         tasmota::driver_keys(), tasmota::make_driver},
     };
     return all;
 }

@@ -18,5 +18,7 @@ int cmd_emulate_sunspec(const CommandArgs& args); // cmd_emulate_sunspec.cpp
 int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_axeos.cpp
 int cmd_simulate(const CommandArgs& args);        // cmd_simulate.cpp
 int cmd_emulate_antminer(const CommandArgs& args);   // cmd_emulate_antminer.cpp
+int cmd_emulate_shelly(const CommandArgs& args);     // cmd_emulate_plugs.cpp
+int cmd_emulate_tasmota(const CommandArgs& args);    // cmd_emulate_plugs.cpp
 
 }  // namespace hashsink::app

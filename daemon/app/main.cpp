@@ -27,6 +27,8 @@ const Command kCommands[] = {
     {"emulate", "sunspec", hashsink::app::cmd_emulate_sunspec, "serve an emulated SunSpec inverter"},
     {"emulate", "axeos", hashsink::app::cmd_emulate_axeos, "serve an emulated AxeOS (Bitaxe) miner"},
     {"emulate", "antminer", hashsink::app::cmd_emulate_antminer, "serve an emulated stock Antminer"},
+    {"emulate", "shelly", hashsink::app::cmd_emulate_shelly, "serve an emulated Shelly Gen2 plug"},
+    {"emulate", "tasmota", hashsink::app::cmd_emulate_tasmota, "serve an emulated Tasmota plug"},
 };
 
 void print_help(std::ostream& out) {

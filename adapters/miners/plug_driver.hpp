@@ -1,0 +1,70 @@
+// A miner with no usable API behind a smart plug: on is mining at its declared power, off is
+// paused. The family (Shelly, Tasmota) supplies how to read and switch the relay; this class
+// supplies capabilities, the normalised state, idempotence and verification by reading back.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/core/miner.hpp"
+#include "daemon/core/options.hpp"
+
+namespace hashsink::miners {
+
+struct PlugConfig {
+    std::string url;
+    std::string password_file;             // empty: the plug has no password
+    Duration timeout{2000};                // each request
+    Duration verify_timeout{5000};         // how long a switch may take to show
+    double power_w = 0;                    // the miner's draw when on (declared)
+    double hashrate_ths = 0;               // the miner's hashrate when on (declared)
+};
+
+// The keys every plug driver has: url, password_file, timeout, verify_timeout, power_w,
+// hashrate_ths. A family appends its own.
+KeyTable plug_keys(const std::string& password_doc);
+PlugConfig plug_config(const Options& options);
+
+struct PlugReading {
+    bool on = false;
+    std::optional<double> power_w;         // measured at the plug
+    std::optional<double> temp_c;          // the plug's own temperature, when reported
+};
+
+class PlugDriver : public MinerDriver {
+public:
+    PlugDriver(std::string family, std::string id, PlugConfig config);
+
+    Result<MinerCaps> probe() noexcept override;
+    Result<MinerState> read_state() noexcept override;
+    // Switches the relay only when it differs, then reads it back until it shows (not_applied
+    // after verify_timeout). run=true with any level or power is "on": there is one level.
+    Status apply(const MinerTarget& target) noexcept override;
+
+    const MinerState& last_state() const { return last_state_; }
+
+protected:
+    // The family's I/O. Messages read "<operation> <object>: <cause>"; the prefix is added here.
+    virtual Status identify(std::string& model, std::string& firmware) = 0;
+    virtual Result<PlugReading> read_relay() = 0;
+    virtual Status set_relay(bool on) = 0;
+    // The password from password_file ("" when none); errors are io.
+    Result<std::string> password();
+    const PlugConfig& plug_config_() const { return config_; }
+
+private:
+    Status error(const Status& cause) const;
+    void mark_offline(const Status& cause);
+    MinerCaps caps() const;
+
+    std::string family_;
+    std::string id_;
+    PlugConfig config_;
+    std::optional<std::string> password_;
+    bool probed_ = false;
+    std::string model_, firmware_;
+    MinerState last_state_;
+};
+
+}  // namespace hashsink::miners

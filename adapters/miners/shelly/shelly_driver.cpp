@@ -1,0 +1,83 @@
+#include "adapters/miners/shelly/shelly_driver.hpp"
+
+#include "adapters/miners/json_fields.hpp"
+
+namespace hashsink::miners::shelly {
+
+using nlohmann::json;
+
+const KeyTable& driver_keys() {
+    static const KeyTable keys = [] {
+        KeyTable k = plug_keys("File holding the plug's password (user admin), when auth is on");
+        k.push_back({.name = "switch_id", .type = KeyType::integer,
+                     .doc = "Which switch of the device feeds the miner", .fallback = OptionValue{std::int64_t{0}},
+                     .min = 0, .max = 15});
+        return k;
+    }();
+    return keys;
+}
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
+    auto o = with_defaults(driver_keys(), options);
+    return std::make_unique<ShellyDriver>(id, plug_config(o),
+                                          static_cast<int>(o.get_int("switch_id", 0)));
+}
+
+ShellyDriver::ShellyDriver(std::string id, PlugConfig config, int switch_id)
+    : PlugDriver("shelly", std::move(id), std::move(config)), switch_id_(switch_id) {}
+
+Result<json> ShellyDriver::rpc(const std::string& call) {
+    if (!client_) {
+        auto pw = password();
+        if (!pw) return pw.error();
+        transport::HttpClientOptions o{.timeout = plug_config_().timeout};
+        if (!pw->empty()) {
+            // Gen2 auth is HTTP Digest (SHA-256) with the fixed user "admin".
+            o.digest_user = "admin";
+            o.digest_password = *pw;
+        }
+        client_ = std::make_unique<transport::HttpClient>(plug_config_().url, o);
+    }
+    const std::string path = "/rpc/" + call;
+    auto res = client_->get(path);
+    if (!res) return res.error();
+    return parse_object(res->body, "GET " + path);
+}
+
+Status ShellyDriver::identify(std::string& model, std::string& firmware) {
+    auto info = rpc("Shelly.GetDeviceInfo");
+    if (!info) return info.error();
+    auto gen = get_number(*info, "gen");
+    if (!gen || *gen < 2) {
+        return Status::error(ErrorCode::unsupported,
+                             "GET /rpc/Shelly.GetDeviceInfo: not a Gen2+ Shelly (no \"gen\" >= 2)",
+                             false);
+    }
+    model = get_string(*info, "app");
+    if (auto m = get_string(*info, "model"); !m.empty()) model += (model.empty() ? "" : " ") + m;
+    firmware = get_string(*info, "ver");
+    return Status::success();
+}
+
+Result<PlugReading> ShellyDriver::read_relay() {
+    const std::string call = "Switch.GetStatus?id=" + std::to_string(switch_id_);
+    auto st = rpc(call);
+    if (!st) return st.error();
+    auto output = get_bool(*st, "output");
+    if (!output) {
+        return Status::error(ErrorCode::protocol, "GET /rpc/" + call + ": no boolean \"output\"");
+    }
+    PlugReading r;
+    r.on = *output;
+    r.power_w = get_number(*st, "apower");
+    if (auto t = st->find("temperature"); t != st->end() && t->is_object())
+        r.temp_c = get_number(*t, "tC");
+    return r;
+}
+
+Status ShellyDriver::set_relay(bool on) {
+    auto res = rpc("Switch.Set?id=" + std::to_string(switch_id_) + "&on=" + (on ? "true" : "false"));
+    return res ? Status::success() : res.error();
+}
+
+}  // namespace hashsink::miners::shelly

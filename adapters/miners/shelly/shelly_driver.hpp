@@ -1,0 +1,35 @@
+// A miner behind a Shelly Gen2+ plug or relay: HTTP RPC Switch.Set / Switch.GetStatus. See
+// README.md.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/miners/plug_driver.hpp"
+#include "adapters/transport/http_client.hpp"
+
+namespace hashsink::miners::shelly {
+
+const KeyTable& driver_keys();
+
+class ShellyDriver final : public PlugDriver {
+public:
+    ShellyDriver(std::string id, PlugConfig config, int switch_id);
+    std::string_view driver_name() const override { return "shelly"; }
+
+protected:
+    Status identify(std::string& model, std::string& firmware) override;
+    Result<PlugReading> read_relay() override;
+    Status set_relay(bool on) override;
+
+private:
+    Result<nlohmann::json> rpc(const std::string& method_and_query);
+    int switch_id_;
+    std::unique_ptr<transport::HttpClient> client_;
+};
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
+
+}  // namespace hashsink::miners::shelly

@@ -1,0 +1,133 @@
+#include "adapters/miners/tasmota/tasmota_driver.hpp"
+
+#include "adapters/miners/json_fields.hpp"
+
+namespace hashsink::miners::tasmota {
+
+using nlohmann::json;
+
+const KeyTable& driver_keys() {
+    static const KeyTable keys = [] {
+        KeyTable k = plug_keys("File holding the web password, when one is set");
+        k.push_back({.name = "user", .type = KeyType::string, .doc = "Web user (with password_file)",
+                     .fallback = OptionValue{std::string("admin")}});
+        k.push_back({.name = "relay", .type = KeyType::integer,
+                     .doc = "Which relay feeds the miner (Power1, Power2, ...)",
+                     .fallback = OptionValue{std::int64_t{1}}, .min = 1, .max = 32});
+        return k;
+    }();
+    return keys;
+}
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
+    auto o = with_defaults(driver_keys(), options);
+    return std::make_unique<TasmotaDriver>(id, plug_config(o), static_cast<int>(o.get_int("relay", 1)),
+                                           o.get_string("user", "admin"));
+}
+
+std::string url_encode(const std::string& s) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+TasmotaDriver::TasmotaDriver(std::string id, PlugConfig config, int relay, std::string user)
+    : PlugDriver("tasmota", std::move(id), std::move(config)), relay_(relay), user_(std::move(user)) {}
+
+std::string TasmotaDriver::power_command() const { return "Power" + std::to_string(relay_); }
+
+Result<json> TasmotaDriver::command(const std::string& cmnd) {
+    auto pw = password();
+    if (!pw) return pw.error();
+    if (!client_) {
+        client_ = std::make_unique<transport::HttpClient>(
+            plug_config_().url, transport::HttpClientOptions{.timeout = plug_config_().timeout});
+    }
+    const std::string shown = "/cm?cmnd=" + url_encode(cmnd);
+    std::string path = shown;
+    if (!pw->empty()) path += "&user=" + url_encode(user_) + "&password=" + url_encode(*pw);
+    auto res = client_->get(path);
+    if (!res) {
+        // The client names the path it sent: put the one without the password in its place.
+        Status e = res.error();
+        if (auto pos = e.message.find(path); pos != std::string::npos)
+            e.message.replace(pos, path.size(), shown);
+        if (e.message.find("HTTP 401") != std::string::npos)
+            e.message += " (check user and password_file)";
+        return e;
+    }
+    auto obj = parse_object(res->body, "GET " + shown);
+    if (!obj) return obj.error();
+    if (obj->contains("WARNING")) {
+        return Status::error(ErrorCode::rejected,
+                             "GET " + shown + ": " + get_string(*obj, "WARNING") +
+                                 " (check user and password_file)", false);
+    }
+    if (get_string(*obj, "Command") == "Unknown") {
+        return Status::error(ErrorCode::unsupported, "GET " + shown + ": unknown command", false);
+    }
+    return obj;
+}
+
+Status TasmotaDriver::identify(std::string& model, std::string& firmware) {
+    auto fw = command("Status 2");
+    if (!fw) return fw.error();
+    auto it = fw->find("StatusFWR");
+    if (it == fw->end() || !it->is_object()) {
+        return Status::error(ErrorCode::protocol, "GET /cm?cmnd=Status%202: no StatusFWR");
+    }
+    firmware = get_string(*it, "Version");
+    std::string hardware = get_string(*it, "Hardware");
+    auto st = command("Status");
+    if (!st) return st.error();
+    std::string name;
+    if (auto s = st->find("Status"); s != st->end() && s->is_object())
+        name = get_string(*s, "DeviceName");
+    model = "Tasmota" + (name.empty() ? "" : " " + name) + (hardware.empty() ? "" : " (" + hardware + ")");
+    return Status::success();
+}
+
+Result<PlugReading> TasmotaDriver::read_relay() {
+    auto p = command(power_command());
+    if (!p) return p.error();
+    // One-relay devices answer "POWER", others "POWER<n>".
+    std::string v = get_string(*p, ("POWER" + std::to_string(relay_)).c_str());
+    if (v.empty()) v = get_string(*p, "POWER");
+    if (v != "ON" && v != "OFF") {
+        return Status::error(ErrorCode::protocol,
+                             "GET /cm?cmnd=" + power_command() + ": no POWER ON/OFF in the reply");
+    }
+    PlugReading r;
+    r.on = v == "ON";
+    auto e = command("Status 8");
+    if (!e) return e.error();
+    if (auto sns = e->find("StatusSNS"); sns != e->end() && sns->is_object()) {
+        if (auto en = sns->find("ENERGY"); en != sns->end() && en->is_object()) {
+            // Multi-channel meters report arrays; the relay's channel is the one we want.
+            auto pw = en->find("Power");
+            if (pw != en->end() && pw->is_array()) {
+                if (static_cast<std::size_t>(relay_ - 1) < pw->size() && (*pw)[relay_ - 1].is_number())
+                    r.power_w = (*pw)[relay_ - 1].get<double>();
+            } else {
+                r.power_w = get_number(*en, "Power");
+            }
+        }
+    }
+    return r;
+}
+
+Status TasmotaDriver::set_relay(bool on) {
+    auto res = command(power_command() + (on ? " ON" : " OFF"));
+    return res ? Status::success() : res.error();
+}
+
+}  // namespace hashsink::miners::tasmota

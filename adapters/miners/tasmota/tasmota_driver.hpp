@@ -1,0 +1,41 @@
+// A miner behind a Tasmota plug: HTTP commands Power ON/OFF and Status 8 (energy). See
+// README.md.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/miners/plug_driver.hpp"
+#include "adapters/transport/http_client.hpp"
+
+namespace hashsink::miners::tasmota {
+
+const KeyTable& driver_keys();
+
+// "Power1 ON" -> "Power1%20ON" (RFC 3986 unreserved characters kept).
+std::string url_encode(const std::string& s);
+
+class TasmotaDriver final : public PlugDriver {
+public:
+    TasmotaDriver(std::string id, PlugConfig config, int relay, std::string user);
+    std::string_view driver_name() const override { return "tasmota"; }
+
+protected:
+    Status identify(std::string& model, std::string& firmware) override;
+    Result<PlugReading> read_relay() override;
+    Status set_relay(bool on) override;
+
+private:
+    // GET /cm?cmnd=<command>[&user=..&password=..]; errors never carry the password.
+    Result<nlohmann::json> command(const std::string& cmnd);
+    std::string power_command() const;
+    int relay_;
+    std::string user_;
+    std::unique_ptr<transport::HttpClient> client_;
+};
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
+
+}  // namespace hashsink::miners::tasmota

@@ -1,0 +1,221 @@
+// The smart-plug drivers (Shelly Gen2, Tasmota) against their emulators: on/off verified by
+// reading back, measured power, faults, credentials never shown.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include "adapters/miners/registry.hpp"
+#include "adapters/miners/shelly/shelly_driver.hpp"
+#include "adapters/miners/shelly/shelly_emulator.hpp"
+#include "adapters/miners/tasmota/tasmota_driver.hpp"
+#include "adapters/miners/tasmota/tasmota_emulator.hpp"
+
+using namespace hashsink;
+using namespace hashsink::miners;
+using namespace std::chrono_literals;
+
+namespace {
+
+PlugConfig plug_cfg(const std::string& url) {
+    PlugConfig c;
+    c.url = url;
+    c.timeout = 500ms;
+    c.verify_timeout = 600ms;
+    c.power_w = 300;
+    c.hashrate_ths = 13.5;
+    return c;
+}
+
+std::string write_password(const std::string& pw) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("hashsink-plug-pw-" + std::to_string(::getpid()) + "-" + pw);
+    std::ofstream(path) << pw << "\n";
+    return path.string();
+}
+
+// Both families go through the same checks.
+template <class Emu, class Driver, class... Extra>
+void common_checks(Emu& emu, Driver& d) {
+    auto caps = d.probe();
+    REQUIRE(caps);
+    REQUIRE(caps->levels.size() == 1);
+    CHECK(caps->levels[0].power_w == 300);
+    CHECK(caps->levels[0].hashrate_ths == 13.5);
+    CHECK(caps->can_pause);
+    CHECK(caps->idle_power_w == 0);
+
+    auto s = d.read_state();
+    REQUIRE(s);
+    CHECK(s->online);
+    CHECK(s->state == MinerRunState::mining);
+    CHECK(*s->power_w == Approx(300).margin(2));
+    CHECK(*s->hashrate_ths == 13.5);
+
+    REQUIRE(d.apply({.run = false}));
+    CHECK_FALSE(emu.on());
+    s = d.read_state();
+    REQUIRE(s);
+    CHECK(s->state == MinerRunState::paused);
+    CHECK(*s->power_w == 0);
+    CHECK(*s->hashrate_ths == 0);
+
+    REQUIRE(d.apply({.run = true, .power_w = 300, .level = 0}));
+    CHECK(emu.on());
+    CHECK(emu.power_w() < 100);   // the miner is booting
+}
+
+}  // namespace
+
+TEST_CASE("plug drivers: registered, password_file secret", "[plug]") {
+    for (const char* name : {"shelly", "tasmota"}) {
+        const auto* t = find_driver_type(name);
+        REQUIRE(t != nullptr);
+        bool secret = false, power = false;
+        for (const auto& k : t->keys) {
+            if (k.name == "password_file") secret = k.secret;
+            if (k.name == "power_w") power = k.required;
+        }
+        CHECK(secret);
+        CHECK(power);
+        Options o;
+        o.set("url", std::string("http://127.0.0.1:1"));
+        o.set("power_w", 300.0);
+        auto d = t->make("p", with_defaults(t->keys, o));
+        REQUIRE(d);
+        CHECK(d->driver_name() == name);
+    }
+}
+
+TEST_CASE("shelly driver: read, switch, verify, idempotent", "[plug][shelly]") {
+    shelly::ShellyEmulator emu({.boot_s = 5});
+    REQUIRE(emu.start());
+    shelly::ShellyDriver d("plug1", plug_cfg(emu.url()), 0);
+    common_checks(emu, d);
+    auto s = d.read_state();
+    CHECK(s->model == "PlusPlugS SNPL-00112EU");
+    CHECK(s->firmware == "1.0.8");
+    emu.reset_request_counts();
+    REQUIRE(d.apply({.run = true}));
+    CHECK(emu.request_count("GET", "/rpc/Switch.Set") == 0);
+}
+
+TEST_CASE("tasmota driver: read, switch, verify, idempotent", "[plug][tasmota]") {
+    tasmota::TasmotaEmulator emu({.boot_s = 5});
+    REQUIRE(emu.start());
+    tasmota::TasmotaDriver d("plug2", plug_cfg(emu.url()), 1, "admin");
+    common_checks(emu, d);
+    auto s = d.read_state();
+    CHECK(s->model == "Tasmota Miner plug (ESP8266EX)");
+    CHECK(s->firmware == "13.2.0(tasmota)");
+}
+
+TEST_CASE("plug drivers: a switch acknowledged without effect is not_applied", "[plug]") {
+    shelly::ShellyEmulator se;
+    tasmota::TasmotaEmulator te;
+    REQUIRE(se.start());
+    REQUIRE(te.start());
+    shelly::ShellyDriver sd("s", plug_cfg(se.url()), 0);
+    tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
+    se.set_ignore_writes(true);
+    te.set_ignore_writes(true);
+    for (MinerDriver* d : {static_cast<MinerDriver*>(&sd), static_cast<MinerDriver*>(&td)}) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto st = d->apply({.run = false});
+        CHECK(st.code == ErrorCode::not_applied);
+        CHECK(st.retryable);
+        CHECK(st.message.find("expected off, plug reports on") != std::string::npos);
+        CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+    }
+    se.set_ignore_writes(false);
+    te.set_ignore_writes(false);
+    CHECK(sd.apply({.run = false}));
+    CHECK(td.apply({.run = false}));
+}
+
+TEST_CASE("plug drivers: latency, HTTP 500, malformed JSON, offline", "[plug]") {
+    shelly::ShellyEmulator se;
+    tasmota::TasmotaEmulator te;
+    REQUIRE(se.start());
+    REQUIRE(te.start());
+    shelly::ShellyDriver sd("s", plug_cfg(se.url()), 0);
+    tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
+    REQUIRE(sd.read_state());
+    REQUIRE(td.read_state());
+
+    se.set_latency_ms(1000);
+    te.set_latency_ms(1000);
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(sd.read_state().error().code == ErrorCode::timeout);
+    CHECK(td.read_state().error().code == ErrorCode::timeout);
+    CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);
+    se.set_latency_ms(0);
+    te.set_latency_ms(0);
+
+    se.set_http_500(true);
+    te.set_http_500(true);
+    CHECK(sd.read_state().error().code == ErrorCode::rejected);
+    CHECK(td.apply({.run = false}).code == ErrorCode::rejected);
+    se.set_http_500(false);
+    te.set_http_500(false);
+
+    se.set_malformed_json(true);
+    te.set_malformed_json(true);
+    CHECK(sd.read_state().error().code == ErrorCode::protocol);
+    CHECK(td.read_state().error().code == ErrorCode::protocol);
+    CHECK(sd.last_state().state == MinerRunState::offline);
+    CHECK_FALSE(sd.last_state().power_w);
+    se.set_malformed_json(false);
+    te.set_malformed_json(false);
+
+    se.set_offline(true);
+    CHECK(sd.read_state().error().code == ErrorCode::unreachable);
+    se.set_offline(false);
+    CHECK(sd.read_state());
+    CHECK(td.read_state());
+}
+
+TEST_CASE("plug drivers: reboot restores the relay and the miner boots again", "[plug]") {
+    tasmota::TasmotaEmulator te({.boot_s = 2});
+    REQUIRE(te.start());
+    tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
+    REQUIRE(td.read_state());
+    te.reboot(300ms);
+    CHECK_FALSE(td.read_state());
+    CHECK(td.last_state().state == MinerRunState::offline);
+    bool back = false;
+    for (int i = 0; i < 50 && !back; ++i) {
+        std::this_thread::sleep_for(50ms);
+        back = static_cast<bool>(td.read_state());
+    }
+    REQUIRE(back);
+    CHECK(te.on());
+    CHECK(te.power_w() < 200);   // ramping again after the power cut
+}
+
+TEST_CASE("tasmota driver: password from a file, never in a message", "[plug][tasmota]") {
+    tasmota::TasmotaEmulator te({.password = "s3cret"});
+    REQUIRE(te.start());
+    auto c = plug_cfg(te.url());
+    tasmota::TasmotaDriver none("t", c, 1, "admin");
+    auto r = none.read_state();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::rejected);
+    CHECK(r.error().message.find("password_file") != std::string::npos);
+
+    c.password_file = write_password("s3cret");
+    tasmota::TasmotaDriver good("t", c, 1, "admin");
+    REQUIRE(good.read_state());
+    REQUIRE(good.apply({.run = false}));
+    CHECK_FALSE(te.on());
+    te.set_latency_ms(1000);
+    auto slow = good.read_state();
+    REQUIRE_FALSE(slow);
+    CHECK(slow.error().message.find("s3cret") == std::string::npos);
+    CHECK(slow.error().message.find("/cm?cmnd=Power1") != std::string::npos);
+    CHECK(good.last_state().detail.find("s3cret") == std::string::npos);
+    std::filesystem::remove(c.password_file);
+}
