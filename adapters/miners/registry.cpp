@@ -1,7 +1,9 @@
 #include "adapters/miners/registry.hpp"
 
 #include "adapters/miners/antminer/antminer_driver.hpp"
+#include "adapters/miners/avalon/avalon_driver.hpp"
 #include "adapters/miners/axeos/axeos_driver.hpp"
+#include "adapters/miners/cgminer/cgminer_driver.hpp"
 #include "adapters/miners/braiins/braiins_driver.hpp"
 #include "adapters/miners/luxos/luxos_driver.hpp"
 #include "adapters/miners/simulated/simulated_miner.hpp"
@@ -26,6 +28,10 @@ const std::vector<DriverType>& driver_types() {
          shelly::driver_keys(), shelly::make_driver},
         {"tasmota", "A miner behind a Tasmota plug (on/off, measured power)",
          tasmota::driver_keys(), tasmota::make_driver},
+        {"avalon", "Canaan Avalon over cgminer 4028 (soft off/on, work modes)",
+         avalon::driver_keys(), avalon::make_driver},
+        {"cgminer", "Any cgminer/bmminer on 4028, read-only monitoring", cgminer::driver_keys(),
+         cgminer::make_driver},
     };
     return all;
 }

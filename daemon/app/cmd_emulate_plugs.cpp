@@ -65,3 +65,33 @@ int cmd_emulate_tasmota(const CommandArgs& argv) {
 }
 
 }  // namespace hashsink::app
+
+#include "adapters/miners/avalon/avalon_emulator.hpp"
+
+namespace hashsink::app {
+
+int cmd_emulate_avalon(const CommandArgs& argv) {
+    const std::vector<OptionSpec> kSpecs = {
+        {"bind", "ADDR", "address to listen on (default 127.0.0.1)"},
+        {"port", "PORT", "TCP port, 0 picks a free one (default 4028)"},
+        {"idle", "", "start soft off"},
+    };
+    Args args(argv, kSpecs);
+    if (auto code = handle_common(args, "emulate avalon [--port 4028] [--idle]",
+                                  "Serves an Avalon Q's cgminer API until SIGINT or SIGTERM.", kSpecs))
+        return *code;
+    miners::avalon::EmulatorConfig c;
+    c.bind = args.get("bind", "127.0.0.1");
+    auto port = emulate_port(args, "emulate avalon", 4028);
+    if (!port) return kExitUsage;
+    c.port = *port;
+    c.idle = args.has("idle");
+    miners::avalon::AvalonEmulator emu(c);
+    return serve_until_signal(
+        "emulate avalon", [&] { return emu.start(); },
+        [&] { return "Avalon Q (cgminer 4.11.1) listening on " + emu.host() + ":" +
+                     std::to_string(emu.port()) + "\nport " + std::to_string(emu.port()); },
+        [&] { emu.stop(); });
+}
+
+}  // namespace hashsink::app

@@ -20,5 +20,6 @@ int cmd_simulate(const CommandArgs& args);        // cmd_simulate.cpp
 int cmd_emulate_antminer(const CommandArgs& args);   // cmd_emulate_antminer.cpp
 int cmd_emulate_shelly(const CommandArgs& args);     // cmd_emulate_plugs.cpp
 int cmd_emulate_tasmota(const CommandArgs& args);    // cmd_emulate_plugs.cpp
+int cmd_emulate_avalon(const CommandArgs& args);     // cmd_emulate_plugs.cpp
 
 }  // namespace hashsink::app

@@ -29,6 +29,7 @@ const Command kCommands[] = {
     {"emulate", "antminer", hashsink::app::cmd_emulate_antminer, "serve an emulated stock Antminer"},
     {"emulate", "shelly", hashsink::app::cmd_emulate_shelly, "serve an emulated Shelly Gen2 plug"},
     {"emulate", "tasmota", hashsink::app::cmd_emulate_tasmota, "serve an emulated Tasmota plug"},
+    {"emulate", "avalon", hashsink::app::cmd_emulate_avalon, "serve an emulated Avalon Q (cgminer API)"},
 };
 
 void print_help(std::ostream& out) {

@@ -1,0 +1,61 @@
+// Canaan Avalon (cgminer 4.11, e.g. Avalon Q, Nano 3) on TCP 4028: soft off/on and work modes
+// through ascset. See README.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/miners/avalon/avalon_codec.hpp"
+#include "adapters/transport/cgminer_client.hpp"
+#include "daemon/core/miner.hpp"
+#include "daemon/core/options.hpp"
+
+namespace hashsink::miners::avalon {
+
+struct DriverConfig {
+    std::string host;
+    int port = transport::kCgminerPort;
+    Duration timeout{3000};
+    Duration verify_timeout{30000};   // soft off/on take effect after about 5 s
+    double eco_power_w = 0;           // work mode 0; 0: not offered
+    double power_w = 0;               // work mode 1 (standard), the nominal level
+    double super_power_w = 0;         // work mode 2; 0: not offered
+    double hashrate_ths = 0;          // at standard; 0: GHSmm from the miner
+    double idle_power_w = 15;         // soft off
+};
+
+const KeyTable& driver_keys();
+DriverConfig driver_config(const Options& options);
+
+class AvalonDriver final : public MinerDriver {
+public:
+    AvalonDriver(std::string id, DriverConfig config);
+    std::string_view driver_name() const override { return "avalon"; }
+    Result<MinerCaps> probe() noexcept override;
+    Result<MinerState> read_state() noexcept override;
+    // softoff / softon / workmode, only what differs, each verified in stats (SYSTEMSTATU,
+    // WORKMODE) until verify_timeout.
+    Status apply(const MinerTarget& target) noexcept override;
+    const MinerState& last_state() const { return last_state_; }
+
+private:
+    Status error(const Status& cause) const;
+    void mark_offline(const Status& cause);
+    Result<MmState> read_mm();
+    Status ascset(const std::string& parameter, bool reply_optional);
+    Status wait_for(const std::function<bool(const MmState&)>& done, const std::string& expected);
+    MinerCaps build_caps(double standard_ths) const;
+    int mode_for_level(std::size_t level) const;
+
+    std::string id_;
+    DriverConfig config_;
+    transport::CgminerClient client_;
+    std::optional<MinerCaps> caps_;
+    std::string model_, firmware_;
+    MinerState last_state_;
+};
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
+
+}  // namespace hashsink::miners::avalon

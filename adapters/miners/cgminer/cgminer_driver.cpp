@@ -1,0 +1,146 @@
+#include "adapters/miners/cgminer/cgminer_driver.hpp"
+
+#include <algorithm>
+
+namespace hashsink::miners::cgminer {
+
+const KeyTable& driver_keys() {
+    static const KeyTable keys = {
+        {.name = "host", .type = KeyType::string, .doc = "Miner address (IP or name)",
+         .required = true},
+        {.name = "port", .type = KeyType::integer, .doc = "API port",
+         .fallback = OptionValue{std::int64_t{4028}}, .min = 1, .max = 65535},
+        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each API command",
+         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
+        {.name = "power_w", .type = KeyType::number,
+         .doc = "Declared draw while hashing (the API reports none)", .unit = "W",
+         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
+        {.name = "hashrate_ths", .type = KeyType::number,
+         .doc = "Declared hashrate; 0 takes the measured average", .unit = "TH/s",
+         .fallback = OptionValue{0.0}, .min = 0, .max = 10000},
+    };
+    return keys;
+}
+
+DriverConfig driver_config(const Options& o) {
+    DriverConfig c;
+    c.host = o.get_string("host");
+    c.port = static_cast<int>(o.get_int("port", 4028));
+    c.timeout = std::clamp(o.get_duration("timeout", Duration{3000}), Duration{100}, Duration{30000});
+    c.power_w = o.get_number("power_w", 0);
+    c.hashrate_ths = o.get_number("hashrate_ths", 0);
+    return c;
+}
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
+    return std::make_unique<CgminerDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+}
+
+CgminerDriver::CgminerDriver(std::string id, DriverConfig config)
+    : id_(std::move(id)),
+      config_(std::move(config)),
+      client_(config_.host, config_.port, {.timeout = config_.timeout}) {
+    last_state_.driver = "cgminer";
+    last_state_.detail = "not read yet";
+}
+
+Status CgminerDriver::error(const Status& cause) const {
+    return Status::error(cause.code, "cgminer " + id_ + ": " + cause.message, cause.retryable);
+}
+
+MinerCaps CgminerDriver::caps() const {
+    MinerCaps c;
+    if (config_.power_w > 0) {
+        c.levels.push_back({.power_w = config_.power_w,
+                            .hashrate_ths = config_.hashrate_ths > 0 ? config_.hashrate_ths
+                                                                     : measured_ths_});
+    }
+    c.can_pause = false;   // read-only
+    return c;
+}
+
+void CgminerDriver::mark_offline(const Status& cause) {
+    MinerState s;
+    s.driver = "cgminer";
+    s.model = identity_.model;
+    s.firmware = identity_.firmware;
+    s.state = MinerRunState::offline;
+    s.detail = cause.message;
+    s.caps = caps();
+    last_state_ = std::move(s);
+}
+
+Result<MinerCaps> CgminerDriver::probe() noexcept {
+    try {
+        auto v = client_.command("version");
+        if (!v) {
+            auto e = error(v.error());
+            mark_offline(e);
+            return e;
+        }
+        Reading r;
+        decode_version(*v, r);
+        identity_ = r;
+        probed_ = true;
+        return caps();
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::protocol, "cgminer " + id_ + ": probe: " + e.what());
+    }
+}
+
+Result<MinerState> CgminerDriver::read_state() noexcept {
+    try {
+        if (!probed_ || !last_state_.online) {
+            auto c = probe();
+            if (!c) return c.error();
+        }
+        Reading r = identity_;
+        auto summary = client_.command("summary");
+        if (!summary) {
+            auto e = error(summary.error());
+            mark_offline(e);
+            return e;
+        }
+        decode_summary(*summary, r);
+        // stats is optional on some builds (access denied): monitoring goes on without it.
+        auto stats = client_.command("stats");
+        if (stats) decode_stats(*stats, r);
+        else if (stats.error().code != ErrorCode::rejected) {
+            auto e = error(stats.error());
+            mark_offline(e);
+            return e;
+        }
+        if (r.average_ths) measured_ths_ = *r.average_ths;
+        MinerState s;
+        s.driver = "cgminer";
+        s.model = r.model;
+        s.firmware = r.firmware;
+        s.online = true;
+        s.hashrate_ths = r.hashrate_ths;
+        s.power_w = r.power_w;
+        s.frequency_mhz = r.frequency_mhz;
+        s.chip_temp_c = r.chip_temp_c;
+        s.vr_temp_c = r.board_temp_c;
+        s.fan_rpm = r.fan_rpm;
+        const bool hashing = r.hashrate_ths && *r.hashrate_ths > 0.01 * r.average_ths.value_or(0) &&
+                             *r.hashrate_ths > 0;
+        s.state = hashing ? MinerRunState::mining : MinerRunState::error;
+        s.detail = hashing ? "read-only (cgminer API)" : "online but not hashing";
+        if (!stats) s.detail += "; stats refused: " + stats.error().message;
+        s.caps = caps();
+        last_state_ = s;
+        return s;
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::protocol, "cgminer " + id_ + ": read state: " + e.what());
+    }
+}
+
+Status CgminerDriver::apply(const MinerTarget& target) noexcept {
+    if (target.run) return Status::success();
+    return Status::error(ErrorCode::unsupported,
+                         "cgminer " + id_ + ": pause: the cgminer driver is read-only; put the "
+                         "miner behind a smart plug (shelly, tasmota) to switch it",
+                         false);
+}
+
+}  // namespace hashsink::miners::cgminer
