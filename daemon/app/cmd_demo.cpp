@@ -23,11 +23,12 @@ const std::vector<OptionSpec> kOptions = {
 // The demo's config, written like a user's: only the ports differ.
 std::string demo_config(const DemoSite& site, int web_port) {
     std::string toml =
-        "# hashsink demo: a small solar site with a few Bitaxe-class miners, all on loopback.\n"
+        "# hashsink demo: a small solar site with a mixed fleet (Bitaxes, an Avalon Nano, a\n"
+        "# miner behind a Shelly plug), all on loopback.\n"
         "[site]\n"
         "name = \"demo\"\n"
         "period = \"1s\"\n"
-        "max_draw_w = 400\n"
+        "max_draw_w = 650\n"
         "miner_poll_interval = \"2s\"\n"
         "\n[governor]\n"
         "min_dwell = \"5s\"\n"
@@ -46,11 +47,7 @@ std::string demo_config(const DemoSite& site, int web_port) {
         "type = \"sunspec\"\n"
         "host = \"127.0.0.1\"\n"
         "port = " + std::to_string(site.inverter_port()) + "\n";
-    auto urls = site.miner_urls();
-    for (std::size_t i = 0; i < urls.size(); ++i) {
-        toml += "\n[[miners]]\nid = \"" + site.miner_ids()[i] + "\"\ndriver = \"axeos\"\nurl = \"" +
-                urls[i] + "\"\nallow_overclock = true\n";
-    }
+    toml += site.miners_toml();
     return toml;
 }
 
@@ -68,7 +65,8 @@ int cmd_demo(const CommandArgs& argv) {
     const std::string synopsis = "demo [--port 8080] [--speed 60] [--start 06:00] [--db FILE]";
     const std::string summary =
         "Runs the real daemon against loopback emulators: a SunSpec inverter and grid meter\n"
-        "replaying a real solar day, and AxeOS (Bitaxe) miners. Watch it on the status page.";
+        "replaying a real solar day, and a mixed fleet: AxeOS (Bitaxe) miners, an Avalon Nano\n"
+        "and a miner behind a Shelly plug. Watch it on the status page.";
     if (auto rc = handle_common(args, synopsis, summary, kOptions)) return *rc;
 
     DemoSiteOptions opts;
@@ -118,7 +116,8 @@ int cmd_demo(const CommandArgs& argv) {
     }
     std::cout << "hashsink demo: status page on http://127.0.0.1:" << (*site)->web_port() << "/\n"
               << "  inverter (SunSpec) on 127.0.0.1:" << demo.inverter_port() << ", "
-              << demo.miner_urls().size() << " AxeOS miners, journal " << db << "\n"
+              << demo.miner_count() << " miners (AxeOS, Avalon, a Shelly plug), journal " << db
+              << "\n"
               << "  the day runs " << opts.speed << "x faster; Ctrl-C stops.\n"
               << std::flush;
 

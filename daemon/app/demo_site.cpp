@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace hashsink::app {
 namespace {
@@ -73,6 +74,28 @@ DemoSite::DemoSite(DemoSiteOptions options)
         ids_.push_back(c.hostname);
         miners_.push_back(std::make_unique<miners::axeos::AxeosEmulator>(c));
     }
+    if (options_.avalon) {
+        // Avalon Nano 3-class: low / medium / high work modes.
+        miners::avalon::EmulatorConfig c;
+        c.mode_power_w[0] = 70;
+        c.mode_power_w[1] = 100;
+        c.mode_power_w[2] = 140;
+        c.mode_ths[0] = 2.1;
+        c.mode_ths[1] = 3.0;
+        c.mode_ths[2] = 4.0;
+        c.idle_power_w = 3;
+        c.idle = true;              // asleep before sunrise
+        c.switch_delay_ms = 1000;
+        c.ramp_s = 5;
+        avalon_ = std::make_unique<miners::avalon::AvalonEmulator>(c);
+    }
+    if (options_.plug_miner_w > 0) {
+        miners::shelly::EmulatorConfig c;
+        c.miner_power_w = options_.plug_miner_w;
+        c.boot_s = 5;
+        c.on = false;
+        plug_ = std::make_unique<miners::shelly::ShellyEmulator>(c);
+    }
 }
 
 DemoSite::~DemoSite() { stop(); }
@@ -86,6 +109,10 @@ Status DemoSite::start() {
     if (auto st = inverter_.start(); !st) return st;
     for (auto& m : miners_)
         if (auto st = m->start(); !st) return st;
+    if (avalon_)
+        if (auto st = avalon_->start(); !st) return st;
+    if (plug_)
+        if (auto st = plug_->start(); !st) return st;
     thread_ = std::thread([this] { run(); });
     return {};
 }
@@ -94,6 +121,8 @@ void DemoSite::stop() {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
     for (auto& m : miners_) m->stop();
+    if (avalon_) avalon_->stop();
+    if (plug_) plug_->stop();
     inverter_.stop();
 }
 
@@ -101,6 +130,31 @@ std::vector<std::string> DemoSite::miner_urls() const {
     std::vector<std::string> urls;
     for (const auto& m : miners_) urls.push_back(m->url());
     return urls;
+}
+
+std::size_t DemoSite::miner_count() const {
+    return miners_.size() + (avalon_ ? 1 : 0) + (plug_ ? 1 : 0);
+}
+
+std::string DemoSite::miners_toml() const {
+    std::string toml;
+    for (std::size_t i = 0; i < miners_.size(); ++i) {
+        toml += "\n[[miners]]\nid = \"" + ids_[i] + "\"\ndriver = \"axeos\"\nurl = \"" +
+                miners_[i]->url() + "\"\nallow_overclock = true\n";
+    }
+    if (avalon_) {
+        toml += "\n[[miners]]\nid = \"avalon-nano\"\ndriver = \"avalon\"\nhost = \"" +
+                avalon_->host() + "\"\nport = " + std::to_string(avalon_->port()) +
+                "\neco_power_w = 70\npower_w = 100\nsuper_power_w = 140\nidle_power_w = 3\n"
+                "hashrate_ths = 3.0\n";
+    }
+    if (plug_) {
+        char w[32];
+        std::snprintf(w, sizeof w, "%.0f", options_.plug_miner_w);
+        toml += "\n[[miners]]\nid = \"plugged-miner\"\ndriver = \"shelly\"\nurl = \"" +
+                plug_->url() + "\"\npower_w = " + w + "\nhashrate_ths = 1.1\n";
+    }
+    return toml;
 }
 
 void DemoSite::step(double minute) {
@@ -114,6 +168,8 @@ void DemoSite::step(double minute) {
     double ac = std::min(available_w * efficiency, rating);
     double miners_w = 0;
     for (const auto& e : miners_) miners_w += e->power_w();
+    if (avalon_) miners_w += avalon_->power_w();
+    if (plug_) miners_w += plug_->power_w();
     const double house = p.house_w * options_.house_scale;
     const double grid = house + miners_w - ac;
 

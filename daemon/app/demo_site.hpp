@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/miners/avalon/avalon_emulator.hpp"
 #include "adapters/miners/axeos/axeos_emulator.hpp"
+#include "adapters/miners/shelly/shelly_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
 
 namespace hashsink::app {
@@ -27,10 +29,12 @@ Result<std::vector<TracePoint>> parse_demo_trace(std::string_view csv);
 struct DemoSiteOptions {
     double speed = 60;              // site minutes per real minute
     double start_minute = 6 * 60;   // where the day starts
-    double pv_scale = 0.1;          // the trace is a 4.6 kW array; the demo's is ~460 W
-    double house_scale = 0.06;      // the trace is a whole house; the demo's base load is smaller
-    double inverter_rating_w = 400;
+    double pv_scale = 0.16;         // the trace is a 4.6 kW array; the demo's is ~740 W
+    double house_scale = 0.08;      // the trace is a whole house; the demo's base load is smaller
+    double inverter_rating_w = 600;
     std::vector<std::string> boards = {"gamma", "gamma", "gamma", "supra", "supra", "hex"};
+    bool avalon = true;             // an Avalon Nano-class miner (70/100/140 W work modes)
+    double plug_miner_w = 110;      // a miner with no API behind a Shelly plug; 0: none
 };
 
 class DemoSite {
@@ -41,8 +45,11 @@ public:
     void stop();
 
     int inverter_port() const { return inverter_.port(); }
-    std::vector<std::string> miner_urls() const;
+    std::vector<std::string> miner_urls() const;           // the AxeOS miners
     const std::vector<std::string>& miner_ids() const { return ids_; }
+    // One [[miners]] table per miner, every family, as a user would write it.
+    std::string miners_toml() const;
+    std::size_t miner_count() const;
     double site_minute() const { return minute_.load(); }
     double pv_ac_w() const { return pv_ac_w_.load(); }
     double grid_w() const { return grid_w_.load(); }
@@ -55,6 +62,8 @@ private:
     std::vector<TracePoint> trace_;
     sensors::sunspec::SunspecEmulator inverter_;
     std::vector<std::unique_ptr<miners::axeos::AxeosEmulator>> miners_;
+    std::unique_ptr<miners::avalon::AvalonEmulator> avalon_;
+    std::unique_ptr<miners::shelly::ShellyEmulator> plug_;
     std::vector<std::string> ids_;
     std::atomic<bool> stopping_{false};
     std::atomic<double> minute_{0}, pv_ac_w_{0}, grid_w_{0};
