@@ -7,7 +7,8 @@ CMAKE_FLAGS ?=
 # Everything the build, the tests and the demo need, from Debian 12.
 DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
-	python3-pymodbus systemd sqlite3 libssl-dev
+	python3-pymodbus systemd sqlite3 \
+	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat
 
 .PHONY: all deps configure build test demo bench clean
 

@@ -1,5 +1,6 @@
 #include "adapters/sensors/registry.hpp"
 
+#include "adapters/sensors/modbus_profile_source.hpp"
 #include "adapters/sensors/sunspec/sunspec_source.hpp"
 
 namespace hashsink::sensors {
@@ -11,6 +12,11 @@ const std::vector<SourceType>& source_types() {
          [](const std::string& id, const Options& o) -> std::unique_ptr<Source> {
              return std::make_unique<sunspec::SunspecSource>(
                  id, sunspec::SunspecSource::config_from(o));
+         }},
+        {"modbus", "any Modbus TCP or RTU device described by a register-map profile",
+         ModbusProfileSource::keys(),
+         [](const std::string& id, const Options& o) -> std::unique_ptr<Source> {
+             return std::make_unique<ModbusProfileSource>(id, ModbusProfileSource::config_from(o));
          }},
     };
     return all;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 
 namespace hashsink::transport {
 namespace {
@@ -37,8 +38,26 @@ ModbusClient::ModbusClient(ModbusEndpoint endpoint) : endpoint_(std::move(endpoi
 
 ModbusClient::~ModbusClient() { disconnect(); }
 
+std::string ModbusEndpoint::link_key() const {
+    return rtu() ? "rtu:" + device : "tcp:" + host + ":" + std::to_string(port);
+}
+
 std::string ModbusClient::name() const {
+    if (endpoint_.rtu()) return "modbus " + endpoint_.device;
     return "modbus " + endpoint_.host + ":" + std::to_string(endpoint_.port);
+}
+
+void ModbusClient::pace() noexcept {
+    if (endpoint_.pace.count() <= 0 || last_request_end_ == SteadyTime{}) return;
+    auto ready = last_request_end_ + endpoint_.pace;
+    // Never sleep past the caller's deadline; the request then fails on it in prepare().
+    if (ready > deadline_) ready = deadline_;
+    std::this_thread::sleep_until(ready);
+}
+
+void ModbusClient::request_done() noexcept {
+    ++requests_;
+    last_request_end_ = std::chrono::steady_clock::now();
 }
 
 void ModbusClient::disconnect() noexcept {
@@ -53,6 +72,13 @@ Status ModbusClient::fail(const std::string& operation, int err) noexcept {
     std::string msg = name() + ": " + operation + ": " + modbus_strerror(err);
     // A Modbus exception is a well-formed answer: the connection stays usable. Anything else may
     // leave the stream out of step, so start over with a fresh connection (after a backoff).
+    // On a serial bus a silent or garbled unit says nothing about the others sharing the line:
+    // drop what is buffered and keep the port open; only a failing port is reopened.
+    if (endpoint_.rtu() && ctx_ != nullptr &&
+        (code == ErrorCode::timeout || code == ErrorCode::protocol)) {
+        modbus_flush(ctx_);
+        return Status::error(code, std::move(msg), true);
+    }
     if (code != ErrorCode::rejected) {
         disconnect();
         backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
@@ -70,7 +96,18 @@ Status ModbusClient::ensure_connected(const std::string& operation) noexcept {
                              name() + ": " + operation + ": not connected (next attempt in " +
                                  std::to_string(wait_ms) + " ms)");
     }
-    ctx_ = modbus_new_tcp(endpoint_.host.c_str(), endpoint_.port);
+    if (endpoint_.rtu()) {
+        const char parity = endpoint_.parity;
+        if ((parity != 'N' && parity != 'E' && parity != 'O') || endpoint_.data_bits < 5 ||
+            endpoint_.data_bits > 8 || endpoint_.stop_bits < 1 || endpoint_.stop_bits > 2 ||
+            endpoint_.baud <= 0)
+            return Status::error(ErrorCode::invalid,
+                                 name() + ": " + operation + ": bad serial settings", false);
+        ctx_ = modbus_new_rtu(endpoint_.device.c_str(), endpoint_.baud, parity,
+                              endpoint_.data_bits, endpoint_.stop_bits);
+    } else {
+        ctx_ = modbus_new_tcp(endpoint_.host.c_str(), endpoint_.port);
+    }
     if (ctx_ == nullptr) {
         return Status::error(ErrorCode::invalid,
                              name() + ": " + operation + ": " + modbus_strerror(errno), false);
@@ -105,7 +142,18 @@ Status ModbusClient::prepare(const std::string& operation) noexcept {
 
 Result<std::vector<std::uint16_t>> ModbusClient::read_holding_registers(int addr,
                                                                         int count) noexcept {
-    std::string op = "read " + range(addr, count);
+    return read_registers(RegisterTable::holding, addr, count);
+}
+
+Result<std::vector<std::uint16_t>> ModbusClient::read_input_registers(int addr,
+                                                                      int count) noexcept {
+    return read_registers(RegisterTable::input, addr, count);
+}
+
+Result<std::vector<std::uint16_t>> ModbusClient::read_registers(RegisterTable table, int addr,
+                                                                int count) noexcept {
+    const char* verb = table == RegisterTable::input ? "read input " : "read ";
+    std::string op = verb + range(addr, count);
     if (addr < 0 || count < 0 || addr + count > 65536)
         return Status::error(ErrorCode::invalid, name() + ": " + op + ": out of range", false);
     try {
@@ -113,10 +161,15 @@ Result<std::vector<std::uint16_t>> ModbusClient::read_holding_registers(int addr
         int done = 0;
         while (done < count) {
             int n = std::min(count - done, kMaxRegistersPerRead);
-            std::string part = "read " + range(addr + done, n);
+            std::string part = verb + range(addr + done, n);
+            pace();
             if (auto st = prepare(part); !st) return st;
-            int got = modbus_read_registers(ctx_, addr + done, n, out.data() + done);
-            if (got < 0) return fail(part, errno);
+            int got = table == RegisterTable::input
+                          ? modbus_read_input_registers(ctx_, addr + done, n, out.data() + done)
+                          : modbus_read_registers(ctx_, addr + done, n, out.data() + done);
+            int err = errno;
+            request_done();
+            if (got < 0) return fail(part, err);
             if (got != n) return fail(part, EMBMDATA);
             done += n;
         }
@@ -131,8 +184,12 @@ Status ModbusClient::write_register(int addr, std::uint16_t value) noexcept {
     std::string op = "write " + std::to_string(addr);
     if (addr < 0 || addr > 65535)
         return Status::error(ErrorCode::invalid, name() + ": " + op + ": out of range", false);
+    pace();
     if (auto st = prepare(op); !st) return st;
-    if (modbus_write_register(ctx_, addr, value) != 1) return fail(op, errno);
+    int rc = modbus_write_register(ctx_, addr, value);
+    int err = errno;
+    request_done();
+    if (rc != 1) return fail(op, err);
     backoff_ = Duration{0};
     return Status::success();
 }
@@ -142,8 +199,12 @@ Status ModbusClient::write_registers(int addr, const std::vector<std::uint16_t>&
     std::string op = "write " + range(addr, count);
     if (addr < 0 || count < 1 || count > 123 || addr + count > 65536)
         return Status::error(ErrorCode::invalid, name() + ": " + op + ": out of range", false);
+    pace();
     if (auto st = prepare(op); !st) return st;
-    if (modbus_write_registers(ctx_, addr, count, values.data()) != count) return fail(op, errno);
+    int rc = modbus_write_registers(ctx_, addr, count, values.data());
+    int err = errno;
+    request_done();
+    if (rc != count) return fail(op, err);
     backoff_ = Duration{0};
     return Status::success();
 }

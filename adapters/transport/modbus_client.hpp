@@ -1,5 +1,6 @@
-// A thin RAII wrapper over a libmodbus TCP client: reads and writes as values, reconnects with
-// exponential backoff so a dead device is not hammered.
+// A thin RAII wrapper over a libmodbus client, TCP or RTU (RS-485): reads and writes as values,
+// reconnects with exponential backoff so a dead device is not hammered, and paces requests so a
+// serial bus gets its silent interval between frames.
 #pragma once
 
 #include <chrono>
@@ -19,7 +20,20 @@ struct ModbusEndpoint {
     int port = 502;
     int unit = 1;
     Duration response_timeout{1000};
+    // RTU: a non-empty device (e.g. /dev/ttyUSB0) selects Modbus RTU instead of TCP.
+    std::string device;
+    int baud = 9600;
+    char parity = 'N';              // 'N', 'E' or 'O'
+    int data_bits = 8;
+    int stop_bits = 1;
+    Duration pace{0};               // least time between the end of one request and the next
+
+    bool rtu() const noexcept { return !device.empty(); }
+    // What identifies the connection: "tcp:host:port" or "rtu:/dev/ttyX".
+    std::string link_key() const;
 };
+
+enum class RegisterTable { holding, input };
 
 class ModbusClient {
 public:
@@ -36,6 +50,10 @@ public:
     // Reads count holding registers from addr (0-based wire address), in requests of at most
     // 125 registers.
     Result<std::vector<std::uint16_t>> read_holding_registers(int addr, int count) noexcept;
+    // FC4, same rules.
+    Result<std::vector<std::uint16_t>> read_input_registers(int addr, int count) noexcept;
+    Result<std::vector<std::uint16_t>> read_registers(RegisterTable table, int addr,
+                                                      int count) noexcept;
     Status write_register(int addr, std::uint16_t value) noexcept;                  // FC6
     Status write_registers(int addr, const std::vector<std::uint16_t>& values) noexcept;  // FC16
 
@@ -53,13 +71,17 @@ public:
     bool connected() const noexcept { return ctx_ != nullptr; }
     void disconnect() noexcept;
     const ModbusEndpoint& endpoint() const noexcept { return endpoint_; }
-    // "modbus host:port"
+    // "modbus host:port" or "modbus /dev/ttyX"
     std::string name() const;
+    // Requests on the wire so far (tests check pacing and sharing with it).
+    std::uint64_t request_count() const noexcept { return requests_; }
 
 private:
     Status ensure_connected(const std::string& operation) noexcept;
     Status prepare(const std::string& operation) noexcept;
     Status fail(const std::string& operation, int err) noexcept;
+    void pace() noexcept;
+    void request_done() noexcept;
 
     ModbusEndpoint endpoint_;
     _modbus* ctx_ = nullptr;
@@ -67,6 +89,8 @@ private:
     Duration backoff_{0};
     SteadyTime next_attempt_{};
     SteadyTime deadline_ = SteadyTime::max();
+    SteadyTime last_request_end_{};
+    std::uint64_t requests_ = 0;
 };
 
 // Maps a libmodbus errno (modbus_strerror's argument) to an error code.

@@ -13,6 +13,7 @@ int cmd_run(const CommandArgs& args);             // cmd_run.cpp
 int cmd_check(const CommandArgs& args);           // cmd_check.cpp
 int cmd_probe_sunspec(const CommandArgs& args);   // cmd_probe_sunspec.cpp
 int cmd_probe_miner(const CommandArgs& args);     // cmd_probe_miner.cpp
+int cmd_probe_modbus(const CommandArgs& args);    // cmd_probe_modbus.cpp
 int cmd_demo(const CommandArgs& args);            // cmd_demo.cpp
 int cmd_emulate_sunspec(const CommandArgs& args); // cmd_emulate_sunspec.cpp
 int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_axeos.cpp

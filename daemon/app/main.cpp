@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"check", nullptr, hashsink::app::cmd_check, "validate a config file"},
     {"probe", "sunspec", hashsink::app::cmd_probe_sunspec, "read a SunSpec device and print JSON"},
     {"probe", "miner", hashsink::app::cmd_probe_miner, "detect a miner and print its state"},
+    {"probe", "modbus", hashsink::app::cmd_probe_modbus, "read a Modbus device through a profile"},
     {"simulate", nullptr, hashsink::app::cmd_simulate, "replay a trace and score the decisions"},
     {"demo", nullptr, hashsink::app::cmd_demo, "run the daemon against loopback emulators"},
     {"emulate", "sunspec", hashsink::app::cmd_emulate_sunspec, "serve an emulated SunSpec inverter"},

@@ -20,18 +20,28 @@ public:
     void put_schedule(std::string_view signal, std::vector<ScheduleSlot> slots) {
         schedules_.emplace_back(std::string(signal), std::move(slots));
     }
+    // A value the source read but will not pass on (sentinel, NaN, out of range, stale, bad
+    // payload): the poller logs the reason and records an event when it changes.
+    void reject(std::string_view signal, std::string reason) {
+        rejections_.emplace_back(std::string(signal), std::move(reason));
+    }
     const std::vector<std::pair<std::string, double>>& values() const { return values_; }
+    const std::vector<std::pair<std::string, std::string>>& rejections() const {
+        return rejections_;
+    }
     const std::vector<std::pair<std::string, std::vector<ScheduleSlot>>>& schedules() const {
         return schedules_;
     }
     void clear() {
         values_.clear();
         schedules_.clear();
+        rejections_.clear();
     }
 
 private:
     std::vector<std::pair<std::string, double>> values_;
     std::vector<std::pair<std::string, std::vector<ScheduleSlot>>> schedules_;
+    std::vector<std::pair<std::string, std::string>> rejections_;
 };
 
 class Source {

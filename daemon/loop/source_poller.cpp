@@ -48,12 +48,19 @@ void SourcePoller::poll_once() {
     std::vector<ReadingRecord> rows;
     bool went_down = false, came_back = false;
     std::string error;
+    std::vector<std::string> newly_rejected, recovered;
     {
         std::lock_guard lock(mutex_);
         for (const auto& [name, value] : acc.values()) {
             if (!std::isfinite(value)) continue;   // never pass a NaN on as a reading
             readings_[name] = Reading{value, now, settings_.max_age, settings_.id};
             rows.push_back({name, value, settings_.id});
+            if (rejected_.erase(name) != 0) recovered.push_back(name);
+        }
+        // A refused value is logged when the signal goes bad, not on every poll.
+        for (const auto& [name, reason] : acc.rejections()) {
+            auto [it, added] = rejected_.insert_or_assign(name, reason);
+            if (added) newly_rejected.push_back(name + ": " + reason);
         }
         for (const auto& [name, slots] : acc.schedules()) schedules_[name] = slots;
         if (st.ok()) {
@@ -71,6 +78,14 @@ void SourcePoller::poll_once() {
         }
     }
     if (!rows.empty()) recorder_.readings(now, rows);
+    for (const auto& what : newly_rejected) {
+        log::warn("source", settings_.id + ": rejected " + what);
+        recorder_.event(now, Severity::warning, "source.value_rejected", settings_.id, what);
+    }
+    for (const auto& name : recovered) {
+        log::info("source", settings_.id + ": " + name + ": reading again");
+        recorder_.event(now, Severity::info, "source.value_ok", settings_.id, name);
+    }
     if (went_down) {
         log::warn("source", error);
         recorder_.event(now, Severity::warning, "source.down", settings_.id, error);

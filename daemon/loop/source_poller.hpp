@@ -55,6 +55,7 @@ private:
     SourceStatus status_;
     std::map<std::string, Reading, std::less<>> readings_;
     std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules_;
+    std::map<std::string, std::string> rejected_;   // signal -> why its last value was refused
     std::thread thread_;
 };
 

@@ -1,0 +1,18 @@
+# Turns every DIR/*.toml into a string in OUT with a lookup by name (the file name without
+# .toml). Profiles are data files; embedding them lets the binary run without an install.
+file(GLOB files "${DIR}/*.toml")
+list(SORT files)
+set(body "// Generated from adapters/sensors/profiles by embed_profiles.cmake. Do not edit.\n#include \"adapters/sensors/profiles/profile_catalog.hpp\"\n\nnamespace hashsink::sensors::profiles {\nnamespace {\n")
+set(table "")
+set(i 0)
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "const unsigned char kProfile${i}[] = {${bytes}0x00};\n")
+  string(APPEND table "      {\"${name}\", reinterpret_cast<const char*>(kProfile${i})},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "}  // namespace\n\nconst std::vector<EmbeddedProfile>& embedded_profiles() {\n  static const std::vector<EmbeddedProfile> all = {\n${table}  };\n  return all;\n}\n\n}  // namespace hashsink::sensors::profiles\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

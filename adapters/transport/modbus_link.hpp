@@ -1,0 +1,50 @@
+// One shared Modbus connection per device (or serial bus). Many inverters accept a single Modbus
+// client, and an RS-485 bus carries one request at a time, so every source that talks to the
+// same host:port or serial device borrows the same ModbusClient, one request set in flight.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "adapters/transport/modbus_client.hpp"
+#include "daemon/core/result.hpp"
+
+namespace hashsink::transport {
+
+class ModbusLink {
+public:
+    explicit ModbusLink(ModbusEndpoint endpoint) : client_(std::move(endpoint)) {}
+
+    // Exclusive use of the client until the lease is destroyed. Waits for the turn until
+    // deadline at most: a caller behind a slow device gives up instead of queueing forever.
+    class Lease {
+    public:
+        Lease(Lease&&) = default;
+        ~Lease() = default;
+        ModbusClient& client() { return *client_; }
+        ModbusClient* operator->() { return client_; }
+
+    private:
+        friend class ModbusLink;
+        Lease(std::unique_lock<std::timed_mutex> lock, ModbusClient* client)
+            : lock_(std::move(lock)), client_(client) {}
+        std::unique_lock<std::timed_mutex> lock_;
+        ModbusClient* client_;
+    };
+
+    Result<Lease> acquire(std::chrono::steady_clock::time_point deadline) noexcept;
+    const ModbusEndpoint& endpoint() const noexcept { return client_.endpoint(); }
+
+private:
+    std::timed_mutex turn_;
+    ModbusClient client_;
+};
+
+// The link for endpoint's host:port (TCP) or device (RTU), created on first use and shared
+// while anyone holds it. Serial settings must agree between the users of one device; the unit
+// id is per request (set it on the leased client). Fails when settings conflict.
+Result<std::shared_ptr<ModbusLink>> shared_modbus_link(const ModbusEndpoint& endpoint) noexcept;
+
+}  // namespace hashsink::transport

@@ -1,0 +1,64 @@
+// A value a source refuses reaches the operator: one log line and one event when the signal goes
+// bad, one when it reads again; the refused value is never stored as a reading.
+#include <catch2/catch.hpp>
+
+#include "daemon/loop/source_poller.hpp"
+
+using namespace hashsink;
+
+namespace {
+
+struct Events final : loop::Recorder {
+    std::vector<std::string> codes, messages;
+    void readings(TimePoint, const std::vector<loop::ReadingRecord>&) noexcept override {}
+    void miner_state(TimePoint, const std::string&, const MinerState&) noexcept override {}
+    void decision(TimePoint, std::uint64_t, const Decision&) noexcept override {}
+    void target(TimePoint, std::uint64_t, const std::string&, const MinerTarget&,
+                const std::string&) noexcept override {}
+    void apply_result(TimePoint, std::uint64_t, const std::string&, const Status&) noexcept override {}
+    void event(TimePoint, loop::Severity, const std::string& code, const std::string&,
+               const std::string& message) noexcept override {
+        codes.push_back(code);
+        messages.push_back(message);
+    }
+};
+
+struct Scripted final : Source {
+    bool bad = true;
+    std::string_view type_name() const override { return "scripted"; }
+    Status collect(TimePoint, Accumulator& out) noexcept override {
+        out.put("grid.power_w", 100);
+        if (bad) out.reject("genset.frequency_hz", "out of range: 200 Hz");
+        else out.put("genset.frequency_hz", 50);
+        return Status::success();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("rejected values are logged and recorded once per episode", "[sense]") {
+    ManualClock clock;
+    Events events;
+    auto src = std::make_unique<Scripted>();
+    Scripted* script = src.get();
+    loop::SourcePoller poller({"gen", "scripted"}, std::move(src), clock, events);
+    poller.poll_once();
+    poller.poll_once();
+    std::map<std::string, Reading, std::less<>> readings;
+    poller.copy_readings(readings);
+    CHECK(readings.count("genset.frequency_hz") == 0);
+    CHECK(readings.count("grid.power_w") == 1);
+    auto count = [&](const std::string& code) {
+        return std::count(events.codes.begin(), events.codes.end(), code);
+    };
+    CHECK(count("source.value_rejected") == 1);
+    auto at = std::find(events.codes.begin(), events.codes.end(), "source.value_rejected");
+    CHECK_THAT(events.messages[static_cast<std::size_t>(at - events.codes.begin())],
+               Catch::Contains("genset.frequency_hz: out of range"));
+    script->bad = false;
+    poller.poll_once();
+    CHECK(count("source.value_ok") == 1);
+    script->bad = true;
+    poller.poll_once();
+    CHECK(count("source.value_rejected") == 2);
+}
