@@ -1,0 +1,53 @@
+// Source type "mqtt_price": an energy price or hashprice from MQTT, as a scalar topic (the
+// current price) or a schedule (a JSON array of {start, end, value} slots, or Home Assistant's
+// raw_today / raw_tomorrow). Converted to the site's currency per kWh (or per TH/s per day) and
+// published as price.import_per_kwh, price.feed_in_per_kwh or price.hashprice_per_th_day: the
+// current value as a reading, the slots as a schedule.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/transport/mqtt_client.hpp"
+#include "daemon/core/options.hpp"
+#include "daemon/core/source.hpp"
+
+namespace hashsink::sensors::mqtt {
+
+enum class PriceFormat { scalar, slots };
+
+struct PriceConfig {
+    transport::MqttSettings broker;
+    std::string topic;
+    std::string signal;             // price.import_per_kwh, ...
+    PriceFormat format = PriceFormat::scalar;
+    std::string json_pointer;       // scalar inside JSON
+    std::string currency;
+    double factor = 1;              // unit conversion x scale: payload value -> signal unit
+    double min = -100, max = 1000;
+    Duration max_age{3600000};      // scalar: how long one message is valid
+};
+
+class MqttPriceSource final : public Source {
+public:
+    MqttPriceSource(std::string id, PriceConfig config);
+    ~MqttPriceSource() override;
+    std::string_view type_name() const override { return "mqtt_price"; }
+    Status collect(TimePoint now, Accumulator& out) noexcept override;
+
+    static const KeyTable& keys();
+    static PriceConfig config_from(const Options& options);
+
+private:
+    struct Cell;
+    std::string id_;
+    PriceConfig config_;
+    std::shared_ptr<Cell> cell_;
+    std::shared_ptr<transport::MqttClient> client_;
+    Status setup_error_;
+};
+
+}  // namespace hashsink::sensors::mqtt

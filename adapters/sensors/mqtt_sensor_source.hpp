@@ -1,0 +1,48 @@
+// Source type "mqtt_sensor": one numeric value from an MQTT topic (the payload itself, or a
+// JSON pointer into it), scaled, range-checked and valid for max_age after its message.
+// MQTT pushes: messages are parsed on the client's thread into a latest-value cell, and
+// collect() only reads that cell, so it returns at once.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "adapters/transport/mqtt_client.hpp"
+#include "daemon/core/options.hpp"
+#include "daemon/core/source.hpp"
+
+namespace hashsink::sensors::mqtt {
+
+struct SensorConfig {
+    transport::MqttSettings broker;
+    std::string topic;
+    std::string json_pointer;       // empty: the payload is the number
+    std::string signal;
+    std::string unit;
+    double scale = 1;
+    std::optional<double> min, max;
+    Duration max_age{60000};
+};
+
+class MqttSensorSource final : public Source {
+public:
+    MqttSensorSource(std::string id, SensorConfig config);
+    ~MqttSensorSource() override;
+    std::string_view type_name() const override { return "mqtt_sensor"; }
+    Status collect(TimePoint now, Accumulator& out) noexcept override;
+
+    static const KeyTable& keys();
+    static SensorConfig config_from(const Options& options);
+
+private:
+    struct Cell;
+    std::string id_;
+    SensorConfig config_;
+    std::shared_ptr<Cell> cell_;
+    std::shared_ptr<transport::MqttClient> client_;
+    Status setup_error_;
+};
+
+}  // namespace hashsink::sensors::mqtt

@@ -1,0 +1,287 @@
+#include "adapters/transport/mqtt_client.hpp"
+
+#include <mqtt/async_client.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace hashsink::transport {
+namespace {
+
+constexpr std::size_t kMaxPasswordBytes = 4096;
+
+Result<std::string> read_secret(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return Status::error(ErrorCode::io, "read password_file " + path + ": cannot open", false);
+    std::string text(kMaxPasswordBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxPasswordBytes)
+        return Status::error(ErrorCode::invalid, "read password_file " + path + ": larger than 4 KiB", false);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+std::string MqttSettings::share_key() const {
+    std::ostringstream s;
+    s << broker << '\n' << client_id << '\n' << username << '\n' << password_file << '\n'
+      << ca_file << '\n' << cert_file << '\n' << key_file << '\n' << tls_verify << '\n'
+      << keepalive.count() << '\n' << status_topic << '\n' << max_payload_bytes;
+    return s.str();
+}
+
+bool mqtt_topic_matches(std::string_view filter, std::string_view topic) noexcept {
+    std::size_t f = 0, t = 0;
+    while (true) {
+        const std::size_t fe = std::min(filter.find('/', f), filter.size());
+        const std::size_t te = std::min(topic.find('/', t), topic.size());
+        const std::string_view flevel = filter.substr(f, fe - f);
+        if (flevel == "#") return true;
+        if (t > topic.size()) return false;
+        const std::string_view tlevel = topic.substr(t, te - t);
+        if (flevel != "+" && flevel != tlevel) return false;
+        const bool f_end = fe >= filter.size(), t_end = te >= topic.size();
+        if (f_end || t_end) {
+            // "a/#" also matches "a".
+            if (t_end && !f_end) return filter.substr(fe + 1) == "#";
+            return f_end && t_end;
+        }
+        f = fe + 1;
+        t = te + 1;
+    }
+}
+
+MqttClient::MqttClient(MqttSettings settings) : settings_(std::move(settings)) {}
+
+MqttClient::~MqttClient() { stop(); }
+
+std::string MqttClient::last_error() const {
+    std::lock_guard lock(mutex_);
+    return last_error_;
+}
+
+void MqttClient::set_error(std::string message) {
+    std::lock_guard lock(mutex_);
+    last_error_ = std::move(message);
+}
+
+void MqttClient::start() noexcept {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return;
+    try {
+        client_ = std::make_unique<mqtt::async_client>(settings_.broker, settings_.client_id);
+        client_->set_connection_lost_handler([this](const std::string& cause) {
+            connected_ = false;
+            {
+                std::lock_guard l(mutex_);
+                lost_ = true;
+                last_error_ = name() + ": connection lost" + (cause.empty() ? "" : ": " + cause);
+            }
+            wake_.notify_all();
+        });
+        client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+            if (!msg) return;
+            const auto& payload = msg->get_payload_ref();
+            deliver(msg->get_topic(), std::string_view(payload.data(), payload.size()),
+                    msg->is_retained());
+        });
+        stopping_ = false;
+        thread_ = std::thread([this] { run(); });
+    } catch (const std::exception& e) {
+        last_error_ = name() + ": create client: " + e.what();
+        client_.reset();
+    }
+}
+
+void MqttClient::stop() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (client_ && connected_) {
+        try {
+            // A clean goodbye: the will only fires when the connection breaks.
+            if (!settings_.status_topic.empty())
+                client_->publish(settings_.status_topic, "offline", 1, true)->wait_for(std::chrono::seconds(1));
+            client_->disconnect()->wait_for(std::chrono::seconds(2));
+        } catch (const std::exception&) {
+            // Going away regardless.
+        }
+    }
+    connected_ = false;
+    try {
+        client_.reset();
+    } catch (...) {
+    }
+}
+
+void MqttClient::subscribe(const std::string& filter, int qos, MessageHandler on_message,
+                           RejectHandler on_reject) noexcept {
+    try {
+        {
+            std::lock_guard lock(mutex_);
+            subscriptions_.push_back({filter, qos, std::move(on_message), std::move(on_reject)});
+        }
+        if (connected_ && client_) client_->subscribe(filter, qos);
+    } catch (const std::exception& e) {
+        set_error(name() + ": subscribe " + filter + ": " + e.what());
+    }
+}
+
+Status MqttClient::publish(const std::string& topic, const std::string& payload, int qos,
+                           bool retained) noexcept {
+    if (!connected_ || !client_)
+        return Status::error(ErrorCode::unreachable, name() + ": publish " + topic + ": not connected");
+    try {
+        auto tok = client_->publish(topic, payload.data(), payload.size(), qos, retained);
+        if (qos > 0 && !tok->wait_for(settings_.connect_timeout))
+            return Status::error(ErrorCode::timeout, name() + ": publish " + topic + ": no acknowledgement");
+        return Status::success();
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::unreachable, name() + ": publish " + topic + ": " + e.what());
+    }
+}
+
+void MqttClient::deliver(const std::string& topic, std::string_view payload, bool retained) noexcept {
+    std::vector<Subscription> matching;
+    try {
+        std::lock_guard lock(mutex_);
+        for (const auto& s : subscriptions_)
+            if (mqtt_topic_matches(s.filter, topic)) matching.push_back(s);
+    } catch (const std::exception&) {
+        return;
+    }
+    for (const auto& s : matching) {
+        try {
+            if (payload.size() > settings_.max_payload_bytes) {
+                if (s.on_reject)
+                    s.on_reject(topic, "payload of " + std::to_string(payload.size()) +
+                                           " bytes is over the limit of " +
+                                           std::to_string(settings_.max_payload_bytes));
+                continue;
+            }
+            if (s.on_message) s.on_message({topic, payload, retained});
+        } catch (const std::exception&) {
+            // A handler must not take paho's thread down; handlers report their own errors.
+        }
+    }
+}
+
+Status MqttClient::connect_once() {
+    try {
+        auto opts = mqtt::connect_options_builder()
+                        .clean_session(true)
+                        .keep_alive_interval(settings_.keepalive)
+                        .connect_timeout(settings_.connect_timeout)
+                        .automatic_reconnect(false)
+                        .finalize();
+        if (!settings_.username.empty()) opts.set_user_name(settings_.username);
+        if (!settings_.password_file.empty()) {
+            auto secret = read_secret(settings_.password_file);
+            if (!secret) return Status::error(secret.error().code, name() + ": " + secret.error().message);
+            opts.set_password(*secret);
+        }
+        if (!settings_.status_topic.empty())
+            opts.set_will(mqtt::will_options(settings_.status_topic, std::string("offline"), 1, true));
+        if (settings_.broker.rfind("ssl://", 0) == 0 || settings_.broker.rfind("mqtts://", 0) == 0) {
+            mqtt::ssl_options ssl;
+            if (!settings_.ca_file.empty()) ssl.set_trust_store(settings_.ca_file);
+            if (!settings_.cert_file.empty()) ssl.set_key_store(settings_.cert_file);
+            if (!settings_.key_file.empty()) ssl.set_private_key(settings_.key_file);
+            ssl.set_enable_server_cert_auth(settings_.tls_verify);
+            ssl.set_verify(settings_.tls_verify);
+            opts.set_ssl(std::move(ssl));
+        }
+        auto tok = client_->connect(opts);
+        if (!tok->wait_for(settings_.connect_timeout + Duration{1000}))
+            return Status::error(ErrorCode::timeout, name() + ": connect: no answer");
+        tok->get_connect_response();   // throws when the broker refused
+    } catch (const mqtt::exception& e) {
+        return Status::error(ErrorCode::unreachable, name() + ": connect: " + e.get_error_str() +
+                                                         (e.get_reason_code() != 0
+                                                              ? " (" + std::string(e.what()) + ")"
+                                                              : std::string()));
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::unreachable, name() + ": connect: " + e.what());
+    }
+    connected_ = true;
+    ++connects_;
+    // Clean session: the broker forgot our subscriptions; send them again.
+    std::vector<Subscription> subs;
+    {
+        std::lock_guard lock(mutex_);
+        subs = subscriptions_;
+        last_error_.clear();
+        lost_ = false;
+    }
+    try {
+        for (const auto& s : subs) client_->subscribe(s.filter, s.qos)->wait_for(settings_.connect_timeout);
+        if (!settings_.status_topic.empty())
+            client_->publish(settings_.status_topic, "online", 1, true);
+    } catch (const std::exception& e) {
+        set_error(name() + ": subscribe after connect: " + e.what());
+    }
+    return Status::success();
+}
+
+void MqttClient::run() {
+    Duration backoff{0};
+    auto next_attempt = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (!connected_ && std::chrono::steady_clock::now() >= next_attempt) {
+            lock.unlock();
+            Status st = connect_once();
+            lock.lock();
+            if (st.ok()) {
+                backoff = Duration{0};
+            } else {
+                last_error_ = st.message;
+                backoff = backoff.count() == 0 ? settings_.min_backoff
+                                               : std::min(backoff * 2, settings_.max_backoff);
+                next_attempt = std::chrono::steady_clock::now() + backoff;
+            }
+        }
+        if (lost_) {
+            // Dropped: wait a little before the first attempt, so a flapping broker is not hammered.
+            lost_ = false;
+            backoff = backoff.count() == 0 ? settings_.min_backoff : backoff;
+            next_attempt = std::chrono::steady_clock::now() + backoff;
+        }
+        auto until = connected_ ? std::chrono::steady_clock::now() + std::chrono::seconds(1) : next_attempt;
+        wake_.wait_until(lock, until, [this] { return stopping_ || lost_; });
+    }
+}
+
+Result<std::shared_ptr<MqttClient>> shared_mqtt_client(const MqttSettings& settings) noexcept {
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<MqttClient>> clients;
+    try {
+        std::lock_guard lock(mutex);
+        const std::string id = settings.broker + "\n" + settings.client_id;
+        if (auto existing = clients[id].lock()) {
+            if (existing->settings().share_key() != settings.share_key())
+                return Status::error(ErrorCode::invalid,
+                                     "mqtt " + settings.broker + ": client id '" + settings.client_id +
+                                         "' is used with other settings by another source; give "
+                                         "one of them its own client_id",
+                                     false);
+            return existing;
+        }
+        auto client = std::make_shared<MqttClient>(settings);
+        client->start();
+        clients[id] = client;
+        return client;
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::io, "mqtt " + settings.broker + ": " + e.what(), false);
+    }
+}
+
+}  // namespace hashsink::transport

@@ -1,0 +1,117 @@
+// A small MQTT client over paho-mqtt-cpp: TLS, username and password (from a file), a client id,
+// a last will showing hashsink offline, reconnects with backoff on its own thread, and every
+// subscription restored after a reconnect. Messages are handed to callbacks on paho's thread;
+// payloads over a size bound are refused unread. Nothing here throws.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/result.hpp"
+#include "daemon/core/time.hpp"
+
+namespace mqtt {
+class async_client;
+}
+
+namespace hashsink::transport {
+
+struct MqttSettings {
+    std::string broker = "tcp://127.0.0.1:1883";   // tcp://host:port or ssl://host:port
+    std::string client_id = "hashsink";
+    std::string username;
+    std::string password_file;       // read at each connect; a trailing newline is dropped
+    std::string ca_file;             // TLS: trust these CAs (empty: the system's)
+    std::string cert_file;           // TLS client certificate and key (optional)
+    std::string key_file;
+    bool tls_verify = true;          // check the broker's certificate and name
+    Duration keepalive{30000};
+    Duration connect_timeout{5000};
+    Duration min_backoff{500};
+    Duration max_backoff{30000};
+    std::string status_topic = "hashsink/status";   // retained "online"; last will "offline"
+    std::size_t max_payload_bytes = 64 * 1024;
+
+    // Settings that must agree for two users to share one connection.
+    std::string share_key() const;
+};
+
+struct MqttMessage {
+    std::string topic;
+    std::string_view payload;
+    bool retained = false;
+};
+
+class MqttClient {
+public:
+    using MessageHandler = std::function<void(const MqttMessage&)>;
+    // Called instead of the message handler for a message that is refused unread (too big).
+    using RejectHandler = std::function<void(const std::string& topic, const std::string& why)>;
+
+    explicit MqttClient(MqttSettings settings);
+    ~MqttClient();   // publishes "offline", disconnects, joins
+    MqttClient(const MqttClient&) = delete;
+    MqttClient& operator=(const MqttClient&) = delete;
+
+    // Starts connecting (in the background; returns at once).
+    void start() noexcept;
+    void stop() noexcept;
+
+    // Remembered and (re)sent on every connect. filter may hold + and # wildcards.
+    void subscribe(const std::string& filter, int qos, MessageHandler on_message,
+                   RejectHandler on_reject = {}) noexcept;
+    // Waits for the broker's acknowledgement up to the connect timeout (qos > 0).
+    Status publish(const std::string& topic, const std::string& payload, int qos = 0,
+                   bool retained = false) noexcept;
+
+    bool connected() const noexcept { return connected_; }
+    std::uint64_t connection_count() const noexcept { return connects_; }
+    // Why the last connect failed or the connection dropped; empty while connected.
+    std::string last_error() const;
+    const MqttSettings& settings() const noexcept { return settings_; }
+    // "mqtt tcp://host:port"
+    std::string name() const { return "mqtt " + settings_.broker; }
+
+private:
+    struct Subscription {
+        std::string filter;
+        int qos = 0;
+        MessageHandler on_message;
+        RejectHandler on_reject;
+    };
+
+    void run();
+    Status connect_once();
+    void deliver(const std::string& topic, std::string_view payload, bool retained) noexcept;
+    void set_error(std::string message);
+
+    MqttSettings settings_;
+    std::unique_ptr<mqtt::async_client> client_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<Subscription> subscriptions_;
+    std::string last_error_;
+    bool stopping_ = false;
+    bool lost_ = false;
+    std::atomic<bool> connected_{false};
+    std::atomic<std::uint64_t> connects_{0};
+    std::thread thread_;
+};
+
+// True when topic matches filter (MQTT wildcards: + one level, # the rest).
+bool mqtt_topic_matches(std::string_view filter, std::string_view topic) noexcept;
+
+// One started client per broker, client id and credentials, shared by every source using it.
+// Two users with the same broker and client id but different settings would push each other off
+// the broker, so that is an error.
+Result<std::shared_ptr<MqttClient>> shared_mqtt_client(const MqttSettings& settings) noexcept;
+
+}  // namespace hashsink::transport

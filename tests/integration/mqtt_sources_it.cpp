@@ -1,0 +1,318 @@
+// MQTT sources against a real mosquitto on a free loopback port: sensors and prices in every
+// shape, each bad input refused with a reason, stale values withheld, reconnects with
+// subscriptions restored, a flapping broker, the status topic and last will, credentials from a
+// file, and TLS.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "adapters/sensors/mqtt_payload.hpp"
+#include "adapters/sensors/mqtt_price_source.hpp"
+#include "adapters/sensors/mqtt_sensor_source.hpp"
+#include "adapters/transport/mqtt_client.hpp"
+#include "tests/support/mosquitto.hpp"
+#include "tests/support/process.hpp"
+
+using namespace hashsink;
+using namespace hashsink::sensors::mqtt;
+using hashsink::transport::MqttClient;
+using hashsink::transport::MqttSettings;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
+    auto until = Steady::now() + limit;
+    while (Steady::now() < until) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return pred();
+}
+
+MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
+    MqttSettings s;
+    s.broker = m.url();
+    s.client_id = client_id;
+    s.min_backoff = Duration{100};
+    s.max_backoff = Duration{1000};
+    s.connect_timeout = Duration{3000};
+    return s;
+}
+
+struct Publisher {
+    MqttClient client;
+    explicit Publisher(const test::Mosquitto& m) : client([&] {
+        auto s = broker(m, "test-publisher");
+        s.status_topic.clear();
+        return s;
+    }()) {
+        client.start();
+        REQUIRE(eventually([&] { return client.connected(); }));
+    }
+    void send(const std::string& topic, const std::string& payload, bool retained = false) {
+        REQUIRE(client.publish(topic, payload, 1, retained).ok());
+    }
+};
+
+struct Collected {
+    Status status;
+    std::map<std::string, double> values;
+    std::map<std::string, std::string> rejected;
+    std::map<std::string, std::vector<ScheduleSlot>> schedules;
+};
+
+Collected collect(Source& s, TimePoint now = WallClock::now()) {
+    Accumulator acc;
+    Collected c;
+    c.status = s.collect(now, acc);
+    for (const auto& [k, v] : acc.values()) c.values[k] = v;
+    for (const auto& [k, v] : acc.rejections()) c.rejected[k] = v;
+    for (const auto& [k, v] : acc.schedules()) c.schedules[k] = v;
+    return c;
+}
+
+SensorConfig sensor_config(const test::Mosquitto& m, const std::string& id, const std::string& topic) {
+    SensorConfig c;
+    c.broker = broker(m, id);
+    c.topic = topic;
+    c.signal = "grid.power_w";
+    c.unit = "W";
+    c.min = -50000;
+    c.max = 50000;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("mqtt_sensor: a JSON pointer into a retained message, scaled", "[mqtt]") {
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    pub.send("site/meter", R"({"power": {"total": 1.5}, "unit": "kW"})", true);
+    auto cfg = sensor_config(mosq, "sensor-ptr", "site/meter");
+    cfg.json_pointer = "/power/total";
+    cfg.scale = 1000;
+    MqttSensorSource source("meter", cfg);
+    Collected c;
+    REQUIRE(eventually([&] { c = collect(source); return c.values.count("grid.power_w") == 1; }));
+    CHECK(c.status.ok());
+    CHECK(c.values["grid.power_w"] == 1500);
+}
+
+TEST_CASE("mqtt_sensor: NaN, infinities, text, wrong JSON, out of range and oversized payloads are refused", "[mqtt]") {
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    auto cfg = sensor_config(mosq, "sensor-bad", "site/bad");
+    cfg.json_pointer = "/w";
+    cfg.broker.max_payload_bytes = 256;
+    MqttSensorSource source("bad", cfg);
+    REQUIRE(eventually([&] { return collect(source).status.code == ErrorCode::timeout; }));  // connected, no message
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"w": NaN})", "not JSON"},
+        {R"({"w": "NaN"})", "not a finite number"},
+        {R"({"w": "inf"})", "not a finite number"},
+        {R"({"w": 1e999})", "not JSON"},
+        {R"({"w": "lots"})", "not a number"},
+        {R"({"x": 5})", "no value at /w"},
+        {R"({"w": 5)", "not JSON"},
+        {R"({"w": 99999999})", "out of range"},
+        {"{\"w\": 5, \"pad\": \"" + std::string(1000, 'x') + "\"}", "over the limit"},
+    };
+    for (const auto& [payload, why] : cases) {
+        INFO(payload.substr(0, 60));
+        pub.send("site/good-then-bad", "x");   // unrelated topic: must not affect the source
+        pub.send("site/bad", R"({"w": 42})");
+        REQUIRE(eventually([&] { auto c = collect(source); return c.values.count("grid.power_w") && c.values["grid.power_w"] == 42; }));
+        pub.send("site/bad", payload);
+        Collected c;
+        REQUIRE(eventually([&] { c = collect(source); return c.rejected.count("grid.power_w") == 1; }));
+        CHECK(c.values.count("grid.power_w") == 0);
+        CHECK_THAT(c.rejected["grid.power_w"], Catch::Contains(why));
+    }
+}
+
+TEST_CASE("mqtt_sensor: a value older than its max age is withheld as stale", "[mqtt]") {
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    auto cfg = sensor_config(mosq, "sensor-stale", "site/stale");
+    cfg.max_age = Duration{2000};
+    MqttSensorSource source("stale", cfg);
+    REQUIRE(eventually([&] { return collect(source).status.code == ErrorCode::timeout; }));
+    pub.send("site/stale", "-250");
+    Collected c;
+    REQUIRE(eventually([&] { c = collect(source); return c.values.count("grid.power_w") == 1; }));
+    CHECK(c.values["grid.power_w"] == -250);
+    c = collect(source, WallClock::now() + std::chrono::seconds(3));
+    CHECK(c.values.count("grid.power_w") == 0);
+    CHECK_THAT(c.rejected["grid.power_w"], Catch::Contains("stale"));
+}
+
+TEST_CASE("mqtt_price: scalar prices converted from MWh, range-checked", "[mqtt]") {
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    PriceConfig cfg;
+    cfg.broker = broker(mosq, "price-scalar");
+    cfg.topic = "prices/now";
+    cfg.signal = "price.import_per_kwh";
+    cfg.currency = "EUR";
+    cfg.factor = 1e-3;   // EUR/MWh
+    cfg.min = -1;
+    cfg.max = 5;
+    MqttPriceSource source("spot", cfg);
+    pub.send("prices/now", "123.4", true);
+    Collected c;
+    REQUIRE(eventually([&] { c = collect(source); return c.values.count("price.import_per_kwh") == 1; }));
+    CHECK(c.values["price.import_per_kwh"] == Approx(0.1234));
+    pub.send("prices/now", "98765", true);   // 98.8 EUR/kWh: a unit mix-up, not a price
+    REQUIRE(eventually([&] { c = collect(source); return c.rejected.count("price.import_per_kwh") == 1; }));
+    CHECK(c.values.count("price.import_per_kwh") == 0);
+    CHECK_THAT(c.rejected["price.import_per_kwh"], Catch::Contains("out of range"));
+}
+
+TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow become schedules", "[mqtt]") {
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    PriceConfig cfg;
+    cfg.broker = broker(mosq, "price-slots");
+    cfg.topic = "prices/slots";
+    cfg.signal = "price.import_per_kwh";
+    cfg.format = PriceFormat::slots;
+    cfg.currency = "EUR";
+    MqttPriceSource source("tariff", cfg);
+    const TimePoint now = *parse_iso8601("2026-11-21T10:20:00Z");
+    pub.send("prices/slots",
+             R"([{"start": "2026-11-21T11:15:00+01:00", "end": "2026-11-21T11:30:00+01:00", "value": 0.21},
+                 {"start": "2026-11-21T11:00:00+01:00", "end": "2026-11-21T11:15:00+01:00", "value": 0.19}])",
+             true);
+    Collected c;
+    REQUIRE(eventually([&] { c = collect(source, now); return c.schedules.count("price.import_per_kwh") == 1; }));
+    CHECK(c.values["price.import_per_kwh"] == Approx(0.21));
+    REQUIRE(c.schedules["price.import_per_kwh"].size() == 2);
+    CHECK(c.schedules["price.import_per_kwh"][0].value == Approx(0.19));   // sorted by start
+
+    pub.send("prices/slots", R"({"state": 0.3, "attributes": {
+        "raw_today": [{"start": "2026-11-21T11:00:00+01:00", "end": "2026-11-21T12:00:00+01:00", "value": 0.3}],
+        "raw_tomorrow": [{"start": "2026-11-22T00:00:00+01:00", "end": "2026-11-22T01:00:00+01:00", "value": 0.1}]}})");
+    REQUIRE(eventually([&] { c = collect(source, now); return c.schedules["price.import_per_kwh"].size() == 2 && c.values["price.import_per_kwh"] == Approx(0.3); }));
+
+    // Overlaps, missing offsets, empty slots and nonsense values refuse the whole message.
+    for (const std::string& bad : {
+             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 1},
+                             {"start": "2026-11-21T10:30:00Z", "end": "2026-11-21T11:30:00Z", "value": 1}])"),
+             std::string(R"([{"start": "2026-11-21T10:00:00", "end": "2026-11-21T11:00:00", "value": 1}])"),
+             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T10:00:00Z", "value": 1}])"),
+             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": "cheap"}])"),
+             std::string(R"({"prices": []})"),
+             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 5000}])")}) {
+        INFO(bad);
+        pub.send("prices/slots", bad);
+        REQUIRE(eventually([&] { c = collect(source, now); return c.rejected.count("price.import_per_kwh") == 1; }));
+        CHECK(c.values.count("price.import_per_kwh") == 0);
+        CHECK(c.schedules.count("price.import_per_kwh") == 0);
+        pub.send("prices/slots", R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 0.2}])");
+        REQUIRE(eventually([&] { c = collect(source, now); return c.values.count("price.import_per_kwh") == 1; }));
+    }
+    // A schedule that does not cover the present gives no current price.
+    c = collect(source, now + std::chrono::hours(5));
+    CHECK(c.values.count("price.import_per_kwh") == 0);
+    CHECK_THAT(c.rejected["price.import_per_kwh"], Catch::Contains("no slot covers"));
+}
+
+TEST_CASE("mqtt: reconnects after the broker restarts and restores subscriptions; a flapping broker is survived", "[mqtt]") {
+    test::Mosquitto mosq;
+    auto cfg = sensor_config(mosq, "sensor-reconnect", "site/flap");
+    MqttSensorSource source("flap", cfg);
+    auto watcher = std::make_unique<Publisher>(mosq);
+    watcher->send("site/flap", "10");
+    REQUIRE(eventually([&] { return collect(source).values["grid.power_w"] == 10; }));
+    watcher.reset();
+    for (int round = 0; round < 3; ++round) {
+        mosq.stop();
+        Collected down;
+        REQUIRE(eventually([&] { down = collect(source); return down.status.code == ErrorCode::unreachable; }));
+        CHECK_FALSE(down.status.message.empty());
+        REQUIRE(mosq.start());
+    }
+    Publisher pub(mosq);
+    REQUIRE(eventually([&] { return collect(source).status.code != ErrorCode::unreachable; }));
+    // No retained message survives a broker without persistence: this one arrives only through
+    // the subscription made again after the reconnect.
+    pub.send("site/flap", "77");
+    REQUIRE(eventually([&] { return collect(source).values["grid.power_w"] == 77; }));
+}
+
+TEST_CASE("mqtt: the status topic reads online while connected and offline after a clean stop", "[mqtt]") {
+    test::Mosquitto mosq;
+    std::mutex mu;
+    std::vector<std::string> seen;
+    MqttClient watcher([&] { auto s = broker(mosq, "watcher"); s.status_topic.clear(); return s; }());
+    watcher.subscribe("hashsink/#", 1, [&](const transport::MqttMessage& m) {
+        std::lock_guard lock(mu);
+        seen.push_back(m.topic + "=" + std::string(m.payload));
+    });
+    watcher.start();
+    REQUIRE(eventually([&] { return watcher.connected(); }));
+    auto last = [&] { std::lock_guard lock(mu); return seen.empty() ? std::string() : seen.back(); };
+    {
+        MqttClient daemon(broker(mosq, "daemon"));
+        daemon.start();
+        REQUIRE(eventually([&] { return last() == "hashsink/status=online"; }));
+    }
+    REQUIRE(eventually([&] { return last() == "hashsink/status=offline"; }));
+}
+
+TEST_CASE("mqtt: username and password from a file; a wrong password is reported", "[mqtt]") {
+    const std::string dir = test::temp_dir();
+    auto r = test::run({"/usr/bin/mosquitto_passwd", "-b", "-c", dir + "/passwd", "hashsink", "s3cret pass"});
+    REQUIRE(r.exit_code == 0);
+    test::Mosquitto mosq("allow_anonymous false\npassword_file " + dir + "/passwd\n");
+    test::write_file(dir + "/good", "s3cret pass\n");
+    test::write_file(dir + "/bad", "guess\n");
+    auto settings = broker(mosq, "auth-good");
+    settings.username = "hashsink";
+    settings.password_file = dir + "/good";
+    MqttClient good(settings);
+    good.start();
+    bool good_up = eventually([&] { return good.connected(); });
+    INFO(good.last_error() << "\n" << test::read_file(mosq.dir() + "/mosquitto.log"));
+    REQUIRE(good_up);
+    settings.client_id = "auth-bad";
+    settings.password_file = dir + "/bad";
+    MqttClient bad(settings);
+    bad.start();
+    REQUIRE(eventually([&] { return !bad.last_error().empty(); }));
+    CHECK_FALSE(bad.connected());
+    settings.client_id = "auth-missing";
+    settings.password_file = dir + "/missing";
+    MqttClient missing(settings);
+    missing.start();
+    REQUIRE(eventually([&] { return !missing.last_error().empty(); }));
+    CHECK_THAT(missing.last_error(), Catch::Contains("password_file"));
+}
+
+TEST_CASE("mqtt: TLS with the broker's CA", "[mqtt]") {
+    const std::string dir = test::temp_dir();
+    auto r = test::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"});
+    REQUIRE(r.exit_code == 0);
+    test::Mosquitto mosq("allow_anonymous true\ncertfile " + dir + "/cert.pem\nkeyfile " + dir + "/key.pem\n");
+    auto settings = broker(mosq, "tls-client");
+    settings.broker = mosq.url("ssl");
+    settings.ca_file = dir + "/cert.pem";
+    MqttClient client(settings);
+    client.start();
+    bool up = eventually([&] { return client.connected(); });
+    INFO(client.last_error() << "\n" << test::read_file(mosq.dir() + "/mosquitto.log"));
+    REQUIRE(up);
+    // Without the CA the broker's certificate is not trusted.
+    settings.client_id = "tls-untrusting";
+    settings.ca_file = dir + "/nonexistent.pem";
+    MqttClient untrusting(settings);
+    untrusting.start();
+    REQUIRE(eventually([&] { return !untrusting.last_error().empty(); }));
+    CHECK_FALSE(untrusting.connected());
+}

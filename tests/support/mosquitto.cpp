@@ -1,0 +1,41 @@
+#include "tests/support/mosquitto.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include "tests/support/net.hpp"
+
+namespace hashsink::test {
+
+Mosquitto::Mosquitto(std::string extra) : dir_(temp_dir()), extra_(std::move(extra)), port_(free_port()) {
+    start();
+}
+
+Mosquitto::~Mosquitto() { stop(); }
+
+std::string Mosquitto::url(const std::string& scheme) const {
+    return scheme + "://127.0.0.1:" + std::to_string(port_);
+}
+
+bool Mosquitto::start() {
+    if (child_) return true;
+    const std::string conf = dir_ + "/mosquitto.conf";
+    // Started as root, mosquitto would switch to its own user and lose our temp files.
+    const std::string user = ::geteuid() == 0 ? "user root\n" : "";
+    write_file(conf, user + "per_listener_settings true\npersistence false\nlog_dest file " + dir_ +
+                         "/mosquitto.log\nlog_type all\nlistener " + std::to_string(port_) +
+                         " 127.0.0.1\n" + extra_);
+    child_ = std::make_unique<Child>(std::vector<std::string>{"/usr/sbin/mosquitto", "-c", conf},
+                                     dir_ + "/stderr.log");
+    return wait_for_port(port_, std::chrono::seconds(10));
+}
+
+void Mosquitto::stop() {
+    if (!child_) return;
+    child_->kill(SIGTERM);
+    child_->wait();
+    child_.reset();
+}
+
+}  // namespace hashsink::test
