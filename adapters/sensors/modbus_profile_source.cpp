@@ -12,7 +12,7 @@ Result<ProfileReading> read_profile(transport::ModbusClient& client,
     try {
         ProfileReading r;
         std::map<std::pair<RegisterTable, int>, std::uint16_t> regs;
-        std::map<std::string, std::string> refused;    // point -> why
+        std::map<std::string, std::string> refused;  // point -> why
         client.set_unit(unit);
         for (const auto& block : profiles::plan_blocks(profile)) {
             auto words = client.read_registers(block.table, block.address, block.count);
@@ -20,7 +20,8 @@ Result<ProfileReading> read_profile(transport::ModbusClient& client,
                 if (words.error().code != ErrorCode::rejected) return words.error();
                 ++r.blocks_refused;
                 for (std::size_t i : block.points)
-                    refused[profile.points[i].name] = "device refused the read (" + words.error().message + ")";
+                    refused[profile.points[i].name] =
+                        "device refused the read (" + words.error().message + ")";
                 continue;
             }
             ++r.blocks_read;
@@ -32,7 +33,9 @@ Result<ProfileReading> read_profile(transport::ModbusClient& client,
         r.signals = profiles::signals_from(profile, r.points);
         return r;
     } catch (const std::exception& e) {
-        return Status::error(ErrorCode::io, client.name() + ": read profile " + profile.name + ": " + e.what(), false);
+        return Status::error(ErrorCode::io,
+                             client.name() + ": read profile " + profile.name + ": " + e.what(),
+                             false);
     }
 }
 
@@ -55,42 +58,83 @@ ModbusEndpoint endpoint_for(const profiles::Profile& p, ModbusEndpoint e, bool e
 
 const KeyTable& ModbusProfileSource::keys() {
     static const KeyTable table = {
-        {.name = "profile", .type = KeyType::string,
+        {.name = "profile",
+         .type = KeyType::string,
          .doc = "register-map profile: built in are dse_gencomm, huawei_sun2000, sma_modbus, "
                 "solaredge_meter, victron_gx; or <name>.toml in profile_dir",
          .required = true},
-        {.name = "profile_dir", .type = KeyType::string,
+        {.name = "profile_dir",
+         .type = KeyType::string,
          .doc = "directory searched for <profile>.toml before the built-in profiles (default: "
                 "the installed share/hashsink/profiles)",
          .fallback = std::string()},
-        {.name = "host", .type = KeyType::string,
-         .doc = "Modbus TCP address (IP or name); give host or device", .fallback = std::string()},
-        {.name = "port", .type = KeyType::integer, .doc = "Modbus TCP port (0: the profile's)",
-         .fallback = std::int64_t{0}, .min = 0, .max = 65535},
-        {.name = "device", .type = KeyType::string,
+        {.name = "host",
+         .type = KeyType::string,
+         .doc = "Modbus TCP address (IP or name); give host or device",
+         .fallback = std::string()},
+        {.name = "port",
+         .type = KeyType::integer,
+         .doc = "Modbus TCP port (0: the profile's)",
+         .fallback = std::int64_t{0},
+         .min = 0,
+         .max = 65535},
+        {.name = "device",
+         .type = KeyType::string,
          .doc = "serial device for Modbus RTU (RS-485), e.g. /dev/ttyUSB0; give host or device",
          .fallback = std::string()},
-        {.name = "baud", .type = KeyType::integer, .doc = "RTU baud rate (0: the profile's)",
-         .unit = "bit/s", .fallback = std::int64_t{0}, .min = 0, .max = 1000000},
-        {.name = "parity", .type = KeyType::string, .doc = "RTU parity (empty: the profile's)",
-         .fallback = std::string(), .choices = {"N", "E", "O"}},
-        {.name = "data_bits", .type = KeyType::integer, .doc = "RTU data bits (0: the profile's)",
-         .fallback = std::int64_t{0}, .min = 0, .max = 8},
-        {.name = "stop_bits", .type = KeyType::integer, .doc = "RTU stop bits (0: the profile's)",
-         .fallback = std::int64_t{0}, .min = 0, .max = 2},
-        {.name = "unit", .type = KeyType::integer, .doc = "Modbus unit id (0: the profile's)",
-         .fallback = std::int64_t{0}, .min = 0, .max = 247},
-        {.name = "pace", .type = KeyType::duration,
+        {.name = "baud",
+         .type = KeyType::integer,
+         .doc = "RTU baud rate (0: the profile's)",
+         .unit = "bit/s",
+         .fallback = std::int64_t{0},
+         .min = 0,
+         .max = 1000000},
+        {.name = "parity",
+         .type = KeyType::string,
+         .doc = "RTU parity (empty: the profile's)",
+         .fallback = std::string(),
+         .choices = {"N", "E", "O"}},
+        {.name = "data_bits",
+         .type = KeyType::integer,
+         .doc = "RTU data bits (0: the profile's)",
+         .fallback = std::int64_t{0},
+         .min = 0,
+         .max = 8},
+        {.name = "stop_bits",
+         .type = KeyType::integer,
+         .doc = "RTU stop bits (0: the profile's)",
+         .fallback = std::int64_t{0},
+         .min = 0,
+         .max = 2},
+        {.name = "unit",
+         .type = KeyType::integer,
+         .doc = "Modbus unit id (0: the profile's)",
+         .fallback = std::int64_t{0},
+         .min = 0,
+         .max = 247},
+        {.name = "pace",
+         .type = KeyType::duration,
          .doc = "least time between two requests on the shared connection (an RS-485 bus "
                 "needs a silent gap between frames)",
-         .unit = "s", .fallback = Duration{10}, .min = 0, .max = 10},
-        {.name = "rating_w", .type = KeyType::number,
-         .doc = "device rating, published as the profile's rating signal (0: none)", .unit = "W",
-         .fallback = 0.0, .min = 0, .max = 1e9},
-        {.name = "frequency_min_hz", .type = KeyType::number,
+         .unit = "s",
+         .fallback = Duration{10},
+         .min = 0,
+         .max = 10},
+        {.name = "rating_w",
+         .type = KeyType::number,
+         .doc = "device rating, published as the profile's rating signal (0: none)",
+         .unit = "W",
+         .fallback = 0.0,
+         .min = 0,
+         .max = 1e9},
+        {.name = "frequency_min_hz",
+         .type = KeyType::number,
          .doc = "generator's lowest safe frequency, for genset.frequency_margin_hz (0: 95 % of "
                 "the nominal 50 or 60 Hz)",
-         .unit = "Hz", .fallback = 0.0, .min = 0, .max = 100},
+         .unit = "Hz",
+         .fallback = 0.0,
+         .min = 0,
+         .max = 100},
     };
     return table;
 }
@@ -125,7 +169,8 @@ Status ModbusProfileSource::with_context(Status st) const {
 
 Status ModbusProfileSource::setup() {
     if (config_.endpoint.host.empty() == config_.endpoint.device.empty())
-        return Status::error(ErrorCode::invalid, "configure: give exactly one of host and device", false);
+        return Status::error(ErrorCode::invalid, "configure: give exactly one of host and device",
+                             false);
     if (!profile_) {
         auto p = profiles::load_profile(config_.profile, config_.profile_dir);
         if (!p) return p.error();
@@ -145,8 +190,8 @@ Status ModbusProfileSource::setup() {
 Status ModbusProfileSource::collect(TimePoint, Accumulator& out) noexcept {
     try {
         if (auto st = setup(); !st) return with_context(st);
-        const auto deadline = std::chrono::steady_clock::now() +
-                              config_.endpoint.response_timeout * kBudgetFactor;
+        const auto deadline =
+            std::chrono::steady_clock::now() + config_.endpoint.response_timeout * kBudgetFactor;
         auto lease = link_->acquire(deadline);
         if (!lease) return with_context(lease.error());
         auto& client = lease->client();
@@ -155,20 +200,24 @@ Status ModbusProfileSource::collect(TimePoint, Accumulator& out) noexcept {
         client.clear_deadline();
         if (!reading) return with_context(reading.error());
         for (const auto& [signal, sv] : reading->signals) {
-            if (sv.value) out.put(signal, *sv.value);
-            else out.reject(signal, sv.problem);
+            if (sv.value)
+                out.put(signal, *sv.value);
+            else
+                out.reject(signal, sv.problem);
         }
         if (config_.rating_w > 0 && !profile_->rating_signal.empty())
             out.put(profile_->rating_signal, config_.rating_w);
-        if (config_.frequency_min_hz > 0) out.put("genset.frequency_min_hz", config_.frequency_min_hz);
+        if (config_.frequency_min_hz > 0)
+            out.put("genset.frequency_min_hz", config_.frequency_min_hz);
         if (reading->blocks_read == 0)
             return with_context(Status::error(
-                ErrorCode::rejected,
-                client.name() + ": unit " + std::to_string(endpoint_.unit) +
-                    ": read profile " + profile_->name + ": every read refused"));
+                ErrorCode::rejected, client.name() + ": unit " + std::to_string(endpoint_.unit) +
+                                         ": read profile " + profile_->name +
+                                         ": every read refused"));
         return Status::success();
     } catch (const std::exception& e) {
-        return with_context(Status::error(ErrorCode::io, std::string("collect: ") + e.what(), false));
+        return with_context(
+            Status::error(ErrorCode::io, std::string("collect: ") + e.what(), false));
     }
 }
 

@@ -21,7 +21,7 @@ struct ProfileReading {
     std::map<std::string, profiles::PointValue> points;
     std::map<std::string, profiles::SignalValue> signals;
     int blocks_read = 0;
-    int blocks_refused = 0;     // answered with a Modbus exception
+    int blocks_refused = 0;  // answered with a Modbus exception
 };
 
 // Reads every point of profile from unit over client (which must be set up for the device).
@@ -30,11 +30,11 @@ Result<ProfileReading> read_profile(transport::ModbusClient& client,
                                     const profiles::Profile& profile, int unit) noexcept;
 
 struct ModbusSourceConfig {
-    std::string profile;            // name
-    std::string profile_dir;        // empty: the installed directory, then built-in
-    transport::ModbusEndpoint endpoint;     // unit 0 / port 0 / baud 0: the profile's
-    double rating_w = 0;            // > 0: published as the profile's rating signal
-    double frequency_min_hz = 0;    // > 0: published as genset.frequency_min_hz
+    std::string profile;                 // name
+    std::string profile_dir;             // empty: the installed directory, then built-in
+    transport::ModbusEndpoint endpoint;  // unit 0 / port 0 / baud 0: the profile's
+    double rating_w = 0;                 // > 0: published as the profile's rating signal
+    double frequency_min_hz = 0;         // > 0: published as genset.frequency_min_hz
 };
 
 class ModbusProfileSource final : public Source {
@@ -55,7 +55,7 @@ private:
     std::string id_;
     ModbusSourceConfig config_;
     std::optional<profiles::Profile> profile_;
-    transport::ModbusEndpoint endpoint_;   // with the profile's defaults filled in
+    transport::ModbusEndpoint endpoint_;  // with the profile's defaults filled in
     std::shared_ptr<transport::ModbusLink> link_;
 };
 

@@ -22,7 +22,8 @@ std::uint16_t crc16(const std::uint8_t* data, int length) {
     std::uint16_t crc = 0xFFFF;
     for (int i = 0; i < length; ++i) {
         crc ^= data[i];
-        for (int b = 0; b < 8; ++b) crc = (crc & 1) ? static_cast<std::uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
+        for (int b = 0; b < 8; ++b)
+            crc = (crc & 1) ? static_cast<std::uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
     }
     return crc;
 }
@@ -31,9 +32,14 @@ std::uint16_t crc16(const std::uint8_t* data, int length) {
 int rtu_request_length(const std::uint8_t* b, int have) {
     if (have < 2) return 0;
     switch (b[1]) {
-        case 3: case 4: case 6: return 8;
-        case 16: return have < 7 ? 0 : 9 + b[6];
-        default: return -1;
+        case 3:
+        case 4:
+        case 6:
+            return 8;
+        case 16:
+            return have < 7 ? 0 : 9 + b[6];
+        default:
+            return -1;
     }
 }
 
@@ -70,7 +76,8 @@ Status RegisterEmulator::set_point(int unit, const profiles::Profile& profile,
                                    const std::string& name, double physical) {
     const profiles::Point* pt = profile.find(name);
     if (pt == nullptr)
-        return Status::error(ErrorCode::invalid, "emulator: no point " + name + " in " + profile.name, false);
+        return Status::error(ErrorCode::invalid,
+                             "emulator: no point " + name + " in " + profile.name, false);
     double exponent = 0;
     if (!pt->scale_point.empty()) {
         const profiles::Point* sf = profile.find(pt->scale_point);
@@ -91,8 +98,10 @@ void RegisterEmulator::set_exception(int unit, RegisterTable table, int address,
     std::lock_guard lock(mu_);
     auto it = units_.find(unit);
     if (it == units_.end()) return;
-    if (code == 0) it->second.exceptions.erase({table, address});
-    else it->second.exceptions[{table, address}] = code;
+    if (code == 0)
+        it->second.exceptions.erase({table, address});
+    else
+        it->second.exceptions[{table, address}] = code;
 }
 
 void RegisterEmulator::set_fault(EmulatorFault fault) {
@@ -170,8 +179,10 @@ void RegisterEmulator::serve_tcp() {
         if (FD_ISSET(listen_fd_, &readable)) {
             int fd = ::accept(listen_fd_, nullptr, nullptr);
             if (fd >= 0) {
-                if (fd >= FD_SETSIZE || clients.size() >= kMaxClients) ::close(fd);
-                else clients.push_back(fd);
+                if (fd >= FD_SETSIZE || clients.size() >= kMaxClients)
+                    ::close(fd);
+                else
+                    clients.push_back(fd);
             }
         }
         for (auto it = clients.begin(); it != clients.end();) {
@@ -218,7 +229,7 @@ void RegisterEmulator::serve_rtu() {
         while (have > 0) {
             int want = rtu_request_length(frame, have);
             if (want < 0 || want > static_cast<int>(sizeof frame)) {
-                have = 0;   // unsupported or garbage: resynchronise on the next frame
+                have = 0;  // unsupported or garbage: resynchronise on the next frame
                 break;
             }
             if (want == 0 || have < want) break;
@@ -244,7 +255,8 @@ void RegisterEmulator::handle(const std::uint8_t* query, int length) {
     request_units_.push_back(unit_id);
     if (fault_ == EmulatorFault::silent) return;
     if (fault_ == EmulatorFault::garbage) {
-        const std::uint8_t junk[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x05, 0xEE, 0x99, 0x42, 0x13, 0x37};
+        const std::uint8_t junk[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x05,
+                                     0xEE, 0x99, 0x42, 0x13, 0x37};
         (void)!::write(modbus_get_socket(ctx_), junk, sizeof junk);
         return;
     }
@@ -256,7 +268,8 @@ void RegisterEmulator::handle(const std::uint8_t* query, int length) {
         return;
     }
     Unit& unit = it->second;
-    if (function == MODBUS_FC_READ_HOLDING_REGISTERS || function == MODBUS_FC_READ_INPUT_REGISTERS) {
+    if (function == MODBUS_FC_READ_HOLDING_REGISTERS ||
+        function == MODBUS_FC_READ_INPUT_REGISTERS) {
         const auto table = function == MODBUS_FC_READ_INPUT_REGISTERS ? RegisterTable::input
                                                                       : RegisterTable::holding;
         for (const auto& [key, code] : unit.exceptions) {

@@ -23,15 +23,15 @@ struct _modbus_mapping_t;
 namespace hashsink::sensors {
 
 struct RegisterEmulatorOptions {
-    std::string bind = "127.0.0.1";     // TCP
-    int port = 0;                       // 0: pick a free port (see port())
-    std::string device;                 // non-empty: RTU on this serial device
+    std::string bind = "127.0.0.1";  // TCP
+    int port = 0;                    // 0: pick a free port (see port())
+    std::string device;              // non-empty: RTU on this serial device
     int baud = 9600;
     char parity = 'N';
     int data_bits = 8;
     int stop_bits = 1;
-    std::vector<int> units = {1};       // unit ids answered; others get no answer (RTU) or
-                                        // a gateway exception (TCP)
+    std::vector<int> units = {1};  // unit ids answered; others get no answer (RTU) or
+                                   // a gateway exception (TCP)
 };
 
 enum class EmulatorFault { none, silent, garbage };

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 namespace hashsink::sensors::mqtt {
@@ -75,12 +74,16 @@ Status append_slots(const json& arr, std::vector<ScheduleSlot>& out, const char*
         auto end = as_time(e["end"]);
         if (!start) return bad(at + ".start: not a time with an offset: " + short_dump(e["start"]));
         if (!end) return bad(at + ".end: not a time with an offset: " + short_dump(e["end"]));
-        const json* v = e.contains("value") ? &e["value"] : e.contains("price") ? &e["price"] : nullptr;
+        const json* v = e.contains("value")   ? &e["value"]
+                        : e.contains("price") ? &e["price"]
+                                              : nullptr;
         if (v == nullptr) return bad(at + " needs a value");
         auto value = as_number(*v);
-        if (!value || !std::isfinite(*value)) return bad(at + ".value: not a finite number: " + short_dump(*v));
+        if (!value || !std::isfinite(*value))
+            return bad(at + ".value: not a finite number: " + short_dump(*v));
         if (*end <= *start) return bad(at + ": end is not after start");
-        if (out.size() >= kMaxSlots) return bad("more than " + std::to_string(kMaxSlots) + " slots");
+        if (out.size() >= kMaxSlots)
+            return bad("more than " + std::to_string(kMaxSlots) + " slots");
         out.push_back({*start, *end, *value});
     }
     return Status::success();
@@ -90,8 +93,8 @@ Status append_slots(const json& arr, std::vector<ScheduleSlot>& out, const char*
 
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
     int y, mo, d, h, mi, sec = 0;
-    if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
+    if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
         !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi))
         return std::nullopt;
     std::size_t i = 16;
@@ -113,7 +116,7 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
     }
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
     int offset_min = 0;
-    if (i >= s.size()) return std::nullopt;   // local time without an offset is ambiguous
+    if (i >= s.size()) return std::nullopt;  // local time without an offset is ambiguous
     if (s[i] == 'Z' || s[i] == 'z') {
         ++i;
     } else if (s[i] == '+' || s[i] == '-') {
@@ -130,8 +133,9 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
         return std::nullopt;
     }
     if (i != s.size()) return std::nullopt;
-    std::int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                        h * 3600 + mi * 60 + sec - offset_min * 60;
+    std::int64_t secs =
+        days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+        mi * 60 + sec - offset_min * 60;
     return from_unix_ms(secs * 1000 + ms);
 }
 
@@ -139,15 +143,21 @@ Result<double> parse_number(std::string_view payload, const std::string& pointer
     try {
         if (pointer.empty()) {
             std::string_view t = payload;
-            while (!t.empty() && (t.front() == ' ' || t.front() == '\n' || t.front() == '\t' || t.front() == '\r')) t.remove_prefix(1);
-            while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' || t.back() == '\r')) t.remove_suffix(1);
+            while (!t.empty() && (t.front() == ' ' || t.front() == '\n' || t.front() == '\t' ||
+                                  t.front() == '\r'))
+                t.remove_prefix(1);
+            while (!t.empty() &&
+                   (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' || t.back() == '\r'))
+                t.remove_suffix(1);
             if (t == "true" || t == "ON" || t == "on") return 1.0;
             if (t == "false" || t == "OFF" || t == "off") return 0.0;
-            if (!t.empty() && t.front() == '"' && t.size() >= 2 && t.back() == '"') t = t.substr(1, t.size() - 2);
+            if (!t.empty() && t.front() == '"' && t.size() >= 2 && t.back() == '"')
+                t = t.substr(1, t.size() - 2);
             double v = 0;
             auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
             if (t.empty() || ec != std::errc() || end != t.data() + t.size())
-                return bad("payload is not a number: \"" + std::string(payload.substr(0, 40)) + "\"");
+                return bad("payload is not a number: \"" + std::string(payload.substr(0, 40)) +
+                           "\"");
             if (!std::isfinite(v)) return bad("payload is not a finite number");
             return v;
         }
@@ -173,9 +183,11 @@ Result<std::vector<ScheduleSlot>> parse_slots(std::string_view payload) {
             if (auto st = append_slots(doc, slots, "slots"); !st) return st;
         } else if (doc.is_object()) {
             const json* holder = &doc;
-            if (!doc.contains("raw_today") && !doc.contains("raw_tomorrow") && doc.contains("attributes"))
+            if (!doc.contains("raw_today") && !doc.contains("raw_tomorrow") &&
+                doc.contains("attributes"))
                 holder = &doc["attributes"];
-            if (!holder->is_object() || (!holder->contains("raw_today") && !holder->contains("raw_tomorrow")))
+            if (!holder->is_object() ||
+                (!holder->contains("raw_today") && !holder->contains("raw_tomorrow")))
                 return bad("expected a slot array or an object with raw_today / raw_tomorrow");
             for (const char* key : {"raw_today", "raw_tomorrow"}) {
                 if (!holder->contains(key) || (*holder)[key].is_null()) continue;

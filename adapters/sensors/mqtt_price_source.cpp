@@ -11,9 +11,9 @@ namespace hashsink::sensors::mqtt {
 
 struct MqttPriceSource::Cell {
     std::mutex mutex;
-    std::optional<double> value;            // scalar
-    std::vector<ScheduleSlot> slots;        // schedule
-    bool valid = false;                     // the latest message parsed and passed the checks
+    std::optional<double> value;      // scalar
+    std::vector<ScheduleSlot> slots;  // schedule
+    bool valid = false;               // the latest message parsed and passed the checks
     std::string problem;
     TimePoint at{};
     bool any = false;
@@ -31,40 +31,62 @@ std::string range_problem(double v, double min, double max, const std::string& w
 
 const KeyTable& MqttPriceSource::keys() {
     static const KeyTable table = with_broker_keys({
-        {.name = "topic", .type = KeyType::string, .doc = "MQTT topic carrying the price",
+        {.name = "topic",
+         .type = KeyType::string,
+         .doc = "MQTT topic carrying the price",
          .required = true},
-        {.name = "kind", .type = KeyType::string,
+        {.name = "kind",
+         .type = KeyType::string,
          .doc = "import (price.import_per_kwh), feed_in (price.feed_in_per_kwh) or hashprice "
                 "(price.hashprice_per_th_day)",
-         .fallback = std::string("import"), .choices = {"import", "feed_in", "hashprice"}},
-        {.name = "format", .type = KeyType::string,
+         .fallback = std::string("import"),
+         .choices = {"import", "feed_in", "hashprice"}},
+        {.name = "format",
+         .type = KeyType::string,
          .doc = "scalar: the current price; slots: JSON [{start, end, value}] or Home "
                 "Assistant's raw_today/raw_tomorrow",
-         .fallback = std::string("scalar"), .choices = {"scalar", "slots"}},
-        {.name = "json_pointer", .type = KeyType::string,
+         .fallback = std::string("scalar"),
+         .choices = {"scalar", "slots"}},
+        {.name = "json_pointer",
+         .type = KeyType::string,
          .doc = "scalar inside a JSON payload, e.g. /price (empty: the payload is the number)",
          .fallback = std::string()},
-        {.name = "currency", .type = KeyType::string,
-         .doc = "currency of the prices, e.g. EUR (the site's; not converted)", .required = true},
-        {.name = "energy_unit", .type = KeyType::string,
+        {.name = "currency",
+         .type = KeyType::string,
+         .doc = "currency of the prices, e.g. EUR (the site's; not converted)",
+         .required = true},
+        {.name = "energy_unit",
+         .type = KeyType::string,
          .doc = "energy prices are per this unit (converted to per kWh)",
-         .fallback = std::string("kWh"), .choices = {"Wh", "kWh", "MWh"}},
-        {.name = "hash_unit", .type = KeyType::string,
+         .fallback = std::string("kWh"),
+         .choices = {"Wh", "kWh", "MWh"}},
+        {.name = "hash_unit",
+         .type = KeyType::string,
          .doc = "hashprice is per this rate per day (converted to per TH/s per day)",
-         .fallback = std::string("TH/s"), .choices = {"TH/s", "PH/s", "EH/s"}},
-        {.name = "scale", .type = KeyType::number,
+         .fallback = std::string("TH/s"),
+         .choices = {"TH/s", "PH/s", "EH/s"}},
+        {.name = "scale",
+         .type = KeyType::number,
          .doc = "the payload's values are multiplied by this (e.g. 0.01 for cents)",
-         .fallback = 1.0, .min = -1e6, .max = 1e6},
-        {.name = "min", .type = KeyType::number,
+         .fallback = 1.0,
+         .min = -1e6,
+         .max = 1e6},
+        {.name = "min",
+         .type = KeyType::number,
          .doc = "lowest believable price after conversion; lower values are refused",
          .fallback = -100.0},
-        {.name = "max", .type = KeyType::number,
+        {.name = "max",
+         .type = KeyType::number,
          .doc = "highest believable price after conversion; higher values are refused",
          .fallback = 1000.0},
-        {.name = "message_max_age", .type = KeyType::duration,
+        {.name = "message_max_age",
+         .type = KeyType::duration,
          .doc = "scalar format: a message is valid this long (slots are valid while they cover "
                 "the present)",
-         .unit = "s", .fallback = Duration{3600000}, .min = 1, .max = 7 * 86400},
+         .unit = "s",
+         .fallback = Duration{3600000},
+         .min = 1,
+         .max = 7 * 86400},
     });
     return table;
 }
@@ -74,7 +96,8 @@ PriceConfig MqttPriceSource::config_from(const Options& o) {
     c.broker = broker_settings_from(o);
     c.topic = o.get_string("topic");
     const std::string kind = o.get_string("kind", "import");
-    c.format = o.get_string("format", "scalar") == "slots" ? PriceFormat::slots : PriceFormat::scalar;
+    c.format =
+        o.get_string("format", "scalar") == "slots" ? PriceFormat::slots : PriceFormat::scalar;
     c.json_pointer = o.get_string("json_pointer");
     c.currency = o.get_string("currency");
     double unit = 1;
@@ -83,7 +106,8 @@ PriceConfig MqttPriceSource::config_from(const Options& o) {
         const std::string hu = o.get_string("hash_unit", "TH/s");
         unit = hu == "PH/s" ? 1e-3 : hu == "EH/s" ? 1e-6 : 1;
     } else {
-        c.signal = std::string(kind == "feed_in" ? signal::kPriceFeedInPerKwh : signal::kPriceImportPerKwh);
+        c.signal = std::string(kind == "feed_in" ? signal::kPriceFeedInPerKwh
+                                                 : signal::kPriceImportPerKwh);
         const std::string eu = o.get_string("energy_unit", "kWh");
         unit = eu == "MWh" ? 1e-3 : eu == "Wh" ? 1e3 : 1;
     }
@@ -97,7 +121,8 @@ PriceConfig MqttPriceSource::config_from(const Options& o) {
 MqttPriceSource::MqttPriceSource(std::string id, PriceConfig config)
     : id_(std::move(id)), config_(std::move(config)), cell_(std::make_shared<Cell>()) {
     if (config_.topic.empty() || config_.topic.find_first_of("+#") != std::string::npos) {
-        setup_error_ = Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
+        setup_error_ =
+            Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
         return;
     }
     if (!config_.json_pointer.empty() && config_.json_pointer.front() != '/') {
@@ -122,10 +147,13 @@ MqttPriceSource::MqttPriceSource(std::string id, PriceConfig config)
             std::string problem;
             if (cfg.format == PriceFormat::scalar) {
                 auto v = parse_number(m.payload, cfg.json_pointer);
-                if (!v) problem = v.error().message;
-                else if (double p = *v * cfg.factor; !std::isfinite(p) || p < cfg.min || p > cfg.max)
+                if (!v)
+                    problem = v.error().message;
+                else if (double p = *v * cfg.factor;
+                         !std::isfinite(p) || p < cfg.min || p > cfg.max)
                     problem = range_problem(p, cfg.min, cfg.max, "price");
-                else value = p;
+                else
+                    value = p;
             } else {
                 auto parsed = parse_slots(m.payload);
                 if (!parsed) {
@@ -182,21 +210,26 @@ Status MqttPriceSource::collect(TimePoint now, Accumulator& out) noexcept {
             if (now - cell_->at <= config_.max_age) {
                 out.put(config_.signal, *cell_->value);
             } else {
-                out.reject(config_.signal, "stale: last message " +
-                                               std::to_string(static_cast<long long>(seconds_between(cell_->at, now))) +
-                                               " s ago (message_max_age " + format_duration(config_.max_age) + ")");
+                out.reject(
+                    config_.signal,
+                    "stale: last message " +
+                        std::to_string(static_cast<long long>(seconds_between(cell_->at, now))) +
+                        " s ago (message_max_age " + format_duration(config_.max_age) + ")");
             }
         } else if (cell_->any) {
             out.put_schedule(config_.signal, cell_->slots);
-            if (const ScheduleSlot* s = slot_at(cell_->slots, now)) out.put(config_.signal, s->value);
-            else out.reject(config_.signal, "no slot covers " + iso8601(now));
+            if (const ScheduleSlot* s = slot_at(cell_->slots, now))
+                out.put(config_.signal, s->value);
+            else
+                out.reject(config_.signal, "no slot covers " + iso8601(now));
         }
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::io, ctx + "collect: " + e.what(), false);
     }
     if (!client_->connected()) {
         std::string why = client_->last_error();
-        return Status::error(ErrorCode::unreachable, ctx + (why.empty() ? "not connected yet" : why));
+        return Status::error(ErrorCode::unreachable,
+                             ctx + (why.empty() ? "not connected yet" : why));
     }
     std::lock_guard lock(cell_->mutex);
     if (!cell_->any) return Status::error(ErrorCode::timeout, ctx + "no message yet");

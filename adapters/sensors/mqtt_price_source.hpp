@@ -22,13 +22,13 @@ enum class PriceFormat { scalar, slots };
 struct PriceConfig {
     transport::MqttSettings broker;
     std::string topic;
-    std::string signal;             // price.import_per_kwh, ...
+    std::string signal;  // price.import_per_kwh, ...
     PriceFormat format = PriceFormat::scalar;
-    std::string json_pointer;       // scalar inside JSON
+    std::string json_pointer;  // scalar inside JSON
     std::string currency;
-    double factor = 1;              // unit conversion x scale: payload value -> signal unit
+    double factor = 1;  // unit conversion x scale: payload value -> signal unit
     double min = -100, max = 1000;
-    Duration max_age{3600000};      // scalar: how long one message is valid
+    Duration max_age{3600000};  // scalar: how long one message is valid
 };
 
 class MqttPriceSource final : public Source {

@@ -12,30 +12,45 @@ namespace hashsink::sensors::mqtt {
 struct MqttSensorSource::Cell {
     std::mutex mutex;
     std::optional<double> value;
-    std::string problem;            // why the latest message gave no value
+    std::string problem;  // why the latest message gave no value
     TimePoint at{};
     bool any = false;
 };
 
 const KeyTable& MqttSensorSource::keys() {
     static const KeyTable table = with_broker_keys({
-        {.name = "topic", .type = KeyType::string, .doc = "MQTT topic to subscribe to",
+        {.name = "topic",
+         .type = KeyType::string,
+         .doc = "MQTT topic to subscribe to",
          .required = true},
-        {.name = "json_pointer", .type = KeyType::string,
+        {.name = "json_pointer",
+         .type = KeyType::string,
          .doc = "where the number is in a JSON payload, e.g. /power/total (empty: the payload "
                 "is the number)",
          .fallback = std::string()},
-        {.name = "signal", .type = KeyType::string,
-         .doc = "snapshot signal it feeds, e.g. grid.power_w", .required = true},
-        {.name = "unit", .type = KeyType::string, .doc = "unit of the signal after scaling",
+        {.name = "signal",
+         .type = KeyType::string,
+         .doc = "snapshot signal it feeds, e.g. grid.power_w",
+         .required = true},
+        {.name = "unit",
+         .type = KeyType::string,
+         .doc = "unit of the signal after scaling",
          .fallback = std::string()},
-        {.name = "scale", .type = KeyType::number, .doc = "the payload's number is multiplied by this",
-         .fallback = 1.0, .min = -1e9, .max = 1e9},
+        {.name = "scale",
+         .type = KeyType::number,
+         .doc = "the payload's number is multiplied by this",
+         .fallback = 1.0,
+         .min = -1e9,
+         .max = 1e9},
         {.name = "min", .type = KeyType::number, .doc = "smallest valid value (after scaling)"},
         {.name = "max", .type = KeyType::number, .doc = "largest valid value (after scaling)"},
-        {.name = "message_max_age", .type = KeyType::duration,
+        {.name = "message_max_age",
+         .type = KeyType::duration,
          .doc = "a message is valid this long; then the signal is stale until the next one",
-         .unit = "s", .fallback = Duration{60000}, .min = 0.1, .max = 7 * 86400},
+         .unit = "s",
+         .fallback = Duration{60000},
+         .min = 0.1,
+         .max = 7 * 86400},
     });
     return table;
 }
@@ -57,7 +72,8 @@ SensorConfig MqttSensorSource::config_from(const Options& o) {
 MqttSensorSource::MqttSensorSource(std::string id, SensorConfig config)
     : id_(std::move(id)), config_(std::move(config)), cell_(std::make_shared<Cell>()) {
     if (config_.topic.empty() || config_.topic.find_first_of("+#") != std::string::npos) {
-        setup_error_ = Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
+        setup_error_ =
+            Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
         return;
     }
     if (!config_.json_pointer.empty() && config_.json_pointer.front() != '/') {
@@ -137,8 +153,8 @@ Status MqttSensorSource::collect(TimePoint now, Accumulator& out) noexcept {
             out.put(config_.signal, *value);
         } else {
             std::ostringstream s;
-            s << "stale: last message " << static_cast<long long>(age_s) << " s ago (message_max_age "
-              << format_duration(config_.max_age) << ")";
+            s << "stale: last message " << static_cast<long long>(age_s)
+              << " s ago (message_max_age " << format_duration(config_.max_age) << ")";
             out.reject(config_.signal, s.str());
         }
     } else if (any) {
@@ -146,7 +162,8 @@ Status MqttSensorSource::collect(TimePoint now, Accumulator& out) noexcept {
     }
     if (!client_->connected()) {
         std::string why = client_->last_error();
-        return Status::error(ErrorCode::unreachable, ctx + (why.empty() ? "not connected yet" : why));
+        return Status::error(ErrorCode::unreachable,
+                             ctx + (why.empty() ? "not connected yet" : why));
     }
     if (!any) return Status::error(ErrorCode::timeout, ctx + "no message yet");
     return Status::success();

@@ -18,7 +18,7 @@ namespace hashsink::sensors::mqtt {
 struct SensorConfig {
     transport::MqttSettings broker;
     std::string topic;
-    std::string json_pointer;       // empty: the payload is the number
+    std::string json_pointer;  // empty: the payload is the number
     std::string signal;
     std::string unit;
     double scale = 1;

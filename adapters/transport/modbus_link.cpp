@@ -8,9 +8,9 @@ Result<ModbusLink::Lease> ModbusLink::acquire(
     std::chrono::steady_clock::time_point deadline) noexcept {
     std::unique_lock<std::timed_mutex> lock(turn_, std::defer_lock);
     if (!lock.try_lock_until(deadline))
-        return Status::error(ErrorCode::timeout,
-                             client_.name() + ": wait for the shared connection: busy with "
-                                              "another request until the deadline");
+        return Status::error(ErrorCode::timeout, client_.name() +
+                                                     ": wait for the shared connection: busy with "
+                                                     "another request until the deadline");
     return Lease(std::move(lock), &client_);
 }
 

@@ -20,7 +20,8 @@ Result<std::string> read_secret(const std::string& path) {
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxPasswordBytes)
-        return Status::error(ErrorCode::invalid, "read password_file " + path + ": larger than 4 KiB", false);
+        return Status::error(ErrorCode::invalid,
+                             "read password_file " + path + ": larger than 4 KiB", false);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     return text;
 }
@@ -29,9 +30,17 @@ Result<std::string> read_secret(const std::string& path) {
 
 std::string MqttSettings::share_key() const {
     std::ostringstream s;
-    s << broker << '\n' << client_id << '\n' << username << '\n' << password_file << '\n'
-      << ca_file << '\n' << cert_file << '\n' << key_file << '\n' << tls_verify << '\n'
-      << keepalive.count() << '\n' << status_topic << '\n' << max_payload_bytes;
+    s << broker << '\n'
+      << client_id << '\n'
+      << username << '\n'
+      << password_file << '\n'
+      << ca_file << '\n'
+      << cert_file << '\n'
+      << key_file << '\n'
+      << tls_verify << '\n'
+      << keepalive.count() << '\n'
+      << status_topic << '\n'
+      << max_payload_bytes;
     return s.str();
 }
 
@@ -109,7 +118,8 @@ void MqttClient::stop() noexcept {
         try {
             // A clean goodbye: the will only fires when the connection breaks.
             if (!settings_.status_topic.empty())
-                client_->publish(settings_.status_topic, "offline", 1, true)->wait_for(std::chrono::seconds(1));
+                client_->publish(settings_.status_topic, "offline", 1, true)
+                    ->wait_for(std::chrono::seconds(1));
             client_->disconnect()->wait_for(std::chrono::seconds(2));
         } catch (const std::exception&) {
             // Going away regardless.
@@ -138,18 +148,22 @@ void MqttClient::subscribe(const std::string& filter, int qos, MessageHandler on
 Status MqttClient::publish(const std::string& topic, const std::string& payload, int qos,
                            bool retained) noexcept {
     if (!connected_ || !client_)
-        return Status::error(ErrorCode::unreachable, name() + ": publish " + topic + ": not connected");
+        return Status::error(ErrorCode::unreachable,
+                             name() + ": publish " + topic + ": not connected");
     try {
         auto tok = client_->publish(topic, payload.data(), payload.size(), qos, retained);
         if (qos > 0 && !tok->wait_for(settings_.connect_timeout))
-            return Status::error(ErrorCode::timeout, name() + ": publish " + topic + ": no acknowledgement");
+            return Status::error(ErrorCode::timeout,
+                                 name() + ": publish " + topic + ": no acknowledgement");
         return Status::success();
     } catch (const std::exception& e) {
-        return Status::error(ErrorCode::unreachable, name() + ": publish " + topic + ": " + e.what());
+        return Status::error(ErrorCode::unreachable,
+                             name() + ": publish " + topic + ": " + e.what());
     }
 }
 
-void MqttClient::deliver(const std::string& topic, std::string_view payload, bool retained) noexcept {
+void MqttClient::deliver(const std::string& topic, std::string_view payload,
+                         bool retained) noexcept {
     std::vector<Subscription> matching;
     try {
         std::lock_guard lock(mutex_);
@@ -185,12 +199,15 @@ Status MqttClient::connect_once() {
         if (!settings_.username.empty()) opts.set_user_name(settings_.username);
         if (!settings_.password_file.empty()) {
             auto secret = read_secret(settings_.password_file);
-            if (!secret) return Status::error(secret.error().code, name() + ": " + secret.error().message);
+            if (!secret)
+                return Status::error(secret.error().code, name() + ": " + secret.error().message);
             opts.set_password(*secret);
         }
         if (!settings_.status_topic.empty())
-            opts.set_will(mqtt::will_options(settings_.status_topic, std::string("offline"), 1, true));
-        if (settings_.broker.rfind("ssl://", 0) == 0 || settings_.broker.rfind("mqtts://", 0) == 0) {
+            opts.set_will(
+                mqtt::will_options(settings_.status_topic, std::string("offline"), 1, true));
+        if (settings_.broker.rfind("ssl://", 0) == 0 ||
+            settings_.broker.rfind("mqtts://", 0) == 0) {
             mqtt::ssl_options ssl;
             if (!settings_.ca_file.empty()) ssl.set_trust_store(settings_.ca_file);
             if (!settings_.cert_file.empty()) ssl.set_key_store(settings_.cert_file);
@@ -202,12 +219,12 @@ Status MqttClient::connect_once() {
         auto tok = client_->connect(opts);
         if (!tok->wait_for(settings_.connect_timeout + Duration{1000}))
             return Status::error(ErrorCode::timeout, name() + ": connect: no answer");
-        tok->get_connect_response();   // throws when the broker refused
+        tok->get_connect_response();  // throws when the broker refused
     } catch (const mqtt::exception& e) {
-        return Status::error(ErrorCode::unreachable, name() + ": connect: " + e.get_error_str() +
-                                                         (e.get_reason_code() != 0
-                                                              ? " (" + std::string(e.what()) + ")"
-                                                              : std::string()));
+        return Status::error(
+            ErrorCode::unreachable,
+            name() + ": connect: " + e.get_error_str() +
+                (e.get_reason_code() != 0 ? " (" + std::string(e.what()) + ")" : std::string()));
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::unreachable, name() + ": connect: " + e.what());
     }
@@ -222,7 +239,8 @@ Status MqttClient::connect_once() {
         lost_ = false;
     }
     try {
-        for (const auto& s : subs) client_->subscribe(s.filter, s.qos)->wait_for(settings_.connect_timeout);
+        for (const auto& s : subs)
+            client_->subscribe(s.filter, s.qos)->wait_for(settings_.connect_timeout);
         if (!settings_.status_topic.empty())
             client_->publish(settings_.status_topic, "online", 1, true);
     } catch (const std::exception& e) {
@@ -250,12 +268,14 @@ void MqttClient::run() {
             }
         }
         if (lost_) {
-            // Dropped: wait a little before the first attempt, so a flapping broker is not hammered.
+            // Dropped: wait a little before the first attempt, so a flapping broker is not
+            // hammered.
             lost_ = false;
             backoff = backoff.count() == 0 ? settings_.min_backoff : backoff;
             next_attempt = std::chrono::steady_clock::now() + backoff;
         }
-        auto until = connected_ ? std::chrono::steady_clock::now() + std::chrono::seconds(1) : next_attempt;
+        auto until =
+            connected_ ? std::chrono::steady_clock::now() + std::chrono::seconds(1) : next_attempt;
         wake_.wait_until(lock, until, [this] { return stopping_ || lost_; });
     }
 }
@@ -269,7 +289,8 @@ Result<std::shared_ptr<MqttClient>> shared_mqtt_client(const MqttSettings& setti
         if (auto existing = clients[id].lock()) {
             if (existing->settings().share_key() != settings.share_key())
                 return Status::error(ErrorCode::invalid,
-                                     "mqtt " + settings.broker + ": client id '" + settings.client_id +
+                                     "mqtt " + settings.broker + ": client id '" +
+                                         settings.client_id +
                                          "' is used with other settings by another source; give "
                                          "one of them its own client_id",
                                      false);

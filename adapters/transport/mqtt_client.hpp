@@ -25,19 +25,19 @@ class async_client;
 namespace hashsink::transport {
 
 struct MqttSettings {
-    std::string broker = "tcp://127.0.0.1:1883";   // tcp://host:port or ssl://host:port
+    std::string broker = "tcp://127.0.0.1:1883";  // tcp://host:port or ssl://host:port
     std::string client_id = "hashsink";
     std::string username;
-    std::string password_file;       // read at each connect; a trailing newline is dropped
-    std::string ca_file;             // TLS: trust these CAs (empty: the system's)
-    std::string cert_file;           // TLS client certificate and key (optional)
+    std::string password_file;  // read at each connect; a trailing newline is dropped
+    std::string ca_file;        // TLS: trust these CAs (empty: the system's)
+    std::string cert_file;      // TLS client certificate and key (optional)
     std::string key_file;
-    bool tls_verify = true;          // check the broker's certificate and name
+    bool tls_verify = true;  // check the broker's certificate and name
     Duration keepalive{30000};
     Duration connect_timeout{5000};
     Duration min_backoff{500};
     Duration max_backoff{30000};
-    std::string status_topic = "hashsink/status";   // retained "online"; last will "offline"
+    std::string status_topic = "hashsink/status";  // retained "online"; last will "offline"
     std::size_t max_payload_bytes = 64 * 1024;
 
     // Settings that must agree for two users to share one connection.
@@ -57,7 +57,7 @@ public:
     using RejectHandler = std::function<void(const std::string& topic, const std::string& why)>;
 
     explicit MqttClient(MqttSettings settings);
-    ~MqttClient();   // publishes "offline", disconnects, joins
+    ~MqttClient();  // publishes "offline", disconnects, joins
     MqttClient(const MqttClient&) = delete;
     MqttClient& operator=(const MqttClient&) = delete;
 

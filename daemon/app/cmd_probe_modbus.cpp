@@ -1,7 +1,6 @@
 // hashsink probe modbus: read a Modbus device (TCP or RTU) through a register-map profile and
 // print every point, decoded, as JSON.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "adapters/sensors/modbus_profile_source.hpp"
@@ -33,7 +32,8 @@ const std::vector<OptionSpec> kSpecs = {
 }  // namespace
 
 int cmd_probe_modbus(const CommandArgs& argv) {
-    const std::string synopsis = "probe modbus --profile NAME (--host HOST | --device PATH) [options]";
+    const std::string synopsis =
+        "probe modbus --profile NAME (--host HOST | --device PATH) [options]";
     const std::string summary =
         "Reads a Modbus device through a register-map profile and prints every point as JSON:\n"
         "scaled values with units, and for each point that has none the reason (sentinel,\n"
@@ -51,7 +51,8 @@ int cmd_probe_modbus(const CommandArgs& argv) {
     }
     if (args.get("profile").empty()) return usage_error("--profile is required");
     const bool tcp = !args.get("host").empty();
-    if (tcp == !args.get("device").empty()) return usage_error("give exactly one of --host and --device");
+    if (tcp == !args.get("device").empty())
+        return usage_error("give exactly one of --host and --device");
     auto int_arg = [&](const char* name, long lo, long hi) -> std::optional<long> {
         if (!args.has(name)) return 0L;
         auto v = args.get_int(name);
@@ -72,7 +73,8 @@ int cmd_probe_modbus(const CommandArgs& argv) {
     if (!parity.empty() && parity != "N" && parity != "E" && parity != "O")
         return usage_error("--parity must be N, E or O");
     auto timeout = parse_duration(args.get("timeout", "2s"));
-    if (!timeout || timeout->count() <= 0) return usage_error("--timeout must be a duration like 2s");
+    if (!timeout || timeout->count() <= 0)
+        return usage_error("--timeout must be a duration like 2s");
 
     auto profile = sensors::profiles::load_profile(args.get("profile"), dir);
     if (!profile) {
@@ -120,7 +122,8 @@ int cmd_probe_modbus(const CommandArgs& argv) {
     out["points"] = std::move(points);
     auto signals = nlohmann::ordered_json::object();
     for (const auto& [name, sv] : reading->signals)
-        signals[name] = sv.value ? nlohmann::ordered_json(*sv.value) : nlohmann::ordered_json(nullptr);
+        signals[name] =
+            sv.value ? nlohmann::ordered_json(*sv.value) : nlohmann::ordered_json(nullptr);
     out["signals"] = std::move(signals);
     std::cout << out.dump(2) << "\n";
     return reading->blocks_read == 0 ? kExitUnavailable : 0;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "daemon/core/derived_signals.hpp"
 #include "daemon/core/log.hpp"
 #include "daemon/loop/decide.hpp"
 
@@ -81,6 +82,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
         s->copy_readings(snap.readings);
         s->copy_schedules(snap.schedules);
     }
+    derived::add_derived_signals(snap);
     snap.miners = fleet_.views(snap.now);
 
     // 2. Decide.
@@ -124,6 +126,14 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     for (const auto& g : governed) status->planned_w += g.target.run ? g.target.power_w : 0;
     status->measured_w = snap.miners_draw_w();
     for (const auto& s : sources_) status->sources.push_back(s->status());
+    // Derived signals show as one more source, each with its inputs' age.
+    SourceStatus derived_status{.id = std::string(derived::kSource),
+                                .type = std::string(derived::kSource),
+                                .ok = true,
+                                .last_ok = snap.now};
+    for (const auto& [name, r] : snap.readings)
+        if (r.source == derived::kSource) derived_status.readings.emplace_back(name, r);
+    if (!derived_status.readings.empty()) status->sources.push_back(std::move(derived_status));
     status->miners = fleet_.status();
     status->tick_duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start).count();

@@ -2,13 +2,11 @@
 // decodes to the values written, faulty devices (exceptions, garbage, silence) are reported
 // without wrong numbers, sources share one connection, and `probe modbus` prints JSON.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "adapters/sensors/modbus_profile_source.hpp"
 #include "adapters/sensors/modbus_register_emulator.hpp"
@@ -105,14 +103,15 @@ TEST_CASE("every shipped profile decodes the values the emulator serves", "[modb
     }
 }
 
-TEST_CASE("a sentinel or out-of-range register is withheld with a reason, the rest pass", "[modbus]") {
+TEST_CASE("a sentinel or out-of-range register is withheld with a reason, the rest pass",
+          "[modbus]") {
     auto p = profiles::load_profile("dse_gencomm", "/nonexistent-profile-dir");
     REQUIRE(p.has_value());
     RegisterEmulator emu({.units = {10}});
     REQUIRE(emu.start().ok());
     fill(emu, 10, *p);
-    emu.set_registers(10, RegisterTable::holding, 1024, {0xFFFC});   // oil sender open
-    emu.set_registers(10, RegisterTable::holding, 1031, {2000});     // 200 Hz: impossible
+    emu.set_registers(10, RegisterTable::holding, 1024, {0xFFFC});  // oil sender open
+    emu.set_registers(10, RegisterTable::holding, 1031, {2000});    // 200 Hz: impossible
     ModbusProfileSource source("genset", tcp_config("dse_gencomm", emu.port()));
     Accumulator acc;
     REQUIRE(source.collect(TimePoint{}, acc).ok());
@@ -130,7 +129,7 @@ TEST_CASE("Modbus exceptions mark the refused points; all refused is an error", 
     REQUIRE(emu.start().ok());
     auto p = profiles::load_profile("victron_gx", "/nonexistent-profile-dir");
     fill(emu, 100, *p);
-    emu.set_exception(100, RegisterTable::holding, 843, 2);   // SoC block: illegal address
+    emu.set_exception(100, RegisterTable::holding, 843, 2);  // SoC block: illegal address
     ModbusProfileSource source("gx", tcp_config("victron_gx", emu.port()));
     Accumulator acc;
     REQUIRE(source.collect(TimePoint{}, acc).ok());
@@ -144,7 +143,8 @@ TEST_CASE("Modbus exceptions mark the refused points; all refused is an error", 
     CHECK(values(acc).empty());
 }
 
-TEST_CASE("garbage answers and a silent device fail within the deadline, with no values", "[modbus]") {
+TEST_CASE("garbage answers and a silent device fail within the deadline, with no values",
+          "[modbus]") {
     auto p = profiles::load_profile("huawei_sun2000", "/nonexistent-profile-dir");
     for (auto fault : {EmulatorFault::garbage, EmulatorFault::silent}) {
         RegisterEmulator emu({.units = {1}});
@@ -160,7 +160,7 @@ TEST_CASE("garbage answers and a silent device fail within the deadline, with no
         auto st = source.collect(TimePoint{}, acc);
         auto took = Steady::now() - start;
         INFO(st.message);
-        CHECK(emu.requests() > before);     // the device was really asked
+        CHECK(emu.requests() > before);  // the device was really asked
         CHECK_FALSE(st.ok());
         CHECK((st.code == ErrorCode::timeout || st.code == ErrorCode::protocol));
         CHECK(values(acc).empty());
@@ -190,7 +190,8 @@ TEST_CASE("sources on one device share one connection, one request at a time", "
     auto worker = [&](ModbusProfileSource& s) {
         for (int i = 0; i < 20; ++i) {
             Accumulator acc;
-            if (!s.collect(TimePoint{}, acc).ok() || values(acc).count("pv.ac_power_w") != 1) ++failures;
+            if (!s.collect(TimePoint{}, acc).ok() || values(acc).count("pv.ac_power_w") != 1)
+                ++failures;
         }
     };
     std::thread ta(worker, std::ref(a)), tb(worker, std::ref(b));
@@ -215,7 +216,8 @@ TEST_CASE("a bad profile name or missing address is a clear error, not a crash",
     auto cfg = tcp_config("victron_gx", 1);
     cfg.endpoint.host.clear();
     ModbusProfileSource nowhere("y", cfg);
-    CHECK_THAT(nowhere.collect(TimePoint{}, acc).message, Catch::Contains("exactly one of host and device"));
+    CHECK_THAT(nowhere.collect(TimePoint{}, acc).message,
+               Catch::Contains("exactly one of host and device"));
     const auto* type = find_source_type("modbus");
     REQUIRE(type != nullptr);
 }
@@ -238,7 +240,8 @@ TEST_CASE("probe modbus prints every point and signal as JSON", "[modbus]") {
     CHECK(j["points"]["total_power"]["value"] == 61500.0);
     CHECK(j["points"]["total_power"]["unit"] == "W");
     CHECK(j["points"]["oil_pressure"]["value"].is_null());
-    CHECK_THAT(j["points"]["oil_pressure"]["problem"].get<std::string>(), Catch::Contains("0xFFFC"));
+    CHECK_THAT(j["points"]["oil_pressure"]["problem"].get<std::string>(),
+               Catch::Contains("0xFFFC"));
     CHECK(j["signals"]["genset.power_w"] == 61500.0);
 
     auto usage = test::run({HASHSINK_BINARY, "probe", "modbus", "--profile", "dse_gencomm"});

@@ -1,10 +1,9 @@
 // Modbus RTU through a pseudo-terminal pair made by socat, with the register emulator on the far
 // end: several units on one bus sharing one connection, pacing, a silent unit and a silent line.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -22,7 +21,7 @@ using Steady = std::chrono::steady_clock;
 namespace {
 
 bool exists(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -126,7 +125,8 @@ TEST_CASE("RTU: a silent unit times out without closing the bus for the others",
     CHECK(values(acc)["genset.power_w"] == 30000);
 }
 
-TEST_CASE("RTU: a line that goes silent fails within the deadline, then recovers", "[modbus][rtu]") {
+TEST_CASE("RTU: a line that goes silent fails within the deadline, then recovers",
+          "[modbus][rtu]") {
     PtyPair pty;
     REQUIRE(pty.ready());
     auto p = profiles::load_profile("dse_gencomm", "/nonexistent-profile-dir");
@@ -144,7 +144,8 @@ TEST_CASE("RTU: a line that goes silent fails within the deadline, then recovers
         INFO(st.message);
         CHECK_FALSE(st.ok());
         CHECK(values(acc).empty());
-        CHECK(Steady::now() - start < std::chrono::milliseconds(300 * ModbusProfileSource::kBudgetFactor + 1500));
+        CHECK(Steady::now() - start <
+              std::chrono::milliseconds(300 * ModbusProfileSource::kBudgetFactor + 1500));
     }
     emu.set_fault(EmulatorFault::none);
     bool ok = false;

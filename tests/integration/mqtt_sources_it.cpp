@@ -3,7 +3,6 @@
 // subscriptions restored, a flapping broker, the status topic and last will, credentials from a
 // file, and TLS.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
@@ -24,7 +23,8 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
+bool eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds limit = std::chrono::seconds(15)) {
     auto until = Steady::now() + limit;
     while (Steady::now() < until) {
         if (pred()) return true;
@@ -45,11 +45,12 @@ MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
 
 struct Publisher {
     MqttClient client;
-    explicit Publisher(const test::Mosquitto& m) : client([&] {
-        auto s = broker(m, "test-publisher");
-        s.status_topic.clear();
-        return s;
-    }()) {
+    explicit Publisher(const test::Mosquitto& m)
+        : client([&] {
+              auto s = broker(m, "test-publisher");
+              s.status_topic.clear();
+              return s;
+          }()) {
         client.start();
         REQUIRE(eventually([&] { return client.connected(); }));
     }
@@ -75,7 +76,8 @@ Collected collect(Source& s, TimePoint now = WallClock::now()) {
     return c;
 }
 
-SensorConfig sensor_config(const test::Mosquitto& m, const std::string& id, const std::string& topic) {
+SensorConfig sensor_config(const test::Mosquitto& m, const std::string& id,
+                           const std::string& topic) {
     SensorConfig c;
     c.broker = broker(m, id);
     c.topic = topic;
@@ -97,19 +99,27 @@ TEST_CASE("mqtt_sensor: a JSON pointer into a retained message, scaled", "[mqtt]
     cfg.scale = 1000;
     MqttSensorSource source("meter", cfg);
     Collected c;
-    REQUIRE(eventually([&] { c = collect(source); return c.values.count("grid.power_w") == 1; }));
+    REQUIRE(eventually([&] {
+        c = collect(source);
+        return c.values.count("grid.power_w") == 1;
+    }));
     CHECK(c.status.ok());
     CHECK(c.values["grid.power_w"] == 1500);
 }
 
-TEST_CASE("mqtt_sensor: NaN, infinities, text, wrong JSON, out of range and oversized payloads are refused", "[mqtt]") {
+TEST_CASE(
+    "mqtt_sensor: NaN, infinities, text, wrong JSON, out of range and oversized payloads are "
+    "refused",
+    "[mqtt]") {
     test::Mosquitto mosq;
     Publisher pub(mosq);
     auto cfg = sensor_config(mosq, "sensor-bad", "site/bad");
     cfg.json_pointer = "/w";
     cfg.broker.max_payload_bytes = 256;
     MqttSensorSource source("bad", cfg);
-    REQUIRE(eventually([&] { return collect(source).status.code == ErrorCode::timeout; }));  // connected, no message
+    REQUIRE(eventually([&] {
+        return collect(source).status.code == ErrorCode::timeout;
+    }));  // connected, no message
     const std::vector<std::pair<std::string, std::string>> cases = {
         {R"({"w": NaN})", "not JSON"},
         {R"({"w": "NaN"})", "not a finite number"},
@@ -123,12 +133,18 @@ TEST_CASE("mqtt_sensor: NaN, infinities, text, wrong JSON, out of range and over
     };
     for (const auto& [payload, why] : cases) {
         INFO(payload.substr(0, 60));
-        pub.send("site/good-then-bad", "x");   // unrelated topic: must not affect the source
+        pub.send("site/good-then-bad", "x");  // unrelated topic: must not affect the source
         pub.send("site/bad", R"({"w": 42})");
-        REQUIRE(eventually([&] { auto c = collect(source); return c.values.count("grid.power_w") && c.values["grid.power_w"] == 42; }));
+        REQUIRE(eventually([&] {
+            auto c = collect(source);
+            return c.values.count("grid.power_w") && c.values["grid.power_w"] == 42;
+        }));
         pub.send("site/bad", payload);
         Collected c;
-        REQUIRE(eventually([&] { c = collect(source); return c.rejected.count("grid.power_w") == 1; }));
+        REQUIRE(eventually([&] {
+            c = collect(source);
+            return c.rejected.count("grid.power_w") == 1;
+        }));
         CHECK(c.values.count("grid.power_w") == 0);
         CHECK_THAT(c.rejected["grid.power_w"], Catch::Contains(why));
     }
@@ -143,7 +159,10 @@ TEST_CASE("mqtt_sensor: a value older than its max age is withheld as stale", "[
     REQUIRE(eventually([&] { return collect(source).status.code == ErrorCode::timeout; }));
     pub.send("site/stale", "-250");
     Collected c;
-    REQUIRE(eventually([&] { c = collect(source); return c.values.count("grid.power_w") == 1; }));
+    REQUIRE(eventually([&] {
+        c = collect(source);
+        return c.values.count("grid.power_w") == 1;
+    }));
     CHECK(c.values["grid.power_w"] == -250);
     c = collect(source, WallClock::now() + std::chrono::seconds(3));
     CHECK(c.values.count("grid.power_w") == 0);
@@ -158,21 +177,28 @@ TEST_CASE("mqtt_price: scalar prices converted from MWh, range-checked", "[mqtt]
     cfg.topic = "prices/now";
     cfg.signal = "price.import_per_kwh";
     cfg.currency = "EUR";
-    cfg.factor = 1e-3;   // EUR/MWh
+    cfg.factor = 1e-3;  // EUR/MWh
     cfg.min = -1;
     cfg.max = 5;
     MqttPriceSource source("spot", cfg);
     pub.send("prices/now", "123.4", true);
     Collected c;
-    REQUIRE(eventually([&] { c = collect(source); return c.values.count("price.import_per_kwh") == 1; }));
+    REQUIRE(eventually([&] {
+        c = collect(source);
+        return c.values.count("price.import_per_kwh") == 1;
+    }));
     CHECK(c.values["price.import_per_kwh"] == Approx(0.1234));
-    pub.send("prices/now", "98765", true);   // 98.8 EUR/kWh: a unit mix-up, not a price
-    REQUIRE(eventually([&] { c = collect(source); return c.rejected.count("price.import_per_kwh") == 1; }));
+    pub.send("prices/now", "98765", true);  // 98.8 EUR/kWh: a unit mix-up, not a price
+    REQUIRE(eventually([&] {
+        c = collect(source);
+        return c.rejected.count("price.import_per_kwh") == 1;
+    }));
     CHECK(c.values.count("price.import_per_kwh") == 0);
     CHECK_THAT(c.rejected["price.import_per_kwh"], Catch::Contains("out of range"));
 }
 
-TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow become schedules", "[mqtt]") {
+TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow become schedules",
+          "[mqtt]") {
     test::Mosquitto mosq;
     Publisher pub(mosq);
     PriceConfig cfg;
@@ -183,37 +209,59 @@ TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow bec
     cfg.currency = "EUR";
     MqttPriceSource source("tariff", cfg);
     const TimePoint now = *parse_iso8601("2026-11-21T10:20:00Z");
-    pub.send("prices/slots",
-             R"([{"start": "2026-11-21T11:15:00+01:00", "end": "2026-11-21T11:30:00+01:00", "value": 0.21},
+    pub.send(
+        "prices/slots",
+        R"([{"start": "2026-11-21T11:15:00+01:00", "end": "2026-11-21T11:30:00+01:00", "value": 0.21},
                  {"start": "2026-11-21T11:00:00+01:00", "end": "2026-11-21T11:15:00+01:00", "value": 0.19}])",
-             true);
+        true);
     Collected c;
-    REQUIRE(eventually([&] { c = collect(source, now); return c.schedules.count("price.import_per_kwh") == 1; }));
+    REQUIRE(eventually([&] {
+        c = collect(source, now);
+        return c.schedules.count("price.import_per_kwh") == 1;
+    }));
     CHECK(c.values["price.import_per_kwh"] == Approx(0.21));
     REQUIRE(c.schedules["price.import_per_kwh"].size() == 2);
-    CHECK(c.schedules["price.import_per_kwh"][0].value == Approx(0.19));   // sorted by start
+    CHECK(c.schedules["price.import_per_kwh"][0].value == Approx(0.19));  // sorted by start
 
     pub.send("prices/slots", R"({"state": 0.3, "attributes": {
         "raw_today": [{"start": "2026-11-21T11:00:00+01:00", "end": "2026-11-21T12:00:00+01:00", "value": 0.3}],
         "raw_tomorrow": [{"start": "2026-11-22T00:00:00+01:00", "end": "2026-11-22T01:00:00+01:00", "value": 0.1}]}})");
-    REQUIRE(eventually([&] { c = collect(source, now); return c.schedules["price.import_per_kwh"].size() == 2 && c.values["price.import_per_kwh"] == Approx(0.3); }));
+    REQUIRE(eventually([&] {
+        c = collect(source, now);
+        return c.schedules["price.import_per_kwh"].size() == 2 &&
+               c.values["price.import_per_kwh"] == Approx(0.3);
+    }));
 
     // Overlaps, missing offsets, empty slots and nonsense values refuse the whole message.
-    for (const std::string& bad : {
-             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 1},
+    for (
+        const std::string& bad :
+        {std::string(
+             R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 1},
                              {"start": "2026-11-21T10:30:00Z", "end": "2026-11-21T11:30:00Z", "value": 1}])"),
-             std::string(R"([{"start": "2026-11-21T10:00:00", "end": "2026-11-21T11:00:00", "value": 1}])"),
-             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T10:00:00Z", "value": 1}])"),
-             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": "cheap"}])"),
-             std::string(R"({"prices": []})"),
-             std::string(R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 5000}])")}) {
+         std::string(
+             R"([{"start": "2026-11-21T10:00:00", "end": "2026-11-21T11:00:00", "value": 1}])"),
+         std::string(
+             R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T10:00:00Z", "value": 1}])"),
+         std::string(
+             R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": "cheap"}])"),
+         std::string(R"({"prices": []})"),
+         std::string(
+             R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 5000}])")}) {
         INFO(bad);
         pub.send("prices/slots", bad);
-        REQUIRE(eventually([&] { c = collect(source, now); return c.rejected.count("price.import_per_kwh") == 1; }));
+        REQUIRE(eventually([&] {
+            c = collect(source, now);
+            return c.rejected.count("price.import_per_kwh") == 1;
+        }));
         CHECK(c.values.count("price.import_per_kwh") == 0);
         CHECK(c.schedules.count("price.import_per_kwh") == 0);
-        pub.send("prices/slots", R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 0.2}])");
-        REQUIRE(eventually([&] { c = collect(source, now); return c.values.count("price.import_per_kwh") == 1; }));
+        pub.send(
+            "prices/slots",
+            R"([{"start": "2026-11-21T10:00:00Z", "end": "2026-11-21T11:00:00Z", "value": 0.2}])");
+        REQUIRE(eventually([&] {
+            c = collect(source, now);
+            return c.values.count("price.import_per_kwh") == 1;
+        }));
     }
     // A schedule that does not cover the present gives no current price.
     c = collect(source, now + std::chrono::hours(5));
@@ -221,7 +269,10 @@ TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow bec
     CHECK_THAT(c.rejected["price.import_per_kwh"], Catch::Contains("no slot covers"));
 }
 
-TEST_CASE("mqtt: reconnects after the broker restarts and restores subscriptions; a flapping broker is survived", "[mqtt]") {
+TEST_CASE(
+    "mqtt: reconnects after the broker restarts and restores subscriptions; a flapping broker is "
+    "survived",
+    "[mqtt]") {
     test::Mosquitto mosq;
     auto cfg = sensor_config(mosq, "sensor-reconnect", "site/flap");
     MqttSensorSource source("flap", cfg);
@@ -232,7 +283,10 @@ TEST_CASE("mqtt: reconnects after the broker restarts and restores subscriptions
     for (int round = 0; round < 3; ++round) {
         mosq.stop();
         Collected down;
-        REQUIRE(eventually([&] { down = collect(source); return down.status.code == ErrorCode::unreachable; }));
+        REQUIRE(eventually([&] {
+            down = collect(source);
+            return down.status.code == ErrorCode::unreachable;
+        }));
         CHECK_FALSE(down.status.message.empty());
         REQUIRE(mosq.start());
     }
@@ -244,18 +298,26 @@ TEST_CASE("mqtt: reconnects after the broker restarts and restores subscriptions
     REQUIRE(eventually([&] { return collect(source).values["grid.power_w"] == 77; }));
 }
 
-TEST_CASE("mqtt: the status topic reads online while connected and offline after a clean stop", "[mqtt]") {
+TEST_CASE("mqtt: the status topic reads online while connected and offline after a clean stop",
+          "[mqtt]") {
     test::Mosquitto mosq;
     std::mutex mu;
     std::vector<std::string> seen;
-    MqttClient watcher([&] { auto s = broker(mosq, "watcher"); s.status_topic.clear(); return s; }());
+    MqttClient watcher([&] {
+        auto s = broker(mosq, "watcher");
+        s.status_topic.clear();
+        return s;
+    }());
     watcher.subscribe("hashsink/#", 1, [&](const transport::MqttMessage& m) {
         std::lock_guard lock(mu);
         seen.push_back(m.topic + "=" + std::string(m.payload));
     });
     watcher.start();
     REQUIRE(eventually([&] { return watcher.connected(); }));
-    auto last = [&] { std::lock_guard lock(mu); return seen.empty() ? std::string() : seen.back(); };
+    auto last = [&] {
+        std::lock_guard lock(mu);
+        return seen.empty() ? std::string() : seen.back();
+    };
     {
         MqttClient daemon(broker(mosq, "daemon"));
         daemon.start();
@@ -266,7 +328,8 @@ TEST_CASE("mqtt: the status topic reads online while connected and offline after
 
 TEST_CASE("mqtt: username and password from a file; a wrong password is reported", "[mqtt]") {
     const std::string dir = test::temp_dir();
-    auto r = test::run({"/usr/bin/mosquitto_passwd", "-b", "-c", dir + "/passwd", "hashsink", "s3cret pass"});
+    auto r = test::run(
+        {"/usr/bin/mosquitto_passwd", "-b", "-c", dir + "/passwd", "hashsink", "s3cret pass"});
     REQUIRE(r.exit_code == 0);
     test::Mosquitto mosq("allow_anonymous false\npassword_file " + dir + "/passwd\n");
     test::write_file(dir + "/good", "s3cret pass\n");
@@ -295,11 +358,12 @@ TEST_CASE("mqtt: username and password from a file; a wrong password is reported
 
 TEST_CASE("mqtt: TLS with the broker's CA", "[mqtt]") {
     const std::string dir = test::temp_dir();
-    auto r = test::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"});
+    auto r = test::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-days", "2", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
     REQUIRE(r.exit_code == 0);
-    test::Mosquitto mosq("allow_anonymous true\ncertfile " + dir + "/cert.pem\nkeyfile " + dir + "/key.pem\n");
+    test::Mosquitto mosq("allow_anonymous true\ncertfile " + dir + "/cert.pem\nkeyfile " + dir +
+                         "/key.pem\n");
     auto settings = broker(mosq, "tls-client");
     settings.broker = mosq.url("ssl");
     settings.ca_file = dir + "/cert.pem";

@@ -8,7 +8,8 @@
 
 namespace hashsink::test {
 
-Mosquitto::Mosquitto(std::string extra) : dir_(temp_dir()), extra_(std::move(extra)), port_(free_port()) {
+Mosquitto::Mosquitto(std::string extra)
+    : dir_(temp_dir()), extra_(std::move(extra)), port_(free_port()) {
     start();
 }
 

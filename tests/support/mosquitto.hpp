@@ -18,7 +18,7 @@ public:
     Mosquitto(const Mosquitto&) = delete;
     Mosquitto& operator=(const Mosquitto&) = delete;
 
-    bool start();          // true once the port accepts connections (bounded wait)
+    bool start();  // true once the port accepts connections (bounded wait)
     void stop();
     bool running() const { return child_ != nullptr; }
     int port() const { return port_; }

@@ -1,12 +1,12 @@
 #include "adapters/sensors/profiles/modbus_profile.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 namespace hashsink::sensors::profiles {
 namespace {
@@ -18,17 +18,18 @@ struct TypeName {
     PointType type;
 };
 constexpr TypeName kTypes[] = {
-    {"uint16", PointType::uint16}, {"int16", PointType::int16},     {"uint32", PointType::uint32},
-    {"int32", PointType::int32},   {"uint64", PointType::uint64},   {"int64", PointType::int64},
+    {"uint16", PointType::uint16},   {"int16", PointType::int16},     {"uint32", PointType::uint32},
+    {"int32", PointType::int32},     {"uint64", PointType::uint64},   {"int64", PointType::int64},
     {"float32", PointType::float32}, {"nibbles", PointType::nibbles},
 };
 
-constexpr std::string_view kProfileKeys[] = {"name", "title", "source", "unit", "port", "baud",
-                                             "parity", "data_bits", "stop_bits", "word_order",
-                                             "rating_signal"};
+constexpr std::string_view kProfileKeys[] = {"name",      "title",      "source",       "unit",
+                                             "port",      "baud",       "parity",       "data_bits",
+                                             "stop_bits", "word_order", "rating_signal"};
 constexpr std::string_view kPointKeys[] = {
-    "name", "signal", "table", "address", "type", "word_order", "scale", "scale_point", "sign",
-    "unit", "sentinels", "min", "max", "count", "active_codes", "nonzero", "doc"};
+    "name",  "signal",      "table",        "address", "type",      "word_order",
+    "scale", "scale_point", "sign",         "unit",    "sentinels", "min",
+    "max",   "count",       "active_codes", "nonzero", "doc"};
 
 std::string hex(std::uint64_t v) {
     std::ostringstream s;
@@ -57,7 +58,8 @@ Status check_keys(const toml::table& t, const std::string& origin, const std::st
     for (const auto& [k, v] : t) {
         bool known = false;
         for (std::size_t i = 0; i < n; ++i) known |= keys[i] == k.str();
-        if (!known) return bad(where(origin, v), what + ": unknown key '" + std::string(k.str()) + "'");
+        if (!known)
+            return bad(where(origin, v), what + ": unknown key '" + std::string(k.str()) + "'");
     }
     return Status::success();
 }
@@ -79,9 +81,15 @@ const char* to_string(PointType t) noexcept {
 
 int register_count(PointType t) noexcept {
     switch (t) {
-        case PointType::uint32: case PointType::int32: case PointType::float32: return 2;
-        case PointType::uint64: case PointType::int64: return 4;
-        default: return 1;
+        case PointType::uint32:
+        case PointType::int32:
+        case PointType::float32:
+            return 2;
+        case PointType::uint64:
+        case PointType::int64:
+            return 4;
+        default:
+            return 1;
     }
 }
 
@@ -98,8 +106,9 @@ Result<Profile> parse_profile(std::string_view text, const std::string& name,
         doc = toml::parse(text, origin);
     } catch (const toml::parse_error& e) {
         const auto& r = e.source();
-        return bad(origin + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column),
-                   std::string(e.description()));
+        return bad(
+            origin + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column),
+            std::string(e.description()));
     } catch (const std::exception& e) {
         return bad(origin, e.what());
     }
@@ -110,12 +119,14 @@ Result<Profile> parse_profile(std::string_view text, const std::string& name,
     for (const auto& [k, v] : doc)
         if (k.str() != "profile" && k.str() != "point")
             return bad(where(origin, v), "unknown table '" + std::string(k.str()) + "'");
-    if (auto st = check_keys(*head, origin, "[profile]", kProfileKeys, std::size(kProfileKeys)); !st)
+    if (auto st = check_keys(*head, origin, "[profile]", kProfileKeys, std::size(kProfileKeys));
+        !st)
         return st;
     p.title = (*head)["title"].value_or(std::string());
     p.source = (*head)["source"].value_or(std::string());
     if (p.title.empty() || p.source.empty())
-        return bad(origin, "[profile] needs a title and a source (where the register map comes from)");
+        return bad(origin,
+                   "[profile] needs a title and a source (where the register map comes from)");
     p.unit = static_cast<int>((*head)["unit"].value_or(std::int64_t{1}));
     p.port = static_cast<int>((*head)["port"].value_or(std::int64_t{502}));
     p.baud = static_cast<int>((*head)["baud"].value_or(std::int64_t{9600}));
@@ -129,7 +140,8 @@ Result<Profile> parse_profile(std::string_view text, const std::string& name,
     if (parity != "N" && parity != "E" && parity != "O")
         return bad(origin, "[profile] parity must be \"N\", \"E\" or \"O\"");
     p.parity = parity[0];
-    if (p.stop_bits < 1 || p.stop_bits > 2) return bad(origin, "[profile] stop_bits must be 1 or 2");
+    if (p.stop_bits < 1 || p.stop_bits > 2)
+        return bad(origin, "[profile] stop_bits must be 1 or 2");
     if (p.data_bits < 5 || p.data_bits > 8) return bad(origin, "[profile] data_bits must be 5..8");
     if (order != "high_first" && order != "low_first")
         return bad(origin, "[profile] word_order must be \"high_first\" or \"low_first\"");
@@ -151,9 +163,12 @@ Result<Profile> parse_profile(std::string_view text, const std::string& name,
         const std::string ctx = "point " + pt.name + ": ";
         pt.signal = (*t)["signal"].value_or(std::string());
         std::string table = (*t)["table"].value_or(std::string("holding"));
-        if (table == "holding") pt.table = RegisterTable::holding;
-        else if (table == "input") pt.table = RegisterTable::input;
-        else return bad(at, ctx + "table must be \"holding\" or \"input\"");
+        if (table == "holding")
+            pt.table = RegisterTable::holding;
+        else if (table == "input")
+            pt.table = RegisterTable::input;
+        else
+            return bad(at, ctx + "table must be \"holding\" or \"input\"");
         auto address = (*t)["address"].value<std::int64_t>();
         if (!address || *address < 0 || *address > 65535)
             return bad(at, ctx + "address must be an integer 0..65535");
@@ -161,15 +176,20 @@ Result<Profile> parse_profile(std::string_view text, const std::string& name,
         std::string type = (*t)["type"].value_or(std::string("uint16"));
         bool known = false;
         for (const auto& e : kTypes)
-            if (type == e.name) { pt.type = e.type; known = true; }
+            if (type == e.name) {
+                pt.type = e.type;
+                known = true;
+            }
         if (!known) return bad(at, ctx + "unknown type '" + type + "'");
-        std::string wo = (*t)["word_order"].value_or(std::string(default_low_first ? "low_first" : "high_first"));
+        std::string wo = (*t)["word_order"].value_or(
+            std::string(default_low_first ? "low_first" : "high_first"));
         if (wo != "high_first" && wo != "low_first")
             return bad(at, ctx + "word_order must be \"high_first\" or \"low_first\"");
         pt.low_word_first = wo == "low_first";
         if (const auto* s = t->get("scale")) {
             auto v = number_of(s);
-            if (!v || !std::isfinite(*v) || *v == 0) return bad(at, ctx + "scale must be a non-zero number");
+            if (!v || !std::isfinite(*v) || *v == 0)
+                return bad(at, ctx + "scale must be a non-zero number");
             pt.scale = *v;
         }
         pt.scale_point = (*t)["scale_point"].value_or(std::string());
@@ -220,7 +240,8 @@ Result<Profile> parse_profile(std::string_view text, const std::string& name,
         if (pt.scale_point.empty()) continue;
         const Point* sf = p.find(pt.scale_point);
         if (sf == nullptr)
-            return bad(origin, "point " + pt.name + ": scale_point '" + pt.scale_point + "' is not a point");
+            return bad(origin, "point " + pt.name + ": scale_point '" + pt.scale_point +
+                                   "' is not a point");
         if (sf->type != PointType::int16 || !sf->scale_point.empty())
             return bad(origin, "point " + pt.name + ": scale_point '" + pt.scale_point +
                                    "' must be a plain int16 point");
@@ -295,11 +316,20 @@ std::map<std::string, PointValue> decode_points(
                 }
             }
             switch (pt.type) {
-                case PointType::uint16: case PointType::uint32: case PointType::uint64:
-                    v = static_cast<double>(raw); break;
-                case PointType::int16: v = static_cast<std::int16_t>(raw); break;
-                case PointType::int32: v = static_cast<std::int32_t>(raw); break;
-                case PointType::int64: v = static_cast<double>(static_cast<std::int64_t>(raw)); break;
+                case PointType::uint16:
+                case PointType::uint32:
+                case PointType::uint64:
+                    v = static_cast<double>(raw);
+                    break;
+                case PointType::int16:
+                    v = static_cast<std::int16_t>(raw);
+                    break;
+                case PointType::int32:
+                    v = static_cast<std::int32_t>(raw);
+                    break;
+                case PointType::int64:
+                    v = static_cast<double>(static_cast<std::int64_t>(raw));
+                    break;
                 case PointType::float32: {
                     auto bits = static_cast<std::uint32_t>(raw);
                     float f;
@@ -307,7 +337,8 @@ std::map<std::string, PointValue> decode_points(
                     v = f;
                     break;
                 }
-                default: break;
+                default:
+                    break;
             }
         }
         if (!std::isfinite(v)) {
@@ -388,7 +419,9 @@ std::vector<std::uint16_t> encode_point(const Point& pt, double physical, double
             raw = bits;
             break;
         }
-        case PointType::int16: case PointType::int32: case PointType::int64:
+        case PointType::int16:
+        case PointType::int32:
+        case PointType::int64:
             raw = static_cast<std::uint64_t>(static_cast<std::int64_t>(std::llround(raw_value)));
             break;
         default:

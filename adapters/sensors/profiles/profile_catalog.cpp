@@ -64,10 +64,10 @@ Result<Profile> load_profile(const std::string& name, const std::string& dir) {
             if (name == e.name) return parse_profile(e.text, name, "(built-in) " + name + ".toml");
         std::string known;
         for (const auto& n : profile_names(dir)) known += (known.empty() ? "" : ", ") + n;
-        return Status::error(ErrorCode::invalid,
-                             "profile '" + name + "': not found in " + d +
-                                 " nor built in (known: " + known + ")",
-                             false);
+        return Status::error(
+            ErrorCode::invalid,
+            "profile '" + name + "': not found in " + d + " nor built in (known: " + known + ")",
+            false);
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::io, "profile " + name + ": " + e.what(), false);
     }

@@ -12,7 +12,7 @@
 namespace hashsink::sensors::profiles {
 
 struct EmbeddedProfile {
-    const char* name;   // file name without .toml
+    const char* name;  // file name without .toml
     const char* text;
 };
 // Generated at build time from adapters/sensors/profiles/*.toml.

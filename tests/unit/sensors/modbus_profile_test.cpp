@@ -1,11 +1,11 @@
 // Register-map profiles: every shipped profile parses; decoding handles word order, scale
 // points, sums, sentinels, NaN and ranges; malformed profiles are refused with a reason.
-#include <catch2/catch.hpp>
+#include "adapters/sensors/profiles/modbus_profile.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 
-#include "adapters/sensors/profiles/modbus_profile.hpp"
 #include "adapters/sensors/profiles/profile_catalog.hpp"
 
 using namespace hashsink;
@@ -30,7 +30,8 @@ const char* kHead = "[profile]\ntitle = \"t\"\nsource = \"s\"\n";
 TEST_CASE("every shipped profile parses, names its source and feeds known signals", "[profiles]") {
     const auto& all = embedded_profiles();
     REQUIRE(all.size() >= 5);
-    for (const char* want : {"dse_gencomm", "huawei_sun2000", "sma_modbus", "victron_gx", "solaredge_meter"}) {
+    for (const char* want :
+         {"dse_gencomm", "huawei_sun2000", "sma_modbus", "victron_gx", "solaredge_meter"}) {
         bool found = false;
         for (const auto& e : all) found |= std::string(e.name) == want;
         CHECK(found);
@@ -95,9 +96,12 @@ type = "float32"
     float f = 12.5f;
     std::uint32_t bits;
     std::memcpy(&bits, &f, 4);
-    Registers regs = {{{RegisterTable::holding, 0}, 0xFFFF}, {{RegisterTable::holding, 1}, 0xFFFE},
-                      {{RegisterTable::holding, 2}, 0x0002}, {{RegisterTable::holding, 3}, 0x0001},
-                      {{RegisterTable::holding, 4}, 1234},   {{RegisterTable::holding, 5}, 0xFFFE},
+    Registers regs = {{{RegisterTable::holding, 0}, 0xFFFF},
+                      {{RegisterTable::holding, 1}, 0xFFFE},
+                      {{RegisterTable::holding, 2}, 0x0002},
+                      {{RegisterTable::holding, 3}, 0x0001},
+                      {{RegisterTable::holding, 4}, 1234},
+                      {{RegisterTable::holding, 5}, 0xFFFE},
                       {{RegisterTable::holding, 6}, static_cast<std::uint16_t>(bits >> 16)},
                       {{RegisterTable::holding, 7}, static_cast<std::uint16_t>(bits & 0xFFFF)}};
     auto pts = decode_points(p, regs);
@@ -109,7 +113,8 @@ type = "float32"
     REQUIRE(blocks.size() == 1);
     CHECK(blocks[0].count == 8);
     // encode_point is the inverse the emulator uses.
-    CHECK(encode_point(*p.find("lo"), 0x00010002 * 0.5) == std::vector<std::uint16_t>{0x0002, 0x0001});
+    CHECK(encode_point(*p.find("lo"), 0x00010002 * 0.5) ==
+          std::vector<std::uint16_t>{0x0002, 0x0001});
     CHECK(encode_point(*p.find("w"), -12.34, -2) == std::vector<std::uint16_t>{1234});
 }
 
@@ -169,7 +174,8 @@ sentinels = [0x8000]
     }
 }
 
-TEST_CASE("points feeding one signal are added; one missing part withholds the total", "[profiles]") {
+TEST_CASE("points feeding one signal are added; one missing part withholds the total",
+          "[profiles]") {
     Profile p = parse_ok(std::string(kHead) + R"(
 [[point]]
 name = "l1"
@@ -194,12 +200,14 @@ signal = "running"
 address = 11
 nonzero = true
 )");
-    Registers regs = {{{RegisterTable::holding, 0}, 100}, {{RegisterTable::holding, 1}, 0xFFF6},
-                      {{RegisterTable::holding, 10}, 0x1131}, {{RegisterTable::holding, 11}, 0x1200}};
+    Registers regs = {{{RegisterTable::holding, 0}, 100},
+                      {{RegisterTable::holding, 1}, 0xFFF6},
+                      {{RegisterTable::holding, 10}, 0x1131},
+                      {{RegisterTable::holding, 11}, 0x1200}};
     auto sig = signals_from(p, decode_points(p, regs));
     CHECK(*sig["grid"].value == 90);
-    CHECK(*sig["alarm"].value == 2);      // code 3 in register 10, code 2 in register 11
-    CHECK(*sig["running"].value == 1);    // 0x1200 is not zero
+    CHECK(*sig["alarm"].value == 2);    // code 3 in register 10, code 2 in register 11
+    CHECK(*sig["running"].value == 1);  // 0x1200 is not zero
     regs.erase({RegisterTable::holding, 1});
     sig = signals_from(p, decode_points(p, regs));
     CHECK_FALSE(sig["grid"].value);
@@ -213,15 +221,21 @@ TEST_CASE("malformed profiles are refused with the place and the reason", "[prof
     };
     const std::vector<Case> cases = {
         {"[profile]\ntitle = \"t\"\n[[point]]\nname = \"a\"\naddress = 1\n", "title and a source"},
-        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\ntype = \"int12\"\n", "unknown type"},
+        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\ntype = \"int12\"\n",
+         "unknown type"},
         {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 70000\n", "address"},
-        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\nscael = 2\n", "unknown key 'scael'"},
-        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\n[[point]]\nname = \"a\"\naddress = 2\n", "duplicate"},
-        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\nscale_point = \"b\"\n", "not a point"},
+        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\nscael = 2\n",
+         "unknown key 'scael'"},
+        {std::string(kHead) +
+             "[[point]]\nname = \"a\"\naddress = 1\n[[point]]\nname = \"a\"\naddress = 2\n",
+         "duplicate"},
+        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\nscale_point = \"b\"\n",
+         "not a point"},
         {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 1\nscale = 0\n", "non-zero"},
         {std::string(kHead), "no [[point]]"},
         {"[profile\n", "test.toml:1"},
-        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 65535\ntype = \"uint32\"\n", "runs past"},
+        {std::string(kHead) + "[[point]]\nname = \"a\"\naddress = 65535\ntype = \"uint32\"\n",
+         "runs past"},
     };
     for (const auto& c : cases) {
         INFO(c.text);

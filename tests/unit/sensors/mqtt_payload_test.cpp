@@ -1,7 +1,8 @@
 // MQTT payload parsing: numbers, JSON pointers, ISO 8601 times and slot schedules.
+#include "adapters/sensors/mqtt_payload.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "adapters/sensors/mqtt_payload.hpp"
 #include "adapters/transport/mqtt_client.hpp"
 
 using namespace hashsink;
@@ -13,7 +14,8 @@ TEST_CASE("ISO 8601 times need an offset and convert to UTC", "[mqtt]") {
     CHECK(iso8601(*t) == "2026-11-21T10:15:00.000Z");
     CHECK(iso8601(*parse_iso8601("2026-11-21T10:15:00.250Z")) == "2026-11-21T10:15:00.250Z");
     CHECK(iso8601(*parse_iso8601("2026-11-21 05:15-0500")) == "2026-11-21T10:15:00.000Z");
-    for (const char* bad : {"2026-11-21T10:15:00", "2026-13-01T00:00Z", "yesterday", "2026-11-21T10:15:00Zjunk", ""})
+    for (const char* bad :
+         {"2026-11-21T10:15:00", "2026-13-01T00:00Z", "yesterday", "2026-11-21T10:15:00Zjunk", ""})
         CHECK_FALSE(parse_iso8601(bad));
 }
 

@@ -15,7 +15,8 @@ struct Events final : loop::Recorder {
     void decision(TimePoint, std::uint64_t, const Decision&) noexcept override {}
     void target(TimePoint, std::uint64_t, const std::string&, const MinerTarget&,
                 const std::string&) noexcept override {}
-    void apply_result(TimePoint, std::uint64_t, const std::string&, const Status&) noexcept override {}
+    void apply_result(TimePoint, std::uint64_t, const std::string&,
+                      const Status&) noexcept override {}
     void event(TimePoint, loop::Severity, const std::string& code, const std::string&,
                const std::string& message) noexcept override {
         codes.push_back(code);
@@ -28,8 +29,10 @@ struct Scripted final : Source {
     std::string_view type_name() const override { return "scripted"; }
     Status collect(TimePoint, Accumulator& out) noexcept override {
         out.put("grid.power_w", 100);
-        if (bad) out.reject("genset.frequency_hz", "out of range: 200 Hz");
-        else out.put("genset.frequency_hz", 50);
+        if (bad)
+            out.reject("genset.frequency_hz", "out of range: 200 Hz");
+        else
+            out.put("genset.frequency_hz", 50);
         return Status::success();
     }
 };
