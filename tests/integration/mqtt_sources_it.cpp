@@ -4,6 +4,7 @@
 // file, and TLS.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <map>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "adapters/sensors/mqtt_sensor_source.hpp"
 #include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 
 using namespace hashsink;
@@ -379,4 +381,43 @@ TEST_CASE("mqtt: TLS with the broker's CA", "[mqtt]") {
     untrusting.start();
     REQUIRE(eventually([&] { return !untrusting.last_error().empty(); }));
     CHECK_FALSE(untrusting.connected());
+}
+
+TEST_CASE("mqtt: the daemon killed with SIGKILL leaves offline on the status topic (last will)",
+          "[mqtt]") {
+    test::Mosquitto mosq;
+    const std::string dir = test::temp_dir();
+    const int web_port = test::free_port();
+    test::write_file(dir + "/site.toml",
+                     "[site]\nmax_draw_w = 100\n\n[[sources]]\nid = \"meter\"\n"
+                     "type = \"mqtt_sensor\"\nbroker = \"" +
+                         mosq.url() +
+                         "\"\nclient_id = \"will-daemon\"\ntopic = \"site/meter\"\n"
+                         "signal = \"grid.power_w\"\n");
+    std::mutex mu;
+    std::vector<std::string> seen;
+    MqttClient watcher([&] {
+        auto s = broker(mosq, "will-watcher");
+        s.status_topic.clear();
+        return s;
+    }());
+    watcher.subscribe("hashsink/status", 1, [&](const transport::MqttMessage& m) {
+        std::lock_guard lock(mu);
+        seen.emplace_back(m.payload);
+    });
+    watcher.start();
+    REQUIRE(eventually([&] { return watcher.connected(); }));
+    auto last = [&] {
+        std::lock_guard lock(mu);
+        return seen.empty() ? std::string() : seen.back();
+    };
+    test::Child daemon({HASHSINK_BINARY, "run", "--config", dir + "/site.toml", "--db",
+                        dir + "/j.db", "--listen", "127.0.0.1:" + std::to_string(web_port)},
+                       dir + "/daemon.log");
+    REQUIRE(eventually([&] { return last() == "online"; }, std::chrono::seconds(30)));
+    REQUIRE(daemon.running());
+    daemon.kill(SIGKILL);
+    CHECK(daemon.wait() == 128 + SIGKILL);
+    // No DISCONNECT was sent: the broker notices the dropped socket and publishes the will.
+    CHECK(eventually([&] { return last() == "offline"; }, std::chrono::seconds(30)));
 }
