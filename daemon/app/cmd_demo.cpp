@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "daemon/app/catalog.hpp"
@@ -18,10 +19,12 @@ const std::vector<OptionSpec> kOptions = {
     {"start", "HH:MM", "time of day to start at (default 06:00)"},
     {"db", "FILE", "the journal (default: a new file under /tmp)"},
     {"duration", "SECONDS", "stop by itself after this many seconds (default: run until Ctrl-C)"},
+    {"miners", "N", "put only the first N emulated miners in the config (default: all); the "
+                    "others run unconfigured, to be added from the page"},
 };
 
 // The demo's config, written like a user's: only the ports differ.
-std::string demo_config(const DemoSite& site, int web_port) {
+std::string demo_config(const DemoSite& site, int web_port, std::size_t configured) {
     std::string toml =
         "# hashsink demo: a small solar site with a mixed fleet (Bitaxes, an Avalon Nano, a\n"
         "# miner behind a Shelly plug), all on loopback.\n"
@@ -47,7 +50,15 @@ std::string demo_config(const DemoSite& site, int web_port) {
         "type = \"sunspec\"\n"
         "host = \"127.0.0.1\"\n"
         "port = " + std::to_string(site.inverter_port()) + "\n";
-    toml += site.miners_toml();
+    if (configured >= site.miner_ids().size()) {
+        toml += site.miners_toml();
+    } else {
+        // Only the first AxeOS miners: the rest run unconfigured, to be added from the page.
+        auto urls = site.miner_urls();
+        for (std::size_t i = 0; i < urls.size() && i < configured; ++i)
+            toml += "\n[[miners]]\nid = \"" + site.miner_ids()[i] + "\"\ndriver = \"axeos\"\nurl = \"" +
+                    urls[i] + "\"\nallow_overclock = true\n";
+    }
     return toml;
 }
 
@@ -92,16 +103,37 @@ int cmd_demo(const CommandArgs& argv) {
         log::error("demo", st.message);
         return 69;
     }
-    auto loaded = config::load_string(demo_config(demo, static_cast<int>(*port)), "demo.toml", build_catalog());
-    if (!loaded.ok()) {
-        for (const auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
-        return 70;   // the demo's own config is wrong: a bug
+    std::size_t configured = demo.miner_ids().size();
+    if (args.has("miners")) {
+        auto n = args.get_int("miners");
+        if (!n || *n < 0 || *n > static_cast<long>(configured)) {
+            std::cerr << "hashsink demo: --miners must be 0.." << configured << "\n";
+            return kExitUsage;
+        }
+        configured = static_cast<std::size_t>(*n);
     }
     std::string db = args.get("db");
     if (db.empty()) {
         char tmpl[] = "/tmp/hashsink-demo-XXXXXX";
         const char* dir = ::mkdtemp(tmpl);
         db = std::string(dir ? dir : "/tmp") + "/demo.db";
+    }
+    // The config is a real file beside the journal, so the page's set-up can save it.
+    auto slash = db.rfind('/');
+    const std::string config_path =
+        (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/hashsink-demo.toml";
+    {
+        std::ofstream out(config_path, std::ios::trunc);
+        out << demo_config(demo, static_cast<int>(*port), configured);
+        if (!out) {
+            log::error("demo", "cannot write " + config_path);
+            return 73;   // EX_CANTCREAT
+        }
+    }
+    auto loaded = config::load_file(config_path, build_catalog());
+    if (!loaded.ok()) {
+        for (const auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
+        return 70;   // the demo's own config is wrong: a bug
     }
     SystemClock clock;
     auto site = Site::build(*loaded.config, {db, ""}, clock);
@@ -118,8 +150,13 @@ int cmd_demo(const CommandArgs& argv) {
               << "  inverter (SunSpec) on 127.0.0.1:" << demo.inverter_port() << ", "
               << demo.miner_count() << " miners (AxeOS, Avalon, a Shelly plug), journal " << db
               << "\n"
-              << "  the day runs " << opts.speed << "x faster; Ctrl-C stops.\n"
-              << std::flush;
+              << "  config " << config_path << "\n"
+              << "  the day runs " << opts.speed << "x faster; Ctrl-C stops.\n";
+    auto urls = demo.miner_urls();
+    for (std::size_t i = 0; i < urls.size(); ++i)
+        std::cout << "  miner " << demo.miner_ids()[i] << " " << urls[i]
+                  << (i < configured ? "" : " (not configured)") << "\n";
+    std::cout << std::flush;
 
     auto started = std::chrono::steady_clock::now();
     int n = 0;

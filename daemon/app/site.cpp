@@ -1,9 +1,12 @@
 #include "daemon/app/site.hpp"
 
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
+#include "daemon/app/web_control.hpp"
 #include "daemon/core/log.hpp"
 #include "policies/registry.hpp"
 
@@ -24,6 +27,129 @@ loop::LoopSettings loop_settings(const config::SiteConfig& cfg) {
     std::size_t miners = cfg.miners.size();
     s.miner_threads = std::clamp<std::size_t>(miners / 8, 4, 64);
     return s;
+}
+
+namespace {
+
+bool same_plugin(const config::PluginConfig& a, const config::PluginConfig& b) {
+    return a.id == b.id && a.kind == b.kind && a.common.values() == b.common.values() &&
+           a.options.values() == b.options.values();
+}
+
+const config::PluginConfig* find_plugin(const std::vector<config::PluginConfig>& v,
+                                        const std::string& id) {
+    for (const auto& p : v)
+        if (p.id == id) return &p;
+    return nullptr;
+}
+
+// The loop changes that take `old` (nullptr: nothing yet) to `cfg`; unchanged devices are kept.
+Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
+                                       const config::SiteConfig* old,
+                                       ReloadSummary* summary = nullptr) {
+    loop::LoopChanges ch;
+    ch.settings = loop_settings(cfg);
+    if (!old || old->policy != cfg.policy ||
+        old->policy_options.values() != cfg.policy_options.values()) {
+        const auto* policy_type = policies::find_policy_type(cfg.policy);
+        if (policy_type == nullptr)
+            return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
+        ch.policy = policy_type->make(cfg.policy_options);
+        ch.keep_memory = old && old->policy == cfg.policy;
+        if (summary) summary->policy_rebuilt = true;
+    }
+    auto note = [&](std::vector<std::string> ReloadSummary::*list, const std::string& what) {
+        if (summary) (summary->*list).push_back(what);
+    };
+    for (const auto& src : cfg.sources) {
+        loop::SourceSettings settings{src.id, src.kind,
+                                      src.common.get_duration("poll_interval", Duration{1000}),
+                                      src.common.get_duration("max_age", Duration{5000})};
+        const auto* before = old ? find_plugin(old->sources, src.id) : nullptr;
+        if (before && same_plugin(*before, src)) {
+            ch.sources.emplace_back(std::move(settings), nullptr);
+            note(&ReloadSummary::kept, "source " + src.id);
+            continue;
+        }
+        const auto* type = sensors::find_source_type(src.kind);
+        if (type == nullptr)
+            return Status::error(ErrorCode::invalid, "source " + src.id + ": unknown type " + src.kind, false);
+        ch.sources.emplace_back(std::move(settings), type->make(src.id, src.options));
+        note(&ReloadSummary::added, "source " + src.id);
+    }
+    const Duration miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
+    for (const auto& m : cfg.miners) {
+        if (!m.common.get_bool("enabled", true)) continue;
+        loop::MinerSettings settings{m.id, m.kind, miner_poll, m.common.get_number("max_power_w"),
+                                     m.common.get_number("min_power_w")};
+        const auto* before = old ? find_plugin(old->miners, m.id) : nullptr;
+        // The settings are updated in place, so a new poll interval keeps the driver too.
+        if (before && same_plugin(*before, m) && before->common.get_bool("enabled", true)) {
+            ch.miners.emplace_back(std::move(settings), nullptr);
+            note(&ReloadSummary::kept, "miner " + m.id);
+            continue;
+        }
+        const auto* type = miners::find_driver_type(m.kind);
+        if (type == nullptr)
+            return Status::error(ErrorCode::invalid, "miner " + m.id + ": unknown driver " + m.kind, false);
+        ch.miners.emplace_back(std::move(settings), type->make(m.id, m.options));
+        note(&ReloadSummary::added, "miner " + m.id);
+    }
+    if (old && summary) {
+        for (const auto& s : old->sources) {
+            const auto* now = find_plugin(cfg.sources, s.id);
+            if (!now) summary->removed.push_back("source " + s.id);
+        }
+        for (const auto& m : old->miners) {
+            const auto* now = find_plugin(cfg.miners, m.id);
+            if (m.common.get_bool("enabled", true) &&
+                (!now || !now->common.get_bool("enabled", true)))
+                summary->removed.push_back("miner " + m.id);
+        }
+        if (old->web.values() != cfg.web.values()) summary->restart_needed.push_back("web");
+        if (old->journal.values() != cfg.journal.values())
+            summary->restart_needed.push_back("journal");
+    }
+    return ch;
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+}  // namespace
+
+std::string ReloadSummary::text() const {
+    std::string out = "applied";
+    if (!added.empty()) out += "; new or changed: " + join(added);
+    if (!removed.empty()) out += "; removed: " + join(removed);
+    if (!kept.empty()) out += "; unchanged: " + join(kept);
+    if (policy_rebuilt) out += "; policy rebuilt";
+    if (!restart_needed.empty())
+        out += "; [" + join(restart_needed) + "] changes take effect at the next restart";
+    return out;
+}
+
+Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
+    std::lock_guard lock(config_mutex_);
+    ReloadSummary summary;
+    auto changes = plan_changes(cfg, &config_, &summary);
+    if (!changes) return changes.error();
+    loop_->reconfigure(std::move(*changes));
+    // Sections that need a restart stay as they run, so the next diff still shows them.
+    config::SiteConfig next = cfg;
+    next.web = config_.web;
+    next.journal = config_.journal;
+    config_ = std::move(next);
+    log::notice("site", summary.text());
+    return summary;
+}
+
+config::SiteConfig Site::config() const {
+    std::lock_guard lock(config_mutex_);
+    return config_;
 }
 
 Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
@@ -49,27 +175,27 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     site->loop_ = std::make_unique<loop::ControlLoop>(loop_settings(cfg),
                                                       policy_type->make(cfg.policy_options), clock,
                                                       *site->recorder_);
-
-    for (const auto& src : cfg.sources) {
-        const auto* type = sensors::find_source_type(src.kind);
-        if (type == nullptr)
-            return Status::error(ErrorCode::invalid, "source " + src.id + ": unknown type " + src.kind, false);
-        site->loop_->add_source({src.id, src.kind, src.common.get_duration("poll_interval", Duration{1000}),
-                                 src.common.get_duration("max_age", Duration{5000})},
-                                type->make(src.id, src.options));
+    auto changes = plan_changes(cfg, nullptr);
+    if (!changes) return changes.error();
+    changes->policy.reset();   // the loop already has it
+    site->loop_->reconfigure(std::move(*changes));
+    site->config_ = cfg;
+    if (!site->listen_.empty()) {
+        web::WebOptions wo;
+        wo.journal = site->journal_.get();
+        site->control_ = std::make_unique<WebControl>(*site);
+        wo.control = site->control_.get();
+        // Set-up saves the file the daemon was started from; an in-memory config has none.
+        struct stat st {};
+        if (!cfg.path.empty() && ::stat(cfg.path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            wo.config_path = cfg.path;
+        // The state directory is the journal's: the hashed passwords live beside it.
+        auto slash = jo.path.rfind('/');
+        wo.auth_file = (slash == std::string::npos ? std::string(".") : jo.path.substr(0, slash)) +
+                       "/hashsink-auth.json";
+        wo.public_status = cfg.web.get_bool("public_status", true);
+        site->web_ = std::make_unique<web::WebServer>(site->loop_->status_board(), clock, wo);
     }
-    const Duration miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
-    for (const auto& m : cfg.miners) {
-        if (!m.common.get_bool("enabled", true)) continue;
-        const auto* type = miners::find_driver_type(m.kind);
-        if (type == nullptr)
-            return Status::error(ErrorCode::invalid, "miner " + m.id + ": unknown driver " + m.kind, false);
-        site->loop_->add_miner({m.id, m.kind, miner_poll, m.common.get_number("max_power_w"),
-                                m.common.get_number("min_power_w")},
-                               type->make(m.id, m.options));
-    }
-    if (!site->listen_.empty())
-        site->web_ = std::make_unique<web::WebServer>(site->loop_->status_board(), clock);
     return site;
 }
 

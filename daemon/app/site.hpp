@@ -3,18 +3,29 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "daemon/journal/journal_recorder.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/loop/control_loop.hpp"
 #include "web/server.hpp"
+#include "web/site_control.hpp"
 
 namespace hashsink::app {
 
 struct SiteOverrides {
     std::string db_path;        // --db, replaces journal.path when set
     std::string listen;         // replaces web.listen when set
+};
+
+// What a reload did, for the page and the log.
+struct ReloadSummary {
+    std::vector<std::string> kept, added, removed;      // "miner x", "source y"
+    bool policy_rebuilt = false;
+    std::vector<std::string> restart_needed;            // keys that only take effect at restart
+    std::string text() const;
 };
 
 class Site {
@@ -26,17 +37,25 @@ public:
 
     Status start();             // web server, then the loop
     void stop();
+    // Applies a new validated config to the running site between two ticks: only what changed
+    // is rebuilt; the loop's state, the policy memory and the journal carry on. Safe from any
+    // thread (the web server calls it).
+    Result<ReloadSummary> reload(const config::SiteConfig& cfg);
+    config::SiteConfig config() const;
     loop::ControlLoop& loop() { return *loop_; }
     journal::Journal& journal() { return *journal_; }
     int web_port() const { return web_ ? web_->port() : 0; }
 
 private:
     Site() = default;
+    mutable std::mutex config_mutex_;
+    config::SiteConfig config_;       // what runs now; guarded by config_mutex_
     std::string listen_;
     std::unique_ptr<journal::Journal> journal_;
     std::unique_ptr<journal::JournalRecorder> recorder_;
     std::unique_ptr<loop::ControlLoop> loop_;
-    std::unique_ptr<web::WebServer> web_;
+    std::unique_ptr<web::SiteControl> control_;
+    std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };
 
 // Loop settings from the [site] and [governor] sections.

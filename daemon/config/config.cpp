@@ -127,6 +127,11 @@ const KeyTable& web_keys() {
                                      "Address and port to listen on, host:port ([v6]:port for "
                                      "IPv6)"),
                                  std::string("127.0.0.1:8080")));
+        t.push_back(with_default(key("public_status", KeyType::boolean,
+                                     "Let anyone who can reach the page read the live status "
+                                     "(GET /api/status and the page's live view) without a "
+                                     "login; set-up, history and overrides always need one"),
+                                 true));
         return t;
     }();
     return table;

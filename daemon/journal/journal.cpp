@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -658,15 +659,122 @@ std::vector<EventRow> Journal::recent_events(std::size_t limit) {
     try {
         return query_rows<EventRow>(
             *impl_,
-            "SELECT ts_ms, severity, code, subject, message FROM events "
+            "SELECT ts_ms, severity, code, subject, message, rowid FROM events "
             "ORDER BY ts_ms DESC, rowid DESC LIMIT ?1",
             limit, [](const Statement& s) {
                 return EventRow{s.column_int(0),
                                 parse_severity(s.column_text(1)).value_or(Severity::info),
-                                s.column_text(2), s.column_text(3), s.column_text(4)};
+                                s.column_text(2), s.column_text(3), s.column_text(4),
+                                s.column_int(5)};
             });
     } catch (...) {
         return {};
+    }
+}
+
+std::vector<EventRow> Journal::events_after(std::int64_t after_id, std::size_t limit) {
+    try {
+        std::vector<EventRow> out;
+        std::lock_guard lock(impl_->read_mutex);
+        Statement s;
+        if (s.prepare(impl_->read_db.get(),
+                      "SELECT ts_ms, severity, code, subject, message, rowid FROM events "
+                      "WHERE rowid > ?1 ORDER BY rowid LIMIT ?2") != SQLITE_OK) {
+            impl_->note_error("read", impl_->read_db.message(), false);
+            return out;
+        }
+        s.bind(1, after_id);
+        s.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 10'000)));
+        int rc = SQLITE_ROW;
+        while ((rc = s.step()) == SQLITE_ROW)
+            out.push_back(EventRow{s.column_int(0),
+                                   parse_severity(s.column_text(1)).value_or(Severity::info),
+                                   s.column_text(2), s.column_text(3), s.column_text(4),
+                                   s.column_int(5)});
+        if (rc != SQLITE_DONE) impl_->note_error("read", impl_->read_db.message(), false);
+        return out;
+    } catch (...) {
+        return {};
+    }
+}
+
+Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
+    auto bad = [&](const std::string& why) {
+        return Status::error(ErrorCode::invalid, "journal " + impl_->what + ": history: " + why,
+                             false);
+    };
+    if (q.bucket_ms < 1000) return bad("bucket must be at least 1 s");
+    if (q.to_ms <= q.from_ms) return bad("the range is empty (to must be after from)");
+    if ((q.to_ms - q.from_ms) / q.bucket_ms > 100'000)
+        return bad("more than 100000 buckets; use a larger bucket");
+    // Buckets are aligned on the bucket size, so the same range gives the same rows.
+    static const char* kReadings =
+        "SELECT (ts_ms / ?3) * ?3 AS b, signal, AVG(value), AVG(MAX(value, 0)), "
+        "AVG(MAX(-value, 0)) FROM readings "
+        "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND signal IN ('pv.ac_power_w', 'grid.power_w', "
+        "'battery.power_w', 'genset.power_w', 'price.import_per_kwh', "
+        "'price.hashprice_per_th_day') AND value IS NOT NULL "
+        "GROUP BY b, signal";
+    static const char* kMiners =
+        "SELECT b, SUM(p), SUM(h) FROM (SELECT (ts_ms / ?3) * ?3 AS b, miner_id, "
+        "AVG(CASE WHEN online THEN power_w ELSE 0 END) AS p, "
+        "AVG(CASE WHEN online THEN hashrate_ths ELSE 0 END) AS h FROM miner_states "
+        "WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY b, miner_id) GROUP BY b";
+    try {
+        std::map<std::int64_t, HistoryRow> rows;
+        auto row = [&](std::int64_t b) -> HistoryRow& {
+            auto& r = rows[b];
+            r.ts_ms = b;
+            return r;
+        };
+        auto opt = [](const Statement& s, int i) -> std::optional<double> {
+            if (sqlite3_column_type(s.get(), i) == SQLITE_NULL) return std::nullopt;
+            return s.column_double(i);
+        };
+        std::lock_guard lock(impl_->read_mutex);
+        for (const char* sql : {kReadings, kMiners}) {
+            Statement s;
+            if (s.prepare(impl_->read_db.get(), sql) != SQLITE_OK) {
+                impl_->note_error("read", impl_->read_db.message(), false);
+                return Status::error(ErrorCode::io, "journal " + impl_->what + ": history: " +
+                                                        impl_->read_db.message(), true);
+            }
+            s.bind(1, q.from_ms);
+            s.bind(2, q.to_ms);
+            s.bind(3, q.bucket_ms);
+            int rc = SQLITE_ROW;
+            while ((rc = s.step()) == SQLITE_ROW) {
+                HistoryRow& r = row(s.column_int(0));
+                if (sql == kMiners) {
+                    r.miners_w = opt(s, 1);
+                    r.hashrate_ths = opt(s, 2);
+                    continue;
+                }
+                const std::string signal = s.column_text(1);
+                auto v = opt(s, 2);
+                if (signal == "pv.ac_power_w") r.pv_w = v;
+                else if (signal == "grid.power_w") {
+                    r.grid_w = v;
+                    r.import_w = opt(s, 3);
+                    r.export_w = opt(s, 4);
+                } else if (signal == "battery.power_w") r.battery_w = v;
+                else if (signal == "genset.power_w") r.generator_w = v;
+                else if (signal == "price.import_per_kwh") r.price_import_per_kwh = v;
+                else if (signal == "price.hashprice_per_th_day") r.hashprice_per_th_day = v;
+            }
+            if (rc != SQLITE_DONE) {
+                impl_->note_error("read", impl_->read_db.message(), false);
+                return Status::error(ErrorCode::io, "journal " + impl_->what + ": history: " +
+                                                        impl_->read_db.message(), true);
+            }
+        }
+        std::vector<HistoryRow> out;
+        out.reserve(rows.size());
+        for (auto& [_, r] : rows) out.push_back(std::move(r));
+        return out;
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::io, "journal " + impl_->what + ": history: " + e.what(),
+                             true);
     }
 }
 

@@ -51,6 +51,28 @@ struct EventRow {
     std::string code;       // stable message id, e.g. "miner.offline"
     std::string subject;    // what it is about, e.g. a miner id
     std::string message;
+    std::int64_t id = 0;    // rowid: a cursor for events_after
+};
+
+// One time bucket of the site's history: averages over the bucket, NULL-free where data exists.
+struct HistoryRow {
+    std::int64_t ts_ms = 0;                     // bucket start
+    std::optional<double> pv_w;                 // pv.ac_power_w
+    std::optional<double> grid_w;               // grid.power_w, + import / - export
+    std::optional<double> import_w;             // mean of max(grid, 0)
+    std::optional<double> export_w;             // mean of max(-grid, 0)
+    std::optional<double> battery_w;            // battery.power_w
+    std::optional<double> generator_w;          // genset.power_w
+    std::optional<double> miners_w;             // sum over miners of each one's mean power
+    std::optional<double> hashrate_ths;         // sum over miners of each one's mean hashrate
+    std::optional<double> price_import_per_kwh;
+    std::optional<double> hashprice_per_th_day;
+};
+
+struct HistoryQuery {
+    std::int64_t from_ms = 0;
+    std::int64_t to_ms = 0;         // exclusive
+    std::int64_t bucket_ms = 60'000;
 };
 
 struct DecisionRow {
@@ -116,6 +138,11 @@ public:
     // empty on error (which is logged and kept in stats().last_error).
     std::vector<EventRow> recent_events(std::size_t limit);
     std::vector<DecisionRow> recent_decisions(std::size_t limit);
+    // Events with a rowid above after_id, oldest first (a live feed's cursor).
+    std::vector<EventRow> events_after(std::int64_t after_id, std::size_t limit);
+    // The history downsampled in SQL: one row per bucket that has data, oldest first. Refuses
+    // ranges of more than 100 000 buckets.
+    Result<std::vector<HistoryRow>> history(const HistoryQuery& query);
     // Rows in one of the journal's tables (others are refused).
     Result<std::int64_t> count(std::string_view table);
 

@@ -34,12 +34,22 @@ void ControlLoop::start() {
     fleet_.start();
     stopping_ = false;
     started_ = true;
+    {
+        std::lock_guard lock(changes_mutex_);
+        running_ = true;
+    }
     thread_ = std::thread([this] { run(); });
 }
 
 void ControlLoop::stop(bool park, Duration park_limit) {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
+    {
+        // Whoever still waits for a reconfigure gets it applied here, on this thread.
+        std::lock_guard lock(changes_mutex_);
+        running_ = false;
+    }
+    apply_pending();
     if (park && started_) {
         started_ = false;
         TimePoint now = clock_.now();
@@ -57,9 +67,75 @@ void ControlLoop::stop(bool park, Duration park_limit) {
     for (auto& s : sources_) s->stop();
 }
 
+void ControlLoop::reconfigure(LoopChanges changes) {
+    std::unique_lock lock(changes_mutex_);
+    if (!running_) {
+        lock.unlock();
+        apply_changes(changes);
+        return;
+    }
+    // One at a time; the loop thread applies it before its next tick.
+    changes_done_.wait(lock, [this] { return pending_changes_ == nullptr; });
+    if (!running_) {
+        lock.unlock();
+        apply_changes(changes);
+        return;
+    }
+    pending_changes_ = &changes;
+    changes_done_.wait(lock, [&] { return pending_changes_ != &changes; });
+}
+
+void ControlLoop::apply_pending() {
+    std::unique_lock lock(changes_mutex_);
+    if (pending_changes_ == nullptr) return;
+    LoopChanges* changes = pending_changes_;
+    lock.unlock();
+    apply_changes(*changes);
+    lock.lock();
+    pending_changes_ = nullptr;
+    changes_done_.notify_all();
+}
+
+void ControlLoop::apply_changes(LoopChanges& changes) {
+    settings_ = std::move(changes.settings);
+    settings_.limits.period = settings_.period;
+    if (changes.policy) {
+        if (!changes.keep_memory) memory_ = PolicyMemory{};
+        policy_ = std::move(changes.policy);
+    }
+    const bool running = thread_.joinable() && !stopping_;
+    std::vector<std::unique_ptr<SourcePoller>> next;
+    for (auto& [settings, source] : changes.sources) {
+        std::unique_ptr<SourcePoller> poller;
+        if (!source) {
+            for (auto& old : sources_) {
+                if (old && old->status().id == settings.id) {
+                    poller = std::move(old);
+                    break;
+                }
+            }
+            if (!poller) continue;
+        } else {
+            poller = std::make_unique<SourcePoller>(std::move(settings), std::move(source), clock_,
+                                                    recorder_);
+            if (running) poller->start();
+        }
+        next.push_back(std::move(poller));
+    }
+    sources_ = std::move(next);   // pollers left out stop as they are destroyed
+    fleet_.replace(std::move(changes.miners));
+    if (!running) return;   // the first configuration of a loop that is being built
+    log::notice("loop", "configuration applied: " + std::to_string(sources_.size()) +
+                            " source(s), " + std::to_string(fleet_.size()) + " miner(s), policy " +
+                            std::string(policy_->name()));
+    recorder_.event(clock_.now(), Severity::notice, "config.applied", std::string(policy_->name()),
+                    "configuration applied without restart");
+}
+
 void ControlLoop::run() {
     auto next = std::chrono::steady_clock::now();
     while (!stopping_) {
+        apply_pending();
         tick();
         next += settings_.period;
         auto now = std::chrono::steady_clock::now();

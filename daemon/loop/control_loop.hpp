@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +29,17 @@ struct LoopSettings {
     std::size_t miner_threads = 16;
 };
 
+// A new configuration for a running loop (a config saved from the web page).
+struct LoopChanges {
+    LoopSettings settings;
+    std::unique_ptr<Policy> policy;     // nullptr: keep the current policy
+    bool keep_memory = true;            // carry the policy memory over (same policy type)
+    // The new sources and miners, in order. An entry with a null device keeps the running one
+    // of that id untouched (poller, driver, state, target).
+    std::vector<std::pair<SourceSettings, std::unique_ptr<Source>>> sources;
+    std::vector<MinerFleet::Entry> miners;
+};
+
 class ControlLoop {
 public:
     ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, const Clock& clock,
@@ -40,6 +53,10 @@ public:
 
     // Called on the loop thread after every tick (e.g. to feed the systemd watchdog).
     void on_tick(std::function<void(const LoopStatus&)> callback) { on_tick_ = std::move(callback); }
+
+    // Swaps in a new configuration between two ticks, from any thread; returns once applied.
+    // Pollers and miners that are kept go on as if nothing happened; the journal is the same.
+    void reconfigure(LoopChanges changes);
 
     // Starts the pollers, the miner pool and the tick thread.
     void start();
@@ -56,6 +73,8 @@ public:
 
 private:
     void run();
+    void apply_changes(LoopChanges& changes);
+    void apply_pending();
 
     LoopSettings settings_;
     std::unique_ptr<Policy> policy_;
@@ -69,6 +88,10 @@ private:
     PolicyMemory memory_;
     std::uint64_t tick_count_ = 0;
     bool was_fail_safe_ = false;
+    std::mutex changes_mutex_;
+    std::condition_variable changes_done_;
+    LoopChanges* pending_changes_ = nullptr;    // guarded by changes_mutex_
+    bool running_ = false;                      // guarded by changes_mutex_
     std::atomic<bool> stopping_{false};
     bool started_ = false;
     std::thread thread_;

@@ -18,6 +18,52 @@ void MinerFleet::add(MinerSettings settings, std::unique_ptr<MinerDriver> driver
     slots_.push_back(std::move(slot));
 }
 
+void MinerFleet::replace(std::vector<Entry> miners) {
+    std::vector<std::unique_ptr<Slot>> removed;
+    {
+        std::unique_lock lock(mutex_);
+        // Queued jobs name slots by index: drop them, and let what runs finish first.
+        for (const auto& [i, job] : queue_) slots_[i]->busy = false;
+        queue_.clear();
+        idle_.wait(lock, [this] { return running_ == 0; });
+        std::vector<std::unique_ptr<Slot>> next;
+        for (auto& [settings, driver] : miners) {
+            std::unique_ptr<Slot> slot;
+            if (!driver) {
+                for (auto& old : slots_) {
+                    if (old && old->settings.id == settings.id) {
+                        slot = std::move(old);
+                        break;
+                    }
+                }
+                if (!slot) continue;   // nothing to keep and nothing to build
+                slot->settings = std::move(settings);
+            } else {
+                slot = std::make_unique<Slot>();
+                slot->settings = std::move(settings);
+                slot->driver = std::move(driver);
+            }
+            next.push_back(std::move(slot));
+        }
+        for (auto& old : slots_)
+            if (old) removed.push_back(std::move(old));
+        slots_ = std::move(next);
+        if (!threads_.empty() && !stopping_) {
+            std::size_t want = std::min(thread_count_, std::max<std::size_t>(1, slots_.size()));
+            while (threads_.size() < want) threads_.emplace_back([this] { worker(); });
+        }
+    }
+    // A miner taken out of the config must not keep drawing what it was last told.
+    for (auto& s : removed) {
+        if (!s->online || !s->target.run) continue;
+        Status st = s->driver->apply(MinerTarget{});
+        if (!st.ok())
+            log::warn("miner", s->settings.id + ": removed from the config; pause: " + st.message);
+        else
+            log::info("miner", s->settings.id + ": removed from the config; paused");
+    }
+}
+
 void MinerFleet::start() {
     std::lock_guard lock(mutex_);
     if (!threads_.empty()) return;

@@ -35,6 +35,11 @@ public:
     MinerFleet& operator=(const MinerFleet&) = delete;
 
     void add(MinerSettings settings, std::unique_ptr<MinerDriver> driver);
+    // Loop thread (or before start): the new set of miners, in order. An entry without a driver
+    // keeps the current miner of that id with its driver, capabilities, state and target.
+    // Waits for operations in flight; miners left out are paused (best effort) and dropped.
+    using Entry = std::pair<MinerSettings, std::unique_ptr<MinerDriver>>;
+    void replace(std::vector<Entry> miners);
     void start();
     void stop();
 

@@ -1,0 +1,320 @@
+// The web API against a real Site built in-process (journal, loop, web server) with the
+// project's emulators on loopback: every route, with and without a login, with bad input.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "adapters/miners/axeos/axeos_emulator.hpp"
+#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "daemon/app/catalog.hpp"
+#include "daemon/app/site.hpp"
+#include "tests/support/net.hpp"
+#include "tests/support/process.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+struct Rig {
+    sensors::sunspec::SunspecEmulator inverter;
+    miners::axeos::AxeosEmulator a{{.board = "gamma", .hostname = "gamma-a"}};
+    miners::axeos::AxeosEmulator b{{.board = "supra", .hostname = "supra-b"}};
+    miners::axeos::AxeosEmulator c{{.board = "gamma", .hostname = "gamma-c"}};
+    std::string dir = test::temp_dir();
+    std::string config_path = dir + "/site.toml";
+    SystemClock clock;
+    std::unique_ptr<app::Site> site;
+    int port = 0;
+
+    Rig() {
+        REQUIRE(inverter.start());
+        REQUIRE(a.start());
+        REQUIRE(b.start());
+        REQUIRE(c.start());
+        sensors::sunspec::InverterImage img;
+        img.rating_w = 2000;
+        img.wmax_w = 2000;
+        img.ac_power_w = 300;
+        img.dc_power_w = 310;
+        img.state = InverterState::mppt;
+        img.grid_power_w = -200;
+        inverter.update(img);
+        port = test::free_port();
+        test::write_file(config_path, config());
+        auto loaded = config::load_file(config_path, app::build_catalog());
+        REQUIRE(loaded.ok());
+        auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
+        REQUIRE(built);
+        site = std::move(*built);
+        REQUIRE(site->start());
+        REQUIRE(test::wait_for_port(port, 10s));
+    }
+    std::string config() const {
+        return "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
+               "[web]\nlisten = \"127.0.0.1:" + std::to_string(port) + "\"\n"
+               "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
+               "port = " + std::to_string(inverter.port()) + "\n"
+               "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + a.url() + "\"\n"
+               "[[miners]]\nid = \"b\"\ndriver = \"axeos\"\nurl = \"" + b.url() + "\"\n";
+    }
+};
+
+// A browser-like client: keeps the session cookie and the CSRF token.
+struct Browser {
+    httplib::Client http;
+    std::string cookie, csrf;
+    explicit Browser(int port) : http("127.0.0.1", port) {
+        http.set_connection_timeout(2, 0);
+        http.set_read_timeout(20, 0);
+    }
+    httplib::Headers headers(bool with_csrf = true) const {
+        httplib::Headers h;
+        if (!cookie.empty()) h.emplace("Cookie", cookie);
+        if (with_csrf && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
+        return h;
+    }
+    httplib::Result get(const std::string& path) { return http.Get(path.c_str(), headers()); }
+    httplib::Result post(const std::string& path, const json& body, bool with_csrf = true,
+                         const char* type = "application/json") {
+        auto r = http.Post(path.c_str(), headers(with_csrf), body.dump(), type);
+        if (r && r->has_header("Set-Cookie")) {
+            std::string c = r->get_header_value("Set-Cookie");
+            cookie = c.substr(0, c.find(';'));
+        }
+        if (r && r->status == 200) {
+            try {
+                auto j = json::parse(r->body);
+                if (j.contains("csrf")) csrf = j["csrf"];
+            } catch (...) {
+            }
+        }
+        return r;
+    }
+};
+
+json body(const httplib::Result& r) {
+    REQUIRE(r);
+    return json::parse(r->body);
+}
+
+template <class Pred>
+json wait_status(Browser& b, Pred pred, std::chrono::seconds limit = 20s) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    json last;
+    while (std::chrono::steady_clock::now() < until) {
+        auto r = b.get("/api/status");
+        if (r && r->status == 200) {
+            last = json::parse(r->body);
+            if (pred(last)) return last;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    return last;
+}
+
+}  // namespace
+
+TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port), anon(rig.port);
+
+    // Before the first password: status is public, set-up is not.
+    auto s = body(anon.get("/api/session"));
+    REQUIRE(s["setup_needed"] == true);
+    REQUIRE(anon.get("/api/status")->status == 200);
+    REQUIRE(anon.get("/api/config")->status == 401);
+    REQUIRE(anon.get("/api/catalog")->status == 401);
+    REQUIRE(anon.get("/api/events")->status == 401);
+    REQUIRE(anon.get("/api/history?range=hour")->status == 401);
+    REQUIRE(anon.post("/api/config", json{{"config", json::object()}})->status == 401);
+    REQUIRE(anon.post("/api/override", json{{"mode", "off"}, {"minutes", 5}})->status == 401);
+
+    // Security headers on every answer.
+    auto page = anon.get("/");
+    REQUIRE(page->status == 200);
+    REQUIRE(page->get_header_value("Content-Security-Policy").find("default-src 'self'") !=
+            std::string::npos);
+    REQUIRE(page->get_header_value("X-Frame-Options") == "DENY");
+    REQUIRE(page->get_header_value("X-Content-Type-Options") == "nosniff");
+
+    // First run: a short password, a form post and junk are refused.
+    REQUIRE(admin.post("/api/setup", json{{"password", "short"}})->status == 400);
+    REQUIRE(admin.post("/api/setup", json{{"password", 12345678}})->status == 400);
+    REQUIRE(admin.post("/api/setup", json{{"password", "long enough"}}, false,
+                       "application/x-www-form-urlencoded")->status == 415);
+    REQUIRE(admin.http.Post("/api/setup", "{nope", "application/json")->status == 400);
+    auto setup = admin.post("/api/setup", json{{"password", "correct horse"}});
+    REQUIRE(setup->status == 200);
+    REQUIRE(setup->get_header_value("Set-Cookie").find("HttpOnly") != std::string::npos);
+    REQUIRE(setup->get_header_value("Set-Cookie").find("SameSite=Strict") != std::string::npos);
+    REQUIRE_FALSE(admin.csrf.empty());
+    REQUIRE(anon.post("/api/setup", json{{"password", "another one"}})->status == 409);
+    // The file holds a salted slow hash, never the password.
+    auto auth_text = test::read_file(rig.dir + "/hashsink-auth.json");
+    REQUIRE(auth_text.find("correct horse") == std::string::npos);
+    REQUIRE(auth_text.find("pbkdf2-hmac-sha256") != std::string::npos);
+
+    // The catalog: the key tables as JSON.
+    auto cat = body(admin.get("/api/catalog"));
+    REQUIRE(cat["miner_drivers"].contains("axeos"));
+    REQUIRE(cat["sections"]["site"].is_array());
+    bool saw_max_draw = false;
+    for (const auto& k : cat["sections"]["site"])
+        if (k["name"] == "max_draw_w") {
+            saw_max_draw = true;
+            REQUIRE(k["required"] == true);
+            REQUIRE(k["unit"] == "W");
+            REQUIRE(k["min"] == 1);
+        }
+    REQUIRE(saw_max_draw);
+
+    // The config as JSON; writes need the CSRF token and a same-origin Origin.
+    auto cfg = body(admin.get("/api/config"))["config"];
+    REQUIRE(cfg["miners"].size() == 2);
+    REQUIRE(admin.post("/api/config", json{{"config", cfg}}, false)->status == 403);
+    {
+        httplib::Headers h = admin.headers();
+        h.emplace("Origin", "http://evil.example");
+        REQUIRE(admin.http.Post("/api/config", h, json{{"config", cfg}}.dump(),
+                                "application/json")->status == 403);
+    }
+
+    // A bad value comes back at its key path, and nothing is written.
+    json bad = cfg;
+    bad["site"]["max_draw_w"] = -5;
+    bad["miners"][1]["url"] = 42;
+    auto r = admin.post("/api/config", json{{"config", bad}});
+    REQUIRE(r->status == 422);
+    auto errors = json::parse(r->body)["errors"];
+    std::set<std::string> paths;
+    for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
+    REQUIRE(paths.count("site.max_draw_w") == 1);
+    REQUIRE(paths.count("miners[1].url") == 1);
+    REQUIRE(body(admin.get("/api/config/versions"))["versions"].empty());
+    REQUIRE(admin.post("/api/config/validate", json{{"config", bad}})->status == 422);
+    REQUIRE(admin.post("/api/config/validate", json{{"config", cfg}})->status == 200);
+    REQUIRE(admin.post("/api/config", json{{"nothing", 1}})->status == 400);
+    REQUIRE(admin.post("/api/config", json{{"config", {{"bogus", 1}}}})->status == 422);
+
+    // Test buttons: what the device says, or why not.
+    auto t = body(admin.post("/api/test/miner", json{{"miner", {{"driver", "axeos"}, {"url", rig.c.url()}}}}));
+    REQUIRE(t["ok"] == true);
+    REQUIRE(t["caps"]["levels"].size() > 1);
+    REQUIRE(t["state"]["model"].is_string());
+    t = body(admin.post("/api/test/miner",
+                        json{{"miner", {{"driver", "axeos"}, {"url", "http://127.0.0.1:" +
+                                                              std::to_string(test::free_port())},
+                                        {"timeout", "300ms"}}}}));
+    REQUIRE(t["ok"] == false);
+    REQUIRE_FALSE(t["error"].get<std::string>().empty());
+    REQUIRE(admin.post("/api/test/miner", json{{"miner", {{"driver", "nope"}}}})->status == 422);
+    REQUIRE(admin.post("/api/test/miner", json{{"miner", "x"}})->status == 400);
+    auto ts = body(admin.post("/api/test/source",
+                              json{{"source", {{"type", "sunspec"}, {"host", "127.0.0.1"},
+                                               {"port", rig.inverter.port()}}}}));
+    REQUIRE(ts["ok"] == true);
+    REQUIRE(ts["values"].contains("grid.power_w"));
+
+    // Overrides: validated (the loop's entry point may or may not be built in).
+    REQUIRE(admin.post("/api/override", json{{"mode", "sideways"}})->status == 400);
+    REQUIRE(admin.post("/api/override", json{{"mode", "max"}, {"minutes", 0}})->status == 400);
+    REQUIRE(admin.post("/api/override", json{{"mode", "max"}, {"minutes", "5"}})->status == 400);
+
+    // Events and history, with bad parameters refused.
+    REQUIRE(body(admin.get("/api/events"))["events"].is_array());
+    REQUIRE(admin.get("/api/events?after=x")->status == 400);
+    REQUIRE(admin.get("/api/events?limit=0")->status == 400);
+    REQUIRE(admin.get("/api/history?range=year")->status == 400);
+    REQUIRE(admin.get("/api/history?from=10&to=5")->status == 400);
+    REQUIRE(admin.get("/api/history?from=0&to=9999999999999&bucket=1000")->status == 400);
+    REQUIRE(admin.get("/api/history?range=hour&bucket=10")->status == 400);
+
+    // A viewer reads, never writes.
+    REQUIRE(admin.post("/api/password", json{{"user", "viewer"}, {"password", "sofa-viewer"}})->status == 200);
+    Browser viewer(rig.port);
+    REQUIRE(viewer.post("/api/login", json{{"user", "viewer"}, {"password", "sofa-viewer"}})->status == 200);
+    REQUIRE(body(viewer.get("/api/session"))["role"] == "viewer");
+    REQUIRE(viewer.get("/api/history?range=hour")->status == 200);
+    REQUIRE(viewer.get("/api/events")->status == 200);
+    REQUIRE(viewer.get("/api/config")->status == 403);
+    REQUIRE(viewer.post("/api/config", json{{"config", cfg}})->status == 403);
+    REQUIRE(viewer.post("/api/override", json{{"mode", "off"}, {"minutes", 5}})->status == 403);
+    REQUIRE(viewer.post("/api/logout", json::object())->status == 200);
+    REQUIRE(viewer.get("/api/events")->status == 401);
+
+    // Login rate limiting: after five failures the address waits, even with the right password.
+    Browser guesser(rig.port);
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(guesser.post("/api/login", json{{"user", "admin"}, {"password", "guess" + std::to_string(i)}})->status == 401);
+    auto limited = guesser.post("/api/login", json{{"user", "admin"}, {"password", "correct horse"}});
+    REQUIRE(limited->status == 429);
+    REQUIRE(limited->has_header("Retry-After"));
+}
+
+TEST_CASE("web api: save applies without restart, keeps versions, restores", "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port);
+    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    auto st = wait_status(admin, [](const json& s) {
+        return s["miners"].size() == 2 && s["miners"][0]["online"] == true;
+    });
+    REQUIRE(st["miners"].size() == 2);
+    const auto tick_before = st["tick"].get<std::uint64_t>();
+
+    // Add miner c, change the site's cap: saved, applied, the loop goes on.
+    auto cfg = body(admin.get("/api/config"))["config"];
+    cfg["miners"].push_back({{"id", "c"}, {"driver", "axeos"}, {"url", rig.c.url()}});
+    cfg["site"]["max_draw_w"] = 450;
+    auto r = admin.post("/api/config", json{{"config", cfg}});
+    REQUIRE(r->status == 200);
+    auto saved = json::parse(r->body);
+    INFO(saved.dump());
+    REQUIRE(saved["ok"] == true);
+    REQUIRE(saved["message"].get<std::string>().find("miner c") != std::string::npos);
+    REQUIRE(saved["message"].get<std::string>().find("unchanged: source inverter, miner a, miner b") !=
+            std::string::npos);
+    st = wait_status(admin, [](const json& s) {
+        return s["miners"].size() == 3 && s["miners"][2]["online"] == true;
+    });
+    REQUIRE(st["miners"].size() == 3);
+    REQUIRE(st["miners"][0]["online"] == true);   // kept: never went offline
+    REQUIRE(st["tick"].get<std::uint64_t>() > tick_before);   // same loop, same tick count
+    REQUIRE(test::read_file(rig.config_path).find(rig.c.url()) != std::string::npos);
+
+    // The previous file is a version; restoring it brings two miners back.
+    auto versions = body(admin.get("/api/config/versions"))["versions"];
+    REQUIRE(versions.size() == 1);
+    auto old = body(admin.get("/api/config/versions/" + versions[0]["id"].get<std::string>()));
+    REQUIRE(old["config"]["miners"].size() == 2);
+    REQUIRE(admin.get("/api/config/versions/../../etc")->status >= 400);
+    REQUIRE(admin.get("/api/config/versions/12345")->status == 404);
+    REQUIRE(admin.post("/api/config/restore", json{{"id", "../x"}})->status == 400);
+    r = admin.post("/api/config/restore", json{{"id", versions[0]["id"]}});
+    REQUIRE(r->status == 200);
+    REQUIRE(json::parse(r->body)["ok"] == true);
+    st = wait_status(admin, [](const json& s) { return s["miners"].size() == 2; });
+    REQUIRE(st["miners"].size() == 2);
+    REQUIRE(body(admin.get("/api/config/versions"))["versions"].size() == 2);
+    REQUIRE(test::read_file(rig.config_path).find(rig.c.url()) == std::string::npos);
+
+    // The journal saw it, and the history has rows and a CSV.
+    auto events = body(admin.get("/api/events?limit=1000"))["events"];
+    bool applied = false;
+    for (const auto& e : events) applied = applied || e["code"] == "config.applied";
+    REQUIRE(applied);
+    auto last_id = body(admin.get("/api/events"))["last_id"].get<std::int64_t>();
+    REQUIRE(body(admin.get("/api/events?after=" + std::to_string(last_id)))["events"].empty());
+    rig.site->journal().flush();
+    auto h = body(admin.get("/api/history?range=hour&bucket=1000"));
+    REQUIRE(h["series"]["t"].size() >= 1);
+    REQUIRE(h["series"]["grid_w"].size() == h["series"]["t"].size());
+    auto csv = admin.get("/api/history.csv?range=hour");
+    REQUIRE(csv->status == 200);
+    REQUIRE(csv->body.rfind("time,ts_ms,pv_w,grid_w", 0) == 0);
+    REQUIRE(csv->get_header_value("Content-Type").find("text/csv") == 0);
+}
