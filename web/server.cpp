@@ -154,7 +154,7 @@ json event_json(const journal::EventRow& e) {
     return {{"id", e.id},
             {"ts_ms", e.ts_ms},
             {"time", iso8601(from_unix_ms(e.ts_ms))},
-            {"severity", journal::to_string(e.severity)},
+            {"severity", to_string(e.severity)},
             {"code", e.code},
             {"subject", e.subject},
             {"message", e.message}};
