@@ -9,6 +9,7 @@
 #include "adapters/miners/simulated/simulated_miner.hpp"
 #include "adapters/miners/shelly/shelly_driver.hpp"
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
+#include "adapters/miners/vnish/vnish_driver.hpp"
 
 namespace hashsink::miners {
 
@@ -32,6 +33,7 @@ const std::vector<DriverType>& driver_types() {
          avalon::driver_keys(), avalon::make_driver},
         {"cgminer", "Any cgminer/bmminer on 4028, read-only monitoring", cgminer::driver_keys(),
          cgminer::make_driver},
+        {"vnish", "Vnish (AnthillOS) over its REST API", vnish::driver_keys(), vnish::make_driver},
     };
     return all;
 }

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -55,29 +56,38 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
         const auto until = SteadyClock::now() + std::chrono::milliseconds(latency_ms_.load());
         while (SteadyClock::now() < until && !stopping_)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        if (http_500_) {
-            res.status = 500;
-            res.set_content(R"({"message":"internal error"})", "application/json");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (req.path == "/" || req.path == "/api/v1/auth/login" || req.path == "/api/v1/version/")
-            return httplib::Server::HandlerResponse::Unhandled;
-        // Token check: raw or "Bearer <token>"; each request refreshes its validity.
-        std::string token = req.get_header_value("Authorization");
-        if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
-        std::lock_guard lock(mutex_);
-        auto it = tokens_.find(token);
-        const auto now = SteadyClock::now();
-        if (it == tokens_.end() ||
-            now - it->second > std::chrono::seconds(config_.token_timeout_s)) {
-            if (it != tokens_.end()) tokens_.erase(it);
-            res.status = 401;
-            res.set_content(R"({"message":"Unauthorized"})", "application/json");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        it->second = now;
         return httplib::Server::HandlerResponse::Unhandled;
     });
+
+    // Faults and the token check inside the route, after httplib has read the body: a request
+    // answered from the pre-routing handler leaves its body in a keep-alive stream.
+    using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+    auto guard = [this](Handler h, bool needs_auth = true) -> Handler {
+        return [this, h, needs_auth](const httplib::Request& req, httplib::Response& res) {
+            if (http_500_) {
+                res.status = 500;
+                res.set_content(R"({"message":"internal error"})", "application/json");
+                return;
+            }
+            if (needs_auth) {
+                // Raw or "Bearer <token>"; each request refreshes its validity.
+                std::string token = req.get_header_value("Authorization");
+                if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
+                std::lock_guard lock(mutex_);
+                auto it = tokens_.find(token);
+                const auto now = SteadyClock::now();
+                if (it == tokens_.end() ||
+                    now - it->second > std::chrono::seconds(config_.token_timeout_s)) {
+                    if (it != tokens_.end()) tokens_.erase(it);
+                    res.status = 401;
+                    res.set_content(R"({"message":"Unauthorized"})", "application/json");
+                    return;
+                }
+                it->second = now;
+            }
+            h(req, res);
+        };
+    };
 
     auto json_reply = [this](httplib::Response& res, const ordered_json& j) {
         std::string body = j.dump();
@@ -85,14 +95,14 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
         res.set_content(body, "application/json");
     };
 
-    svr->Get("/", [](const httplib::Request&, httplib::Response& res) {
+    svr->Get("/", guard([](const httplib::Request&, httplib::Response& res) {
         res.set_content("<!doctype html><html><head><title>Braiins OS</title></head>"
                         "<body>Braiins OS</body></html>", "text/html");
-    });
-    svr->Get("/api/v1/version/", [json_reply](const httplib::Request&, httplib::Response& res) {
+    }, false));
+    svr->Get("/api/v1/version/", guard([json_reply](const httplib::Request&, httplib::Response& res) {
         json_reply(res, {{"major", 1}, {"minor", 3}, {"patch", 0}});
-    });
-    svr->Post("/api/v1/auth/login", [this](const httplib::Request& req, httplib::Response& res) {
+    }, false));
+    svr->Post("/api/v1/auth/login", guard([this](const httplib::Request& req, httplib::Response& res) {
         auto body = nlohmann::json::parse(req.body, nullptr, false);
         if (!body.is_object() || body.value("username", "") != config_.username ||
             body.value("password", "") != config_.password) {
@@ -107,8 +117,8 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
         tokens_[token] = SteadyClock::now();
         res.set_content(ordered_json{{"token", token}, {"timeout_s", config_.token_timeout_s}}.dump(),
                         "application/json");
-    });
-    svr->Get("/api/v1/miner/details", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    }, false));
+    svr->Get("/api/v1/miner/details", guard([this, json_reply](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         const auto up = static_cast<long>(std::chrono::duration<double>(SteadyClock::now() - booted_).count());
         json_reply(res, {{"bos_mode", 4},
@@ -118,15 +128,15 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
                                              {"model", 0}, {"name", "Antminer S21 Pro"}}},
                          {"status", paused_ ? 3 : 2},
                          {"sticker_hashrate", ghs(kStickerGhs)}, {"system_uptime_s", up}});
-    });
-    svr->Get("/api/v1/configuration/constraints", [json_reply](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Get("/api/v1/configuration/constraints", guard([json_reply](const httplib::Request&, httplib::Response& res) {
         json_reply(res, {{"tuner_constraints",
                           {{"default_mode", 1},
                            {"power_target", {{"default", {{"watt", kDefaultW}}},
                                              {"max", {{"watt", kMaxW}}},
                                              {"min", {{"watt", kMinW}}}}}}}});
-    });
-    svr->Get("/api/v1/miner/stats", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Get("/api/v1/miner/stats", guard([this, json_reply](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         advance();
         const double h = paused_ ? 0 : kStickerGhs * 1.08 * std::pow(std::max(0.0, power_w_) / kDefaultW, 0.85);
@@ -136,8 +146,8 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
         json_reply(res, {{"miner_stats", {{"nominal_hashrate", ghs(kStickerGhs * 1.08)}, {"real_hashrate", real}}},
                          {"power_stats", {{"approximated_consumption", {{"watt", std::lround(power_w_)}}},
                                           {"efficiency", {{"joule_per_terahash", h > 0 ? power_w_ / (h / 1000) : 0}}}}}});
-    });
-    svr->Get("/api/v1/cooling/state", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Get("/api/v1/cooling/state", guard([this, json_reply](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         advance();
         const int rpm = static_cast<int>(2000 + power_w_ * 1.1);
@@ -146,15 +156,15 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
         json_reply(res, {{"fans", fans},
                          {"highest_temperature", {{"id", nullptr}, {"location", 1},
                                                   {"temperature", {{"degree_c", 30 + power_w_ / 100}}}}}});
-    });
-    svr->Get("/api/v1/performance/tuner-state", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Get("/api/v1/performance/tuner-state", guard([this, json_reply](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         json_reply(res, {{"mode_state", {{"powertargetmodestate",
                                           {{"current_target", {{"watt", std::lround(target_w_)}}},
                                            {"profile", {{"target", {{"watt", std::lround(target_w_)}}}}}}}}},
                          {"overall_tuner_state", 5}});
-    });
-    svr->Get("/api/v1/miner/hw/hashboards", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Get("/api/v1/miner/hw/hashboards", guard([this, json_reply](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         advance();
         ordered_json boards = ordered_json::array();
@@ -166,21 +176,21 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
                               {"highest_chip_temp", {{"temperature", {{"degree_c", 30 + power_w_ / 100}}}}},
                               {"id", std::to_string(i)}});
         json_reply(res, {{"hashboards", boards}});
-    });
-    svr->Put("/api/v1/actions/pause", [this](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Put("/api/v1/actions/pause", guard([this](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         advance();
         const bool was = paused_;
         if (!ignore_writes_) paused_ = true;
         res.set_content(was ? "true" : "false", "application/json");
-    });
-    svr->Put("/api/v1/actions/resume", [this](const httplib::Request&, httplib::Response& res) {
+    }));
+    svr->Put("/api/v1/actions/resume", guard([this](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         advance();
         if (!ignore_writes_) paused_ = false;
         res.set_content("null", "application/json");
-    });
-    svr->Put("/api/v1/performance/power-target", [this](const httplib::Request& req, httplib::Response& res) {
+    }));
+    svr->Put("/api/v1/performance/power-target", guard([this](const httplib::Request& req, httplib::Response& res) {
         auto body = nlohmann::json::parse(req.body, nullptr, false);
         if (!body.is_object() || !body.contains("watt") || !body["watt"].is_number_integer()) {
             res.status = 400;
@@ -197,7 +207,7 @@ std::unique_ptr<httplib::Server> BraiinsEmulator::make_server() {
         advance();
         if (!ignore_writes_) target_w_ = w;
         res.set_content(ordered_json{{"watt", std::lround(w)}}.dump(), "application/json");
-    });
+    }));
     return svr;
 }
 

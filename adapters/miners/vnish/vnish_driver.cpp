@@ -1,0 +1,269 @@
+#include "adapters/miners/vnish/vnish_driver.hpp"
+
+#include <algorithm>
+
+#include "adapters/miners/driver_support.hpp"
+#include "adapters/transport/cgminer_client.hpp"
+
+namespace hashsink::miners::vnish {
+namespace {
+
+using nlohmann::json;
+constexpr Duration kPollInterval{250};
+
+}  // namespace
+
+const KeyTable& driver_keys() {
+    static const KeyTable keys = {
+        {.name = "url", .type = KeyType::string,
+         .doc = "Base URL of the miner's web API, e.g. http://192.168.1.70", .required = true},
+        {.name = "password_file", .type = KeyType::string,
+         .doc = "File holding the web password (first line), used to unlock", .secret = true},
+        {.name = "api_key_file", .type = KeyType::string,
+         .doc = "File holding an API key (first line); used instead of the password when set",
+         .secret = true},
+        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each HTTP request",
+         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
+        {.name = "verify_timeout", .type = KeyType::duration,
+         .doc = "How long a write may take to show when read back before it counts as not applied",
+         .unit = "s", .fallback = OptionValue{Duration{20000}}, .min = 0.2, .max = 300},
+    };
+    return keys;
+}
+
+DriverConfig driver_config(const Options& options) {
+    DriverConfig c;
+    c.url = options.get_string("url");
+    c.password_file = options.get_string("password_file");
+    c.api_key_file = options.get_string("api_key_file");
+    c.timeout = std::clamp(options.get_duration("timeout", Duration{3000}), Duration{100},
+                           Duration{30000});
+    c.verify_timeout = std::clamp(options.get_duration("verify_timeout", Duration{20000}),
+                                  Duration{200}, Duration{300000});
+    return c;
+}
+
+std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
+    return std::make_unique<VnishDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+}
+
+VnishDriver::VnishDriver(std::string id, DriverConfig config)
+    : id_(std::move(id)),
+      config_(std::move(config)),
+      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {
+    last_state_.driver = "vnish";
+    last_state_.detail = "not read yet";
+}
+
+Status VnishDriver::error(const Status& cause) const {
+    return Status::error(cause.code, "vnish " + id_ + ": " + cause.message, cause.retryable);
+}
+
+void VnishDriver::mark_offline(const Status& cause) {
+    MinerState s;
+    s.driver = "vnish";
+    s.model = last_state_.model;
+    s.firmware = last_state_.firmware;
+    s.state = MinerRunState::offline;
+    s.detail = cause.message;
+    if (caps_) s.caps = *caps_;
+    last_state_ = std::move(s);
+}
+
+Status VnishDriver::authenticate() {
+    if (!config_.api_key_file.empty()) {
+        auto key = read_secret_file(config_.api_key_file);
+        if (!key) return error(Status::error(key.error().code, "api key: " + key.error().message, false));
+        client_.set_header("x-api-key", *key);
+        authed_ = true;
+        return Status::success();
+    }
+    if (config_.password_file.empty()) {
+        return error(Status::error(ErrorCode::invalid,
+                                   "unlock: no password_file or api_key_file configured", false));
+    }
+    auto pw = read_secret_file(config_.password_file);
+    if (!pw) return error(Status::error(pw.error().code, "unlock: " + pw.error().message, false));
+    client_.set_header("Authorization", "");
+    auto res = client_.post_json("/api/v1/unlock", json{{"pw", *pw}}.dump());
+    ++unlocks_;
+    if (!res) {
+        auto e = res.error();
+        if (client_.last_status() == 403 || client_.last_status() == 401) e.retryable = false;
+        return error(Status::error(e.code, e.message, e.retryable));   // 429 stays retryable
+    }
+    const std::string token = transport::json_string(json::parse(res->body, nullptr, false), "token");
+    if (token.empty() || token.size() > 4096) {
+        return error(Status::error(ErrorCode::protocol, "POST /api/v1/unlock: no token"));
+    }
+    client_.set_header("Authorization", "Bearer " + token);
+    authed_ = true;
+    return Status::success();
+}
+
+Result<json> VnishDriver::call(const char* method, const std::string& path,
+                               const std::string& body) {
+    const std::string full = "/api/v1" + path;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!authed_) {
+            if (auto st = authenticate(); !st) return st;
+        }
+        const std::string m = method;
+        Result<transport::HttpResponse> res =
+            m == "GET" ? client_.get(full) : client_.post_json(full, body);
+        if (!res) {
+            if (client_.last_status() == 401 && attempt == 0 && config_.api_key_file.empty()) {
+                authed_ = false;   // token expired or revoked: unlock again once
+                continue;
+            }
+            return error(res.error());
+        }
+        if (res->body.empty()) return json(nullptr);
+        auto j = json::parse(res->body, nullptr, false);
+        if (j.is_discarded()) {
+            return error(Status::error(ErrorCode::protocol, m + " " + full + ": body is not valid JSON"));
+        }
+        return j;
+    }
+    return error(Status::error(ErrorCode::rejected, full + ": unlock did not take"));
+}
+
+Result<MinerCaps> VnishDriver::probe() noexcept {
+    try {
+        auto info = call("GET", "/info");
+        if (!info) {
+            mark_offline(info.error());
+            return info.error();
+        }
+        info_ = *info;
+        throttle_ = has_throttle(transport::json_string(info_, "fw_version"));
+        auto presets = call("GET", "/autotune/presets");
+        if (!presets) {
+            mark_offline(presets.error());
+            return presets.error();
+        }
+        auto decoded = decode_presets(*presets);
+        if (!decoded) return error(decoded.error());
+        caps_ = build_caps(*decoded, throttle_, &throttle_pct_, &preset_names_);
+        if (caps_->levels.empty()) {
+            return error(Status::error(ErrorCode::unsupported,
+                                       "autotune/presets: no tuned preset (only tuned presets "
+                                       "take effect; run the autotuner first)", false));
+        }
+        return *caps_;
+    } catch (const std::exception& e) {
+        return error(Status::error(ErrorCode::protocol, std::string("probe: ") + e.what()));
+    }
+}
+
+Result<MinerState> VnishDriver::read_state() noexcept {
+    try {
+        if (!caps_ || !last_state_.online) {
+            auto caps = probe();
+            if (!caps) return caps.error();
+        }
+        auto summary = call("GET", "/summary");
+        if (!summary) {
+            mark_offline(summary.error());
+            return summary.error();
+        }
+        MinerState s = decode_state(*summary, info_);
+        if (auto perf = call("GET", "/perf-summary")) {
+            const std::string p = current_preset(*perf);
+            if (!p.empty()) s.detail = s.detail.empty() ? "preset " + p : s.detail + "; preset " + p;
+        }
+        if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
+        s.caps = *caps_;
+        last_state_ = s;
+        return s;
+    } catch (const std::exception& e) {
+        return error(Status::error(ErrorCode::protocol, std::string("read state: ") + e.what()));
+    }
+}
+
+Status VnishDriver::apply(const MinerTarget& target) noexcept {
+    try {
+        if (!caps_) {
+            auto caps = probe();
+            if (!caps) return caps.error();
+        }
+        auto summary = call("GET", "/summary");
+        if (!summary) {
+            mark_offline(summary.error());
+            return summary.error();
+        }
+        const json& status = (*summary)["miner"]["miner_status"];
+        const std::string state = transport::json_string(status, "miner_state");
+        const bool stopped = state == "stopped";
+        const int throttled = static_cast<int>(transport::json_number(status, "throttled").value_or(100));
+
+        if (!target.run) {
+            if (stopped) return Status::success();
+            auto r = call("POST", "/mining/stop");
+            if (!r) return r.error();
+            return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+                auto s = call("GET", "/summary");
+                if (!s) return s.error();
+                auto now = transport::json_string((*s)["miner"]["miner_status"], "miner_state");
+                if (now == "stopped") return Status::success();
+                return error(Status::error(ErrorCode::not_applied,
+                                           "verify /summary: mining stop acknowledged but not "
+                                           "applied: miner_state is '" + now + "'"));
+            });
+        }
+
+        std::size_t index = caps_->nominal_level;
+        if (target.level) {
+            index = std::min(*target.level, caps_->levels.size() - 1);
+        } else if (target.power_w > 0) {
+            index = 0;
+            for (std::size_t i = 0; i < caps_->levels.size(); ++i)
+                if (caps_->levels[i].power_w <= target.power_w + 1e-6) index = i;
+        }
+        const std::string& preset = preset_names_.at(index);
+        const int pct = throttle_pct_.at(index);
+        auto perf = call("GET", "/perf-summary");
+        if (!perf) return perf.error();
+        bool wrote = false;
+        if (stopped) {
+            auto r = call("POST", "/mining/start");
+            if (!r) return r.error();
+            wrote = true;
+        }
+        if (current_preset(*perf) != preset) {
+            // Always answers {"restart_required":..}, applied or not: verified below.
+            json body = {{"miner", {{"overclock", {{"preset", preset}}}}}};
+            auto r = call("POST", "/settings", body.dump());
+            if (!r) return r.error();
+            wrote = true;
+        }
+        if (throttle_ && throttled != pct) {
+            auto r = call("POST", "/mining/throttle", json{{"percent", pct}}.dump());
+            if (!r) return r.error();
+            wrote = true;
+        }
+        if (!wrote) return Status::success();
+        return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+            auto p = call("GET", "/perf-summary");
+            if (!p) return p.error();
+            auto s = call("GET", "/summary");
+            if (!s) return s.error();
+            const json& st = (*s)["miner"]["miner_status"];
+            const std::string now_state = transport::json_string(st, "miner_state");
+            const std::string now_preset = current_preset(*p);
+            const int now_pct = static_cast<int>(transport::json_number(st, "throttled").value_or(100));
+            if (now_state != "stopped" && now_preset == preset && (!throttle_ || now_pct == pct))
+                return Status::success();
+            return error(Status::error(
+                ErrorCode::not_applied,
+                "verify: write acknowledged but not applied: expected preset " + preset +
+                    (throttle_ ? " at " + std::to_string(pct) + " %" : "") + ", mining; device reports preset " +
+                    now_preset + (throttle_ ? " at " + std::to_string(now_pct) + " %" : "") +
+                    ", " + now_state));
+        });
+    } catch (const std::exception& e) {
+        return error(Status::error(ErrorCode::protocol, std::string("apply: ") + e.what()));
+    }
+}
+
+}  // namespace hashsink::miners::vnish
