@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/miners/axeos/axeos_codec.hpp"
+#include "adapters/miners/detect.hpp"
 #include "adapters/miners/miner_json.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/transport/http_client.hpp"
@@ -16,32 +16,28 @@ namespace {
 constexpr int kExitUnavailable = 69;   // EX_UNAVAILABLE
 
 const std::vector<OptionSpec> kSpecs = {
-    {"url", "URL", "miner web API, e.g. http://192.168.1.50 (required)"},
-    {"driver", "NAME", "skip detection and use this driver (axeos)"},
+    {"url", "URL", "miner web address, e.g. http://192.168.1.50 (required)"},
+    {"driver", "NAME", "skip detection and use this driver"},
     {"timeout", "DURATION", "deadline for each request (default 2s)"},
     {"allow-overclock", "", "list levels above the stock frequency/voltage"},
+    {"api-port", "PORT", "port of the cgminer-style API (default 4028)"},
+    {"password-file", "FILE", "file holding the web password (braiins, vnish)"},
+    {"api-key-file", "FILE", "file holding an API key (vnish)"},
 };
 
-// Which driver speaks to this URL: AxeOS answers /api/system/info with an ASICModel.
-std::string detect(const std::string& url, Duration timeout, std::string& why) {
-    transport::HttpClient client(url, {.timeout = timeout});
-    auto res = client.get("/api/system/info");
-    if (!res) {
-        why = res.error().message;
-        return {};
-    }
-    auto obj = miners::axeos::parse_object(res->body, "GET /api/system/info");
-    if (obj && obj->contains("ASICModel")) return "axeos";
-    why = "GET /api/system/info: " +
-          (obj ? std::string("no ASICModel field") : obj.error().message) +
-          "; no known firmware recognised (use --driver to force one)";
-    return {};
+// host and port from "http://host[:port]" (already checked by check_base_url).
+void split_url(const std::string& url, std::string& host, int& port) {
+    std::string rest = url.substr(7);
+    while (!rest.empty() && rest.back() == '/') rest.pop_back();
+    auto colon = rest.rfind(':');
+    host = rest.substr(0, colon);
+    port = colon == std::string::npos ? 80 : std::stoi(rest.substr(colon + 1));
 }
 
 }  // namespace
 
 int cmd_probe_miner(const CommandArgs& argv) {
-    const std::string synopsis = "probe miner --url URL [--driver NAME] [--timeout 2s]";
+    const std::string synopsis = "probe miner --url URL [--driver NAME] [--timeout 2s] [--password-file FILE]";
     const std::string summary =
         "Detects a miner's firmware, reads its capabilities and state, and prints them as JSON.\n"
         "Exits 69 when the miner is unreachable or not recognised.";
@@ -62,12 +58,24 @@ int cmd_probe_miner(const CommandArgs& argv) {
         return kExitUsage;
     }
 
+    miners::DetectTarget target;
+    split_url(url, target.host, target.http_port);
+    target.timeout = *timeout;
+    if (args.has("api-port")) {
+        auto p = args.get_int("api-port");
+        if (!p || *p < 1 || *p > 65535) {
+            std::cerr << "hashsink probe miner: --api-port: expected 1..65535\n";
+            return kExitUsage;
+        }
+        target.api_port = static_cast<int>(*p);
+    }
     std::string driver_name = args.get("driver");
     if (driver_name.empty()) {
-        std::string why;
-        driver_name = detect(url, *timeout, why);
+        auto found = miners::detect_miner(target);
+        driver_name = found.driver;
         if (driver_name.empty()) {
-            std::cerr << "hashsink probe miner " << url << ": " << why << "\n";
+            std::cerr << "hashsink probe miner " << url << ": " << found.why
+                      << " (use --driver to force one)\n";
             return kExitUnavailable;
         }
     }
@@ -79,9 +87,17 @@ int cmd_probe_miner(const CommandArgs& argv) {
         return kExitUsage;
     }
     Options options;
-    options.set("url", url);
-    options.set("timeout", *timeout);
-    options.set("allow_overclock", args.has("allow-overclock"));
+    for (const auto& k : type->keys) {
+        if (k.name == "url") options.set("url", url);
+        if (k.name == "host") options.set("host", target.host);
+        if (k.name == "port") options.set("port", std::int64_t{target.api_port});
+        if (k.name == "timeout") options.set("timeout", *timeout);
+        if (k.name == "allow_overclock") options.set("allow_overclock", args.has("allow-overclock"));
+        if (k.name == "password_file" && args.has("password-file"))
+            options.set("password_file", args.get("password-file"));
+        if (k.name == "api_key_file" && args.has("api-key-file"))
+            options.set("api_key_file", args.get("api-key-file"));
+    }
     auto driver = type->make("probe", with_defaults(type->keys, options));
     auto state = driver->read_state();
     if (!state) {

@@ -22,5 +22,9 @@ int cmd_emulate_antminer(const CommandArgs& args);   // cmd_emulate_antminer.cpp
 int cmd_emulate_shelly(const CommandArgs& args);     // cmd_emulate_plugs.cpp
 int cmd_emulate_tasmota(const CommandArgs& args);    // cmd_emulate_plugs.cpp
 int cmd_emulate_avalon(const CommandArgs& args);     // cmd_emulate_plugs.cpp
+int cmd_emulate_braiins(const CommandArgs& args); // cmd_emulate_miners.cpp
+int cmd_emulate_luxos(const CommandArgs& args);   // cmd_emulate_miners.cpp
+int cmd_emulate_vnish(const CommandArgs& args);   // cmd_emulate_miners.cpp
+int cmd_scan(const CommandArgs& args);            // cmd_scan.cpp
 
 }  // namespace hashsink::app

@@ -31,6 +31,10 @@ const Command kCommands[] = {
     {"emulate", "shelly", hashsink::app::cmd_emulate_shelly, "serve an emulated Shelly Gen2 plug"},
     {"emulate", "tasmota", hashsink::app::cmd_emulate_tasmota, "serve an emulated Tasmota plug"},
     {"emulate", "avalon", hashsink::app::cmd_emulate_avalon, "serve an emulated Avalon Q (cgminer API)"},
+    {"emulate", "braiins", hashsink::app::cmd_emulate_braiins, "serve an emulated Braiins OS miner"},
+    {"emulate", "luxos", hashsink::app::cmd_emulate_luxos, "serve an emulated LuxOS miner"},
+    {"emulate", "vnish", hashsink::app::cmd_emulate_vnish, "serve an emulated Vnish miner"},
+    {"scan", nullptr, hashsink::app::cmd_scan, "find miners on a network range"},
 };
 
 void print_help(std::ostream& out) {

@@ -1,0 +1,123 @@
+// `probe miner` detection, `emulate braiins|luxos|vnish` and `scan` as subprocesses.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/miners/braiins/braiins_emulator.hpp"
+#include "adapters/miners/luxos/luxos_emulator.hpp"
+#include "adapters/miners/vnish/vnish_emulator.hpp"
+#include "tests/support/net.hpp"
+#include "tests/support/process.hpp"
+
+using namespace hashsink;
+using namespace hashsink::test;
+
+namespace {
+
+nlohmann::json json_out(const RunResult& r) {
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    return j;
+}
+
+std::string closed_port() { return std::to_string(free_port()); }
+
+}  // namespace
+
+TEST_CASE("miner cli: probe miner detects Braiins OS, LuxOS and Vnish", "[drivers]") {
+    const std::string dir = temp_dir();
+    write_file(dir + "/pw", "pw\n");
+
+    miners::braiins::EmulatorConfig bc;
+    bc.password = "pw";
+    miners::braiins::BraiinsEmulator bos(bc);
+    REQUIRE(bos.start());
+    auto b = json_out(run({HASHSINK_BINARY, "probe", "miner", "--url", bos.url(), "--api-port",
+                           closed_port(), "--password-file", dir + "/pw"}, 30));
+    CHECK(b["driver"] == "braiins");
+    CHECK(b["model"] == "Antminer S21 Pro");
+    CHECK(b["caps"]["continuous_power"] == true);
+
+    miners::luxos::LuxosEmulator lux;
+    REQUIRE(lux.start());
+    auto l = json_out(run({HASHSINK_BINARY, "probe", "miner", "--url",
+                           "http://127.0.0.1:" + closed_port(), "--api-port",
+                           std::to_string(lux.port())}, 30));
+    CHECK(l["driver"] == "luxos");
+    CHECK(l["model"] == "Antminer S19k Pro");
+
+    miners::vnish::EmulatorConfig vc;
+    vc.password = "pw";
+    miners::vnish::VnishEmulator vn(vc);
+    REQUIRE(vn.start());
+    auto v = json_out(run({HASHSINK_BINARY, "probe", "miner", "--url", vn.url(), "--api-port",
+                           closed_port(), "--password-file", dir + "/pw"}, 30));
+    CHECK(v["driver"] == "vnish");
+    // The password never appears in what is printed.
+    auto again = run({HASHSINK_BINARY, "probe", "miner", "--url", vn.url(), "--api-port",
+                      closed_port(), "--password-file", dir + "/pw"}, 30);
+    CHECK(again.out.find("\"pw\"") == std::string::npos);
+    CHECK(again.err.find("pw\n") == std::string::npos);
+}
+
+TEST_CASE("miner cli: emulate luxos, braiins and vnish serve until SIGTERM", "[drivers]") {
+    for (const char* family : {"luxos", "braiins", "vnish"}) {
+        INFO(family);
+        const int port = free_port();
+        const std::string dir = temp_dir();
+        Child emu({HASHSINK_BINARY, "emulate", family, "--port", std::to_string(port)},
+                  dir + "/emu.log");
+        REQUIRE(wait_for_port(port));
+        std::vector<std::string> probe = {HASHSINK_BINARY, "probe", "miner", "--timeout", "1s"};
+        if (std::string(family) == "luxos") {
+            probe.insert(probe.end(), {"--url", "http://127.0.0.1:" + closed_port(), "--api-port",
+                                       std::to_string(port)});
+        } else {
+            write_file(dir + "/pw", std::string(family) == "braiins" ? "root\n" : "admin\n");
+            probe.insert(probe.end(), {"--url", "http://127.0.0.1:" + std::to_string(port),
+                                       "--api-port", closed_port(), "--password-file",
+                                       dir + "/pw"});
+        }
+        auto j = json_out(run(probe, 30));
+        CHECK(j["driver"] == family);
+        emu.kill(15);
+        CHECK(emu.wait() == 0);
+        auto help = run({HASHSINK_BINARY, "emulate", family, "--help"}, 30);
+        CHECK(help.exit_code == 0);
+    }
+}
+
+TEST_CASE("miner cli: scan finds emulators on loopback and prints config snippets", "[drivers]") {
+    // Only 127.0.0.0/8 addresses: a Vnish emulator on 127.0.0.2, a LuxOS one on 127.0.0.1.
+    miners::vnish::EmulatorConfig vc;
+    vc.bind = "127.0.0.2";
+    miners::vnish::VnishEmulator vn(vc);
+    REQUIRE(vn.start());
+    const std::string http = std::to_string(vn.port());
+    auto r = run({HASHSINK_BINARY, "scan", "127.0.0.0/30", "--json", "--http-port", http,
+                  "--api-port", closed_port(), "--timeout", "500ms"}, 60);
+    auto j = json_out(r);
+    REQUIRE(j.is_array());
+    REQUIRE(j.size() == 1);
+    CHECK(j[0]["host"] == "127.0.0.2");
+    CHECK(j[0]["driver"] == "vnish");
+    const std::string snippet = j[0]["config"];
+    CHECK(snippet.find("driver = \"vnish\"") != std::string::npos);
+    CHECK(snippet.find("url = \"http://127.0.0.2:" + http + "\"") != std::string::npos);
+
+    miners::luxos::LuxosEmulator lux;
+    REQUIRE(lux.start());
+    auto text = run({HASHSINK_BINARY, "scan", "127.0.0.1/32", "--http-port", closed_port(),
+                     "--api-port", std::to_string(lux.port()), "--timeout", "500ms"}, 60);
+    INFO(text.err);
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out.find("LuxOS") != std::string::npos);
+    CHECK(text.out.find("driver = \"luxos\"") != std::string::npos);
+    CHECK(text.out.find("port = " + std::to_string(lux.port())) != std::string::npos);
+
+    CHECK(run({HASHSINK_BINARY, "scan", "10.0.0.0/8"}, 30).exit_code == 64);
+    CHECK(run({HASHSINK_BINARY, "scan", "nonsense"}, 30).exit_code == 64);
+    CHECK(run({HASHSINK_BINARY, "scan"}, 30).exit_code == 64);
+}
