@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
 	python3-pymodbus systemd sqlite3 \
-	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat
+	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs
 
 .PHONY: all deps configure build test demo bench clean
 
@@ -16,6 +16,8 @@ all: build
 
 deps:
 	@tools/install-deps.sh $(DEB_PACKAGES)
+	@# Debian's nodejs needs its npm package; NodeSource's nodejs ships npm itself (and conflicts).
+	@command -v npm >/dev/null 2>&1 || tools/install-deps.sh npm
 
 configure: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS)

@@ -4,18 +4,6 @@
 const history = [];          // {t, pv, grid, miners}
 const HISTORY_POINTS = 600;
 
-const $ = (id) => document.getElementById(id);
-const watts = (w) => (w === null || w === undefined || Number.isNaN(w)) ? '–'
-  : Math.abs(w) >= 10000 ? (w / 1000).toFixed(1) + ' kW' : Math.round(w) + ' W';
-const num = (v, digits, unit) => (v === null || v === undefined) ? '–' : v.toFixed(digits) + unit;
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-
 function findValue(status, name) {
   for (const s of status.sources) {
     const v = s.values[name];
@@ -45,9 +33,23 @@ function render(st) {
   $('miners-w').textContent = watts(st.measured_w);
   const mining = st.miners.filter((m) => m.state && m.state.state === 'mining').length;
   $('miners-sub').textContent = mining + ' of ' + st.miners.length + ' mining · plan ' + watts(st.planned_w);
+  const battery = findValue(st, 'battery.power_w');
+  $('battery-card').hidden = battery === null;
+  if (battery !== null) {
+    $('battery').textContent = watts(Math.abs(battery));
+    const soc = findValue(st, 'battery.soc_pct');
+    $('battery-sub').textContent = (battery > 0 ? 'discharging' : 'charging') + (soc !== null ? ' · ' + Math.round(soc) + ' %' : '');
+  }
+  const genset = findValue(st, 'genset.power_w');
+  $('genset-card').hidden = genset === null;
+  if (genset !== null) {
+    $('genset').textContent = watts(genset);
+    const rating = findValue(st, 'genset.rating_w');
+    $('genset-sub').textContent = rating ? 'of ' + watts(rating) : '';
+  }
   $('budget').textContent = watts(d.budget_w);
   $('policy').textContent = d.policy;
-  $('reason').textContent = d.reason;
+  $('reason').textContent = d.reason + (st.override ? ' · override: ' + JSON.stringify(st.override) : '');
 
   const tbody = $('miners').tBodies[0];
   tbody.replaceChildren();
@@ -115,8 +117,9 @@ function drawChart() {
 
 async function poll() {
   try {
-    const r = await fetch('/api/status', {cache: 'no-store'});
+    const r = await fetch('/api/status', {cache: 'no-store', credentials: 'same-origin'});
     if (r.ok) render(await r.json());
+    else if (r.status === 401) { $('badge').textContent = 'log in to see the status'; $('badge').className = 'badge warn'; }
     else { $('badge').textContent = 'starting'; $('badge').className = 'badge warn'; }
   } catch (e) {
     $('badge').textContent = 'daemon unreachable'; $('badge').className = 'badge bad';
@@ -124,3 +127,38 @@ async function poll() {
   setTimeout(poll, 1000);
 }
 poll();
+
+// Events as they happen: poll the journal's events after the last one seen.
+let lastEventId = null;
+async function pollEvents() {
+  if (session.user) {
+    const path = lastEventId === null ? '/api/events?limit=30' : '/api/events?after=' + lastEventId;
+    const r = await api('GET', path).catch(() => null);
+    if (r && r.status === 200) {
+      const list = $('events');
+      for (const e of r.body.events) {
+        const li = el('li', null, 'ev-' + e.severity);
+        li.appendChild(el('span', e.time.replace('T', ' ').replace(/\.\d+Z$/, ''), 'muted'));
+        li.appendChild(el('b', ' ' + e.code + ' '));
+        li.appendChild(el('span', (e.subject ? e.subject + ': ' : '') + e.message));
+        list.insertBefore(li, list.firstChild);
+      }
+      while (list.children.length > 100) list.removeChild(list.lastChild);
+      lastEventId = r.body.last_id;
+    }
+  }
+  setTimeout(pollEvents, 2000);
+}
+pollEvents();
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('override-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/api/override', { mode: $('override-mode').value, minutes: Number($('override-minutes').value) });
+    msg('override-msg', r.status === 200 ? 'Override set.' : ((r.body && r.body.error) || 'failed'), r.status === 200);
+  });
+  $('override-clear').addEventListener('click', async () => {
+    const r = await api('POST', '/api/override', { mode: 'clear' });
+    msg('override-msg', r.status === 200 ? 'Override cleared.' : ((r.body && r.body.error) || 'failed'), r.status === 200);
+  });
+});

@@ -1,0 +1,147 @@
+// The page end to end in Debian's chromium: first-run password, add a miner from the demo
+// fleet by URL (Test, Add, Save), watch it mine, an error shown at its field, restore an older
+// config, and screenshots at phone and desktop width checked for overflow.
+import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import assert from 'node:assert/strict';
+
+const require = createRequire(process.env.E2E_MODULES + '/');
+const { chromium } = require('playwright-core');
+const binary = process.env.HASHSINK_BINARY;
+const out = process.env.E2E_OUT || tmpdir();
+const dir = mkdtempSync(join(tmpdir(), 'hashsink-web-e2e-'));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+function step(text) { console.log('e2e: ' + text); }
+
+const port = await freePort();
+const demo = spawn(binary, ['demo', '--port', String(port), '--miners', '1', '--speed', '30',
+  '--start', '11:30', '--db', join(dir, 'demo.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+let demoOut = '';
+demo.stdout.on('data', (d) => { demoOut += d; });
+demo.stderr.on('data', (d) => { demoOut += d; });
+const cleanup = () => { try { demo.kill('SIGTERM'); } catch (e) { /* gone */ } };
+process.on('exit', cleanup);
+
+// The unconfigured demo miners, from the demo's banner.
+const deadline = Date.now() + 20000;
+while (!/not configured/.test(demoOut) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+const spare = [...demoOut.matchAll(/miner (\S+) (http:\/\/\S+) \(not configured\)/g)].map((m) => m[2]);
+assert.ok(spare.length >= 2, 'demo lists unconfigured miners:\n' + demoOut);
+
+let context;
+try {
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    bypassCSP: true,   // playwright's waitForFunction evaluates strings; the page's CSP forbids that
+  });
+} catch (e) {
+  console.log('SKIP: chromium cannot start: ' + e.message.split('\n')[0]);
+  cleanup();
+  process.exit(77);
+}
+
+let failed = false;
+try {
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20000);
+  const base = 'http://127.0.0.1:' + port + '/';
+  await page.goto(base);
+
+  step('first run: set the admin password');
+  await page.locator('#first-run').waitFor({ state: 'visible' });
+  await page.fill('#setup-password', 'installer-pass-1');
+  await page.click('#setup-form button[type=submit]');
+  await page.locator('#config-form').waitFor({ state: 'visible' });
+  await page.locator('#first-run').waitFor({ state: 'hidden' });
+  await page.locator('#miners-list .item').first().waitFor();
+  assert.equal(await page.locator('#miners-list .item').count(), 1);
+
+  step('add a demo miner by URL: Test, Add, Save');
+  await page.fill('#add-url', spare[0]);
+  await page.selectOption('#add-driver', 'axeos');
+  await page.click('#add-test');
+  await page.waitForFunction(() => /^ok:/.test(document.getElementById('add-msg').textContent));
+  await page.click('#add-miner');
+  assert.equal(await page.locator('#miners-list .item').count(), 2);
+  await page.click('#save-btn');
+  await page.waitForFunction(() => /Saved and applied/.test(document.getElementById('save-msg').textContent));
+  await page.locator('#versions button').first().waitFor();   // the form was reloaded
+  const newId = await page.locator('#miners-list .item').nth(1).locator('b').first().textContent();
+
+  step('an error is shown at its field, and nothing is saved');
+  await page.fill('[name="site.max_draw_w"]', '-5');
+  await page.click('#save-btn');
+  await page.locator('.field.has-error[data-path="site.max_draw_w"] .err').waitFor();
+  assert.match(await page.locator('.field[data-path="site.max_draw_w"] .err').textContent(), /out of range/);
+  const versions = await page.locator('#versions button').count();
+  assert.equal(versions, 1, 'only the first save made a version');
+
+  step('watch it mine (' + newId + ')');
+  await page.click('[data-tab=live]');
+  await page.waitForFunction((id) => {
+    for (const tr of document.querySelectorAll('#miners tbody tr'))
+      if (tr.cells[0].textContent === id && tr.cells[1].textContent === 'mining') return true;
+    return false;
+  }, newId, { timeout: 90000 });
+
+  step('events arrive live');
+  await page.waitForFunction(() => /config\.applied/.test(document.getElementById('events').textContent));
+
+  step('restore the older config');
+  await page.click('[data-tab=setup]');
+  await page.locator('#versions button').first().waitFor();
+  await page.locator('#versions button').last().click();
+  await page.waitForFunction(() => /Restored/.test(document.getElementById('save-msg').textContent));
+  await page.waitForFunction(() => document.querySelectorAll('#miners-list .item').length === 1);
+  await page.click('[data-tab=live]');
+  await page.waitForFunction(() => document.querySelectorAll('#miners tbody tr').length === 1);
+
+  step('history renders');
+  await page.click('[data-tab=history]');
+  await page.waitForFunction(() => /points/.test(document.getElementById('history-msg').textContent));
+
+  for (const [name, vp] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]]) {
+    step('screenshot at ' + name + ' width');
+    await page.setViewportSize(vp);
+    await page.click('[data-tab=live]');
+    await page.waitForTimeout(1500);
+    for (const sel of ['#badge', '.flows', '#miners', '#tabs'])
+      assert.ok(await page.locator(sel).first().isVisible(), sel + ' visible at ' + name);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, 'no horizontal overflow at ' + name + ' (' + overflow + ' px)');
+    const box = await page.locator('.flows').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= vp.width + 1, '.flows inside the viewport at ' + name);
+    await page.screenshot({ path: join(out, 'web-' + name + '.png'), fullPage: true });
+    await page.click('[data-tab=setup]');
+    const setupOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(setupOverflow <= 1, 'set-up: no horizontal overflow at ' + name + ' (' + setupOverflow + ' px)');
+    await page.screenshot({ path: join(out, 'web-setup-' + name + '.png'), fullPage: true });
+  }
+  step('passed; screenshots in ' + out);
+} catch (e) {
+  failed = true;
+  console.error('e2e: FAILED: ' + (e.stack || e));
+  console.error('daemon output (tail):\n' + demoOut.split('\n').slice(-40).join('\n'));
+  try { await context.pages()[0].screenshot({ path: join(out, 'web-failure.png'), fullPage: true }); } catch (x) { /* none */ }
+} finally {
+  await context.close();
+  cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
