@@ -21,6 +21,7 @@ loop::LoopSettings loop_settings(const config::SiteConfig& cfg) {
                               : loop::SafeState::paused;
     s.limits.min_dwell = cfg.governor.get_duration("min_dwell", Duration{30'000});
     s.limits.ramp_up_w_per_s = cfg.governor.get_number("ramp_up_w_per_s");
+    s.limits.ramp_down_w_per_s = cfg.governor.get_number("ramp_down_w_per_s");
     s.priority = cfg.governor.get_list("priority");
     s.start_margin_w = cfg.governor.get_number("start_margin_w");
     // Enough threads that a few slow miners never hold up the rest, bounded for a small box.

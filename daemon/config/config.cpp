@@ -80,6 +80,15 @@ const KeyTable& governor_keys() {
                                            "W/s"),
                                        0.0),
                           0));
+        t.push_back(range(with_default(key("ramp_down_w_per_s", KeyType::number,
+                                           "Fastest controlled fall of the fleet's power target "
+                                           "(a larger decrease goes one level at a time), for "
+                                           "generators that dislike sudden load drops; sheds "
+                                           "and the safe state are never slowed. 0 means "
+                                           "unlimited",
+                                           "W/s"),
+                                       0.0),
+                          0));
         t.push_back(range(with_default(key("start_margin_w", KeyType::number,
                                            "Spare power a paused miner needs before it starts "
                                            "(a running one keeps running without it), so a "

@@ -33,6 +33,12 @@ struct Decision {
     bool fail_safe = false;         // inputs missing or stale: put the fleet in its safe state
     bool hold = false;              // keep every miner's current target (inside a dead band)
     bool shed = false;              // the site imports: load must come off now, dwell or not
+    // A physical limit is at risk (generator overload, frequency dip, alarm): load comes off in
+    // this tick, and no layer of a composed policy, not even a manual override, may add any.
+    bool emergency = false;
+    // Per-miner ceilings by miner id, W: the allocator never plans a miner above its ceiling,
+    // and a ceiling below its lowest level keeps it paused (0 = off). No entry: no ceiling.
+    std::map<std::string, double> miner_ceiling_w;
     std::string reason;             // one line an operator can read
     PolicyMemory memory;            // carried to the next tick
 };

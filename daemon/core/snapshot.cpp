@@ -31,6 +31,15 @@ const char* to_string(MinerRunState s) noexcept {
     return "unknown";
 }
 
+const char* to_string(ManualOverride::Mode m) noexcept {
+    switch (m) {
+        case ManualOverride::Mode::off: return "off";
+        case ManualOverride::Mode::min: return "min";
+        case ManualOverride::Mode::max: return "max";
+    }
+    return "unknown";
+}
+
 const Reading* SiteSnapshot::find(std::string_view name) const {
     auto it = readings.find(name);
     return it == readings.end() ? nullptr : &it->second;

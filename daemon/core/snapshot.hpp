@@ -77,12 +77,24 @@ struct MinerView {
     double min_power_w = 0;
 };
 
+// An operator's override (web page, MQTT, CLI), set at run time on the loop and carried into
+// every snapshot until it expires. The `manual` policy turns it into a decision.
+struct ManualOverride {
+    enum class Mode { off, min, max };
+    Mode mode = Mode::off;
+    TimePoint until{};          // expiry; the override no longer applies from this instant
+    std::string by;             // who set it ("web", "mqtt", ...), for the journal
+    std::string note;
+};
+const char* to_string(ManualOverride::Mode m) noexcept;
+
 struct SiteSnapshot {
     TimePoint now{};
     std::map<std::string, Reading, std::less<>> readings;
     // Forward-looking series by signal name (e.g. price.import_per_kwh), sorted by start.
     std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules;
     std::vector<MinerView> miners;
+    std::optional<ManualOverride> manual;   // set and not yet expired
 
     const Reading* find(std::string_view name) const;
     // The value when present and fresh, otherwise nullopt.

@@ -93,12 +93,19 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
         if (!m.state_fresh) continue;
         const auto& lv = m.caps.levels;
         base[i] = lv.data();
-        if (m.max_power_w > 0 || m.min_power_w > 0) {
+        // A decision's per-miner ceiling (economics, a manual min) limits like max_power_w.
+        double ceiling_w = -1;
+        if (options.ceiling_w != nullptr && !options.ceiling_w->empty()) {
+            auto c = options.ceiling_w->find(m.id);
+            if (c != options.ceiling_w->end()) ceiling_w = c->second;
+        }
+        if (m.max_power_w > 0 || m.min_power_w > 0 || ceiling_w >= 0) {
             direct[i] = 0;
             first[i] = static_cast<std::uint32_t>(flat.size());
             for (std::size_t k = 0; k < lv.size(); ++k) {
                 if (m.max_power_w > 0 && lv[k].power_w > m.max_power_w + 1e-9) continue;
                 if (m.min_power_w > 0 && lv[k].power_w < m.min_power_w - 1e-9) continue;
+                if (ceiling_w >= 0 && lv[k].power_w > ceiling_w + 1e-9) continue;
                 flat.push_back(static_cast<std::uint32_t>(k));
             }
             cnt[i] = static_cast<std::uint32_t>(flat.size() - first[i]);

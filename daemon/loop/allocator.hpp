@@ -1,6 +1,7 @@
 // Allocator: turns a site power budget into per-miner targets. Pure and deterministic.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ MinerTarget paused_target();
 struct AllocateOptions {
     std::vector<std::string> priority;  // miner ids served first, in order
     double start_margin_w = 0;          // a paused miner starts only with this much to spare
+    // Per-miner ceilings by id (Decision::miner_ceiling_w), W; null or no entry: none. Levels
+    // above a miner's ceiling are not used; a miner whose lowest level is above it stays paused.
+    const std::map<std::string, double>* ceiling_w = nullptr;
 };
 
 // Fills the budget greedily: first starts miners at their lowest level (miners already running

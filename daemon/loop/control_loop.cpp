@@ -147,6 +147,17 @@ void ControlLoop::run() {
     }
 }
 
+void ControlLoop::set_override(std::optional<ManualOverride> manual) {
+    std::lock_guard lock(override_mutex_);
+    override_ = std::move(manual);
+    override_changed_ = true;
+}
+
+std::optional<ManualOverride> ControlLoop::current_override() const {
+    std::lock_guard lock(override_mutex_);
+    return override_;
+}
+
 std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     const auto work_start = std::chrono::steady_clock::now();
     const std::uint64_t tick = ++tick_count_;
@@ -160,6 +171,24 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     }
     derived::add_derived_signals(snap);
     snap.miners = fleet_.views(snap.now);
+    {
+        std::lock_guard lock(override_mutex_);
+        const bool expired = override_ && snap.now >= override_->until;
+        if (override_changed_ || expired) {
+            std::string what = override_ && !expired
+                                   ? std::string("manual override ") + to_string(override_->mode) +
+                                         " until " + iso8601(override_->until) + " by " +
+                                         (override_->by.empty() ? "unknown" : override_->by) +
+                                         (override_->note.empty() ? "" : ": " + override_->note)
+                                   : expired ? std::string("manual override expired")
+                                             : std::string("manual override cleared");
+            log::info("loop", what);
+            recorder_.event(snap.now, Severity::notice, "loop.override", policy_->name().data(), what);
+            if (expired) override_.reset();
+            override_changed_ = false;
+        }
+        snap.manual = override_;
+    }
 
     // 2. Decide.
     // The same pure function the simulator calls (daemon/loop/decide.hpp).

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +73,12 @@ public:
     std::vector<std::unique_ptr<SourcePoller>>& sources() { return sources_; }
     const PolicyMemory& memory() const { return memory_; }
 
+    // A manual override (off, min or max until an expiry), from any thread (web page, MQTT).
+    // The next tick carries it into the snapshot, where the `manual` policy layer applies it;
+    // setting, clearing and expiry are journalled as events. nullopt clears it.
+    void set_override(std::optional<ManualOverride> manual);
+    std::optional<ManualOverride> current_override() const;
+
 private:
     void run();
     void apply_changes(LoopChanges& changes);
@@ -84,6 +92,10 @@ private:
     MinerFleet fleet_;
     StatusBoard status_;
     std::function<void(const LoopStatus&)> on_tick_;
+
+    mutable std::mutex override_mutex_;
+    std::optional<ManualOverride> override_;     // guarded by override_mutex_
+    bool override_changed_ = false;              // guarded: journal it on the next tick
 
     PolicyMemory memory_;
     std::uint64_t tick_count_ = 0;

@@ -106,6 +106,36 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
                 }
             }
         }
+
+        // Ramp down: a controlled decrease never drops more than the allowance per tick; a
+        // larger one becomes a one-level step. Sheds and the safe state are never slowed.
+        if (limits.ramp_down_w_per_s > 0 && !input.shed) {
+            double allowed = limits.ramp_down_w_per_s *
+                             std::chrono::duration<double>(limits.period).count();
+            bool stepped = false;
+            for (std::size_t i = 0; i < miners.size(); ++i) {
+                double removed = planned_w(miners[i].target) - planned_w(out[i].target);
+                if (removed <= 1e-9 || !miners[i].state_fresh) continue;
+                if (removed <= allowed) {
+                    allowed -= removed;
+                    continue;
+                }
+                MinerTarget one = step_down(miners[i], miners[i].target);
+                double step_w = planned_w(miners[i].target) - planned_w(one);
+                if (planned_w(one) < planned_w(out[i].target)) one = out[i].target;
+                if (step_w <= allowed || !stepped) {
+                    allowed = std::max(0.0, allowed - step_w);
+                    stepped = true;
+                    if (!(one == out[i].target)) {
+                        out[i].target = one;
+                        out[i].reason += "one step down (ramp-down limit); ";
+                    }
+                } else {
+                    out[i].target = miners[i].target;
+                    out[i].reason += "held by the ramp-down limit; ";
+                }
+            }
+        }
     }
 
     // Site limit: step the last miners down until the fleet's plan fits.

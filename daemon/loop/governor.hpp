@@ -16,6 +16,10 @@ struct SiteLimits {
     SafeState safe_state = SafeState::paused;
     Duration min_dwell{30'000};     // after a change, before a miner may take more load
     double ramp_up_w_per_s = 0;     // added load per second across the fleet; 0 = unlimited
+    // Removed load per second across the fleet, 0 = unlimited: generators dislike sudden load
+    // drops. Never applies to a shed or the safe state. A miner whose planned decrease does not
+    // fit steps down one level instead (the first such step of a tick always passes).
+    double ramp_down_w_per_s = 0;
     Duration period{1000};          // the tick, to turn the ramp into watts per tick
 };
 
