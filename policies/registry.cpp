@@ -1,5 +1,7 @@
 #include "policies/registry.hpp"
 
+#include "policies/economics/economics.hpp"
+#include "policies/genset_follow/genset_follow.hpp"
 #include "policies/solar_surplus/solar_surplus.hpp"
 
 namespace hashsink::policies {
@@ -10,6 +12,16 @@ const std::vector<PolicyType>& policy_types() {
          SolarSurplusSettings::keys(),
          [](const Options& o) -> std::unique_ptr<Policy> {
              return std::make_unique<SolarSurplusPolicy>(SolarSurplusSettings::from(o));
+         }},
+        {"genset_follow", "hold an islanded generator inside a load band, shed on dips and alarms",
+         GensetFollowSettings::keys(),
+         [](const Options& o) -> std::unique_ptr<Policy> {
+             return std::make_unique<GensetFollowPolicy>(GensetFollowSettings::from(o));
+         }},
+        {"economics", "run the miners whose hash is worth more than their energy",
+         EconomicsSettings::keys(),
+         [](const Options& o) -> std::unique_ptr<Policy> {
+             return std::make_unique<EconomicsPolicy>(EconomicsSettings::from(o));
          }},
     };
     return all;

@@ -1,0 +1,47 @@
+// Economics: run the miners whose hash is worth more than the energy they use, most efficient
+// first, with the marginal cost of each watt (import price, feed-in tariff, or near nothing for
+// clipped or flared power). See README.md beside this file.
+#pragma once
+
+#include "daemon/core/options.hpp"
+#include "daemon/core/policy.hpp"
+
+namespace hashsink::policies {
+
+struct EconomicsSettings {
+    double hashprice_per_th_day = 0;     // fallback when no signal or schedule has one (0 = none)
+    double import_per_kwh = -1;          // fallbacks for the energy prices (< 0 = none)
+    double feed_in_per_kwh = 0;
+    double clipped_cost_per_kwh = 0;     // power the inverter would clip or curtail
+    double genset_cost_per_kwh = 0;      // power from the site's generator (flare gas)
+    double pool_fee_pct = 0;
+    double start_margin_per_kwh = 0.005; // a paused miner starts only this far above break-even
+    Duration lookahead{900'000};         // no start when a price spike comes within this
+    Duration stop_ahead{30'000};         // a running miner stops this long before a spike
+    Duration start_delay{30'000};        // a start must be worth it this long
+    Duration stop_delay{60'000};         // a stop must be warranted this long
+
+    static const KeyTable& keys();
+    static EconomicsSettings from(const Options& options);
+};
+
+class EconomicsPolicy final : public Policy {
+public:
+    explicit EconomicsPolicy(EconomicsSettings settings) : settings_(settings) {}
+    std::string_view name() const override { return "economics"; }
+    Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
+
+private:
+    EconomicsSettings settings_;
+};
+
+// Revenue of hash in currency per kWh, for a miner at `j_per_th` joules per terahash.
+double revenue_per_kwh(double hashprice_per_th_day, double j_per_th, double pool_fee_pct);
+
+// The value of `signal` now: a fresh reading, else the schedule slot covering now.
+std::optional<double> value_now(const SiteSnapshot& s, std::string_view signal);
+// The highest scheduled value of `signal` among slots that overlap [from, to).
+std::optional<double> schedule_max(const SiteSnapshot& s, std::string_view signal, TimePoint from,
+                                   TimePoint to);
+
+}  // namespace hashsink::policies
