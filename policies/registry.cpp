@@ -2,9 +2,22 @@
 
 #include "policies/economics/economics.hpp"
 #include "policies/genset_follow/genset_follow.hpp"
+#include "policies/layered/layered.hpp"
+#include "policies/manual/manual.hpp"
+#include "policies/schedule/schedule.hpp"
 #include "policies/solar_surplus/solar_surplus.hpp"
 
 namespace hashsink::policies {
+namespace {
+
+// `layers` may name any other policy.
+KeyTable layered_keys() {
+    KeyTable t = LayeredPolicy::keys();
+    t[0].choices = {"solar_surplus", "genset_follow", "economics", "schedule", "manual"};
+    return t;
+}
+
+}  // namespace
 
 const std::vector<PolicyType>& policy_types() {
     static const std::vector<PolicyType> all = {
@@ -23,8 +36,43 @@ const std::vector<PolicyType>& policy_types() {
          [](const Options& o) -> std::unique_ptr<Policy> {
              return std::make_unique<EconomicsPolicy>(EconomicsSettings::from(o));
          }},
+        {"schedule", "time windows: off, minimum, maximum or a cap",
+         ScheduleSettings::keys(),
+         [](const Options& o) -> std::unique_ptr<Policy> {
+             return std::make_unique<SchedulePolicy>(ScheduleSettings::from(o));
+         }},
+        {"manual", "an operator's override (off, min, max until an expiry), set at run time",
+         ManualPolicy::keys(),
+         [](const Options&) -> std::unique_ptr<Policy> { return std::make_unique<ManualPolicy>(); }},
+        {"layered", "several policies with a fixed precedence: manual, schedule, physical limits, "
+                    "economics",
+         layered_keys(),
+         [](const Options& o) -> std::unique_ptr<Policy> {
+             return make_policy("layered", {{"layered", o}});
+         }},
     };
     return all;
+}
+
+std::unique_ptr<Policy> make_policy(const std::string& use,
+                                    const std::map<std::string, Options>& tables) {
+    auto options_of = [&](const std::string& name) {
+        auto it = tables.find(name);
+        return it == tables.end() ? Options{} : it->second;
+    };
+    if (use == "layered") {
+        Options o = with_defaults(LayeredPolicy::keys(), options_of("layered"));
+        std::vector<std::unique_ptr<Policy>> layers;
+        for (const auto& name : o.get_list("layers")) {
+            const PolicyType* t = find_policy_type(name);
+            if (t == nullptr || name == "layered") continue;   // the config check rejects these
+            layers.push_back(t->make(with_defaults(t->keys, options_of(name))));
+        }
+        return std::make_unique<LayeredPolicy>(std::move(layers));
+    }
+    const PolicyType* t = find_policy_type(use);
+    if (t == nullptr) return nullptr;
+    return t->make(with_defaults(t->keys, options_of(use)));
 }
 
 const PolicyType* find_policy_type(const std::string& name) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,5 +22,11 @@ struct PolicyType {
 
 const std::vector<PolicyType>& policy_types();
 const PolicyType* find_policy_type(const std::string& name);
+
+// The policy `use`, built from the [policy.<name>] tables (SiteConfig::policy_tables; absent
+// tables mean defaults). A layered policy builds each of its layers from its own table. Null
+// when `use` is unknown.
+std::unique_ptr<Policy> make_policy(const std::string& use,
+                                    const std::map<std::string, Options>& tables);
 
 }  // namespace hashsink::policies

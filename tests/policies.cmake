@@ -2,4 +2,5 @@
 # schedule, manual override and their composition, each with properties and closed loops.
 hashsink_test(policies_unit_tests LABEL unit
   SOURCES unit/policies/genset_follow_test.cpp unit/policies/economics_test.cpp
-  LIBS hashsink_loop hashsink_policies)
+          unit/policies/composition_test.cpp unit/policies/solar_hidden_test.cpp
+  LIBS hashsink_loop hashsink_policies hashsink_config)

@@ -174,7 +174,7 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     if (policy_type == nullptr)
         return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
     site->loop_ = std::make_unique<loop::ControlLoop>(loop_settings(cfg),
-                                                      policy_type->make(cfg.policy_options), clock,
+                                                      policies::make_policy(cfg.policy, cfg.policy_tables), clock,
                                                       *site->recorder_);
     auto changes = plan_changes(cfg, nullptr);
     if (!changes) return changes.error();

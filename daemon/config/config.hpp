@@ -53,7 +53,8 @@ struct SiteConfig {
     Options web;            // [web]
     std::string policy;     // [policy] use
     Options policy_options; // [policy.<use>]
-    // Every valid [policy.<name>] table, defaults filled in (simulate --policy picks one).
+    // Every valid [policy.<name>] table, defaults filled in, and the one in use: simulate
+    // --policy picks one; a layered policy builds its layers from them (policies::make_policy).
     std::map<std::string, Options> policy_tables;
     std::vector<PluginConfig> sources;   // [[sources]]
     std::vector<PluginConfig> miners;    // [[miners]]

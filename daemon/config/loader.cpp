@@ -320,7 +320,15 @@ private:
                 continue;
             }
             present.insert(name);  // even when bad: no default, no "missing" on top
-            if (auto v = value(node, *spec, kpath)) out.set(name, std::move(*v));
+            if (auto v = value(node, *spec, kpath)) {
+                if (spec->check != nullptr) {
+                    if (std::string problem = spec->check(*v); !problem.empty()) {
+                        error(pos(node), kpath, problem);
+                        continue;
+                    }
+                }
+                out.set(name, std::move(*v));
+            }
         }
         for (const auto* table : tables) {
             for (const auto& spec : *table) {

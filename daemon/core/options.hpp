@@ -33,6 +33,9 @@ struct KeySpec {
     std::vector<std::string> choices;       // strings: allowed values
     RefKind ref = RefKind::none;
     bool secret = false;                    // never echoed back (status, web)
+    // Further validation of a well-typed value (e.g. a schedule window's syntax): an error
+    // message, or empty when the value is fine.
+    std::string (*check)(const OptionValue& value) = nullptr;
 };
 
 using KeyTable = std::vector<KeySpec>;

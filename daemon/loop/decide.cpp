@@ -8,10 +8,13 @@ TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
     TickDecision out;
     out.decision = policy.decide(snap, memory);
     const Decision& d = out.decision;
+    AllocateOptions options = allocate_options;
+    options.ceiling_w = &d.miner_ceiling_w;   // per-miner ceilings (economics, manual min)
     std::vector<MinerTarget> proposal =
-        d.hold ? current_targets(snap) : allocate(d.budget_w, snap.miners, allocate_options).targets;
+        d.hold ? current_targets(snap) : allocate(d.budget_w, snap.miners, options).targets;
     out.governed = govern(proposal, snap, limits,
-                          {.fail_safe = d.fail_safe, .shed = d.shed, .fail_reason = d.reason});
+                          {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency,
+                           .fail_reason = d.reason});
     return out;
 }
 

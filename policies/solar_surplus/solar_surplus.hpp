@@ -15,6 +15,16 @@ struct SolarSurplusSettings {
     double import_tolerance_w = 25;   // grid import below this is metering noise
     double hysteresis_w = 30;         // export within this of the reserve changes nothing
     Duration shed_after{10'000};      // import held this long cuts the budget to the surplus
+    // Hidden surplus (export-limited, zero-export or throttled inverters).
+    double probe_step_w = 50;         // extra load per probe (at least one miner step)
+    Duration probe_interval{10'000};  // between two probes
+    Duration probe_hold{60'000};      // no probe for this long after a probe imported
+    double limit_band_w = 50;         // grid this close to 0 or to the export limit is "at it"
+    double dc_ac_efficiency = 0.97;   // AC the inverter makes of its DC input
+    // Battery.
+    bool battery_reserve_charge = true;  // its charging power is not surplus...
+    double battery_full_soc_pct = 95;    // ...unless it is this full
+    double battery_min_soc_pct = 100;    // the fleet may run from the battery above this SoC
 
     static const KeyTable& keys();
     static SolarSurplusSettings from(const Options& options);

@@ -1,0 +1,29 @@
+// What an operator layer (manual override, schedule) asks for, before it becomes a decision.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "daemon/core/policy.hpp"
+
+namespace hashsink::policies {
+
+struct Intent {
+    enum class Mode { off, min, max, cap };
+    Mode mode = Mode::off;
+    double cap_w = 0;           // for cap: the fleet may draw at most this
+    std::string reason;
+};
+
+// The decision an intent makes on its own: off pauses all, min runs every online miner at its
+// lowest level, max runs every one as high as it goes, cap allows up to cap_w.
+Decision intent_decision(const Intent& intent, const SiteSnapshot& snap, std::string policy);
+
+// Operator layers: give an intent when one applies now, nullopt otherwise.
+class IntentSource {
+public:
+    virtual ~IntentSource() = default;
+    virtual std::optional<Intent> intent(const SiteSnapshot& snap) const = 0;
+};
+
+}  // namespace hashsink::policies

@@ -1,0 +1,160 @@
+#include "policies/schedule/schedule.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <sstream>
+
+namespace hashsink::policies {
+namespace {
+
+constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+int day_index(const std::string& s) {
+    for (std::size_t i = 0; i < kDays.size(); ++i)
+        if (s == kDays[i]) return static_cast<int>(i);
+    return -1;
+}
+
+// "HH:MM" -> minutes; -1 when malformed. "24:00" is allowed as an end.
+int parse_clock(const std::string& s) {
+    int h = 0, m = 0;
+    char extra = 0;
+    if (s.size() != 5 || s[2] != ':' || std::sscanf(s.c_str(), "%2d:%2d%c", &h, &m, &extra) != 2)
+        return -1;
+    if (!std::isdigit(static_cast<unsigned char>(s[0])) || !std::isdigit(static_cast<unsigned char>(s[3])))
+        return -1;
+    if (h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+    return h * 60 + m;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string check_windows(const OptionValue& v) {
+    const auto* list = std::get_if<std::vector<std::string>>(&v);
+    if (!list) return {};
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        auto p = parse_window((*list)[i]);
+        if (!p.window) return "window " + std::to_string(i + 1) + " \"" + (*list)[i] + "\": " + p.error;
+    }
+    return {};
+}
+
+}  // namespace
+
+ParsedWindow parse_window(const std::string& text) {
+    std::istringstream in(lower(text));
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    const std::string shape = "expected \"[DAYS ]HH:MM-HH:MM MODE\", e.g. \"mon-fri 17:00-20:00 off\"";
+    if (words.size() < 2 || words.size() > 3) return {std::nullopt, shape};
+    ScheduleWindow w;
+    w.text = text;
+    std::size_t k = 0;
+    if (words.size() == 3) {
+        w.days = 0;
+        std::string days = words[k++];
+        std::stringstream parts(days);
+        for (std::string part; std::getline(parts, part, ',');) {
+            auto dash = part.find('-');
+            int a = day_index(part.substr(0, dash));
+            int b = dash == std::string::npos ? a : day_index(part.substr(dash + 1));
+            if (a < 0 || b < 0)
+                return {std::nullopt, "unknown day in \"" + days + "\" (use mon, tue, wed, thu, fri, sat, sun)"};
+            for (int d = a;; d = (d + 1) % 7) {
+                w.days |= 1u << d;
+                if (d == b) break;
+            }
+        }
+    }
+    const std::string& span = words[k++];
+    auto dash = span.find('-');
+    if (dash == std::string::npos) return {std::nullopt, shape};
+    w.start_min = parse_clock(span.substr(0, dash));
+    w.end_min = parse_clock(span.substr(dash + 1));
+    if (w.start_min < 0 || w.end_min < 0 || w.start_min == 24 * 60)
+        return {std::nullopt, "bad time span \"" + span + "\" (HH:MM-HH:MM, 00:00 to 24:00)"};
+    if (w.start_min == w.end_min) return {std::nullopt, "empty time span \"" + span + "\""};
+    const std::string& mode = words[k];
+    if (mode == "off") w.mode = Intent::Mode::off;
+    else if (mode == "min") w.mode = Intent::Mode::min;
+    else if (mode == "max") w.mode = Intent::Mode::max;
+    else {
+        double cap = 0;
+        char unit = 0, extra = 0;
+        if (std::sscanf(mode.c_str(), "%lf%c%c", &cap, &unit, &extra) != 2 || unit != 'w' || !(cap >= 0) ||
+            cap > 1e9)
+            return {std::nullopt, "unknown mode \"" + mode + "\" (off, min, max, or a cap like 1500W)"};
+        w.mode = Intent::Mode::cap;
+        w.cap_w = cap;
+    }
+    return {w, {}};
+}
+
+const KeyTable& ScheduleSettings::keys() {
+    static const KeyTable table = [] {
+        KeyTable t = {
+            {.name = "windows", .type = KeyType::string_list,
+             .doc = "Time windows \"[DAYS ]HH:MM-HH:MM MODE\" in local time, first match wins: "
+                    "DAYS like mon-fri or sat,sun; MODE off, min, max or a cap like 1500W.",
+             .fallback = std::vector<std::string>{}},
+            {.name = "utc_offset_min", .type = KeyType::integer,
+             .doc = "Local time minus UTC, in minutes (fixed: daylight saving is not followed).",
+             .unit = "min", .fallback = std::int64_t{0}, .min = -720.0, .max = 840.0},
+        };
+        t[0].check = &check_windows;
+        return t;
+    }();
+    return table;
+}
+
+ScheduleSettings ScheduleSettings::from(const Options& given) {
+    Options o = with_defaults(keys(), given);
+    ScheduleSettings s;
+    s.utc_offset_min = static_cast<int>(o.get_int("utc_offset_min"));
+    for (const auto& text : o.get_list("windows"))
+        if (auto p = parse_window(text); p.window) s.windows.push_back(*p.window);
+    return s;
+}
+
+std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
+    const std::int64_t local_min = unix_ms(snap.now) / 60'000 + settings_.utc_offset_min;
+    const std::int64_t day = local_min >= 0 ? local_min / 1440 : (local_min - 1439) / 1440;
+    const int minute = static_cast<int>(local_min - day * 1440);
+    // 1970-01-01 was a Thursday (index 3 from Monday).
+    const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);
+    const int yesterday = (weekday + 6) % 7;
+    for (const auto& w : settings_.windows) {
+        bool in = false;
+        if (w.start_min < w.end_min) {
+            in = (w.days >> weekday & 1u) && minute >= w.start_min && minute < w.end_min;
+        } else {   // crosses midnight
+            in = ((w.days >> weekday & 1u) && minute >= w.start_min) ||
+                 ((w.days >> yesterday & 1u) && minute < w.end_min);
+        }
+        if (!in) continue;
+        Intent i;
+        i.mode = w.mode;
+        i.cap_w = w.cap_w;
+        i.reason = "schedule window \"" + w.text + "\"";
+        return i;
+    }
+    return std::nullopt;
+}
+
+Decision SchedulePolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
+    auto i = intent(snap);
+    if (!i) {
+        Intent off;
+        off.reason = "outside every schedule window: paused";
+        i = off;
+    }
+    Decision d = intent_decision(*i, snap, std::string(name()));
+    d.memory = memory;
+    return d;
+}
+
+}  // namespace hashsink::policies

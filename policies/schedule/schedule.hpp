@@ -1,0 +1,54 @@
+// Schedule: time windows that switch the fleet off, to its minimum, to its maximum, or cap it.
+// See README.md beside this file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/options.hpp"
+#include "policies/common/intent.hpp"
+
+namespace hashsink::policies {
+
+// "[DAYS ]HH:MM-HH:MM MODE": DAYS like "mon-fri", "sat,sun" or "tue" (every day when absent),
+// MODE one of off, min, max or a cap like "1500W". A window may cross midnight (22:00-06:00);
+// it then belongs to the day it starts on.
+struct ScheduleWindow {
+    unsigned days = 0x7f;          // bit 0 = Monday ... bit 6 = Sunday
+    int start_min = 0;             // minutes after local midnight
+    int end_min = 0;
+    Intent::Mode mode = Intent::Mode::off;
+    double cap_w = 0;
+    std::string text;
+};
+
+// The window, or an error message naming what is wrong.
+struct ParsedWindow {
+    std::optional<ScheduleWindow> window;
+    std::string error;
+};
+ParsedWindow parse_window(const std::string& text);
+
+struct ScheduleSettings {
+    std::vector<ScheduleWindow> windows;
+    int utc_offset_min = 0;        // local time = UTC + this (fixed; no daylight saving)
+
+    static const KeyTable& keys();
+    static ScheduleSettings from(const Options& options);
+};
+
+class SchedulePolicy final : public Policy, public IntentSource {
+public:
+    explicit SchedulePolicy(ScheduleSettings settings) : settings_(std::move(settings)) {}
+    std::string_view name() const override { return "schedule"; }
+    // Alone (use = "schedule"): the window that applies, or every miner paused outside them.
+    Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
+    // The first window that contains now.
+    std::optional<Intent> intent(const SiteSnapshot& snapshot) const override;
+
+private:
+    ScheduleSettings settings_;
+};
+
+}  // namespace hashsink::policies
