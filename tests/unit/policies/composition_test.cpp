@@ -218,7 +218,9 @@ TEST_CASE("layered: properties over generated snapshots", "[layered]") {
         }
         REQUIRE(planned <= limits.max_draw_w + 1e-9);
         if (!d.fail_safe && !d.hold) REQUIRE(planned <= d.budget_w + 1e-9);
-        if (d.fail_safe) REQUIRE(planned == 0);
+        if (d.fail_safe)
+            for (std::size_t i = 0; i < g.size(); ++i)
+                REQUIRE(g[i].target == loop::safe_target(snap.miners[i], loop::SafeState::paused));
     }
 }
 
@@ -234,8 +236,12 @@ windows = ["mon-fri 17:00-20:00 off", "22:00-06:00 max"]
 rating_w = 400000
 [policy.economics]
 hashprice_per_th_day = 0.05
+[site]
+max_draw_w = 1000
 )", "t.toml", catalog());
-    for (const auto& d : ok.diagnostics) INFO(d.format());
+    std::string problems;
+    for (const auto& d : ok.diagnostics) problems += d.format() + "\n";
+    INFO(problems);
     REQUIRE(ok.diagnostics.empty());
     REQUIRE(ok.config->policy_tables.at("genset_follow").get_number("rating_w") == 400000);
     auto policy = policies::make_policy("layered", ok.config->policy_tables);
@@ -253,12 +259,14 @@ windows = ["mon-fri 17:00-20:00 loud"]
 band_low_pct = 150
 [policy.economics]
 lookahead = "soon"
+[site]
+max_draw_w = 1000
 )", "t.toml", catalog());
     std::string all;
     for (const auto& d : bad.diagnostics) all += d.format() + "\n";
     INFO(all);
     REQUIRE(bad.diagnostics.size() == 4);
-    CHECK(all.find("t.toml:5:30: error: policy.layered.layers[1]: \"solar\" is not one of") != std::string::npos);
+    CHECK(all.find("t.toml:5:21: error: policy.layered.layers[1]: \"solar\" is not one of") != std::string::npos);
     CHECK(all.find("policy.schedule.windows: window 1 \"mon-fri 17:00-20:00 loud\": unknown mode \"loud\"") != std::string::npos);
     CHECK(all.find("policy.genset_follow.band_low_pct") != std::string::npos);
     CHECK(all.find("policy.economics.lookahead") != std::string::npos);
@@ -280,7 +288,7 @@ public:
     void target(TimePoint, std::uint64_t, const std::string&, const MinerTarget&,
                 const std::string&) noexcept override {}
     void apply_result(TimePoint, std::uint64_t, const std::string&, const Status&) noexcept override {}
-    void event(TimePoint, loop::Severity, const std::string& code, const std::string&,
+    void event(TimePoint, Severity, const std::string& code, const std::string&,
                const std::string& message) noexcept override {
         std::lock_guard lock(m);
         if (code == "loop.override") events.push_back(message);

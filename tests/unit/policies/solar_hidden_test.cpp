@@ -66,7 +66,8 @@ HiddenRun run_hidden(double export_limit_w, bool with_dc, double noise_w) {
         }
         const double ac = std::min(potential, house + miners_w + export_limit_w);
         const double grid = house + miners_w - ac;
-        r.hidden_wh += std::max(0.0, potential - house - export_limit_w) / 3600;
+        // What the fleet (6 x 30 W at most) could have taken of it.
+        r.hidden_wh += std::min(180.0, std::max(0.0, potential - house - export_limit_w)) / 3600;
         r.absorbed_wh += std::min(miners_w, std::max(0.0, potential - house - export_limit_w)) / 3600;
         r.import_wh += std::max(0.0, grid) / 3600;
         import_run = grid > 25 ? import_run + 1 : 0;
