@@ -50,12 +50,20 @@ Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
                                        ReloadSummary* summary = nullptr) {
     loop::LoopChanges ch;
     ch.settings = loop_settings(cfg);
+    auto tables_differ = [&] {
+        if (old->policy_tables.size() != cfg.policy_tables.size()) return true;
+        for (const auto& [name, o] : cfg.policy_tables) {
+            auto it = old->policy_tables.find(name);
+            if (it == old->policy_tables.end() || it->second.values() != o.values()) return true;
+        }
+        return false;
+    };
     if (!old || old->policy != cfg.policy ||
-        old->policy_options.values() != cfg.policy_options.values()) {
-        const auto* policy_type = policies::find_policy_type(cfg.policy);
-        if (policy_type == nullptr)
+        old->policy_options.values() != cfg.policy_options.values() || tables_differ()) {
+        // make_policy: a layered policy builds each layer from its own table.
+        ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables);
+        if (ch.policy == nullptr)
             return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
-        ch.policy = policy_type->make(cfg.policy_options);
         ch.keep_memory = old && old->policy == cfg.policy;
         if (summary) summary->policy_rebuilt = true;
     }

@@ -1,5 +1,7 @@
 #include "daemon/app/web_control.hpp"
 
+#include <algorithm>
+
 #include "adapters/miners/miner_json.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
@@ -53,10 +55,45 @@ json WebControl::test_source(const config::PluginConfig& source) {
 
 std::optional<json> WebControl::scan(const json&) { return std::nullopt; }
 
-Status WebControl::set_override(const std::optional<web::OverrideRequest>&) {
-    return Status::error(ErrorCode::unsupported, "manual override is not built in yet", false);
+Status WebControl::set_override(const std::optional<web::OverrideRequest>& request) {
+    // Only a policy with a manual layer acts on an override: say so rather than ignore it.
+    const config::SiteConfig cfg = site_.config();
+    bool manual = cfg.policy == "manual";
+    if (cfg.policy == "layered") {
+        auto it = cfg.policy_tables.find("layered");
+        std::vector<std::string> layers =
+            it != cfg.policy_tables.end() && it->second.has("layers")
+                ? it->second.get_list("layers")
+                : std::vector<std::string>{"manual", "solar_surplus"};
+        manual = std::find(layers.begin(), layers.end(), "manual") != layers.end();
+    }
+    if (!manual)
+        return Status::error(ErrorCode::unsupported,
+                             "the policy in use (" + cfg.policy + ") takes no manual override: use "
+                             "[policy] use = \"layered\" with \"manual\" in its layers",
+                             false);
+    loop::ControlLoop& loop = site_.loop();
+    if (!request) {
+        loop.set_override(std::nullopt);
+        return {};
+    }
+    ManualOverride o;
+    if (request->mode == "off") o.mode = ManualOverride::Mode::off;
+    else if (request->mode == "min") o.mode = ManualOverride::Mode::min;
+    else if (request->mode == "max") o.mode = ManualOverride::Mode::max;
+    else return Status::error(ErrorCode::invalid, "override: unknown mode " + request->mode, false);
+    if (request->duration <= std::chrono::seconds{0})
+        return Status::error(ErrorCode::invalid, "override: the duration must be positive", false);
+    o.until = loop.now() + request->duration;
+    o.by = "web";
+    loop.set_override(o);
+    return {};
 }
 
-json WebControl::override_state() const { return nullptr; }
+json WebControl::override_state() const {
+    auto o = site_.loop().current_override();
+    if (!o) return nullptr;
+    return {{"mode", to_string(o->mode)}, {"until", iso8601(o->until)}, {"by", o->by}};
+}
 
 }  // namespace hashsink::app

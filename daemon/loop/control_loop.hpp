@@ -78,6 +78,7 @@ public:
     // setting, clearing and expiry are journalled as events. nullopt clears it.
     void set_override(std::optional<ManualOverride> manual);
     std::optional<ManualOverride> current_override() const;
+    TimePoint now() const { return clock_.now(); }   // the loop's clock, for an override's expiry
 
 private:
     void run();
