@@ -1,5 +1,7 @@
 #include "daemon/app/site.hpp"
 
+#include "daemon/loop/loop_settings.hpp"
+
 #include <sys/stat.h>
 
 #include <thread>
@@ -13,21 +15,7 @@
 namespace hashsink::app {
 
 loop::LoopSettings loop_settings(const config::SiteConfig& cfg) {
-    loop::LoopSettings s;
-    s.period = cfg.site.get_duration("period", Duration{1000});
-    s.limits.max_draw_w = cfg.site.get_number("max_draw_w");
-    s.limits.safe_state = cfg.site.get_string("safe_state", "paused") == "minimum"
-                              ? loop::SafeState::minimum
-                              : loop::SafeState::paused;
-    s.limits.min_dwell = cfg.governor.get_duration("min_dwell", Duration{30'000});
-    s.limits.ramp_up_w_per_s = cfg.governor.get_number("ramp_up_w_per_s");
-    s.limits.ramp_down_w_per_s = cfg.governor.get_number("ramp_down_w_per_s");
-    s.priority = cfg.governor.get_list("priority");
-    s.start_margin_w = cfg.governor.get_number("start_margin_w");
-    // Enough threads that a few slow miners never hold up the rest, bounded for a small box.
-    std::size_t miners = cfg.miners.size();
-    s.miner_threads = std::clamp<std::size_t>(miners / 8, 4, 64);
-    return s;
+    return loop::loop_settings(cfg.site, cfg.governor, cfg.miners.size());
 }
 
 namespace {

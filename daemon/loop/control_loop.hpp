@@ -99,6 +99,7 @@ private:
     bool override_changed_ = false;              // guarded: journal it on the next tick
 
     PolicyMemory memory_;
+    double ramp_credit_w_ = 0;          // the governor's unused ramp allowance
     std::uint64_t tick_count_ = 0;
     bool was_fail_safe_ = false;
     std::mutex changes_mutex_;

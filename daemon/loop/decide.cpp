@@ -4,7 +4,7 @@ namespace hashsink::loop {
 
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
                          const PolicyMemory& memory, const SiteLimits& limits,
-                         const AllocateOptions& allocate_options) {
+                         const AllocateOptions& allocate_options, double* ramp_credit_w) {
     TickDecision out;
     out.decision = policy.decide(snap, memory);
     const Decision& d = out.decision;
@@ -14,7 +14,7 @@ TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
         d.hold ? current_targets(snap) : allocate(d.budget_w, snap.miners, options).targets;
     out.governed = govern(proposal, snap, limits,
                           {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency,
-                           .fail_reason = d.reason});
+                           .fail_reason = d.reason, .ramp_credit_w = ramp_credit_w});
     return out;
 }
 

@@ -16,9 +16,11 @@ struct TickDecision {
     std::vector<GovernedTarget> governed;   // one per snapshot miner, same order
 };
 
-// limits.period must be the tick period (the ramp limit is per tick).
+// limits.period must be the tick period (the ramp limit is per tick). ramp_credit_w, when
+// given, carries the governor's unused ramp allowance from tick to tick (see GovernInput).
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snapshot,
                          const PolicyMemory& memory, const SiteLimits& limits,
-                         const AllocateOptions& allocate_options);
+                         const AllocateOptions& allocate_options,
+                         double* ramp_credit_w = nullptr);
 
 }  // namespace hashsink::loop

@@ -91,20 +91,33 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
             }
         }
 
-        // Ramp: the fleet adds at most ramp_up_w_per_s of planned load per second.
+        // Ramp: the fleet adds at most ramp_up_w_per_s of planned load per second. Unused
+        // allowance accrues (a token bucket, capped at the largest single step the fleet could
+        // take), so a big miner's start waits its turn instead of waiting forever.
         if (limits.ramp_up_w_per_s > 0) {
-            double allowed = limits.ramp_up_w_per_s *
-                             std::chrono::duration<double>(limits.period).count();
+            const double per_tick = limits.ramp_up_w_per_s *
+                                    std::chrono::duration<double>(limits.period).count();
+            double largest_step = per_tick;
+            for (std::size_t i = 0; i < miners.size(); ++i) {
+                double added = planned_w(out[i].target) - planned_w(miners[i].target);
+                largest_step = std::max(largest_step, added);
+            }
+            double carried = input.ramp_credit_w ? std::max(0.0, *input.ramp_credit_w) : 0;
+            double allowed = std::min(carried + per_tick, std::max(largest_step, per_tick));
+            bool held = false;
             for (std::size_t i = 0; i < miners.size(); ++i) {
                 double added = planned_w(out[i].target) - planned_w(miners[i].target);
                 if (added <= 1e-9) continue;
                 if (added <= allowed) {
                     allowed -= added;
                 } else {
+                    held = true;
                     out[i].target = miners[i].target;
                     out[i].reason += "held by the ramp limit; ";
                 }
             }
+            // Credit only builds up while something waits for it.
+            if (input.ramp_credit_w) *input.ramp_credit_w = held ? allowed : 0;
         }
 
         // Ramp down: a controlled decrease never drops more than the allowance per tick; a

@@ -34,6 +34,9 @@ struct GovernInput {
     bool fail_safe = false;         // the policy could not decide: safe state
     bool shed = false;              // the site imports: load must come off now
     std::string fail_reason;
+    // Ramp allowance carried from earlier ticks (in/out). Without it every tick gets only its
+    // own ramp_up_w_per_s x period, and a miner whose smallest start is larger never starts.
+    double* ramp_credit_w = nullptr;
 };
 
 // proposed: one target per snapshot miner (same order).

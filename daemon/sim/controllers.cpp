@@ -21,7 +21,8 @@ public:
     std::vector<MinerTarget> decide(const SiteSnapshot& snap) override {
         auto d = loop::decide_tick(
             *policy_, snap, memory_, limits_,
-            {.priority = settings_.loop.priority, .start_margin_w = settings_.loop.start_margin_w});
+            {.priority = settings_.loop.priority, .start_margin_w = settings_.loop.start_margin_w},
+            &ramp_credit_w_);
         memory_ = d.decision.memory;
         std::vector<MinerTarget> out;
         out.reserve(d.governed.size());
@@ -34,6 +35,7 @@ private:
     std::unique_ptr<Policy> policy_;
     loop::SiteLimits limits_;
     PolicyMemory memory_;
+    double ramp_credit_w_ = 0;
 };
 
 // What a simple controller reads as spare power: the export on a grid site (+ means spare),
@@ -109,9 +111,12 @@ public:
 }  // namespace
 
 std::unique_ptr<Controller> make_hashsink_controller(const SimSettings& s) {
-    const auto* type = policies::find_policy_type(s.policy);
-    if (type == nullptr) return nullptr;
-    return std::make_unique<HashsinkController>(s, type->make(with_defaults(type->keys, s.policy_options)));
+    // The daemon's own construction, so a layered policy gets each layer's table.
+    auto tables = s.policy_tables;
+    tables[s.policy] = s.policy_options;
+    auto policy = policies::make_policy(s.policy, tables);
+    if (!policy) return nullptr;
+    return std::make_unique<HashsinkController>(s, std::move(policy));
 }
 
 std::unique_ptr<Controller> make_threshold_controller(const SimSettings& s) {

@@ -1,5 +1,7 @@
 #include "daemon/sim/simulator.hpp"
 
+#include "daemon/loop/loop_settings.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -31,16 +33,7 @@ MinerView view_of(const SimMiner& m, const miners::simulated::MinerModel& model)
 Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
                                          const std::string& policy_override) {
     SimSettings s;
-    s.loop.period = cfg.site.get_duration("period", Duration{1000});
-    s.loop.limits.max_draw_w = cfg.site.get_number("max_draw_w");
-    s.loop.limits.safe_state = cfg.site.get_string("safe_state", "paused") == "minimum"
-                                   ? loop::SafeState::minimum
-                                   : loop::SafeState::paused;
-    s.loop.limits.min_dwell = cfg.governor.get_duration("min_dwell", Duration{30'000});
-    s.loop.limits.ramp_up_w_per_s = cfg.governor.get_number("ramp_up_w_per_s");
-    s.loop.limits.period = s.loop.period;
-    s.loop.priority = cfg.governor.get_list("priority");
-    s.loop.start_margin_w = cfg.governor.get_number("start_margin_w");
+    s.loop = loop::loop_settings(cfg.site, cfg.governor, cfg.miners.size());
     s.miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
 
     s.policy = policy_override.empty() ? cfg.policy : policy_override;
@@ -51,6 +44,7 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
         return Status::error(ErrorCode::invalid, "simulate: unknown policy '" + s.policy + "' (known: " + known + ")",
                              false);
     }
+    s.policy_tables = cfg.policy_tables;
     auto table = cfg.policy_tables.find(s.policy);
     s.policy_options = table != cfg.policy_tables.end() ? table->second
                        : s.policy == cfg.policy        ? cfg.policy_options

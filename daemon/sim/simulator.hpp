@@ -3,6 +3,8 @@
 // result against two common baselines and a perfect-foresight oracle. See docs/simulator.md.
 #pragma once
 
+#include <map>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,6 +40,7 @@ struct SimSettings {
     std::vector<SimMiner> miners;
     std::string policy;                 // registry name
     Options policy_options;
+    std::map<std::string, Options> policy_tables;   // every [policy.<name>], for layered
     PvModel pv;
     double hashprice_per_th_day = 0.05; // when the trace has no hashprice column
     double genset_frequency_hz = 60;    // when the trace has no frequency column

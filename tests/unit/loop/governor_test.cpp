@@ -140,3 +140,23 @@ TEST_CASE("per-miner max power caps a proposal", "[governor]") {
     auto g = loop::govern({wild}, snap, loop::SiteLimits{}, {});
     REQUIRE(g[0].target.power_w <= 20);
 }
+
+TEST_CASE("a start larger than one tick's ramp waits its turn, then goes", "[governor]") {
+    // A 2.1 kW miner on a 500 W/s ramp: held for a few ticks while the credit builds up.
+    auto m = test::online_miner("s21", test::ladder_caps(2100, 3000, 3), 0);
+    auto snap = test::snapshot_with_grid(kNow, -5000, {m});
+    loop::SiteLimits limits;
+    limits.ramp_up_w_per_s = 500;
+    limits.period = 1s;
+    double credit = 0;
+    auto start = loop::run_at(m, loop::allowed_levels(m), 0);
+    int ticks = 0;
+    for (; ticks < 10; ++ticks) {
+        auto g = loop::govern({start}, snap, limits, {.ramp_credit_w = &credit});
+        if (g[0].target.run) break;
+        REQUIRE(g[0].reason.find("ramp") != std::string::npos);
+    }
+    REQUIRE(ticks == 4);   // 500 W a tick: 2,100 W after the fifth tick's allowance
+    // Without carried credit it would never start.
+    for (int i = 0; i < 10; ++i) REQUIRE_FALSE(loop::govern({start}, snap, limits, {})[0].target.run);
+}
