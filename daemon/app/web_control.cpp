@@ -1,5 +1,7 @@
 #include "daemon/app/web_control.hpp"
 
+#include "adapters/miners/scan.hpp"
+
 #include <algorithm>
 
 #include "adapters/miners/miner_json.hpp"
@@ -53,7 +55,36 @@ json WebControl::test_source(const config::PluginConfig& source) {
     return {{"ok", true}, {"values", values}};
 }
 
-std::optional<json> WebControl::scan(const json&) { return std::nullopt; }
+std::optional<json> WebControl::scan(const json& body) {
+    // Installers scan their own LAN: a range of at most a /16, one second per probe.
+    if (!body.contains("cidr") || !body["cidr"].is_string() || body["cidr"].get<std::string>().size() > 64)
+        return json{{"error", "cidr: expected a range such as 192.168.1.0/24"}};
+    miners::ScanOptions options;
+    options.cidr = body["cidr"].get<std::string>();
+    options.concurrency = 64;
+    // Miners behind port forwards answer on other ports.
+    for (auto [key, port] : {std::pair<const char*, int*>{"http_port", &options.http_port},
+                             std::pair<const char*, int*>{"api_port", &options.api_port}}) {
+        if (!body.contains(key)) continue;
+        if (!body[key].is_number_integer() || body[key].get<long>() < 1 || body[key].get<long>() > 65535)
+            return json{{"error", std::string(key) + ": expected a port 1..65535"}};
+        *port = body[key].get<int>();
+    }
+    auto hits = miners::scan_range(options);
+    if (!hits) return json{{"error", hits.error().message}};
+    json found = json::array();
+    for (const auto& h : *hits) {
+        if (h.detection.driver.empty()) continue;
+        std::string url = "http://" + h.target.host +
+                          (h.target.http_port == 80 ? "" : ":" + std::to_string(h.target.http_port));
+        found.push_back({{"url", url},
+                         {"host", h.target.host},
+                         {"driver", h.detection.driver},
+                         {"model", h.detection.family + (h.detection.description.empty() ? "" : ", " + h.detection.description)},
+                         {"config", miners::config_snippet(h.detection, h.target)}});
+    }
+    return json{{"miners", found}};
+}
 
 Status WebControl::set_override(const std::optional<web::OverrideRequest>& request) {
     // Only a policy with a manual layer acts on an override: say so rather than ignore it.

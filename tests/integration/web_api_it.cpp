@@ -220,6 +220,17 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
     REQUIRE(ts["ok"] == true);
     REQUIRE(ts["values"].contains("grid.power_w"));
 
+    // Scan: finds the emulated miner on loopback; bad ranges are refused with the reason.
+    auto found = body(admin.post("/api/scan", json{{"cidr", "127.0.0.1/32"}, {"http_port", rig.c.port()},
+                                                   {"api_port", rig.c.port()}}));
+    REQUIRE(found["miners"].size() == 1);
+    REQUIRE(found["miners"][0]["driver"] == "axeos");
+    REQUIRE(found["miners"][0]["url"] == rig.c.url());
+    REQUIRE(admin.post("/api/scan", json{{"cidr", "10.0.0.0/8"}})->status == 400);
+    REQUIRE(admin.post("/api/scan", json{{"cidr", 5}})->status == 400);
+    REQUIRE(admin.post("/api/scan", json{{"cidr", "127.0.0.1/32"}, {"http_port", 0}})->status == 400);
+    REQUIRE(anon.post("/api/scan", json{{"cidr", "127.0.0.1/32"}})->status == 401);
+
     // Overrides: validated (the loop's entry point may or may not be built in).
     REQUIRE(admin.post("/api/override", json{{"mode", "sideways"}})->status == 400);
     REQUIRE(admin.post("/api/override", json{{"mode", "max"}, {"minutes", 0}})->status == 400);
