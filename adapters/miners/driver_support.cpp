@@ -1,22 +1,25 @@
 #include "adapters/miners/driver_support.hpp"
 
-#include <fstream>
 #include <thread>
 
 namespace hashsink::miners {
 
-Result<std::string> read_secret_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::error(ErrorCode::io, "cannot read secret file '" + path + "'", false);
-    std::string text(4097, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > 4096) {
-        return Status::error(ErrorCode::invalid, "secret file '" + path + "' is over 4 KiB", false);
-    }
-    if (auto nl = text.find_first_of("\r\n"); nl != std::string::npos) text.erase(nl);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
-    return text;
+Status driver_error(std::string_view driver, const std::string& id, const Status& cause) {
+    return Status::error(cause.code, std::string(driver) + " " + id + ": " + cause.message,
+                         cause.retryable);
+}
+
+MinerState offline_state(std::string driver, std::string model, std::string firmware,
+                         MinerCaps caps, const Status& cause) {
+    MinerState s;
+    s.driver = std::move(driver);
+    s.model = std::move(model);
+    s.firmware = std::move(firmware);
+    s.online = false;
+    s.state = MinerRunState::offline;
+    s.detail = cause.message;
+    s.caps = std::move(caps);
+    return s;
 }
 
 Status poll_until(Duration deadline, Duration interval, const std::function<Status()>& check) {

@@ -1,18 +1,25 @@
-// Small helpers shared by the miner drivers: secrets from files, verification deadlines.
+// Small helpers shared by the miner drivers: verification deadlines (secrets: secret_file.hpp).
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
+#include "daemon/core/miner.hpp"
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
 
 namespace hashsink::miners {
 
-// Reads a secret (password, API key) from a file: the first line, trailing whitespace removed.
-// The error names the path, never the content. Files over 4 KiB are refused.
-Result<std::string> read_secret_file(const std::string& path);
+// "<driver> <id>: <cause>", keeping the cause's code and retryability: the message shape every
+// driver error has.
+Status driver_error(std::string_view driver, const std::string& id, const Status& cause);
+
+// What a driver reports after an I/O failure: offline, with what it still knows (identity and
+// capabilities) and the cause, never the last measurements.
+MinerState offline_state(std::string driver, std::string model, std::string firmware,
+                         MinerCaps caps, const Status& cause);
 
 // Calls `check` until it returns ok, a non-not_applied error, or the deadline passes (then the
 // last not_applied status is returned). At least one call; `interval` between calls.

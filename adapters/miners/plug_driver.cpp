@@ -1,5 +1,7 @@
 #include "adapters/miners/plug_driver.hpp"
 
+#include "adapters/miners/driver_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -45,9 +47,7 @@ PlugDriver::PlugDriver(std::string family, std::string id, PlugConfig config)
     last_state_.detail = "not read yet";
 }
 
-Status PlugDriver::error(const Status& cause) const {
-    return Status::error(cause.code, family_ + " " + id_ + ": " + cause.message, cause.retryable);
-}
+Status PlugDriver::error(const Status& cause) const { return driver_error(family_, id_, cause); }
 
 Result<std::string> PlugDriver::password() {
     if (password_) return *password_;
@@ -68,14 +68,8 @@ MinerCaps PlugDriver::caps() const {
 }
 
 void PlugDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = family_;
-    s.model = model_;
-    s.firmware = firmware_;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    s.caps = caps();
-    last_state_ = std::move(s);
+    last_state_ =
+        offline_state(family_, model_, firmware_, caps(), cause);
 }
 
 Result<MinerCaps> PlugDriver::probe() noexcept {

@@ -21,8 +21,9 @@ Result<std::string> read_secret_file(const std::string& path, const std::string&
     if (content.size() > 4096) {
         return Status::error(ErrorCode::invalid, what + "larger than 4096 bytes", false);
     }
-    if (!content.empty() && content.back() == '\n') content.pop_back();
-    if (!content.empty() && content.back() == '\r') content.pop_back();
+    if (auto nl = content.find_first_of("\r\n"); nl != std::string::npos) content.erase(nl);
+    while (!content.empty() && (content.back() == ' ' || content.back() == '\t'))
+        content.pop_back();
     return content;
 }
 

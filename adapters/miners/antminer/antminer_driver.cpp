@@ -1,5 +1,7 @@
 #include "adapters/miners/antminer/antminer_driver.hpp"
 
+#include "adapters/miners/driver_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -80,10 +82,10 @@ AntminerDriver::AntminerDriver(std::string id, DriverConfig config)
 }
 
 Status AntminerDriver::error(const Status& cause) const {
-    std::string msg = "antminer " + id_ + ": " + cause.message;
+    Status e = driver_error("antminer", id_, cause);
     if (cause.code == ErrorCode::rejected && cause.message.find("HTTP 401") != std::string::npos)
-        msg += " (check user and password_file)";
-    return Status::error(cause.code, msg, cause.retryable);
+        e.message += " (check user and password_file)";
+    return e;
 }
 
 Status AntminerDriver::ensure_clients() {
@@ -105,14 +107,7 @@ Status AntminerDriver::ensure_clients() {
 }
 
 void AntminerDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "antminer";
-    s.model = model_;
-    s.firmware = firmware_;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    if (caps_) s.caps = *caps_;
-    last_state_ = std::move(s);
+    last_state_ = offline_state("antminer", model_, firmware_, caps_.value_or(MinerCaps{}), cause);
 }
 
 Result<json> AntminerDriver::get_object(transport::HttpClient& client, const std::string& path) {

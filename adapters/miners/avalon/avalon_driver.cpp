@@ -1,5 +1,7 @@
 #include "adapters/miners/avalon/avalon_driver.hpp"
 
+#include "adapters/miners/driver_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -65,18 +67,11 @@ AvalonDriver::AvalonDriver(std::string id, DriverConfig config)
 }
 
 Status AvalonDriver::error(const Status& cause) const {
-    return Status::error(cause.code, "avalon " + id_ + ": " + cause.message, cause.retryable);
+    return driver_error("avalon", id_, cause);
 }
 
 void AvalonDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "avalon";
-    s.model = model_;
-    s.firmware = firmware_;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    if (caps_) s.caps = *caps_;
-    last_state_ = std::move(s);
+    last_state_ = offline_state("avalon", model_, firmware_, caps_.value_or(MinerCaps{}), cause);
 }
 
 MinerCaps AvalonDriver::build_caps(double standard_ths) const {

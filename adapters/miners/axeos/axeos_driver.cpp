@@ -1,5 +1,7 @@
 #include "adapters/miners/axeos/axeos_driver.hpp"
 
+#include "adapters/miners/driver_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -79,19 +81,12 @@ AxeosDriver::AxeosDriver(std::string id, DriverConfig config)
 }
 
 Status AxeosDriver::error(const Status& cause) const {
-    return Status::error(cause.code, "axeos " + id_ + ": " + cause.message, cause.retryable);
+    return driver_error("axeos", id_, cause);
 }
 
 void AxeosDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "axeos";
-    s.model = last_state_.model;
-    s.firmware = last_state_.firmware;
-    s.online = false;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    if (caps_) s.caps = *caps_;
-    last_state_ = std::move(s);
+    last_state_ = offline_state("axeos", last_state_.model, last_state_.firmware,
+                                caps_.value_or(MinerCaps{}), cause);
 }
 
 Result<json> AxeosDriver::get_object(const std::string& path) {

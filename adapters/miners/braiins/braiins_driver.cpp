@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "adapters/miners/driver_support.hpp"
+#include "adapters/miners/secret_file.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 
 namespace hashsink::miners::braiins {
@@ -63,24 +64,18 @@ BraiinsDriver::BraiinsDriver(std::string id, DriverConfig config)
 }
 
 Status BraiinsDriver::error(const Status& cause) const {
-    return Status::error(cause.code, "braiins " + id_ + ": " + cause.message, cause.retryable);
+    return driver_error("braiins", id_, cause);
 }
 
 void BraiinsDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "braiins";
-    s.model = last_state_.model;
-    s.firmware = last_state_.firmware;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    if (caps_) s.caps = *caps_;
-    last_state_ = std::move(s);
+    last_state_ = offline_state("braiins", last_state_.model, last_state_.firmware,
+                                caps_.value_or(MinerCaps{}), cause);
 }
 
 Status BraiinsDriver::login() {
     std::string password;
     if (!config_.password_file.empty()) {
-        auto pw = read_secret_file(config_.password_file);
+        auto pw = read_secret_file(config_.password_file, "password_file");
         if (!pw) return error(Status::error(pw.error().code, "login: " + pw.error().message, false));
         password = *pw;
     }

@@ -1,5 +1,7 @@
 #include "adapters/miners/cgminer/cgminer_driver.hpp"
 
+#include "adapters/miners/driver_support.hpp"
+
 #include <algorithm>
 
 namespace hashsink::miners::cgminer {
@@ -45,7 +47,7 @@ CgminerDriver::CgminerDriver(std::string id, DriverConfig config)
 }
 
 Status CgminerDriver::error(const Status& cause) const {
-    return Status::error(cause.code, "cgminer " + id_ + ": " + cause.message, cause.retryable);
+    return driver_error("cgminer", id_, cause);
 }
 
 MinerCaps CgminerDriver::caps() const {
@@ -60,14 +62,8 @@ MinerCaps CgminerDriver::caps() const {
 }
 
 void CgminerDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "cgminer";
-    s.model = identity_.model;
-    s.firmware = identity_.firmware;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    s.caps = caps();
-    last_state_ = std::move(s);
+    last_state_ =
+        offline_state("cgminer", identity_.model, identity_.firmware, caps(), cause);
 }
 
 Result<MinerCaps> CgminerDriver::probe() noexcept {

@@ -66,18 +66,12 @@ LuxosDriver::LuxosDriver(std::string id, DriverConfig config)
 }
 
 Status LuxosDriver::error(const Status& cause) const {
-    return Status::error(cause.code, "luxos " + id_ + ": " + cause.message, cause.retryable);
+    return driver_error("luxos", id_, cause);
 }
 
 void LuxosDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "luxos";
-    s.model = last_state_.model;
-    s.firmware = last_state_.firmware;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    if (caps_) s.caps = *caps_;
-    last_state_ = std::move(s);
+    last_state_ = offline_state("luxos", last_state_.model, last_state_.firmware,
+                                caps_.value_or(MinerCaps{}), cause);
 }
 
 Result<json> LuxosDriver::read(const char* command) {

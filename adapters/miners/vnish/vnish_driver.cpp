@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapters/miners/driver_support.hpp"
+#include "adapters/miners/secret_file.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 
 namespace hashsink::miners::vnish {
@@ -56,23 +57,17 @@ VnishDriver::VnishDriver(std::string id, DriverConfig config)
 }
 
 Status VnishDriver::error(const Status& cause) const {
-    return Status::error(cause.code, "vnish " + id_ + ": " + cause.message, cause.retryable);
+    return driver_error("vnish", id_, cause);
 }
 
 void VnishDriver::mark_offline(const Status& cause) {
-    MinerState s;
-    s.driver = "vnish";
-    s.model = last_state_.model;
-    s.firmware = last_state_.firmware;
-    s.state = MinerRunState::offline;
-    s.detail = cause.message;
-    if (caps_) s.caps = *caps_;
-    last_state_ = std::move(s);
+    last_state_ = offline_state("vnish", last_state_.model, last_state_.firmware,
+                                caps_.value_or(MinerCaps{}), cause);
 }
 
 Status VnishDriver::authenticate() {
     if (!config_.api_key_file.empty()) {
-        auto key = read_secret_file(config_.api_key_file);
+        auto key = read_secret_file(config_.api_key_file, "api_key_file");
         if (!key) return error(Status::error(key.error().code, "api key: " + key.error().message, false));
         client_.set_header("x-api-key", *key);
         authed_ = true;
@@ -82,7 +77,7 @@ Status VnishDriver::authenticate() {
         return error(Status::error(ErrorCode::invalid,
                                    "unlock: no password_file or api_key_file configured", false));
     }
-    auto pw = read_secret_file(config_.password_file);
+    auto pw = read_secret_file(config_.password_file, "password_file");
     if (!pw) return error(Status::error(pw.error().code, "unlock: " + pw.error().message, false));
     client_.set_header("Authorization", "");
     auto res = client_.post_json("/api/v1/unlock", json{{"pw", *pw}}.dump());
