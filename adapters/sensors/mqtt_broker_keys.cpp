@@ -77,4 +77,14 @@ transport::MqttSettings broker_settings_from(const Options& o) {
     return s;
 }
 
+Result<std::shared_ptr<transport::MqttClient>> connect_for_topic(
+    const transport::MqttSettings& broker, const std::string& topic,
+    const std::string& json_pointer) {
+    if (topic.empty() || topic.find_first_of("+#") != std::string::npos)
+        return Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
+    if (!json_pointer.empty() && json_pointer.front() != '/')
+        return Status::error(ErrorCode::invalid, "json_pointer must start with /", false);
+    return transport::shared_mqtt_client(broker);
+}
+
 }  // namespace hashsink::sensors::mqtt

@@ -71,16 +71,7 @@ SensorConfig MqttSensorSource::config_from(const Options& o) {
 
 MqttSensorSource::MqttSensorSource(std::string id, SensorConfig config)
     : id_(std::move(id)), config_(std::move(config)), cell_(std::make_shared<Cell>()) {
-    if (config_.topic.empty() || config_.topic.find_first_of("+#") != std::string::npos) {
-        setup_error_ =
-            Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
-        return;
-    }
-    if (!config_.json_pointer.empty() && config_.json_pointer.front() != '/') {
-        setup_error_ = Status::error(ErrorCode::invalid, "json_pointer must start with /", false);
-        return;
-    }
-    auto client = transport::shared_mqtt_client(config_.broker);
+    auto client = connect_for_topic(config_.broker, config_.topic, config_.json_pointer);
     if (!client) {
         setup_error_ = client.error();
         return;
