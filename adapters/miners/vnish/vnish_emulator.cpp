@@ -64,7 +64,7 @@ std::unique_ptr<httplib::Server> VnishEmulator::make_server() {
     svr->set_keep_alive_timeout(1);
     svr->set_payload_max_length(64 * 1024);
 
-    svr->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    svr->set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
         const auto until = SteadyClock::now() + std::chrono::milliseconds(latency_ms_.load());
         while (SteadyClock::now() < until && !stopping_)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
