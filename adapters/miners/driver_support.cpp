@@ -22,6 +22,21 @@ MinerState offline_state(std::string driver, std::string model, std::string firm
     return s;
 }
 
+Result<nlohmann::json> exchange_json(transport::HttpClient& client, std::string_view method,
+                                     const std::string& path, const std::string& body) {
+    Result<transport::HttpResponse> res = method == "GET"   ? client.get(path)
+                                          : method == "PUT" ? client.put_json(path, body)
+                                                            : client.post_json(path, body);
+    if (!res) return res.error();
+    if (res->body.empty()) return nlohmann::json(nullptr);
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    if (j.is_discarded()) {
+        return Status::error(ErrorCode::protocol,
+                             std::string(method) + " " + path + ": body is not valid JSON");
+    }
+    return j;
+}
+
 Status poll_until(Duration deadline, Duration interval, const std::function<Status()>& check) {
     const auto until = std::chrono::steady_clock::now() + deadline;
     for (;;) {

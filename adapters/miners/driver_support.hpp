@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
@@ -20,6 +23,12 @@ Status driver_error(std::string_view driver, const std::string& id, const Status
 // capabilities) and the cause, never the last measurements.
 MinerState offline_state(std::string driver, std::string model, std::string firmware,
                          MinerCaps caps, const Status& cause);
+
+// One REST exchange: GET, or PUT/POST with a JSON body; the reply parsed, an empty body as null,
+// a body that is not JSON a protocol error naming the request. HTTP errors pass through (the
+// caller reads client.last_status() to tell an expired login from the rest).
+Result<nlohmann::json> exchange_json(transport::HttpClient& client, std::string_view method,
+                                     const std::string& path, const std::string& body = {});
 
 // Calls `check` until it returns ok, a non-not_applied error, or the deadline passes (then the
 // last not_applied status is returned). At least one call; `interval` between calls.

@@ -288,7 +288,7 @@ std::string AntminerEmulator::stats_body() {
     return j.dump();
 }
 
-void AntminerEmulator::routes(httplib::Server& svr) {
+void AntminerEmulator::routes(Routes& svr) {
     // Every CGI sits behind Digest auth, as lighttpd is configured on the real miner.
     auto guarded = [this](auto handler) {
         return [this, handler](const httplib::Request& req, httplib::Response& res) {
@@ -303,10 +303,10 @@ void AntminerEmulator::routes(httplib::Server& svr) {
             handler(req, res);
         };
     };
-    svr.Get("/", guarded([](const httplib::Request&, httplib::Response& res) {
+    svr.get("/", guarded([](const httplib::Request&, httplib::Response& res) {
         res.set_content("<html><head><title>Antminer</title></head></html>", "text/html");
     }));
-    svr.Get("/cgi-bin/get_system_info.cgi",
+    svr.get("/cgi-bin/get_system_info.cgi",
             guarded([this](const httplib::Request&, httplib::Response& res) {
                 ordered_json j;
                 j["minertype"] = config_.model;
@@ -325,7 +325,7 @@ void AntminerEmulator::routes(httplib::Server& svr) {
                 j["serinum"] = "EMULATED0000001";
                 res.set_content(maybe_malformed(j.dump(1, '\t')), "application/json");
             }));
-    svr.Get("/cgi-bin/get_miner_conf.cgi",
+    svr.get("/cgi-bin/get_miner_conf.cgi",
             guarded([this](const httplib::Request&, httplib::Response& res) {
                 std::string body;
                 {
@@ -334,13 +334,13 @@ void AntminerEmulator::routes(httplib::Server& svr) {
                 }
                 res.set_content(maybe_malformed(body), "application/json");
             }));
-    svr.Get("/cgi-bin/summary.cgi", guarded([this](const httplib::Request&, httplib::Response& res) {
+    svr.get("/cgi-bin/summary.cgi", guarded([this](const httplib::Request&, httplib::Response& res) {
         res.set_content(maybe_malformed(summary_body()), "application/json");
     }));
-    svr.Get("/cgi-bin/stats.cgi", guarded([this](const httplib::Request&, httplib::Response& res) {
+    svr.get("/cgi-bin/stats.cgi", guarded([this](const httplib::Request&, httplib::Response& res) {
         res.set_content(maybe_malformed(stats_body()), "application/json");
     }));
-    svr.Post("/cgi-bin/set_miner_conf.cgi",
+    svr.post("/cgi-bin/set_miner_conf.cgi",
              guarded([this](const httplib::Request& req, httplib::Response& res) {
                  // The real CGI restarts the mining process before answering (about 21 s).
                  const auto until =

@@ -45,7 +45,7 @@ public:
     std::size_t auth_failures() const;
 
 protected:
-    void routes(httplib::Server& server) override;
+    void routes(Routes& routes) override;
     void on_reboot() override;
 
 private:

@@ -62,7 +62,8 @@ const BoardProfile* find_board(std::string_view key) {
     return nullptr;
 }
 
-AxeosEmulator::AxeosEmulator(EmulatorConfig config) : config_(std::move(config)) {
+AxeosEmulator::AxeosEmulator(EmulatorConfig config)
+    : HttpEmulator("axeos", config.bind, config.port), config_(std::move(config)) {
     if (const auto* b = find_board(config_.board)) {
         board_ = *b;
         board_ok_ = true;
@@ -192,7 +193,7 @@ std::string AxeosEmulator::info_body() {
     }
     j["hashrateMonitor"] = {{"asics", asics}};
     std::string body = j.dump(1, '\t');
-    if (malformed_) body = body.substr(0, body.size() / 2);   // a reply cut short
+    if (malformed()) body = body.substr(0, body.size() / 2);   // a reply cut short
     return body;
 }
 
@@ -210,42 +211,29 @@ std::string AxeosEmulator::asic_body() const {
     j["defaultVoltage"] = jnum(board_.stock_voltage_mv);
     j["voltageOptions"] = vo;
     std::string body = j.dump(1, '\t');
-    if (malformed_) body = "{\"ASICModel\": \"" + board_.asic_model + "\", \"frequencyOpt";
+    if (malformed()) body = "{\"ASICModel\": \"" + board_.asic_model + "\", \"frequencyOpt";
     return body;
 }
 
-std::unique_ptr<httplib::Server> AxeosEmulator::make_server() {
-    auto svr = std::make_unique<httplib::Server>();
-    svr->set_keep_alive_timeout(1);   // so stop() does not wait on idle keep-alive peers
-    svr->set_payload_max_length(64 * 1024);
-    svr->set_default_headers({{"Access-Control-Allow-Origin", "*"}});
+Status AxeosEmulator::check_config() const {
+    if (board_ok_) return Status::success();
+    return Status::error(ErrorCode::invalid,
+                         "axeos emulator: unknown board '" + config_.board + "' (gamma, supra, hex)",
+                         false);
+}
 
-    svr->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        {
-            std::lock_guard lock(mutex_);
-            ++counts_[req.method + " " + req.path];
-        }
-        // Latency in small steps so stop() is not held up by a sleeping handler.
-        const auto until = SteadyClock::now() + std::chrono::milliseconds(latency_ms_.load());
-        while (SteadyClock::now() < until && !stopping_)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        if (http_500_) {
-            res.status = 500;
-            res.set_content("Internal Server Error", "text/plain");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
+void AxeosEmulator::routes(Routes& svr) {
+    svr.server().set_default_headers({{"Access-Control-Allow-Origin", "*"}});
 
-    svr->Get("/api/system/info", [this](const httplib::Request&, httplib::Response& res) {
+    svr.get("/api/system/info", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(info_body(), "application/json");
     });
     if (version_at_least(2, 7)) {
-        svr->Get("/api/system/asic", [this](const httplib::Request&, httplib::Response& res) {
+        svr.get("/api/system/asic", [this](const httplib::Request&, httplib::Response& res) {
             res.set_content(asic_body(), "application/json");
         });
     }
-    svr->Patch("/api/system", [this](const httplib::Request& req, httplib::Response& res) {
+    svr.patch("/api/system", [this](const httplib::Request& req, httplib::Response& res) {
         auto bad = [&](const char* why) {
             res.status = 400;
             res.set_content(why, "text/plain");
@@ -275,7 +263,7 @@ std::unique_ptr<httplib::Server> AxeosEmulator::make_server() {
             if (!h.is_string() || h.get<std::string>().empty() || h.get<std::string>().size() > 32)
                 return bad("Wrong API input");
         }
-        if (ignore_writes_) return;   // 200, empty body, nothing changes
+        if (ignore_writes()) return;   // 200, empty body, nothing changes
         std::lock_guard lock(mutex_);
         advance(sim_, SteadyClock::now());
         auto num = [&](const char* k) {
@@ -295,16 +283,16 @@ std::unique_ptr<httplib::Server> AxeosEmulator::make_server() {
         // Success: 200 with an empty body.
     });
     if (version_at_least(2, 14)) {
-        svr->Post("/api/system/pause", [this](const httplib::Request&, httplib::Response& res) {
-            if (!ignore_writes_) {
+        svr.post("/api/system/pause", [this](const httplib::Request&, httplib::Response& res) {
+            if (!ignore_writes()) {
                 std::lock_guard lock(mutex_);
                 advance(sim_, SteadyClock::now());
                 sim_.paused = true;
             }
             res.set_content(R"({"message":"Mining paused"})", "application/json");
         });
-        svr->Post("/api/system/resume", [this](const httplib::Request&, httplib::Response& res) {
-            if (!ignore_writes_) {
+        svr.post("/api/system/resume", [this](const httplib::Request&, httplib::Response& res) {
+            if (!ignore_writes()) {
                 std::lock_guard lock(mutex_);
                 advance(sim_, SteadyClock::now());
                 sim_.paused = false;
@@ -312,73 +300,10 @@ std::unique_ptr<httplib::Server> AxeosEmulator::make_server() {
             res.set_content(R"({"message":"Mining resumed"})", "application/json");
         });
     }
-    svr->Post("/api/system/restart", [this](const httplib::Request&, httplib::Response& res) {
+    svr.post("/api/system/restart", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(R"({"message":"System will restart shortly."})", "application/json");
         reboot();
     });
-    return svr;
-}
-
-Status AxeosEmulator::listen_locked(int port) {
-    if (!board_ok_) {
-        return Status::error(ErrorCode::invalid,
-                             "axeos emulator: unknown board '" + config_.board +
-                                 "' (gamma, supra, hex)", false);
-    }
-    stopping_ = false;
-    auto svr = make_server();
-    int bound = port;
-    if (port == 0) {
-        bound = svr->bind_to_any_port(config_.bind);
-    } else {
-        bool ok = false;
-        // The port may be in TIME_WAIT for a moment after going offline.
-        for (int attempt = 0; attempt < 50 && !ok; ++attempt) {
-            ok = svr->bind_to_port(config_.bind, port);
-            if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        if (!ok) bound = -1;
-    }
-    if (bound <= 0) {
-        return Status::error(ErrorCode::io,
-                             "axeos emulator: bind " + config_.bind + ":" +
-                                 std::to_string(port) + ": address unavailable", false);
-    }
-    port_ = bound;
-    server_ = std::move(svr);
-    thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
-    const auto deadline = SteadyClock::now() + std::chrono::seconds(5);
-    while (!server_->is_running() && SteadyClock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    serving_ = true;
-    return Status::success();
-}
-
-void AxeosEmulator::close_locked() {
-    if (!server_) return;
-    stopping_ = true;
-    server_->stop();
-    if (thread_.joinable()) thread_.join();
-    server_.reset();
-    serving_ = false;
-}
-
-Status AxeosEmulator::start() {
-    std::lock_guard lock(server_mutex_);
-    if (server_) return Status::success();
-    offline_ = false;
-    return listen_locked(config_.port);
-}
-
-void AxeosEmulator::stop() {
-    std::lock_guard lock(server_mutex_);
-    close_locked();
-}
-
-bool AxeosEmulator::running() const { return serving_; }
-int AxeosEmulator::port() const { return port_; }
-std::string AxeosEmulator::url() const {
-    return "http://" + config_.bind + ":" + std::to_string(port_.load());
 }
 
 double AxeosEmulator::power_w() const {
@@ -409,22 +334,6 @@ bool AxeosEmulator::paused() const {
     return sim_.paused;
 }
 
-void AxeosEmulator::set_latency_ms(int ms) { latency_ms_ = std::max(0, ms); }
-void AxeosEmulator::set_http_500(bool on) { http_500_ = on; }
-void AxeosEmulator::set_malformed_json(bool on) { malformed_ = on; }
-void AxeosEmulator::set_ignore_writes(bool on) { ignore_writes_ = on; }
-
-void AxeosEmulator::set_offline(bool on) {
-    std::lock_guard lock(server_mutex_);
-    if (on == offline_) return;
-    offline_ = on;
-    if (on) {
-        close_locked();
-    } else if (port_ > 0) {
-        listen_locked(port_);
-    }
-}
-
 void AxeosEmulator::set_power_fault(const std::string& fault) {
     std::lock_guard lock(mutex_);
     sim_.power_fault = fault;
@@ -436,25 +345,13 @@ void AxeosEmulator::set_overheat(bool on) {
     sim_.overheat = on;
 }
 
-void AxeosEmulator::reboot() {
+void AxeosEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
     advance(sim_, SteadyClock::now());
     sim_.paused = false;            // RAM only
     sim_.overheat = false;
     sim_.booted = SteadyClock::now();
     sim_.shares_accepted = 0;
-}
-
-std::size_t AxeosEmulator::request_count(const std::string& method,
-                                         const std::string& path) const {
-    std::lock_guard lock(mutex_);
-    auto it = counts_.find(method + " " + path);
-    return it == counts_.end() ? 0 : it->second;
-}
-
-void AxeosEmulator::reset_request_counts() {
-    std::lock_guard lock(mutex_);
-    counts_.clear();
 }
 
 }  // namespace hashsink::miners::axeos

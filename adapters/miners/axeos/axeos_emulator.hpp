@@ -2,21 +2,13 @@
 // simple physics and fault injection. Used by tests, `hashsink emulate axeos` and the demo.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <map>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "daemon/core/result.hpp"
-
-namespace httplib {
-class Server;
-}
+#include "adapters/miners/emu/http_emulator.hpp"
 
 namespace hashsink::miners::axeos {
 
@@ -53,21 +45,15 @@ struct EmulatorConfig {
     double ambient_c = 25.0;
 };
 
-// Thread-safe: getters and fault setters may be called from any thread while it serves.
-class AxeosEmulator {
+// Thread-safe: getters and fault setters may be called from any thread while it serves. The
+// port, request counts and the latency, 500, malformed, ignored-write and offline faults come
+// from emu::HttpEmulator; start() refuses an unknown board. reboot() is like the real restart:
+// pause is RAM only and is lost, NVS settings are kept.
+class AxeosEmulator : public emu::HttpEmulator {
 public:
     explicit AxeosEmulator(EmulatorConfig config = {});
-    ~AxeosEmulator();   // stops
-    AxeosEmulator(const AxeosEmulator&) = delete;
-    AxeosEmulator& operator=(const AxeosEmulator&) = delete;
+    ~AxeosEmulator() override;
 
-    // Binds and serves on a background thread. Error when the board is unknown or the
-    // address cannot be bound.
-    Status start();
-    void stop();        // closes the port and joins the thread
-    bool running() const;
-    int port() const;
-    std::string url() const;   // http://<bind>:<port>
     const BoardProfile& board() const { return board_; }
 
     // Physics (what the device "measures" now).
@@ -78,20 +64,9 @@ public:
     double core_voltage() const;       // setting, mV
     bool paused() const;
 
-    // Faults.
-    void set_latency_ms(int ms);             // added before each response
-    void set_http_500(bool on);              // every request answers 500
-    void set_malformed_json(bool on);        // info and asic bodies truncated
-    void set_ignore_writes(bool on);         // PATCH/pause/resume answer OK, change nothing
-    void set_offline(bool on);               // closes the port; false listens again
+    // Faults beyond the shared ones.
     void set_power_fault(const std::string& fault);   // "" clears; info power_fault
     void set_overheat(bool on);              // overheat_mode=1, hashing stops
-    // Like the real restart: pause is RAM only and is lost, NVS settings are kept.
-    void reboot();
-
-    // Requests received, by method and path ("PATCH", "/api/system").
-    std::size_t request_count(const std::string& method, const std::string& path) const;
-    void reset_request_counts();
 
 private:
     struct Sim {
@@ -107,9 +82,9 @@ private:
         std::uint64_t shares_accepted = 0;
     };
 
-    std::unique_ptr<httplib::Server> make_server();
-    Status listen_locked(int port);
-    void close_locked();
+    void routes(Routes& routes) override;
+    void on_reboot() override;
+    Status check_config() const override;
     void advance(Sim& s, std::chrono::steady_clock::time_point now) const;
     double target_power_w(const Sim& s) const;
     double expected_hashrate_ghs(const Sim& s) const;
@@ -121,21 +96,8 @@ private:
     BoardProfile board_;
     bool board_ok_ = false;
 
-    mutable std::mutex mutex_;   // sim_, counts_
+    mutable std::mutex mutex_;   // sim_
     mutable Sim sim_;
-    std::map<std::string, std::size_t> counts_;
-
-    std::mutex server_mutex_;    // server_, thread_, port_
-    std::unique_ptr<httplib::Server> server_;
-    std::thread thread_;
-    std::atomic<int> port_{0};
-    std::atomic<bool> serving_{false};
-    std::atomic<bool> stopping_{false};
-    std::atomic<int> latency_ms_{0};
-    std::atomic<bool> http_500_{false};
-    std::atomic<bool> malformed_{false};
-    std::atomic<bool> ignore_writes_{false};
-    std::atomic<bool> offline_{false};
 };
 
 }  // namespace hashsink::miners::axeos

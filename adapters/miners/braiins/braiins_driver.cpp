@@ -111,11 +111,7 @@ Result<json> BraiinsDriver::call(const char* method, const std::string& path,
         if (token_.empty() || SteadyClock::now() + margin >= token_expiry_) {
             if (auto st = login(); !st) return st;
         }
-        Result<transport::HttpResponse> res = Status::error(ErrorCode::invalid, "no method");
-        const std::string m = method;
-        if (m == "GET") res = client_.get(path);
-        else if (m == "PUT") res = client_.put_json(path, body);
-        else res = client_.post_json(path, body);
+        auto res = exchange_json(client_, method, path, body);
         if (!res) {
             if (client_.last_status() == 401 && attempt == 0) {
                 token_.clear();   // expired or revoked (reboot): log in again once
@@ -124,12 +120,7 @@ Result<json> BraiinsDriver::call(const char* method, const std::string& path,
             return error(res.error());
         }
         token_expiry_ = SteadyClock::now() + token_timeout_;   // each request refreshes it
-        if (res->body.empty()) return json(nullptr);
-        auto j = json::parse(res->body, nullptr, false);
-        if (j.is_discarded()) {
-            return error(Status::error(ErrorCode::protocol, m + " " + path + ": body is not valid JSON"));
-        }
-        return j;
+        return res;
     }
     return error(Status::error(ErrorCode::rejected, path + ": login did not take"));
 }

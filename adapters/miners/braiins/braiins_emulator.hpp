@@ -3,19 +3,12 @@
 // power target, pause/resume, simple physics and fault injection.
 #pragma once
 
-#include <atomic>
-#include <chrono>
-#include <map>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
-#include "daemon/core/result.hpp"
-
-namespace httplib {
-class Server;
-}
+#include "adapters/miners/emu/http_emulator.hpp"
+#include "adapters/miners/emu/lagged_power.hpp"
+#include "adapters/miners/emu/session_tokens.hpp"
 
 namespace hashsink::miners::braiins {
 
@@ -28,58 +21,33 @@ struct EmulatorConfig {
     double lag_s = 3.0;
 };
 
-class BraiinsEmulator {
+// Faults, counts and the port come from emu::HttpEmulator; reboot() drops the tokens and the
+// power falls to 0 and ramps again.
+class BraiinsEmulator : public emu::HttpEmulator {
 public:
     explicit BraiinsEmulator(EmulatorConfig config = {});
-    ~BraiinsEmulator();
-    BraiinsEmulator(const BraiinsEmulator&) = delete;
-    BraiinsEmulator& operator=(const BraiinsEmulator&) = delete;
-
-    Status start();
-    void stop();
-    int port() const { return port_; }
-    std::string url() const;
+    ~BraiinsEmulator() override;
 
     double power_target_w() const;
     double power_w() const;
     bool paused() const;
     int logins() const;
 
-    void set_latency_ms(int ms);
-    void set_http_500(bool on);
-    void set_malformed_json(bool on);
-    void set_ignore_writes(bool on);   // 200 and the usual body, nothing changes
-    void set_offline(bool on);
     void expire_tokens();              // every token is forgotten (idle timeout)
-    void reboot();                     // tokens dropped, power falls to 0 and ramps again
-
-    std::size_t request_count(const std::string& method, const std::string& path) const;
 
 private:
-    std::unique_ptr<httplib::Server> make_server();
-    Status listen(int port);
-    void close();
-    void advance();
+    void routes(Routes& routes) override;
+    void on_reboot() override;
     double target_draw_w() const;
+    double advance();                  // mutex_ held
 
     EmulatorConfig config_;
     mutable std::mutex mutex_;
-    double target_w_ = 3500;
-    double power_w_ = 3480;
+    double target_w_;
     bool paused_ = false;
-    int logins_ = 0;
-    int token_counter_ = 0;
-    std::map<std::string, std::chrono::steady_clock::time_point> tokens_;   // token -> last use
-    std::chrono::steady_clock::time_point last_{}, booted_{};
-    std::map<std::string, std::size_t> counts_;
-
-    std::mutex server_mutex_;
-    std::unique_ptr<httplib::Server> server_;
-    std::thread thread_;
-    std::atomic<int> port_{0};
-    std::atomic<bool> stopping_{false};
-    std::atomic<int> latency_ms_{0};
-    std::atomic<bool> http_500_{false}, malformed_{false}, ignore_writes_{false}, offline_{false};
+    mutable emu::LaggedPower power_;
+    emu::SessionTokens tokens_;
+    std::chrono::steady_clock::time_point booted_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace hashsink::miners::braiins

@@ -82,9 +82,9 @@ void decode_stats(const json& stats, Reading& out) {
         for (int i = 1; i <= 8; ++i) {
             const std::string n = std::to_string(i);
             if (auto f = json_number(e, "fan" + n)) fans.push_back(*f);
-            for (const std::string k : {"temp_chip" + n, "temp2_" + n, "temp2" + n})
+            for (const std::string& k : {"temp_chip" + n, "temp2_" + n, "temp2" + n})
                 if (auto v = e.find(k); v != e.end()) temps_into(*v, out.chip_temp_c);
-            for (const std::string k : {"temp_pcb" + n, "temp" + n})
+            for (const std::string& k : {"temp_pcb" + n, "temp" + n})
                 if (auto v = e.find(k); v != e.end()) temps_into(*v, out.board_temp_c);
         }
         double sum = 0;

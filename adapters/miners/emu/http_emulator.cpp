@@ -6,6 +6,38 @@ namespace hashsink::miners::emu {
 
 using SteadyClock = std::chrono::steady_clock;
 
+std::string bearer_token(const httplib::Request& req) {
+    std::string token = req.get_header_value("Authorization");
+    if (token.rfind("Bearer ", 0) == 0) token.erase(0, 7);
+    return token;
+}
+
+Handler HttpEmulator::Routes::with_faults(Handler h) const {
+    // The table lives only while routes() runs; the handlers hold the emulator itself.
+    return [owner = &owner_, h = std::move(h)](const httplib::Request& req,
+                                               httplib::Response& res) {
+        if (owner->http_500_) {
+            res.status = 500;
+            res.set_content("Internal Server Error", "text/plain");
+            return;
+        }
+        h(req, res);
+    };
+}
+
+void HttpEmulator::Routes::get(const std::string& path, Handler h) {
+    server_.Get(path, with_faults(std::move(h)));
+}
+void HttpEmulator::Routes::post(const std::string& path, Handler h) {
+    server_.Post(path, with_faults(std::move(h)));
+}
+void HttpEmulator::Routes::put(const std::string& path, Handler h) {
+    server_.Put(path, with_faults(std::move(h)));
+}
+void HttpEmulator::Routes::patch(const std::string& path, Handler h) {
+    server_.Patch(path, with_faults(std::move(h)));
+}
+
 HttpEmulator::HttpEmulator(std::string name, std::string bind, int port)
     : name_(std::move(name)), bind_(std::move(bind)), configured_port_(port) {}
 
@@ -20,7 +52,7 @@ Status HttpEmulator::listen_locked(int port) {
     auto svr = std::make_unique<httplib::Server>();
     svr->set_keep_alive_timeout(1);   // so stop() does not wait on idle keep-alive peers
     svr->set_payload_max_length(64 * 1024);
-    svr->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    svr->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
         {
             std::lock_guard lock(counts_mutex_);
             ++counts_[req.method + " " + req.path];
@@ -29,14 +61,10 @@ Status HttpEmulator::listen_locked(int port) {
         const auto until = SteadyClock::now() + std::chrono::milliseconds(latency_ms_.load());
         while (SteadyClock::now() < until && !stopping_)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        if (http_500_) {
-            res.status = 500;
-            res.set_content("Internal Server Error", "text/plain");
-            return httplib::Server::HandlerResponse::Handled;
-        }
         return httplib::Server::HandlerResponse::Unhandled;
     });
-    routes(*svr);
+    Routes table(*svr, *this);
+    routes(table);
     int bound = port;
     if (port == 0) {
         bound = svr->bind_to_any_port(bind_);
@@ -75,6 +103,7 @@ void HttpEmulator::close_locked() {
 }
 
 Status HttpEmulator::start() {
+    if (auto checked = check_config(); !checked) return checked;
     std::lock_guard lock(server_mutex_);
     if (server_) return Status::success();
     offline_ = false;
@@ -111,6 +140,10 @@ void HttpEmulator::set_offline(bool on) {
 }
 
 void HttpEmulator::reboot(std::chrono::milliseconds downtime) {
+    if (downtime.count() <= 0) {
+        on_reboot();
+        return;
+    }
     std::thread previous;
     {
         std::lock_guard lock(server_mutex_);

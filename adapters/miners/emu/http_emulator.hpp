@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,15 +16,42 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace hashsink::miners::emu {
+
+using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+// The token of an `Authorization: Bearer <token>` header, or the raw header when it has no
+// scheme (some firmware take it bare).
+std::string bearer_token(const httplib::Request& req);
 
 // Thread-safe: fault setters and getters may be called from any thread while it serves.
 // A derived class registers its routes in routes() and must call stop() in its destructor
 // (handlers use its members).
 class HttpEmulator {
 public:
+    // What routes() registers with. Each handler runs behind the injected HTTP 500 inside the
+    // route, after httplib has read the request body: answering before routing would leave an
+    // unread body in a keep-alive stream and garble the client's next request.
+    class Routes {
+    public:
+        Routes(httplib::Server& server, const HttpEmulator& owner)
+            : server_(server), owner_(owner) {}
+        void get(const std::string& path, Handler h);
+        void post(const std::string& path, Handler h);
+        void put(const std::string& path, Handler h);
+        void patch(const std::string& path, Handler h);
+        httplib::Server& server() { return server_; }   // for default headers and the like
+
+    private:
+        Handler with_faults(Handler h) const;
+        httplib::Server& server_;
+        const HttpEmulator& owner_;
+    };
+
     HttpEmulator(std::string name, std::string bind, int port);
     virtual ~HttpEmulator();
     HttpEmulator(const HttpEmulator&) = delete;
@@ -40,14 +68,16 @@ public:
     void set_malformed_json(bool on);        // bodies cut short (derived classes honour it)
     void set_ignore_writes(bool on);         // writes answer success and change nothing
     void set_offline(bool on);               // closes the port; false listens again
-    // Closes the port for `downtime`, calls on_reboot(), then listens again (asynchronously).
+    // Calls on_reboot(). With a downtime the port is closed first and listens again after it
+    // (asynchronously); without one the restart is quicker than any poll and the port stays open.
     void reboot(std::chrono::milliseconds downtime = std::chrono::milliseconds{0});
 
     std::size_t request_count(const std::string& method, const std::string& path) const;
     void reset_request_counts();
 
 protected:
-    virtual void routes(httplib::Server& server) = 0;
+    virtual void routes(Routes& routes) = 0;
+    virtual Status check_config() const { return Status::success(); }   // start() refuses on error
     virtual void on_reboot() {}              // forget RAM-only state
     bool malformed() const { return malformed_; }
     bool ignore_writes() const { return ignore_writes_; }

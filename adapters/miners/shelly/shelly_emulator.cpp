@@ -36,12 +36,12 @@ void ShellyEmulator::on_reboot() {
         load_.set(true);
 }
 
-void ShellyEmulator::routes(httplib::Server& svr) {
+void ShellyEmulator::routes(Routes& svr) {
     auto error = [](httplib::Response& res, int code, const std::string& msg) {
         res.status = code == -105 ? 404 : 400;
         res.set_content(ordered_json{{"code", code}, {"message", msg}}.dump(), "application/json");
     };
-    svr.Get("/rpc/Shelly.GetDeviceInfo", [this](const httplib::Request&, httplib::Response& res) {
+    svr.get("/rpc/Shelly.GetDeviceInfo", [this](const httplib::Request&, httplib::Response& res) {
         ordered_json j;
         j["name"] = nullptr;
         j["id"] = "shellyplusplugs-emulated";
@@ -56,7 +56,7 @@ void ShellyEmulator::routes(httplib::Server& svr) {
         j["auth_domain"] = nullptr;
         res.set_content(maybe_malformed(j.dump()), "application/json");
     });
-    svr.Get("/rpc/Switch.GetStatus", [this, error](const httplib::Request& req,
+    svr.get("/rpc/Switch.GetStatus", [this, error](const httplib::Request& req,
                                                     httplib::Response& res) {
         if (req.get_param_value("id") != "0") return error(res, -105, "Argument 'id', value not found!");
         ordered_json j;
@@ -76,7 +76,7 @@ void ShellyEmulator::routes(httplib::Server& svr) {
         }
         res.set_content(maybe_malformed(j.dump()), "application/json");
     });
-    svr.Get("/rpc/Switch.Set", [this, error](const httplib::Request& req, httplib::Response& res) {
+    svr.get("/rpc/Switch.Set", [this, error](const httplib::Request& req, httplib::Response& res) {
         if (req.get_param_value("id") != "0") return error(res, -105, "Argument 'id', value not found!");
         const std::string on = req.get_param_value("on");
         if (on != "true" && on != "false") return error(res, -103, "Invalid argument 'on'!");

@@ -27,7 +27,7 @@ public:
     double power_w() const;
 
 protected:
-    void routes(httplib::Server& server) override;
+    void routes(Routes& routes) override;
     void on_reboot() override;
 
 private:

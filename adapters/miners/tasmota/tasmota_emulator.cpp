@@ -110,8 +110,8 @@ std::string TasmotaEmulator::answer(const std::string& raw, int& status) {
     return R"({"Command":"Unknown"})";
 }
 
-void TasmotaEmulator::routes(httplib::Server& svr) {
-    svr.Get("/cm", [this](const httplib::Request& req, httplib::Response& res) {
+void TasmotaEmulator::routes(Routes& svr) {
+    svr.get("/cm", [this](const httplib::Request& req, httplib::Response& res) {
         if (!config_.password.empty() && (req.get_param_value("user") != config_.user ||
                                           req.get_param_value("password") != config_.password)) {
             res.status = 401;

@@ -103,9 +103,7 @@ Result<json> VnishDriver::call(const char* method, const std::string& path,
         if (!authed_) {
             if (auto st = authenticate(); !st) return st;
         }
-        const std::string m = method;
-        Result<transport::HttpResponse> res =
-            m == "GET" ? client_.get(full) : client_.post_json(full, body);
+        auto res = exchange_json(client_, method, full, body);
         if (!res) {
             if (client_.last_status() == 401 && attempt == 0 && config_.api_key_file.empty()) {
                 authed_ = false;   // token expired or revoked: unlock again once
@@ -113,12 +111,7 @@ Result<json> VnishDriver::call(const char* method, const std::string& path,
             }
             return error(res.error());
         }
-        if (res->body.empty()) return json(nullptr);
-        auto j = json::parse(res->body, nullptr, false);
-        if (j.is_discarded()) {
-            return error(Status::error(ErrorCode::protocol, m + " " + full + ": body is not valid JSON"));
-        }
-        return j;
+        return res;
     }
     return error(Status::error(ErrorCode::rejected, full + ": unlock did not take"));
 }

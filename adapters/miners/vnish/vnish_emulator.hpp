@@ -3,20 +3,12 @@
 // (1.3.x), simple physics and fault injection.
 #pragma once
 
-#include <atomic>
-#include <chrono>
-#include <map>
-#include <memory>
 #include <mutex>
-#include <set>
 #include <string>
-#include <thread>
 
-#include "daemon/core/result.hpp"
-
-namespace httplib {
-class Server;
-}
+#include "adapters/miners/emu/http_emulator.hpp"
+#include "adapters/miners/emu/lagged_power.hpp"
+#include "adapters/miners/emu/session_tokens.hpp"
 
 namespace hashsink::miners::vnish {
 
@@ -29,17 +21,12 @@ struct EmulatorConfig {
     double lag_s = 3.0;
 };
 
-class VnishEmulator {
+// Faults, counts and the port come from emu::HttpEmulator; reboot() drops the tokens and the
+// throttle, and the power ramps again from 0.
+class VnishEmulator : public emu::HttpEmulator {
 public:
     explicit VnishEmulator(EmulatorConfig config = {});
-    ~VnishEmulator();
-    VnishEmulator(const VnishEmulator&) = delete;
-    VnishEmulator& operator=(const VnishEmulator&) = delete;
-
-    Status start();
-    void stop();
-    int port() const { return port_; }
-    std::string url() const;
+    ~VnishEmulator() override;
 
     std::string preset() const;
     bool mining() const;
@@ -47,20 +34,13 @@ public:
     double power_w() const;
     int unlocks() const;
 
-    void set_latency_ms(int ms);
-    void set_http_500(bool on);
-    void set_malformed_json(bool on);
-    void set_ignore_writes(bool on);
-    void set_offline(bool on);
     void expire_tokens();
-    void reboot();
 
 private:
-    std::unique_ptr<httplib::Server> make_server();
-    Status listen(int port);
-    void close();
-    void advance();
+    void routes(Routes& routes) override;
+    void on_reboot() override;
     double target_draw_w() const;
+    double advance();                    // mutex_ held
     bool throttle_supported() const;
 
     EmulatorConfig config_;
@@ -68,18 +48,8 @@ private:
     std::string preset_ = "3200";
     bool mining_ = true;
     int throttle_ = 100;
-    double power_w_ = 0;
-    int unlocks_ = 0, token_counter_ = 0;
-    std::set<std::string> tokens_;
-    std::chrono::steady_clock::time_point last_{}, booted_{};
-
-    std::mutex server_mutex_;
-    std::unique_ptr<httplib::Server> server_;
-    std::thread thread_;
-    std::atomic<int> port_{0};
-    std::atomic<bool> stopping_{false};
-    std::atomic<int> latency_ms_{0};
-    std::atomic<bool> http_500_{false}, malformed_{false}, ignore_writes_{false}, offline_{false};
+    mutable emu::LaggedPower power_;
+    emu::SessionTokens tokens_;          // unlock tokens do not expire on their own
 };
 
 }  // namespace hashsink::miners::vnish
