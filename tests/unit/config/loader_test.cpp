@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <random>
 
 #include "daemon/config/config.hpp"
@@ -390,15 +389,14 @@ TEST_CASE("config loader: hostile input never crashes", "[config]") {
     CHECK_FALSE(load(std::string(2 * 1024 * 1024, '#')).ok());
     CHECK_FALSE(load(std::string(100000, '[')).ok());
     CHECK_FALSE(load("a = " + std::string(100000, '[')).ok());
-    // Thousands of miners and dangling references stay fast (bounded suggestion work).
+    // Thousands of miners and dangling references: the suggestion work is bounded, so this ends
+    // well inside the test's CTest timeout (a quadratic search would not).
     std::string many = "[site]\nmax_draw_w = 1\n[governor]\npriority = [";
     for (int i = 0; i < 5000; ++i) many += "\"nope-" + std::to_string(i) + "\",";
     many += "]\n";
     for (int i = 0; i < 5000; ++i) many += "[[miners]]\nid = \"m" + std::to_string(i) + "\"\ndriver = \"axeos\"\nurl = \"u\"\n";
-    auto start = std::chrono::steady_clock::now();
     auto m = load(many);
     CHECK(m.diagnostics.size() == 5000);
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
     std::string long_key = "[site]\nmax_draw_w = 1\n" + std::string(5000, 'k') + " = 1\n";
     auto lk = load(long_key);
     REQUIRE(lk.diagnostics.size() == 1);
