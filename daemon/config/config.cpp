@@ -62,6 +62,42 @@ const KeyTable& site_keys() {
                                            "How often each miner's state is read back", "s"),
                                        dur("5s")),
                           1, 300));
+        // The site's equipment as `hashsink simulate` models it (the daemon reads the real
+        // battery and generator through its sources).
+        auto sim_number = [&](const char* name, const char* doc, const char* unit, double fallback,
+                              double min, double max) {
+            t.push_back(range(with_default(key(name, KeyType::number, doc, unit), fallback), min, max));
+        };
+        sim_number("battery_capacity_kwh",
+                   "simulate: usable capacity of the site's battery; 0 models none (a trace's "
+                   "battery_soc_pct column is then passed through)",
+                   "kWh", 0.0, 0, 1e5);
+        sim_number("battery_max_charge_w", "simulate: the battery's largest charging power", "W",
+                   0.0, 0, 1e7);
+        sim_number("battery_max_discharge_w", "simulate: the battery's largest discharging power",
+                   "W", 0.0, 0, 1e7);
+        sim_number("battery_efficiency", "simulate: the battery's round-trip efficiency", "", 0.9,
+                   0.5, 1);
+        sim_number("battery_initial_soc_pct", "simulate: the battery's state of charge at the "
+                   "start of the trace", "%", 50.0, 0, 100);
+        sim_number("battery_min_soc_pct", "simulate: the battery never discharges below this",
+                   "%", 10.0, 0, 100);
+        t.push_back(range(with_default(key("genset_trip_after", KeyType::duration,
+                                           "simulate: a generator overloaded this long trips; 0 "
+                                           "never trips on overload time",
+                                           "s"),
+                                       dur("10s")),
+                          0, 3600));
+        sim_number("genset_trip_frequency_hz",
+                   "simulate: a generator whose frequency falls below this trips at once; 0 "
+                   "means 95 % of nominal",
+                   "Hz", 0.0, 0, 100);
+        t.push_back(range(with_default(key("genset_restart", KeyType::duration,
+                                           "simulate: a tripped generator gives nothing for this "
+                                           "long",
+                                           "s"),
+                                       dur("2m")),
+                          0, 86400));
         return t;
     }();
     return table;
@@ -97,6 +133,13 @@ const KeyTable& governor_keys() {
                                            "W"),
                                        10.0),
                           0, 1e6));
+        t.push_back(range(with_default(key("start_margin_pct", KeyType::number,
+                                           "A paused miner's start margin is at least this "
+                                           "share of its own lowest level, so a big miner does "
+                                           "not start on a surplus that only just covers it",
+                                           "%"),
+                                       0.0),
+                          0, 100));
         KeySpec prio = with_default(key("priority", KeyType::string_list,
                                         "Miner ids served first, in this order; the others "
                                         "follow in file order"),

@@ -147,7 +147,12 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
         const std::size_t i = items[k].miner;
         order_pos[i] = static_cast<std::uint32_t>(k);
         // Hysteresis: starting needs a margin that keeping a miner running does not.
-        double margin = miners[i].target.run ? 0 : options.start_margin_w;
+        // A big miner needs a margin in proportion, or a surplus that covers its minimum for
+        // a few seconds starts it.
+        double margin = miners[i].target.run
+                            ? 0
+                            : std::max(options.start_margin_w,
+                                       options.start_margin_pct / 100 * lowest_w[i]);
         if (lowest_w[i] + margin <= left) {
             running[i] = 1;
             left -= lowest_w[i];

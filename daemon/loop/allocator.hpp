@@ -23,7 +23,8 @@ MinerTarget paused_target();
 
 struct AllocateOptions {
     std::vector<std::string> priority;  // miner ids served first, in order
-    double start_margin_w = 0;          // a paused miner starts only with this much to spare
+    double start_margin_w = 0;          // a paused miner starts only with this much to spare...
+    double start_margin_pct = 0;        // ...or this % of its lowest level, if that is more
     // Per-miner ceilings by id (Decision::miner_ceiling_w), W; null or no entry: none. Levels
     // above a miner's ceiling are not used; a miner whose lowest level is above it stays paused.
     const std::map<std::string, double>* ceiling_w = nullptr;

@@ -194,7 +194,8 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     // The same pure function the simulator calls (daemon/loop/decide.hpp).
     TickDecision decided =
         decide_tick(*policy_, snap, memory_, settings_.limits,
-                    {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w},
+                    {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w,
+                     .start_margin_pct = settings_.start_margin_pct},
                     &ramp_credit_w_);
     const Decision& d = decided.decision;
     memory_ = d.memory;

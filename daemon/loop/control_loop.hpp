@@ -27,7 +27,8 @@ struct LoopSettings {
     Duration period{1000};
     SiteLimits limits;
     std::vector<std::string> priority;  // miner ids served first
-    double start_margin_w = 0;          // spare power a paused miner needs to start
+    double start_margin_w = 0;          // spare power a paused miner needs to start...
+    double start_margin_pct = 0;        // ...at least this % of its lowest level
     std::size_t miner_threads = 16;
 };
 

@@ -16,6 +16,7 @@ LoopSettings loop_settings(const Options& site, const Options& governor, std::si
     s.limits.ramp_down_w_per_s = governor.get_number("ramp_down_w_per_s");
     s.priority = governor.get_list("priority");
     s.start_margin_w = governor.get_number("start_margin_w");
+    s.start_margin_pct = governor.get_number("start_margin_pct");
     // Enough threads that a few slow miners never hold up the rest, bounded for a small box.
     s.miner_threads = std::clamp<std::size_t>(miner_count / 8, 4, 64);
     return s;

@@ -21,7 +21,8 @@ public:
     std::vector<MinerTarget> decide(const SiteSnapshot& snap) override {
         auto d = loop::decide_tick(
             *policy_, snap, memory_, limits_,
-            {.priority = settings_.loop.priority, .start_margin_w = settings_.loop.start_margin_w},
+            {.priority = settings_.loop.priority, .start_margin_w = settings_.loop.start_margin_w,
+             .start_margin_pct = settings_.loop.start_margin_pct},
             &ramp_credit_w_);
         memory_ = d.decision.memory;
         std::vector<MinerTarget> out;

@@ -79,7 +79,9 @@ loop::Allocation allocate_reference(double budget_w, const std::vector<MinerView
         order_pos[i] = k;
         double p = levels[i].front().power_w;
         // Hysteresis: starting needs a margin that keeping a miner running does not.
-        double margin = miners[i].target.run ? 0 : options.start_margin_w;
+        double margin = miners[i].target.run
+                            ? 0
+                            : std::max(options.start_margin_w, options.start_margin_pct / 100 * p);
         if (p + margin <= left) {
             running[i] = true;
             left -= p;
@@ -156,6 +158,7 @@ TEST_CASE("allocator fast path equals the reference on random fleets", "[allocat
         }
         if (round % 7 == 0 && !fleet.empty()) options.priority.push_back(fleet.front().id);   // duplicate
         options.start_margin_w = round % 3 == 0 ? 0 : 15;
+        options.start_margin_pct = round % 4 == 0 ? 0 : 5.0 * (round % 5);
         const double b = budget(rng);
         auto fast = loop::allocate(b, fleet, options);
         auto reference = allocate_reference(b, fleet, options);
