@@ -18,6 +18,17 @@ constexpr const char* kDisableSince = "disable_since_ms";
 constexpr const char* kImportSince = "import_since_ms";
 constexpr const char* kProbeAt = "probe_at_ms";             // last probe
 constexpr const char* kProbeHoldUntil = "probe_hold_until_ms";
+constexpr const char* kProbeStep = "probe_step_w";          // the last probe's step
+constexpr const char* kProbeFails = "probe_fails";          // probes in a row that imported
+constexpr const char* kProbeOpen = "probe_open";            // a probe not yet known to hold
+constexpr const char* kProbeGrow = "probe_grow";            // step multiplier: x2 per success
+constexpr const char* kFailStep = "probe_fail_step_w";      // the step that failed...
+constexpr const char* kFailHoldUntil = "probe_fail_hold_until_ms";   // ...waits until then
+constexpr const char* kHiddenAt = "hidden_at_ms";           // last tick the surplus was hidden
+constexpr const char* kBackoffAt = "backoff_at_ms";         // last back-off on import
+constexpr const char* kBackoffBudget = "backoff_budget_w";  // the budget it set
+constexpr double kMaxProbeFails = 16;
+constexpr double kMaxProbeGrow = 64;
 
 // The smallest draw at which any online miner can run: below it nothing can start.
 double smallest_running_power_w(const SiteSnapshot& s) {
@@ -29,6 +40,18 @@ double smallest_running_power_w(const SiteSnapshot& s) {
         best = std::min(best, p);
     }
     return best;
+}
+
+// The smallest load one probe can add: a running continuous-power miner below its top takes
+// any amount, else the allocator's smallest step (a level, or a start).
+double smallest_probe_w(const SiteSnapshot& s, double probe_step_w) {
+    for (const auto& m : s.miners) {
+        if (!m.state_fresh || !m.target.run || !m.caps.continuous_power) continue;
+        auto levels = usable_levels(m);
+        if (!levels.empty() && m.target.power_w < levels.back().power_w - 1e-9)
+            return std::max(1.0, m.caps.power_step_w);
+    }
+    return smallest_increment_w(s, probe_step_w);
 }
 
 }  // namespace
@@ -71,6 +94,14 @@ const KeyTable& SolarSurplusSettings::keys() {
         {.name = "probe_hold", .type = KeyType::duration,
          .doc = "After a probe made the site import, how long before the next one.", .unit = "s",
          .fallback = Duration{60'000}, .min = 0.0, .max = 3600.0},
+        {.name = "probe_hold_max", .type = KeyType::duration,
+         .doc = "The hold after a failed probe doubles with each failure in a row, up to this; a "
+                "probe that held resets it.",
+         .unit = "s", .fallback = Duration{120'000}, .min = 0.0, .max = 86400.0},
+        {.name = "backoff_settle", .type = KeyType::duration,
+         .doc = "Hidden surplus: after a back-off on import, the miners get this long to settle "
+                "before the next back-off.",
+         .unit = "s", .fallback = Duration{5'000}, .min = 0.0, .max = 600.0},
         {.name = "limit_band_w", .type = KeyType::number,
          .doc = "Grid power this close to zero, or to grid.export_limit_w, counts as held there "
                 "by the inverter.",
@@ -107,6 +138,8 @@ SolarSurplusSettings SolarSurplusSettings::from(const Options& given) {
     s.probe_step_w = o.get_number("probe_step_w");
     s.probe_interval = o.get_duration("probe_interval");
     s.probe_hold = o.get_duration("probe_hold");
+    s.probe_hold_max = o.get_duration("probe_hold_max");
+    s.backoff_settle = o.get_duration("backoff_settle");
     s.limit_band_w = o.get_number("limit_band_w");
     s.dc_ac_efficiency = o.get_number("dc_ac_efficiency");
     s.battery_reserve_charge = o.get_bool("battery_reserve_charge");
@@ -192,35 +225,115 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
     const bool importing_now = *grid_w > settings_.import_tolerance_w;
     const bool curtailed = at_limit && !importing_now &&
                            (throttled || (hidden_w && *hidden_w > settings_.limit_band_w));
-    if (importing_now && mem.has(kProbeAt) &&
-        now - mem.get(kProbeAt) <= seconds(settings_.probe_interval) * 1000)
-        mem.set(kProbeHoldUntil, now + seconds(settings_.probe_hold) * 1000);   // a probe imported
-    if (!curtailed) mem.erase(kProbeAt);
-
+    const double interval_ms = seconds(settings_.probe_interval) * 1000;
     // OpenEMS's trick: the fleet's own draw is added back, so it does not switch itself off.
     const double draw_w = snap.miners_draw_w();
+    // The fleet draws what it was told: the last probe has taken effect (a miner's start can
+    // spend a minute at idle draw; judged before that, every probe would look fine).
+    const double planned_now_w = planned_w(snap);
+    const bool settled =
+        draw_w + std::max(settings_.limit_band_w, settings_.probe_step_w) >= planned_now_w;
+    // A probe that made the site import failed: a probe as large waits probe_hold, doubled for
+    // each failure in a row (up to probe_hold_max), so a fleet at the inverter's limit is not
+    // pushed over it every minute (smaller steps, such as a small miner's next level, may go on
+    // after the back-off's own hold).
+    bool probe_failed = false;
+    if (importing_now && mem.has(kProbeOpen)) {
+        probe_failed = true;
+        mem.erase(kProbeOpen);
+        const double fails = std::min(mem.get(kProbeFails) + 1, kMaxProbeFails);
+        mem.set(kProbeFails, fails);
+        mem.set(kFailStep, mem.get(kProbeStep, settings_.probe_step_w));
+        mem.erase(kProbeGrow);
+        const double hold_s = std::min(seconds(settings_.probe_hold) * std::pow(2.0, fails - 1),
+                                       std::max(seconds(settings_.probe_hold),
+                                                seconds(settings_.probe_hold_max)));
+        mem.set(kFailHoldUntil, now + hold_s * 1000);
+    }
+    auto forget_failures = [&] {
+        for (auto key : {kProbeFails, kFailStep, kFailHoldUntil}) mem.erase(key);
+    };
+    if (!curtailed) mem.erase(kProbeAt);
+    if (!curtailed && *grid_w < -settings_.limit_band_w) {
+        // Exporting freely: the inverter gave more than asked, nothing is hidden any more.
+        mem.erase(kProbeOpen);
+        forget_failures();
+    }
+    // The surplus was hidden a moment ago: an import now is the limit found (by a probe, or by
+    // the sun going down), and is answered by backing off, not by the measured surplus, for as
+    // long as the import lasts.
+    const bool hidden_recent =
+        curtailed || (mem.has(kHiddenAt) && now - mem.get(kHiddenAt) <= interval_ms);
+    if (curtailed || (importing_now && hidden_recent)) mem.set(kHiddenAt, now);
+    if (!hidden_recent) {
+        mem.erase(kHiddenAt);
+        mem.erase(kBackoffAt);
+        mem.erase(kBackoffBudget);
+    }
+
     double surplus_w = draw_w - *grid_w - settings_.reserve_w + battery_adj_w;
     const double smallest_w = smallest_running_power_w(snap);
-    bool probing = false, probe_wait = false;
+    bool probing = false, probe_wait = false, backing_off = false;
     if (curtailed) {
         // The inverter holds the grid: the base is what the fleet was told (measurements lag),
         // and the reserve is the inverter's job.
-        const double base_w = std::max(draw_w, planned_w(snap)) - *grid_w + battery_adj_w;
+        const double base_w = std::max(draw_w, planned_now_w) - *grid_w + battery_adj_w;
         if (hidden_w && *hidden_w > settings_.limit_band_w) {
             surplus_w = base_w + *hidden_w - settings_.reserve_w;
-        } else if (now >= mem.get(kProbeHoldUntil) &&
-                   (!mem.has(kProbeAt) ||
-                    now - mem.get(kProbeAt) >= seconds(settings_.probe_interval) * 1000)) {
-            double step = settings_.probe_step_w;
-            const double smallest_step = smallest_increment_w(snap, settings_.probe_step_w);
-            if (std::isfinite(smallest_step)) step = std::max(step, smallest_step);
-            surplus_w = base_w + step;
-            probing = true;
-            mem.set(kProbeAt, now);
         } else {
-            surplus_w = base_w;
-            probe_wait = true;
+            // Each probe that held doubles the next one (up to kMaxProbeGrow steps), so a
+            // fleet far below the hidden surplus (after a cloud, or in the morning) catches up
+            // in a few probes; a failure starts again from probe_step_w.
+            const bool held = mem.has(kProbeOpen);
+            const double grow = held ? std::min(2 * mem.get(kProbeGrow, 1), kMaxProbeGrow)
+                                     : mem.get(kProbeGrow, 1);
+            double step = settings_.probe_step_w * grow;
+            const double smallest_step = smallest_probe_w(snap, settings_.probe_step_w);
+            if (std::isfinite(smallest_step)) step = std::max(step, smallest_step);
+            const bool as_large_as_failed =
+                mem.has(kFailStep) && step >= 0.9 * mem.get(kFailStep);
+            if (settled && now >= mem.get(kProbeHoldUntil) &&
+                !(as_large_as_failed && now < mem.get(kFailHoldUntil)) &&
+                (!mem.has(kProbeAt) || now - mem.get(kProbeAt) >= interval_ms)) {
+                // The previous probe took effect and its interval passed without import: it
+                // held, and if it was as large as the one that failed, the failures are over.
+                if (mem.has(kProbeOpen) && mem.has(kFailStep) &&
+                    mem.get(kProbeStep) >= 0.9 * mem.get(kFailStep))
+                    forget_failures();
+                mem.set(kProbeOpen, 1);
+                mem.set(kProbeGrow, grow);
+                surplus_w = base_w + step;
+                probing = true;
+                mem.set(kProbeAt, now);
+                mem.set(kProbeStep, step);
+            } else {
+                surplus_w = base_w;
+                probe_wait = true;
+            }
         }
+    } else if (importing_now && hidden_recent && mem.get(kRunning) > 0) {
+        // Back off from what the fleet was told (its measured draw lags), by the import or at
+        // least the last probe's step: the allocator takes that off as lower levels, and pauses
+        // a miner only once the others are at their lowest. Then the miners get backoff_settle
+        // to follow before the next back-off.
+        const double planned = planned_now_w;
+        if (!mem.has(kBackoffAt) ||
+            now - mem.get(kBackoffAt) >= seconds(settings_.backoff_settle) * 1000) {
+            // The first back-off after a failed probe takes at least one step, or half of a
+            // grown probe (it overshot by less than all of it); later ones, while the miners
+            // follow, take what is still imported.
+            double cut = *grid_w;
+            if (probe_failed)
+                cut = std::max({cut, settings_.probe_step_w,
+                                0.5 * mem.get(kProbeStep, settings_.probe_step_w)});
+            mem.set(kBackoffAt, now);
+            mem.set(kBackoffBudget, std::max(0.0, planned - cut));
+            mem.erase(kProbeGrow);
+            // No probe right after a back-off (one as large as a failed probe waits longer).
+            mem.set(kProbeHoldUntil, std::max(mem.get(kProbeHoldUntil), now + interval_ms));
+        }
+        surplus_w = std::min(planned, mem.get(kBackoffBudget));
+        backing_off = true;
     }
     if (!std::isfinite(smallest_w)) {
         mem.erase(kEnableSince);
@@ -250,6 +363,7 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
                 surplus_w = std::max(surplus_w, smallest_w + settings_.probe_step_w);
                 probing = true;
                 mem.set(kProbeAt, now);
+                mem.set(kProbeOpen, 1);
             }
         } else {
             d.budget_w = 0;
@@ -300,8 +414,16 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
         }
         return d;
     }
-    // Dead band: a small change around the reserve, with nothing imported, is noise.
-    if (!importing && std::abs(*grid_w + settings_.reserve_w) <= settings_.hysteresis_w) {
+    if (backing_off) {
+        d.reason = "importing " + fmt_w(*grid_w) + " at the inverter's limit: backing off to " +
+                   fmt_w(surplus_w) + battery_note;
+        return d;
+    }
+    // Dead band: a small change around the reserve, with nothing imported, is noise. A battery
+    // that holds the grid at zero by discharging into the fleet is not: the band is measured on
+    // the export as the battery rules count it.
+    if (!importing &&
+        std::abs(*grid_w - battery_adj_w + settings_.reserve_w) <= settings_.hysteresis_w) {
         d.hold = true;
         d.reason = "holding: export " + fmt_w(-*grid_w) + " is within " +
                    fmt_w(settings_.hysteresis_w) + " of the reserve";

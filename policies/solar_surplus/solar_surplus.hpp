@@ -18,7 +18,9 @@ struct SolarSurplusSettings {
     // Hidden surplus (export-limited, zero-export or throttled inverters).
     double probe_step_w = 50;         // extra load per probe (at least one miner step)
     Duration probe_interval{10'000};  // between two probes
-    Duration probe_hold{60'000};      // no probe for this long after a probe imported
+    Duration probe_hold{60'000};      // no probe for this long after a probe imported...
+    Duration probe_hold_max{120'000}; // ...doubling with each failed probe in a row, up to this
+    Duration backoff_settle{5'000};   // after a back-off on import, before the next one
     double limit_band_w = 50;         // grid this close to 0 or to the export limit is "at it"
     double dc_ac_efficiency = 0.97;   // AC the inverter makes of its DC input
     // Battery.
