@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/loop/allocator.hpp"
+#include "daemon/sim/site_battery.hpp"
 #include "daemon/sim/site_model.hpp"
 #include "policies/registry.hpp"
 
@@ -26,6 +27,26 @@ MinerView view_of(const SimMiner& m, const miners::simulated::MinerModel& model)
     v.max_power_w = m.max_power_w;
     v.min_power_w = m.min_power_w;
     return v;
+}
+
+BatterySpec battery_spec(const Options& site) {
+    BatterySpec b;
+    b.capacity_kwh = site.get_number("battery_capacity_kwh", 0);
+    b.max_charge_w = site.get_number("battery_max_charge_w", 0);
+    b.max_discharge_w = site.get_number("battery_max_discharge_w", 0);
+    b.efficiency = site.get_number("battery_efficiency", b.efficiency);
+    b.initial_soc_pct = site.get_number("battery_initial_soc_pct", b.initial_soc_pct);
+    b.min_soc_pct = site.get_number("battery_min_soc_pct", b.min_soc_pct);
+    return b;
+}
+
+GensetTripSpec genset_trip_spec(const Options& site) {
+    GensetTripSpec g;
+    g.enabled = true;
+    g.trip_after_s = seconds(site.get_duration("genset_trip_after", Duration{10'000}));
+    g.trip_frequency_hz = site.get_number("genset_trip_frequency_hz", 0);
+    g.restart_s = seconds(site.get_duration("genset_restart", Duration{120'000}));
+    return g;
 }
 
 }  // namespace
@@ -54,6 +75,12 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
     if (auto v = s.policy_options.find_number("band_low_pct")) s.band_low_pct = *v;
     if (auto v = s.policy_options.find_number("band_high_pct")) s.band_high_pct = *v;
     if (auto v = s.policy_options.find_number("nominal_frequency_hz")) s.genset_frequency_hz = *v;
+
+    s.battery = battery_spec(cfg.site);
+    // The policy's own battery rule is the one to score.
+    if (auto v = s.policy_options.find_number("battery_full_soc_pct")) s.battery.full_soc_pct = *v;
+    if (!s.policy_options.get_bool("battery_reserve_charge", true)) s.battery.full_soc_pct = 0;
+    s.genset_trip = genset_trip_spec(cfg.site);
 
     for (const auto& m : cfg.miners) {
         if (!m.common.get_bool("enabled", true)) continue;
@@ -93,6 +120,10 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
         idle_w += models.back().config().idle_w;
     }
     SiteModel site(trace, settings, idle_w);
+    std::optional<BatteryModel> battery;
+    if (settings.battery.capacity_kwh > 0 && !site.genset()) battery.emplace(settings.battery);
+    std::optional<GensetTripModel> trip;
+    if (site.genset() && settings.genset_trip.enabled) trip.emplace(settings.genset_trip);
 
     SiteSnapshot snap;
     snap.miners.reserve(n);
@@ -119,11 +150,22 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
     const double end = trace.end_s();
     std::size_t ticks = 0;
     for (double t = trace.start_s(); t < end; t = trace.start_s() + static_cast<double>(++ticks) * dt) {
-        const SiteInputs in = site.inputs(t);
-        const SiteFlows f = site.flows(in, fleet_w);
+        SiteInputs in = site.inputs(t);
+        const double available_w = in.surplus_w;
+        const bool genset_down = trip && !trip->running(t);
+        if (genset_down) {
+            // Tripped: nothing to absorb (the gas flares) until it has restarted.
+            in.capacity_w = 0;
+            in.surplus_w = 0;
+        }
+        SiteFlows f = site.flows(in, fleet_w);
+        if (genset_down) f.genset_load_w = 0;
+        double battery_w = 0;
+        if (battery) battery_w = apply_battery(*battery, site, in, f, fleet_w, dt);
         const TimePoint now = from_unix_ms(static_cast<std::int64_t>(std::llround(t * 1000)));
         snap.now = now;
         site.publish(in, f, now, snap);
+        if (battery) publish_battery(*battery, battery_w, now, snap);
         if (t >= next_poll - 1e-9) {
             for (std::size_t i = 0; i < n; ++i) {
                 snap.miners[i].state = models[i].state();
@@ -153,22 +195,23 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
         const double absorbed_w = std::min(controlled_w, in.surplus_w);
         const double excess_w = controlled_w - absorbed_w;
         const double h = dt / 3600.0;
-        m.available_surplus_kwh += in.surplus_w * h / 1000;
+        m.available_surplus_kwh += (battery ? in.surplus_w : available_w) * h / 1000;
         m.absorbed_kwh += absorbed_w * h / 1000;
         const bool clean = in.genset ? in.house_w + fleet_w <= in.capacity_w + 1e-6 : excess_w <= 1e-6;
         if (clean) m.absorbed_without_import_kwh += absorbed_w * h / 1000;
         m.fleet_kwh += controlled_w * h / 1000;
         m.revenue += hash * in.hashprice * dt / 86400.0;
         double load_pct = 0;
-        if (in.genset) {
+        if (in.genset && !genset_down) {
             const double load = in.house_w + fleet_w;
+            if (trip) trip->observe(t, dt, load, in.capacity_w, in.frequency_hz);
             if (in.capacity_w > 0) {
                 genset_ticks += 1;
                 load_pct = 100 * load / in.capacity_w;
                 if (load_pct >= settings.band_low_pct && load_pct <= settings.band_high_pct) band_ticks += 1;
             }
             if (load > in.capacity_w + 1e-6) m.genset_overload_s += dt;
-        } else {
+        } else if (!in.genset) {
             m.import_wh += excess_w * h;
             m.peak_import_w = std::max(m.peak_import_w, excess_w);
             m.energy_cost += (excess_w * in.price_import + absorbed_w * in.price_feed_in) * h / 1000;
@@ -177,6 +220,7 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
     }
     m.hours = static_cast<double>(ticks) * dt / 3600;
     if (site.genset()) m.genset_band_pct = genset_ticks > 0 ? 100 * band_ticks / genset_ticks : 0;
+    if (trip) m.genset_trips = trip->trips();
     const double days = m.hours / 24;
     m.switches_per_miner_day = n > 0 && days > 0 ? switches / static_cast<double>(n) / days : 0;
     return m;
@@ -258,16 +302,23 @@ double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings) {
     }
 
     SiteModel site(trace, settings, idle_w);
+    // A modelled battery claims its charge first here too, and moves with what the oracle takes.
+    std::optional<BatteryModel> battery;
+    if (settings.battery.capacity_kwh > 0 && !site.genset()) battery.emplace(settings.battery);
     const double dt = std::max(0.1, seconds(settings.loop.period));
     const double max_draw = settings.loop.limits.max_draw_w > 0 ? settings.loop.limits.max_draw_w : 1e300;
     double kwh = 0;
     std::size_t ticks = 0;
     for (double t = trace.start_s(); t < trace.end_s(); t = trace.start_s() + static_cast<double>(++ticks) * dt) {
-        double cap = std::min(site.inputs(t).surplus_w, max_draw);
+        const SiteInputs in = site.inputs(t);
+        double surplus = in.surplus_w;
+        if (battery) surplus -= battery->claim_w(surplus, dt);
+        double cap = std::min(surplus, max_draw);
         cap = std::max(0.0, cap);
         const std::size_t u = std::min(units_of(cap), units);
         double p = std::min(cap, best[u] * q + slack_w);
         kwh += p * dt / 3.6e6;
+        if (battery) battery->step(in.potential_ac_w - in.house_w - idle_w - p, dt);
     }
     return kwh;
 }
@@ -308,6 +359,7 @@ nlohmann::json metrics_json(const Metrics& m) {
     j["import_wh"] = round_to(m.import_wh, 2);
     j["peak_import_w"] = round_to(m.peak_import_w, 1);
     j["genset_overload_s"] = round_to(m.genset_overload_s, 1);
+    j["genset_trips"] = m.genset_trips;
     j["genset_band_pct"] = m.genset_band_pct ? nlohmann::json(round_to(*m.genset_band_pct, 2)) : nlohmann::json();
     j["switches_per_miner_day"] = round_to(m.switches_per_miner_day, 2);
     j["revenue"] = round_to(m.revenue, 4);

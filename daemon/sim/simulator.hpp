@@ -15,6 +15,8 @@
 #include "daemon/config/config.hpp"
 #include "daemon/core/policy.hpp"
 #include "daemon/loop/control_loop.hpp"
+#include "daemon/sim/battery_model.hpp"
+#include "daemon/sim/genset_trip.hpp"
 #include "daemon/sim/trace.hpp"
 
 namespace hashsink::sim {
@@ -46,6 +48,8 @@ struct SimSettings {
     double genset_frequency_hz = 60;    // when the trace has no frequency column
     double band_low_pct = 75;           // generator load band scored by genset_band_pct
     double band_high_pct = 90;
+    BatterySpec battery;                // capacity 0: none (the trace's battery_soc_pct, if any)
+    GensetTripSpec genset_trip;         // generator sites
 };
 
 // From a validated config: [site], [governor], the policy (or `policy_override`) and every
@@ -63,6 +67,7 @@ struct Metrics {
     double import_wh = 0;               // grid energy the fleet caused
     double peak_import_w = 0;
     double genset_overload_s = 0;       // seconds the site's load exceeded the generator
+    int genset_trips = 0;               // times its protection tripped it (GensetTripSpec)
     std::optional<double> genset_band_pct;   // % of generator time inside the band
     double switches_per_miner_day = 0;  // run <-> pause changes
     double revenue = 0;                 // hashprice x hashrate, in the trace's currency

@@ -79,7 +79,7 @@ void SiteModel::publish(const SiteInputs& in, const SiteFlows& f, TimePoint now,
         put(signal::kGensetRatingW, cap);
         put(signal::kGensetLoadPct, cap > 0 ? 100 * f.genset_load_w / cap : 0);
         // Isochronous governor: the frequency holds until the engine is overloaded, then sags.
-        put(signal::kGensetFrequencyHz, cap > 0 ? in.frequency_hz * (1 - 0.1 * std::min(over, 1.0)) : 0);
+        put(signal::kGensetFrequencyHz, genset_frequency_hz(in.frequency_hz, f.genset_load_w, cap));
         put(signal::kGensetRunning, cap > 0 ? 1 : 0);
         put(signal::kGensetAlarm, over > 0.1 ? 1 : 0);
     } else {
