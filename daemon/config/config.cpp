@@ -68,27 +68,26 @@ const KeyTable& site_keys() {
                               double min, double max) {
             t.push_back(range(with_default(key(name, KeyType::number, doc, unit), fallback), min, max));
         };
-        sim_number("battery_capacity_kwh",
+        sim_number("battery_kwh",
                    "simulate: usable capacity of the site's battery; 0 models none (a trace's "
                    "battery_soc_pct column is then passed through)",
                    "kWh", 0.0, 0, 1e5);
-        sim_number("battery_max_charge_w", "simulate: the battery's largest charging power", "W",
-                   0.0, 0, 1e7);
-        sim_number("battery_max_discharge_w", "simulate: the battery's largest discharging power",
-                   "W", 0.0, 0, 1e7);
+        sim_number("battery_power_w",
+                   "simulate: the battery's largest charging and discharging power", "W", 0.0, 0,
+                   1e7);
         sim_number("battery_efficiency", "simulate: the battery's round-trip efficiency", "", 0.9,
                    0.5, 1);
-        sim_number("battery_initial_soc_pct", "simulate: the battery's state of charge at the "
-                   "start of the trace", "%", 50.0, 0, 100);
-        sim_number("battery_min_soc_pct", "simulate: the battery never discharges below this",
-                   "%", 10.0, 0, 100);
+        sim_number("battery_soc_pct",
+                   "simulate: the battery's state of charge at the start of the trace (it never "
+                   "discharges below 10 %)",
+                   "%", 50.0, 0, 100);
         t.push_back(range(with_default(key("genset_trip_after", KeyType::duration,
                                            "simulate: a generator overloaded this long trips; 0 "
                                            "never trips on overload time",
                                            "s"),
                                        dur("10s")),
                           0, 3600));
-        sim_number("genset_trip_frequency_hz",
+        sim_number("genset_trip_hz",
                    "simulate: a generator whose frequency falls below this trips at once; 0 "
                    "means 95 % of nominal",
                    "Hz", 0.0, 0, 100);

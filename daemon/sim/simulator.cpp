@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/loop/allocator.hpp"
+#include "daemon/sim/driver_models.hpp"
 #include "daemon/sim/site_battery.hpp"
 #include "daemon/sim/site_model.hpp"
 #include "policies/registry.hpp"
@@ -31,12 +32,11 @@ MinerView view_of(const SimMiner& m, const miners::simulated::MinerModel& model)
 
 BatterySpec battery_spec(const Options& site) {
     BatterySpec b;
-    b.capacity_kwh = site.get_number("battery_capacity_kwh", 0);
-    b.max_charge_w = site.get_number("battery_max_charge_w", 0);
-    b.max_discharge_w = site.get_number("battery_max_discharge_w", 0);
+    b.capacity_kwh = site.get_number("battery_kwh", 0);
+    b.max_charge_w = site.get_number("battery_power_w", 0);
+    b.max_discharge_w = b.max_charge_w;
     b.efficiency = site.get_number("battery_efficiency", b.efficiency);
-    b.initial_soc_pct = site.get_number("battery_initial_soc_pct", b.initial_soc_pct);
-    b.min_soc_pct = site.get_number("battery_min_soc_pct", b.min_soc_pct);
+    b.initial_soc_pct = site.get_number("battery_soc_pct", b.initial_soc_pct);
     return b;
 }
 
@@ -44,7 +44,7 @@ GensetTripSpec genset_trip_spec(const Options& site) {
     GensetTripSpec g;
     g.enabled = true;
     g.trip_after_s = seconds(site.get_duration("genset_trip_after", Duration{10'000}));
-    g.trip_frequency_hz = site.get_number("genset_trip_frequency_hz", 0);
+    g.trip_frequency_hz = site.get_number("genset_trip_hz", 0);
     g.restart_s = seconds(site.get_duration("genset_restart", Duration{120'000}));
     return g;
 }
@@ -88,11 +88,8 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
         sm.id = m.id;
         sm.max_power_w = m.common.get_number("max_power_w");
         sm.min_power_w = m.common.get_number("min_power_w");
-        if (m.kind == "simulated") {
-            sm.model = miners::simulated::model_config(m.options);
-        } else if (m.kind == "axeos") {
-            sm.model = miners::simulated::preset("bitaxe-gamma");
-            sm.model.allow_overclock = m.options.get_bool("allow_overclock");
+        if (auto model = model_for_driver(m.kind, m.options)) {
+            sm.model = *model;
         } else {
             return Status::error(ErrorCode::unsupported,
                                  "simulate: miner " + m.id + ": driver '" + m.kind +

@@ -3,6 +3,7 @@
 
 #include "daemon/loop/allocator.hpp"
 #include "daemon/sim/battery_model.hpp"
+#include "daemon/sim/driver_models.hpp"
 #include "daemon/sim/genset_trip.hpp"
 #include "daemon/sim/simulator.hpp"
 
@@ -164,4 +165,27 @@ TEST_CASE("generator trip: an overloading controller trips it and absorbs nothin
     auto n = sim::run(trace, s, c2);
     CHECK(n.genset_trips == 0);
     CHECK(n.genset_overload_s == Approx(3600).margin(2));
+}
+
+TEST_CASE("simulate: drivers that declare their draw are modelled on/off", "[zero_export]") {
+    Options plug;
+    plug.set("power_w", 1400.0);
+    plug.set("hashrate_ths", 14.0);
+    auto m = sim::model_for_driver("shelly", plug);
+    REQUIRE(m.has_value());
+    CHECK(m->control == miners::simulated::Control::on_off);
+    CHECK(m->power_w == 1400);
+    CHECK(m->hashrate_ths == 14);
+    CHECK(m->idle_w == 0);
+    Options antminer;
+    antminer.set("power_w", 3250.0);
+    antminer.set("sleep_power_w", 12.0);
+    m = sim::model_for_driver("antminer", antminer);
+    REQUIRE(m.has_value());
+    CHECK(m->idle_w == 12);
+    CHECK(m->hashrate_ths > 0);
+    CHECK(sim::model_for_driver("axeos", {})->model == "bitaxe-gamma");
+    // Capabilities only the device reports: no model.
+    CHECK_FALSE(sim::model_for_driver("braiins", {}).has_value());
+    CHECK_FALSE(sim::model_for_driver("cgminer", {}).has_value());   // no declared power_w
 }
