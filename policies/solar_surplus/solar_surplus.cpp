@@ -274,6 +274,7 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
     double surplus_w = draw_w - *grid_w - settings_.reserve_w + battery_adj_w;
     const double smallest_w = smallest_running_power_w(snap);
     bool probing = false, probe_wait = false, backing_off = false;
+    std::string wait_note;   // why no probe this tick
     if (curtailed) {
         // The inverter holds the grid: the base is what the fleet was told (measurements lag),
         // and the reserve is the inverter's job.
@@ -309,6 +310,14 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
             } else {
                 surplus_w = base_w;
                 probe_wait = true;
+                double until = std::max(mem.get(kProbeHoldUntil),
+                                        mem.get(kProbeAt, -1e18) + interval_ms);
+                if (as_large_as_failed) until = std::max(until, mem.get(kFailHoldUntil));
+                wait_note = !settled ? "until the fleet draws what it was told"
+                                     : "next probe in " + fmt_s(std::max(0.0, until - now) / 1000);
+                if (as_large_as_failed && now < mem.get(kFailHoldUntil))
+                    wait_note += ", after " + std::to_string(static_cast<int>(
+                                                  mem.get(kProbeFails))) + " failed";
             }
         }
     } else if (importing_now && hidden_recent && mem.get(kRunning) > 0) {
@@ -402,11 +411,8 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
         const std::string why = throttled ? "inverter throttled" : "DC above the AC output";
         if (probe_wait) {
             d.hold = true;
-            d.reason = why + ", grid held at " + fmt_w(*grid_w) + ": holding (next probe in " +
-                       std::to_string(static_cast<int>(std::max(
-                           0.0, std::max(mem.get(kProbeHoldUntil) - now,
-                                         mem.get(kProbeAt) + seconds(settings_.probe_interval) * 1000 - now)) /
-                           1000)) + " s)" + battery_note;
+            d.reason = why + ", grid held at " + fmt_w(*grid_w) + ": holding (" + wait_note + ")" +
+                       battery_note;
         } else {
             d.reason = why + ", grid held at " + fmt_w(*grid_w) + ": " +
                        (probing ? "probing up to " : "hidden surplus, budget ") + fmt_w(surplus_w) +

@@ -128,20 +128,27 @@ TEST_CASE("zero export: a larger import backs off by the import", "[zero_export]
     REQUIRE(total_w(targets) <= 420);
 }
 
-TEST_CASE("zero export: each failed probe in a row doubles the hold, up to the maximum", "[zero_export]") {
+namespace {
+// The seconds at which probes go out over `seconds` at a throttled inverter, when each of the
+// first `failing` probes imports on the next tick and the later ones hold.
+std::vector<int> probe_times(int seconds, std::size_t failing, PolicyMemory& mem) {
     policies::SolarSurplusPolicy p(settings());
-    PolicyMemory mem;
     mem.set("running", 1);
     auto fleet = fleet_at(300, 200);
     std::vector<int> probes;
-    for (int s = 0; s < 600; ++s) {
-        const TimePoint now = kT0 + std::chrono::seconds(s);
-        // Every probe imports on the next tick; otherwise the inverter holds the grid at zero.
-        const bool probed_last = !probes.empty() && probes.back() == s - 1;
-        auto d = p.decide(throttled(now, probed_last ? 40 : 0, fleet), mem);
+    for (int s = 0; s < seconds; ++s) {
+        const bool failed = !probes.empty() && probes.back() == s - 1 && probes.size() <= failing;
+        auto d = p.decide(throttled(kT0 + std::chrono::seconds(s), failed ? 40 : 0, fleet), mem);
         mem = d.memory;
         if (!d.hold && !d.shed) probes.push_back(s);
     }
+    return probes;
+}
+}  // namespace
+
+TEST_CASE("zero export: each failed probe in a row doubles the hold, up to the maximum", "[zero_export]") {
+    PolicyMemory mem;
+    auto probes = probe_times(600, 100, mem);
     REQUIRE(probes.size() >= 5);
     // Waits: 30 s, 60 s, 120 s, then capped at 120 s (plus the tick the import took).
     CHECK(probes[1] - probes[0] == 31);
@@ -151,19 +158,8 @@ TEST_CASE("zero export: each failed probe in a row doubles the hold, up to the m
 }
 
 TEST_CASE("zero export: a probe that held resets the hold", "[zero_export]") {
-    policies::SolarSurplusPolicy p(settings());
     PolicyMemory mem;
-    mem.set("running", 1);
-    auto fleet = fleet_at(300, 200);
-    std::vector<int> probes;
-    for (int s = 0; s < 200; ++s) {
-        const TimePoint now = kT0 + std::chrono::seconds(s);
-        // The first two probes import; later ones hold.
-        const bool probed_last = !probes.empty() && probes.back() == s - 1 && probes.size() <= 2;
-        auto d = p.decide(throttled(now, probed_last ? 40 : 0, fleet), mem);
-        mem = d.memory;
-        if (!d.hold && !d.shed) probes.push_back(s);
-    }
+    auto probes = probe_times(200, 2, mem);
     REQUIRE(probes.size() >= 5);
     CHECK(probes[1] - probes[0] == 31);
     CHECK(probes[2] - probes[1] == 61);

@@ -6,6 +6,7 @@
 #include "daemon/sim/driver_models.hpp"
 #include "daemon/sim/genset_trip.hpp"
 #include "daemon/sim/simulator.hpp"
+#include "tests/support/sim_helpers.hpp"
 
 using namespace hashsink;
 
@@ -22,28 +23,8 @@ sim::BatterySpec ten_kwh() {
     return b;
 }
 
-sim::Trace trace_of(const std::string& text) {
-    auto t = sim::parse_trace(text, "test");
-    REQUIRE(t.has_value());
-    return *t;
-}
-
-// One on/off miner without idle draw or lag.
-sim::SimSettings one_miner(double power_w) {
-    sim::SimSettings s;
-    s.policy = "solar_surplus";
-    s.loop.limits.min_dwell = Duration{0};
-    sim::SimMiner m;
-    m.id = "m";
-    m.model = miners::simulated::preset("s9");
-    m.model.power_w = power_w;
-    m.model.hashrate_ths = power_w / 100;
-    m.model.idle_w = 0;
-    m.model.start_delay_s = 0;
-    m.model.response_s = 0.001;
-    s.miners.push_back(m);
-    return s;
-}
+using test::one_miner;
+using test::trace_of;
 
 class AlwaysOn final : public sim::Controller {
 public:

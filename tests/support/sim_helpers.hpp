@@ -1,0 +1,37 @@
+// Small traces and fleets for simulator tests (header-only: only tests that link hashsink_sim
+// include it).
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "daemon/sim/simulator.hpp"
+
+namespace hashsink::test {
+
+inline sim::Trace trace_of(const std::string& text) {
+    auto t = sim::parse_trace(text, "test");
+    REQUIRE(t.has_value());
+    return *t;
+}
+
+// One miner that only switches on and off, with no idle draw and (almost) no lag, so
+// energies are hand-computable.
+inline sim::SimSettings one_miner(double power_w) {
+    sim::SimSettings s;
+    s.policy = "solar_surplus";
+    s.loop.limits.min_dwell = Duration{0};
+    sim::SimMiner m;
+    m.id = "m";
+    m.model = miners::simulated::preset("s9");
+    m.model.power_w = power_w;
+    m.model.hashrate_ths = power_w / 100;   // 100 J/TH
+    m.model.idle_w = 0;
+    m.model.start_delay_s = 0;
+    m.model.response_s = 0.001;
+    s.miners.push_back(m);
+    return s;
+}
+
+}  // namespace hashsink::test
