@@ -161,6 +161,7 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
                                         : overrides.db_path;
     jo.commit_interval = cfg.journal.get_duration("commit_interval", Duration{500});
     jo.retention = cfg.journal.get_duration("retention", jo.retention);
+    jo.keep_raw = cfg.journal.get_duration("keep_raw", jo.keep_raw);
     auto j = journal::Journal::open(jo);
     if (!j) return j.error();
     site->journal_ = std::move(*j);

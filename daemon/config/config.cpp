@@ -160,6 +160,13 @@ const KeyTable& journal_keys() {
         t.push_back(with_default(key("retention", KeyType::duration,
                                      "How long samples and decisions are kept", "s"),
                                  dur("30d")));
+        t.push_back(with_default(key("keep_raw", KeyType::duration,
+                                     "How long the per-tick rows (readings, miner states, "
+                                     "decisions) are kept; older history is served from the "
+                                     "per-minute and per-hour rollups, kept for `retention`. "
+                                     "0: as long as `retention`",
+                                     "s"),
+                                 dur("14d")));
         t.push_back(range(with_default(key("commit_interval", KeyType::duration,
                                            "How often the writer thread commits a batch", "s"),
                                        dur("500ms")),

@@ -1,7 +1,9 @@
 #include "daemon/journal/journal.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -102,7 +104,154 @@ std::string memory_json(const PolicyMemory& memory) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+constexpr std::int64_t kMinuteMs = 60'000;
+constexpr std::int64_t kHourMs = 3'600'000;
+
+std::int64_t floor_to(std::int64_t ts_ms, std::int64_t period_ms) {
+    std::int64_t q = ts_ms / period_ms;
+    if (ts_ms % period_ms < 0) --q;     // floor, not truncation, before 1970
+    return q * period_ms;
+}
+
+// One signal's values in one rollup period: sums and counts, so periods combine exactly.
+struct ReadingAgg {
+    std::int64_t n = 0;
+    double sum = 0, min = 0, max = 0, pos = 0, neg = 0;
+    void add(double v) {
+        min = n == 0 ? v : std::min(min, v);
+        max = n == 0 ? v : std::max(max, v);
+        ++n;
+        sum += v;
+        pos += std::max(v, 0.0);
+        neg += std::max(-v, 0.0);
+    }
+    void merge(const ReadingAgg& o) {
+        if (o.n == 0) return;
+        min = n == 0 ? o.min : std::min(min, o.min);
+        max = n == 0 ? o.max : std::max(max, o.max);
+        n += o.n;
+        sum += o.sum;
+        pos += o.pos;
+        neg += o.neg;
+    }
+};
+
+// One measurement of a miner in a period: an offline poll counts as 0, a missing one not at all
+// (as the raw history query does).
+struct SeriesAgg {
+    std::int64_t n = 0;
+    double sum = 0;
+    std::optional<double> min, max;
+    void add(double v) {
+        ++n;
+        sum += v;
+        min = min ? std::min(*min, v) : v;
+        max = max ? std::max(*max, v) : v;
+    }
+    void merge(const SeriesAgg& o) {
+        n += o.n;
+        sum += o.sum;
+        if (o.min) min = min ? std::min(*min, *o.min) : *o.min;
+        if (o.max) max = max ? std::max(*max, *o.max) : *o.max;
+    }
+};
+struct MinerAgg {
+    std::int64_t n = 0, online_n = 0;
+    SeriesAgg power_w, hashrate_ths;
+    void add(bool online, const std::optional<double>& p, const std::optional<double>& h) {
+        ++n;
+        if (online) ++online_n;
+        auto value = [&](const std::optional<double>& v) -> std::optional<double> {
+            if (!online) return 0.0;
+            if (!v || std::isnan(*v)) return std::nullopt;   // stored as NULL
+            return *v;
+        };
+        if (auto v = value(p)) power_w.add(*v);
+        if (auto v = value(h)) hashrate_ths.add(*v);
+    }
+    void merge(const MinerAgg& o) {
+        n += o.n;
+        online_n += o.online_n;
+        power_w.merge(o.power_w);
+        hashrate_ths.merge(o.hashrate_ths);
+    }
+};
+// (series name, period start) -> aggregate
+template <class Agg>
+using AggMap = std::map<std::pair<std::string, std::int64_t>, Agg>;
+
+template <class Agg>
+AggMap<Agg> coarsen(const AggMap<Agg>& fine, std::int64_t period_ms) {
+    AggMap<Agg> out;
+    for (const auto& [key, agg] : fine) out[{key.first, floor_to(key.second, period_ms)}].merge(agg);
+    return out;
+}
+
+std::string upsert_readings_sql(const char* table) {
+    return std::string("INSERT INTO ") + table +
+           "(ts_ms, signal, n, sum_value, min_value, max_value, sum_pos, sum_neg) "
+           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(signal, ts_ms) DO UPDATE SET "
+           "n = n + excluded.n, sum_value = sum_value + excluded.sum_value, "
+           "min_value = MIN(min_value, excluded.min_value), "
+           "max_value = MAX(max_value, excluded.max_value), "
+           "sum_pos = sum_pos + excluded.sum_pos, sum_neg = sum_neg + excluded.sum_neg";
+}
+
+std::string upsert_miners_sql(const char* table) {
+    // MIN/MAX of a NULL and a number is NULL in SQL: keep the number.
+    auto lo = [](const char* c) {
+        return std::string(c) + " = COALESCE(MIN(" + c + ", excluded." + c + "), " + c +
+               ", excluded." + c + ")";
+    };
+    auto hi = [](const char* c) {
+        return std::string(c) + " = COALESCE(MAX(" + c + ", excluded." + c + "), " + c +
+               ", excluded." + c + ")";
+    };
+    return std::string("INSERT INTO ") + table +
+           "(ts_ms, miner_id, n, online_n, n_power, sum_power_w, min_power_w, max_power_w, "
+           "n_hashrate, sum_hashrate_ths, min_hashrate_ths, max_hashrate_ths) "
+           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+           "ON CONFLICT(miner_id, ts_ms) DO UPDATE SET "
+           "n = n + excluded.n, online_n = online_n + excluded.online_n, "
+           "n_power = n_power + excluded.n_power, "
+           "sum_power_w = sum_power_w + excluded.sum_power_w, " +
+           lo("min_power_w") + ", " + hi("max_power_w") +
+           ", n_hashrate = n_hashrate + excluded.n_hashrate, "
+           "sum_hashrate_ths = sum_hashrate_ths + excluded.sum_hashrate_ths, " +
+           lo("min_hashrate_ths") + ", " + hi("max_hashrate_ths");
+}
+
+// Per-tick tables: pruned at keep_raw; the rollups, targets and events at retention.
+bool is_raw_table(const std::string& table) {
+    return table == "readings" || table == "miner_states" || table == "decisions";
+}
+
 }  // namespace
+
+std::string_view to_string(Resolution r) noexcept {
+    switch (r) {
+        case Resolution::automatic: return "auto";
+        case Resolution::raw: return "raw";
+        case Resolution::minute: return "1m";
+        case Resolution::hour: return "1h";
+    }
+    return "auto";
+}
+
+const std::vector<std::int64_t>& history_buckets_ms() {
+    static const std::vector<std::int64_t> kBuckets = {
+        1'000,          2'000,          5'000,         10'000,        15'000,
+        30'000,         kMinuteMs,      2 * kMinuteMs, 5 * kMinuteMs, 10 * kMinuteMs,
+        15 * kMinuteMs, 30 * kMinuteMs, kHourMs,       2 * kHourMs,   3 * kHourMs,
+        6 * kHourMs,    12 * kHourMs,   24 * kHourMs,  48 * kHourMs,  168 * kHourMs};
+    return kBuckets;
+}
+
+Resolution resolution_for_bucket(std::int64_t bucket_ms) noexcept {
+    if (bucket_ms % kHourMs == 0) return Resolution::hour;
+    if (bucket_ms % kMinuteMs == 0) return Resolution::minute;
+    return Resolution::raw;
+}
 
 struct Journal::Impl {
     JournalOptions options;
@@ -114,6 +263,7 @@ struct Journal::Impl {
     // Prepared on the write connection, used only by the writer thread.
     Statement insert_reading, insert_miner_state, insert_decision, insert_target, update_result,
         insert_event;
+    Statement upsert_readings_1m, upsert_readings_1h, upsert_miners_1m, upsert_miners_1h;
     std::vector<std::pair<std::string, Statement>> prune;   // table -> delete statement
 
     mutable std::mutex mutex;
@@ -142,6 +292,8 @@ struct Journal::Impl {
     void run() noexcept;
     void write_batch(std::vector<Entry>& batch);
     int write_entry(Entry& e, std::uint64_t& rows);
+    int write_rollups(const std::vector<Entry>& batch);
+    std::int64_t raw_cutoff_ms() const;     // INT64_MIN: raw rows are kept as long as the rest
     void maintain();
     // writing=false marks the writer as failing; read errors only set last_error.
     void note_error(const std::string& operation, const std::string& cause, bool writing = true);
@@ -221,6 +373,19 @@ Status Journal::Impl::prepare_statements() {
         {&insert_event,
          "INSERT INTO events(ts_ms, severity, code, subject, message) VALUES(?1,?2,?3,?4,?5)"},
     };
+    const std::pair<Statement*, std::string> upserts[] = {
+        {&upsert_readings_1m, upsert_readings_sql("readings_1m")},
+        {&upsert_readings_1h, upsert_readings_sql("readings_1h")},
+        {&upsert_miners_1m, upsert_miners_sql("miner_states_1m")},
+        {&upsert_miners_1h, upsert_miners_sql("miner_states_1h")},
+    };
+    for (const auto& [stmt, sql] : upserts) {
+        if (stmt->prepare(write_db.get(), sql.c_str()) != SQLITE_OK) {
+            return Status::error(ErrorCode::io,
+                                 "journal " + what + ": prepare rollups: " + write_db.message(),
+                                 false);
+        }
+    }
     for (const auto& s : specs) {
         if (s.stmt->prepare(write_db.get(), s.sql) != SQLITE_OK) {
             return Status::error(ErrorCode::io,
@@ -328,6 +493,74 @@ int Journal::Impl::write_entry(Entry& e, std::uint64_t& rows) {
         e);
 }
 
+// Folds the batch's readings and miner states into the minute and hour rollups, in the batch's
+// transaction: the rollups never disagree with the committed raw rows.
+int Journal::Impl::write_rollups(const std::vector<Entry>& batch) {
+    AggMap<ReadingAgg> readings;
+    AggMap<MinerAgg> miners;
+    for (const auto& e : batch) {
+        if (const auto* r = std::get_if<ReadingsEntry>(&e)) {
+            const std::int64_t minute = floor_to(r->ts_ms, kMinuteMs);
+            for (const auto& row : r->rows) {
+                if (std::isnan(row.value)) continue;   // stored as NULL, not averaged
+                readings[{row.signal, minute}].add(row.value);
+            }
+        } else if (const auto* m = std::get_if<MinerStateEntry>(&e)) {
+            miners[{m->miner_id, floor_to(m->ts_ms, kMinuteMs)}].add(m->online, m->power_w,
+                                                                     m->hashrate_ths);
+        }
+    }
+    auto put_readings = [](Statement& s, const AggMap<ReadingAgg>& aggs) {
+        for (const auto& [key, a] : aggs) {
+            s.bind(1, key.second);
+            s.bind(2, std::string_view(key.first));
+            s.bind(3, a.n);
+            s.bind(4, a.sum);
+            s.bind(5, a.min);
+            s.bind(6, a.max);
+            s.bind(7, a.pos);
+            s.bind(8, a.neg);
+            int rc = s.step();
+            s.reset();
+            if (rc != SQLITE_DONE) return rc;
+        }
+        return SQLITE_DONE;
+    };
+    auto put_miners = [](Statement& s, const AggMap<MinerAgg>& aggs) {
+        for (const auto& [key, a] : aggs) {
+            s.bind(1, key.second);
+            s.bind(2, std::string_view(key.first));
+            s.bind(3, a.n);
+            s.bind(4, a.online_n);
+            s.bind(5, a.power_w.n);
+            s.bind(6, a.power_w.sum);
+            s.bind(7, a.power_w.min);
+            s.bind(8, a.power_w.max);
+            s.bind(9, a.hashrate_ths.n);
+            s.bind(10, a.hashrate_ths.sum);
+            s.bind(11, a.hashrate_ths.min);
+            s.bind(12, a.hashrate_ths.max);
+            int rc = s.step();
+            s.reset();
+            if (rc != SQLITE_DONE) return rc;
+        }
+        return SQLITE_DONE;
+    };
+    int rc = put_readings(upsert_readings_1m, readings);
+    if (rc == SQLITE_DONE) rc = put_readings(upsert_readings_1h, coarsen(readings, kHourMs));
+    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1m, miners);
+    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1h, coarsen(miners, kHourMs));
+    return rc;
+}
+
+std::int64_t Journal::Impl::raw_cutoff_ms() const {
+    Duration keep = options.keep_raw;
+    if (options.retention > Duration{0} && (keep <= Duration{0} || keep > options.retention))
+        keep = options.retention;
+    if (keep <= Duration{0}) return std::numeric_limits<std::int64_t>::min();
+    return unix_ms(now() - keep);
+}
+
 namespace {
 // Errors that concern one row: skip it and keep the batch.
 bool row_error(int rc) {
@@ -365,6 +598,13 @@ void Journal::Impl::write_batch(std::vector<Entry>& batch) {
         stats.rows_failed += total_rows;
         return;
     }
+    if (int rc = write_rollups(batch); rc != SQLITE_DONE) {
+        note_error("write rollups", write_db.message());
+        write_db.exec("ROLLBACK");
+        std::lock_guard lock(mutex);
+        stats.rows_failed += total_rows;
+        return;
+    }
     if (write_db.exec("COMMIT") != SQLITE_OK) {
         note_error("commit", write_db.message());
         write_db.exec("ROLLBACK");
@@ -387,13 +627,17 @@ void Journal::Impl::maintain() {
         prune_table = 0;
         next_retention = steady_now + options.retention_interval;
     }
-    if (pruning && options.retention <= Duration{0}) pruning = false;   // keep forever
+    if (pruning && options.retention <= Duration{0} && options.keep_raw <= Duration{0})
+        pruning = false;   // keep forever
     if (pruning) {
-        const std::int64_t cutoff_ms = unix_ms(now() - options.retention);
+        const std::int64_t cutoff_ms = options.retention > Duration{0}
+                                           ? unix_ms(now() - options.retention)
+                                           : std::numeric_limits<std::int64_t>::min();
+        const std::int64_t raw_cutoff = std::max(cutoff_ms, raw_cutoff_ms());
         auto deadline = steady_now + kPruneBudget;
         while (prune_table < prune.size() && std::chrono::steady_clock::now() < deadline) {
             Statement& s = prune[prune_table].second;
-            s.bind(1, cutoff_ms);
+            s.bind(1, is_raw_table(prune[prune_table].first) ? raw_cutoff : cutoff_ms);
             s.bind(2, static_cast<std::int64_t>(kPruneBatchRows));
             int rc = s.step();   // autocommit: each batch is its own short transaction
             s.reset();
@@ -471,6 +715,10 @@ Journal::~Journal() {
     impl_->insert_target = {};
     impl_->update_result = {};
     impl_->insert_event = {};
+    impl_->upsert_readings_1m = {};
+    impl_->upsert_readings_1h = {};
+    impl_->upsert_miners_1m = {};
+    impl_->upsert_miners_1h = {};
     impl_->prune.clear();
     if (impl_->write_db && !impl_->read_only) {
         sqlite3_wal_checkpoint_v2(impl_->write_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
@@ -698,6 +946,65 @@ std::vector<EventRow> Journal::events_after(std::int64_t after_id, std::size_t l
     }
 }
 
+namespace {
+
+constexpr const char* kHistorySignals =
+    "signal IN ('pv.ac_power_w', 'grid.power_w', 'battery.power_w', 'genset.power_w', "
+    "'price.import_per_kwh', 'price.hashprice_per_th_day')";
+
+// Columns: bucket, signal, mean, mean of max(v, 0), mean of max(-v, 0), min, max.
+std::string history_readings_sql(Resolution r) {
+    if (r == Resolution::raw) {
+        return std::string(
+                   "SELECT (ts_ms / ?3) * ?3 AS b, signal, AVG(value), AVG(MAX(value, 0)), "
+                   "AVG(MAX(-value, 0)), MIN(value), MAX(value) FROM readings "
+                   "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND ") +
+               kHistorySignals + " AND value IS NOT NULL GROUP BY b, signal";
+    }
+    return std::string("SELECT (ts_ms / ?3) * ?3 AS b, signal, SUM(sum_value) / SUM(n), "
+                       "SUM(sum_pos) / SUM(n), SUM(sum_neg) / SUM(n), MIN(min_value), "
+                       "MAX(max_value) FROM ") +
+           (r == Resolution::hour ? "readings_1h" : "readings_1m") +
+           " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND " + kHistorySignals + " GROUP BY b, signal";
+}
+
+// Columns: bucket, sum over miners of each one's mean power, the same for hashrate.
+std::string history_miners_sql(Resolution r) {
+    if (r == Resolution::raw) {
+        return "SELECT b, SUM(p), SUM(h) FROM (SELECT (ts_ms / ?3) * ?3 AS b, miner_id, "
+               "AVG(CASE WHEN online THEN power_w ELSE 0 END) AS p, "
+               "AVG(CASE WHEN online THEN hashrate_ths ELSE 0 END) AS h FROM miner_states "
+               "WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY b, miner_id) GROUP BY b";
+    }
+    return std::string("SELECT b, SUM(p), SUM(h) FROM (SELECT (ts_ms / ?3) * ?3 AS b, miner_id, "
+                       "SUM(sum_power_w) / NULLIF(SUM(n_power), 0) AS p, "
+                       "SUM(sum_hashrate_ths) / NULLIF(SUM(n_hashrate), 0) AS h FROM ") +
+           (r == Resolution::hour ? "miner_states_1h" : "miner_states_1m") +
+           " WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY b, miner_id) GROUP BY b";
+}
+
+}  // namespace
+
+HistoryQuery Journal::plan_history(std::int64_t from_ms, std::int64_t to_ms,
+                                   std::int64_t max_points) const {
+    HistoryQuery q;
+    q.from_ms = from_ms;
+    q.to_ms = to_ms;
+    const std::int64_t span = std::max<std::int64_t>(1, to_ms - from_ms);
+    const bool raw_pruned = from_ms < impl_->raw_cutoff_ms();
+    const auto& buckets = history_buckets_ms();
+    q.bucket_ms = buckets.back();
+    for (std::int64_t b : buckets) {
+        if (raw_pruned && b < kMinuteMs) continue;
+        if ((span + b - 1) / b <= std::max<std::int64_t>(1, max_points)) {
+            q.bucket_ms = b;
+            break;
+        }
+    }
+    q.resolution = resolution_for_bucket(q.bucket_ms);
+    return q;
+}
+
 Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
     auto bad = [&](const std::string& why) {
         return Status::error(ErrorCode::invalid, "journal " + impl_->what + ": history: " + why,
@@ -707,19 +1014,21 @@ Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
     if (q.to_ms <= q.from_ms) return bad("the range is empty (to must be after from)");
     if ((q.to_ms - q.from_ms) / q.bucket_ms > 100'000)
         return bad("more than 100000 buckets; use a larger bucket");
+    Resolution resolution = q.resolution == Resolution::automatic
+                                ? resolution_for_bucket(q.bucket_ms)
+                                : q.resolution;
+    std::int64_t from_ms = q.from_ms;
+    if (resolution != Resolution::raw) {
+        const std::int64_t period = resolution == Resolution::hour ? kHourMs : kMinuteMs;
+        if (q.bucket_ms % period != 0) {
+            return bad("bucket must be a multiple of the " + std::string(to_string(resolution)) +
+                       " rollup");
+        }
+        from_ms = floor_to(from_ms, period);
+    }
     // Buckets are aligned on the bucket size, so the same range gives the same rows.
-    static const char* kReadings =
-        "SELECT (ts_ms / ?3) * ?3 AS b, signal, AVG(value), AVG(MAX(value, 0)), "
-        "AVG(MAX(-value, 0)) FROM readings "
-        "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND signal IN ('pv.ac_power_w', 'grid.power_w', "
-        "'battery.power_w', 'genset.power_w', 'price.import_per_kwh', "
-        "'price.hashprice_per_th_day') AND value IS NOT NULL "
-        "GROUP BY b, signal";
-    static const char* kMiners =
-        "SELECT b, SUM(p), SUM(h) FROM (SELECT (ts_ms / ?3) * ?3 AS b, miner_id, "
-        "AVG(CASE WHEN online THEN power_w ELSE 0 END) AS p, "
-        "AVG(CASE WHEN online THEN hashrate_ths ELSE 0 END) AS h FROM miner_states "
-        "WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY b, miner_id) GROUP BY b";
+    const std::string readings_sql = history_readings_sql(resolution);
+    const std::string miners_sql = history_miners_sql(resolution);
     try {
         std::map<std::int64_t, HistoryRow> rows;
         auto row = [&](std::int64_t b) -> HistoryRow& {
@@ -732,20 +1041,21 @@ Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
             return s.column_double(i);
         };
         std::lock_guard lock(impl_->read_mutex);
-        for (const char* sql : {kReadings, kMiners}) {
+        for (const std::string* sql : {&readings_sql, &miners_sql}) {
+            const bool miners = sql == &miners_sql;
             Statement s;
-            if (s.prepare(impl_->read_db.get(), sql) != SQLITE_OK) {
+            if (s.prepare(impl_->read_db.get(), sql->c_str()) != SQLITE_OK) {
                 impl_->note_error("read", impl_->read_db.message(), false);
                 return Status::error(ErrorCode::io, "journal " + impl_->what + ": history: " +
                                                         impl_->read_db.message(), true);
             }
-            s.bind(1, q.from_ms);
+            s.bind(1, from_ms);
             s.bind(2, q.to_ms);
             s.bind(3, q.bucket_ms);
             int rc = SQLITE_ROW;
             while ((rc = s.step()) == SQLITE_ROW) {
                 HistoryRow& r = row(s.column_int(0));
-                if (sql == kMiners) {
+                if (miners) {
                     r.miners_w = opt(s, 1);
                     r.hashrate_ths = opt(s, 2);
                     continue;
@@ -757,6 +1067,8 @@ Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
                     r.grid_w = v;
                     r.import_w = opt(s, 3);
                     r.export_w = opt(s, 4);
+                    r.grid_min_w = opt(s, 5);
+                    r.grid_max_w = opt(s, 6);
                 } else if (signal == "battery.power_w") r.battery_w = v;
                 else if (signal == "genset.power_w") r.generator_w = v;
                 else if (signal == "price.import_per_kwh") r.price_import_per_kwh = v;

@@ -31,6 +31,9 @@ struct JournalOptions {
     Duration commit_interval{500};                      // queued rows wait at most this long
     std::size_t queue_capacity = 200000;                // rows; more are dropped and counted
     Duration retention{std::chrono::hours{24 * 30}};    // rows older than this are deleted
+    // Per-tick rows (readings, miner_states, decisions) older than this are deleted; the
+    // per-minute and per-hour rollups keep the history up to `retention`. 0: as retention.
+    Duration keep_raw{std::chrono::hours{24 * 14}};
     // Additive tuning, defaults suit the daemon:
     std::size_t batch_rows = 5000;                      // start a batch early at this depth
     Duration retention_interval{std::chrono::minutes{10}};  // how often pruning starts
@@ -59,6 +62,8 @@ struct HistoryRow {
     std::int64_t ts_ms = 0;                     // bucket start
     std::optional<double> pv_w;                 // pv.ac_power_w
     std::optional<double> grid_w;               // grid.power_w, + import / - export
+    std::optional<double> grid_min_w;           // lowest grid.power_w in the bucket (peak export)
+    std::optional<double> grid_max_w;           // highest grid.power_w in the bucket (peak import)
     std::optional<double> import_w;             // mean of max(grid, 0)
     std::optional<double> export_w;             // mean of max(-grid, 0)
     std::optional<double> battery_w;            // battery.power_w
@@ -69,11 +74,23 @@ struct HistoryRow {
     std::optional<double> hashprice_per_th_day;
 };
 
+// Where a history query reads: the raw rows, or the per-minute / per-hour rollups.
+enum class Resolution { automatic, raw, minute, hour };
+std::string_view to_string(Resolution r) noexcept;
+
 struct HistoryQuery {
     std::int64_t from_ms = 0;
     std::int64_t to_ms = 0;         // exclusive
     std::int64_t bucket_ms = 60'000;
+    // automatic: the coarsest table whose period divides bucket_ms (hour, minute, else raw).
+    // A rollup covers whole periods: from_ms is widened to the start of its minute or hour.
+    Resolution resolution = Resolution::automatic;
 };
+
+// The bucket sizes history offers (1 s to 7 days, in 1-2-5 like steps).
+const std::vector<std::int64_t>& history_buckets_ms();
+// The resolution an automatic query with this bucket reads.
+Resolution resolution_for_bucket(std::int64_t bucket_ms) noexcept;
 
 struct DecisionRow {
     std::int64_t ts_ms = 0;
@@ -143,6 +160,11 @@ public:
     // The history downsampled in SQL: one row per bucket that has data, oldest first. Refuses
     // ranges of more than 100 000 buckets.
     Result<std::vector<HistoryRow>> history(const HistoryQuery& query);
+    // A query for [from_ms, to_ms) with at most max_points buckets: the smallest bucket of
+    // history_buckets_ms() that fits, at least a minute where the raw rows are already pruned
+    // (keep_raw), and the resolution that bucket reads.
+    HistoryQuery plan_history(std::int64_t from_ms, std::int64_t to_ms,
+                              std::int64_t max_points) const;
     // Rows in one of the journal's tables (others are refused).
     Result<std::int64_t> count(std::string_view table);
 

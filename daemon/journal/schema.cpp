@@ -77,13 +77,100 @@ CREATE INDEX events_ts ON events(ts_ms);
 ALTER TABLE decisions ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE decisions ADD COLUMN shed INTEGER NOT NULL DEFAULT 0;
 )sql",
+        // 3: per-minute and per-hour rollups of readings and miner states, so a month of history
+        // reads hours, not seconds. Sums and counts (not averages) so rollups combine exactly;
+        // the writer upserts them in the same transaction as the raw rows. Existing raw rows
+        // are folded in here once.
+        R"sql(
+CREATE TABLE readings_1m(
+    ts_ms INTEGER NOT NULL,
+    signal TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    sum_value REAL NOT NULL,
+    min_value REAL NOT NULL,
+    max_value REAL NOT NULL,
+    sum_pos REAL NOT NULL,
+    sum_neg REAL NOT NULL,
+    UNIQUE(signal, ts_ms)
+);
+CREATE INDEX readings_1m_ts ON readings_1m(ts_ms);
+CREATE TABLE readings_1h(
+    ts_ms INTEGER NOT NULL,
+    signal TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    sum_value REAL NOT NULL,
+    min_value REAL NOT NULL,
+    max_value REAL NOT NULL,
+    sum_pos REAL NOT NULL,
+    sum_neg REAL NOT NULL,
+    UNIQUE(signal, ts_ms)
+);
+CREATE INDEX readings_1h_ts ON readings_1h(ts_ms);
+
+CREATE TABLE miner_states_1m(
+    ts_ms INTEGER NOT NULL,
+    miner_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    online_n INTEGER NOT NULL,
+    n_power INTEGER NOT NULL,
+    sum_power_w REAL NOT NULL,
+    min_power_w REAL,
+    max_power_w REAL,
+    n_hashrate INTEGER NOT NULL,
+    sum_hashrate_ths REAL NOT NULL,
+    min_hashrate_ths REAL,
+    max_hashrate_ths REAL,
+    UNIQUE(miner_id, ts_ms)
+);
+CREATE INDEX miner_states_1m_ts ON miner_states_1m(ts_ms);
+CREATE TABLE miner_states_1h(
+    ts_ms INTEGER NOT NULL,
+    miner_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    online_n INTEGER NOT NULL,
+    n_power INTEGER NOT NULL,
+    sum_power_w REAL NOT NULL,
+    min_power_w REAL,
+    max_power_w REAL,
+    n_hashrate INTEGER NOT NULL,
+    sum_hashrate_ths REAL NOT NULL,
+    min_hashrate_ths REAL,
+    max_hashrate_ths REAL,
+    UNIQUE(miner_id, ts_ms)
+);
+CREATE INDEX miner_states_1h_ts ON miner_states_1h(ts_ms);
+
+INSERT INTO readings_1m
+SELECT (ts_ms / 60000) * 60000 AS b, signal, COUNT(*), SUM(value), MIN(value), MAX(value),
+       SUM(MAX(value, 0)), SUM(MAX(-value, 0))
+FROM readings WHERE value IS NOT NULL GROUP BY b, signal;
+INSERT INTO readings_1h
+SELECT (ts_ms / 3600000) * 3600000 AS b, signal, SUM(n), SUM(sum_value), MIN(min_value),
+       MAX(max_value), SUM(sum_pos), SUM(sum_neg)
+FROM readings_1m GROUP BY b, signal;
+
+INSERT INTO miner_states_1m
+SELECT b, miner_id, COUNT(*), SUM(online), COUNT(p), COALESCE(SUM(p), 0), MIN(p), MAX(p),
+       COUNT(h), COALESCE(SUM(h), 0), MIN(h), MAX(h)
+FROM (SELECT (ts_ms / 60000) * 60000 AS b, miner_id, online,
+             CASE WHEN online THEN power_w ELSE 0 END AS p,
+             CASE WHEN online THEN hashrate_ths ELSE 0 END AS h FROM miner_states)
+GROUP BY b, miner_id;
+INSERT INTO miner_states_1h
+SELECT (ts_ms / 3600000) * 3600000 AS b, miner_id, SUM(n), SUM(online_n), SUM(n_power),
+       SUM(sum_power_w), MIN(min_power_w), MAX(max_power_w), SUM(n_hashrate),
+       SUM(sum_hashrate_ths), MIN(min_hashrate_ths), MAX(max_hashrate_ths)
+FROM miner_states_1m GROUP BY b, miner_id;
+)sql",
     };
     return kMigrations;
 }
 
 const std::vector<const char*>& journal_tables() {
     static const std::vector<const char*> kTables = {"readings", "miner_states", "decisions",
-                                                     "targets", "events", "schema_migrations"};
+                                                     "targets", "events", "schema_migrations",
+                                                     "readings_1m", "readings_1h",
+                                                     "miner_states_1m", "miner_states_1h"};
     return kTables;
 }
 

@@ -1,5 +1,6 @@
 'use strict';
-// History charts: the journal downsampled in SQL (hour, day, 30 days), drawn on canvases.
+// History charts: the journal downsampled in SQL (hour: raw 10 s, day: 5 min from the minute
+// rollups, 30 days: 2 h from the hour rollups), drawn on canvases.
 function drawSeries(canvas, t, series) {
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth * ratio, h = canvas.clientHeight * ratio;
@@ -42,8 +43,9 @@ async function loadHistory() {
   const r = await api('GET', '/api/history?range=' + range);
   if (r.status !== 200) { $('history-msg').textContent = (r.body && r.body.error) || 'failed'; return; }
   const s = r.body.series;
-  $('history-msg').textContent = s.t.length + ' points, ' + Math.round(r.body.bucket_ms / 1000) + ' s each, ' +
-    Math.round(performance.now() - started) + ' ms';
+  const from = { raw: 'every reading', '1m': 'minute rollups', '1h': 'hour rollups' }[r.body.resolution] || r.body.resolution;
+  $('history-msg').textContent = s.t.length + ' points, ' + Math.round(r.body.bucket_ms / 1000) + ' s each, from ' +
+    from + ', ' + Math.round(performance.now() - started) + ' ms';
   drawSeries($('h-power'), s.t, [
     { values: s.pv_w, color: '--pv' }, { values: s.import_w, color: '--bad' },
     { values: s.miners_w, color: '--miners' }, { values: s.absorbed_w, color: '--ok' }]);

@@ -1,0 +1,8 @@
+# History rollups, resolution planning and keep_raw; comment-preserving config saves.
+hashsink_test(journal_rollup_unit LABEL unit
+  SOURCES unit/journal/rollup_test.cpp
+  LIBS hashsink_journal)
+
+hashsink_test(web_config_splice_unit LABEL unit
+  SOURCES unit/web/config_splice_test.cpp
+  LIBS hashsink_web)
