@@ -14,6 +14,7 @@ namespace hashsink::web {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+constexpr std::size_t kMaxNoteBytes = 4096;
 
 }  // namespace
 
@@ -29,15 +30,20 @@ Result<std::string> ConfigStore::current() const {
     return read_small_file(path_, kMaxConfigBytes);
 }
 
-Status ConfigStore::save(const std::string& text, std::int64_t now_ms) {
+std::string ConfigStore::current_note() const {
+    std::lock_guard lock(mutex_);
+    return read_small_file(current_note_path(), kMaxNoteBytes).value_or("");
+}
+
+Status ConfigStore::save(const std::string& text, std::int64_t now_ms, const std::string& note) {
     std::lock_guard lock(mutex_);
     if (text.size() > kMaxConfigBytes)
         return Status::error(ErrorCode::invalid, "web: save config: larger than 1 MiB", false);
     auto old = read_small_file(path_, kMaxConfigBytes);
+    if (::mkdir(versions_dir().c_str(), 0700) != 0 && errno != EEXIST)
+        return Status::error(ErrorCode::io, "web: create " + versions_dir() + ": " +
+                                                std::strerror(errno), false);
     if (old) {
-        if (::mkdir(versions_dir().c_str(), 0700) != 0 && errno != EEXIST)
-            return Status::error(ErrorCode::io, "web: create " + versions_dir() + ": " +
-                                                    std::strerror(errno), false);
         // Unique even for two saves in one millisecond.
         std::int64_t id = now_ms;
         struct stat st {};
@@ -45,8 +51,12 @@ Status ConfigStore::save(const std::string& text, std::int64_t now_ms) {
         if (auto s = write_file_atomic(versions_dir() + "/" + std::to_string(id) + ".toml", *old, 0600);
             !s)
             return s;
+        // The archived file keeps the note it was saved with (best effort: a note is a hint).
+        if (auto n = read_small_file(current_note_path(), kMaxNoteBytes); n && !n->empty())
+            (void)write_file_atomic(versions_dir() + "/" + std::to_string(id) + ".note", *n, 0600);
     }
     if (auto s = write_file_atomic(path_, text, 0644); !s) return s;
+    (void)write_file_atomic(current_note_path(), note.substr(0, kMaxNoteBytes), 0600);
     auto all = [&] {
         std::vector<std::string> ids;
         if (DIR* d = ::opendir(versions_dir().c_str())) {
@@ -63,8 +73,10 @@ Status ConfigStore::save(const std::string& text, std::int64_t now_ms) {
         });
         return ids;
     }();
-    for (std::size_t i = keep_; i < all.size(); ++i)
+    for (std::size_t i = keep_; i < all.size(); ++i) {
         ::unlink((versions_dir() + "/" + all[i] + ".toml").c_str());
+        ::unlink((versions_dir() + "/" + all[i] + ".note").c_str());
+    }
     return {};
 }
 
@@ -79,7 +91,9 @@ std::vector<ConfigVersion> ConfigStore::versions() const {
             if (!valid_id(id)) continue;
             struct stat st {};
             if (::stat((versions_dir() + "/" + name).c_str(), &st) != 0) continue;
-            out.push_back({id, std::stoll(id), static_cast<std::size_t>(st.st_size)});
+            out.push_back({id, std::stoll(id), static_cast<std::size_t>(st.st_size),
+                           read_small_file(versions_dir() + "/" + id + ".note", kMaxNoteBytes)
+                               .value_or("")});
         }
         ::closedir(d);
     }

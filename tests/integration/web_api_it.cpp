@@ -329,3 +329,77 @@ TEST_CASE("web api: save applies without restart, keeps versions, restores", "[i
     REQUIRE(csv->body.rfind("time,ts_ms,pv_w,grid_w", 0) == 0);
     REQUIRE(csv->get_header_value("Content-Type").find("text/csv") == 0);
 }
+
+TEST_CASE("web api: a commented file saved from the page keeps its comments and key order",
+          "[integration][web]") {
+    Rig rig;
+    // The installer's file: the same site, with comments and keys in their own order.
+    const std::string commented =
+        "# Installed by Anna, 2026-03. Call before changing the cap.\n"
+        "[site]\n"
+        "period = \"200ms\"            # fast, for the test\n"
+        "# the breaker allows more, the cable does not\n"
+        "max_draw_w = 500\n"
+        "miner_poll_interval = \"1s\"\n"
+        "[web]\nlisten = \"127.0.0.1:" + std::to_string(rig.port) + "\"\n"
+        "# the roof\n"
+        "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
+        "port = " + std::to_string(rig.inverter.port()) + "\n"
+        "# desk miner\n"
+        "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + rig.a.url() + "\"\n"
+        "# shelf miner, going away\n"
+        "[[miners]]\nid = \"b\"\ndriver = \"axeos\"\nurl = \"" + rig.b.url() + "\"\n";
+    test::write_file(rig.config_path, commented);
+    Browser admin(rig.port);
+    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+
+    auto cfg = body(admin.get("/api/config"))["config"];
+    cfg["site"]["max_draw_w"] = 450;
+    cfg["site"].erase("miner_poll_interval");
+    cfg["miners"].erase(1);
+    cfg["miners"].push_back({{"id", "c"}, {"driver", "axeos"}, {"url", rig.c.url()}});
+    auto r = admin.post("/api/config", json{{"config", cfg}});
+    REQUIRE(r->status == 200);
+    auto saved = json::parse(r->body);
+    INFO(saved.dump());
+    REQUIRE(saved["ok"] == true);
+    CHECK(saved["note"].get<std::string>().find("edited in place") == 0);
+
+    const std::string file = test::read_file(rig.config_path);
+    INFO(file);
+    for (const char* kept : {"# Installed by Anna", "\"200ms\"            # fast, for the test",
+                             "# the breaker allows more", "# the roof", "# desk miner"})
+        CHECK(file.find(kept) != std::string::npos);
+    CHECK(file.find("max_draw_w = 450\n") != std::string::npos);
+    CHECK(file.find("period") < file.find("max_draw_w"));   // the installer's order
+    CHECK(file.find("miner_poll_interval") == std::string::npos);
+    CHECK(file.find("# shelf miner") == std::string::npos);  // went with its miner
+    CHECK(file.find(rig.b.url()) == std::string::npos);
+    CHECK(file.find(rig.c.url()) > file.find(rig.a.url()));
+    // The file reads back as the page meant it.
+    auto back = config::load_string(file, rig.config_path, app::build_catalog());
+    REQUIRE(back.ok());
+    auto doc = body(admin.get("/api/config"))["config"];
+    CHECK(doc["site"]["max_draw_w"] == 450);
+    CHECK_FALSE(doc["site"].contains("miner_poll_interval"));
+    REQUIRE(doc["miners"].size() == 2);
+    CHECK(doc["miners"][1]["id"] == "c");
+    CHECK(body(admin.get("/api/config"))["note"] == saved["note"]);
+
+    // Reordering the miners is beyond splicing: a full rewrite, and the answer says so.
+    std::swap(doc["miners"][0], doc["miners"][1]);
+    r = admin.post("/api/config", json{{"config", doc}});
+    REQUIRE(r->status == 200);
+    saved = json::parse(r->body);
+    CHECK(saved["note"].get<std::string>().find("rewritten in full") == 0);
+    CHECK(test::read_file(rig.config_path).find("# Installed by Anna") == std::string::npos);
+    auto versions = body(admin.get("/api/config/versions"))["versions"];
+    REQUIRE(versions.size() == 2);
+    CHECK(versions[0]["note"].get<std::string>().find("edited in place") == 0);
+    CHECK(versions[1]["note"] == "");   // the hand-written file
+    auto restored = admin.post("/api/config/restore", json{{"id", versions[1]["id"]}});
+    REQUIRE(restored->status == 200);
+    CHECK(test::read_file(rig.config_path) == commented);
+    CHECK(json::parse(restored->body)["note"] ==
+          "restored version " + versions[1]["id"].get<std::string>());
+}

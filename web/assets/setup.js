@@ -217,7 +217,8 @@ async function loadVersions() {
   if (!r.body.versions.length) list.appendChild(el('li', 'none yet: each save keeps the file it replaces', 'muted'));
   for (const v of r.body.versions) {
     const li = el('li');
-    li.appendChild(el('span', 'replaced ' + new Date(v.saved_ms).toLocaleString() + ' · ' + v.bytes + ' bytes'));
+    li.appendChild(el('span', 'replaced ' + new Date(v.saved_ms).toLocaleString() + ' · ' + v.bytes + ' bytes' +
+      (v.note ? ' · ' + v.note : '')));
     const b = el('button', 'Restore', 'secondary'); b.type = 'button';
     b.dataset.version = v.id;
     b.addEventListener('click', async () => {
@@ -274,7 +275,11 @@ document.addEventListener('DOMContentLoaded', () => {
     e.preventDefault();
     msg('save-msg', 'saving…', true);
     const r = await api('POST', '/api/config', { config: model });
-    if (r.status === 200 && r.body.ok) { clearErrors(); msg('save-msg', 'Saved and applied: ' + r.body.message, true); loadSetup(); }
+    if (r.status === 200 && r.body.ok) {
+      clearErrors();
+      msg('save-msg', 'Saved and applied: ' + r.body.message + (r.body.note ? ' (file ' + r.body.note + ')' : ''), true);
+      loadSetup();
+    }
     else if (r.status === 200) msg('save-msg', 'Saved, but not applied: ' + r.body.error, false);
     else if (r.status === 422) { msg('save-msg', 'Not saved: fix the fields marked in red.', false); showErrors(r.body.errors); }
     else msg('save-msg', (r.body && r.body.error) || 'failed', false);
