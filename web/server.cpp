@@ -11,6 +11,7 @@
 #include "daemon/core/log.hpp"
 #include "daemon/journal/journal.hpp"
 #include "web/api/config_json.hpp"
+#include "web/api/config_splice.hpp"
 #include "web/api/status_json.hpp"
 #include "web/assets.hpp"
 #include "web/auth/auth.hpp"
@@ -368,16 +369,18 @@ void WebServer::setup_routes() {
         return true;
     };
     // Validates text with the loader `check` uses; saves, applies, and answers.
-    auto save_and_apply = [this](const std::string& text, httplib::Response& res) {
+    auto save_and_apply = [this](const std::string& text, const std::string& note,
+                                 httplib::Response& res) {
         auto loaded = config::load_string(text, store_->path(), options_.control->catalog());
         if (!loaded.ok()) return field_errors(res, diagnostics_json(loaded.diagnostics));
-        if (auto st = store_->save(text, unix_ms(clock_.now())); !st)
+        if (auto st = store_->save(text, unix_ms(clock_.now()), note); !st)
             return json_error(res, 500, st.message);
         auto applied = options_.control->apply(*loaded.config);
         if (!applied)
-            return send_json(res, 200, {{"ok", false}, {"saved", true},
+            return send_json(res, 200, {{"ok", false}, {"saved", true}, {"note", note},
                                         {"error", applied.error().message}});
-        send_json(res, 200, {{"ok", true}, {"saved", true}, {"message", *applied}});
+        send_json(res, 200, {{"ok", true}, {"saved", true}, {"note", note},
+                             {"message", *applied}});
     };
 
     srv.Get("/api/catalog", [this, ready](const httplib::Request& req, httplib::Response& res) {
@@ -390,7 +393,8 @@ void WebServer::setup_routes() {
         if (!text) return json_error(res, 500, text.error().message);
         auto doc = config_to_json(*text, options_.control->catalog());
         if (!doc) return json_error(res, 500, doc.error().message);
-        send_json(res, 200, {{"path", store_->path()}, {"config", *doc}});
+        send_json(res, 200, {{"path", store_->path()}, {"note", store_->current_note()},
+                             {"config", *doc}});
     });
     srv.Post("/api/config/validate", [this, ready](const httplib::Request& req, httplib::Response& res) {
         if (!ready(req, res, true)) return;
@@ -409,11 +413,13 @@ void WebServer::setup_routes() {
         auto body = parse_body(req, res);
         if (!body) return;
         if (!body->contains("config")) return json_error(res, 400, "config: missing");
-        auto text = json_to_toml((*body)["config"], store_->current().value_or(""),
-                                 options_.control->catalog());
+        const std::string current = store_->current().value_or("");
+        auto text = json_to_toml((*body)["config"], current, options_.control->catalog());
         if (!text)
             return field_errors(res, json::array({{{"path", ""}, {"message", text.error().message}}}));
-        save_and_apply(*text, res);
+        // The installer's comments stay: the change is spliced into the file as it is.
+        SplicedConfig spliced = splice_config(current, *text);
+        save_and_apply(spliced.text, spliced.note, res);
     });
     srv.Get("/api/config/versions", [this, ready](const httplib::Request& req, httplib::Response& res) {
         if (!ready(req, res, false)) return;
@@ -422,7 +428,8 @@ void WebServer::setup_routes() {
             out.push_back({{"id", v.id},
                            {"saved_ms", v.saved_ms},
                            {"time", iso8601(from_unix_ms(v.saved_ms))},
-                           {"bytes", v.bytes}});
+                           {"bytes", v.bytes},
+                           {"note", v.note}});
         send_json(res, 200, {{"versions", out}});
     });
     srv.Get(R"(/api/config/versions/([^/]+))", [this, ready](const httplib::Request& req, httplib::Response& res) {
@@ -441,7 +448,7 @@ void WebServer::setup_routes() {
         if (!id || !ConfigStore::valid_id(*id)) return json_error(res, 400, "id: expected a version id");
         auto text = store_->version(*id);
         if (!text) return json_error(res, 404, text.error().message);
-        save_and_apply(*text, res);
+        save_and_apply(*text, "restored version " + *id, res);
     });
 
     // "Test" buttons: the item is validated as the loader would, then read once.
@@ -531,22 +538,24 @@ void WebServer::data_routes() {
     });
 
     // ?range=hour|day|month (ending now) or ?from=&to= (Unix ms), optional &bucket= (ms).
-    auto query = [this](const httplib::Request& req, httplib::Response& res)
-        -> std::optional<journal::HistoryQuery> {
-        journal::HistoryQuery q;
+    // Without a bucket the journal plans one: at most max_points buckets, read from the raw
+    // rows or the minute / hour rollups (hour -> 10 s raw, day -> 5 min, month -> 2 h).
+    auto query = [this](const httplib::Request& req, httplib::Response& res,
+                        std::int64_t max_points) -> std::optional<journal::HistoryQuery> {
+        std::int64_t from_ms = 0, to_ms = 0;
         const std::int64_t now = unix_ms(clock_.now());
         if (req.has_param("range")) {
             const std::string r = req.get_param_value("range");
             std::int64_t span = 0;
-            if (r == "hour") span = 3600'000, q.bucket_ms = 10'000;
-            else if (r == "day") span = 86'400'000, q.bucket_ms = 300'000;
-            else if (r == "month") span = 30LL * 86'400'000, q.bucket_ms = 7'200'000;
+            if (r == "hour") span = 3600'000;
+            else if (r == "day") span = 86'400'000;
+            else if (r == "month") span = 30LL * 86'400'000;
             else {
                 json_error(res, 400, "range: expected hour, day or month");
                 return std::nullopt;
             }
-            q.to_ms = now + 1;
-            q.from_ms = q.to_ms - span;
+            to_ms = now + 1;
+            from_ms = to_ms - span;
         } else {
             auto from = int_param(req, "from");
             auto to = int_param(req, "to");
@@ -554,10 +563,10 @@ void WebServer::data_routes() {
                 json_error(res, 400, "expected range=hour|day|month, or from and to in Unix ms");
                 return std::nullopt;
             }
-            q.from_ms = *from;
-            q.to_ms = *to;
-            q.bucket_ms = std::max<std::int64_t>(1000, (q.to_ms - q.from_ms) / 500);
+            from_ms = *from;
+            to_ms = *to;
         }
+        journal::HistoryQuery q = options_.journal->plan_history(from_ms, to_ms, max_points);
         if (req.has_param("bucket")) {
             auto b = int_param(req, "bucket");
             if (!b || *b < 1000 || *b > 86'400'000LL * 31) {
@@ -565,9 +574,12 @@ void WebServer::data_routes() {
                 return std::nullopt;
             }
             q.bucket_ms = *b;
+            q.resolution = journal::Resolution::automatic;
         }
         return q;
     };
+    constexpr std::int64_t kChartPoints = 500;
+    constexpr std::int64_t kCsvRows = 100'000;
     auto derived = [](const journal::HistoryRow& r, std::int64_t bucket_ms) {
         std::optional<double> absorbed, revenue;
         if (r.miners_w) absorbed = std::max(0.0, *r.miners_w - r.import_w.value_or(0));
@@ -578,12 +590,13 @@ void WebServer::data_routes() {
     srv.Get("/api/history", [this, query, derived](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");
-        auto q = query(req, res);
+        auto q = query(req, res, kChartPoints);
         if (!q) return;
         auto rows = options_.journal->history(*q);
         if (!rows) return json_error(res, rows.error().code == ErrorCode::invalid ? 400 : 500,
                                      rows.error().message);
         json cols = {{"t", json::array()}, {"pv_w", json::array()}, {"grid_w", json::array()},
+                     {"grid_min_w", json::array()}, {"grid_max_w", json::array()},
                      {"import_w", json::array()}, {"export_w", json::array()},
                      {"battery_w", json::array()}, {"generator_w", json::array()},
                      {"miners_w", json::array()}, {"absorbed_w", json::array()},
@@ -594,6 +607,8 @@ void WebServer::data_routes() {
             cols["t"].push_back(r.ts_ms);
             cols["pv_w"].push_back(opt(r.pv_w));
             cols["grid_w"].push_back(opt(r.grid_w));
+            cols["grid_min_w"].push_back(opt(r.grid_min_w));
+            cols["grid_max_w"].push_back(opt(r.grid_max_w));
             cols["import_w"].push_back(opt(r.import_w));
             cols["export_w"].push_back(opt(r.export_w));
             cols["battery_w"].push_back(opt(r.battery_w));
@@ -606,23 +621,28 @@ void WebServer::data_routes() {
             cols["revenue"].push_back(opt(revenue));
         }
         send_json(res, 200, {{"from_ms", q->from_ms}, {"to_ms", q->to_ms},
-                             {"bucket_ms", q->bucket_ms}, {"series", cols}});
+                             {"bucket_ms", q->bucket_ms},
+                             {"resolution", journal::to_string(journal::resolution_for_bucket(
+                                                q->bucket_ms))},
+                             {"series", cols}});
     });
     srv.Get("/api/history.csv", [this, query, derived](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");
-        auto q = query(req, res);
+        auto q = query(req, res, kCsvRows);
         if (!q) return;
         auto rows = options_.journal->history(*q);
         if (!rows) return json_error(res, rows.error().code == ErrorCode::invalid ? 400 : 500,
                                      rows.error().message);
         std::string out =
-            "time,ts_ms,pv_w,grid_w,import_w,export_w,battery_w,generator_w,miners_w,absorbed_w,"
-            "hashrate_ths,price_import_per_kwh,hashprice_per_th_day,revenue\n";
+            "time,ts_ms,pv_w,grid_w,grid_min_w,grid_max_w,import_w,export_w,battery_w,"
+            "generator_w,miners_w,absorbed_w,hashrate_ths,price_import_per_kwh,"
+            "hashprice_per_th_day,revenue\n";
         for (const auto& r : *rows) {
             auto [absorbed, revenue] = derived(r, q->bucket_ms);
             out += iso8601(from_unix_ms(r.ts_ms)) + "," + std::to_string(r.ts_ms) + "," +
                    csv_number(r.pv_w) + "," + csv_number(r.grid_w) + "," +
+                   csv_number(r.grid_min_w) + "," + csv_number(r.grid_max_w) + "," +
                    csv_number(r.import_w) + "," + csv_number(r.export_w) + "," +
                    csv_number(r.battery_w) + "," + csv_number(r.generator_w) + "," +
                    csv_number(r.miners_w) + "," + csv_number(absorbed) + "," +
@@ -630,6 +650,9 @@ void WebServer::data_routes() {
                    csv_number(r.hashprice_per_th_day) + "," + csv_number(revenue) + "\n";
         }
         res.set_header("Content-Disposition", "attachment; filename=\"hashsink-history.csv\"");
+        res.set_header("X-Hashsink-Bucket-Ms", std::to_string(q->bucket_ms));
+        res.set_header("X-Hashsink-Resolution",
+                       std::string(journal::to_string(journal::resolution_for_bucket(q->bucket_ms))));
         res.set_content(out, "text/csv; charset=utf-8");
     });
 }

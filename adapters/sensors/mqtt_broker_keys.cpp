@@ -77,13 +77,30 @@ transport::MqttSettings broker_settings_from(const Options& o) {
     return s;
 }
 
+std::string check_topic(const OptionValue& value) {
+    const auto* topic = std::get_if<std::string>(&value);
+    if (!topic) return {};
+    if (topic->empty()) return "expected one MQTT topic, got an empty string";
+    if (topic->find_first_of("+#") != std::string::npos)
+        return "expected one topic, without the wildcards + and #";
+    if (topic->find('\0') != std::string::npos) return "a topic cannot hold a NUL byte";
+    if (topic->size() > 65535) return "longer than MQTT's 65535 bytes";
+    return {};
+}
+
+std::string check_json_pointer(const OptionValue& value) {
+    const auto* pointer = std::get_if<std::string>(&value);
+    if (!pointer || pointer->empty() || pointer->front() == '/') return {};
+    return "expected a JSON pointer starting with / (e.g. /power/total), or empty";
+}
+
 Result<std::shared_ptr<transport::MqttClient>> connect_for_topic(
     const transport::MqttSettings& broker, const std::string& topic,
     const std::string& json_pointer) {
-    if (topic.empty() || topic.find_first_of("+#") != std::string::npos)
-        return Status::error(ErrorCode::invalid, "topic must be one topic, no wildcards", false);
-    if (!json_pointer.empty() && json_pointer.front() != '/')
-        return Status::error(ErrorCode::invalid, "json_pointer must start with /", false);
+    if (auto why = check_topic(topic); !why.empty())
+        return Status::error(ErrorCode::invalid, "topic: " + why, false);
+    if (auto why = check_json_pointer(json_pointer); !why.empty())
+        return Status::error(ErrorCode::invalid, "json_pointer: " + why, false);
     return transport::shared_mqtt_client(broker);
 }
 

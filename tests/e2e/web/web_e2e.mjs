@@ -3,7 +3,7 @@
 // config, and screenshots at phone and desktop width checked for overflow.
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -91,6 +91,7 @@ try {
   assert.match(await page.locator('.field[data-path="site.max_draw_w"] .err').textContent(), /out of range/);
   const versions = await page.locator('#versions button').count();
   assert.equal(versions, 1, 'only the first save made a version');
+  await page.fill('[name="site.max_draw_w"]', '650');
 
   step('watch it mine (' + newId + ')');
   await page.click('[data-tab=live]');
@@ -102,6 +103,59 @@ try {
 
   step('events arrive live');
   await page.waitForFunction(() => /config\.applied/.test(document.getElementById('events').textContent));
+
+  step('add an MQTT sensor and a Modbus RTU profile source through the forms');
+  await page.click('[data-tab=setup]');
+  await page.locator('#sources-list .item').first().waitFor();
+  const sourcesBefore = await page.locator('#sources-list .item').count();
+  const mqtt = 'sources[' + sourcesBefore + ']';
+  const rtu = 'sources[' + (sourcesBefore + 1) + ']';
+  await page.selectOption('#add-source-type', 'mqtt_sensor');
+  await page.click('#add-source');
+  await page.selectOption('#add-source-type', 'modbus');
+  await page.click('#add-source');
+  assert.equal(await page.locator('#sources-list .item').count(), sourcesBefore + 2);
+  await page.fill(`[name="${mqtt}.id"]`, 'meter_mqtt');
+  await page.fill(`[name="${mqtt}.topic"]`, 'home/+/power');          // a wildcard: refused
+  await page.fill(`[name="${mqtt}.json_pointer"]`, '/power/total');
+  await page.fill(`[name="${mqtt}.signal"]`, 'house.load_w');
+  await page.fill(`[name="${mqtt}.broker"]`, 'tcp://127.0.0.1:1');
+  await page.fill(`[name="${rtu}.id"]`, 'genset_rtu');
+  await page.fill(`[name="${rtu}.profile"]`, 'dse_gencomm');
+  await page.fill(`[name="${rtu}.device"]`, join(dir, 'ttyUSB-absent'));
+  await page.fill(`[name="${rtu}.baud"]`, '2000000');                  // above 1000000: refused
+  await page.selectOption(`[name="${rtu}.parity"]`, 'E');
+  await page.fill(`[name="${rtu}.unit"]`, '5');
+  await page.click('#save-btn');
+  await page.locator(`.field.has-error[data-path="${mqtt}.topic"] .err`).waitFor();
+  assert.match(await page.locator(`.field[data-path="${mqtt}.topic"] .err`).textContent(), /wildcard/);
+  await page.locator(`.field.has-error[data-path="${rtu}.baud"] .err`).waitFor();
+  assert.match(await page.locator(`.field[data-path="${rtu}.baud"] .err`).textContent(), /out of range/);
+  assert.equal(await page.locator('#versions button').count(), 1, 'nothing saved with errors');
+
+  step('fix both fields, save, and find the sources in the saved config');
+  await page.fill(`[name="${mqtt}.topic"]`, 'home/meter/power');
+  await page.fill(`[name="${rtu}.baud"]`, '19200');
+  await page.click('#save-btn');
+  await page.waitForFunction(() => /Saved and applied/.test(document.getElementById('save-msg').textContent));
+  await page.waitForFunction(() => document.querySelectorAll('#versions button').length === 2);
+  assert.equal(await page.locator('#sources-list .item').count(), sourcesBefore + 2);
+  assert.equal(await page.inputValue(`[name="${mqtt}.topic"]`), 'home/meter/power');
+  assert.equal(await page.inputValue(`[name="${rtu}.baud"]`), '19200');
+  const saved = await page.evaluate(async () => (await fetch('/api/config')).json());
+  const byId = Object.fromEntries(saved.config.sources.map((x) => [x.id, x]));
+  assert.deepEqual([byId.meter_mqtt.type, byId.meter_mqtt.topic, byId.meter_mqtt.json_pointer, byId.meter_mqtt.signal],
+    ['mqtt_sensor', 'home/meter/power', '/power/total', 'house.load_w']);
+  assert.deepEqual([byId.genset_rtu.type, byId.genset_rtu.profile, byId.genset_rtu.baud, byId.genset_rtu.parity, byId.genset_rtu.unit],
+    ['modbus', 'dse_gencomm', 19200, 'E', 5]);
+  // The file on disk: the sources are there, and the demo's comments and key order survived.
+  const file = readFileSync(saved.path, 'utf8');
+  assert.match(file, /\[\[sources\]\]\nid = "meter_mqtt"\ntype = "mqtt_sensor"\n/);
+  assert.match(file, /topic = "home\/meter\/power"/);
+  assert.match(file, /baud = 19200/);
+  assert.ok(file.startsWith('# hashsink demo'), 'comments kept:\n' + file);
+  assert.ok(file.indexOf('period') < file.indexOf('max_draw_w'), 'key order kept:\n' + file);
+  assert.match(saved.note, /edited in place/);
 
   step('restore the older config');
   await page.click('[data-tab=setup]');
