@@ -6,3 +6,7 @@ hashsink_test(journal_rollup_unit LABEL unit
 hashsink_test(web_config_splice_unit LABEL unit
   SOURCES unit/web/config_splice_test.cpp
   LIBS hashsink_web)
+
+hashsink_test(web_status_unit LABEL unit
+  SOURCES unit/web/status_size_test.cpp
+  LIBS hashsink_web)

@@ -253,9 +253,21 @@ void WebServer::routes() {
             json_error(res, 503, "starting: no tick yet");
             return;
         }
-        json j = status_json(*st, clock_.now());
+        // ?caps=0: without each miner's caps (the page's poll; GET /api/caps has them).
+        const bool with_caps = req.get_param_value("caps") != "0";
+        json j = status_json(*st, clock_.now(), with_caps);
         if (options_.control) j["override"] = options_.control->override_state();
         res.set_content(j.dump(), "application/json");
+    });
+    srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!options_.public_status && !require(req, res, false, false)) return;
+        security_headers(res);
+        auto st = board_.latest();
+        if (!st) return json_error(res, 503, "starting: no tick yet");
+        const std::string id = req.get_param_value("id");
+        json miners = caps_json(*st, id);
+        if (!id.empty() && miners.empty()) return json_error(res, 404, "miner " + id + ": unknown");
+        res.set_content(json{{"miners", miners}}.dump(), "application/json");
     });
     srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
         auto st = board_.latest();

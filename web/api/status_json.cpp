@@ -1,5 +1,8 @@
 #include "web/api/status_json.hpp"
 
+#include <cstdint>
+#include <cstdio>
+
 #include "adapters/miners/miner_json.hpp"
 
 namespace hashsink::web {
@@ -15,6 +18,27 @@ double age_s(TimePoint at, TimePoint now) {
 
 }  // namespace
 
+std::string caps_id(const MinerCaps& caps) {
+    // FNV-1a over the caps' JSON: stable across restarts and the same for equal caps.
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : json(caps).dump()) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    char out[17];
+    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+    return out;
+}
+
+json caps_json(const loop::LoopStatus& st, const std::string& only_id) {
+    json miners = json::array();
+    for (const auto& m : st.miners) {
+        if (!only_id.empty() && m.id != only_id) continue;
+        miners.push_back({{"id", m.id}, {"caps_id", caps_id(m.caps)}, {"caps", json(m.caps)}});
+    }
+    return miners;
+}
+
 json target_json(const MinerTarget& t) {
     return {{"run", t.run},
             {"power_w", t.run ? t.power_w : 0.0},
@@ -23,7 +47,7 @@ json target_json(const MinerTarget& t) {
             {"core_voltage_mv", opt(t.core_voltage_mv)}};
 }
 
-json status_json(const loop::LoopStatus& st, TimePoint now) {
+json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
     json sources = json::array();
     for (const auto& s : st.sources) {
         json values = json::object();
@@ -40,17 +64,23 @@ json status_json(const loop::LoopStatus& st, TimePoint now) {
     }
     json miners = json::array();
     for (const auto& m : st.miners) {
-        miners.push_back({{"id", m.id},
-                          {"driver", m.driver},
-                          {"online", m.online},
-                          {"state", m.state ? json(*m.state) : json(nullptr)},
-                          {"age_s", age_s(m.state_at, now)},
-                          {"caps", json(m.caps)},
-                          {"target", target_json(m.target)},
-                          {"target_applied", m.target_applied},
-                          {"reason", m.reason},
-                          {"last_error", m.last_error},
-                          {"consecutive_failures", m.consecutive_failures}});
+        json miner = {{"id", m.id},
+                      {"driver", m.driver},
+                      {"online", m.online},
+                      {"state", m.state ? json(*m.state) : json(nullptr)},
+                      {"age_s", age_s(m.state_at, now)},
+                      {"caps_id", caps_id(m.caps)},
+                      {"target", target_json(m.target)},
+                      {"target_applied", m.target_applied},
+                      {"reason", m.reason},
+                      {"last_error", m.last_error},
+                      {"consecutive_failures", m.consecutive_failures}};
+        if (with_caps) {
+            miner["caps"] = json(m.caps);
+        } else if (miner["state"].is_object()) {
+            miner["state"].erase("caps");   // a driver's read_state may carry them too
+        }
+        miners.push_back(std::move(miner));
     }
     const auto& d = st.decision;
     return {{"tick", st.tick},

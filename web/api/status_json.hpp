@@ -7,7 +7,13 @@
 
 namespace hashsink::web {
 
-nlohmann::json status_json(const loop::LoopStatus& status, TimePoint now);
+// with_caps = false leaves each miner's capabilities out (they change only when a miner is
+// probed again, and are most of the bytes at 10 000 miners); every miner carries caps_id, a
+// short hash of its caps, so a client fetches caps_json only when that changes.
+nlohmann::json status_json(const loop::LoopStatus& status, TimePoint now, bool with_caps = true);
+// GET /api/caps: [{id, caps_id, caps}] for every miner, or for the one named by only_id.
+nlohmann::json caps_json(const loop::LoopStatus& status, const std::string& only_id = {});
+std::string caps_id(const MinerCaps& caps);
 nlohmann::json target_json(const MinerTarget& target);
 
 }  // namespace hashsink::web

@@ -117,7 +117,8 @@ function drawChart() {
 
 async function poll() {
   try {
-    const r = await fetch('/api/status', {cache: 'no-store', credentials: 'same-origin'});
+    // Without the miners' caps: they are most of the bytes of a large fleet (/api/caps has them).
+    const r = await fetch('/api/status?caps=0', {cache: 'no-store', credentials: 'same-origin'});
     if (r.ok) render(await r.json());
     else if (r.status === 401) { $('badge').textContent = 'log in to see the status'; $('badge').className = 'badge warn'; }
     else { $('badge').textContent = 'starting'; $('badge').className = 'badge warn'; }
