@@ -153,3 +153,10 @@ TEST_CASE("config splice: values after multibyte text and multi-line arrays", "[
     reads_as(out, want);
     CHECK(out.text.find("name = \"Gäste—Haus 2\" # °C\n") != std::string::npos);
 }
+
+TEST_CASE("config splice: an empty section the page writes is not appended", "[web]") {
+    const std::string want = generated(kSite, kS9 + kBitaxe, "\n[journal]\n\n[web]\n");
+    auto out = splice_config(kOriginal, want);
+    REQUIRE(out.in_place);
+    CHECK(out.text == kOriginal);
+}
