@@ -28,7 +28,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
         .count();
 }
 
-// Best of five: the machine is shared, the minimum is the query's own cost.
+// Best of five (of one for a query slower than 2 s): the machine is shared, the minimum is the
+// query's own cost.
 template <class F>
 double best_ms(F&& f) {
     double best = 1e300;
@@ -36,6 +37,7 @@ double best_ms(F&& f) {
         auto t0 = std::chrono::steady_clock::now();
         f();
         best = std::min(best, ms_since(t0));
+        if (best > 2000) break;
     }
     return best;
 }
@@ -62,6 +64,7 @@ void print_sizes(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);   // progress shows when piped to a file
     const int days = argc > 1 ? std::max(1, std::atoi(argv[1])) : 30;
     const int miners = argc > 2 ? std::max(0, std::atoi(argv[2])) : 4;
     const std::string dir =
