@@ -105,7 +105,10 @@ try {
   await page.waitForFunction(() => /config\.applied/.test(document.getElementById('events').textContent));
 
   step('add an MQTT sensor and a Modbus RTU profile source through the forms');
+  // The tab reloads the form from the server; its last request is the versions list.
+  const reloaded = page.waitForResponse((r) => r.url().includes('/api/config/versions'));
   await page.click('[data-tab=setup]');
+  await reloaded;
   await page.locator('#sources-list .item').first().waitFor();
   const sourcesBefore = await page.locator('#sources-list .item').count();
   const mqtt = 'sources[' + sourcesBefore + ']';
