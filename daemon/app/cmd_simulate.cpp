@@ -75,6 +75,10 @@ int cmd_simulate(const CommandArgs& argv) {
         std::cerr << "hashsink simulate: " << trace.error().message << "\n";
         return 65;   // EX_DATAERR
     }
+    if (auto st = sim::check_inputs(*trace, *settings); !st) {
+        std::cerr << "hashsink simulate: " << st.message << "\n";
+        return 65;
+    }
     auto report = sim::evaluate(*trace, *settings);
     if (args.has("json"))
         std::cout << sim::report_json(report, args.get("trace")) << "\n";

@@ -45,6 +45,12 @@ struct PluginConfig {
     Position where;
 };
 
+// One [[simulate.buildings]] entry: a zone's thermal model, used only by `simulate`.
+struct BuildingConfig {
+    Options options;
+    Position where;
+};
+
 struct SiteConfig {
     std::string path;
     Options site;           // [site]
@@ -58,6 +64,7 @@ struct SiteConfig {
     std::map<std::string, Options> policy_tables;
     std::vector<PluginConfig> sources;   // [[sources]]
     std::vector<PluginConfig> miners;    // [[miners]]
+    std::vector<BuildingConfig> simulate_buildings;   // [[simulate.buildings]]
 };
 
 // Fixed sections' key tables (also drive docs/config-reference.md and the web form).
@@ -68,6 +75,7 @@ const KeyTable& web_keys();
 const KeyTable& policy_keys();   // [policy] itself: `use` (its choices come from the catalog)
 const KeyTable& source_keys();   // id, type, and keys common to every source
 const KeyTable& miner_keys();    // id, driver, and keys common to every miner
+const KeyTable& simulate_building_keys();   // [[simulate.buildings]]: simulate_keys.cpp
 
 struct LoadResult {
     std::optional<SiteConfig> config;       // set only when there are no diagnostics

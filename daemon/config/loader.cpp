@@ -132,7 +132,8 @@ public:
         SiteConfig cfg;
         cfg.path = file_;
         static const std::vector<std::string> kTop = {"site",    "governor", "journal", "web",
-                                                      "policy",  "sources",  "miners"};
+                                                      "policy",  "sources",  "miners",
+                                                      "simulate"};
         for (const auto& [k, node] : root) {
             std::string name(k.str());
             if (std::find(kTop.begin(), kTop.end(), name) == kTop.end())
@@ -147,6 +148,7 @@ public:
                               catalog_.source_types, source_ids_);
         cfg.miners = plugins(root, "miners", "miner", "driver", miner_keys(),
                              catalog_.miner_drivers, miner_ids_);
+        load_simulate(root, cfg);
         for (auto& s : cfg.sources) s.options.set("timeout", s.common.get_duration("timeout"));
         check_web(root, cfg.web);
         check_refs();
@@ -410,6 +412,50 @@ private:
             cfg.policy_options = check_table(kEmpty, "policy." + cfg.policy,
                                              {&catalog_.policies.at(cfg.policy)}, where);
             cfg.policy_tables[cfg.policy] = cfg.policy_options;
+        }
+    }
+
+    // [simulate]: settings only `simulate` reads. [[simulate.buildings]], one per zone.
+    void load_simulate(const toml::table& root, SiteConfig& cfg) {
+        const toml::table* t = section(root, "simulate");
+        if (!t) return;
+        static const std::vector<std::string> kKeys = {"buildings"};
+        for (const auto& [k, node] : *t) {
+            std::string name(k.str());
+            std::string path = "simulate." + printable(name);
+            if (name != "buildings") {
+                error(pos(k.source()), path, "unknown key" + suggestion(name, kKeys, "valid keys"));
+                continue;
+            }
+            const auto* arr = node.as_array();
+            if (!arr) {
+                error(pos(node), path, std::string("expected an array of tables "
+                                                   "([[simulate.buildings]]), got ") +
+                                           node_type_name(node));
+                continue;
+            }
+            std::map<std::string, int> zones;   // zone -> line of its first building
+            for (std::size_t i = 0; i < arr->size(); ++i) {
+                const toml::node& e = *arr->get(i);
+                std::string epath = path + "[" + std::to_string(i) + "]";
+                const auto* bt = e.as_table();
+                if (!bt) {
+                    error(pos(e), epath, std::string("expected a table ([[simulate.buildings]]), got ") +
+                                             node_type_name(e));
+                    continue;
+                }
+                BuildingConfig b{check_table(*bt, epath, {&simulate_building_keys()}, pos(*bt)), pos(*bt)};
+                if (const toml::node* zn = bt->get("zone"); zn && zn->is_string()) {
+                    std::string zone = b.options.get_string("zone");
+                    if (auto prev = zones.find(zone); prev != zones.end())
+                        error(pos(*zn), epath + ".zone",
+                              "zone " + quoted(zone) + " already has a building (line " +
+                                  std::to_string(prev->second) + ")");
+                    else
+                        zones.emplace(zone, pos(*zn).line);
+                }
+                cfg.simulate_buildings.push_back(std::move(b));
+            }
         }
     }
 

@@ -109,6 +109,10 @@ std::string reference_markdown(const Catalog& catalog) {
            table(miner_keys(), {"driver"}, names(catalog.miner_drivers)) + "\n";
     for (const auto& [name, keys] : catalog.miner_drivers)
         out += "### driver = \"" + name + "\"\n\n" + (keys.empty() ? "No keys.\n" : table(keys)) + "\n";
+    out += "## [[simulate.buildings]]\n\nRead only by `hashsink simulate` (docs/simulator.md, "
+           "\"Heat\"): the thermal model of one heat zone, C·dT/dt = P_heat + P_other − "
+           "UA·(T_in − T_out).\n\n" +
+           table(simulate_building_keys()) + "\n";
     while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n')
         out.pop_back();
     return out;

@@ -109,7 +109,42 @@ public:
     }
 };
 
+// A room thermostat per zone with a relay for the zone's miners: on below the band, off above
+// it, unchanged inside. It sees the zone's temperature signal as the policy does; with no
+// reading (stale or absent) it keeps its last state.
+class ThermostatController final : public Controller {
+public:
+    explicit ThermostatController(const SimSettings& s) : zones_(s.heat_zones), on_(s.heat_zones.size(), false) {}
+    std::string name() const override { return "thermostat"; }
+    std::vector<MinerTarget> decide(const SiteSnapshot& snap) override {
+        std::vector<MinerTarget> out(snap.miners.size(), loop::paused_target());
+        for (std::size_t z = 0; z < zones_.size(); ++z) {
+            const HeatZone& zone = zones_[z];
+            if (auto t = snap.fresh(zone.temperature_signal)) {
+                const double target = zone.target_c(snap.now);
+                if (*t < target - zone.hysteresis_k) on_[z] = true;
+                else if (*t > target + zone.hysteresis_k) on_[z] = false;
+            }
+            if (!on_[z]) continue;
+            for (std::size_t i = 0; i < snap.miners.size(); ++i) {
+                const auto& ids = zone.miners;
+                if (std::find(ids.begin(), ids.end(), snap.miners[i].id) == ids.end()) continue;
+                if (auto target = stock_target(snap.miners[i])) out[i] = *target;
+            }
+        }
+        return out;
+    }
+
+private:
+    std::vector<HeatZone> zones_;
+    std::vector<bool> on_;
+};
+
 }  // namespace
+
+std::unique_ptr<Controller> make_thermostat_controller(const SimSettings& s) {
+    return std::make_unique<ThermostatController>(s);
+}
 
 std::unique_ptr<Controller> make_hashsink_controller(const SimSettings& s) {
     // The daemon's own construction, so a layered policy gets each layer's table.

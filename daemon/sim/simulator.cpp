@@ -100,6 +100,14 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
     }
     if (s.miners.empty())
         return Status::error(ErrorCode::invalid, "simulate: the config has no enabled miner", false);
+    for (const auto& b : cfg.simulate_buildings) {
+        BuildingParams p;
+        p.zone = b.options.get_string("zone");
+        p.ua_w_per_k = b.options.get_number("ua_w_per_k");
+        p.capacity_kwh_per_k = b.options.get_number("capacity_kwh_per_k");
+        p.initial_c = b.options.find_number("initial_c");
+        s.buildings.push_back(std::move(p));
+    }
     return s;
 }
 
@@ -121,6 +129,10 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
     if (settings.battery.capacity_kwh > 0 && !site.genset()) battery.emplace(settings.battery);
     std::optional<GensetTripModel> trip;
     if (site.genset() && settings.genset_trip.enabled) trip.emplace(settings.genset_trip);
+    std::vector<std::string> miner_ids;
+    for (const auto& sm : settings.miners) miner_ids.push_back(sm.id);
+    HeatSim heat(trace, settings.heat_zones, settings.buildings, miner_ids);
+    std::vector<double> miner_w(n, 0);
 
     SiteSnapshot snap;
     snap.miners.reserve(n);
@@ -163,6 +175,7 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
         snap.now = now;
         site.publish(in, f, now, snap);
         if (battery) publish_battery(*battery, battery_w, now, snap);
+        heat.publish(t, now, snap);
         if (t >= next_poll - 1e-9) {
             for (std::size_t i = 0; i < n; ++i) {
                 snap.miners[i].state = models[i].state();
@@ -183,11 +196,13 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
 
         double hash = 0;
         fleet_w = 0;
-        for (auto& model : models) {
-            model.advance(dt);
-            fleet_w += model.power_w();
-            hash += model.hashrate_ths();
+        for (std::size_t i = 0; i < n; ++i) {
+            models[i].advance(dt);
+            miner_w[i] = models[i].power_w();
+            fleet_w += miner_w[i];
+            hash += models[i].hashrate_ths();
         }
+        if (heat.active()) heat.advance(t, dt, miner_w, in.price_import);
         const double controlled_w = std::max(0.0, fleet_w - idle_w);
         const double absorbed_w = std::min(controlled_w, in.surplus_w);
         const double excess_w = controlled_w - absorbed_w;
@@ -213,13 +228,19 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
             m.peak_import_w = std::max(m.peak_import_w, excess_w);
             m.energy_cost += (excess_w * in.price_import + absorbed_w * in.price_feed_in) * h / 1000;
         }
-        if (options.on_tick) options.on_tick({t, in.surplus_w, controlled_w, f.grid_w, load_pct});
+        if (options.on_tick) {
+            TickSample sample{t, in.surplus_w, controlled_w, f.grid_w, load_pct, {}};
+            for (std::size_t z = 0; z < settings.heat_zones.size(); ++z)
+                sample.zone_temp_c.push_back(heat.temperature_c(z));
+            options.on_tick(sample);
+        }
     }
     m.hours = static_cast<double>(ticks) * dt / 3600;
     if (site.genset()) m.genset_band_pct = genset_ticks > 0 ? 100 * band_ticks / genset_ticks : 0;
     if (trip) m.genset_trips = trip->trips();
     const double days = m.hours / 24;
     m.switches_per_miner_day = n > 0 && days > 0 ? switches / static_cast<double>(n) / days : 0;
+    if (heat.active()) m.heat = heat.metrics();
     return m;
 }
 
@@ -337,7 +358,15 @@ Report evaluate(const Trace& trace, const SimSettings& settings) {
     r.hashsink = score(*hs);
     r.threshold = score(*th);
     r.export_follower = score(*ef);
+    if (!settings.heat_zones.empty()) {
+        auto ts = make_thermostat_controller(settings);
+        r.thermostat = score(*ts);
+    }
     return r;
+}
+
+Status check_inputs(const Trace& trace, const SimSettings& settings) {
+    return check_heat_inputs(trace, settings.heat_zones, settings.buildings);
 }
 
 namespace {
@@ -363,6 +392,14 @@ nlohmann::json metrics_json(const Metrics& m) {
     j["energy_cost"] = round_to(m.energy_cost, 4);
     j["fleet_kwh"] = round_to(m.fleet_kwh, 4);
     j["absorbed_without_import_kwh"] = round_to(m.absorbed_without_import_kwh, 4);
+    if (m.heat) {
+        j["comfort_violation_kh"] = round_to(m.heat->comfort_violation_kh, 3);
+        j["heat_delivered_kwh"] = round_to(m.heat->heat_delivered_kwh, 4);
+        j["heat_wanted_kwh"] = round_to(m.heat->heat_wanted_kwh, 4);
+        j["heat_value"] = round_to(m.heat->heat_value, 4);
+        j["combined_value"] = round_to(m.revenue + m.heat->heat_value, 4);
+        j["net_value"] = round_to(m.revenue + m.heat->heat_value - m.energy_cost, 4);
+    }
     return j;
 }
 
@@ -376,6 +413,7 @@ std::string report_json(const Report& r, const std::string& trace_name) {
     j["hours"] = round_to(r.hashsink.hours, 3);
     j["baselines"] = {{"threshold", metrics_json(r.threshold)},
                       {"export_follower", metrics_json(r.export_follower)}};
+    if (r.thermostat) j["baselines"]["thermostat"] = metrics_json(*r.thermostat);
     return j.dump();
 }
 
@@ -406,6 +444,27 @@ std::string report_text(const Report& r, const std::string& trace_name) {
     row("hashsink", r.hashsink);
     row("threshold", r.threshold);
     row("export_follower", r.export_follower);
+    if (r.thermostat) row("thermostat", *r.thermostat);
+    if (!r.hashsink.heat) return out;
+    std::snprintf(buf, sizeof buf, "\n%-16s %10s %10s %10s %9s %9s %9s %9s\n", "heat",
+                  "violation", "delivered", "wanted", "value", "revenue", "combined", "net");
+    out += buf;
+    std::snprintf(buf, sizeof buf, "%-16s %10s %10s %10s %9s %9s %9s %9s\n", "", "K·h", "kWh",
+                  "kWh", "", "", "", "");
+    out += buf;
+    auto heat_row = [&](const char* name, const Metrics& m) {
+        if (!m.heat) return;
+        const HeatMetrics& h = *m.heat;
+        std::snprintf(buf, sizeof buf, "%-16s %10.2f %10.2f %10.2f %9.3f %9.3f %9.3f %9.3f\n", name,
+                      h.comfort_violation_kh, h.heat_delivered_kwh, h.heat_wanted_kwh,
+                      h.heat_value, m.revenue, m.revenue + h.heat_value,
+                      m.revenue + h.heat_value - m.energy_cost);
+        out += buf;
+    };
+    heat_row("hashsink", r.hashsink);
+    heat_row("threshold", r.threshold);
+    heat_row("export_follower", r.export_follower);
+    if (r.thermostat) heat_row("thermostat", *r.thermostat);
     return out;
 }
 

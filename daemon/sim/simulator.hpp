@@ -17,6 +17,7 @@
 #include "daemon/loop/control_loop.hpp"
 #include "daemon/sim/battery_model.hpp"
 #include "daemon/sim/genset_trip.hpp"
+#include "daemon/sim/heat_zone.hpp"
 #include "daemon/sim/trace.hpp"
 
 namespace hashsink::sim {
@@ -50,6 +51,9 @@ struct SimSettings {
     double band_high_pct = 90;
     BatterySpec battery;                // capacity 0: none (the trace's battery_soc_pct, if any)
     GensetTripSpec genset_trip;         // generator sites
+    // Heat: the heat_demand policy's zones and the [[simulate.buildings]] modelled for them.
+    std::vector<HeatZone> heat_zones;
+    std::vector<BuildingParams> buildings;
 };
 
 // From a validated config: [site], [governor], the policy (or `policy_override`) and every
@@ -77,6 +81,7 @@ struct Metrics {
     // bounds. A controller that imports can absorb more than the oracle, at the price shown
     // by import_wh.
     double absorbed_without_import_kwh = 0;
+    std::optional<HeatMetrics> heat;    // with heat zones (docs/simulator.md, "Heat")
 };
 
 // One tick of a controller under test: targets for every miner, from what it sees.
@@ -95,6 +100,10 @@ std::unique_ptr<Controller> make_threshold_controller(const SimSettings& setting
 // (b) follows the instantaneous export every tick, no delays, no hysteresis.
 std::unique_ptr<Controller> make_export_follower(const SimSettings& settings);
 
+// (c) a plain on/off room thermostat per heat zone: every miner of the zone at stock below
+// target − hysteresis, paused above target + hysteresis; no minimum run or rest, no price.
+std::unique_ptr<Controller> make_thermostat_controller(const SimSettings& settings);
+
 // Per-tick values, for plots and tests.
 struct TickSample {
     double t_s = 0;
@@ -102,6 +111,7 @@ struct TickSample {
     double fleet_w = 0;                 // fleet draw above idle
     double grid_w = 0;                  // + import (grid sites)
     double genset_load_pct = 0;
+    std::vector<double> zone_temp_c;    // indoor temperature of each heat zone
 };
 
 struct RunOptions {
@@ -122,7 +132,11 @@ struct Report {
     Metrics hashsink;
     Metrics threshold;
     Metrics export_follower;
+    std::optional<Metrics> thermostat;  // with heat zones
 };
+
+// Whether the trace has what the heat zones need (outdoor or indoor temperatures).
+Status check_inputs(const Trace& trace, const SimSettings& settings);
 
 // The full evaluation: hashsink, both baselines and the oracle.
 Report evaluate(const Trace& trace, const SimSettings& settings);

@@ -13,7 +13,23 @@ constexpr std::string_view kNames[kColumnCount] = {
     "pv_ac_w", "pv_dc_w", "inverter_ac_max_w", "house_load_w", "export_limit_w",
     "battery_soc_pct", "price_per_kwh", "feed_in_per_kwh", "hashprice_per_th_day",
     "genset_capacity_w", "genset_frequency_hz", "ghi_w_m2",
+    "indoor_temp_c", "outdoor_temp_c", "heat_demand_w",
 };
+
+// Plausible range of a column's values, where one exists: a temperature of 500 °C is a unit
+// or column mix-up, not weather.
+struct Bounds {
+    double min, max;
+    const char* what;
+};
+std::optional<Bounds> bounds_of(Column c) {
+    switch (c) {
+        case Column::indoor_temp_c:
+        case Column::outdoor_temp_c: return Bounds{-90, 60, "between -90 and 60 °C"};
+        case Column::heat_demand_w: return Bounds{0, 1e7, "between 0 and 10 MW"};
+        default: return std::nullopt;
+    }
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) s.remove_prefix(1);
@@ -219,6 +235,10 @@ Result<Trace> parse_trace(std::string_view text, const std::string& name) {
             auto v = parse_number(cells[i]);
             if (!v)
                 return fail(line, std::string(names[i]) + ": not a number: '" + std::string(cells[i]) + "'");
+            const auto column = static_cast<Column>(col_of[i]);
+            if (auto b = bounds_of(column); b && (*v < b->min || *v > b->max))
+                return fail(line, std::string(names[i]) + ": " + std::string(cells[i]) +
+                                      " is out of range (must be " + b->what + ")");
             trace.columns[static_cast<std::size_t>(col_of[i])].push_back(*v);
         }
     }

@@ -17,8 +17,9 @@ enum class Column {
     pv_ac_w, pv_dc_w, inverter_ac_max_w, house_load_w, export_limit_w, battery_soc_pct,
     price_per_kwh, feed_in_per_kwh, hashprice_per_th_day, genset_capacity_w, genset_frequency_hz,
     ghi_w_m2,
+    indoor_temp_c, outdoor_temp_c, heat_demand_w,   // heating (docs/simulator.md, "Heat")
 };
-inline constexpr std::size_t kColumnCount = 12;
+inline constexpr std::size_t kColumnCount = 15;
 std::string_view column_name(Column c);
 bool is_slot_column(Column c);   // prices: a step function, not interpolated
 
