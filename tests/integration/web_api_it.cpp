@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "adapters/miners/axeos/axeos_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
@@ -328,6 +329,24 @@ TEST_CASE("web api: save applies without restart, keeps versions, restores", "[i
     REQUIRE(csv->status == 200);
     REQUIRE(csv->body.rfind("time,ts_ms,pv_w,grid_w", 0) == 0);
     REQUIRE(csv->get_header_value("Content-Type").find("text/csv") == 0);
+    // The CSV of an hour is every reading; of a month, the minute rollups. The charts: 10 s
+    // raw, 5 min and 2 h from the rollups, which already hold this test's rows.
+    CHECK(csv->get_header_value("X-Hashsink-Resolution") == "raw");
+    CHECK(csv->get_header_value("X-Hashsink-Bucket-Ms") == "1000");
+    auto month_csv = admin.get("/api/history.csv?range=month");
+    REQUIRE(month_csv->status == 200);
+    CHECK(month_csv->get_header_value("X-Hashsink-Resolution") == "1m");
+    CHECK(month_csv->get_header_value("X-Hashsink-Bucket-Ms") == "60000");
+    CHECK(month_csv->body.find('\n') < month_csv->body.size() - 1);   // a header and rows
+    for (auto [range, bucket, resolution] : {std::tuple{"hour", 10'000, "raw"},
+                                            std::tuple{"day", 300'000, "1m"},
+                                            std::tuple{"month", 7'200'000, "1h"}}) {
+        auto hj = body(admin.get(std::string("/api/history?range=") + range));
+        CHECK(hj["bucket_ms"] == bucket);
+        CHECK(hj["resolution"] == resolution);
+        CHECK(hj["series"]["t"].size() >= 1);
+        CHECK(hj["series"]["t"].size() <= 500);
+    }
 }
 
 TEST_CASE("web api: a commented file saved from the page keeps its comments and key order",
