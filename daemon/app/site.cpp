@@ -8,6 +8,7 @@
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
+#include "daemon/app/sd_notify.hpp"
 #include "daemon/app/web_control.hpp"
 #include "daemon/core/log.hpp"
 #include "policies/registry.hpp"
@@ -162,6 +163,12 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     jo.commit_interval = cfg.journal.get_duration("commit_interval", Duration{500});
     jo.retention = cfg.journal.get_duration("retention", jo.retention);
     jo.keep_raw = cfg.journal.get_duration("keep_raw", jo.keep_raw);
+    jo.on_migration = [path = jo.path](int version) {
+        // Folding a month of raw rows can outlast systemd's start timeout on slow storage.
+        sd_notify("EXTEND_TIMEOUT_USEC=900000000");
+        log::notice("journal", "journal " + path + ": migrating to schema version " +
+                                   std::to_string(version) + " (may take minutes on a large file)");
+    };
     auto j = journal::Journal::open(jo);
     if (!j) return j.error();
     site->journal_ = std::move(*j);

@@ -752,7 +752,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
     sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
     impl->read_only = db.read_only();
 
-    Status migrated = migrate(db, options.path, unix_ms(WallClock::now()));
+    Status migrated = migrate(db, options.path, unix_ms(WallClock::now()), options.on_migration);
     if (!migrated) return migrated;
 
     if (!impl->read_only) {

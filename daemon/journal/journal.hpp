@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,11 @@ struct JournalOptions {
     Duration retention_interval{std::chrono::minutes{10}};  // how often pruning starts
     Duration checkpoint_interval{std::chrono::seconds{60}};  // PASSIVE WAL checkpoints
     const Clock* clock = nullptr;                       // retention's "now"; nullptr: system
+    // Called before each migration open() applies to an existing file (its number; not for a
+    // new file): a migration may take long
+    // (migration 3 folds every raw row into the rollups), so the daemon says so and asks
+    // systemd for more start time.
+    std::function<void(int version)> on_migration;
 };
 
 // One signal value of a tick; the tick's time is passed to record_readings.

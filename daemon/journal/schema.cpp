@@ -187,7 +187,8 @@ std::optional<std::int64_t> applied_version(Database& db) {
 
 }  // namespace
 
-Status migrate(Database& db, const std::string& what, std::int64_t now_ms) {
+Status migrate(Database& db, const std::string& what, std::int64_t now_ms,
+               const std::function<void(int)>& before) {
     // The first statement that reads the file: a non-database file fails here.
     auto has_table = db.query_int(
         "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'");
@@ -204,6 +205,7 @@ Status migrate(Database& db, const std::string& what, std::int64_t now_ms) {
     }
 
     const int latest = latest_schema_version();
+    const bool upgrading = *has_table != 0;   // an existing journal, not a new file
     if (*has_table != 0) {
         auto version = applied_version(db);
         if (!version) return failure(what, "read schema version", db.message());
@@ -242,6 +244,7 @@ Status migrate(Database& db, const std::string& what, std::int64_t now_ms) {
             db.exec("ROLLBACK");
             continue;
         }
+        if (before && upgrading) before(v);
         Statement record;
         if (db.exec(migrations()[static_cast<std::size_t>(v - 1)]) != SQLITE_OK ||
             record.prepare(db.get(), "INSERT INTO schema_migrations(version, applied_at_ms) "

@@ -2,6 +2,7 @@
 // migrations at the end; never edit one that has shipped.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ const std::vector<const char*>& journal_tables();
 // Brings the database to the latest version, one transaction per migration. Refuses a
 // database newer than this code, or a file that holds other tables but no schema_migrations.
 // `what` names the database in messages.
-Status migrate(Database& db, const std::string& what, std::int64_t now_ms);
+// before(v), when given, is called before migration v is applied to an existing journal (not
+// while a new file is created).
+Status migrate(Database& db, const std::string& what, std::int64_t now_ms,
+               const std::function<void(int)>& before = {});
 
 }  // namespace hashsink::journal

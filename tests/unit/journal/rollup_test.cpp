@@ -50,7 +50,11 @@ HistoryRow only_row(const Result<std::vector<HistoryRow>>& rows) {
 
 TEST_CASE("journal rollups: minute and hour aggregates of hand-computed readings", "[journal]") {
     const std::string path = test::temp_dir() + "/journal.db";
-    auto j = open_journal(path);
+    JournalOptions o;
+    bool announced = false;
+    o.on_migration = [&](int) { announced = true; };
+    auto j = open_journal(path, o);
+    CHECK_FALSE(announced);
     const std::int64_t h = hour_start();
     // Minute 0: grid 100, -50, 250 (import 350/3, export 50/3); minute 1: grid -300.
     j->record_readings(from_unix_ms(h + 1000), {{"grid.power_w", 100, "m"}});
@@ -244,7 +248,11 @@ TEST_CASE("journal rollups: migrating a version-2 journal folds its raw rows in"
                             ", 'mining', 200, 2)") == SQLITE_OK);
         }
     }
-    auto j = open_journal(path);
+    std::vector<int> announced;
+    JournalOptions o;
+    o.on_migration = [&](int v) { announced.push_back(v); };
+    auto j = open_journal(path, o);
+    CHECK(announced.front() == 3);   // an upgrade is announced; a new file is not
     CHECK(test::sql_text(path, "SELECT MAX(version) FROM schema_migrations") ==
           std::to_string(Journal::schema_version()));
     CHECK(*j->count("readings_1m") == 4);   // 2 minutes x 2 signals
