@@ -158,7 +158,9 @@ private:
     toml::table o_root_, n_root_;
     std::set<std::uint32_t> orig_headers_, gen_headers_;
     std::vector<Edit> edits_;
-    std::map<std::size_t, std::string> inserts_;   // offset -> text, in registration order
+    // offset -> (key lines, blocks): at one offset (the end of the file, say) the lines that
+    // belong to the table ending there come before the blocks appended after it.
+    std::map<std::size_t, std::pair<std::string, std::string>> inserts_;
 
     static void collect_headers(const toml::table& t, std::set<std::uint32_t>& out) {
         for (const auto& [k, v] : t) {
@@ -187,7 +189,19 @@ private:
         std::string_view line = std::string_view(s).substr(at, end == std::string::npos
                                                                    ? std::string::npos
                                                                    : end - at);
-        std::size_t close = line.rfind(']');
+        // The header ends at the first ']' outside quotes (a comment may follow with more).
+        std::size_t close = std::string_view::npos;
+        char quote = 0;
+        for (std::size_t i = 1; i < line.size() && close == std::string_view::npos; ++i) {
+            char c = line[i];
+            if (quote) {
+                if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == ']') {
+                close = i;
+            }
+        }
         if (close == std::string_view::npos) return false;
         return normalized(line.substr(0, close + 1)) == normalized(path);
     }
@@ -244,12 +258,11 @@ private:
         return gen_.str().substr(b, e - b);
     }
 
-    void insert(std::size_t at, const std::string& text) {
-        std::string& slot = inserts_[at];
-        if (slot.empty() && at > 0 && orig_.str()[at - 1] != '\n') slot += '\n';
-        slot += text;
+    void insert(std::size_t at, const std::string& text, bool block) {
+        auto& slot = inserts_[at];
+        (block ? slot.second : slot.first) += text;
     }
-    void append(const std::string& text) { insert(orig_.str().size(), text); }
+    void append(const std::string& text) { insert(orig_.str().size(), text, true); }
 
     // Removes a key's line(s); the key must start its line and only a comment may follow.
     void remove_key(const toml::key& k, const toml::node& v) {
@@ -327,7 +340,7 @@ private:
                 if (header == Header::implicit) {
                     new_lines += gen_line(key, nv);
                 } else {
-                    insert(insert_at, gen_line(key, nv));
+                    insert(insert_at, gen_line(key, nv), false);
                 }
             } else if (!is_plain_value(*ov)) {
                 throw Unspliceable{sub_path + " changed from a table to a value"};
@@ -427,13 +440,17 @@ private:
             std::string block = gen_blocks(*na[i].as_table());
             // Before a kept entry: the blank line goes after the block instead.
             if (at != after_last) block = block.substr(1) + "\n";
-            insert(at, block);
+            insert(at, block, true);
         }
     }
 
     std::string apply() {
         std::vector<Edit> all = edits_;
-        for (auto& [at, text] : inserts_) all.push_back({at, at, text});
+        for (auto& [at, texts] : inserts_) {
+            // A file that does not end in a newline gets one before what is added there.
+            std::string text = at > 0 && orig_.str()[at - 1] != '\n' ? "\n" : "";
+            all.push_back({at, at, text + texts.first + texts.second});
+        }
         // At one offset an insertion comes before a removal or replacement starting there.
         std::stable_sort(all.begin(), all.end(), [](const Edit& a, const Edit& b) {
             return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;

@@ -160,3 +160,19 @@ TEST_CASE("config splice: an empty section the page writes is not appended", "[w
     REQUIRE(out.in_place);
     CHECK(out.text == kOriginal);
 }
+
+TEST_CASE("config splice: no newline at the end, and a policy table made by its sub-table",
+          "[web]") {
+    const std::string original =
+        "[policy.solar_surplus]  # no [policy] header of its own\nreserve_w = 5\n"
+        "[site]\nmax_draw_w = 1";
+    const std::string want =
+        "[site]\nmax_draw_w = 1\nperiod = \"2s\"\n\n[policy]\nuse = \"solar_surplus\"\n\n"
+        "[policy.solar_surplus]\nreserve_w = 5\n\n[[miners]]\nid = \"a\"\ndriver = \"axeos\"\n";
+    auto out = splice_config(original, want);
+    INFO(out.note);
+    REQUIRE(out.in_place);
+    reads_as(out, want);
+    CHECK(out.text.rfind("[policy.solar_surplus]  # no [policy] header of its own\n", 0) == 0);
+    CHECK(out.text.find("max_draw_w = 1\nperiod = \"2s\"\n") != std::string::npos);
+}
