@@ -10,6 +10,7 @@
 #include "adapters/miners/shelly/shelly_driver.hpp"
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
 #include "adapters/miners/vnish/vnish_driver.hpp"
+#include "adapters/miners/whatsminer/whatsminer_driver.hpp"
 
 namespace hashsink::miners {
 
@@ -34,6 +35,8 @@ const std::vector<DriverType>& driver_types() {
         {"cgminer", "Any cgminer/bmminer on 4028, read-only monitoring", cgminer::driver_keys(),
          cgminer::make_driver},
         {"vnish", "Vnish (AnthillOS) over its REST API", vnish::driver_keys(), vnish::make_driver},
+        {"whatsminer", "Whatsminer (MicroBT) over API v2 (4028) or v3 (4433)",
+         whatsminer::driver_keys(), whatsminer::make_driver},
     };
     return all;
 }

@@ -25,6 +25,7 @@ int cmd_emulate_avalon(const CommandArgs& args);     // cmd_emulate_plugs.cpp
 int cmd_emulate_braiins(const CommandArgs& args); // cmd_emulate_miners.cpp
 int cmd_emulate_luxos(const CommandArgs& args);   // cmd_emulate_miners.cpp
 int cmd_emulate_vnish(const CommandArgs& args);   // cmd_emulate_miners.cpp
+int cmd_emulate_whatsminer(const CommandArgs& args);  // cmd_emulate_whatsminer.cpp
 int cmd_scan(const CommandArgs& args);            // cmd_scan.cpp
 
 }  // namespace hashsink::app

@@ -34,6 +34,7 @@ const Command kCommands[] = {
     {"emulate", "braiins", hashsink::app::cmd_emulate_braiins, "serve an emulated Braiins OS miner"},
     {"emulate", "luxos", hashsink::app::cmd_emulate_luxos, "serve an emulated LuxOS miner"},
     {"emulate", "vnish", hashsink::app::cmd_emulate_vnish, "serve an emulated Vnish miner"},
+    {"emulate", "whatsminer", hashsink::app::cmd_emulate_whatsminer, "serve an emulated Whatsminer (API v2 or v3)"},
     {"scan", nullptr, hashsink::app::cmd_scan, "find miners on a network range"},
 };
 

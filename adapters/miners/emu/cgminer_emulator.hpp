@@ -52,9 +52,12 @@ protected:
     virtual std::optional<std::string> handle_raw(const std::string& raw);
     // {"STATUS":[{"STATUS":s,"When":..,"Code":code,"Msg":msg,"Description":..}],"id":1}
     nlohmann::ordered_json status_reply(const char* s, int code, const std::string& msg) const;
+    // One request through latency, counting, handle_raw and the malformed fault: for derived
+    // emulators that also serve another framing (Whatsminer API v3).
+    std::optional<std::string> handle(const std::string& raw);
+    bool offline() const { return offline_; }
 
 private:
-    std::optional<std::string> handle(const std::string& raw);
 
     std::string bind_;
     int configured_port_;

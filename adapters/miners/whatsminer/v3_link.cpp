@@ -1,0 +1,207 @@
+#include "adapters/miners/whatsminer/v3_link.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace hashsink::miners::whatsminer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Socket {
+    int fd = -1;
+    ~Socket() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+// Waits for `events` until the deadline: true when ready.
+bool ready(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, events, 0};
+        int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (r > 0) return true;
+        if (r < 0 && errno != EINTR) return false;
+    }
+}
+
+// Reads exactly n bytes; 1 done, 0 deadline, -1 closed or failed.
+int read_exact(int fd, char* out, std::size_t n, Clock::time_point deadline) {
+    std::size_t got = 0;
+    while (got < n) {
+        if (!ready(fd, POLLIN, deadline)) return 0;
+        ssize_t r = ::recv(fd, out + got, n - got, 0);
+        if (r == 0) return -1;
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return -1;
+        }
+        got += static_cast<std::size_t>(r);
+    }
+    return 1;
+}
+
+bool write_all(int fd, const std::string& data, Clock::time_point deadline) {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+        if (!ready(fd, POLLOUT, deadline)) return false;
+        ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) return false;
+        sent += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::string frame(const std::string& body) {
+    const auto n = static_cast<std::uint32_t>(body.size());
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return out + body;
+}
+
+std::uint32_t frame_length(const char* p) {
+    std::uint32_t n = 0;
+    for (int i = 3; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(p[i]);
+    return n;
+}
+
+}  // namespace
+
+Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration timeout,
+                                   const nlohmann::json& request) noexcept {
+    std::string what = "request";
+    try {
+        what = request.value("cmd", std::string("request"));
+        const std::string where = host + ":" + std::to_string(port);
+        const auto deadline = Clock::now() + timeout;
+        auto fail = [&](ErrorCode code, const std::string& cause, bool retry = true) {
+            return Status::error(code, what + ": " + cause, retry);
+        };
+        auto late = [&] {
+            return fail(ErrorCode::timeout, "no answer from " + where + " within " +
+                                                format_duration(timeout));
+        };
+        addrinfo hints{};
+        hints.ai_family = AF_INET;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* found = nullptr;
+        if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 ||
+            found == nullptr)
+            return fail(ErrorCode::unreachable, "cannot resolve " + host);
+        Socket s;
+        s.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int rc = s.fd < 0 ? -1 : ::connect(s.fd, found->ai_addr, found->ai_addrlen);
+        const int connect_errno = errno;
+        ::freeaddrinfo(found);
+        if (s.fd < 0) return fail(ErrorCode::io, std::string("socket: ") + std::strerror(errno));
+        if (rc != 0) {
+            if (connect_errno != EINPROGRESS)
+                return fail(ErrorCode::unreachable,
+                            "cannot connect to " + where + ": " + std::strerror(connect_errno));
+            if (!ready(s.fd, POLLOUT, deadline)) return late();
+            int err = 0;
+            socklen_t len = sizeof err;
+            ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err != 0)
+                return fail(ErrorCode::unreachable,
+                            "cannot connect to " + where + ": " + std::strerror(err));
+        }
+        if (!write_all(s.fd, frame(request.dump()), deadline))
+            return fail(ErrorCode::unreachable, "send to " + where + " failed");
+        char head[4];
+        if (int r = read_exact(s.fd, head, 4, deadline); r <= 0)
+            return r == 0 ? late() : fail(ErrorCode::unreachable, where + " closed without a reply");
+        const std::uint32_t n = frame_length(head);
+        if (n > kV3MaxFrameBytes)
+            return fail(ErrorCode::protocol, "reply frame of " + std::to_string(n) + " bytes", false);
+        std::string body(n, '\0');
+        if (int r = read_exact(s.fd, body.data(), n, deadline); r <= 0)
+            return r == 0 ? late() : fail(ErrorCode::unreachable, where + " closed mid-reply");
+        auto j = nlohmann::json::parse(body, nullptr, false);
+        if (!j.is_object())
+            return fail(ErrorCode::protocol, "reply is not a JSON object: " + body.substr(0, 80),
+                        false);
+        return j;
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::protocol, what + ": " + e.what());
+    }
+}
+
+V3Server::~V3Server() { stop(); }
+
+Status V3Server::start(const std::string& bind, int port, Handler handler) {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return Status::success();
+    const std::string where = bind + ":" + std::to_string(port);
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Status::error(ErrorCode::io, std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (::inet_pton(AF_INET, bind.c_str(), &addr.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+        std::string why = std::strerror(errno);
+        ::close(fd);
+        return Status::error(ErrorCode::io, "bind " + where + ": " + why, false);
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    listen_fd_ = fd;
+    port_ = ntohs(addr.sin_port);
+    handler_ = std::move(handler);
+    stopping_ = false;
+    thread_ = std::thread([this] { serve(); });
+    return Status::success();
+}
+
+void V3Server::stop() {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    thread_.join();
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+}
+
+void V3Server::serve() {
+    while (!stopping_) {
+        // Short polls so stop() is prompt without a wake pipe.
+        if (!ready(listen_fd_, POLLIN, Clock::now() + std::chrono::milliseconds(50))) continue;
+        int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) continue;
+        handle(client);
+        ::close(client);
+    }
+}
+
+void V3Server::handle(int fd) {
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    char head[4];
+    if (read_exact(fd, head, 4, deadline) <= 0) return;
+    const std::uint32_t n = frame_length(head);
+    if (n > kV3MaxFrameBytes) return;
+    std::string body(n, '\0');
+    if (read_exact(fd, body.data(), n, deadline) <= 0) return;
+    std::optional<std::string> reply;
+    try {
+        reply = handler_(body);
+    } catch (const std::exception&) {
+        reply = R"({"code":-1,"msg":"emulator failure"})";
+    }
+    if (reply) write_all(fd, frame(*reply), Clock::now() + std::chrono::seconds(2));
+}
+
+}  // namespace hashsink::miners::whatsminer

@@ -1,0 +1,72 @@
+// hashsink emulate whatsminer: serve an emulated Whatsminer (API v2 on 4028, or v3 on 4433)
+// until SIGINT/SIGTERM.
+#include <iostream>
+
+#include "adapters/miners/whatsminer/whatsminer_emulator.hpp"
+#include "daemon/app/commands.hpp"
+#include "daemon/app/emulate_common.hpp"
+
+namespace hashsink::app {
+
+int cmd_emulate_whatsminer(const CommandArgs& argv) {
+    const std::vector<OptionSpec> kSpecs = {
+        {"bind", "ADDR", "address to listen on (default 127.0.0.1)"},
+        {"api", "v2|v3", "API generation the firmware speaks (default v2)"},
+        {"port", "PORT", "TCP port of the 4028-style API, 0 picks a free one (default 4028)"},
+        {"v3-port", "PORT", "TCP port of API v3, 0 picks a free one (default 4433)"},
+        {"password", "TEXT", "API password (default admin for v2, super for v3)"},
+        {"power-limit", "W", "initial power limit (default the model's maximum)"},
+        {"off", "", "start powered off"},
+    };
+    Args args(argv, kSpecs);
+    if (auto code = handle_common(
+            args, "emulate whatsminer [--api v2|v3] [--port 4028] [--v3-port 4433] [--password PW]",
+            "Serves an emulated Whatsminer's API until SIGINT or SIGTERM.", kSpecs))
+        return *code;
+    const std::string api = args.get("api", "v2");
+    if (api != "v2" && api != "v3") {
+        std::cerr << "hashsink emulate whatsminer: --api: expected v2 or v3\n";
+        return kExitUsage;
+    }
+    miners::whatsminer::EmulatorConfig c =
+        api == "v3" ? miners::whatsminer::v3_defaults() : miners::whatsminer::EmulatorConfig{};
+    c.bind = args.get("bind", "127.0.0.1");
+    auto port = emulate_port(args, "emulate whatsminer", 4028);
+    if (!port) return kExitUsage;
+    c.port = *port;
+    if (args.has("v3-port")) {
+        auto p = args.get_int("v3-port");
+        if (!p || *p < 0 || *p > 65535) {
+            std::cerr << "hashsink emulate whatsminer: --v3-port: expected 0..65535\n";
+            return kExitUsage;
+        }
+        c.v3_port = static_cast<int>(*p);
+    } else {
+        c.v3_port = 4433;
+    }
+    c.password = args.get("password", c.password);
+    if (args.has("power-limit")) {
+        auto w = args.get_int("power-limit");
+        if (!w || *w < 100 || *w > c.max_power_w) {
+            std::cerr << "hashsink emulate whatsminer: --power-limit: expected 100.."
+                      << c.max_power_w << "\n";
+            return kExitUsage;
+        }
+        c.power_limit_w = static_cast<double>(*w);
+    }
+    c.mining = !args.has("off");
+    miners::whatsminer::WhatsminerEmulator emu(c);
+    return serve_until_signal(
+        "emulate whatsminer", [&] { return emu.start(); },
+        [&] {
+            std::string b = (api == "v3" ? "Whatsminer M60S (API v3)" : "Whatsminer M50S (API v2)") +
+                            std::string(" listening on ") + emu.host() + ":" +
+                            std::to_string(emu.port());
+            if (api == "v3") b += " and v3 on port " + std::to_string(emu.v3_port());
+            return b + "\nport " + std::to_string(emu.port()) +
+                   (api == "v3" ? "\nv3_port " + std::to_string(emu.v3_port()) : "");
+        },
+        [&] { emu.stop(); });
+}
+
+}  // namespace hashsink::app

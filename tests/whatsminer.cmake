@@ -1,0 +1,7 @@
+# Whatsminer driver (API v2 and v3) and emulator.
+hashsink_test(whatsminer_unit LABEL unit
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/miners/whatsminer_codec_test.cpp
+  LIBS hashsink_miners)
+hashsink_test(whatsminer_it LABEL integration
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/whatsminer_driver_it.cpp
+  LIBS hashsink_miners)
