@@ -5,3 +5,7 @@ hashsink_test(whatsminer_unit LABEL unit
 hashsink_test(whatsminer_it LABEL integration
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/whatsminer_driver_it.cpp
   LIBS hashsink_miners)
+# Detection of Whatsminer and stock Antminer, through the library and the CLI.
+hashsink_test(detect_it LABEL integration
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/detect_whatsminer_it.cpp
+  LIBS hashsink_miners)

@@ -1,9 +1,14 @@
 #include "adapters/miners/detect.hpp"
 
+#include <httplib.h>
+
 #include <algorithm>
+#include <chrono>
 #include <future>
+#include <optional>
 
 #include "adapters/miners/registry.hpp"
+#include "adapters/miners/whatsminer/whatsminer_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "adapters/transport/http_client.hpp"
 
@@ -18,6 +23,27 @@ struct Hit {
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
     return s;
+}
+
+// The realm of the WWW-Authenticate challenge on "/", or empty. HttpClient does not expose
+// response headers, so this one request goes through httplib directly.
+std::string digest_realm(const DetectTarget& t) {
+    try {
+        httplib::Client client(t.host, t.http_port);
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.timeout).count();
+        client.set_connection_timeout(std::chrono::milliseconds(ms));
+        client.set_read_timeout(std::chrono::milliseconds(ms));
+        auto res = client.Get("/");
+        if (!res || res->status != 401) return {};
+        const std::string challenge = res->get_header_value("WWW-Authenticate");
+        const auto at = challenge.find("realm=\"");
+        if (at == std::string::npos) return {};
+        const auto start = at + 7, end = challenge.find('"', start);
+        if (end == std::string::npos) return {};
+        return challenge.substr(start, std::min<std::size_t>(end - start, 128));
+    } catch (...) {
+        return {};
+    }
 }
 
 Hit probe_http(const DetectTarget& t) {
@@ -45,8 +71,20 @@ Hit probe_http(const DetectTarget& t) {
     auto page = client.get("/");
     if (!page) {
         if (client.last_status() != 0) h.answered = true;
-        if (client.last_status() == 401) h.why += "web: 401 (digest-protected page)";
-        else h.why += "web: " + page.error().message;
+        if (client.last_status() == 401) {
+            // Stock Antminer answers its page with a Digest challenge, realm "antMiner ...".
+            const std::string realm = digest_realm(t);
+            if (realm.find("antMiner") != std::string::npos) {
+                h.family = "Antminer";
+                h.driver = "antminer";
+                h.description = "stock Antminer web (realm \"" + realm + "\")";
+                return h;
+            }
+            h.why += "web: 401 (digest-protected page" +
+                     (realm.empty() ? std::string() : ", realm \"" + realm + "\"") + ")";
+        } else {
+            h.why += "web: " + page.error().message;
+        }
         return h;
     }
     h.answered = true;
@@ -97,16 +135,33 @@ Hit probe_api(const DetectTarget& t) {
         {"LUXMINER", "LuxOS", "luxos"},        {"BOSMINER", "Braiins OS", "braiins"},
         {"BOSER", "Braiins OS", "braiins"},    {"VNISH", "Vnish", "vnish"},
         {"BTMINER", "Whatsminer", "whatsminer"}, {"BITMICRO", "Whatsminer", "whatsminer"},
+        {"WHATSMINER", "Whatsminer", "whatsminer"},
         {"AVALON", "Avalon", "avalon"},        {"ANTMINER", "Antminer", "antminer"},
         {"BMMINER", "Antminer", "antminer"},   {"CGMINER", "cgminer", "cgminer"},
+    };
+    // Whatsminer answers `version` with "invalid cmd" (description "whatsminer v1.1"); its
+    // own get_version names the firmware and API generation.
+    auto whatsminer = [&]() -> std::optional<std::string> {
+        auto gv = client.request("get_version");
+        if (!gv) return std::nullopt;
+        auto v = whatsminer::decode_v2_version(*gv);
+        if (!v) return std::nullopt;
+        return "Whatsminer " + v->firmware + " (API " + v->api + ")";
     };
     for (const auto& m : kMarkers) {
         if (text.find(m.text) != std::string::npos) {
             h.family = m.family;
             h.driver = m.driver;
             h.description = !type.empty() ? type + " (" + desc + ")" : desc;
+            if (h.driver == "whatsminer") h.description = whatsminer().value_or(h.description);
             return h;
         }
+    }
+    if (auto w = whatsminer()) {
+        h.family = "Whatsminer";
+        h.driver = "whatsminer";
+        h.description = *w;
+        return h;
     }
     h.why = "4028: version reply names no known firmware";
     return h;

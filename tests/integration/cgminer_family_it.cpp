@@ -69,6 +69,8 @@ TEST_CASE("avalon driver: probe and read", "[avalon]") {
     CHECK(*s->hashrate_ths == Approx(72).epsilon(0.01));
     CHECK(*s->chip_temp_c > 45);
     CHECK(s->detail.find("work mode 1") != std::string::npos);
+    REQUIRE(s->power_w);                 // from PS[...], as the emulator models the draw
+    CHECK(*s->power_w == Approx(emu.power_w()).margin(15));
 }
 
 TEST_CASE("avalon driver: soft off, soft on (no reply), work modes, verified", "[avalon]") {
@@ -79,7 +81,9 @@ TEST_CASE("avalon driver: soft off, soft on (no reply), work modes, verified", "
 
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.idle());
-    CHECK(d.read_state()->state == MinerRunState::paused);
+    auto idle = d.read_state();
+    CHECK(idle->state == MinerRunState::paused);
+    CHECK(idle->power_w.has_value());    // ramping down to the soft off draw
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.command_count("ascset") == 1);
 

@@ -73,6 +73,22 @@ MmState decode_mm(const std::map<std::string, std::string>& f) {
     if (n > 0) s.fan_rpm = sum / n;
     else if (!fans.empty()) s.fan_rpm = 0;
     if (auto fr = number(f, "Freq"); fr && *fr > 0) s.frequency_mhz = *fr;
+    // Wall power: WALLPOWER[w] where the firmware has it (pyasic's Avalon backend), else the 7th
+    // value of PS[...] (pyasic reads that on the Nano 3s). Canaan documents neither.
+    if (auto w = number(f, "WALLPOWER"); w && *w > 0 && *w < 100000) {
+        s.power_w = *w;
+    } else if (auto ps = f.find("PS"); ps != f.end()) {
+        std::vector<double> values;
+        const char* p = ps->second.c_str();
+        for (int i = 0; i < 16 && *p != '\0'; ++i) {
+            char* end = nullptr;
+            const double v = std::strtod(p, &end);
+            if (end == p) break;
+            values.push_back(v);
+            p = end;
+        }
+        if (values.size() >= 7 && values[6] > 0 && values[6] < 100000) s.power_w = values[6];
+    }
     return s;
 }
 

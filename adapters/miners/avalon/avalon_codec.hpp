@@ -26,6 +26,7 @@ struct MmState {
     std::optional<double> inlet_temp_c; // ITemp
     std::optional<double> fan_rpm;      // mean of running Fan1..Fan4
     std::optional<double> frequency_mhz;// Freq
+    std::optional<double> power_w;      // WALLPOWER, else the 7th PS[...] value (see README)
     std::string system_status;          // SYSTEMSTATU verbatim
 };
 MmState decode_mm(const std::map<std::string, std::string>& fields);

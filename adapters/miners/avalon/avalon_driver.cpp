@@ -163,6 +163,7 @@ Result<MinerState> AvalonDriver::read_state() noexcept {
         s.online = true;
         s.hashrate_ths = mm->hashrate_ths ? mm->hashrate_ths : r.hashrate_ths;
         s.frequency_mhz = mm->frequency_mhz;
+        s.power_w = mm->power_w;
         s.chip_temp_c = mm->chip_temp_c;
         s.fan_rpm = mm->fan_rpm;
         s.state = mm->idle.value_or(false) ? MinerRunState::paused : MinerRunState::mining;

@@ -95,7 +95,7 @@ std::string AvalonEmulator::mm_summary(Clock::time_point now) const {
         "SYSTEMSTATU[Work: %s, Hash Board: 1] Elapsed[%ld] BOOTBY[0x01.00000000] LW[16987598] "
         "MH[0] DHW[0] HW[0] DH[2.449%%] ITemp[26] HBITemp[27] HBOTemp[%d] TMax[%d] TAvg[%d] "
         "TarT[65] Fan1[%d] Fan2[%d] Fan3[%d] Fan4[%d] FanR[%d%%] SoftOffTime[%ld] "
-        "SoftOnTime[%ld] Filter[19143] FanErr[0] SoloAllowed[1] PS[0 1222 4 0 0 2245 146] "
+        "SoftOnTime[%ld] Filter[19143] FanErr[0] SoloAllowed[1] PS[0 1222 4 0 0 2245 %d] "
         "PCOMM_E[0] GHSspd[%.2f] DHspd[0.000%%] GHSmm[%.2f] GHSavg[%.2f] WU[621649.53] "
         "Freq[%.2f] MGHS[%.2f] TA[160] Core[A3197S] BIN[36] PING[17] SoftOFF[%d] ECHU[0] "
         "ECMM[0] PLL0[8843 5769 5098 4610] SF0[258 276 297 318] CRC[0] COMCRC[0] "
@@ -103,7 +103,7 @@ std::string AvalonEmulator::mm_summary(Clock::time_point now) const {
         "CALIALL[7] ADJ[1] Nonce Mask[25]",
         idle_ ? "In Idle" : "In Work", elapsed, idle_ ? 27 : 40, tmax, idle_ ? 0 : tmax - 6,
         fan, fan, fan, fan, idle_ ? 0 : static_cast<int>(30 + 50 * load), soft_off_time_,
-        soft_on_time_, ths * 1000, config_.mode_ths[mode_] * 1000, ths * 1000,
+        soft_on_time_, static_cast<int>(std::lround(w)), ths * 1000, config_.mode_ths[mode_] * 1000, ths * 1000,
         idle_ ? 0.0 : 250.0 + 30 * mode_, ths * 1000, idle_ ? 4 : 0, mode_,
         static_cast<int>(config_.mode_power_w[mode_]));
     return buf;

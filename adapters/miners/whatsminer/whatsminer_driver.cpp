@@ -157,6 +157,14 @@ Result<Reading> WhatsminerDriver::read_v3() {
     return r;
 }
 
+Result<Reading> WhatsminerDriver::read_or_offline() {
+    auto r = read();
+    if (r) return r;
+    auto e = error(r.error());
+    mark_offline(e);
+    return e;
+}
+
 Result<Reading> WhatsminerDriver::read() {
     if (!api_) {
         auto a = select_api();
@@ -189,12 +197,8 @@ MinerCaps WhatsminerDriver::build_caps(const Reading& r) const {
 Result<MinerCaps> WhatsminerDriver::probe() noexcept {
     try {
         if (config_.api == "auto") api_.reset();   // firmware may have been upgraded
-        auto r = read();
-        if (!r) {
-            auto e = error(r.error());
-            mark_offline(e);
-            return e;
-        }
+        auto r = read_or_offline();
+        if (!r) return r.error();
         if (*api_ == Api::v2 || r->version.firmware.empty()) {
             if (auto v = client_.command("get_version")) {
                 if (auto version = decode_v2_version(*v)) r->version = *version;
@@ -227,12 +231,8 @@ Result<MinerState> WhatsminerDriver::read_state() noexcept {
             auto c = probe();
             if (!c) return c.error();
         }
-        auto r = read();
-        if (!r) {
-            auto e = error(r.error());
-            mark_offline(e);
-            return e;
-        }
+        auto r = read_or_offline();
+        if (!r) return r.error();
         MinerState s;
         s.driver = "whatsminer";
         s.model = model_;
@@ -391,12 +391,8 @@ Status WhatsminerDriver::apply(const MinerTarget& target) noexcept {
             auto c = probe();
             if (!c) return c.error();
         }
-        auto r = read();
-        if (!r) {
-            auto e = error(r.error());
-            mark_offline(e);
-            return e;
-        }
+        auto r = read_or_offline();
+        if (!r) return r.error();
         const bool v2 = *api_ == Api::v2;
         const bool mining = r->mining.value_or(true);
         if (!target.run) {

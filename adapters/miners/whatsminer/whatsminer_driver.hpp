@@ -57,6 +57,7 @@ private:
     void mark_offline(const Status& cause);
     Result<Api> select_api();
     Result<Reading> read();
+    Result<Reading> read_or_offline();   // errors prefixed, state marked offline
     Result<Reading> read_v2();
     Result<Reading> read_v3();
     Result<nlohmann::json> v3_call(const std::string& cmd, const nlohmann::json& param);

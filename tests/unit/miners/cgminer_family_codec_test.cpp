@@ -63,6 +63,7 @@ TEST_CASE("avalon codec: the recorded Avalon Q stats (soft off, eco mode)", "[av
     CHECK(*m.fan_rpm == 0);
     CHECK(*m.frequency_mhz == Approx(282.86));
     CHECK(m.system_status == "Work: In Idle, Hash Board: 1");
+    CHECK(m.power_w == Approx(146));     // the 7th PS value (no WALLPOWER here)
 
     cgminer::Reading r;
     cgminer::decode_version(fixture("cgminer-avalon/version.json"), r);
@@ -86,4 +87,10 @@ TEST_CASE("avalon codec: hostile MM strings", "[avalon]") {
     CHECK_FALSE(m.work_mode);
     CHECK_FALSE(m.chip_temp_c);
     CHECK_FALSE(m.hashrate_ths);
+    CHECK_FALSE(m.power_w);
+    // WALLPOWER wins over PS; a short or junk PS gives no power.
+    CHECK(avalon::decode_mm({{"WALLPOWER", "1310"}, {"PS", "0 1 2 3 4 5 146"}}).power_w == 1310);
+    CHECK_FALSE(avalon::decode_mm({{"PS", "0 1222 4"}}).power_w);
+    CHECK_FALSE(avalon::decode_mm({{"PS", "a b c d e f g"}}).power_w);
+    CHECK_FALSE(avalon::decode_mm({{"PS", "0 0 0 0 0 0 -5"}}).power_w);
 }
