@@ -67,8 +67,7 @@ WhatsminerEmulator::WhatsminerEmulator(EmulatorConfig config)
       config_(std::move(config)),
       mining_(config_.mining),
       limit_w_(std::clamp(config_.power_limit_w, 1.0, config_.max_power_w)),
-      power_w_(mining_ ? limit_w_ * 0.97 : config_.idle_power_w),
-      last_(Clock::now()),
+      power_(config_.lag_s, mining_ ? limit_w_ * 0.97 : config_.idle_power_w),
       booted_(Clock::now()) {}
 
 WhatsminerEmulator::~WhatsminerEmulator() { stop(); }
@@ -91,14 +90,6 @@ double WhatsminerEmulator::target_w() const {
     return mining_ ? limit_w_ * 0.97 : config_.idle_power_w;
 }
 
-void WhatsminerEmulator::advance(Clock::time_point now) const {
-    const double dt = std::chrono::duration<double>(now - last_).count();
-    last_ = now;
-    if (dt <= 0) return;
-    const double k = config_.lag_s > 0 ? std::exp(-dt / config_.lag_s) : 0;
-    power_w_ = target_w() + (power_w_ - target_w()) * k;
-}
-
 bool WhatsminerEmulator::mining() const {
     std::lock_guard lock(mutex_);
     return mining_;
@@ -111,8 +102,7 @@ double WhatsminerEmulator::power_limit_w() const {
 
 double WhatsminerEmulator::power_w() const {
     std::lock_guard lock(mutex_);
-    advance(Clock::now());
-    return power_w_;
+    return advance();
 }
 
 std::size_t WhatsminerEmulator::writes() const {
@@ -128,8 +118,7 @@ void WhatsminerEmulator::expire_tokens() {
 
 void WhatsminerEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
-    advance(Clock::now());
-    power_w_ = 0;   // ramps again from nothing
+    power_.reset(0);   // ramps again from nothing
     booted_ = Clock::now();
     tokens_.clear();
 }
@@ -164,7 +153,7 @@ std::optional<std::string> WhatsminerEmulator::handle_raw(const std::string& raw
 std::optional<std::string> WhatsminerEmulator::reply(const std::string& cmd, const std::string&,
                                                      const json& request) {
     std::lock_guard lock(mutex_);
-    advance(Clock::now());
+    advance();
     if (cmd.find('.') != std::string::npos) {
         if (config_.api != Api::v3) return v3_answer(cmd, -2, "invalid command");
         return v3_reply(cmd, request);
@@ -174,7 +163,7 @@ std::optional<std::string> WhatsminerEmulator::reply(const std::string& cmd, con
 
 std::string WhatsminerEmulator::v2_reply(const std::string& cmd, const json& request) {
     const bool v3 = config_.api == Api::v3;
-    const double ths = mining_ ? config_.factory_ths * power_w_ / config_.max_power_w : 0;
+    const double ths = mining_ ? config_.factory_ths * power_.watts() / config_.max_power_w : 0;
     const long elapsed = static_cast<long>(
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - booted_).count());
     if (cmd == "version") return v2_error(14, "invalid cmd", "whatsminer v1.1");
@@ -198,7 +187,7 @@ std::string WhatsminerEmulator::v2_reply(const std::string& cmd, const json& req
                           {"Hash Stable", true},
                           {"MAC", "D4:01:02:03:04:05"},
                           {"MHS av", ths * 1e6},
-                          {"Power", std::lround(power_w_)},
+                          {"Power", std::lround(power_.watts())},
                           {"Power Limit", std::lround(limit_w_)},
                           {"Power Mode", "Normal"},
                           {"Target Freq", 600},
@@ -273,7 +262,7 @@ std::string WhatsminerEmulator::v2_write(const std::string& cmd, const json& req
 
 std::string WhatsminerEmulator::v3_reply(const std::string& cmd, const json& request) {
     const json param = request.is_object() && request.contains("param") ? request["param"] : json();
-    const double ths = mining_ ? config_.factory_ths * power_w_ / config_.max_power_w : 0;
+    const double ths = mining_ ? config_.factory_ths * power_.watts() / config_.max_power_w : 0;
     if (cmd == "get.device.info") {
         if (param == "salt") return v3_answer(cmd, 0, {{"salt", v3_salt_}});
         return v3_answer(
@@ -302,7 +291,7 @@ std::string WhatsminerEmulator::v3_reply(const std::string& cmd, const json& req
             {"hash-average", ths},
             {"hash-realtime", ths},
             {"power-limit", std::lround(limit_w_)},
-            {"power-realtime", std::round(power_w_)},
+            {"power-realtime", std::round(power_.watts())},
             {"up-freq-finish", 1}};
         return v3_answer(cmd, 0, {{"summary", summary}});
     }

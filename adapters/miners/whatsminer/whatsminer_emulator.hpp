@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/miners/emu/cgminer_emulator.hpp"
+#include "adapters/miners/emu/lagged_power.hpp"
 #include "adapters/miners/whatsminer/v3_link.hpp"
 #include "adapters/miners/whatsminer/whatsminer_codec.hpp"
 
@@ -61,7 +62,7 @@ protected:
 
 private:
     using Clock = std::chrono::steady_clock;
-    void advance(Clock::time_point now) const;
+    double advance() const { return power_.advance(target_w()); }
     double target_w() const;
     std::string v2_reply(const std::string& cmd, const nlohmann::json& request);
     std::string v3_reply(const std::string& cmd, const nlohmann::json& request);
@@ -74,8 +75,7 @@ private:
     mutable std::mutex mutex_;
     bool mining_;
     double limit_w_;
-    mutable double power_w_;
-    mutable Clock::time_point last_;
+    mutable emu::LaggedPower power_;
     Clock::time_point booted_;
     struct Issued {
         std::string sign;
