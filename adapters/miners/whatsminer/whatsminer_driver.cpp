@@ -281,7 +281,10 @@ Status WhatsminerDriver::renew_credentials() {
 Result<json> WhatsminerDriver::v2_write_once(const json& command) {
     const std::string cmd = command.value("cmd", std::string());
     auto raw = client_.exchange(v2_seal(*v2_token_, command));
-    if (!raw) return raw.error();
+    if (!raw) {
+        const auto& e = raw.error();
+        return Status::error(e.code, cmd + ": " + e.message, e.retryable);
+    }
     if (raw->empty()) return Status::error(ErrorCode::protocol, cmd + ": no reply");
     auto j = transport::parse_cgminer_reply(*raw, cmd);
     if (!j) return j.error();
