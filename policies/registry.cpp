@@ -1,6 +1,7 @@
 #include "policies/registry.hpp"
 
 #include "policies/economics/economics.hpp"
+#include "policies/external/external.hpp"
 #include "policies/genset_follow/genset_follow.hpp"
 #include "policies/layered/layered.hpp"
 #include "policies/manual/manual.hpp"
@@ -13,7 +14,8 @@ namespace {
 // `layers` may name any other policy.
 KeyTable layered_keys() {
     KeyTable t = LayeredPolicy::keys();
-    t[0].choices = {"solar_surplus", "genset_follow", "economics", "schedule", "manual"};
+    t[0].choices = {"solar_surplus", "genset_follow", "economics", "schedule", "manual",
+                   "external"};
     return t;
 }
 
@@ -44,6 +46,11 @@ const std::vector<PolicyType>& policy_types() {
         {"manual", "an operator's override (off, min, max until an expiry), set at run time",
          ManualPolicy::keys(),
          [](const Options&) -> std::unique_ptr<Policy> { return std::make_unique<ManualPolicy>(); }},
+        {"external", "a budget answered by another process over MQTT; safe state when silent",
+         ExternalSettings::keys(),
+         [](const Options& o) -> std::unique_ptr<Policy> {
+             return std::make_unique<ExternalPolicy>(ExternalSettings::from(o));
+         }},
         {"layered", "several policies with a fixed precedence: manual, schedule, physical limits, "
                     "economics",
          layered_keys(),

@@ -1,5 +1,6 @@
 #include "daemon/app/catalog.hpp"
 
+#include "adapters/external/external_bridge.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "policies/registry.hpp"
@@ -11,6 +12,8 @@ config::Catalog build_catalog() {
     for (const auto& t : sensors::source_types()) catalog.source_types[t.name] = t.keys;
     for (const auto& t : miners::driver_types()) catalog.miner_drivers[t.name] = t.keys;
     for (const auto& t : policies::policy_types()) catalog.policies[t.name] = t.keys;
+    // The external policy's table also configures its MQTT bridge.
+    catalog.policies["external"] = external::bridge_keys(catalog.policies["external"]);
     return catalog;
 }
 

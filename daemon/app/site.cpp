@@ -4,9 +4,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "adapters/miners/registry.hpp"
+#include "daemon/app/catalog.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/web_control.hpp"
@@ -111,6 +113,21 @@ Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
     return ch;
 }
 
+// The external policy runs directly or as a layer of a layered policy.
+bool uses_external(const config::SiteConfig& cfg) {
+    if (cfg.policy == "external") return true;
+    auto it = cfg.policy_tables.find("layered");
+    if (cfg.policy != "layered" || it == cfg.policy_tables.end()) return false;
+    auto layers = it->second.get_list("layers");
+    return std::find(layers.begin(), layers.end(), "external") != layers.end();
+}
+
+Options external_options(const config::SiteConfig& cfg) {
+    static const KeyTable keys = build_catalog().policies.at("external");
+    auto it = cfg.policy_tables.find("external");
+    return with_defaults(keys, it == cfg.policy_tables.end() ? Options{} : it->second);
+}
+
 std::string join(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -130,11 +147,29 @@ std::string ReloadSummary::text() const {
     return out;
 }
 
+void Site::update_external_bridge(const config::SiteConfig& cfg, const config::SiteConfig* old) {
+    const bool wanted = uses_external(cfg);
+    if (old && wanted == uses_external(*old) &&
+        (!wanted || external_options(cfg).values() == external_options(*old).values()))
+        return;
+    std::shared_ptr<external::ExternalBridge> next;
+    if (wanted) {
+        next = std::make_shared<external::ExternalBridge>(
+            external::bridge_config_from(external_options(cfg)), *clock_);
+        if (!next->setup_status().ok()) log::error("site", next->setup_status().message);
+        else log::info("site", "external controller bridge on " + next->config().broker.broker +
+                                   ", topics " + next->config().prefix + "/{snapshot,decision}");
+    }
+    std::lock_guard lock(bridge_mutex_);
+    bridge_ = std::move(next);
+}
+
 Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
     std::lock_guard lock(config_mutex_);
     ReloadSummary summary;
     auto changes = plan_changes(cfg, &config_, &summary);
     if (!changes) return changes.error();
+    update_external_bridge(cfg, &config_);
     loop_->reconfigure(std::move(*changes));
     // Sections that need a restart stay as they run, so the next diff still shows them.
     config::SiteConfig next = cfg;
@@ -183,6 +218,21 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     auto changes = plan_changes(cfg, nullptr);
     if (!changes) return changes.error();
     changes->policy.reset();   // the loop already has it
+    // The external controller's reply rides in each snapshot; its refusals go to the journal.
+    site->clock_ = &clock;
+    site->update_external_bridge(cfg, nullptr);
+    Site* raw = site.get();
+    site->loop_->on_snapshot([raw](SiteSnapshot& snap) {
+        std::shared_ptr<external::ExternalBridge> bridge;
+        {
+            std::lock_guard lock(raw->bridge_mutex_);
+            bridge = raw->bridge_;
+        }
+        if (!bridge) return;
+        for (const auto& why : bridge->on_snapshot(snap))
+            raw->recorder_->event(snap.now, Severity::warning, "external.reply_refused",
+                                  "external", why);
+    });
     site->loop_->reconfigure(std::move(*changes));
     site->config_ = cfg;
     if (!site->listen_.empty()) {

@@ -7,6 +7,7 @@
 #include <vector>
 #include <string>
 
+#include "adapters/external/external_bridge.hpp"
 #include "daemon/journal/journal_recorder.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/loop/control_loop.hpp"
@@ -48,12 +49,18 @@ public:
 
 private:
     Site() = default;
+    // Builds, keeps or drops the external policy's MQTT bridge to match cfg.
+    void update_external_bridge(const config::SiteConfig& cfg, const config::SiteConfig* old);
+
     mutable std::mutex config_mutex_;
     config::SiteConfig config_;       // what runs now; guarded by config_mutex_
     std::string listen_;
     std::unique_ptr<journal::Journal> journal_;
     std::unique_ptr<journal::JournalRecorder> recorder_;
     std::unique_ptr<loop::ControlLoop> loop_;
+    const Clock* clock_ = nullptr;
+    std::mutex bridge_mutex_;
+    std::shared_ptr<external::ExternalBridge> bridge_;   // guarded by bridge_mutex_
     std::unique_ptr<web::SiteControl> control_;
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };

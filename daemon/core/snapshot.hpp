@@ -2,6 +2,7 @@
 // every miner's capabilities, last state and current target.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -88,6 +89,26 @@ struct ManualOverride {
 };
 const char* to_string(ManualOverride::Mode m) noexcept;
 
+// The latest answer of an external controller (the `external` policy) as its bridge received
+// it: raw, for the policy validates every field (the controller is another process).
+struct ExternalReply {
+    std::uint64_t seq = 0;                  // the published snapshot it answers
+    std::optional<TimePoint> answered_at;   // when that snapshot was taken (nullopt: unknown seq)
+    TimePoint received_at{};
+    double budget_w = 0;                    // may be NaN, negative, huge: the policy checks
+    std::map<std::string, double> miner_max_w;   // per-miner ceilings by id, as sent
+    bool shed = false;                      // the controller wants load off now
+    std::string reason;                     // the controller's own words (sanitised, bounded)
+};
+
+// What the external bridge knows at this tick. Absent when no bridge runs.
+struct ExternalLink {
+    std::uint64_t published_seq = 0;        // the latest snapshot published before this tick
+    std::optional<ExternalReply> reply;     // the latest well-formed reply; nullopt: none yet
+    // Why the latest message was refused, or the bridge's setup error (empty: none).
+    std::string refused;
+};
+
 struct SiteSnapshot {
     TimePoint now{};
     std::map<std::string, Reading, std::less<>> readings;
@@ -95,6 +116,7 @@ struct SiteSnapshot {
     std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules;
     std::vector<MinerView> miners;
     std::optional<ManualOverride> manual;   // set and not yet expired
+    std::optional<ExternalLink> external;   // set when an external controller's bridge runs
 
     const Reading* find(std::string_view name) const;
     // The value when present and fresh, otherwise nullopt.

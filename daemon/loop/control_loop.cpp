@@ -189,6 +189,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
         }
         snap.manual = override_;
     }
+    if (on_snapshot_) on_snapshot_(snap);
 
     // 2. Decide.
     // The same pure function the simulator calls (daemon/loop/decide.hpp).

@@ -56,6 +56,11 @@ public:
 
     // Called on the loop thread after every tick (e.g. to feed the systemd watchdog).
     void on_tick(std::function<void(const LoopStatus&)> callback) { on_tick_ = std::move(callback); }
+    // Called on the loop thread with each frozen snapshot before the policy decides, to add
+    // what no source carries (the external controller's reply). Must return at once.
+    void on_snapshot(std::function<void(SiteSnapshot&)> callback) {
+        on_snapshot_ = std::move(callback);
+    }
 
     // Swaps in a new configuration between two ticks, from any thread; returns once applied.
     // Pollers and miners that are kept go on as if nothing happened; the journal is the same.
@@ -94,6 +99,7 @@ private:
     MinerFleet fleet_;
     StatusBoard status_;
     std::function<void(const LoopStatus&)> on_tick_;
+    std::function<void(SiteSnapshot&)> on_snapshot_;
 
     mutable std::mutex override_mutex_;
     std::optional<ManualOverride> override_;     // guarded by override_mutex_

@@ -1,0 +1,197 @@
+#include "adapters/external/external_bridge.hpp"
+
+#include <algorithm>
+
+#include "adapters/external/reply_codec.hpp"
+#include "adapters/sensors/mqtt_broker_keys.hpp"
+#include "daemon/core/log.hpp"
+
+namespace hashsink::external {
+namespace {
+
+constexpr std::size_t kRemembered = 64;     // snapshots a reply may still answer
+constexpr std::size_t kPendingRefusals = 16;
+
+std::string check_prefix(const OptionValue& v) {
+    const auto* p = std::get_if<std::string>(&v);
+    if (!p || p->empty()) return "must not be empty";
+    if (p->find_first_of("+#") != std::string::npos) return "must not hold MQTT wildcards (+, #)";
+    return {};
+}
+
+}  // namespace
+
+// What the MQTT thread hands to the loop: the latest good reply and the refusals since.
+struct ExternalBridge::Cell {
+    std::mutex mutex;
+    std::optional<ExternalReply> reply;
+    std::string refused;                    // the latest message's refusal; cleared by a good one
+    std::vector<std::string> new_refusals;  // since the last snapshot, bounded
+    std::uint64_t replies = 0, refusals = 0;
+
+    void refuse(const std::string& why) {
+        std::lock_guard lock(mutex);
+        refused = why;
+        ++refusals;
+        if (new_refusals.size() < kPendingRefusals) new_refusals.push_back(why);
+    }
+};
+
+KeyTable bridge_keys(KeyTable t) {
+    const KeyTable own = {
+        {.name = "prefix",
+         .type = KeyType::string,
+         .doc = "topic prefix: snapshots go to <prefix>/snapshot, replies come from "
+                "<prefix>/decision",
+         .fallback = std::string("hashsink/site1/policy"),
+         .check = check_prefix},
+        {.name = "qos",
+         .type = KeyType::integer,
+         .doc = "MQTT QoS of the published snapshots (0: at most once, 1: at least once); "
+                "never retained",
+         .fallback = std::int64_t{0},
+         .min = 0,
+         .max = 1},
+    };
+    t.insert(t.end(), own.begin(), own.end());
+    return sensors::mqtt::with_broker_keys(std::move(t));
+}
+
+BridgeConfig bridge_config_from(const Options& o) {
+    BridgeConfig c;
+    c.broker = sensors::mqtt::broker_settings_from(o);
+    c.prefix = o.get_string("prefix", c.prefix);
+    c.qos = static_cast<int>(o.get_int("qos", 0));
+    c.deadline = o.get_duration("deadline", c.deadline);
+    return c;
+}
+
+ExternalBridge::ExternalBridge(BridgeConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock), cell_(std::make_shared<Cell>()) {
+    while (!config_.prefix.empty() && config_.prefix.back() == '/') config_.prefix.pop_back();
+    snapshot_topic_ = config_.prefix + "/snapshot";
+    decision_topic_ = config_.prefix + "/decision";
+    const std::string ctx = "external " + config_.prefix + ": ";
+    if (config_.prefix.empty()) {
+        setup_ = Status::error(ErrorCode::invalid, ctx + "prefix is empty", false);
+        return;
+    }
+    auto client = sensors::mqtt::connect_for_topic(config_.broker, decision_topic_, "");
+    if (!client) {
+        setup_ = client.error();
+        setup_.message = ctx + setup_.message;
+        return;
+    }
+    client_ = *client;
+    // The handlers hold the cell, not the bridge: a message racing the bridge's destruction
+    // writes into a cell nobody reads.
+    std::weak_ptr<Cell> weak = cell_;
+    const Clock* clk = &clock_;
+    const std::string topic = decision_topic_;
+    client_->subscribe(
+        decision_topic_, 1,
+        [weak, clk, topic](const transport::MqttMessage& m) {
+            auto cell = weak.lock();
+            if (!cell) return;
+            auto reply = parse_reply(m.payload);
+            if (!reply) {
+                cell->refuse("refused " + topic + ": " + reply.error().message);
+                return;
+            }
+            reply->received_at = clk->now();
+            std::lock_guard lock(cell->mutex);
+            cell->reply = std::move(*reply);
+            cell->refused.clear();
+            ++cell->replies;
+        },
+        [weak](const std::string& t, const std::string& why) {
+            if (auto cell = weak.lock()) cell->refuse("refused " + t + ": " + why);
+        });
+    publisher_ = std::thread([this] { run_publisher(); });
+}
+
+ExternalBridge::~ExternalBridge() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_wake_.notify_all();
+    if (publisher_.joinable()) publisher_.join();
+}
+
+std::vector<std::string> ExternalBridge::on_snapshot(SiteSnapshot& snap) noexcept {
+    std::vector<std::string> refusals;
+    try {
+        ExternalLink link;
+        link.published_seq = seq_;
+        {
+            std::lock_guard lock(cell_->mutex);
+            link.reply = cell_->reply;
+            link.refused = cell_->refused;
+            refusals.swap(cell_->new_refusals);
+        }
+        if (!setup_.ok()) link.refused = setup_.message;
+        if (link.reply) {
+            for (const auto& [seq, at] : published_)
+                if (seq == link.reply->seq) link.reply->answered_at = at;
+        }
+        snap.external = std::move(link);
+        for (const auto& why : refusals) log::warn("external", why);
+        if (!client_) return refusals;
+
+        // Publish this snapshot; its answer is judged at a later tick.
+        ++seq_;
+        published_.emplace_back(seq_, snap.now);
+        while (published_.size() > kRemembered) published_.pop_front();
+        std::string payload = snapshot_json(snap, seq_, config_.deadline, decision_topic_);
+        {
+            std::lock_guard lock(queue_mutex_);
+            if (queue_.size() >= std::max<std::size_t>(1, config_.queue_depth)) {
+                queue_.pop_front();
+                ++counters_.dropped;
+            }
+            queue_.push_back(std::move(payload));
+        }
+        queue_wake_.notify_one();
+    } catch (const std::exception& e) {
+        log::error("external", std::string("snapshot: ") + e.what());
+    }
+    return refusals;
+}
+
+void ExternalBridge::run_publisher() {
+    bool failing = false;
+    while (true) {
+        std::string payload;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            payload = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        // May wait for the broker's acknowledgement (QoS 1): on this thread, never the loop's.
+        Status st = client_->publish(snapshot_topic_, payload, config_.qos, false);
+        {
+            std::lock_guard lock(queue_mutex_);
+            ++(st.ok() ? counters_.published : counters_.failed);
+        }
+        if (!st.ok() && !failing) log::warn("external", "publish snapshot: " + st.message);
+        if (st.ok() && failing) log::info("external", "publishing snapshots again");
+        failing = !st.ok();
+    }
+}
+
+BridgeCounters ExternalBridge::counters() const {
+    BridgeCounters c;
+    {
+        std::lock_guard lock(queue_mutex_);
+        c = counters_;
+    }
+    std::lock_guard lock(cell_->mutex);
+    c.replies = cell_->replies;
+    c.refused = cell_->refusals;
+    return c;
+}
+
+}  // namespace hashsink::external

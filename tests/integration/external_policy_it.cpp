@@ -1,0 +1,262 @@
+// The external policy end to end against a real mosquitto on a free loopback port: the test
+// plays the external controller (its own MQTT client), answering each published snapshot; the
+// running loop's decision follows the answer, goes to the safe state within the deadline once
+// the answers stop, and never stalls a tick while the broker is dead.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "adapters/external/external_bridge.hpp"
+#include "adapters/transport/mqtt_client.hpp"
+#include "daemon/loop/control_loop.hpp"
+#include "policies/external/external.hpp"
+#include "tests/support/fleet.hpp"
+#include "tests/support/mosquitto.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+using hashsink::transport::MqttClient;
+using hashsink::transport::MqttSettings;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+const std::string kPrefix = "it/site1/policy";
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
+    auto until = Steady::now() + limit;
+    while (Steady::now() < until) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(25ms);
+    }
+    return pred();
+}
+
+MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
+    MqttSettings s;
+    s.broker = m.url();
+    s.client_id = client_id;
+    s.min_backoff = Duration{100};
+    s.max_backoff = Duration{1000};
+    s.connect_timeout = Duration{3000};
+    s.status_topic.clear();
+    return s;
+}
+
+// A miner that does what it is told at once.
+class InstantMiner final : public MinerDriver {
+public:
+    std::string_view driver_name() const override { return "instant"; }
+    Result<MinerCaps> probe() noexcept override { return test::ladder_caps(10, 30, 5); }
+    Result<MinerState> read_state() noexcept override {
+        std::lock_guard lock(m_);
+        MinerState s;
+        s.driver = "instant";
+        s.online = true;
+        s.state = current_.run ? MinerRunState::mining : MinerRunState::paused;
+        s.power_w = current_.run ? current_.power_w : 1.0;
+        return s;
+    }
+    Status apply(const MinerTarget& t) noexcept override {
+        std::lock_guard lock(m_);
+        current_ = t;
+        return {};
+    }
+    MinerTarget current() {
+        std::lock_guard lock(m_);
+        return current_;
+    }
+
+private:
+    std::mutex m_;
+    MinerTarget current_;
+};
+
+// The external controller: answers every snapshot it sees (while `answering`) with a budget
+// and a ceiling for miner a, from its own thread (never inside the MQTT callback).
+class Controller {
+public:
+    explicit Controller(const test::Mosquitto& m) : client_(broker(m, "it-controller")) {
+        client_.subscribe(kPrefix + "/snapshot", 0, [this](const transport::MqttMessage& msg) {
+            auto j = nlohmann::json::parse(msg.payload, nullptr, false);
+            if (j.is_discarded() || !j.contains("seq")) return;
+            std::lock_guard lock(mutex_);
+            latest_ = j;
+            ++snapshots_;
+        });
+        client_.start();
+        thread_ = std::thread([this] { run(); });
+    }
+    ~Controller() {
+        stopping_ = true;
+        thread_.join();
+    }
+    bool connected() const { return client_.connected(); }
+    int snapshots() {
+        std::lock_guard lock(mutex_);
+        return snapshots_;
+    }
+    nlohmann::json latest() {
+        std::lock_guard lock(mutex_);
+        return latest_;
+    }
+    void send_raw(const std::string& payload) { client_.publish(kPrefix + "/decision", payload, 1); }
+
+    std::atomic<bool> answering{true};
+    std::atomic<double> budget_w{25};
+    std::atomic<Steady::time_point::rep> last_answer{0};
+
+private:
+    void run() {
+        std::uint64_t answered = 0;
+        while (!stopping_) {
+            nlohmann::json snap = latest();
+            if (answering && snap.is_object() && snap["seq"].get<std::uint64_t>() != answered) {
+                answered = snap["seq"].get<std::uint64_t>();
+                nlohmann::json reply = {{"seq", answered},
+                                        {"budget_w", budget_w.load()},
+                                        {"miners", {{"a", {{"max_w", 20}}}}},
+                                        {"reason", "test controller"}};
+                if (client_.publish(kPrefix + "/decision", reply.dump(), 1).ok())
+                    last_answer = Steady::now().time_since_epoch().count();
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+
+    MqttClient client_;
+    std::mutex mutex_;
+    nlohmann::json latest_;
+    int snapshots_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+struct Rig {
+    SystemClock clock;
+    loop::NullRecorder recorder;
+    InstantMiner* miner = nullptr;
+    std::unique_ptr<external::ExternalBridge> bridge;
+    std::unique_ptr<loop::ControlLoop> loop;
+    std::mutex refusals_mutex;
+    std::vector<std::string> refusals;
+
+    Rig(const test::Mosquitto& m, Duration deadline, int qos) {
+        external::BridgeConfig bc;
+        bc.broker = broker(m, "it-hashsink");
+        bc.prefix = kPrefix;
+        bc.qos = qos;
+        bc.deadline = deadline;
+        bridge = std::make_unique<external::ExternalBridge>(bc, clock);
+        REQUIRE(bridge->setup_status().ok());
+        loop::LoopSettings ls;
+        ls.period = 200ms;
+        ls.limits.min_dwell = 0s;
+        loop = std::make_unique<loop::ControlLoop>(
+            ls, std::make_unique<policies::ExternalPolicy>(policies::ExternalSettings{deadline}),
+            clock, recorder);
+        auto d = std::make_unique<InstantMiner>();
+        miner = d.get();
+        loop->add_miner({"a", "instant", 1s, 0, 0}, std::move(d));
+        loop->on_snapshot([this](SiteSnapshot& s) {
+            auto got = bridge->on_snapshot(s);
+            std::lock_guard lock(refusals_mutex);
+            refusals.insert(refusals.end(), got.begin(), got.end());
+        });
+    }
+    ~Rig() { loop->stop(true, Duration{3000}); }
+    std::shared_ptr<const loop::LoopStatus> status() { return loop->status_board().latest(); }
+    bool refused(const std::string& part) {
+        std::lock_guard lock(refusals_mutex);
+        for (const auto& r : refusals)
+            if (r.find(part) != std::string::npos) return true;
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("external policy: the loop follows the controller, then falls back when it is silent",
+          "[external][mqtt]") {
+    test::Mosquitto mosq;
+    REQUIRE(mosq.start());
+    Controller controller(mosq);
+    REQUIRE(eventually([&] { return controller.connected(); }));
+    const Duration deadline = 1500ms;
+    Rig rig(mosq, deadline, 1);
+    rig.loop->start();
+
+    // The controller sees the snapshot (with the miner) and its answer drives the miner.
+    REQUIRE(eventually([&] { return controller.snapshots() > 2; }));
+    auto snap = controller.latest();
+    REQUIRE(snap["miners"].contains("a"));
+    REQUIRE(snap["deadline_ms"] == 1500);
+    REQUIRE(snap["reply_to"] == kPrefix + "/decision");
+    REQUIRE(eventually([&] {
+        auto st = rig.status();
+        return st && !st->decision.fail_safe && st->decision.budget_w == Approx(25) &&
+               rig.miner->current().run;
+    }));
+    auto st = rig.status();
+    INFO(st->decision.reason);
+    REQUIRE(st->decision.reason.find("test controller") != std::string::npos);
+    REQUIRE(st->decision.miner_ceiling_w.at("a") == Approx(20));
+    REQUIRE(eventually([&] {
+        auto t = rig.miner->current();
+        return t.run && t.power_w <= 20 + 1e-9 && t.power_w >= 10;
+    }));
+
+    // A new budget follows.
+    controller.budget_w = 12;
+    REQUIRE(eventually([&] { return rig.status()->decision.budget_w == Approx(12); }));
+
+    // Garbage on the decision topic is refused with a reason; the last good answer stands.
+    controller.send_raw("{not json");
+    REQUIRE(eventually([&] { return rig.refused("reply is not JSON"); }));
+
+    // Silence: the safe state within the deadline (plus a tick or two of latency).
+    controller.answering = false;
+    REQUIRE(eventually([&] { return rig.status()->decision.fail_safe; }, 10s));
+    const auto silent_for = Steady::now() - Steady::time_point(Steady::duration(
+                                                controller.last_answer.load()));
+    CHECK(silent_for < deadline + 1500ms);
+    REQUIRE(rig.status()->decision.reason.find("external controller silent for") !=
+            std::string::npos);
+    REQUIRE(eventually([&] { return !rig.miner->current().run; }));
+
+    // Answers again: the loop resumes.
+    controller.answering = true;
+    REQUIRE(eventually([&] { return !rig.status()->decision.fail_safe; }));
+}
+
+TEST_CASE("external policy: a dead broker never stalls a tick", "[external][mqtt]") {
+    test::Mosquitto mosq;
+    REQUIRE(mosq.start());
+    Controller controller(mosq);
+    REQUIRE(eventually([&] { return controller.connected(); }));
+    Rig rig(mosq, 1s, 1);   // QoS 1: a publish waits for an acknowledgement
+    rig.loop->start();
+    REQUIRE(eventually([&] { return rig.status() && !rig.status()->decision.fail_safe; }));
+
+    mosq.stop();
+    const auto tick_before = rig.status()->tick;
+    const auto t0 = Steady::now();
+    REQUIRE(eventually([&] { return rig.status()->decision.fail_safe; }, 10s));
+    REQUIRE(eventually([&] { return rig.bridge->counters().failed + rig.bridge->counters().dropped > 3; }));
+    // The loop keeps its period: ~5 ticks a second, each short.
+    std::this_thread::sleep_for(2s);
+    auto st = rig.status();
+    const double elapsed_s = std::chrono::duration<double>(Steady::now() - t0).count();
+    CHECK(static_cast<double>(st->tick - tick_before) >= elapsed_s * 5 * 0.5);
+    CHECK(st->tick_duration_ms < 100);
+    REQUIRE(st->decision.reason.find("silent") != std::string::npos);
+
+    // The broker comes back: snapshots flow and answers count again.
+    REQUIRE(mosq.start());
+    REQUIRE(eventually([&] { return !rig.status()->decision.fail_safe; }, 30s));
+}
