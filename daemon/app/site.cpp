@@ -169,8 +169,11 @@ Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
     ReloadSummary summary;
     auto changes = plan_changes(cfg, &config_, &summary);
     if (!changes) return changes.error();
-    update_external_bridge(cfg, &config_);
+    // A new bridge is up before the policy that reads it; an old one goes after its policy.
+    const bool external_now = uses_external(cfg);
+    if (external_now) update_external_bridge(cfg, &config_);
     loop_->reconfigure(std::move(*changes));
+    if (!external_now) update_external_bridge(cfg, &config_);
     // Sections that need a restart stay as they run, so the next diff still shows them.
     config::SiteConfig next = cfg;
     next.web = config_.web;

@@ -13,10 +13,14 @@
 
 #include "adapters/external/external_bridge.hpp"
 #include "adapters/transport/mqtt_client.hpp"
+#include "daemon/app/catalog.hpp"
+#include "daemon/app/site.hpp"
+#include "daemon/config/config.hpp"
 #include "daemon/loop/control_loop.hpp"
 #include "policies/external/external.hpp"
 #include "tests/support/fleet.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/process.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
@@ -259,4 +263,79 @@ TEST_CASE("external policy: a dead broker never stalls a tick", "[external][mqtt
     // The broker comes back: snapshots flow and answers count again.
     REQUIRE(mosq.start());
     REQUIRE(eventually([&] { return !rig.status()->decision.fail_safe; }, 30s));
+}
+
+TEST_CASE("external policy: the daemon's wiring from the config, refusals journalled, reload",
+          "[external][mqtt]") {
+    test::Mosquitto mosq;
+    REQUIRE(mosq.start());
+    Controller controller(mosq);
+    REQUIRE(eventually([&] { return controller.connected(); }));
+    const std::string dir = test::temp_dir();
+    auto site_config = [&](const std::string& policy) {
+        return "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
+               "[web]\nenabled = false\n"
+               "[[miners]]\nid = \"a\"\ndriver = \"simulated\"\nmodel = \"bitaxe-gamma\"\n"
+               "[policy]\nuse = \"" + policy + "\"\n"
+               "[policy.layered]\nlayers = [\"manual\", \"external\"]\n"
+               "[policy.external]\nbroker = \"" + mosq.url() + "\"\nclient_id = \"it-site\"\n"
+               "status_topic = \"\"\nprefix = \"" + kPrefix + "\"\ndeadline = \"2s\"\n";
+    };
+    auto load = [&](const std::string& text) {
+        test::write_file(dir + "/hashsink.toml", text);
+        auto loaded = config::load_file(dir + "/hashsink.toml", app::build_catalog());
+        REQUIRE(loaded.ok());
+        return *loaded.config;
+    };
+    SystemClock clock;
+    auto built = app::Site::build(load(site_config("layered")), {dir + "/journal.db", ""}, clock);
+    REQUIRE(built);
+    auto site = std::move(*built);
+    REQUIRE(site->start().ok());
+    auto decision = [&] {
+        auto st = site->loop().status_board().latest();
+        return st ? st->decision : Decision{};
+    };
+
+    // As a layer of `layered`: the controller's budget drives the decision.
+    REQUIRE(eventually([&] {
+        auto d = decision();
+        return !d.fail_safe && d.reason.find("external: external seq") != std::string::npos;
+    }));
+    // 25 W is more than the one Bitaxe can draw: cut to what it can.
+    REQUIRE(decision().budget_w < 25);
+    REQUIRE(decision().reason.find("cut to the fleet's") != std::string::npos);
+    controller.budget_w = 5;
+    REQUIRE(eventually([&] { return decision().budget_w == Approx(5); }));
+
+    // Garbage is refused, journalled as an event, and named once the answers stop.
+    controller.answering = false;
+    controller.send_raw("[\"not\", \"an object\"]");
+    REQUIRE(eventually([&] { return decision().fail_safe; }));
+    REQUIRE(eventually([&] {
+        return decision().reason.find("reply is not a JSON object") != std::string::npos;
+    }));
+    REQUIRE(eventually([&] {
+        site->journal().flush();
+        for (const auto& e : site->journal().recent_events(50))
+            if (e.code == "external.reply_refused" &&
+                e.message.find("not a JSON object") != std::string::npos)
+                return true;
+        return false;
+    }));
+
+    // Another policy: the bridge goes away and no more snapshots are published.
+    REQUIRE(site->reload(load(site_config("solar_surplus"))));
+    std::this_thread::sleep_for(500ms);
+    const int seen = controller.snapshots();
+    std::this_thread::sleep_for(1s);
+    REQUIRE(controller.snapshots() == seen);
+    // And back: a new bridge, seq from 1, answers count again.
+    controller.answering = true;
+    REQUIRE(site->reload(load(site_config("external"))));
+    REQUIRE(eventually([&] {
+        auto d = decision();
+        return !d.fail_safe && d.policy == "external";
+    }));
+    site->stop();
 }
