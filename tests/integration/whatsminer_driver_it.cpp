@@ -190,6 +190,15 @@ TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
             emu.set_malformed(false);
             CHECK(d.read_state());
         }
+        DYNAMIC_SECTION(mode.name << ": every command refused") {
+            emu.set_failing(true);
+            auto r = d.read_state();
+            REQUIRE_FALSE(r);
+            CHECK(r.error().code == ErrorCode::rejected);
+            CHECK(r.error().message.find("whatsminer wm: ") == 0);
+            emu.set_failing(false);
+            CHECK(d.read_state());
+        }
         DYNAMIC_SECTION(mode.name << ": offline, then back") {
             emu.set_offline(true);
             auto r = d.read_state();

@@ -37,6 +37,20 @@ std::optional<double> mean_fan(const json& obj, const char* in, const char* out)
     return a ? a : b;
 }
 
+// The summary fields both API generations report, under their own names.
+struct SummaryKeys {
+    const char *power, *limit, *temp_max, *temp_avg, *env, *fan_in, *fan_out;
+};
+
+void summary_fields(const json& s, const SummaryKeys& k, Reading& out) {
+    if (auto p = json_number(s, k.power); p && *p >= 0 && *p < 100000) out.power_w = p;
+    if (auto l = positive(json_number(s, k.limit), 100000)) out.power_limit_w = l;
+    out.chip_temp_c = positive(json_number(s, k.temp_max), 200);
+    if (!out.chip_temp_c) out.chip_temp_c = positive(json_number(s, k.temp_avg), 200);
+    out.env_temp_c = positive(json_number(s, k.env), 100);
+    out.fan_rpm = mean_fan(s, k.fan_in, k.fan_out);
+}
+
 std::optional<bool> text_bool(const json& obj, const char* key) {
     auto it = obj.find(key);
     if (it == obj.end()) return std::nullopt;
@@ -106,12 +120,9 @@ void decode_v2_summary(const json& reply, Reading& out) {
         }
     }
     if (auto f = positive(json_number(s, "Factory GHS"), 1e9)) out.factory_ths = *f / 1e3;
-    if (auto p = json_number(s, "Power"); p && *p >= 0 && *p < 100000) out.power_w = p;
-    if (auto l = positive(json_number(s, "Power Limit"), 100000)) out.power_limit_w = l;
-    out.chip_temp_c = positive(json_number(s, "Chip Temp Max"), 200);
-    if (!out.chip_temp_c) out.chip_temp_c = positive(json_number(s, "Chip Temp Avg"), 200);
-    out.env_temp_c = positive(json_number(s, "Env Temp"), 100);
-    out.fan_rpm = mean_fan(s, "Fan Speed In", "Fan Speed Out");
+    summary_fields(s, {"Power", "Power Limit", "Chip Temp Max", "Chip Temp Avg", "Env Temp",
+                       "Fan Speed In", "Fan Speed Out"},
+                   out);
     if (auto fw = json_string(s, "Firmware Version"); !fw.empty() && out.version.firmware.empty())
         out.version.firmware = fw;
 }
@@ -190,12 +201,9 @@ void decode_v3_summary(const json& reply, Reading& out) {
     if (s.is_null()) return;
     if (auto h = json_number(s, "hash-realtime"); h && *h >= 0) out.hashrate_ths = h;
     out.factory_ths = positive(json_number(s, "factory-hash"), 1e6);
-    if (auto p = json_number(s, "power-realtime"); p && *p >= 0 && *p < 100000) out.power_w = p;
-    if (auto l = positive(json_number(s, "power-limit"), 100000)) out.power_limit_w = l;
-    out.chip_temp_c = positive(json_number(s, "chip-temp-max"), 200);
-    if (!out.chip_temp_c) out.chip_temp_c = positive(json_number(s, "chip-temp-avg"), 200);
-    out.env_temp_c = positive(json_number(s, "environment-temperature"), 100);
-    out.fan_rpm = mean_fan(s, "fan-speed-in", "fan-speed-out");
+    summary_fields(s, {"power-realtime", "power-limit", "chip-temp-max", "chip-temp-avg",
+                       "environment-temperature", "fan-speed-in", "fan-speed-out"},
+                   out);
     out.frequency_mhz = positive(json_number(s, "freq-avg"), 5000);
 }
 

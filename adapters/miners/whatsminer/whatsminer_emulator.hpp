@@ -85,7 +85,6 @@ private:
     std::string salt_ = "BQ5hoXV9";   // v2 key salt (fixed per device)
     std::string v3_salt_ = "uhCiDyVj";
     int salt_counter_ = 0;
-    bool encrypted_ = false;          // the request being served came in the AES envelope
     std::size_t writes_ = 0;
 };
 
