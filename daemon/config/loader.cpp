@@ -57,6 +57,7 @@ std::string expected_phrase(KeyType t) {
         case KeyType::string: return "a string";
         case KeyType::duration: return "a duration string like \"5s\"";
         case KeyType::string_list: return "an array of strings";
+        case KeyType::table_list: return "an array of tables";
     }
     return "?";
 }
@@ -261,8 +262,31 @@ private:
                 if (!ok) return std::nullopt;
                 return OptionValue{std::move(out)};
             }
+            case KeyType::table_list:
+                return wrong_type();   // check_table handles arrays of tables itself
         }
         return std::nullopt;
+    }
+
+    // An array of tables ([[path]]): each entry checked against spec.fields, flattened into
+    // `out` as list_key(name, i, field), the entry count under the key itself.
+    void table_list(const toml::node& n, const KeySpec& spec, const std::string& path,
+                    Options& out) {
+        const auto* arr = n.as_array();
+        if (!arr || !arr->is_array_of_tables()) {
+            if (!arr || !arr->empty()) {
+                error(pos(n), path,
+                      "expected an array of tables ([[" + path + "]]), got " + node_type_name(n));
+                return;
+            }
+        }
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const toml::table& t = *arr->get(i)->as_table();
+            Options item = check_table(t, path + "[" + std::to_string(i) + "]", {&spec.fields},
+                                       pos(t));
+            for (const auto& [k, v] : item.values()) out.set(list_key(spec.name, i, k), v);
+        }
+        out.set(spec.name, static_cast<std::int64_t>(arr->size()));
     }
 
     // parse_duration is lenient about a few shapes ("1.2.3s"); the config is not.
@@ -322,6 +346,10 @@ private:
                 continue;
             }
             present.insert(name);  // even when bad: no default, no "missing" on top
+            if (spec->type == KeyType::table_list) {
+                table_list(node, *spec, kpath, out);
+                continue;
+            }
             if (auto v = value(node, *spec, kpath)) {
                 if (spec->check != nullptr) {
                     if (std::string problem = spec->check(*v); !problem.empty()) {

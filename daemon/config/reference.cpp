@@ -72,6 +72,11 @@ std::string table(const KeyTable& keys, const std::vector<std::string>& extra_ch
         out += "| `" + k.name + "` | " + type + " | " + def + " | " + escape_cell(allowed) + " | " +
                escape_cell(doc) + " |\n";
     }
+    // Arrays of tables: their entries' keys follow the table.
+    for (const auto& k : keys)
+        if (k.type == KeyType::table_list)
+            out += "\nKeys of each `" + k.name + "` entry (`[[...." + k.name + "]]`):\n\n" +
+                   table(k.fields);
     return out;
 }
 

@@ -10,6 +10,7 @@ const char* to_string(KeyType t) noexcept {
         case KeyType::string: return "string";
         case KeyType::duration: return "duration";
         case KeyType::string_list: return "array of strings";
+        case KeyType::table_list: return "array of tables";
     }
     return "?";
 }
@@ -67,6 +68,25 @@ Options with_defaults(const KeyTable& table, Options given) {
         if (!given.has(spec.name) && spec.fallback) given.set(spec.name, *spec.fallback);
     }
     return given;
+}
+
+std::string list_key(const std::string& key, std::size_t index, const std::string& field) {
+    return key + "[" + std::to_string(index) + "]." + field;
+}
+
+std::size_t list_size(const Options& options, const std::string& key) {
+    const std::int64_t n = options.get_int(key, 0);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+Options list_item(const Options& options, const std::string& key, std::size_t index,
+                  const KeyTable& fields) {
+    Options out;
+    const std::string prefix = key + "[" + std::to_string(index) + "].";
+    for (auto it = options.values().lower_bound(prefix);
+         it != options.values().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+        out.set(it->first.substr(prefix.size()), it->second);
+    return with_defaults(fields, std::move(out));
 }
 
 }  // namespace hashsink

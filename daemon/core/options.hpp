@@ -13,7 +13,10 @@
 
 namespace hashsink {
 
-enum class KeyType { boolean, integer, number, string, duration, string_list };
+// table_list: an array of tables ([[a.b]]) whose entries are checked against KeySpec::fields.
+// Its values are flattened into the Options: `<key>` holds the entry count (integer) and
+// `<key>[<i>].<field>` each entry's values, defaults filled in (see list_item()).
+enum class KeyType { boolean, integer, number, string, duration, string_list, table_list };
 const char* to_string(KeyType t) noexcept;
 
 using OptionValue =
@@ -36,6 +39,7 @@ struct KeySpec {
     // Further validation of a well-typed value (e.g. a schedule window's syntax): an error
     // message, or empty when the value is fine.
     std::string (*check)(const OptionValue& value) = nullptr;
+    std::vector<KeySpec> fields;            // table_list: the keys of each entry
 };
 
 using KeyTable = std::vector<KeySpec>;
@@ -62,5 +66,13 @@ private:
 
 // Fills defaults from the table into options (used by code that builds Options by hand).
 Options with_defaults(const KeyTable& table, Options given = {});
+
+// Entry `index` of the table_list `key` as Options of its own (fields' defaults filled in), and
+// the number of entries.
+std::size_t list_size(const Options& options, const std::string& key);
+Options list_item(const Options& options, const std::string& key, std::size_t index,
+                  const KeyTable& fields);
+// The flattened name of a field of entry `index`: "<key>[<index>].<field>".
+std::string list_key(const std::string& key, std::size_t index, const std::string& field);
 
 }  // namespace hashsink
