@@ -39,6 +39,16 @@ struct Decision {
     // Per-miner ceilings by miner id, W: the allocator never plans a miner above its ceiling,
     // and a ceiling below its lowest level keeps it paused (0 = off). No entry: no ceiling.
     std::map<std::string, double> miner_ceiling_w;
+    // Per-miner floors by miner id, W (heat a zone needs now, policies/heat_demand): the
+    // allocator plans the miner at least at the lowest level reaching its floor, before the
+    // budget is shared, capped by its ceiling and max_power_w; the governor trims floors last to
+    // the site's max_draw_w; a fail-safe or shed still wins. No entry: no floor.
+    std::map<std::string, double> miner_floor_w;
+    // What each miner earns now at its measured draw, by miner id, currency/h: its hash, and
+    // the heat it replaces while its zone wants heat (policies/economics). For the status page
+    // and the journal; no entry: unknown or nothing.
+    std::map<std::string, double> miner_hash_value_per_h;
+    std::map<std::string, double> miner_heat_value_per_h;
     std::string reason;             // one line an operator can read
     PolicyMemory memory;            // carried to the next tick
 };

@@ -61,7 +61,11 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
     const std::size_t n = miners.size();
     Allocation result;
     result.targets.assign(n, paused_target());
-    if (!(budget_w > 0)) return result;
+    const bool has_floors = options.floor_w != nullptr && !options.floor_w->empty();
+    if (!(budget_w > 0) && !has_floors) return result;
+    // Floors (heat a zone needs): the power reserved for miner i, 0 when it has none.
+    std::vector<double> floor_pw;
+    if (has_floors) floor_pw.assign(n, 0);
 
     std::unordered_map<std::string_view, std::size_t> rank;
     if (!priority.empty()) {
@@ -120,6 +124,10 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
         }
         const PowerLevel& low = direct[i] ? lv[0] : lv[flat[first[i]]];
         lowest_w[i] = low.power_w;
+        if (has_floors) {
+            auto f = options.floor_w->find(m.id);
+            if (f != options.floor_w->end() && f->second > 0) floor_pw[i] = f->second;
+        }
         const std::uint64_t group = (m.target.run ? 0 : (std::uint64_t{1} << 63)) | q;
         items.push_back({group, efficiency_j_per_th(low), id_prefix(m.id), static_cast<std::uint32_t>(i)});
     }
@@ -138,14 +146,45 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
     std::vector<std::size_t> order(items.size());
     for (std::size_t k = 0; k < items.size(); ++k) order[k] = items[k].miner;
 
-    // Phase 1: start miners at their lowest level while they fit.
-    double left = budget_w;
+    double left = budget_w > 0 ? budget_w : 0;
     std::vector<std::uint32_t> chosen(n, 0);
     std::vector<char> running(n, 0);
     std::vector<std::uint32_t> order_pos(n, 0);
+    // Phase 0: floors first, whatever the budget (the policy's budget includes them). A
+    // continuous-target miner is pinned at its floor; phase 2 leaves it there, the last phase
+    // may still give it what is left.
+    std::vector<char> pinned;
+    if (has_floors) {
+        pinned.assign(n, 0);
+        for (const Item& it : items) {
+            const std::size_t i = it.miner;
+            if (!(floor_pw[i] > 0)) continue;
+            const std::size_t c = count(i);
+            std::size_t k = 0;
+            if (miners[i].caps.continuous_power) {
+                const double top = level(i, c - 1).power_w;
+                double want = std::clamp(floor_pw[i], lowest_w[i], top);
+                const double step = miners[i].caps.power_step_w;
+                if (step > 0) want = std::min(top, std::ceil(want / step - 1e-9) * step);
+                want = std::max(want, lowest_w[i]);
+                while (k + 1 < c && level(i, k + 1).power_w <= want + 1e-9) ++k;
+                floor_pw[i] = want;
+                pinned[i] = 1;
+            } else {
+                while (k + 1 < c && level(i, k).power_w < floor_pw[i] - 1e-9) ++k;
+                floor_pw[i] = level(i, k).power_w;
+            }
+            chosen[i] = static_cast<std::uint32_t>(k);
+            running[i] = 1;
+            left -= floor_pw[i];
+        }
+    }
+
+    // Phase 1: start miners at their lowest level while they fit.
     for (std::size_t k = 0; k < items.size(); ++k) {
         const std::size_t i = items[k].miner;
         order_pos[i] = static_cast<std::uint32_t>(k);
+        if (running[i]) continue;   // planned at its floor
         // Hysteresis: starting needs a margin that keeping a miner running does not.
         // A big miner needs a margin in proportion, or a surplus that covers its minimum for
         // a few seconds starts it.
@@ -170,6 +209,7 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
         return a.order > b.order;
     };
     auto step_of = [&](std::size_t i, Step& out) {
+        if (!pinned.empty() && pinned[i]) return false;
         std::size_t next = chosen[i] + 1;
         if (next >= count(i)) return false;
         const PowerLevel& from = level(i, chosen[i]);
@@ -234,6 +274,10 @@ Allocation allocate(double budget_w, const std::vector<MinerView>& miners,
                 break;
             }
         t.level = idx;
+        if (!pinned.empty() && pinned[i] && floor_pw[i] > t.power_w + 1e-9) {
+            t.power_w = floor_pw[i];
+            t.level.reset();
+        }
         if (m.caps.continuous_power && left > 0) {
             double room = level(i, count(i) - 1).power_w - t.power_w;
             double extra = std::min(room, left);

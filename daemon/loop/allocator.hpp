@@ -28,9 +28,14 @@ struct AllocateOptions {
     // Per-miner ceilings by id (Decision::miner_ceiling_w), W; null or no entry: none. Levels
     // above a miner's ceiling are not used; a miner whose lowest level is above it stays paused.
     const std::map<std::string, double>* ceiling_w = nullptr;
+    // Per-miner floors by id (Decision::miner_floor_w), W; null or no entry: none. A miner with
+    // a floor is planned first, whatever the budget, at the lowest allowed level reaching it
+    // (a continuous-target miner at the floor itself), never above its allowed levels; the
+    // budget left is then shared as usual, and may raise it further.
+    const std::map<std::string, double>* floor_w = nullptr;
 };
 
-// Fills the budget greedily: first starts miners at their lowest level (miners already running
+// Fills the budget greedily: first plans the floors, then starts miners at their lowest level (miners already running
 // first, then `priority` order, then the most efficient), then raises whichever miner gains the
 // most hashrate per extra watt, one level at a time, while the budget allows. Offline miners get
 // a paused target.

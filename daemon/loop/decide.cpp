@@ -10,11 +10,13 @@ TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
     const Decision& d = out.decision;
     AllocateOptions options = allocate_options;
     options.ceiling_w = &d.miner_ceiling_w;   // per-miner ceilings (economics, manual min)
+    options.floor_w = &d.miner_floor_w;       // per-miner floors (heat a zone needs)
     std::vector<MinerTarget> proposal =
         d.hold ? current_targets(snap) : allocate(d.budget_w, snap.miners, options).targets;
     out.governed = govern(proposal, snap, limits,
                           {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency,
-                           .fail_reason = d.reason, .ramp_credit_w = ramp_credit_w});
+                           .fail_reason = d.reason, .ramp_credit_w = ramp_credit_w,
+                           .floor_w = &d.miner_floor_w});
     return out;
 }
 

@@ -151,21 +151,31 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
         }
     }
 
-    // Site limit: step the last miners down until the fleet's plan fits.
+    // Site limit: step the last miners down until the fleet's plan fits; miners holding a
+    // heat floor only once the others cannot give more.
     if (limits.max_draw_w > 0) {
         double total = 0;
         for (const auto& g : out) total += planned_w(g.target);
-        for (std::size_t guard = 0; total > limits.max_draw_w + 1e-9 && guard < 100'000; ++guard) {
-            bool stepped = false;
-            for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
-                if (!out[k].target.run) continue;
-                double before = planned_w(out[k].target);
-                out[k].target = step_down(miners[k], out[k].target);
-                total -= before - planned_w(out[k].target);
-                out[k].reason += "reduced to the site's max_draw_w; ";
-                stepped = true;
+        auto floored = [&](std::size_t k) {
+            if (input.floor_w == nullptr || input.floor_w->empty()) return false;
+            auto f = input.floor_w->find(miners[k].id);
+            return f != input.floor_w->end() && f->second > 0;
+        };
+        const int passes = input.floor_w != nullptr && !input.floor_w->empty() ? 2 : 1;
+        for (int pass = 0; pass < passes; ++pass) {
+            for (std::size_t guard = 0; total > limits.max_draw_w + 1e-9 && guard < 100'000;
+                 ++guard) {
+                bool stepped = false;
+                for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
+                    if (!out[k].target.run || (pass + 1 < passes && floored(k))) continue;
+                    double before = planned_w(out[k].target);
+                    out[k].target = step_down(miners[k], out[k].target);
+                    total -= before - planned_w(out[k].target);
+                    out[k].reason += "reduced to the site's max_draw_w; ";
+                    stepped = true;
+                }
+                if (!stepped) break;
             }
-            if (!stepped) break;
         }
     }
 

@@ -2,6 +2,7 @@
 // change a decision. Pure: a function of the proposal, the snapshot and the limits.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct GovernInput {
     // Ramp allowance carried from earlier ticks (in/out). Without it every tick gets only its
     // own ramp_up_w_per_s x period, and a miner whose smallest start is larger never starts.
     double* ramp_credit_w = nullptr;
+    // Per-miner floors (Decision::miner_floor_w): the site limit trims miners without one
+    // first, so heat a zone needs goes last.
+    const std::map<std::string, double>* floor_w = nullptr;
 };
 
 // proposed: one target per snapshot miner (same order).
