@@ -3,6 +3,7 @@
 #include "policies/economics/economics.hpp"
 #include "policies/external/external.hpp"
 #include "policies/genset_follow/genset_follow.hpp"
+#include "policies/heat_demand/heat_demand.hpp"
 #include "policies/layered/layered.hpp"
 #include "policies/manual/manual.hpp"
 #include "policies/schedule/schedule.hpp"
@@ -15,7 +16,7 @@ namespace {
 KeyTable layered_keys() {
     KeyTable t = LayeredPolicy::keys();
     t[0].choices = {"solar_surplus", "genset_follow", "economics", "schedule", "manual",
-                   "external"};
+                    "external", "heat_demand"};
     return t;
 }
 
@@ -38,6 +39,11 @@ const std::vector<PolicyType>& policy_types() {
          [](const Options& o) -> std::unique_ptr<Policy> {
              return std::make_unique<EconomicsPolicy>(EconomicsSettings::from(o));
          }},
+        {"heat_demand", "a thermostat per zone: miners heat rooms, held in a band by a heat floor",
+         HeatDemandSettings::keys(),
+         [](const Options& o) -> std::unique_ptr<Policy> {
+             return std::make_unique<HeatDemandPolicy>(HeatDemandSettings::from(o));
+         }},
         {"schedule", "time windows: off, minimum, maximum or a cap",
          ScheduleSettings::keys(),
          [](const Options& o) -> std::unique_ptr<Policy> {
@@ -52,7 +58,7 @@ const std::vector<PolicyType>& policy_types() {
              return std::make_unique<ExternalPolicy>(ExternalSettings::from(o));
          }},
         {"layered", "several policies with a fixed precedence: manual, schedule, physical limits, "
-                    "economics",
+                    "heat, economics",
          layered_keys(),
          [](const Options& o) -> std::unique_ptr<Policy> {
              return make_policy("layered", {{"layered", o}});
@@ -67,19 +73,27 @@ std::unique_ptr<Policy> make_policy(const std::string& use,
         auto it = tables.find(name);
         return it == tables.end() ? Options{} : it->second;
     };
+    // Economics credits the heat of the zones [policy.heat_demand] declares.
+    auto build = [&](const PolicyType& t) -> std::unique_ptr<Policy> {
+        Options o = with_defaults(t.keys, options_of(t.name));
+        if (t.name != "economics" || !tables.count("heat_demand")) return t.make(o);
+        EconomicsSettings s = EconomicsSettings::from(o);
+        s.heat_zones = HeatDemandSettings::from(options_of("heat_demand")).zones;
+        return std::make_unique<EconomicsPolicy>(std::move(s));
+    };
     if (use == "layered") {
         Options o = with_defaults(LayeredPolicy::keys(), options_of("layered"));
         std::vector<std::unique_ptr<Policy>> layers;
         for (const auto& name : o.get_list("layers")) {
             const PolicyType* t = find_policy_type(name);
             if (t == nullptr || name == "layered") continue;   // the config check rejects these
-            layers.push_back(t->make(with_defaults(t->keys, options_of(name))));
+            layers.push_back(build(*t));
         }
         return std::make_unique<LayeredPolicy>(std::move(layers));
     }
     const PolicyType* t = find_policy_type(use);
     if (t == nullptr) return nullptr;
-    return t->make(with_defaults(t->keys, options_of(use)));
+    return build(*t);
 }
 
 const PolicyType* find_policy_type(const std::string& name) {

@@ -1,0 +1,221 @@
+#include "policies/heat_demand/heat_demand.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include "policies/common/policy_util.hpp"
+
+namespace hashsink::policies {
+namespace {
+
+// Proportional span: an error of this below the setpoint adds the whole span (lowest level to
+// max_power_w) to the floor.
+constexpr double kSpanK = 2.0;
+// Integral action: a steady error of kSpanK adds the whole span in this time. It learns the
+// zone's steady heat loss, so it is kept between heating runs (only updated while heating).
+constexpr double kIntegralS = 1800;
+constexpr double kMaxStepS = 60;    // a longer gap between ticks counts as this
+// Feed-forward: this far below the setpoint outside, the floor starts kOutdoorShare higher.
+constexpr double kOutdoorSpanK = 25;
+constexpr double kOutdoorShare = 0.3;
+
+std::string fmt_c(double c) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f °C", c);
+    return buf;
+}
+
+std::string fmt_pct(double f) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.0f%%", 100 * f);
+    return buf;
+}
+
+// Memory keys of a zone: "<what>.<zone id>".
+std::string key(const char* what, const std::string& zone) { return std::string(what) + "." + zone; }
+
+struct ZoneMiner {
+    const MinerView* view = nullptr;
+    double lowest_w = 0;
+    double cap_w = 0;       // its share of the zone's max_power_w (0: none fits)
+};
+
+}  // namespace
+
+const KeyTable& HeatDemandSettings::keys() {
+    static const KeyTable table = {
+        {.name = "zones", .type = KeyType::table_list,
+         .doc = "The heated zones, one [[policy.heat_demand.zones]] table each.",
+         .required = true, .fields = HeatZone::keys()},
+        {.name = "utc_offset_min", .type = KeyType::integer,
+         .doc = "Local time minus UTC, in minutes, for the comfort windows (fixed: daylight "
+                "saving is not followed).",
+         .unit = "min", .fallback = std::int64_t{0}, .min = -720.0, .max = 840.0},
+    };
+    return table;
+}
+
+HeatDemandSettings HeatDemandSettings::from(const Options& given) {
+    Options o = with_defaults(keys(), given);
+    HeatDemandSettings s;
+    s.utc_offset_min = static_cast<int>(o.get_int("utc_offset_min"));
+    for (std::size_t i = 0; i < list_size(o, "zones"); ++i)
+        s.zones.push_back(
+            HeatZone::from(list_item(o, "zones", i, HeatZone::keys()), s.utc_offset_min));
+    return s;
+}
+
+const HeatZone* HeatDemandPolicy::zone_of(const std::string& miner_id) const {
+    for (const auto& z : settings_.zones)
+        if (z.has_miner(miner_id)) return &z;
+    return nullptr;
+}
+
+Decision HeatDemandPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
+    Decision d;
+    d.policy = std::string(name());
+    d.memory = memory;
+    std::set<std::string> ids;
+    for (const auto& zone : settings_.zones) {
+        ZoneDemand z = decide_zone(zone, snap, d.memory, d);
+        ids.insert(zone.id);
+        d.budget_w += z.floor_w;
+        std::string line = zone.id + " ";
+        if (z.stale) {
+            line += "temperature stale or missing: safe state (" +
+                    std::string(zone.safe_minimum ? "minimum" : "paused") + ")";
+        } else {
+            line += fmt_c(*z.temperature_c) + " (target " + fmt_c(z.target_c) + "): ";
+            line += z.heating ? "heating " + fmt_pct(z.fraction) + ", floor " + fmt_w(z.floor_w)
+                              : "no heat needed";
+        }
+        d.reason += (d.reason.empty() ? "" : "; ") + line;
+    }
+    if (settings_.zones.empty()) d.reason = "no heat zones";
+    // State of zones no longer configured goes.
+    for (auto it = d.memory.values().begin(); it != d.memory.values().end();) {
+        const std::string k = it->first;
+        ++it;
+        auto dot = k.find('.');
+        if (dot == std::string::npos || !ids.count(k.substr(dot + 1))) d.memory.erase(k);
+    }
+    return d;
+}
+
+ZoneDemand HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnapshot& snap,
+                                         PolicyMemory& mem, Decision& out) const {
+    ZoneDemand z;
+    z.zone = zone.id;
+    z.target_c = zone.target_c(snap);
+
+    // The zone's usable miners (a miner named by an earlier zone belongs to that one), each
+    // with its share of max_power_w, first come first served.
+    std::vector<ZoneMiner> miners;
+    double budget_left = zone.max_power_w, lowest_w = std::numeric_limits<double>::infinity();
+    double top_w = 0;
+    for (const auto& id : zone.miners) {
+        if (zone_of(id) != &zone) continue;
+        auto view = std::find_if(snap.miners.begin(), snap.miners.end(),
+                                 [&](const MinerView& m) { return m.id == id; });
+        if (view == snap.miners.end()) continue;
+        out.miner_ceiling_w[id] = 0;    // until a share is given below
+        if (!view->state_fresh) continue;
+        auto levels = usable_levels(*view);
+        if (levels.empty()) continue;
+        ZoneMiner m{&*view, levels.front().power_w, 0};
+        m.cap_w = std::min(levels.back().power_w, budget_left);
+        if (m.cap_w < m.lowest_w - 1e-9) m.cap_w = 0;
+        budget_left -= m.cap_w;
+        top_w += m.cap_w;
+        if (m.cap_w > 0) lowest_w = std::min(lowest_w, m.lowest_w);
+        miners.push_back(m);
+    }
+
+    const double now = now_ms(snap);
+    const std::string heating_key = key("heating", zone.id), on_key = key("on_ms", zone.id),
+                      off_key = key("off_ms", zone.id), i_key = key("integral", zone.id),
+                      last_key = key("last_ms", zone.id), full_key = key("full", zone.id);
+    auto stop_heating = [&] {
+        if (mem.get(heating_key) >= 0.5) mem.set(off_key, now);
+        mem.erase(heating_key);
+        mem.erase(on_key);
+    };
+
+    z.temperature_c = zone.temperature_now(snap);
+    if (!z.temperature_c) {
+        // Safe state: paused (ceiling 0), or every miner at its lowest level within the zone's
+        // max_power_w.
+        z.stale = true;
+        stop_heating();
+        mem.erase(last_key);
+        for (const auto& m : miners) {
+            const double w = zone.safe_minimum && m.cap_w > 0 ? m.lowest_w : 0;
+            out.miner_ceiling_w[m.view->id] = w;
+            if (w > 0) out.miner_floor_w[m.view->id] = w;
+            z.floor_w += w;
+        }
+        return z;
+    }
+    const double t = *z.temperature_c, half = zone.hysteresis_k / 2;
+
+    // Hysteresis with minimum run and rest times.
+    bool heating = mem.get(heating_key) >= 0.5;
+    if (heating) {
+        const double ran_s = (now - mem.get(on_key, now)) / 1000;
+        if (t >= z.target_c + half && ran_s >= seconds(zone.min_run)) {
+            stop_heating();
+            heating = false;
+        }
+    } else {
+        const bool rested =
+            !mem.has(off_key) || (now - mem.get(off_key)) / 1000 >= seconds(zone.min_rest);
+        if (t <= z.target_c - half && rested) {
+            heating = true;
+            mem.set(heating_key, 1);
+            mem.set(on_key, now);
+        }
+    }
+    // Store full: nothing beyond the floor until the zone cools a band below max_store_c.
+    bool full = mem.get(full_key) >= 0.5;
+    if (t >= zone.max_store_c) full = true;
+    else if (t <= zone.max_store_c - zone.hysteresis_k) full = false;
+    if (full) mem.set(full_key, 1);
+    else mem.erase(full_key);
+
+    // Demand: proportional to the error below the setpoint, plus an integral that learns the
+    // steady heat loss, plus the outdoor temperature fed forward.
+    if (heating && !miners.empty() && top_w > 0) {
+        const double error = z.target_c - t;
+        double integral = mem.get(i_key);
+        if (mem.has(last_key)) {
+            const double dt_s = std::clamp((now - mem.get(last_key)) / 1000, 0.0, kMaxStepS);
+            integral = std::clamp(integral + error / kSpanK * dt_s / kIntegralS, 0.0, 1.0);
+        }
+        mem.set(i_key, integral);
+        double feed = 0;
+        if (auto outdoor = zone.outdoor_now(snap))
+            feed = kOutdoorShare * std::clamp((z.target_c - *outdoor) / kOutdoorSpanK, 0.0, 1.0);
+        z.fraction = std::clamp(error / kSpanK + integral + feed, 0.0, 1.0);
+        z.floor_w = lowest_w + z.fraction * std::max(0.0, top_w - lowest_w);
+    }
+    z.heating = heating;
+    mem.set(last_key, now);
+
+    // The floor taken by the miners in order, each at least its lowest level, within its share.
+    double floor_left = z.floor_w;
+    z.floor_w = 0;
+    for (const auto& m : miners) {
+        double f = 0;
+        if (floor_left > 1e-9 && m.cap_w > 0) f = std::min(m.cap_w, std::max(floor_left, m.lowest_w));
+        floor_left -= f;
+        z.floor_w += f;
+        if (f > 0) out.miner_floor_w[m.view->id] = f;
+        out.miner_ceiling_w[m.view->id] = full ? f : m.cap_w;
+    }
+    return z;
+}
+
+}  // namespace hashsink::policies

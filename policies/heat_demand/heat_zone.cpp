@@ -1,0 +1,219 @@
+#include "policies/heat_demand/heat_zone.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace hashsink::policies {
+namespace {
+
+// A room or outdoor temperature outside this is a broken sensor, not weather.
+constexpr double kMinPlausibleC = -60;
+constexpr double kMaxPlausibleC = 90;
+
+std::string check_zone_id(const OptionValue& v) {
+    const auto* s = std::get_if<std::string>(&v);
+    if (!s) return {};
+    const bool ok = !s->empty() && s->size() <= 64 &&
+                    std::all_of(s->begin(), s->end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                               c == '-' || c == '.';
+                    });
+    return ok ? "" : "invalid zone id \"" + *s + "\": use 1 to 64 letters, digits, '_', '-' or '.'";
+}
+
+std::string check_signal(const OptionValue& v) {
+    const auto* s = std::get_if<std::string>(&v);
+    if (!s || s->size() <= 128) return {};
+    return "signal name longer than 128 characters";
+}
+
+// Comfort windows are schedule windows without a mode: "[DAYS ]HH:MM-HH:MM".
+std::optional<ScheduleWindow> parse_comfort(const std::string& text, std::string* error) {
+    auto p = parse_window(text + " max");
+    if (!p.window && error)
+        *error = p.error.rfind("expected", 0) == 0
+                     ? "expected \"[DAYS ]HH:MM-HH:MM\", e.g. \"mon-fri 06:00-08:30\""
+                     : p.error;
+    return p.window;
+}
+
+std::string check_comfort(const OptionValue& v) {
+    const auto* list = std::get_if<std::vector<std::string>>(&v);
+    if (!list) return {};
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        std::string error;
+        if (!parse_comfort((*list)[i], &error))
+            return "window " + std::to_string(i + 1) + " \"" + (*list)[i] + "\": " + error;
+    }
+    return {};
+}
+
+std::optional<double> plausible(const SiteSnapshot& snap, const std::string& name,
+                                Duration stale_after) {
+    if (name.empty()) return std::nullopt;
+    const Reading* r = snap.find(name);
+    if (!r || !r->fresh_at(snap.now) || snap.now - r->at > stale_after) return std::nullopt;
+    if (!std::isfinite(r->value) || r->value < kMinPlausibleC || r->value > kMaxPlausibleC)
+        return std::nullopt;
+    return r->value;
+}
+
+}  // namespace
+
+const char* to_string(HeatReplaces r) noexcept {
+    switch (r) {
+        case HeatReplaces::electric: return "electric";
+        case HeatReplaces::heat_pump: return "heat_pump";
+        case HeatReplaces::gas: return "gas";
+    }
+    return "?";
+}
+
+const KeyTable& HeatZone::keys() {
+    static const KeyTable table = [] {
+        KeyTable t = {
+            {.name = "id", .type = KeyType::string, .doc = "Name of the zone (status, journal)",
+             .required = true},
+            {.name = "miners", .type = KeyType::string_list,
+             .doc = "Miners that heat the zone, in the order they take its heat floor; a miner "
+                    "belongs to one zone (the first that names it)",
+             .required = true, .ref = RefKind::miner},
+            {.name = "temperature", .type = KeyType::string,
+             .doc = "Snapshot signal with the zone's temperature in °C (an mqtt_sensor's or a "
+                    "Modbus profile point's signal)",
+             .required = true},
+            {.name = "outdoor_temperature", .type = KeyType::string,
+             .doc = "Signal with the outdoor temperature in °C: the colder, the more heat from "
+                    "the start (feed-forward); empty: none",
+             .fallback = std::string{}},
+            {.name = "comfort_c", .type = KeyType::number,
+             .doc = "Setpoint inside the comfort windows", .unit = "°C", .fallback = 21.0,
+             .min = 5.0, .max = 30.0},
+            {.name = "setback_c", .type = KeyType::number,
+             .doc = "Setpoint outside the comfort windows", .unit = "°C", .fallback = 17.0,
+             .min = 5.0, .max = 30.0},
+            {.name = "comfort", .type = KeyType::string_list,
+             .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time (utc_offset_min), "
+                    "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
+             .fallback = std::vector<std::string>{}},
+            {.name = "hysteresis_k", .type = KeyType::number,
+             .doc = "Width of the band around the setpoint: heat starts below setpoint - half "
+                    "of it and stops above setpoint + half of it",
+             .unit = "K", .fallback = 0.5, .min = 0.1, .max = 5.0},
+            {.name = "max_store_c", .type = KeyType::number,
+             .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
+                    "in the building); above it the zone takes nothing beyond its floor",
+             .unit = "°C", .fallback = 23.0, .min = 5.0, .max = 35.0},
+            {.name = "max_power_w", .type = KeyType::number,
+             .doc = "The zone's miners together never draw more than this", .unit = "W",
+             .required = true, .min = 1.0, .max = 1e6},
+            {.name = "min_run", .type = KeyType::duration,
+             .doc = "Once heating starts it lasts at least this long", .unit = "s",
+             .fallback = Duration{600'000}, .min = 0.0, .max = 21600.0},
+            {.name = "min_rest", .type = KeyType::duration,
+             .doc = "Once heating stops it does not start again before this", .unit = "s",
+             .fallback = Duration{300'000}, .min = 0.0, .max = 21600.0},
+            {.name = "stale_after", .type = KeyType::duration,
+             .doc = "A temperature older than this (or missing) puts the zone in its safe state",
+             .unit = "s", .fallback = Duration{120'000}, .min = 5.0, .max = 86400.0},
+            {.name = "replaces", .type = KeyType::string,
+             .doc = "What the zone's heat would otherwise come from: its value per kWh is the "
+                    "import price (electric), the import price / cop (heat_pump) or "
+                    "gas_price_per_kwh / boiler_efficiency (gas)",
+             .fallback = std::string("electric"),
+             .choices = {"electric", "heat_pump", "gas"}},
+            {.name = "cop", .type = KeyType::number,
+             .doc = "Heat pump's coefficient of performance (replaces = heat_pump)",
+             .fallback = 3.0, .min = 1.0, .max = 10.0},
+            {.name = "gas_price_per_kwh", .type = KeyType::number,
+             .doc = "Price of a kWh of gas (replaces = gas)", .unit = "currency/kWh",
+             .fallback = 0.0, .min = 0.0, .max = 100.0},
+            {.name = "boiler_efficiency", .type = KeyType::number,
+             .doc = "Heat out per kWh of gas in (replaces = gas)", .fallback = 0.9, .min = 0.3,
+             .max = 1.1},
+            {.name = "below_floor_allowed", .type = KeyType::boolean,
+             .doc = "May economics run the zone below its heat floor when hash and heat "
+                    "together do not pay for the energy?",
+             .fallback = false},
+            {.name = "safe_state", .type = KeyType::string,
+             .doc = "The zone's miners when its temperature is stale or missing: paused, or "
+                    "minimum (lowest level, within max_power_w)",
+             .fallback = std::string("paused"), .choices = {"paused", "minimum"}},
+        };
+        t[0].check = &check_zone_id;
+        t[2].check = &check_signal;
+        t[3].check = &check_signal;
+        t[6].check = &check_comfort;
+        return t;
+    }();
+    return table;
+}
+
+HeatZone HeatZone::from(const Options& given, int utc_offset_min) {
+    Options o = with_defaults(keys(), given);
+    HeatZone z;
+    z.id = o.get_string("id");
+    z.miners = o.get_list("miners");
+    z.temperature = o.get_string("temperature");
+    z.outdoor_temperature = o.get_string("outdoor_temperature");
+    z.comfort_c = o.get_number("comfort_c");
+    z.setback_c = o.get_number("setback_c");
+    z.comfort.utc_offset_min = utc_offset_min;
+    for (const auto& text : o.get_list("comfort"))
+        if (auto w = parse_comfort(text, nullptr)) z.comfort.windows.push_back(*w);
+    z.hysteresis_k = o.get_number("hysteresis_k");
+    z.max_store_c = o.get_number("max_store_c");
+    z.max_power_w = o.get_number("max_power_w");
+    z.min_run = o.get_duration("min_run");
+    z.min_rest = o.get_duration("min_rest");
+    z.stale_after = o.get_duration("stale_after");
+    const std::string r = o.get_string("replaces");
+    z.replaces = r == "heat_pump" ? HeatReplaces::heat_pump
+                 : r == "gas"     ? HeatReplaces::gas
+                                  : HeatReplaces::electric;
+    z.cop = o.get_number("cop");
+    z.gas_price_per_kwh = o.get_number("gas_price_per_kwh");
+    z.boiler_efficiency = o.get_number("boiler_efficiency");
+    z.below_floor_allowed = o.get_bool("below_floor_allowed");
+    z.safe_minimum = o.get_string("safe_state") == "minimum";
+    return z;
+}
+
+std::optional<double> HeatZone::temperature_now(const SiteSnapshot& snap) const {
+    return plausible(snap, temperature, stale_after);
+}
+
+std::optional<double> HeatZone::outdoor_now(const SiteSnapshot& snap) const {
+    return plausible(snap, outdoor_temperature, stale_after);
+}
+
+bool HeatZone::in_comfort(const SiteSnapshot& snap) const {
+    if (comfort.windows.empty()) return false;
+    return SchedulePolicy(comfort).intent(snap).has_value();
+}
+
+bool HeatZone::wants_heat(const SiteSnapshot& snap) const {
+    auto t = temperature_now(snap);
+    return t && *t < target_c(snap) + hysteresis_k / 2;
+}
+
+bool HeatZone::has_miner(const std::string& miner_id) const {
+    return std::find(miners.begin(), miners.end(), miner_id) != miners.end();
+}
+
+std::optional<double> heat_value_per_kwh(const HeatZone& zone,
+                                         std::optional<double> import_per_kwh) {
+    switch (zone.replaces) {
+        case HeatReplaces::electric: return import_per_kwh;
+        case HeatReplaces::heat_pump:
+            if (!import_per_kwh || !(zone.cop > 0)) return std::nullopt;
+            return *import_per_kwh / zone.cop;
+        case HeatReplaces::gas:
+            if (!(zone.boiler_efficiency > 0)) return std::nullopt;
+            return zone.gas_price_per_kwh / zone.boiler_efficiency;
+    }
+    return std::nullopt;
+}
+
+}  // namespace hashsink::policies

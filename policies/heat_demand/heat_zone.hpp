@@ -1,0 +1,63 @@
+// A heated zone: a room (or a building) warmed by some miners, its temperature signal, its
+// setpoints and what its heat replaces. Pure helpers shared by heat_demand (the thermostat)
+// and economics (the heat credit). See README.md beside this file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/options.hpp"
+#include "daemon/core/snapshot.hpp"
+#include "policies/schedule/schedule.hpp"
+
+namespace hashsink::policies {
+
+// What the zone's heat would otherwise come from, so what a kWh of it is worth.
+enum class HeatReplaces { electric, heat_pump, gas };
+const char* to_string(HeatReplaces r) noexcept;
+
+struct HeatZone {
+    std::string id;
+    std::vector<std::string> miners;        // miner ids, in the order they take the floor
+    std::string temperature;                // signal names (°C)
+    std::string outdoor_temperature;        // empty: no feed-forward
+    double comfort_c = 21;
+    double setback_c = 17;
+    ScheduleSettings comfort;               // comfort windows (their mode is unused)
+    double hysteresis_k = 0.5;
+    double max_store_c = 23;
+    double max_power_w = 0;
+    Duration min_run{600'000};
+    Duration min_rest{300'000};
+    Duration stale_after{120'000};
+    HeatReplaces replaces = HeatReplaces::electric;
+    double cop = 3;
+    double gas_price_per_kwh = 0;
+    double boiler_efficiency = 0.9;
+    bool below_floor_allowed = false;
+    bool safe_minimum = false;              // safe_state = "minimum" (else paused)
+
+    // Keys of one [[policy.heat_demand.zones]] entry.
+    static const KeyTable& keys();
+    static HeatZone from(const Options& entry, int utc_offset_min);
+
+    // The zone's temperature now: fresh by its source's max age and younger than stale_after.
+    std::optional<double> temperature_now(const SiteSnapshot& snap) const;
+    std::optional<double> outdoor_now(const SiteSnapshot& snap) const;
+    bool in_comfort(const SiteSnapshot& snap) const;
+    double target_c(const SiteSnapshot& snap) const {
+        return in_comfort(snap) ? comfort_c : setback_c;
+    }
+    // Heat is wanted now: the temperature is below the target plus the band.
+    bool wants_heat(const SiteSnapshot& snap) const;
+    bool has_miner(const std::string& miner_id) const;
+};
+
+// What a kWh of heat is worth in a zone, currency/kWh: what making it the replaced way would
+// cost. Electric: the import price; heat pump: the import price / COP; gas: the gas price /
+// boiler efficiency. Nullopt when that price is unknown (no import price for the first two).
+std::optional<double> heat_value_per_kwh(const HeatZone& zone,
+                                         std::optional<double> import_per_kwh);
+
+}  // namespace hashsink::policies
