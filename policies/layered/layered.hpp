@@ -3,7 +3,9 @@
 //   2. manual override;
 //   3. schedule windows;
 //   4. the site's physical limits (solar_surplus, genset_follow, external): the tightest wins;
-//   5. economics: per-miner ceilings inside what the layers above allow.
+//   5. heat (heat_demand): per-miner heat floors the budget always covers, zone ceilings;
+//   6. economics: per-miner ceilings inside what the layers above allow; below a heat floor
+//      only in zones with below_floor_allowed.
 #pragma once
 
 #include <memory>
