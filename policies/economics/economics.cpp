@@ -22,6 +22,7 @@ struct Candidate {
     std::vector<PowerLevel> levels;
     std::vector<double> j_per_th;   // per level, corrected by the measured efficiency
     bool running = false;
+    double heat_credit = 0;         // currency/kWh of heat its zone wants now
 };
 
 // Measured J/TH over what the caps promise at the current target: a worn or hot miner is less
@@ -39,6 +40,14 @@ double efficiency_correction(const MinerView& m) {
     return std::clamp((p / h) / table, 0.5, 2.0);
 }
 
+// What a running miner draws now: measured, else its target.
+double drawing_w(const MinerView& m) {
+    if (!m.target.run) return 0;
+    if (m.state && m.state->power_w && std::isfinite(*m.state->power_w) && *m.state->power_w > 0)
+        return *m.state->power_w;
+    return std::max(0.0, m.target.power_w);
+}
+
 }  // namespace
 
 double revenue_per_kwh(double hashprice_per_th_day, double j_per_th, double pool_fee_pct) {
@@ -46,6 +55,17 @@ double revenue_per_kwh(double hashprice_per_th_day, double j_per_th, double pool
     // hashprice/day per TH/s; a miner at J/TH uses j_per_th W per TH/s, i.e. j_per_th*24/1000
     // kWh a day for each TH/s.
     return hashprice_per_th_day * (1 - pool_fee_pct / 100) * 1000 / (24 * j_per_th);
+}
+
+double heat_credit_per_kwh(const std::vector<HeatZone>& zones, const std::string& miner_id,
+                           const SiteSnapshot& snap, std::optional<double> import_per_kwh) {
+    for (const auto& z : zones) {
+        if (!z.has_miner(miner_id)) continue;   // a miner heats the first zone naming it
+        if (!z.wants_heat(snap)) return 0;
+        auto v = heat_value_per_kwh(z, import_per_kwh);
+        return v && std::isfinite(*v) && *v > 0 ? *v : 0;
+    }
+    return 0;
 }
 
 std::optional<double> value_now(const SiteSnapshot& s, std::string_view name) {
@@ -193,6 +213,7 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
         c.levels = usable_levels(m);
         if (c.levels.empty()) continue;
         c.running = m.target.run;
+        c.heat_credit = heat_credit_per_kwh(settings_.heat_zones, m.id, snap, import_price);
         const double k = efficiency_correction(m);
         for (const auto& l : c.levels)
             c.j_per_th.push_back(l.hashrate_ths > 0 ? k * l.power_w / l.hashrate_ths : inf);
@@ -205,7 +226,7 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
     });
 
     double used_w = 0;
-    int chosen = 0;
+    int chosen = 0, heated = 0;
     std::string spike_note;
     PolicyMemory& mem = d.memory;
     for (const auto& c : cands) {
@@ -229,7 +250,8 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
                 if (auto later = ahead(span, false)) import_now = std::max(import_now, *later);
             double cost = (cheap_part * cheap_price + (import_part > 1e-9 ? import_part * import_now : 0)) / p;
             const double cost_now = (cheap_part * cheap_cost + (import_part > 1e-9 ? import_part * import_cost : 0)) / p;
-            const double revenue = revenue_per_kwh(*hashprice, c.j_per_th[l], settings_.pool_fee_pct);
+            const double hash = revenue_per_kwh(*hashprice, c.j_per_th[l], settings_.pool_fee_pct);
+            const double revenue = hash + c.heat_credit;
             if (!c.running) cost += settings_.start_margin_per_kwh;
             if (revenue >= cost) {
                 ceiling = p;
@@ -239,6 +261,17 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
                 spike_note = "; no start before a price spike within " + fmt_s(seconds(settings_.lookahead));
         }
         worth_lowest = ceiling > 0;
+        if (c.heat_credit > 0) ++heated;
+        // What it earns now, at its measured draw: hash and heat apart.
+        if (const double kw = drawing_w(m) / 1000; kw > 0) {
+            const double fee = 1 - settings_.pool_fee_pct / 100;
+            const double ths = m.state && m.state->hashrate_ths && *m.state->hashrate_ths >= 0 &&
+                                       std::isfinite(*m.state->hashrate_ths)
+                                   ? *m.state->hashrate_ths
+                                   : kw * 1000 / c.j_per_th.front();
+            d.miner_hash_value_per_h[m.id] = ths * *hashprice * fee / 24;
+            if (c.heat_credit > 0) d.miner_heat_value_per_h[m.id] = kw * c.heat_credit;
+        }
         // Switching delays: a start or a stop must be warranted for a while, so noise in the
         // surplus or the price does not flap a miner. A running miner waiting to stop runs at
         // its lowest level.
@@ -276,6 +309,7 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
         d.reason += ", " + cheap_what + " power at " + money(break_even_cost) + "/kWh";
     d.reason += import_price ? ", import at " + money(*import_price) + "/kWh" : ", no import price";
     d.reason += spike_note;
+    if (heated > 0) d.reason += ", heat credited to " + std::to_string(heated) + " miners";
     return d;
 }
 

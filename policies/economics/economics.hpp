@@ -3,8 +3,11 @@
 // clipped or flared power). See README.md beside this file.
 #pragma once
 
+#include <vector>
+
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "policies/heat_demand/heat_zone.hpp"
 
 namespace hashsink::policies {
 
@@ -20,6 +23,9 @@ struct EconomicsSettings {
     Duration stop_ahead{30'000};         // a running miner stops this long before a spike
     Duration start_delay{30'000};        // a start must be worth it this long
     Duration stop_delay{60'000};         // a stop must be warranted this long
+    // Heated zones ([policy.heat_demand]): a zone's miners are credited the value of the heat
+    // they make while the zone wants heat. Not a key of [policy.economics].
+    std::vector<HeatZone> heat_zones;
 
     static const KeyTable& keys();
     static EconomicsSettings from(const Options& options);
@@ -34,6 +40,11 @@ public:
 private:
     EconomicsSettings settings_;
 };
+
+// The heat credit of a miner now, currency/kWh: the value of the heat it replaces while its
+// zone wants heat, 0 otherwise (and outside any zone).
+double heat_credit_per_kwh(const std::vector<HeatZone>& zones, const std::string& miner_id,
+                           const SiteSnapshot& snap, std::optional<double> import_per_kwh);
 
 // Revenue of hash in currency per kWh, for a miner at `j_per_th` joules per terahash.
 double revenue_per_kwh(double hashprice_per_th_day, double j_per_th, double pool_fee_pct);
