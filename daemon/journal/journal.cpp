@@ -41,8 +41,16 @@ struct MinerStateEntry {
 struct DecisionEntry {
     std::int64_t ts_ms;
     std::uint64_t tick;
-    Decision decision;
+    Decision decision;      // without its per-miner maps: their sums are below
+    std::optional<double> heat_floor_w, hash_value_per_h, heat_value_per_h;
 };
+
+std::optional<double> sum_of(const std::map<std::string, double>& m) {
+    if (m.empty()) return std::nullopt;
+    double sum = 0;
+    for (const auto& [_, v] : m) sum += v;
+    return sum;
+}
 struct TargetEntry {
     std::int64_t ts_ms;
     std::uint64_t tick;
@@ -361,7 +369,8 @@ Status Journal::Impl::prepare_statements() {
          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
         {&insert_decision,
          "INSERT INTO decisions(ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json, "
-         "hold, shed) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
+         "hold, shed, heat_floor_w, hash_value_per_h, heat_value_per_h) "
+         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"},
         {&insert_target,
          "INSERT INTO targets(ts_ms, tick, miner_id, run, power_w, level, frequency_mhz, "
          "core_voltage_mv, reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
@@ -453,6 +462,9 @@ int Journal::Impl::write_entry(Entry& e, std::uint64_t& rows) {
                     s->bind(7, std::string_view(memory_json(v.decision.memory)));
                     s->bind(8, v.decision.hold);
                     s->bind(9, v.decision.shed);
+                    s->bind(10, v.heat_floor_w);
+                    s->bind(11, v.hash_value_per_h);
+                    s->bind(12, v.heat_value_per_h);
                 } else if constexpr (std::is_same_v<T, TargetEntry>) {
                     s = &insert_target;
                     s->bind(1, v.ts_ms);
@@ -831,7 +843,20 @@ void Journal::record_miner_state(TimePoint at, const std::string& miner_id,
 
 void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& d) noexcept {
     try {
-        impl_->enqueue(DecisionEntry{unix_ms(at), tick, d});
+        DecisionEntry e{unix_ms(at), tick, {}, sum_of(d.miner_floor_w), {}, {}};
+        e.decision.policy = d.policy;
+        e.decision.budget_w = d.budget_w;
+        e.decision.fail_safe = d.fail_safe;
+        e.decision.hold = d.hold;
+        e.decision.shed = d.shed;
+        e.decision.emergency = d.emergency;
+        e.decision.reason = d.reason;
+        e.decision.memory = d.memory;
+        if (!d.miner_hash_value_per_h.empty() || !d.miner_heat_value_per_h.empty()) {
+            e.hash_value_per_h = sum_of(d.miner_hash_value_per_h).value_or(0);
+            e.heat_value_per_h = sum_of(d.miner_heat_value_per_h).value_or(0);
+        }
+        impl_->enqueue(std::move(e));
     } catch (...) {
         std::lock_guard lock(impl_->mutex);
         impl_->stats.rows_dropped += 1;
@@ -1094,7 +1119,8 @@ std::vector<DecisionRow> Journal::recent_decisions(std::size_t limit) {
     try {
         return query_rows<DecisionRow>(
             *impl_,
-            "SELECT ts_ms, tick, policy, budget_w, fail_safe, hold, shed, reason, memory_json "
+            "SELECT ts_ms, tick, policy, budget_w, fail_safe, hold, shed, reason, memory_json, "
+            "heat_floor_w, hash_value_per_h, heat_value_per_h "
             "FROM decisions ORDER BY ts_ms DESC, rowid DESC LIMIT ?1",
             limit, [](const Statement& s) {
                 DecisionRow row;
@@ -1107,6 +1133,9 @@ std::vector<DecisionRow> Journal::recent_decisions(std::size_t limit) {
                 row.shed = s.column_int(6) != 0;
                 row.reason = s.column_text(7);
                 row.memory_json = s.column_text(8);
+                row.heat_floor_w = s.column_optional_double(9);
+                row.hash_value_per_h = s.column_optional_double(10);
+                row.heat_value_per_h = s.column_optional_double(11);
                 return row;
             });
     } catch (...) {

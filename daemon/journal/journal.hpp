@@ -108,6 +108,9 @@ struct DecisionRow {
     bool shed = false;
     std::string reason;
     std::string memory_json;    // PolicyMemory as a JSON object of numbers
+    std::optional<double> heat_floor_w;         // sum of the heat floors (none: no floor)
+    std::optional<double> hash_value_per_h;     // what the miners earn, currency/h (economics)
+    std::optional<double> heat_value_per_h;
 };
 
 struct Stats {

@@ -75,6 +75,10 @@ public:
 
     std::int64_t column_int(int i) const noexcept { return sqlite3_column_int64(stmt_, i); }
     double column_double(int i) const noexcept { return sqlite3_column_double(stmt_, i); }
+    std::optional<double> column_optional_double(int i) const noexcept {
+        if (sqlite3_column_type(stmt_, i) == SQLITE_NULL) return std::nullopt;
+        return sqlite3_column_double(stmt_, i);
+    }
     std::string column_text(int i) const;
 
 private:

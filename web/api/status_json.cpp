@@ -16,6 +16,17 @@ double age_s(TimePoint at, TimePoint now) {
     return at == TimePoint{} ? -1 : std::max(0.0, seconds_between(at, now));
 }
 
+json entry(const std::map<std::string, double>& m, const std::string& id) {
+    auto it = m.find(id);
+    return it == m.end() ? json(nullptr) : json(it->second);
+}
+
+double sum_of(const std::map<std::string, double>& m) {
+    double sum = 0;
+    for (const auto& [_, v] : m) sum += v;
+    return sum;
+}
+
 }  // namespace
 
 std::string caps_id(const MinerCaps& caps) {
@@ -62,6 +73,8 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
                            {"consecutive_failures", s.consecutive_failures},
                            {"values", values}});
     }
+    const auto& d = st.decision;
+    const bool valued = !d.miner_hash_value_per_h.empty() || !d.miner_heat_value_per_h.empty();
     json miners = json::array();
     for (const auto& m : st.miners) {
         json miner = {{"id", m.id},
@@ -74,7 +87,10 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
                       {"target_applied", m.target_applied},
                       {"reason", m.reason},
                       {"last_error", m.last_error},
-                      {"consecutive_failures", m.consecutive_failures}};
+                      {"consecutive_failures", m.consecutive_failures},
+                      {"heat_floor_w", entry(d.miner_floor_w, m.id)},
+                      {"hash_value_per_h", entry(d.miner_hash_value_per_h, m.id)},
+                      {"heat_value_per_h", entry(d.miner_heat_value_per_h, m.id)}};
         if (with_caps) {
             miner["caps"] = json(m.caps);
         } else if (miner["state"].is_object()) {
@@ -82,7 +98,6 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
         }
         miners.push_back(std::move(miner));
     }
-    const auto& d = st.decision;
     return {{"tick", st.tick},
             {"time", iso8601(st.at)},
             {"age_s", age_s(st.at, now)},
@@ -93,7 +108,12 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
               {"fail_safe", d.fail_safe},
               {"hold", d.hold},
               {"shed", d.shed},
-              {"reason", d.reason}}},
+              {"reason", d.reason},
+              {"heat_floor_w", sum_of(d.miner_floor_w)},
+              // What the miners earn now, currency per hour, hash and heat apart; null when
+              // no policy values them (no economics).
+              {"hash_value_per_h", valued ? json(sum_of(d.miner_hash_value_per_h)) : json(nullptr)},
+              {"heat_value_per_h", valued ? json(sum_of(d.miner_heat_value_per_h)) : json(nullptr)}}},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},
             {"sources", sources},

@@ -48,7 +48,14 @@ function render(st) {
     $('genset-sub').textContent = rating ? 'of ' + watts(rating) : '';
   }
   $('budget').textContent = watts(d.budget_w);
-  $('policy').textContent = d.policy;
+  $('policy').textContent = d.policy + (d.heat_floor_w ? ' · heat floor ' + watts(d.heat_floor_w) : '');
+  // Hash revenue and the value of the heat the miners replace, apart (economics).
+  const valued = d.hash_value_per_h !== null && d.hash_value_per_h !== undefined;
+  $('value-card').hidden = !valued;
+  if (valued) {
+    $('value-total').textContent = num(d.hash_value_per_h + d.heat_value_per_h, 3, '');
+    $('value-sub').textContent = 'hash ' + num(d.hash_value_per_h, 3, '') + ' · heat ' + num(d.heat_value_per_h, 3, '');
+  }
   $('reason').textContent = d.reason + (st.override ? ' · override: ' + JSON.stringify(st.override) : '');
 
   const tbody = $('miners').tBodies[0];
