@@ -75,7 +75,7 @@ std::string table(const KeyTable& keys, const std::vector<std::string>& extra_ch
     // Arrays of tables: their entries' keys follow the table.
     for (const auto& k : keys)
         if (k.type == KeyType::table_list)
-            out += "\nKeys of each `" + k.name + "` entry (`[[...." + k.name + "]]`):\n\n" +
+            out += "\nKeys of each `" + k.name + "` entry (an array of tables):\n\n" +
                    table(k.fields);
     return out;
 }
