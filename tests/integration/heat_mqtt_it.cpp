@@ -2,9 +2,6 @@
 // mqtt_sensor source from a checked config, drives heat_demand to a decision: cold -> a heat
 // floor and running miners, warm -> no floor, silent sensor -> the zone's safe state.
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <functional>
-#include <thread>
 
 #include "adapters/sensors/registry.hpp"
 #include "adapters/transport/mqtt_client.hpp"
@@ -14,21 +11,12 @@
 #include "policies/registry.hpp"
 #include "tests/support/fleet.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
-using Steady = std::chrono::steady_clock;
+using test::eventually;
 
 namespace {
-
-bool eventually(const std::function<bool()>& pred,
-                std::chrono::milliseconds limit = std::chrono::seconds(15)) {
-    auto until = Steady::now() + limit;
-    while (Steady::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return pred();
-}
 
 config::Catalog catalog() {
     config::Catalog c;
