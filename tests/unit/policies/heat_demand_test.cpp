@@ -631,3 +631,42 @@ TEST_CASE("heat: in layered, economics goes below a floor only where the zone al
         for (const auto& g : t.governed) CHECK_FALSE(g.target.run);
     }
 }
+
+namespace {
+
+// A physical layer that reports an emergency shed (a generator dip) with a small budget.
+class EmergencyLayer final : public Policy {
+public:
+    std::string_view name() const override { return "genset_follow"; }
+    Decision decide(const SiteSnapshot&, const PolicyMemory& memory) const override {
+        Decision d;
+        d.policy = "genset_follow";
+        d.budget_w = 50;
+        d.emergency = d.shed = true;
+        d.reason = "frequency dip";
+        d.memory = memory;
+        return d;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("heat: an emergency shed drops every heat floor", "[heat]") {
+    std::vector<std::unique_ptr<Policy>> layers;
+    layers.push_back(std::make_unique<HeatDemandPolicy>(policy_of({living()})));
+    layers.push_back(std::make_unique<EmergencyLayer>());
+    LayeredPolicy policy(std::move(layers));
+    SiteSnapshot s;
+    s.now = kMonday;
+    s.miners = zone_fleet();
+    put(s, "living.temp_c", 12);
+    REQUIRE_FALSE(policy_of({living()}).decide(s, {}).miner_floor_w.empty());
+    Decision d = policy.decide(s, {});
+    CHECK(d.emergency);
+    CHECK(d.miner_floor_w.empty());
+    CHECK(d.budget_w == 50);
+    auto t = loop::decide_tick(policy, s, {}, {}, {});
+    double total = 0;
+    for (const auto& g : t.governed) total += g.target.run ? g.target.power_w : 0;
+    CHECK(total <= 50);
+}
