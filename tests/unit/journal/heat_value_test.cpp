@@ -1,4 +1,4 @@
-// The journal keeps the heat floor and what the miners earn, hash and heat apart (migration 3).
+// The journal keeps the heat floor and what the miners earn, hash and heat apart (migration 4).
 #include <catch2/catch.hpp>
 
 #include "daemon/journal/journal.hpp"
@@ -38,5 +38,5 @@ TEST_CASE("journal: a decision's heat floor, hash revenue and heat value", "[hea
     CHECK_FALSE(rows[1].heat_floor_w);
     CHECK_FALSE(rows[1].hash_value_per_h);
     CHECK_FALSE(rows[1].heat_value_per_h);
-    CHECK(Journal::schema_version() >= 3);
+    CHECK(Journal::schema_version() >= 4);
 }
