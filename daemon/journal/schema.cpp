@@ -161,6 +161,7 @@ SELECT (ts_ms / 3600000) * 3600000 AS b, miner_id, SUM(n), SUM(online_n), SUM(n_
        SUM(sum_power_w), MIN(min_power_w), MAX(max_power_w), SUM(n_hashrate),
        SUM(sum_hashrate_ths), MIN(min_hashrate_ths), MAX(max_hashrate_ths)
 FROM miner_states_1m GROUP BY b, miner_id;
+)sql",
         // 4: heat: the fleet's heat floor, and what the miners earn per hour, hash and heat apart
         // (NULL when no policy values them).
         R"sql(

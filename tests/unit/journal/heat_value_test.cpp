@@ -11,6 +11,7 @@ TEST_CASE("journal: a decision's heat floor, hash revenue and heat value", "[hea
     JournalOptions o;
     o.path = test::temp_dir() + "/journal.db";
     auto j = Journal::open(o);
+    INFO((j ? std::string() : j.error().message));
     REQUIRE(j.has_value());
     auto& journal = **j;
     const TimePoint t0 = from_unix_ms(unix_ms(WallClock::now()) / 1000 * 1000);
