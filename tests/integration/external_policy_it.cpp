@@ -252,12 +252,13 @@ TEST_CASE("external policy: a dead broker never stalls a tick", "[external][mqtt
     const auto t0 = Steady::now();
     REQUIRE(eventually([&] { return rig.status()->decision.fail_safe; }, 10s));
     REQUIRE(eventually([&] { return rig.bridge->counters().failed + rig.bridge->counters().dropped > 3; }));
-    // The loop keeps its period: ~5 ticks a second, each short.
+    // The loop keeps ticking. A publish that blocked would hold a tick for paho's connect
+    // timeout (seconds), so the bounds are loose enough for a loaded machine and still catch it.
     std::this_thread::sleep_for(2s);
     auto st = rig.status();
     const double elapsed_s = std::chrono::duration<double>(Steady::now() - t0).count();
-    CHECK(static_cast<double>(st->tick - tick_before) >= elapsed_s * 5 * 0.5);
-    CHECK(st->tick_duration_ms < 100);
+    CHECK(static_cast<double>(st->tick - tick_before) >= elapsed_s * 5 * 0.25);
+    CHECK(st->tick_duration_ms < 1000);
     REQUIRE(st->decision.reason.find("silent") != std::string::npos);
 
     // The broker comes back: snapshots flow and answers count again.
