@@ -670,3 +670,30 @@ TEST_CASE("heat: an emergency shed drops every heat floor", "[heat]") {
     for (const auto& g : t.governed) total += g.target.run ? g.target.power_w : 0;
     CHECK(total <= 50);
 }
+
+TEST_CASE("heat: a schedule cap keeps only the floors that fit under it", "[heat]") {
+    Options heat, layered, schedule;
+    heat.set("zones", std::int64_t{1});
+    heat.set("zones[0].id", std::string("living"));
+    heat.set("zones[0].miners", std::vector<std::string>{"a", "b"});
+    heat.set("zones[0].temperature", std::string("living.temp_c"));
+    layered.set("layers", std::vector<std::string>{"schedule", "heat_demand"});
+    schedule.set("windows", std::vector<std::string>{"00:00-24:00 250W"});
+    SiteSnapshot s;
+    s.now = kMonday;
+    s.miners = zone_fleet();
+    put(s, "living.temp_c", 12);   // cold: the zone wants all it may have
+    for (double zone_max : {800.0, 200.0}) {
+        heat.set("zones[0].max_power_w", zone_max);
+        auto policy = make_policy("layered", {{"layered", layered}, {"heat_demand", heat},
+                                              {"schedule", schedule}});
+        auto t = loop::decide_tick(*policy, s, {}, {}, {});
+        double floors = 0, total = 0;
+        for (const auto& [_, w] : t.decision.miner_floor_w) floors += w;
+        for (const auto& g : t.governed) total += g.target.run ? g.target.power_w : 0;
+        INFO("zone max " << zone_max << ": " << t.decision.reason);
+        CHECK(floors <= 250 + 1e-9);
+        CHECK(total <= 250 + 1e-9);
+        if (zone_max == 200) CHECK(t.decision.miner_floor_w.count("a"));   // 200 W fits
+    }
+}
