@@ -178,9 +178,19 @@ void MinerFleet::run_poll(Slot& slot) {
         } else {
             slot.online = false;
             // Offline shows as offline, never as its last values.
+            // Keep who it is (model, firmware), drop what it last measured.
             if (slot.state) {
-                slot.state->online = false;
-                slot.state->state = MinerRunState::offline;
+                MinerState& s = *slot.state;
+                s.online = false;
+                s.state = MinerRunState::offline;
+                s.hashrate_ths.reset();
+                s.power_w.reset();
+                s.frequency_mhz.reset();
+                s.core_voltage_mv.reset();
+                s.chip_temp_c.reset();
+                s.vr_temp_c.reset();
+                s.fan_rpm.reset();
+                s.detail = failure.message;
             }
             ++slot.failures;
             slot.last_error = failure.message;
