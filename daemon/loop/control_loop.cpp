@@ -59,8 +59,20 @@ void ControlLoop::stop(bool park, Duration park_limit) {
             fleet_.set_target(i, safe, now, tick_count_, "safe state: daemon stopping");
             recorder_.target(now, tick_count_, views[i].id, safe, "daemon stopping");
         }
-        fleet_.schedule(now);
-        if (!fleet_.wait_idle_for(park_limit))
+        // One schedule() is not enough: a miner busy with a poll when the stop came, or waiting
+        // out a retry, would be skipped. Keep scheduling until every miner that answers has
+        // confirmed its safe state, or the limit.
+        const auto until = std::chrono::steady_clock::now() + park_limit;
+        bool parked = false;
+        while (true) {
+            fleet_.schedule(clock_.now());
+            fleet_.wait_idle_for(Duration{50});
+            parked = true;
+            for (const auto& m : fleet_.status()) parked = parked && (!m.online || m.target_applied);
+            if (parked || std::chrono::steady_clock::now() >= until) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (!parked)
             log::warn("loop", "stopping: some miners did not confirm their safe state in time");
     }
     fleet_.stop();
