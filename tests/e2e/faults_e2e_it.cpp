@@ -1,0 +1,451 @@
+// Faults end to end: the real daemon binary against the project's emulators and a real
+// mosquitto on loopback, while a miner dies and returns, the daemon is stopped, a broker dies
+// and returns, and a config is saved live with a bad value and then a good one. Every check is
+// an outcome seen through /api/status, the emulators or the journal; every wait is bounded.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "adapters/miners/axeos/axeos_emulator.hpp"
+#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "adapters/transport/mqtt_client.hpp"
+#include "tests/support/mosquitto.hpp"
+#include "tests/support/net.hpp"
+#include "tests/support/process.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+// An inverter with a meter and three Bitaxe-class miners; the meter sees what the miners draw.
+struct Rig {
+    sensors::sunspec::SunspecEmulator inverter;
+    std::vector<std::unique_ptr<miners::axeos::AxeosEmulator>> miners;
+    double pv_w = 900, house_w = 100;
+
+    Rig() {
+        REQUIRE(inverter.start());
+        for (const char* name : {"m1", "m2", "m3"}) {
+            miners.push_back(std::make_unique<miners::axeos::AxeosEmulator>(
+                miners::axeos::EmulatorConfig{.board = "gamma", .hostname = name, .lag_s = 0.2}));
+            REQUIRE(miners.back()->start());
+        }
+        feed();
+    }
+    miners::axeos::AxeosEmulator& miner(std::size_t i) { return *miners.at(i); }
+    // The meter: house load plus whatever the miners draw now, minus the sun.
+    void feed() {
+        double draw_w = 0;
+        for (const auto& m : miners) draw_w += m->power_w();
+        sensors::sunspec::InverterImage img;
+        img.rating_w = 2000;
+        img.wmax_w = 2000;
+        img.ac_power_w = pv_w;
+        img.dc_power_w = pv_w / 0.97;
+        img.state = InverterState::mppt;
+        img.grid_power_w = house_w + draw_w - pv_w;
+        inverter.update(img);
+    }
+    std::string config(int web_port, const std::string& extra = "") const {
+        std::string c =
+            "[site]\nmax_draw_w = 500\nperiod = \"300ms\"\nminer_poll_interval = \"1s\"\n"
+            "[governor]\nmin_dwell = \"1s\"\n"
+            "[web]\nlisten = \"127.0.0.1:" + std::to_string(web_port) + "\"\n"
+            "[policy.solar_surplus]\nenable_delay = \"1s\"\nreserve_w = 10\n"
+            "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\nport = " +
+            std::to_string(inverter.port()) + "\nmax_age = \"3s\"\ntimeout = \"500ms\"\n" + extra;
+        for (std::size_t i = 0; i < miners.size(); ++i)
+            c += "[[miners]]\nid = \"m" + std::to_string(i + 1) + "\"\ndriver = \"axeos\"\nurl = \"" +
+                 miners[i]->url() + "\"\ntimeout = \"500ms\"\n";
+        return c;
+    }
+};
+
+// The daemon as a child process with its own directory, config, journal and web port.
+struct Daemon {
+    std::string dir = test::temp_dir();
+    std::string config_path = dir + "/site.toml";
+    std::string db = dir + "/journal.db";
+    std::string log = dir + "/daemon.log";
+    int web_port = test::free_port();
+    std::unique_ptr<test::Child> child;
+
+    void start(const std::string& config) {
+        test::write_file(config_path, config);
+        child = std::make_unique<test::Child>(
+            std::vector<std::string>{HASHSINK_BINARY, "run", "--config", config_path, "--db", db},
+            log);
+        REQUIRE(test::wait_for_port(web_port, 15s));
+    }
+    // Exit status once it has exited, or -1 when it still runs after `limit`.
+    int wait_exit(std::chrono::seconds limit) {
+        auto until = Steady::now() + limit;
+        while (child->running() && Steady::now() < until) std::this_thread::sleep_for(50ms);
+        return child->running() ? -1 : child->wait();
+    }
+};
+
+std::optional<json> status_of(int port) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_connection_timeout(1, 0);
+    c.set_read_timeout(3, 0);
+    auto res = c.Get("/api/status");
+    if (!res || res->status != 200) return std::nullopt;
+    try {
+        return json::parse(res->body);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+// Polls /api/status until pred holds (bounded), keeping the meter in step with the miners.
+// `each` sees every status on the way (to check an invariant holds throughout).
+json wait_for(Rig& rig, int port, const std::function<bool(const json&)>& pred,
+              std::chrono::seconds limit,
+              const std::function<void(const json&)>& each = nullptr) {
+    auto until = Steady::now() + limit;
+    json last;
+    while (Steady::now() < until) {
+        rig.feed();
+        if (auto s = status_of(port)) {
+            last = *s;
+            if (each) each(last);
+            if (pred(last)) return last;
+        }
+        std::this_thread::sleep_for(150ms);
+    }
+    return last;
+}
+
+const json* miner_in(const json& s, const std::string& id) {
+    if (!s.contains("miners")) return nullptr;
+    for (const auto& m : s["miners"])
+        if (m["id"] == id) return &m;
+    return nullptr;
+}
+
+const json* source_in(const json& s, const std::string& id) {
+    if (!s.contains("sources")) return nullptr;
+    for (const auto& src : s["sources"])
+        if (src["id"] == id) return &src;
+    return nullptr;
+}
+
+bool is_mining(const json& s, const std::string& id) {
+    const json* m = miner_in(s, id);
+    return m && (*m)["online"] == true && (*m)["state"].is_object() &&
+           (*m)["state"]["state"] == "mining" && (*m)["target"]["run"] == true &&
+           (*m)["target_applied"] == true;
+}
+
+bool all_mining(const json& s) {
+    return is_mining(s, "m1") && is_mining(s, "m2") && is_mining(s, "m3");
+}
+
+std::uint64_t tick_of(const json& s) { return s.value("tick", std::uint64_t{0}); }
+
+std::int64_t count_rows(const std::string& db, const std::string& sql) {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    std::int64_t n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+// A browser on the daemon's page: first-run password, session cookie, CSRF token.
+struct Browser {
+    httplib::Client http;
+    std::string cookie, csrf;
+    explicit Browser(int port) : http("127.0.0.1", port) {
+        http.set_connection_timeout(2, 0);
+        http.set_read_timeout(30, 0);
+    }
+    httplib::Headers headers() const {
+        httplib::Headers h;
+        if (!cookie.empty()) h.emplace("Cookie", cookie);
+        if (!csrf.empty()) h.emplace("X-CSRF-Token", csrf);
+        return h;
+    }
+    httplib::Result get(const std::string& path) { return http.Get(path.c_str(), headers()); }
+    httplib::Result post(const std::string& path, const json& body) {
+        auto r = http.Post(path.c_str(), headers(), body.dump(), "application/json");
+        if (r && r->has_header("Set-Cookie")) {
+            std::string c = r->get_header_value("Set-Cookie");
+            cookie = c.substr(0, c.find(';'));
+        }
+        if (r && r->status == 200) {
+            auto j = json::parse(r->body, nullptr, false);
+            if (j.is_object() && j.contains("csrf")) csrf = j["csrf"];
+        }
+        return r;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("faults: a miner that dies is shown offline, the others run on, and it is driven again "
+          "when it returns",
+          "[e2e][faults]") {
+    Rig rig;
+    Daemon d;
+    d.start(rig.config(d.web_port));
+    INFO("daemon log: " << d.log);
+
+    auto st = wait_for(rig, d.web_port, all_mining, 40s);
+    INFO(st.dump(2));
+    REQUIRE(all_mining(st));
+
+    // m2's port closes: shown offline with the reason, never as its last measurements.
+    rig.miner(1).set_offline(true);
+    bool others_paused = false;
+    st = wait_for(
+        rig, d.web_port,
+        [](const json& s) {
+            const json* m = miner_in(s, "m2");
+            return m && (*m)["online"] == false && !(*m)["last_error"].get<std::string>().empty();
+        },
+        30s,
+        [&](const json& s) {
+            others_paused = others_paused || !is_mining(s, "m1") || !is_mining(s, "m3");
+        });
+    INFO(st.dump(2));
+    const json* m2 = miner_in(st, "m2");
+    REQUIRE(m2);
+    REQUIRE((*m2)["online"] == false);
+    REQUIRE((*m2)["last_error"].get<std::string>().find("m2") != std::string::npos);
+    REQUIRE((*m2)["state"].is_object());
+    CHECK((*m2)["state"]["state"] == "offline");
+    CHECK((*m2)["state"]["power_w"].is_null());
+    CHECK((*m2)["state"]["hashrate_ths"].is_null());
+    CHECK((*m2)["state"]["chip_temp_c"].is_null());
+    CHECK_FALSE(others_paused);
+    // It stays out a little longer: retried with backoff, the others keep running.
+    st = wait_for(rig, d.web_port, [&](const json& s) {
+        const json* m = miner_in(s, "m2");
+        return m && (*m)["consecutive_failures"].get<int>() >= 2;
+    }, 30s, [&](const json& s) {
+        others_paused = others_paused || !is_mining(s, "m1") || !is_mining(s, "m3");
+    });
+    CHECK(miner_in(st, "m2")->at("consecutive_failures").get<int>() >= 2);
+    CHECK_FALSE(others_paused);
+
+    // It comes back: read again (probe), and commanded again until it runs.
+    rig.miner(1).reset_request_counts();
+    rig.miner(1).set_offline(false);
+    st = wait_for(rig, d.web_port, [](const json& s) { return all_mining(s); }, 40s);
+    INFO(st.dump(2));
+    REQUIRE(all_mining(st));
+    CHECK((*miner_in(st, "m2"))["last_error"] == "");
+    CHECK(rig.miner(1).request_count("GET", "/api/system/asic") >= 1);
+    CHECK_FALSE(rig.miner(1).paused());
+
+    d.child->kill(SIGTERM);
+    REQUIRE(d.wait_exit(30s) == 0);
+    CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'miner.offline' AND "
+                           "subject = 'm2'") >= 1);
+    CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'miner.online' AND "
+                           "subject = 'm2'") >= 1);
+}
+
+TEST_CASE("faults: SIGTERM parks every reachable miner and exits 0", "[e2e][faults]") {
+    Rig rig;
+    // A slow miner: its polls are often in flight when the stop comes.
+    rig.miner(2).set_latency_ms(300);
+    Daemon d;
+    const int dead_port = test::free_port();
+    d.start(rig.config(d.web_port) + "[[miners]]\nid = \"gone\"\ndriver = \"axeos\"\n"
+                                     "url = \"http://127.0.0.1:" + std::to_string(dead_port) +
+            "\"\ntimeout = \"300ms\"\n");
+    INFO("daemon log: " << d.log);
+
+    auto st = wait_for(rig, d.web_port, all_mining, 40s);
+    INFO(st.dump(2));
+    REQUIRE(all_mining(st));
+    for (auto& m : rig.miners) REQUIRE_FALSE(m->paused());
+
+    d.child->kill(SIGTERM);
+    INFO(test::read_file(d.log));
+    REQUIRE(d.wait_exit(30s) == 0);
+    CHECK(rig.miner(0).paused());
+    CHECK(rig.miner(1).paused());
+    CHECK(rig.miner(2).paused());
+    CHECK(count_rows(d.db, "SELECT count(*) FROM targets WHERE run = 0 AND reason = "
+                           "'daemon stopping'") >= 3);
+}
+
+TEST_CASE("faults: an MQTT broker that dies degrades its sources only, and they recover",
+          "[e2e][faults][mqtt]") {
+    Rig rig;
+    test::Mosquitto mosq;
+    REQUIRE(mosq.running());
+    const std::string broker = "broker = \"" + mosq.url() + "\"\n";
+    Daemon d;
+    d.start(rig.config(d.web_port,
+                       "[[sources]]\nid = \"price\"\ntype = \"mqtt_price\"\n" + broker +
+                           "client_id = \"faults-daemon\"\ntopic = \"site/price\"\n"
+                           "currency = \"EUR\"\nmessage_max_age = \"3s\"\nmax_age = \"3s\"\n"
+                           "[[sources]]\nid = \"tank\"\ntype = \"mqtt_sensor\"\n" + broker +
+                           "client_id = \"faults-daemon\"\ntopic = \"site/tank\"\n"
+                           "signal = \"heat.tank_temp_c\"\nunit = \"C\"\nmin = -20\nmax = 120\n"
+                           "message_max_age = \"3s\"\nmax_age = \"3s\"\n"));
+    INFO("daemon log: " << d.log);
+
+    // A publisher of its own (it reconnects by itself when the broker returns).
+    transport::MqttSettings pub_settings;
+    pub_settings.broker = mosq.url();
+    pub_settings.client_id = "faults-publisher";
+    pub_settings.status_topic.clear();
+    pub_settings.min_backoff = Duration{100};
+    pub_settings.max_backoff = Duration{500};
+    transport::MqttClient publisher(pub_settings);
+    publisher.start();
+    auto publish = [&] {
+        if (!publisher.connected()) return;
+        (void)publisher.publish("site/price", "0.25", 1);
+        (void)publisher.publish("site/tank", "55.5", 1);
+    };
+    auto fresh_value = [](const json& s, const std::string& src, const std::string& signal) {
+        const json* m = source_in(s, src);
+        return m && (*m)["ok"] == true && (*m)["values"].contains(signal) &&
+               (*m)["values"][signal]["stale"] == false;
+    };
+    auto mqtt_fresh = [&](const json& s) {
+        return fresh_value(s, "price", "price.import_per_kwh") &&
+               fresh_value(s, "tank", "heat.tank_temp_c");
+    };
+    auto publishing_wait = [&](const std::function<bool(const json&)>& pred, std::chrono::seconds limit) {
+        auto until = Steady::now() + limit;
+        json last;
+        while (Steady::now() < until) {
+            publish();
+            last = wait_for(rig, d.web_port, pred, 1s);
+            if (pred(last)) break;
+        }
+        return last;
+    };
+    auto st = publishing_wait([&](const json& s) { return mqtt_fresh(s) && all_mining(s); }, 60s);
+    INFO(st.dump(2));
+    REQUIRE(mqtt_fresh(st));
+    REQUIRE(all_mining(st));
+
+    // The broker dies: both MQTT sources show it, the loop and the inverter go on.
+    mosq.stop();
+    bool stopped_mining = false;
+    st = wait_for(
+        rig, d.web_port,
+        [](const json& s) {
+            for (const char* id : {"price", "tank"}) {
+                const json* m = source_in(s, id);
+                if (!m || (*m)["ok"] == true || (*m)["last_error"] == "") return false;
+                for (const auto& [name, v] : (*m)["values"].items())
+                    if (v["stale"] == false) return false;
+            }
+            return true;
+        },
+        40s, [&](const json& s) { stopped_mining = stopped_mining || !all_mining(s); });
+    INFO(st.dump(2));
+    REQUIRE(source_in(st, "price"));
+    CHECK((*source_in(st, "price"))["ok"] == false);
+    CHECK((*source_in(st, "tank"))["ok"] == false);
+    CHECK((*source_in(st, "inverter"))["ok"] == true);
+    CHECK(st["decision"]["fail_safe"] == false);
+    CHECK_FALSE(stopped_mining);
+    const auto tick_down = tick_of(st);
+    st = wait_for(rig, d.web_port, [&](const json& s) { return tick_of(s) >= tick_down + 5; }, 20s);
+    CHECK(tick_of(st) >= tick_down + 5);
+
+    // The broker returns on the same port: the sources reconnect and read again.
+    REQUIRE(mosq.start());
+    st = publishing_wait(mqtt_fresh, 90s);
+    INFO(st.dump(2));
+    CHECK(mqtt_fresh(st));
+    CHECK(all_mining(st));
+
+    d.child->kill(SIGTERM);
+    REQUIRE(d.wait_exit(30s) == 0);
+    CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'source.down' AND "
+                           "subject IN ('price', 'tank')") >= 1);
+    CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'source.up' AND "
+                           "subject IN ('price', 'tank')") >= 1);
+}
+
+TEST_CASE("faults: a live config with a bad value is refused at its field; a good one applies "
+          "without a restart",
+          "[e2e][faults][web]") {
+    Rig rig;
+    Daemon d;
+    d.start(rig.config(d.web_port));
+    INFO("daemon log: " << d.log);
+    auto st = wait_for(rig, d.web_port, all_mining, 40s);
+    INFO(st.dump(2));
+    REQUIRE(all_mining(st));
+    const double planned_w = st["planned_w"].get<double>();
+    REQUIRE(planned_w > 30);
+
+    Browser admin(d.web_port);
+    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    auto got = admin.get("/api/config");
+    REQUIRE(got);
+    REQUIRE(got->status == 200);
+    const json cfg = json::parse(got->body)["config"];
+    const std::string file_before = test::read_file(d.config_path);
+
+    // A bad value: refused, named at its key path; the file and the loop are untouched.
+    json bad = cfg;
+    bad["site"]["max_draw_w"] = -5;
+    auto r = admin.post("/api/config", json{{"config", bad}});
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 422);
+    std::set<std::string> paths;
+    const json refused = json::parse(r->body);
+    for (const auto& e : refused["errors"]) paths.insert(e["path"].get<std::string>());
+    CHECK(paths.count("site.max_draw_w") == 1);
+    CHECK(test::read_file(d.config_path) == file_before);
+    const auto tick_after_bad = tick_of(*status_of(d.web_port));
+    bool paused_meanwhile = false;
+    st = wait_for(rig, d.web_port, [&](const json& s) { return tick_of(s) >= tick_after_bad + 5; },
+                  20s, [&](const json& s) { paused_meanwhile = paused_meanwhile || !all_mining(s); });
+    CHECK(tick_of(st) >= tick_after_bad + 5);
+    CHECK_FALSE(paused_meanwhile);
+    CHECK(all_mining(st));
+
+    // A good change: a lower cap, applied by the running daemon (same process, ticks go on).
+    json good = cfg;
+    good["site"]["max_draw_w"] = 30;
+    r = admin.post("/api/config", json{{"config", good}});
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+    CHECK(json::parse(r->body)["ok"] == true);
+    const auto tick_at_save = tick_of(*status_of(d.web_port));
+    st = wait_for(rig, d.web_port, [&](const json& s) {
+        return s["planned_w"].get<double>() <= 30 && tick_of(s) > tick_at_save;
+    }, 30s);
+    INFO(st.dump(2));
+    CHECK(st["planned_w"].get<double>() <= 30);
+    CHECK(tick_of(st) > tick_at_save);
+    CHECK(d.child->running());
+    CHECK(test::read_file(d.config_path).find("max_draw_w = 30") != std::string::npos);
+
+    d.child->kill(SIGTERM);
+    REQUIRE(d.wait_exit(30s) == 0);
+    CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'config.applied'") >= 1);
+}
