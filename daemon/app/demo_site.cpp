@@ -71,6 +71,7 @@ DemoSite::DemoSite(DemoSiteOptions options)
         miners::axeos::EmulatorConfig c;
         c.board = board;
         c.hostname = board + "-" + std::to_string(++n);
+        c.paused = true;   // parked, as the daemon leaves them: the first tick does not stop them
         ids_.push_back(c.hostname);
         miners_.push_back(std::make_unique<miners::axeos::AxeosEmulator>(c));
     }

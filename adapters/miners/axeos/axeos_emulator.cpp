@@ -74,6 +74,7 @@ AxeosEmulator::AxeosEmulator(EmulatorConfig config)
     sim_.hostname = config_.hostname;
     sim_.last = now;
     sim_.booted = now;
+    sim_.paused = config_.paused;
     // Start in steady state, as a device that has been mining for a while.
     sim_.power_w = target_power_w(sim_);
     sim_.hashrate_ghs = expected_hashrate_ghs(sim_);

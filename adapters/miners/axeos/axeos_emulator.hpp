@@ -43,6 +43,7 @@ struct EmulatorConfig {
     std::string version = "v2.14.0";  // < v2.14.0: no pause/resume; < v2.7.0: no /asic
     double lag_s = 3.0;               // first-order time constant of power and hashrate
     double ambient_c = 25.0;
+    bool paused = false;              // starts paused (RAM only, like the firmware's pause)
 };
 
 // Thread-safe: getters and fault setters may be called from any thread while it serves. The
