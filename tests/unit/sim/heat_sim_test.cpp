@@ -307,3 +307,20 @@ TEST_CASE("[[simulate.buildings]] is validated and reaches the simulation", "[si
         CHECK(r.diagnostics[0].format().find("simulate.building: unknown key") != std::string::npos);
     }
 }
+
+TEST_CASE("the winter_days scenario reads: four days of outdoor temperature and irradiance",
+          "[sim][heat][trace]") {
+    auto t = sim::load_trace(std::string(HASHSINK_SOURCE_DIR) + "/data/scenarios/winter_days.csv");
+    REQUIRE(t.has_value());
+    CHECK(t->has(Column::outdoor_temp_c));
+    CHECK(t->has(Column::ghi_w_m2));
+    // 00:05 on the first day to 23:50 on the fourth.
+    CHECK(t->end_s() - t->start_s() == Approx(4 * 86400 - 900).margin(1));
+    double lo = 100, hi = -100;
+    for (double v : t->columns[static_cast<std::size_t>(Column::outdoor_temp_c)]) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    CHECK(lo == Approx(-15.68).margin(0.01));
+    CHECK(hi == Approx(12.67).margin(0.01));
+}
