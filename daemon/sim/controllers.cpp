@@ -119,11 +119,11 @@ public:
     std::vector<MinerTarget> decide(const SiteSnapshot& snap) override {
         std::vector<MinerTarget> out(snap.miners.size(), loop::paused_target());
         for (std::size_t z = 0; z < zones_.size(); ++z) {
-            const HeatZone& zone = zones_[z];
-            if (auto t = snap.fresh(zone.temperature_signal)) {
-                const double target = zone.target_c(snap.now);
-                if (*t < target - zone.hysteresis_k) on_[z] = true;
-                else if (*t > target + zone.hysteresis_k) on_[z] = false;
+            const policies::HeatZone& zone = zones_[z];
+            if (auto t = snap.fresh(zone.temperature)) {
+                const ComfortBand band = comfort_band(zone, snap.now);
+                if (*t < band.low_c) on_[z] = true;
+                else if (*t > band.target_c + zone.hysteresis_k) on_[z] = false;
             }
             if (!on_[z]) continue;
             for (std::size_t i = 0; i < snap.miners.size(); ++i) {
@@ -136,7 +136,7 @@ public:
     }
 
 private:
-    std::vector<HeatZone> zones_;
+    std::vector<policies::HeatZone> zones_;
     std::vector<bool> on_;
 };
 

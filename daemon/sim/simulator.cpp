@@ -13,6 +13,7 @@
 #include "daemon/sim/driver_models.hpp"
 #include "daemon/sim/site_battery.hpp"
 #include "daemon/sim/site_model.hpp"
+#include "policies/heat_demand/heat_demand.hpp"
 #include "policies/registry.hpp"
 
 namespace hashsink::sim {
@@ -100,7 +101,23 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
     }
     if (s.miners.empty())
         return Status::error(ErrorCode::invalid, "simulate: the config has no enabled miner", false);
+    // Heat zones are physical: they are modelled whichever policy decides.
+    if (auto hd = cfg.policy_tables.find("heat_demand"); hd != cfg.policy_tables.end())
+        s.heat_zones = policies::HeatDemandSettings::from(hd->second).zones;
     for (const auto& b : cfg.simulate_buildings) {
+        const std::string zone = b.options.get_string("zone");
+        const bool known = std::any_of(s.heat_zones.begin(), s.heat_zones.end(),
+                                       [&](const policies::HeatZone& z) { return z.id == zone; });
+        if (!known) {
+            std::string ids;
+            for (const auto& z : s.heat_zones) ids += (ids.empty() ? "" : ", ") + z.id;
+            return Status::error(ErrorCode::invalid,
+                                 "simulate: " + b.where.file + ":" + std::to_string(b.where.line) +
+                                     ": simulate.buildings: zone '" + zone +
+                                     "' is not a [[policy.heat_demand.zones]] id (" +
+                                     (ids.empty() ? std::string("there are none") : "known: " + ids) + ")",
+                                 false);
+        }
         BuildingParams p;
         p.zone = b.options.get_string("zone");
         p.ua_w_per_k = b.options.get_number("ua_w_per_k");

@@ -17,7 +17,7 @@
 #include "daemon/loop/control_loop.hpp"
 #include "daemon/sim/battery_model.hpp"
 #include "daemon/sim/genset_trip.hpp"
-#include "daemon/sim/heat_zone.hpp"
+#include "daemon/sim/heat_sim.hpp"
 #include "daemon/sim/trace.hpp"
 
 namespace hashsink::sim {
@@ -52,7 +52,7 @@ struct SimSettings {
     BatterySpec battery;                // capacity 0: none (the trace's battery_soc_pct, if any)
     GensetTripSpec genset_trip;         // generator sites
     // Heat: the heat_demand policy's zones and the [[simulate.buildings]] modelled for them.
-    std::vector<HeatZone> heat_zones;
+    std::vector<policies::HeatZone> heat_zones;
     std::vector<BuildingParams> buildings;
 };
 

@@ -6,17 +6,14 @@
 #include "daemon/loop/allocator.hpp"
 #include "daemon/sim/building_model.hpp"
 #include "daemon/sim/simulator.hpp"
+#include "policies/registry.hpp"
+#include "tests/support/sim_helpers.hpp"
 
 using namespace hashsink;
 using sim::Column;
+using test::trace_of;
 
 namespace {
-
-sim::Trace trace_of(const std::string& text) {
-    auto t = sim::parse_trace(text, "test");
-    REQUIRE(t.has_value());
-    return *t;
-}
 
 std::string error_of(const std::string& text) {
     auto t = sim::parse_trace(text, "t.csv");
@@ -24,37 +21,22 @@ std::string error_of(const std::string& text) {
     return t.error().message;
 }
 
-// An on/off miner with no idle draw and no lag: its heat is hand-computable.
-sim::SimMiner plain_miner(const std::string& id, double power_w) {
-    sim::SimMiner m;
-    m.id = id;
-    m.model = miners::simulated::preset("s9");
-    m.model.power_w = power_w;
-    m.model.hashrate_ths = power_w / 100;
-    m.model.idle_w = 0;
-    m.model.start_delay_s = 0;
-    m.model.response_s = 0.001;
-    return m;
-}
-
-sim::HeatZone zone(const std::string& id, std::vector<std::string> miners, double target_c) {
-    sim::HeatZone z;
+// A zone without comfort windows: its target is setback_c all the time.
+policies::HeatZone zone(const std::string& id, std::vector<std::string> miners, double target_c) {
+    policies::HeatZone z;
     z.id = id;
     z.miners = std::move(miners);
-    z.temperature_signal = id + ".temp_c";
-    z.outdoor_signal = "outdoor.temp_c";
+    z.temperature = id + ".temp_c";
+    z.outdoor_temperature = "outdoor.temp_c";
     z.comfort_c = target_c;
     z.setback_c = target_c;
     z.hysteresis_k = 0.5;
-    z.target_c = [target_c](TimePoint) { return target_c; };
+    z.max_store_c = 0;
     return z;
 }
 
 sim::SimSettings heated(double miner_w, sim::BuildingParams building) {
-    sim::SimSettings s;
-    s.policy = "solar_surplus";
-    s.loop.limits.min_dwell = Duration{0};
-    s.miners.push_back(plain_miner("m", miner_w));
+    sim::SimSettings s = test::one_miner(miner_w);
     s.heat_zones.push_back(zone("living", {"m"}, 20));
     building.zone = "living";
     s.buildings.push_back(building);
@@ -83,6 +65,12 @@ const char* kTwoHours =
     "0,0,0.30\n"
     "3600,0,0.30\n"
     "7200,0,0.30\n";
+
+// The same with 1.5 kW of other gains.
+const char* kTwoHoursWithGains =
+    "time,outdoor_temp_c,price_per_kwh,heat_demand_w\n"
+    "0,0,0.30,1500\n"
+    "7200,0,0.30,1500\n";
 
 }  // namespace
 
@@ -158,20 +146,16 @@ TEST_CASE("heat metrics on a hand-made trace", "[sim][heat]") {
         CHECK(*c.seen_outdoor == 0);
     }
     SECTION("other gains cover most of the loss; heat pump and gas prices") {
-        auto other = trace_of(
-            "time,outdoor_temp_c,price_per_kwh,heat_demand_w\n"
-            "0,0,0.30,1500\n"
-            "3600,0,0.30,1500\n"
-            "7200,0,0.30,1500\n");
+        auto other = trace_of(kTwoHoursWithGains);
         AlwaysOn c;
         auto m = sim::run(other, s, c);
         // Wanted: 1800 − 1500 = 300 W for 2 h.
         CHECK(m.heat->heat_wanted_kwh == Approx(0.6).epsilon(0.001));
         CHECK(m.heat->heat_value == Approx(0.18).epsilon(0.001));
-        s.heat_zones[0].replaces = sim::Replaces::heat_pump;
+        s.heat_zones[0].replaces = policies::HeatReplaces::heat_pump;
         s.heat_zones[0].cop = 3;
         CHECK(sim::run(other, s, c).heat->heat_value == Approx(0.06).epsilon(0.001));
-        s.heat_zones[0].replaces = sim::Replaces::gas;
+        s.heat_zones[0].replaces = policies::HeatReplaces::gas;
         s.heat_zones[0].gas_price_per_kwh = 0.09;
         s.heat_zones[0].boiler_efficiency = 0.9;
         CHECK(sim::run(other, s, c).heat->heat_value == Approx(0.06).epsilon(0.001));
@@ -179,10 +163,7 @@ TEST_CASE("heat metrics on a hand-made trace", "[sim][heat]") {
     SECTION("above the band: violation counts, heat above the target is not wanted") {
         s.buildings[0].initial_c = 22;
         s.heat_zones[0].max_store_c = 21;   // band [19.5, 21]
-        auto other = trace_of(
-            "time,outdoor_temp_c,price_per_kwh,heat_demand_w\n"
-            "0,0,0.30,1500\n"
-            "7200,0,0.30,1500\n");
+        auto other = trace_of(kTwoHoursWithGains);
         AlwaysOn c;
         auto m = sim::run(other, s, c);
         CHECK(m.heat->comfort_violation_kh == Approx(2.0).epsilon(0.001));
@@ -222,7 +203,8 @@ TEST_CASE("thermostat baseline holds the band by switching the zone's miners", "
     // τ = 0.1 kWh/K · 3.6e6 / 100 W/K = 3600 s; 3 kW would settle at 30 °C.
     sim::BuildingParams b{"", 100, 0.1, 18.0};
     auto s = heated(3000, b);
-    s.miners.push_back(plain_miner("elsewhere", 1000));   // in no zone: never started
+    s.miners.push_back(test::one_miner(1000).miners[0]);
+    s.miners.back().id = "elsewhere";   // in no zone: never started
     auto trace = trace_of(
         "time,outdoor_temp_c\n"
         "0,0\n"
@@ -306,6 +288,50 @@ TEST_CASE("[[simulate.buildings]] is validated and reaches the simulation", "[si
         REQUIRE(r.diagnostics.size() == 1);
         CHECK(r.diagnostics[0].format().find("simulate.building: unknown key") != std::string::npos);
     }
+}
+
+
+TEST_CASE("heat zones come from [policy.heat_demand]; a building names one of them", "[sim][heat][config]") {
+    config::Catalog catalog;
+    catalog.miner_drivers["axeos"] = {};
+    for (const auto& t : policies::policy_types()) catalog.policies[t.name] = t.keys;
+    const std::string base =
+        "[site]\nmax_draw_w = 1000\n"
+        "[policy]\nuse = \"heat_demand\"\n"
+        "[policy.heat_demand]\nutc_offset_min = -420\n"
+        "[[policy.heat_demand.zones]]\nid = \"living\"\nminers = [\"m\"]\n"
+        "temperature = \"living.temp_c\"\ncomfort_c = 21.0\nsetback_c = 17.0\n"
+        "comfort = [\"mon-fri 06:00-08:30\"]\nmax_power_w = 800\n"
+        "[[miners]]\nid = \"m\"\ndriver = \"axeos\"\n";
+    auto good = config::load_string(base +
+                                        "[[simulate.buildings]]\nzone = \"living\"\n"
+                                        "ua_w_per_k = 150\ncapacity_kwh_per_k = 2.5\n",
+                                    "c.toml", catalog);
+    REQUIRE(good.ok());
+    auto s = sim::settings_from_config(*good.config);
+    REQUIRE(s);
+    REQUIRE(s->heat_zones.size() == 1);
+    REQUIRE(s->buildings.size() == 1);
+    CHECK(s->buildings[0].ua_w_per_k == 150);
+    CHECK_FALSE(s->buildings[0].initial_c);
+    // Mon 2022-01-03 07:00 MST is inside the comfort window; 09:00 is not.
+    const auto& zone = s->heat_zones[0];
+    auto band = sim::comfort_band(zone, from_unix_ms(1641218400000));
+    CHECK(band.target_c == 21.0);
+    CHECK(band.low_c == 20.5);
+    CHECK(band.high_c == zone.max_store_c);
+    CHECK(sim::comfort_band(zone, from_unix_ms(1641225600000)).target_c == 17.0);
+
+    auto bad = config::load_string(base +
+                                       "[[simulate.buildings]]\nzone = \"kitchen\"\n"
+                                       "ua_w_per_k = 150\ncapacity_kwh_per_k = 2.5\n",
+                                   "c.toml", catalog);
+    REQUIRE(bad.ok());
+    auto e = sim::settings_from_config(*bad.config);
+    REQUIRE_FALSE(e);
+    CHECK(e.error().message ==
+          "simulate: c.toml:18: simulate.buildings: zone 'kitchen' is not a "
+          "[[policy.heat_demand.zones]] id (known: living)");
 }
 
 TEST_CASE("the winter_days scenario reads: four days of outdoor temperature and irradiance",

@@ -1,4 +1,4 @@
-#include "daemon/sim/heat_zone.hpp"
+#include "daemon/sim/heat_sim.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,20 +6,17 @@
 
 namespace hashsink::sim {
 
-double HeatZone::band_high_c(TimePoint t) const {
-    return max_store_c > 0 ? max_store_c : target_c(t) + hysteresis_k;
+ComfortBand comfort_band(const policies::HeatZone& zone, TimePoint now) {
+    SiteSnapshot at;
+    at.now = now;
+    ComfortBand b;
+    b.target_c = zone.target_c(at);
+    b.low_c = b.target_c - zone.hysteresis_k;
+    b.high_c = zone.max_store_c > 0 ? zone.max_store_c : b.target_c + zone.hysteresis_k;
+    return b;
 }
 
-double HeatZone::heat_price_per_kwh(double import_price_per_kwh) const {
-    switch (replaces) {
-        case Replaces::electric: return import_price_per_kwh;
-        case Replaces::heat_pump: return cop > 0 ? import_price_per_kwh / cop : 0;
-        case Replaces::gas: return boiler_efficiency > 0 ? gas_price_per_kwh / boiler_efficiency : 0;
-    }
-    return 0;
-}
-
-HeatSim::HeatSim(const Trace& trace, const std::vector<HeatZone>& zones,
+HeatSim::HeatSim(const Trace& trace, const std::vector<policies::HeatZone>& zones,
                  const std::vector<BuildingParams>& buildings,
                  const std::vector<std::string>& miner_ids)
     : trace_(trace) {
@@ -35,7 +32,7 @@ HeatSim::HeatSim(const Trace& trace, const std::vector<HeatZone>& zones,
             double initial = b.initial_c ? *b.initial_c
                              : trace.has(Column::indoor_temp_c)
                                  ? trace.at(Column::indoor_temp_c, trace.start_s())
-                                 : z.target_c(start);
+                                 : comfort_band(z, start).target_c;
             s.building.emplace(b, initial);
             s.ua_w_per_k = b.ua_w_per_k;
         }
@@ -61,24 +58,27 @@ void HeatSim::publish(double t_s, TimePoint now, SiteSnapshot& snap) const {
         if (r.source.empty()) r.source = "trace";
     };
     for (const auto& s : zones_) {
-        put(s.zone->temperature_signal, s.t_in_c);
+        put(s.zone->temperature, s.t_in_c);
         if (trace_.has(Column::outdoor_temp_c))
-            put(s.zone->outdoor_signal, trace_.at(Column::outdoor_temp_c, t_s));
+            put(s.zone->outdoor_temperature, trace_.at(Column::outdoor_temp_c, t_s));
     }
 }
 
 void HeatSim::advance(double t_s, double dt_s, const std::vector<double>& miner_power_w,
                       double import_price_per_kwh) {
+    // Without a price column the import price is unknown: electric heat then has no value.
+    const std::optional<double> import_price =
+        trace_.has(Column::price_per_kwh) ? std::optional<double>(import_price_per_kwh) : std::nullopt;
     const TimePoint now = from_unix_ms(static_cast<std::int64_t>(std::llround(t_s * 1000)));
     const double other_w = std::max(0.0, trace_.at(Column::heat_demand_w, t_s, 0));
     const double outdoor_c = trace_.at(Column::outdoor_temp_c, t_s, 0);
     for (auto& s : zones_) {
-        const HeatZone& z = *s.zone;
+        const policies::HeatZone& z = *s.zone;
         double heat_w = 0;
         for (std::size_t i : s.miners)
             if (i < miner_power_w.size()) heat_w += std::max(0.0, miner_power_w[i]);
-        const double target = z.target_c(now);
-        const double low = target - z.hysteresis_k, high = z.band_high_c(now);
+        const ComfortBand band = comfort_band(z, now);
+        const double target = band.target_c, low = band.low_c, high = band.high_c;
         const double t_in = s.t_in_c;
         metrics_.comfort_violation_kh +=
             (std::max(0.0, low - t_in) + std::max(0.0, t_in - high)) * dt_s / 3600;
@@ -98,14 +98,14 @@ void HeatSim::advance(double t_s, double dt_s, const std::vector<double>& miner_
         const double credit_j = std::clamp(want_j, 0.0, s.delivered_j - s.credited_j);
         s.credited_j += credit_j;
         metrics_.heat_wanted_kwh += credit_j / 3.6e6;
-        metrics_.heat_value += credit_j / 3.6e6 * z.heat_price_per_kwh(import_price_per_kwh);
+        metrics_.heat_value += credit_j / 3.6e6 * policies::heat_value_per_kwh(z, import_price).value_or(0);
 
         if (s.building) s.building->advance(dt_s, heat_w + other_w, outdoor_c);
         s.t_in_c = indoor_c(s, t_s + dt_s);
     }
 }
 
-Status check_heat_inputs(const Trace& trace, const std::vector<HeatZone>& zones,
+Status check_heat_inputs(const Trace& trace, const std::vector<policies::HeatZone>& zones,
                          const std::vector<BuildingParams>& buildings) {
     auto fail = [&](const std::string& cause) {
         return Status::error(ErrorCode::invalid, "trace " + trace.name + ": " + cause, false);

@@ -1,41 +1,23 @@
-// Heat in a simulation: the zones a heat_demand policy heats, the modelled buildings that turn
-// their miners' power into an indoor temperature, and the heat metrics (docs/simulator.md,
-// "Heat").
+// Heat in a simulation: the heat_demand policy's zones, the modelled buildings that turn their
+// miners' power into an indoor temperature, and the heat metrics (docs/simulator.md, "Heat").
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "daemon/core/snapshot.hpp"
 #include "daemon/sim/building_model.hpp"
 #include "daemon/sim/trace.hpp"
+#include "policies/heat_demand/heat_zone.hpp"
 
 namespace hashsink::sim {
 
-enum class Replaces { electric, heat_pump, gas };
-
-struct HeatZone {
-    std::string id;
-    std::vector<std::string> miners;    // every watt they draw heats the zone
-    std::string temperature_signal;     // where the simulated indoor temperature is published
-    std::string outdoor_signal;         // and the trace's outdoor temperature (empty: not)
-    double comfort_c = 21;
-    double setback_c = 17;
-    double hysteresis_k = 0.5;
-    double max_store_c = 0;             // 0: none, the band's top is target + hysteresis
-    // The target at a time: comfort_c inside a comfort window, setback_c outside.
-    std::function<double(TimePoint)> target_c;
-    Replaces replaces = Replaces::electric;
-    double cop = 3;
-    double gas_price_per_kwh = 0;
-    double boiler_efficiency = 0.9;
-
-    double band_low_c(TimePoint t) const { return target_c(t) - hysteresis_k; }
-    double band_high_c(TimePoint t) const;
-    // What one kWh of wanted heat is worth: what the replaced heating would have cost.
-    double heat_price_per_kwh(double import_price_per_kwh) const;
+// The band a zone is scored against at a time: [target − hysteresis_k, high], high =
+// max_store_c when set (> 0), else target + hysteresis_k (docs/simulator.md, "Heat").
+struct ComfortBand {
+    double target_c, low_c, high_c;
 };
+ComfortBand comfort_band(const policies::HeatZone& zone, TimePoint now);
 
 struct HeatMetrics {
     double comfort_violation_kh = 0;
@@ -50,7 +32,7 @@ struct HeatMetrics {
 class HeatSim {
 public:
     // miner_ids: the simulation's miners, in order.
-    HeatSim(const Trace& trace, const std::vector<HeatZone>& zones,
+    HeatSim(const Trace& trace, const std::vector<policies::HeatZone>& zones,
             const std::vector<BuildingParams>& buildings, const std::vector<std::string>& miner_ids);
     bool active() const { return !zones_.empty(); }
     // Writes each zone's temperature and the outdoor temperature as sensors would.
@@ -63,7 +45,7 @@ public:
 
 private:
     struct State {
-        const HeatZone* zone;
+        const policies::HeatZone* zone;
         std::vector<std::size_t> miners;
         std::optional<BuildingModel> building;
         double ua_w_per_k = 0;
@@ -80,7 +62,7 @@ private:
 
 // Checks that the trace carries what the zones need: an outdoor temperature for every
 // modelled building, an indoor temperature for every zone without one.
-Status check_heat_inputs(const Trace& trace, const std::vector<HeatZone>& zones,
+Status check_heat_inputs(const Trace& trace, const std::vector<policies::HeatZone>& zones,
                          const std::vector<BuildingParams>& buildings);
 
 }  // namespace hashsink::sim
