@@ -275,7 +275,9 @@ void MinerFleet::set_target(std::size_t i, const MinerTarget& target, TimePoint 
     s.target_tick = tick;
     s.applied = false;
     s.retry_at = TimePoint{};
-    s.failures = 0;
+    // A new target is tried at once; an offline miner keeps its count (poll backoff, and one
+    // offline event per outage).
+    if (s.online) s.failures = 0;
 }
 
 void MinerFleet::set_reason(std::size_t i, const std::string& reason) {
