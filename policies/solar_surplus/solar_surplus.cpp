@@ -13,6 +13,7 @@ namespace {
 
 // Memory keys. Times are Unix milliseconds; absent means "not running".
 constexpr const char* kRunning = "running";
+constexpr const char* kDecided = "decided";                 // memory carried from an earlier tick
 constexpr const char* kEnableSince = "enable_since_ms";
 constexpr const char* kDisableSince = "disable_since_ms";
 constexpr const char* kImportSince = "import_since_ms";
@@ -357,6 +358,21 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
     const bool shed = importing && import_s >= seconds(settings_.shed_after);
     bool running = mem.get(kRunning) > 0;
     d.shed = importing;
+    // First decision with no memory (the daemon just started, or inputs just came back): a fleet
+    // already mining on a surplus that covers it is adopted as running. The enable delay guards
+    // against starting on a passing surplus, not against keeping what runs; pausing it would cost
+    // every miner a restart each time the daemon restarts in the sun.
+    if (!running && !mem.has(kDecided) && !importing &&
+        surplus_w >= smallest_w + settings_.enable_threshold_w) {
+        const bool mining = std::any_of(snap.miners.begin(), snap.miners.end(), [](const MinerView& m) {
+            return m.state_fresh && m.state && m.state->state == MinerRunState::mining;
+        });
+        if (mining) {
+            running = true;
+            mem.set(kRunning, 1);
+        }
+    }
+    mem.set(kDecided, 1);
 
     if (!running) {
         // A throttled inverter hides its surplus: it holding the grid counts as enough.

@@ -148,7 +148,7 @@ TEST_CASE("daemon follows the surplus, records it, and goes safe when the meter 
     // The journal has the whole story.
     REQUIRE(count_rows(db, "SELECT count(*) FROM decisions") >= static_cast<std::int64_t>(ticks_before));
     REQUIRE(count_rows(db, "SELECT count(*) FROM decisions WHERE fail_safe = 1") >= 1);
-    REQUIRE(count_rows(db, "SELECT count(*) FROM readings WHERE signal = 'grid.power_w'") >= 3);
+    REQUIRE(count_rows(db, "SELECT count(*) FROM readings WHERE signal = 'grid.power_w'") >= 2);
     REQUIRE(count_rows(db, "SELECT count(*) FROM miner_states WHERE miner_id = 'gamma-1'") >= 2);
     REQUIRE(count_rows(db, "SELECT count(*) FROM targets WHERE run = 1 AND result = 'ok'") >= 2);
     REQUIRE(count_rows(db, "SELECT count(*) FROM events WHERE code = 'source.down'") >= 1);

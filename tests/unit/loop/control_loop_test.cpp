@@ -27,7 +27,10 @@ public:
 // A miner that does what it is told, instantly, and remembers every command.
 class RecordingMiner final : public MinerDriver {
 public:
-    explicit RecordingMiner(Duration apply_delay = Duration{0}) : delay_(apply_delay) {}
+    explicit RecordingMiner(Duration apply_delay = Duration{0}, bool mining = true)
+        : delay_(apply_delay) {
+        current_.run = mining;
+    }
     std::string_view driver_name() const override { return "recording"; }
     Result<MinerCaps> probe() noexcept override { return test::ladder_caps(10, 30, 5); }
     Result<MinerState> read_state() noexcept override {
@@ -65,7 +68,7 @@ struct Rig {
     RecordingMiner* miner = nullptr;
     std::unique_ptr<loop::ControlLoop> loop;
 
-    explicit Rig(Duration apply_delay = Duration{0}) {
+    explicit Rig(Duration apply_delay = Duration{0}, bool mining = true) {
         policies::SolarSurplusSettings s;
         s.enable_delay = 5s;
         s.reserve_w = 10;
@@ -76,7 +79,7 @@ struct Rig {
         auto m = std::make_unique<FakeMeter>();
         meter = m.get();
         loop->add_source({"meter", "fake", 1s, 5s}, std::move(m));
-        auto d = std::make_unique<RecordingMiner>(apply_delay);
+        auto d = std::make_unique<RecordingMiner>(apply_delay, mining);
         miner = d.get();
         loop->add_miner({"a", "recording", 5s, 0, 0}, std::move(d));
         loop->fleet().start();
@@ -93,8 +96,17 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("the loop pauses a miner at start, then follows the surplus", "[loop]") {
-    Rig rig;
+TEST_CASE("a miner found mining on a surplus that covers it is not paused at start", "[loop]") {
+    Rig rig;   // mining flat out before the daemon started
+    rig.meter->grid_w = -200;
+    for (int i = 0; i < 6; ++i) rig.second();
+    auto applied = rig.miner->applied();
+    REQUIRE(!applied.empty());
+    for (const auto& t : applied) CHECK(t.run);
+}
+
+TEST_CASE("a paused miner waits out the enable delay, then follows the surplus", "[loop]") {
+    Rig rig(Duration{0}, false);
     rig.meter->grid_w = -200;
     rig.second();                 // first poll: probe + read
     rig.second();
