@@ -64,6 +64,15 @@ void field_errors(httplib::Response& res, const json& errors) {
     send_json(res, 422, json{{"error", "the config has problems"}, {"errors", errors}});
 }
 
+// json_to_toml's shape error ("<key path>: <message>") as one error at its field.
+void shape_error(httplib::Response& res, const std::string& message) {
+    const std::size_t colon = message.find(": ");
+    json e = colon == std::string::npos || message.find(' ') < colon
+                 ? json{{"path", ""}, {"message", message}}
+                 : json{{"path", message.substr(0, colon)}, {"message", message.substr(colon + 2)}};
+    field_errors(res, json::array({e}));
+}
+
 std::string cookie_value(const httplib::Request& req, const std::string& name) {
     const std::string header = req.get_header_value("Cookie");
     std::size_t pos = 0;
@@ -415,7 +424,7 @@ void WebServer::setup_routes() {
         if (!body->contains("config")) return json_error(res, 400, "config: missing");
         auto text = json_to_toml((*body)["config"], store_->current().value_or(""),
                                  options_.control->catalog());
-        if (!text) return field_errors(res, json::array({{{"path", ""}, {"message", text.error().message}}}));
+        if (!text) return shape_error(res, text.error().message);
         auto loaded = config::load_string(*text, store_->path(), options_.control->catalog());
         if (!loaded.ok()) return field_errors(res, diagnostics_json(loaded.diagnostics));
         send_json(res, 200, {{"ok", true}});
@@ -428,7 +437,7 @@ void WebServer::setup_routes() {
         const std::string current = store_->current().value_or("");
         auto text = json_to_toml((*body)["config"], current, options_.control->catalog());
         if (!text)
-            return field_errors(res, json::array({{{"path", ""}, {"message", text.error().message}}}));
+            return shape_error(res, text.error().message);
         // The installer's comments stay: the change is spliced into the file as it is.
         SplicedConfig spliced = splice_config(current, *text);
         save_and_apply(spliced.text, spliced.note, res);
@@ -476,7 +485,7 @@ void WebServer::setup_routes() {
             json doc = {{"site", {{"max_draw_w", 1}}}, {list, json::array({item})}};
             auto text = json_to_toml(doc, "", options_.control->catalog());
             if (!text)
-                return field_errors(res, json::array({{{"path", ""}, {"message", text.error().message}}}));
+                return shape_error(res, text.error().message);
             auto loaded = config::load_string(*text, "test", options_.control->catalog());
             if (!loaded.ok()) return field_errors(res, diagnostics_json(loaded.diagnostics));
             const auto& items = std::string(list) == "miners" ? loaded.config->miners

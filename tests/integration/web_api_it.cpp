@@ -422,3 +422,101 @@ TEST_CASE("web api: a commented file saved from the page keeps its comments and 
     CHECK(json::parse(restored->body)["note"] ==
           "restored version " + versions[1]["id"].get<std::string>());
 }
+
+TEST_CASE("web api: heat zones (arrays of tables) edited, added and removed from the page",
+          "[integration][web]") {
+    Rig rig;
+    const std::string commented =
+        "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
+        "[web]\nlisten = \"127.0.0.1:" + std::to_string(rig.port) + "\"\n"
+        "[policy]\nuse = \"heat_demand\"\n"
+        "[policy.heat_demand]\nutc_offset_min = 60   # CET\n"
+        "# the living room, warmed by the desk miner\n"
+        "[[policy.heat_demand.zones]]\nid = \"living\"\nminers = [\"a\"]\n"
+        "temperature = \"living.temp_c\"\nmax_power_w = 400\ncomfort_c = 21.0   # as Anna likes it\n"
+        "comfort = [\"mon-fri 06:00-08:30\"]\n"
+        "# the shelf, going away\n"
+        "[[policy.heat_demand.zones]]\nid = \"shelf\"\nminers = [\"b\"]\n"
+        "temperature = \"shelf.temp_c\"\nmax_power_w = 300\n"
+        "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
+        "port = " + std::to_string(rig.inverter.port()) + "\n"
+        "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + rig.a.url() + "\"\n"
+        "[[miners]]\nid = \"b\"\ndriver = \"axeos\"\nurl = \"" + rig.b.url() + "\"\n";
+    REQUIRE(config::load_string(commented, rig.config_path, app::build_catalog()).ok());
+    test::write_file(rig.config_path, commented);
+    Browser admin(rig.port);
+    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+
+    // The catalog gives the form each entry's fields with their own type, unit and range.
+    auto catalog = body(admin.get("/api/catalog"));
+    json zones_spec;
+    for (const auto& k : catalog["policies"]["heat_demand"]["keys"])
+        if (k["name"] == "zones") zones_spec = k;
+    REQUIRE(zones_spec["type"] == "array of tables");
+    bool comfort_found = false;
+    for (const auto& f : zones_spec["fields"])
+        if (f["name"] == "comfort_c") {
+            comfort_found = true;
+            CHECK(f["type"] == "number");
+            CHECK(f["max"] == 30.0);
+        }
+    CHECK(comfort_found);
+
+    auto cfg = body(admin.get("/api/config"))["config"];
+    auto& zones = cfg["policy"]["heat_demand"]["zones"];
+    REQUIRE(zones.size() == 2);
+    CHECK(zones[0]["id"] == "living");
+    CHECK(zones[0]["comfort"] == json::array({"mon-fri 06:00-08:30"}));
+
+    // A value out of range in the second zone: 422 naming that zone's field, nothing written.
+    json bad = cfg;
+    bad["policy"]["heat_demand"]["zones"][1]["comfort_c"] = 99;
+    auto r = admin.post("/api/config", json{{"config", bad}});
+    REQUIRE(r->status == 422);
+    auto errors = json::parse(r->body)["errors"];
+    INFO(errors.dump());
+    REQUIRE(errors.size() >= 1);
+    CHECK(errors[0]["path"] == "policy.heat_demand.zones[1].comfort_c");
+    // A zone that is not a table: a shape error at the entry.
+    bad = cfg;
+    bad["policy"]["heat_demand"]["zones"][1] = "shelf";
+    r = admin.post("/api/config", json{{"config", bad}});
+    REQUIRE(r->status == 422);
+    CHECK(json::parse(r->body)["errors"][0]["path"] == "policy.heat_demand.zones[1]");
+    CHECK(test::read_file(rig.config_path) == commented);
+
+    // Edit a field of one zone, remove the other, add a new one.
+    zones[0]["comfort_c"] = 20.5;
+    zones.erase(1);
+    zones.push_back({{"id", "den"}, {"miners", {"b"}}, {"temperature", "den.temp_c"},
+                     {"setback_c", 15}, {"min_run", "10m"}, {"max_power_w", 250}});
+    r = admin.post("/api/config", json{{"config", cfg}});
+    REQUIRE(r->status == 200);
+    auto saved = json::parse(r->body);
+    INFO(saved.dump());
+    REQUIRE(saved["ok"] == true);
+    CHECK(saved["note"].get<std::string>().find("edited in place") == 0);
+
+    const std::string file = test::read_file(rig.config_path);
+    INFO(file);
+    for (const char* kept : {"utc_offset_min = 60   # CET", "# the living room, warmed by",
+                             "comfort_c = 20.5   # as Anna likes it"})
+        CHECK(file.find(kept) != std::string::npos);
+    CHECK(file.find("# the shelf") == std::string::npos);   // went with its zone
+    CHECK(file.find("shelf.temp_c") == std::string::npos);
+    CHECK(file.find("[[policy.heat_demand.zones]]\nid = \"den\"") != std::string::npos);
+    CHECK(file.find("den.temp_c") > file.find("living.temp_c"));
+    CHECK(file.find("den.temp_c") < file.find("[[sources]]"));
+
+    // Reloaded: the file reads back as the page meant it.
+    REQUIRE(config::load_string(file, rig.config_path, app::build_catalog()).ok());
+    auto back = body(admin.get("/api/config"))["config"]["policy"]["heat_demand"]["zones"];
+    REQUIRE(back.size() == 2);
+    CHECK(back[0]["id"] == "living");
+    CHECK(back[0]["comfort_c"] == 20.5);
+    CHECK(back[0]["comfort"] == json::array({"mon-fri 06:00-08:30"}));
+    CHECK(back[1]["id"] == "den");
+    CHECK(back[1]["miners"] == json::array({"b"}));
+    CHECK(back[1]["setback_c"] == 15);
+    CHECK(back[1]["min_run"] == "10m");
+}

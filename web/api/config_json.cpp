@@ -1,5 +1,6 @@
 #include "web/api/config_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -70,11 +71,24 @@ std::vector<const KeyTable*> tables_for(const config::Catalog& c, const std::str
     return {};
 }
 
-bool is_secret(const std::vector<const KeyTable*>& tables, const std::string& key) {
+const KeySpec* find_spec(const std::vector<const KeyTable*>& tables, const std::string& key) {
     for (const auto* t : tables)
         for (const auto& k : *t)
-            if (k.name == key) return k.secret;
-    return false;
+            if (k.name == key) return &k;
+    return nullptr;
+}
+
+bool is_secret(const std::vector<const KeyTable*>& tables, const std::string& key) {
+    const KeySpec* spec = find_spec(tables, key);
+    return spec != nullptr && spec->secret;
+}
+
+// An array of tables ([[a.b]]): a table_list key's array, or (for a key no table knows) an
+// array holding only objects, which could be nothing else.
+bool is_table_list(const json& v, const KeySpec* spec) {
+    if (!v.is_array()) return false;
+    if (spec != nullptr) return spec->type == KeyType::table_list;
+    return !v.empty() && std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_object(); });
 }
 
 // Removes secret keys from obj, noting their paths.
@@ -157,9 +171,11 @@ public:
         return fail(path, std::string("expected a value, got ") + v.type_name());
     }
 
-    // key = value lines of a flat object; nested tables are refused here.
+    // key = value lines of a flat object; nested tables are refused here. With `lists`, the
+    // arrays of tables (see is_table_list) are set aside there for section() to write.
     bool body(const json& obj, const std::string& path, std::string& out,
-              const std::vector<std::string>& first = {}) {
+              const std::vector<std::string>& first = {},
+              const std::vector<const KeyTable*>& tables = {}, json* lists = nullptr) {
         if (!obj.is_object()) {
             fail(path, std::string("expected an object, got ") + obj.type_name());
             return false;
@@ -172,9 +188,38 @@ public:
         for (const auto& k : order) {
             const json& v = obj.at(k);
             if (v.is_null()) continue;   // an emptied field: the default applies
+            if (lists != nullptr && is_table_list(v, find_spec(tables, k))) {
+                (*lists)[k] = v;
+                continue;
+            }
             auto s = scalar(v, path + "." + k);
             if (!s) return false;
             out += key_text(k) + " = " + *s + "\n";
+        }
+        return true;
+    }
+
+    // "[header]" with its keys, then each array of tables as "[[header.key]]" blocks, entries
+    // flat (their errors named like the loader's: path.key[i].field).
+    bool section(const json& obj, const std::string& header, const std::string& path,
+                 std::string& out, const std::vector<const KeyTable*>& tables,
+                 const std::vector<std::string>& first = {}) {
+        std::string text;
+        json lists = json::object();
+        if (!body(obj, path, text, first, tables, &lists)) return false;
+        out += "\n[" + header + "]\n" + text;
+        for (const auto& [k, entries] : lists.items()) {
+            if (entries.size() > kMaxItems) {
+                fail(path + "." + k, "too many entries");
+                return false;
+            }
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+                std::string entry;
+                if (!body(entries[i], path + "." + k + "[" + std::to_string(i) + "]", entry,
+                          {"id"}))
+                    return false;
+                out += "\n[[" + header + "." + key_text(k) + "]]\n" + entry;
+            }
         }
         return true;
     }
@@ -199,6 +244,7 @@ json key_json(const KeySpec& k) {
               {"max", k.max ? json(*k.max) : json(nullptr)},
               {"choices", k.choices}};
     if (k.ref != RefKind::none) j["ref"] = k.ref == RefKind::source ? "source" : "miner";
+    if (k.type == KeyType::table_list) j["fields"] = table_json(k.fields);
     return j;
 }
 
@@ -310,9 +356,7 @@ Result<std::string> json_to_toml(const json& in, const std::string& previous_tom
             return Status::error(ErrorCode::invalid, k + ": unknown section", false);
     for (const char* s : {"site", "governor", "journal", "web"}) {
         if (!doc.contains(s) || doc[s].is_null()) continue;
-        std::string body;
-        if (!e.body(doc[s], s, body)) return e.error;
-        out += std::string("\n[") + s + "]\n" + body;
+        if (!e.section(doc[s], s, s, out, tables_for(c, s, nullptr))) return e.error;
     }
     if (doc.contains("policy") && !doc["policy"].is_null()) {
         const json& p = doc["policy"];
@@ -320,14 +364,12 @@ Result<std::string> json_to_toml(const json& in, const std::string& previous_tom
         json top = json::object();
         for (const auto& [k, v] : p.items())
             if (!v.is_object()) top[k] = v;
-        std::string body;
-        if (!e.body(top, "policy", body, {"use"})) return e.error;
-        out += "\n[policy]\n" + body;
+        if (!e.section(top, "policy", "policy", out, {&config::policy_keys()}, {"use"}))
+            return e.error;
         for (const auto& [k, v] : p.items()) {
             if (!v.is_object()) continue;
-            std::string sub;
-            if (!e.body(v, "policy." + k, sub)) return e.error;
-            out += "\n[policy." + key_text(k) + "]\n" + sub;
+            if (!e.section(v, "policy." + key_text(k), "policy." + k, out, tables_for(c, k, v)))
+                return e.error;
         }
     }
     for (const char* s : {"sources", "miners"}) {

@@ -78,8 +78,61 @@ function field(spec, obj, path, onChange) {
 
 function fieldsFor(keys, obj, path, skip) {
   const box = el('div', null, 'fields');
-  for (const spec of keys) if (!(skip || []).includes(spec.name)) box.appendChild(field(spec, obj, path + '.' + spec.name));
+  for (const spec of keys) {
+    if ((skip || []).includes(spec.name)) continue;
+    const at = path + '.' + spec.name;
+    const list = spec.type === 'table_list' && (obj[spec.name] === undefined || Array.isArray(obj[spec.name]));
+    box.appendChild(list ? tableList(spec, obj, at) : field(spec, obj, at));
+  }
   return box;
+}
+
+// An array of tables ([[policy.heat_demand.zones]]): one sub-form per entry, each field from
+// spec.fields, with Add and Remove like miners and sources. Entries' paths are the loader's
+// (`zones[1].comfort_c`), so each error lands at its field.
+function tableList(spec, obj, path) {
+  const wrap = el('div', null, 'field table-list');
+  wrap.dataset.path = path;
+  wrap.appendChild(el('label', spec.name + (spec.required ? ' *' : '')));
+  wrap.appendChild(el('div', spec.doc, 'doc'));
+  wrap.appendChild(el('div', '', 'err'));
+  const list = el('div', null, 'items');
+  wrap.appendChild(list);
+  const one = spec.name.replace(/s$/, '');
+  const add = el('button', 'Add ' + one, 'secondary'); add.type = 'button';
+  add.dataset.add = path;
+  wrap.appendChild(add);
+  obj[spec.name] = obj[spec.name] || [];
+  const items = obj[spec.name];
+  const render = () => {
+    list.replaceChildren();
+    items.forEach((item, i) => {
+      const p = path + '[' + i + ']';
+      const box = el('div', null, 'item');
+      box.dataset.path = p;
+      const head = el('div', null, 'item-head');
+      head.appendChild(el('b', item.id || '(new ' + one + ')'));
+      const rm = el('button', 'Remove', 'secondary'); rm.type = 'button';
+      rm.addEventListener('click', () => { items.splice(i, 1); render(); });
+      head.appendChild(rm);
+      box.appendChild(head);
+      box.appendChild(fieldsFor(spec.fields, item, p));
+      list.appendChild(box);
+    });
+  };
+  add.addEventListener('click', () => {
+    const item = {};
+    if (spec.fields.some((f) => f.name === 'id')) {
+      const ids = new Set(items.map((e) => e.id));
+      let n = items.length + 1;
+      while (ids.has(one + '-' + n)) n++;
+      item.id = one + '-' + n;
+    }
+    items.push(item);
+    render();
+  });
+  render();
+  return wrap;
 }
 
 function renderList(kind) {
