@@ -5,11 +5,13 @@
 let catalog = null;
 let model = null;
 
-function keyType(spec) { return spec.type; }
+// The catalog names types as the config reference does ("array of strings"); short names here.
+const kTypeNames = { 'array of strings': 'string_list', 'array of tables': 'table_list' };
+function keyType(spec) { return kTypeNames[spec.type] || spec.type; }
 
 function showValue(v, spec) {
   if (v === undefined || v === null) return '';
-  if (spec.type === 'string_list' && Array.isArray(v)) return v.join(', ');
+  if (keyType(spec) === 'string_list' && Array.isArray(v)) return v.join(', ');
   return String(v);
 }
 
@@ -81,7 +83,7 @@ function fieldsFor(keys, obj, path, skip) {
   for (const spec of keys) {
     if ((skip || []).includes(spec.name)) continue;
     const at = path + '.' + spec.name;
-    const list = spec.type === 'table_list' && (obj[spec.name] === undefined || Array.isArray(obj[spec.name]));
+    const list = keyType(spec) === 'table_list' && (obj[spec.name] === undefined || Array.isArray(obj[spec.name]));
     box.appendChild(list ? tableList(spec, obj, at) : field(spec, obj, at));
   }
   return box;

@@ -173,6 +173,33 @@ try {
   await page.click('[data-tab=history]');
   await page.waitForFunction(() => /points/.test(document.getElementById('history-msg').textContent));
 
+  step('heat zones: switch to heat_demand, add a zone through its sub-form, an error at its field, save');
+  const zonesReloaded = page.waitForResponse((r) => r.url().includes('/api/config/versions'));
+  await page.click('[data-tab=setup]');
+  await zonesReloaded;
+  const minerId = await page.locator('#miners-list .item').first().locator('b').first().textContent();
+  await page.selectOption('[name="policy.use"]', 'heat_demand');
+  const zones = 'policy.heat_demand.zones';
+  await page.click(`[data-add="${zones}"]`);
+  assert.equal(await page.locator(`.table-list[data-path="${zones}"] .item`).count(), 1);
+  await page.fill(`[name="${zones}[0].id"]`, 'living');
+  await page.fill(`[name="${zones}[0].miners"]`, minerId);
+  await page.fill(`[name="${zones}[0].temperature"]`, 'living.temp_c');
+  await page.fill(`[name="${zones}[0].max_power_w"]`, '300');
+  await page.fill(`[name="${zones}[0].comfort_c"]`, '99');              // above 30: refused
+  await page.click('#save-btn');
+  await page.locator(`.field.has-error[data-path="${zones}[0].comfort_c"] .err`).waitFor();
+  assert.match(await page.locator(`.field[data-path="${zones}[0].comfort_c"] .err`).textContent(), /out of range/);
+  await page.fill(`[name="${zones}[0].comfort_c"]`, '20.5');
+  await page.click('#save-btn');
+  await page.waitForFunction(() => /Saved and applied/.test(document.getElementById('save-msg').textContent));
+  await page.locator(`[name="${zones}[0].comfort_c"]`).waitFor();   // the form was reloaded
+  assert.equal(await page.inputValue(`[name="${zones}[0].comfort_c"]`), '20.5');
+  const heat = await page.evaluate(async () => (await fetch('/api/config')).json());
+  assert.deepEqual(heat.config.policy.heat_demand.zones,
+    [{ id: 'living', miners: [minerId], temperature: 'living.temp_c', max_power_w: 300, comfort_c: 20.5 }]);
+  assert.match(readFileSync(heat.path, 'utf8'), /\[\[policy\.heat_demand\.zones\]\]\nid = "living"\n/);
+
   for (const [name, vp] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]]) {
     step('screenshot at ' + name + ' width');
     await page.setViewportSize(vp);
