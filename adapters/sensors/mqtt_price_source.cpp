@@ -9,16 +9,6 @@
 
 namespace hashsink::sensors::mqtt {
 
-struct MqttPriceSource::Cell {
-    std::mutex mutex;
-    std::optional<double> value;      // scalar
-    std::vector<ScheduleSlot> slots;  // schedule
-    bool valid = false;               // the latest message parsed and passed the checks
-    std::string problem;
-    TimePoint at{};
-    bool any = false;
-};
-
 namespace {
 
 std::string range_problem(double v, double min, double max, const std::string& what) {
@@ -120,98 +110,58 @@ PriceConfig MqttPriceSource::config_from(const Options& o) {
     return c;
 }
 
-MqttPriceSource::MqttPriceSource(std::string id, PriceConfig config)
-    : id_(std::move(id)), config_(std::move(config)), cell_(std::make_shared<Cell>()) {
-    auto client = connect_for_topic(config_.broker, config_.topic, config_.json_pointer);
-    if (!client) {
-        setup_error_ = client.error();
-        return;
+Result<MqttPriceSource::Prices> MqttPriceSource::parse(std::string_view payload,
+                                                      const PriceConfig& cfg) {
+    Prices prices;
+    if (cfg.format == PriceFormat::scalar) {
+        auto v = parse_number(payload, cfg.json_pointer);
+        if (!v) return v.error();
+        const double p = *v * cfg.factor;
+        if (!std::isfinite(p) || p < cfg.min || p > cfg.max)
+            return Status::error(ErrorCode::invalid, range_problem(p, cfg.min, cfg.max, "price"));
+        prices.value = p;
+        return prices;
     }
-    client_ = *client;
-    std::weak_ptr<Cell> weak = cell_;
-    const PriceConfig cfg = config_;
-    client_->subscribe(
-        config_.topic, 1,
-        [weak, cfg](const transport::MqttMessage& m) {
-            auto cell = weak.lock();
-            if (!cell) return;
-            std::optional<double> value;
-            std::vector<ScheduleSlot> slots;
-            std::string problem;
-            if (cfg.format == PriceFormat::scalar) {
-                auto v = parse_number(m.payload, cfg.json_pointer);
-                if (!v)
-                    problem = v.error().message;
-                else if (double p = *v * cfg.factor;
-                         !std::isfinite(p) || p < cfg.min || p > cfg.max)
-                    problem = range_problem(p, cfg.min, cfg.max, "price");
-                else
-                    value = p;
-            } else {
-                auto parsed = parse_slots(m.payload);
-                if (!parsed) {
-                    problem = parsed.error().message;
-                } else {
-                    slots = std::move(*parsed);
-                    for (auto& s : slots) {
-                        s.value *= cfg.factor;
-                        // One unbelievable slot makes the whole message suspect (wrong unit?).
-                        if (!std::isfinite(s.value) || s.value < cfg.min || s.value > cfg.max) {
-                            problem = range_problem(s.value, cfg.min, cfg.max,
-                                                    "slot at " + iso8601(s.start));
-                            slots.clear();
-                            break;
-                        }
-                    }
-                }
-            }
-            std::lock_guard lock(cell->mutex);
-            cell->value = value;
-            cell->slots = std::move(slots);
-            cell->valid = problem.empty();
-            cell->problem = problem;
-            cell->at = WallClock::now();
-            cell->any = true;
-        },
-        [weak](const std::string&, const std::string& why) {
-            auto cell = weak.lock();
-            if (!cell) return;
-            std::lock_guard lock(cell->mutex);
-            cell->value.reset();
-            cell->slots.clear();
-            cell->valid = false;
-            cell->problem = why;
-            cell->at = WallClock::now();
-            cell->any = true;
-        });
+    auto parsed = parse_slots(payload);
+    if (!parsed) return parsed.error();
+    prices.slots = std::move(*parsed);
+    for (auto& s : prices.slots) {
+        s.value *= cfg.factor;
+        // One unbelievable slot makes the whole message suspect (wrong unit?).
+        if (!std::isfinite(s.value) || s.value < cfg.min || s.value > cfg.max)
+            return Status::error(ErrorCode::invalid, range_problem(s.value, cfg.min, cfg.max,
+                                                                   "slot at " + iso8601(s.start)));
+    }
+    return prices;
 }
+
+MqttPriceSource::MqttPriceSource(std::string id, PriceConfig config)
+    : id_(std::move(id)),
+      config_(std::move(config)),
+      topic_(config_.broker, config_.topic, config_.json_pointer,
+             [cfg = config_](std::string_view payload) { return parse(payload, cfg); }) {}
 
 MqttPriceSource::~MqttPriceSource() = default;
 
 Status MqttPriceSource::collect(TimePoint now, Accumulator& out) noexcept {
     const std::string ctx = "mqtt_price " + id_ + ": " + config_.topic + ": ";
-    if (!setup_error_.ok()) {
-        Status st = setup_error_;
-        st.message = ctx + st.message;
-        return st;
-    }
     try {
-        std::lock_guard lock(cell_->mutex);
-        if (cell_->any && !cell_->valid) {
-            out.reject(config_.signal, cell_->problem);
-        } else if (cell_->any && config_.format == PriceFormat::scalar) {
-            if (now - cell_->at <= config_.max_age) {
-                out.put(config_.signal, *cell_->value);
+        const auto reading = topic_.latest();
+        if (reading.any && !reading.value) {
+            out.reject(config_.signal, reading.problem);
+        } else if (reading.any && config_.format == PriceFormat::scalar) {
+            if (now - reading.at <= config_.max_age) {
+                out.put(config_.signal, reading.value->value);
             } else {
                 out.reject(
                     config_.signal,
                     "stale: last message " +
-                        std::to_string(static_cast<long long>(seconds_between(cell_->at, now))) +
+                        std::to_string(static_cast<long long>(seconds_between(reading.at, now))) +
                         " s ago (message_max_age " + format_duration(config_.max_age) + ")");
             }
-        } else if (cell_->any) {
-            out.put_schedule(config_.signal, cell_->slots);
-            if (const ScheduleSlot* s = slot_at(cell_->slots, now))
+        } else if (reading.any) {
+            out.put_schedule(config_.signal, reading.value->slots);
+            if (const ScheduleSlot* s = slot_at(reading.value->slots, now))
                 out.put(config_.signal, s->value);
             else
                 out.reject(config_.signal, "no slot covers " + iso8601(now));
@@ -219,14 +169,7 @@ Status MqttPriceSource::collect(TimePoint now, Accumulator& out) noexcept {
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::io, ctx + "collect: " + e.what(), false);
     }
-    if (!client_->connected()) {
-        std::string why = client_->last_error();
-        return Status::error(ErrorCode::unreachable,
-                             ctx + (why.empty() ? "not connected yet" : why));
-    }
-    std::lock_guard lock(cell_->mutex);
-    if (!cell_->any) return Status::error(ErrorCode::timeout, ctx + "no message yet");
-    return Status::success();
+    return topic_.status(ctx);
 }
 
 }  // namespace hashsink::sensors::mqtt

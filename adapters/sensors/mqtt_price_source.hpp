@@ -5,12 +5,10 @@
 // current value as a reading, the slots as a schedule.
 #pragma once
 
-#include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "adapters/sensors/mqtt_topic_cell.hpp"
 #include "adapters/transport/mqtt_client.hpp"
 #include "daemon/core/options.hpp"
 #include "daemon/core/source.hpp"
@@ -42,12 +40,16 @@ public:
     static PriceConfig config_from(const Options& options);
 
 private:
-    struct Cell;
+    // One message's prices: the scalar, or the schedule's slots.
+    struct Prices {
+        double value = 0;
+        std::vector<ScheduleSlot> slots;
+    };
+    static Result<Prices> parse(std::string_view payload, const PriceConfig& config);
+
     std::string id_;
     PriceConfig config_;
-    std::shared_ptr<Cell> cell_;
-    std::shared_ptr<transport::MqttClient> client_;
-    Status setup_error_;
+    TopicCell<Prices> topic_;
 };
 
 }  // namespace hashsink::sensors::mqtt

@@ -8,15 +8,6 @@
 
 namespace hashsink::sensors::mqtt {
 
-// The latest message's outcome, written on the MQTT thread, read by collect().
-struct MqttSensorSource::Cell {
-    std::mutex mutex;
-    std::optional<double> value;
-    std::string problem;  // why the latest message gave no value
-    TimePoint at{};
-    bool any = false;
-};
-
 const KeyTable& MqttSensorSource::keys() {
     static const KeyTable table = with_broker_keys({
         {.name = "topic",
@@ -71,95 +62,48 @@ SensorConfig MqttSensorSource::config_from(const Options& o) {
     return c;
 }
 
-MqttSensorSource::MqttSensorSource(std::string id, SensorConfig config)
-    : id_(std::move(id)), config_(std::move(config)), cell_(std::make_shared<Cell>()) {
-    auto client = connect_for_topic(config_.broker, config_.topic, config_.json_pointer);
-    if (!client) {
-        setup_error_ = client.error();
-        return;
+namespace {
+
+// The payload's number, scaled and range-checked.
+Result<double> parse_value(std::string_view payload, const SensorConfig& cfg) {
+    auto parsed = parse_number(payload, cfg.json_pointer);
+    if (!parsed) return parsed.error();
+    double v = *parsed * cfg.scale;
+    if (!std::isfinite(v) || (cfg.min && v < *cfg.min) || (cfg.max && v > *cfg.max)) {
+        std::ostringstream s;
+        s << "out of range: " << v << (cfg.unit.empty() ? "" : " " + cfg.unit);
+        return Status::error(ErrorCode::invalid, s.str());
     }
-    client_ = *client;
-    // The handler holds the cell, not the source: a message racing the source's destruction
-    // writes into a cell nobody reads.
-    std::weak_ptr<Cell> weak = cell_;
-    const SensorConfig cfg = config_;
-    client_->subscribe(
-        config_.topic, 1,
-        [weak, cfg](const transport::MqttMessage& m) {
-            auto cell = weak.lock();
-            if (!cell) return;
-            auto parsed = parse_number(m.payload, cfg.json_pointer);
-            std::optional<double> value;
-            std::string problem;
-            if (!parsed) {
-                problem = parsed.error().message;
-            } else {
-                double v = *parsed * cfg.scale;
-                if (!std::isfinite(v) || (cfg.min && v < *cfg.min) || (cfg.max && v > *cfg.max)) {
-                    std::ostringstream s;
-                    s << "out of range: " << v << (cfg.unit.empty() ? "" : " " + cfg.unit);
-                    problem = s.str();
-                } else {
-                    value = v;
-                }
-            }
-            std::lock_guard lock(cell->mutex);
-            cell->value = value;
-            cell->problem = problem;
-            cell->at = WallClock::now();
-            cell->any = true;
-        },
-        [weak](const std::string&, const std::string& why) {
-            auto cell = weak.lock();
-            if (!cell) return;
-            std::lock_guard lock(cell->mutex);
-            cell->value.reset();
-            cell->problem = why;
-            cell->at = WallClock::now();
-            cell->any = true;
-        });
+    return v;
 }
+
+}  // namespace
+
+MqttSensorSource::MqttSensorSource(std::string id, SensorConfig config)
+    : id_(std::move(id)),
+      config_(std::move(config)),
+      topic_(config_.broker, config_.topic, config_.json_pointer,
+             [cfg = config_](std::string_view payload) { return parse_value(payload, cfg); }) {}
 
 MqttSensorSource::~MqttSensorSource() = default;
 
 Status MqttSensorSource::collect(TimePoint now, Accumulator& out) noexcept {
     const std::string ctx = "mqtt_sensor " + id_ + ": " + config_.topic + ": ";
-    if (!setup_error_.ok()) {
-        Status st = setup_error_;
-        st.message = ctx + st.message;
-        return st;
-    }
-    std::optional<double> value;
-    std::string problem;
-    TimePoint at;
-    bool any;
-    {
-        std::lock_guard lock(cell_->mutex);
-        value = cell_->value;
-        problem = cell_->problem;
-        at = cell_->at;
-        any = cell_->any;
-    }
-    if (any && value) {
-        const double age_s = seconds_between(at, now);
-        if (now - at <= config_.max_age) {
-            out.put(config_.signal, *value);
+    const auto reading = topic_.latest();
+    if (reading.any && reading.value) {
+        const double age_s = seconds_between(reading.at, now);
+        if (now - reading.at <= config_.max_age) {
+            out.put(config_.signal, *reading.value);
         } else {
             std::ostringstream s;
             s << "stale: last message " << static_cast<long long>(age_s)
               << " s ago (message_max_age " << format_duration(config_.max_age) << ")";
             out.reject(config_.signal, s.str());
         }
-    } else if (any) {
-        out.reject(config_.signal, problem);
+    } else if (reading.any) {
+        out.reject(config_.signal, reading.problem);
     }
-    if (!client_->connected()) {
-        std::string why = client_->last_error();
-        return Status::error(ErrorCode::unreachable,
-                             ctx + (why.empty() ? "not connected yet" : why));
-    }
-    if (!any) return Status::error(ErrorCode::timeout, ctx + "no message yet");
-    return Status::success();
+    return topic_.status(ctx);
 }
 
 }  // namespace hashsink::sensors::mqtt

@@ -1,14 +1,11 @@
 // Source type "mqtt_sensor": one numeric value from an MQTT topic (the payload itself, or a
 // JSON pointer into it), scaled, range-checked and valid for max_age after its message.
-// MQTT pushes: messages are parsed on the client's thread into a latest-value cell, and
-// collect() only reads that cell, so it returns at once.
 #pragma once
 
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "adapters/sensors/mqtt_topic_cell.hpp"
 #include "adapters/transport/mqtt_client.hpp"
 #include "daemon/core/options.hpp"
 #include "daemon/core/source.hpp"
@@ -37,12 +34,9 @@ public:
     static SensorConfig config_from(const Options& options);
 
 private:
-    struct Cell;
     std::string id_;
     SensorConfig config_;
-    std::shared_ptr<Cell> cell_;
-    std::shared_ptr<transport::MqttClient> client_;
-    Status setup_error_;
+    TopicCell<double> topic_;
 };
 
 }  // namespace hashsink::sensors::mqtt
