@@ -34,24 +34,15 @@ int cmd_emulate_whatsminer(const CommandArgs& argv) {
     auto port = emulate_port(args, "emulate whatsminer", 4028);
     if (!port) return kExitUsage;
     c.port = *port;
-    if (args.has("v3-port")) {
-        auto p = args.get_int("v3-port");
-        if (!p || *p < 0 || *p > 65535) {
-            std::cerr << "hashsink emulate whatsminer: --v3-port: expected 0..65535\n";
-            return kExitUsage;
-        }
-        c.v3_port = static_cast<int>(*p);
-    } else {
-        c.v3_port = 4433;
-    }
+    auto v3_port = emulate_int(args, "emulate whatsminer", "v3-port", 0, 65535, 4433);
+    if (!v3_port) return kExitUsage;
+    c.v3_port = static_cast<int>(*v3_port);
     c.password = args.get("password", c.password);
     if (args.has("power-limit")) {
-        auto w = args.get_int("power-limit");
-        if (!w || *w < 100 || *w > c.max_power_w) {
-            std::cerr << "hashsink emulate whatsminer: --power-limit: expected 100.."
-                      << c.max_power_w << "\n";
-            return kExitUsage;
-        }
+        // The models' maximum limits are whole watts.
+        auto w = emulate_int(args, "emulate whatsminer", "power-limit", 100,
+                             static_cast<long>(c.max_power_w), 0);
+        if (!w) return kExitUsage;
         c.power_limit_w = static_cast<double>(*w);
     }
     c.mining = !args.has("off");

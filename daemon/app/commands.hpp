@@ -16,12 +16,12 @@ int cmd_probe_miner(const CommandArgs& args);     // cmd_probe_miner.cpp
 int cmd_probe_modbus(const CommandArgs& args);    // cmd_probe_modbus.cpp
 int cmd_demo(const CommandArgs& args);            // cmd_demo.cpp
 int cmd_emulate_sunspec(const CommandArgs& args); // cmd_emulate_sunspec.cpp
-int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_axeos.cpp
+int cmd_emulate_axeos(const CommandArgs& args);   // cmd_emulate_miners.cpp
 int cmd_simulate(const CommandArgs& args);        // cmd_simulate.cpp
-int cmd_emulate_antminer(const CommandArgs& args);   // cmd_emulate_antminer.cpp
-int cmd_emulate_shelly(const CommandArgs& args);     // cmd_emulate_plugs.cpp
-int cmd_emulate_tasmota(const CommandArgs& args);    // cmd_emulate_plugs.cpp
-int cmd_emulate_avalon(const CommandArgs& args);     // cmd_emulate_plugs.cpp
+int cmd_emulate_antminer(const CommandArgs& args);   // cmd_emulate_miners.cpp
+int cmd_emulate_shelly(const CommandArgs& args);     // cmd_emulate_miners.cpp
+int cmd_emulate_tasmota(const CommandArgs& args);    // cmd_emulate_miners.cpp
+int cmd_emulate_avalon(const CommandArgs& args);     // cmd_emulate_miners.cpp
 int cmd_emulate_braiins(const CommandArgs& args); // cmd_emulate_miners.cpp
 int cmd_emulate_luxos(const CommandArgs& args);   // cmd_emulate_miners.cpp
 int cmd_emulate_vnish(const CommandArgs& args);   // cmd_emulate_miners.cpp

@@ -7,13 +7,21 @@
 
 namespace hashsink::app {
 
-std::optional<int> emulate_port(const Args& args, const std::string& command, int fallback) {
-    if (!args.has("port")) return fallback;
-    auto port = args.get_int("port");
-    if (!port || *port < 0 || *port > 65535) {
-        std::cerr << "hashsink " << command << ": --port: expected 0..65535\n";
+std::optional<long> emulate_int(const Args& args, const std::string& command,
+                                const std::string& name, long min, long max, long fallback) {
+    if (!args.has(name)) return fallback;
+    auto value = args.get_int(name);
+    if (!value || *value < min || *value > max) {
+        std::cerr << "hashsink " << command << ": --" << name << ": expected " << min << ".."
+                  << max << "\n";
         return std::nullopt;
     }
+    return *value;
+}
+
+std::optional<int> emulate_port(const Args& args, const std::string& command, int fallback) {
+    auto port = emulate_int(args, command, "port", 0, 65535, fallback);
+    if (!port) return std::nullopt;
     return static_cast<int>(*port);
 }
 

@@ -10,6 +10,11 @@
 
 namespace hashsink::app {
 
+// --<name> as a whole number in min..max (fallback when absent); nullopt (and a message) when
+// bad.
+std::optional<long> emulate_int(const Args& args, const std::string& command,
+                                const std::string& name, long min, long max, long fallback);
+
 // --port as 0..65535 (fallback when absent); nullopt (and a message) when bad.
 std::optional<int> emulate_port(const Args& args, const std::string& command, int fallback);
 
