@@ -10,6 +10,7 @@
 
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
+#include "daemon/core/options.hpp"
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
 
@@ -23,6 +24,21 @@ Status driver_error(std::string_view driver, const std::string& id, const Status
 // capabilities) and the cause, never the last measurements.
 MinerState offline_state(std::string driver, std::string model, std::string firmware,
                          MinerCaps caps, const Status& cause);
+
+// A duration key's value held within its key's bounds, the key's fallback when absent. Config
+// validation refuses values outside the bounds; this keeps a driver made from code in them too.
+Duration bounded_duration(const KeyTable& keys, const Options& options, const std::string& name);
+
+// The "timeout" and "verify_timeout" keys every HTTP driver has, each bounded_duration.
+struct HttpTimeouts {
+    Duration timeout;
+    Duration verify_timeout;
+};
+HttpTimeouts read_http_timeouts(const KeyTable& keys, const Options& options);
+
+// A failed login or unlock: 401 and 403 mean the credentials are refused, which retrying will
+// not mend; any other failure (429, 5xx, I/O) keeps its retryability.
+Status login_failure(const transport::HttpClient& client, Status cause);
 
 // One REST exchange: GET, or PUT/POST with a JSON body; the reply parsed, an empty body as null,
 // a body that is not JSON a protocol error naming the request. HTTP errors pass through (the

@@ -33,9 +33,9 @@ PlugConfig plug_config(const Options& o) {
     PlugConfig c;
     c.url = o.get_string("url");
     c.password_file = o.get_string("password_file");
-    c.timeout = std::clamp(o.get_duration("timeout", Duration{2000}), Duration{100}, Duration{30000});
-    c.verify_timeout =
-        std::clamp(o.get_duration("verify_timeout", Duration{5000}), Duration{100}, Duration{60000});
+    const auto timeouts = read_http_timeouts(plug_keys({}), o);   // the bounds; docs unused
+    c.timeout = timeouts.timeout;
+    c.verify_timeout = timeouts.verify_timeout;
     c.power_w = o.get_number("power_w", 0);
     c.hashrate_ths = o.get_number("hashrate_ths", 0);
     return c;

@@ -59,11 +59,10 @@ DriverConfig driver_config(const Options& o) {
     c.url = o.get_string("url");
     c.user = o.get_string("user", "root");
     c.password_file = o.get_string("password_file");
-    c.timeout = std::clamp(o.get_duration("timeout", Duration{5000}), Duration{100}, Duration{60000});
-    c.write_timeout = std::clamp(o.get_duration("write_timeout", Duration{40000}), Duration{100},
-                                 Duration{300000});
-    c.verify_timeout = std::clamp(o.get_duration("verify_timeout", Duration{60000}), Duration{100},
-                                  Duration{600000});
+    const auto timeouts = read_http_timeouts(driver_keys(), o);
+    c.timeout = timeouts.timeout;
+    c.write_timeout = bounded_duration(driver_keys(), o, "write_timeout");
+    c.verify_timeout = timeouts.verify_timeout;
     c.power_w = o.get_number("power_w", 3250);
     c.low_power_w = o.get_number("low_power_w", 0);
     c.sleep_power_w = o.get_number("sleep_power_w", 10);

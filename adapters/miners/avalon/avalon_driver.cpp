@@ -43,9 +43,9 @@ DriverConfig driver_config(const Options& o) {
     DriverConfig c;
     c.host = o.get_string("host");
     c.port = static_cast<int>(o.get_int("port", 4028));
-    c.timeout = std::clamp(o.get_duration("timeout", Duration{3000}), Duration{100}, Duration{30000});
-    c.verify_timeout =
-        std::clamp(o.get_duration("verify_timeout", Duration{30000}), Duration{100}, Duration{300000});
+    const auto timeouts = read_http_timeouts(driver_keys(), o);
+    c.timeout = timeouts.timeout;
+    c.verify_timeout = timeouts.verify_timeout;
     c.power_w = o.get_number("power_w", 0);
     c.eco_power_w = o.get_number("eco_power_w", 0);
     c.super_power_w = o.get_number("super_power_w", 0);

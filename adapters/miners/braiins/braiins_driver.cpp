@@ -42,10 +42,9 @@ DriverConfig driver_config(const Options& options) {
     c.url = options.get_string("url");
     c.username = options.get_string("username", "root");
     c.password_file = options.get_string("password_file");
-    c.timeout = std::clamp(options.get_duration("timeout", Duration{3000}), Duration{100},
-                           Duration{30000});
-    c.verify_timeout = std::clamp(options.get_duration("verify_timeout", Duration{15000}),
-                                  Duration{200}, Duration{300000});
+    const auto timeouts = read_http_timeouts(driver_keys(), options);
+    c.timeout = timeouts.timeout;
+    c.verify_timeout = timeouts.verify_timeout;
     c.power_step_w = std::clamp(options.get_number("power_step_w", 50), 1.0, 1000.0);
     return c;
 }
@@ -83,12 +82,8 @@ Status BraiinsDriver::login() {
     client_.set_header("Authorization", "");
     auto res = client_.post_json("/api/v1/auth/login", body.dump());
     ++logins_;
-    if (!res) {
-        auto e = res.error();
-        // Never echo the request; the status and the firmware's excerpt are enough.
-        if (client_.last_status() == 401 || client_.last_status() == 403) e.retryable = false;
-        return error(Status::error(e.code, e.message, e.retryable));
-    }
+    // Never echo the request; the status and the firmware's excerpt are enough.
+    if (!res) return error(login_failure(client_, res.error()));
     auto j = json::parse(res->body, nullptr, false);
     const std::string token = transport::json_string(j, "token");
     if (token.empty() || token.size() > 4096) {

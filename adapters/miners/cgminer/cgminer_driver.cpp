@@ -28,7 +28,7 @@ DriverConfig driver_config(const Options& o) {
     DriverConfig c;
     c.host = o.get_string("host");
     c.port = static_cast<int>(o.get_int("port", 4028));
-    c.timeout = std::clamp(o.get_duration("timeout", Duration{3000}), Duration{100}, Duration{30000});
+    c.timeout = bounded_duration(driver_keys(), o, "timeout");
     c.power_w = o.get_number("power_w", 0);
     c.hashrate_ths = o.get_number("hashrate_ths", 0);
     return c;

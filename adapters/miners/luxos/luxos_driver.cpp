@@ -45,10 +45,9 @@ DriverConfig driver_config(const Options& options) {
     DriverConfig c;
     c.host = options.get_string("host");
     c.port = static_cast<int>(options.get_int("port", 4028));
-    c.timeout = std::clamp(options.get_duration("timeout", Duration{3000}), Duration{100},
-                           Duration{30000});
-    c.verify_timeout = std::clamp(options.get_duration("verify_timeout", Duration{15000}),
-                                  Duration{200}, Duration{300000});
+    const auto timeouts = read_http_timeouts(driver_keys(), options);
+    c.timeout = timeouts.timeout;
+    c.verify_timeout = timeouts.verify_timeout;
     c.allow_overclock = options.get_bool("allow_overclock", false);
     return c;
 }

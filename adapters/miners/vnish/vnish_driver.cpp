@@ -37,10 +37,9 @@ DriverConfig driver_config(const Options& options) {
     c.url = options.get_string("url");
     c.password_file = options.get_string("password_file");
     c.api_key_file = options.get_string("api_key_file");
-    c.timeout = std::clamp(options.get_duration("timeout", Duration{3000}), Duration{100},
-                           Duration{30000});
-    c.verify_timeout = std::clamp(options.get_duration("verify_timeout", Duration{20000}),
-                                  Duration{200}, Duration{300000});
+    const auto timeouts = read_http_timeouts(driver_keys(), options);
+    c.timeout = timeouts.timeout;
+    c.verify_timeout = timeouts.verify_timeout;
     return c;
 }
 
@@ -82,11 +81,7 @@ Status VnishDriver::authenticate() {
     client_.set_header("Authorization", "");
     auto res = client_.post_json("/api/v1/unlock", json{{"pw", *pw}}.dump());
     ++unlocks_;
-    if (!res) {
-        auto e = res.error();
-        if (client_.last_status() == 403 || client_.last_status() == 401) e.retryable = false;
-        return error(Status::error(e.code, e.message, e.retryable));   // 429 stays retryable
-    }
+    if (!res) return error(login_failure(client_, res.error()));   // 429 stays retryable
     const std::string token = transport::json_string(json::parse(res->body, nullptr, false), "token");
     if (token.empty() || token.size() > 4096) {
         return error(Status::error(ErrorCode::protocol, "POST /api/v1/unlock: no token"));

@@ -66,9 +66,9 @@ DriverConfig driver_config(const Options& o) {
     c.api = o.get_string("api", "auto");
     c.password_file = o.get_string("password_file");
     c.account = o.get_string("account", "super");
-    c.timeout = std::clamp(o.get_duration("timeout", Duration{3000}), Duration{100}, Duration{30000});
-    c.verify_timeout = std::clamp(o.get_duration("verify_timeout", Duration{20000}), Duration{100},
-                                  Duration{300000});
+    const auto timeouts = read_http_timeouts(driver_keys(), o);
+    c.timeout = timeouts.timeout;
+    c.verify_timeout = timeouts.verify_timeout;
     c.power_w = o.get_number("power_w", 0);
     c.min_power_w = o.get_number("min_power_w", 0);
     c.power_step_w = std::max(1.0, o.get_number("power_step_w", 50));
