@@ -2,21 +2,22 @@
 // through /api/status and the SQLite journal it leaves behind.
 #include <catch2/catch.hpp>
 
-#include <httplib.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "adapters/miners/axeos/axeos_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "tests/support/journal_rows.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/web_client.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using hashsink::test::count_rows;
 
 namespace {
 
@@ -54,19 +55,6 @@ std::string config_for(const Site& site, int web_port) {
            "[[miners]]\nid = \"supra-1\"\ndriver = \"axeos\"\nurl = \"" + site.supra.url() + "\"\n";
 }
 
-std::optional<json> get_status(int port) {
-    httplib::Client c("127.0.0.1", port);
-    c.set_connection_timeout(1, 0);
-    c.set_read_timeout(2, 0);
-    auto res = c.Get("/api/status");
-    if (!res || res->status != 200) return std::nullopt;
-    try {
-        return json::parse(res->body);
-    } catch (...) {
-        return std::nullopt;
-    }
-}
-
 // Polls the status until pred holds (bounded), feeding the site model meanwhile.
 template <class Pred>
 std::optional<json> wait_status(Site& site, int port, double pv, Pred pred, std::chrono::seconds limit) {
@@ -74,23 +62,11 @@ std::optional<json> wait_status(Site& site, int port, double pv, Pred pred, std:
     std::optional<json> last;
     while (std::chrono::steady_clock::now() < until) {
         site.sun(pv, 100);
-        last = get_status(port);
+        last = test::get_json(port, "/api/status", 2s);
         if (last && pred(*last)) return last;
         std::this_thread::sleep_for(200ms);
     }
     return last;
-}
-
-std::int64_t count_rows(const std::string& db, const std::string& sql) {
-    sqlite3* h = nullptr;
-    REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    std::int64_t n = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return n;
 }
 
 }  // namespace

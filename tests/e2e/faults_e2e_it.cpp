@@ -4,9 +4,7 @@
 // an outcome seen through /api/status, the emulators or the journal; every wait is bounded.
 #include <catch2/catch.hpp>
 
-#include <httplib.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <functional>
 #include <memory>
@@ -18,16 +16,21 @@
 #include "adapters/miners/axeos/axeos_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
 #include "adapters/transport/mqtt_client.hpp"
+#include "tests/support/journal_rows.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/web_client.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
+using hashsink::test::count_rows;
 
 namespace {
+
+std::optional<json> status_of(int port) { return test::get_json(port, "/api/status", 3s); }
 
 // An inverter with a meter and three Bitaxe-class miners; the meter sees what the miners draw.
 struct Rig {
@@ -97,19 +100,6 @@ struct Daemon {
     }
 };
 
-std::optional<json> status_of(int port) {
-    httplib::Client c("127.0.0.1", port);
-    c.set_connection_timeout(1, 0);
-    c.set_read_timeout(3, 0);
-    auto res = c.Get("/api/status");
-    if (!res || res->status != 200) return std::nullopt;
-    try {
-        return json::parse(res->body);
-    } catch (...) {
-        return std::nullopt;
-    }
-}
-
 // Polls /api/status until pred holds (bounded), keeping the meter in step with the miners.
 // `each` sees every status on the way (to check an invariant holds throughout).
 json wait_for(Rig& rig, int port, const std::function<bool(const json&)>& pred,
@@ -155,48 +145,6 @@ bool all_mining(const json& s) {
 }
 
 std::uint64_t tick_of(const json& s) { return s.value("tick", std::uint64_t{0}); }
-
-std::int64_t count_rows(const std::string& db, const std::string& sql) {
-    sqlite3* h = nullptr;
-    REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    std::int64_t n = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return n;
-}
-
-// A browser on the daemon's page: first-run password, session cookie, CSRF token.
-struct Browser {
-    httplib::Client http;
-    std::string cookie, csrf;
-    explicit Browser(int port) : http("127.0.0.1", port) {
-        http.set_connection_timeout(2, 0);
-        http.set_read_timeout(30, 0);
-    }
-    httplib::Headers headers() const {
-        httplib::Headers h;
-        if (!cookie.empty()) h.emplace("Cookie", cookie);
-        if (!csrf.empty()) h.emplace("X-CSRF-Token", csrf);
-        return h;
-    }
-    httplib::Result get(const std::string& path) { return http.Get(path.c_str(), headers()); }
-    httplib::Result post(const std::string& path, const json& body) {
-        auto r = http.Post(path.c_str(), headers(), body.dump(), "application/json");
-        if (r && r->has_header("Set-Cookie")) {
-            std::string c = r->get_header_value("Set-Cookie");
-            cookie = c.substr(0, c.find(';'));
-        }
-        if (r && r->status == 200) {
-            auto j = json::parse(r->body, nullptr, false);
-            if (j.is_object() && j.contains("csrf")) csrf = j["csrf"];
-        }
-        return r;
-    }
-};
 
 }  // namespace
 
@@ -400,7 +348,7 @@ TEST_CASE("faults: a live config with a bad value is refused at its field; a goo
     const double planned_w = st["planned_w"].get<double>();
     REQUIRE(planned_w > 30);
 
-    Browser admin(d.web_port);
+    test::Browser admin(d.web_port, 30s);
     REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
     auto got = admin.get("/api/config");
     REQUIRE(got);

@@ -20,6 +20,7 @@
 #include "policies/external/external.hpp"
 #include "tests/support/fleet.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_settings.hpp"
 #include "tests/support/process.hpp"
 
 using namespace hashsink;
@@ -32,6 +33,13 @@ namespace {
 
 const std::string kPrefix = "it/site1/policy";
 
+// test::broker_settings without the status topic (and its last will).
+MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
+    MqttSettings s = test::broker_settings(m, client_id);
+    s.status_topic.clear();
+    return s;
+}
+
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
     auto until = Steady::now() + limit;
     while (Steady::now() < until) {
@@ -39,17 +47,6 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
         std::this_thread::sleep_for(25ms);
     }
     return pred();
-}
-
-MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
-    MqttSettings s;
-    s.broker = m.url();
-    s.client_id = client_id;
-    s.min_backoff = Duration{100};
-    s.max_backoff = Duration{1000};
-    s.connect_timeout = Duration{3000};
-    s.status_topic.clear();
-    return s;
 }
 
 // A miner that does what it is told at once.

@@ -14,6 +14,7 @@
 #include "adapters/sensors/mqtt_sensor_source.hpp"
 #include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_settings.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 
@@ -22,6 +23,7 @@ using namespace hashsink::sensors::mqtt;
 using hashsink::transport::MqttClient;
 using hashsink::transport::MqttSettings;
 using Steady = std::chrono::steady_clock;
+using hashsink::test::broker_settings;
 
 namespace {
 
@@ -35,21 +37,11 @@ bool eventually(const std::function<bool()>& pred,
     return pred();
 }
 
-MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
-    MqttSettings s;
-    s.broker = m.url();
-    s.client_id = client_id;
-    s.min_backoff = Duration{100};
-    s.max_backoff = Duration{1000};
-    s.connect_timeout = Duration{3000};
-    return s;
-}
-
 struct Publisher {
     MqttClient client;
     explicit Publisher(const test::Mosquitto& m)
         : client([&] {
-              auto s = broker(m, "test-publisher");
+              auto s = broker_settings(m, "test-publisher");
               s.status_topic.clear();
               return s;
           }()) {
@@ -81,7 +73,7 @@ Collected collect(Source& s, TimePoint now = WallClock::now()) {
 SensorConfig sensor_config(const test::Mosquitto& m, const std::string& id,
                            const std::string& topic) {
     SensorConfig c;
-    c.broker = broker(m, id);
+    c.broker = broker_settings(m, id);
     c.topic = topic;
     c.signal = "grid.power_w";
     c.unit = "W";
@@ -175,7 +167,7 @@ TEST_CASE("mqtt_price: scalar prices converted from MWh, range-checked", "[mqtt]
     test::Mosquitto mosq;
     Publisher pub(mosq);
     PriceConfig cfg;
-    cfg.broker = broker(mosq, "price-scalar");
+    cfg.broker = broker_settings(mosq, "price-scalar");
     cfg.topic = "prices/now";
     cfg.signal = "price.import_per_kwh";
     cfg.currency = "EUR";
@@ -204,7 +196,7 @@ TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow bec
     test::Mosquitto mosq;
     Publisher pub(mosq);
     PriceConfig cfg;
-    cfg.broker = broker(mosq, "price-slots");
+    cfg.broker = broker_settings(mosq, "price-slots");
     cfg.topic = "prices/slots";
     cfg.signal = "price.import_per_kwh";
     cfg.format = PriceFormat::slots;
@@ -306,7 +298,7 @@ TEST_CASE("mqtt: the status topic reads online while connected and offline after
     std::mutex mu;
     std::vector<std::string> seen;
     MqttClient watcher([&] {
-        auto s = broker(mosq, "watcher");
+        auto s = broker_settings(mosq, "watcher");
         s.status_topic.clear();
         return s;
     }());
@@ -321,7 +313,7 @@ TEST_CASE("mqtt: the status topic reads online while connected and offline after
         return seen.empty() ? std::string() : seen.back();
     };
     {
-        MqttClient daemon(broker(mosq, "daemon"));
+        MqttClient daemon(broker_settings(mosq, "daemon"));
         daemon.start();
         REQUIRE(eventually([&] { return last() == "hashsink/status=online"; }));
     }
@@ -336,7 +328,7 @@ TEST_CASE("mqtt: username and password from a file; a wrong password is reported
     test::Mosquitto mosq("allow_anonymous false\npassword_file " + dir + "/passwd\n");
     test::write_file(dir + "/good", "s3cret pass\n");
     test::write_file(dir + "/bad", "guess\n");
-    auto settings = broker(mosq, "auth-good");
+    auto settings = broker_settings(mosq, "auth-good");
     settings.username = "hashsink";
     settings.password_file = dir + "/good";
     MqttClient good(settings);
@@ -366,7 +358,7 @@ TEST_CASE("mqtt: TLS with the broker's CA", "[mqtt]") {
     REQUIRE(r.exit_code == 0);
     test::Mosquitto mosq("allow_anonymous true\ncertfile " + dir + "/cert.pem\nkeyfile " + dir +
                          "/key.pem\n");
-    auto settings = broker(mosq, "tls-client");
+    auto settings = broker_settings(mosq, "tls-client");
     settings.broker = mosq.url("ssl");
     settings.ca_file = dir + "/cert.pem";
     MqttClient client(settings);
@@ -397,7 +389,7 @@ TEST_CASE("mqtt: the daemon killed with SIGKILL leaves offline on the status top
     std::mutex mu;
     std::vector<std::string> seen;
     MqttClient watcher([&] {
-        auto s = broker(mosq, "will-watcher");
+        auto s = broker_settings(mosq, "will-watcher");
         s.status_topic.clear();
         return s;
     }());

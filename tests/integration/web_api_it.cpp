@@ -14,10 +14,12 @@
 #include "daemon/app/site.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/web_client.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using hashsink::test::Browser;
 
 namespace {
 
@@ -62,39 +64,6 @@ struct Rig {
                "port = " + std::to_string(inverter.port()) + "\n"
                "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + a.url() + "\"\n"
                "[[miners]]\nid = \"b\"\ndriver = \"axeos\"\nurl = \"" + b.url() + "\"\n";
-    }
-};
-
-// A browser-like client: keeps the session cookie and the CSRF token.
-struct Browser {
-    httplib::Client http;
-    std::string cookie, csrf;
-    explicit Browser(int port) : http("127.0.0.1", port) {
-        http.set_connection_timeout(2, 0);
-        http.set_read_timeout(20, 0);
-    }
-    httplib::Headers headers(bool with_csrf = true) const {
-        httplib::Headers h;
-        if (!cookie.empty()) h.emplace("Cookie", cookie);
-        if (with_csrf && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
-        return h;
-    }
-    httplib::Result get(const std::string& path) { return http.Get(path.c_str(), headers()); }
-    httplib::Result post(const std::string& path, const json& body, bool with_csrf = true,
-                         const char* type = "application/json") {
-        auto r = http.Post(path.c_str(), headers(with_csrf), body.dump(), type);
-        if (r && r->has_header("Set-Cookie")) {
-            std::string c = r->get_header_value("Set-Cookie");
-            cookie = c.substr(0, c.find(';'));
-        }
-        if (r && r->status == 200) {
-            try {
-                auto j = json::parse(r->body);
-                if (j.contains("csrf")) csrf = j["csrf"];
-            } catch (...) {
-            }
-        }
-        return r;
     }
 };
 

@@ -1,0 +1,47 @@
+#include "tests/support/web_client.hpp"
+
+namespace hashsink::test {
+
+std::optional<nlohmann::json> get_json(int port, const std::string& path,
+                                       std::chrono::seconds read_timeout) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_connection_timeout(1, 0);
+    c.set_read_timeout(read_timeout.count(), 0);
+    auto res = c.Get(path.c_str());
+    if (!res || res->status != 200) return std::nullopt;
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    if (j.is_discarded()) return std::nullopt;
+    return j;
+}
+
+Browser::Browser(int port, std::chrono::seconds read_timeout) : http("127.0.0.1", port) {
+    http.set_connection_timeout(2, 0);
+    http.set_read_timeout(read_timeout.count(), 0);
+}
+
+httplib::Headers Browser::headers(bool with_csrf) const {
+    httplib::Headers h;
+    if (!cookie.empty()) h.emplace("Cookie", cookie);
+    if (with_csrf && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
+    return h;
+}
+
+httplib::Result Browser::get(const std::string& path) {
+    return http.Get(path.c_str(), headers());
+}
+
+httplib::Result Browser::post(const std::string& path, const nlohmann::json& body,
+                              bool with_csrf, const char* type) {
+    auto r = http.Post(path.c_str(), headers(with_csrf), body.dump(), type);
+    if (r && r->has_header("Set-Cookie")) {
+        std::string c = r->get_header_value("Set-Cookie");
+        cookie = c.substr(0, c.find(';'));
+    }
+    if (r && r->status == 200) {
+        auto j = nlohmann::json::parse(r->body, nullptr, false);
+        if (j.is_object() && j.contains("csrf")) csrf = j["csrf"];
+    }
+    return r;
+}
+
+}  // namespace hashsink::test
