@@ -5,11 +5,10 @@
 
 #include <atomic>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "adapters/transport/tcp_server.hpp"
 #include "daemon/core/result.hpp"
 
 namespace hashsink::transport {
@@ -28,26 +27,19 @@ public:
     // Binds bind:port (0 picks a free port; a busy fixed port is retried for ~1 s, for
     // TIME_WAIT after a restart) and serves on a background thread.
     Status start(const std::string& bind, int port, Handler handler);
-    void stop();   // closes the listener and joins; safe to call twice
-    bool running() const { return running_; }
-    int port() const { return port_; }
+    void stop() { server_.stop(); }   // closes the listener and joins; safe to call twice
+    bool running() const { return server_.running(); }
+    int port() const { return server_.port(); }
     // True while stop() is in progress: handlers that sleep should return early.
-    bool stopping() const { return stopping_; }
+    bool stopping() const { return server_.stopping(); }
     void set_append_nul(bool on) { append_nul_ = on; }
 
 private:
-    void serve();
     void handle(int fd);
 
-    std::mutex mutex_;
     Handler handler_;
-    std::thread thread_;
-    int listen_fd_ = -1;
-    int wake_fd_[2] = {-1, -1};
-    std::atomic<int> port_{0};
-    std::atomic<bool> running_{false};
-    std::atomic<bool> stopping_{false};
     std::atomic<bool> append_nul_{true};
+    TcpServer server_;   // last: its thread stops before the handler goes
 };
 
 }  // namespace hashsink::transport

@@ -141,50 +141,9 @@ Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration t
 V3Server::~V3Server() { stop(); }
 
 Status V3Server::start(const std::string& bind, int port, Handler handler) {
-    std::lock_guard lock(mutex_);
-    if (thread_.joinable()) return Status::success();
-    const std::string where = bind + ":" + std::to_string(port);
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Status::error(ErrorCode::io, std::string("socket: ") + std::strerror(errno));
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    if (::inet_pton(AF_INET, bind.c_str(), &addr.sin_addr) != 1 ||
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
-        std::string why = std::strerror(errno);
-        ::close(fd);
-        return Status::error(ErrorCode::io, "bind " + where + ": " + why, false);
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    listen_fd_ = fd;
-    port_ = ntohs(addr.sin_port);
+    if (server_.running()) return Status::success();
     handler_ = std::move(handler);
-    stopping_ = false;
-    thread_ = std::thread([this] { serve(); });
-    return Status::success();
-}
-
-void V3Server::stop() {
-    std::lock_guard lock(mutex_);
-    if (!thread_.joinable()) return;
-    stopping_ = true;
-    thread_.join();
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-}
-
-void V3Server::serve() {
-    while (!stopping_) {
-        // Short polls so stop() is prompt without a wake pipe.
-        if (!ready(listen_fd_, POLLIN, Clock::now() + std::chrono::milliseconds(50))) continue;
-        int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client < 0) continue;
-        handle(client);
-        ::close(client);
-    }
+    return server_.start(bind, port, [this](int fd) { handle(fd); });
 }
 
 void V3Server::handle(int fd) {

@@ -3,15 +3,13 @@
 // the driver and a loopback server for the emulator.
 #pragma once
 
-#include <atomic>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/transport/tcp_server.hpp"
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
 
@@ -38,19 +36,14 @@ public:
     V3Server& operator=(const V3Server&) = delete;
 
     Status start(const std::string& bind, int port, Handler handler);
-    void stop();
-    int port() const { return port_; }
+    void stop() { server_.stop(); }
+    int port() const { return server_.port(); }
 
 private:
-    void serve();
     void handle(int fd);
 
-    std::mutex mutex_;
     Handler handler_;
-    std::thread thread_;
-    int listen_fd_ = -1;
-    std::atomic<int> port_{0};
-    std::atomic<bool> stopping_{false};
+    transport::TcpServer server_;   // last: its thread stops before the handler goes
 };
 
 }  // namespace hashsink::miners::whatsminer
