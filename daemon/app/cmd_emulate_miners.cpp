@@ -42,6 +42,15 @@ Emulation emulation(const Config& config, What what) {
             [e] { e->stop(); }};
 }
 
+// A family's config listening on bind:port, its other fields at their defaults.
+template <class Config>
+Config listening(const std::string& bind, int port) {
+    Config c;
+    c.bind = bind;
+    c.port = port;
+    return c;
+}
+
 std::string listening_on(const std::string& what, const std::string& where, int port) {
     return what + " listening on " + where + std::to_string(port);
 }
@@ -70,9 +79,7 @@ struct Family {
 };
 
 std::optional<Emulation> make_axeos(const Args& args, const std::string& bind, int port) {
-    miners::axeos::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::axeos::EmulatorConfig>(bind, port);
     c.board = args.get("board", "gamma");
     c.hostname = args.get("hostname", "bitaxe");
     c.version = args.get("version", "v2.14.0");
@@ -89,9 +96,7 @@ std::optional<Emulation> make_axeos(const Args& args, const std::string& bind, i
 }
 
 std::optional<Emulation> make_antminer(const Args& args, const std::string& bind, int port) {
-    miners::antminer::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::antminer::EmulatorConfig>(bind, port);
     c.model = args.get("model", c.model);
     c.password = args.get("password", c.password);
     c.write_delay_ms = static_cast<int>(args.get_int("write-delay-ms").value_or(2000));
@@ -103,9 +108,7 @@ std::optional<Emulation> make_antminer(const Args& args, const std::string& bind
 }
 
 std::optional<Emulation> make_braiins(const Args& args, const std::string& bind, int port) {
-    miners::braiins::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::braiins::EmulatorConfig>(bind, port);
     c.password = args.get("password", "root");
     auto timeout = emulate_int(args, "emulate braiins", "token-timeout", 1, 86400,
                                c.token_timeout_s);
@@ -119,9 +122,7 @@ std::optional<Emulation> make_braiins(const Args& args, const std::string& bind,
 }
 
 std::optional<Emulation> make_luxos(const Args& args, const std::string& bind, int port) {
-    miners::luxos::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::luxos::EmulatorConfig>(bind, port);
     if (args.has("session-ttl")) {
         auto ttl = emulate_int(args, "emulate luxos", "session-ttl", 1, 86400, 0);
         if (!ttl) return std::nullopt;
@@ -133,9 +134,7 @@ std::optional<Emulation> make_luxos(const Args& args, const std::string& bind, i
 }
 
 std::optional<Emulation> make_vnish(const Args& args, const std::string& bind, int port) {
-    miners::vnish::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::vnish::EmulatorConfig>(bind, port);
     c.password = args.get("password", "admin");
     c.version = args.get("version", "1.3.4");
     return emulation<miners::vnish::VnishEmulator>(c, [c](miners::vnish::VnishEmulator& e) {
@@ -145,9 +144,7 @@ std::optional<Emulation> make_vnish(const Args& args, const std::string& bind, i
 }
 
 std::optional<Emulation> make_avalon(const Args& args, const std::string& bind, int port) {
-    miners::avalon::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::avalon::EmulatorConfig>(bind, port);
     c.idle = args.has("idle");
     return emulation<miners::avalon::AvalonEmulator>(c, [](miners::avalon::AvalonEmulator& e) {
         return listening_on("Avalon Q (cgminer 4.11.1)", e.host() + ":", e.port());
@@ -169,9 +166,7 @@ void read_plug_options(const Args& args, Config& c) {
 }
 
 std::optional<Emulation> make_shelly(const Args& args, const std::string& bind, int port) {
-    miners::shelly::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::shelly::EmulatorConfig>(bind, port);
     read_plug_options(args, c);
     return emulation<miners::shelly::ShellyEmulator>(c, [](miners::shelly::ShellyEmulator& e) {
         return "Shelly Plus Plug S listening on " + e.url();
@@ -179,9 +174,7 @@ std::optional<Emulation> make_shelly(const Args& args, const std::string& bind, 
 }
 
 std::optional<Emulation> make_tasmota(const Args& args, const std::string& bind, int port) {
-    miners::tasmota::EmulatorConfig c;
-    c.bind = bind;
-    c.port = port;
+    auto c = listening<miners::tasmota::EmulatorConfig>(bind, port);
     read_plug_options(args, c);
     c.password = args.get("password");
     return emulation<miners::tasmota::TasmotaEmulator>(
