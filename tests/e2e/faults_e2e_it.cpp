@@ -146,6 +146,15 @@ bool all_mining(const json& s) {
 
 std::uint64_t tick_of(const json& s) { return s.value("tick", std::uint64_t{0}); }
 
+// Starts the daemon on `config` and waits until every miner mines; the status then.
+json start_until_mining(Rig& rig, Daemon& d, const std::string& config) {
+    d.start(config);
+    auto st = wait_for(rig, d.web_port, all_mining, 40s);
+    INFO(st.dump(2));
+    REQUIRE(all_mining(st));
+    return st;
+}
+
 }  // namespace
 
 TEST_CASE("faults: a miner that dies is shown offline, the others run on, and it is driven again "
@@ -153,12 +162,8 @@ TEST_CASE("faults: a miner that dies is shown offline, the others run on, and it
           "[e2e][faults]") {
     Rig rig;
     Daemon d;
-    d.start(rig.config(d.web_port));
     INFO("daemon log: " << d.log);
-
-    auto st = wait_for(rig, d.web_port, all_mining, 40s);
-    INFO(st.dump(2));
-    REQUIRE(all_mining(st));
+    auto st = start_until_mining(rig, d, rig.config(d.web_port));
 
     // m2's port closes: shown offline with the reason, never as its last measurements.
     rig.miner(1).set_offline(true);
@@ -219,14 +224,12 @@ TEST_CASE("faults: SIGTERM parks every reachable miner and exits 0", "[e2e][faul
     rig.miner(2).set_latency_ms(300);
     Daemon d;
     const int dead_port = test::free_port();
-    d.start(rig.config(d.web_port) + "[[miners]]\nid = \"gone\"\ndriver = \"axeos\"\n"
-                                     "url = \"http://127.0.0.1:" + std::to_string(dead_port) +
-            "\"\ntimeout = \"300ms\"\n");
     INFO("daemon log: " << d.log);
-
-    auto st = wait_for(rig, d.web_port, all_mining, 40s);
-    INFO(st.dump(2));
-    REQUIRE(all_mining(st));
+    auto st = start_until_mining(rig, d,
+                                 rig.config(d.web_port) +
+                                     "[[miners]]\nid = \"gone\"\ndriver = \"axeos\"\n"
+                                     "url = \"http://127.0.0.1:" + std::to_string(dead_port) +
+                                     "\"\ntimeout = \"300ms\"\n");
     for (auto& m : rig.miners) REQUIRE_FALSE(m->paused());
 
     d.child->kill(SIGTERM);
@@ -340,11 +343,8 @@ TEST_CASE("faults: a live config with a bad value is refused at its field; a goo
           "[e2e][faults][web]") {
     Rig rig;
     Daemon d;
-    d.start(rig.config(d.web_port));
     INFO("daemon log: " << d.log);
-    auto st = wait_for(rig, d.web_port, all_mining, 40s);
-    INFO(st.dump(2));
-    REQUIRE(all_mining(st));
+    auto st = start_until_mining(rig, d, rig.config(d.web_port));
     const double planned_w = st["planned_w"].get<double>();
     REQUIRE(planned_w > 30);
 

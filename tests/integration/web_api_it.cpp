@@ -72,6 +72,18 @@ json body(const httplib::Result& r) {
     return json::parse(r->body);
 }
 
+// Saves cfg from the page; the reply (returned) says the file was edited in place (its comments
+// kept).
+json save_edited_in_place(Browser& admin, const json& cfg) {
+    auto r = admin.post("/api/config", json{{"config", cfg}});
+    REQUIRE(r->status == 200);
+    auto saved = json::parse(r->body);
+    INFO(saved.dump());
+    REQUIRE(saved["ok"] == true);
+    CHECK(saved["note"].get<std::string>().find("edited in place") == 0);
+    return saved;
+}
+
 template <class Pred>
 json wait_status(Browser& b, Pred pred, std::chrono::seconds limit = 20s) {
     auto until = std::chrono::steady_clock::now() + limit;
@@ -346,12 +358,7 @@ TEST_CASE("web api: a commented file saved from the page keeps its comments and 
     cfg["site"].erase("miner_poll_interval");
     cfg["miners"].erase(1);
     cfg["miners"].push_back({{"id", "c"}, {"driver", "axeos"}, {"url", rig.c.url()}});
-    auto r = admin.post("/api/config", json{{"config", cfg}});
-    REQUIRE(r->status == 200);
-    auto saved = json::parse(r->body);
-    INFO(saved.dump());
-    REQUIRE(saved["ok"] == true);
-    CHECK(saved["note"].get<std::string>().find("edited in place") == 0);
+    const json saved = save_edited_in_place(admin, cfg);
 
     const std::string file = test::read_file(rig.config_path);
     INFO(file);
@@ -376,10 +383,9 @@ TEST_CASE("web api: a commented file saved from the page keeps its comments and 
 
     // Reordering the miners is beyond splicing: a full rewrite, and the answer says so.
     std::swap(doc["miners"][0], doc["miners"][1]);
-    r = admin.post("/api/config", json{{"config", doc}});
+    auto r = admin.post("/api/config", json{{"config", doc}});
     REQUIRE(r->status == 200);
-    saved = json::parse(r->body);
-    CHECK(saved["note"].get<std::string>().find("rewritten in full") == 0);
+    CHECK(json::parse(r->body)["note"].get<std::string>().find("rewritten in full") == 0);
     CHECK(test::read_file(rig.config_path).find("# Installed by Anna") == std::string::npos);
     auto versions = body(admin.get("/api/config/versions"))["versions"];
     REQUIRE(versions.size() == 2);
@@ -459,12 +465,7 @@ TEST_CASE("web api: heat zones (arrays of tables) edited, added and removed from
     zones.erase(1);
     zones.push_back({{"id", "den"}, {"miners", {"b"}}, {"temperature", "den.temp_c"},
                      {"setback_c", 15}, {"min_run", "10m"}, {"max_power_w", 250}});
-    r = admin.post("/api/config", json{{"config", cfg}});
-    REQUIRE(r->status == 200);
-    auto saved = json::parse(r->body);
-    INFO(saved.dump());
-    REQUIRE(saved["ok"] == true);
-    CHECK(saved["note"].get<std::string>().find("edited in place") == 0);
+    save_edited_in_place(admin, cfg);
 
     const std::string file = test::read_file(rig.config_path);
     INFO(file);
