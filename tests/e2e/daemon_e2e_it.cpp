@@ -9,6 +9,7 @@
 
 #include "adapters/miners/axeos/axeos_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "tests/support/inverter_image.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
@@ -32,14 +33,8 @@ struct Site {
         REQUIRE(supra.start());
     }
     void sun(double pv_w, double house_w) {
-        sensors::sunspec::InverterImage img;
-        img.rating_w = 2000;
-        img.wmax_w = 2000;
-        img.ac_power_w = pv_w;
-        img.dc_power_w = pv_w / 0.97;
-        img.state = InverterState::mppt;
-        img.grid_power_w = house_w + gamma.power_w() + supra.power_w() - pv_w;
-        inverter.update(img);
+        inverter.update(
+            test::sunny_inverter(pv_w, house_w + gamma.power_w() + supra.power_w() - pv_w));
     }
 };
 

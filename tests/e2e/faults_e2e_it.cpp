@@ -16,6 +16,7 @@
 #include "adapters/miners/axeos/axeos_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
 #include "adapters/transport/mqtt_client.hpp"
+#include "tests/support/inverter_image.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/net.hpp"
@@ -52,14 +53,7 @@ struct Rig {
     void feed() {
         double draw_w = 0;
         for (const auto& m : miners) draw_w += m->power_w();
-        sensors::sunspec::InverterImage img;
-        img.rating_w = 2000;
-        img.wmax_w = 2000;
-        img.ac_power_w = pv_w;
-        img.dc_power_w = pv_w / 0.97;
-        img.state = InverterState::mppt;
-        img.grid_power_w = house_w + draw_w - pv_w;
-        inverter.update(img);
+        inverter.update(test::sunny_inverter(pv_w, house_w + draw_w - pv_w));
     }
     std::string config(int web_port, const std::string& extra = "") const {
         std::string c =
