@@ -159,20 +159,21 @@ ZoneDemand HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnapsho
         }
         return z;
     }
-    const double t = *z.temperature_c, half = zone.hysteresis_k / 2;
+    const double t = *z.temperature_c, band = zone.hysteresis_k;
 
-    // Hysteresis with minimum run and rest times.
+    // Hysteresis over the whole band (setpoint ± hysteresis_k) with minimum run and rest times:
+    // a narrower band only cycles the miners more often.
     bool heating = mem.get(heating_key) >= 0.5;
     if (heating) {
         const double ran_s = (now - mem.get(on_key, now)) / 1000;
-        if (t >= z.target_c + half && ran_s >= seconds(zone.min_run)) {
+        if (t >= z.target_c + band && ran_s >= seconds(zone.min_run)) {
             stop_heating();
             heating = false;
         }
     } else {
         const bool rested =
             !mem.has(off_key) || (now - mem.get(off_key)) / 1000 >= seconds(zone.min_rest);
-        if (t <= z.target_c - half && rested) {
+        if (t <= z.target_c - band && rested) {
             heating = true;
             mem.set(heating_key, 1);
             mem.set(on_key, now);

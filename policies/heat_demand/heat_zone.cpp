@@ -98,8 +98,8 @@ const KeyTable& HeatZone::keys() {
                     "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
              .fallback = std::vector<std::string>{}},
             {.name = "hysteresis_k", .type = KeyType::number,
-             .doc = "Width of the band around the setpoint: heat starts below setpoint - half "
-                    "of it and stops above setpoint + half of it",
+             .doc = "Half-width of the band around the setpoint: heat starts at setpoint - "
+                    "hysteresis_k and stops at setpoint + hysteresis_k",
              .unit = "K", .fallback = 0.5, .min = 0.1, .max = 5.0},
             {.name = "max_store_c", .type = KeyType::number,
              .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
@@ -195,7 +195,7 @@ bool HeatZone::in_comfort(const SiteSnapshot& snap) const {
 
 bool HeatZone::wants_heat(const SiteSnapshot& snap) const {
     auto t = temperature_now(snap);
-    return t && *t < target_c(snap) + hysteresis_k / 2;
+    return t && *t < target_c(snap) + hysteresis_k;
 }
 
 bool HeatZone::has_miner(const std::string& miner_id) const {

@@ -49,7 +49,8 @@ struct HeatZone {
     double target_c(const SiteSnapshot& snap) const {
         return in_comfort(snap) ? comfort_c : setback_c;
     }
-    // Heat is wanted now: the temperature is below the target plus the band.
+    // Heat is wanted now: the temperature is below the top of the band (target + hysteresis_k),
+    // where a heating run stops.
     bool wants_heat(const SiteSnapshot& snap) const;
     bool has_miner(const std::string& miner_id) const;
 };

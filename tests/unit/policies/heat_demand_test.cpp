@@ -263,10 +263,10 @@ TEST_CASE("heat: the band is held over generated winter days", "[heat]") {
         if (i < 360 * 2) continue;
         const auto day_s = (unix_ms(s.now) / 1000) % 86400;
         if (day_s >= 10 * 3600 && day_s < 22 * 3600) {
-            worst_above = std::max(worst_above, room.t_c - 21.25);
-            worst_below = std::max(worst_below, 20.75 - room.t_c);
+            worst_above = std::max(worst_above, room.t_c - 21.5);
+            worst_below = std::max(worst_below, 20.5 - room.t_c);
         } else if (day_s >= 2 * 3600 && day_s < 6 * 3600) {
-            worst_below = std::max(worst_below, 16.75 - room.t_c);
+            worst_below = std::max(worst_below, 16.5 - room.t_c);
         }
     }
     CHECK(worst_below < 0.15);
@@ -464,7 +464,7 @@ TEST_CASE("heat: solar surplus may push a zone up to max_store_c, not beyond", "
         }
         return t;
     };
-    // 20 °C (setback 17 +0.25: no heat needed), 3 kW of export: the zone stores up to 500 W.
+    // 20 °C (above setback 17 + 0.5: no heat needed), 3 kW of export: the zone stores up to 500 W.
     auto warm = run(20, -3000);
     CHECK(warm.decision.miner_floor_w.empty());
     double zone = 0;
@@ -502,13 +502,13 @@ TEST_CASE("heat: the value of a kWh of heat for each replaced kind", "[heat][cre
 }
 
 TEST_CASE("heat: the credit applies only while the zone wants heat", "[heat][credit]") {
-    HeatZone z = living();   // setback 17, band 0.5: heat wanted below 17.25
+    HeatZone z = living();   // setback 17, band 0.5: heat wanted below 17.5 (the top of the band)
     SiteSnapshot s;
     s.now = kMonday;
     put(s, "living.temp_c", 17.0);
     CHECK(heat_credit_per_kwh({z}, "a", s, 0.3) == Approx(0.3));
     CHECK(heat_credit_per_kwh({z}, "c", s, 0.3) == 0);   // not in the zone
-    put(s, "living.temp_c", 17.3);
+    put(s, "living.temp_c", 17.6);
     CHECK(heat_credit_per_kwh({z}, "a", s, 0.3) == 0);
     put(s, "living.temp_c", 15, 10min);   // stale: no credit
     CHECK(heat_credit_per_kwh({z}, "a", s, 0.3) == 0);
