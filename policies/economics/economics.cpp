@@ -57,15 +57,20 @@ double revenue_per_kwh(double hashprice_per_th_day, double j_per_th, double pool
     return hashprice_per_th_day * (1 - pool_fee_pct / 100) * 1000 / (24 * j_per_th);
 }
 
-double heat_credit_per_kwh(const std::vector<HeatZone>& zones, const std::string& miner_id,
-                           const SiteSnapshot& snap, std::optional<double> import_per_kwh) {
+HeatCredit heat_credit(const std::vector<HeatZone>& zones, const std::string& miner_id,
+                       const SiteSnapshot& snap, std::optional<double> import_per_kwh,
+                       bool wanted_before) {
+    HeatCredit c;
     for (const auto& z : zones) {
         if (!z.has_miner(miner_id)) continue;   // a miner heats the first zone naming it
-        if (!z.wants_heat(snap)) return 0;
+        c.zoned = true;
+        c.wanted = z.wants_heat(snap, wanted_before);
+        if (!c.wanted) return c;
         auto v = heat_value_per_kwh(z, import_per_kwh);
-        return v && std::isfinite(*v) && *v > 0 ? *v : 0;
+        c.per_kwh = v && std::isfinite(*v) && *v > 0 ? *v : 0;
+        return c;
     }
-    return 0;
+    return c;
 }
 
 std::optional<double> value_now(const SiteSnapshot& s, std::string_view name) {
@@ -213,7 +218,14 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
         c.levels = usable_levels(m);
         if (c.levels.empty()) continue;
         c.running = m.target.run;
-        c.heat_credit = heat_credit_per_kwh(settings_.heat_zones, m.id, snap, import_price);
+        // Whether the zone wanted heat on the tick before: a zone warmed to the top of its band
+        // is not credited again until it has cooled through it (no flapping at the top).
+        const std::string wanted_key = "heat_wanted." + m.id;
+        const HeatCredit credit = heat_credit(settings_.heat_zones, m.id, snap, import_price,
+                                              d.memory.get(wanted_key, 1) >= 0.5);
+        if (credit.zoned && !credit.wanted) d.memory.set(wanted_key, 0);
+        else d.memory.erase(wanted_key);
+        c.heat_credit = credit.per_kwh;
         const double k = efficiency_correction(m);
         for (const auto& l : c.levels)
             c.j_per_th.push_back(l.hashrate_ths > 0 ? k * l.power_w / l.hashrate_ths : inf);

@@ -41,10 +41,17 @@ private:
     EconomicsSettings settings_;
 };
 
-// The heat credit of a miner now, currency/kWh: the value of the heat it replaces while its
-// zone wants heat, 0 otherwise (and outside any zone).
-double heat_credit_per_kwh(const std::vector<HeatZone>& zones, const std::string& miner_id,
-                           const SiteSnapshot& snap, std::optional<double> import_per_kwh);
+// The heat credit of a miner now: the value of the heat it replaces, currency/kWh, while its
+// zone wants heat (HeatZone::wants_heat given the answer of the tick before), 0 otherwise
+// (and outside any zone).
+struct HeatCredit {
+    double per_kwh = 0;
+    bool zoned = false;     // the miner heats a zone
+    bool wanted = false;    // its zone wants heat: the next tick's wanted_before
+};
+HeatCredit heat_credit(const std::vector<HeatZone>& zones, const std::string& miner_id,
+                       const SiteSnapshot& snap, std::optional<double> import_per_kwh,
+                       bool wanted_before);
 
 // Revenue of hash in currency per kWh, for a miner at `j_per_th` joules per terahash.
 double revenue_per_kwh(double hashprice_per_th_day, double j_per_th, double pool_fee_pct);

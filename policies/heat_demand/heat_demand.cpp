@@ -21,6 +21,13 @@ constexpr double kMaxStepS = 60;    // a longer gap between ticks counts as this
 // Feed-forward: this far below the setpoint outside, the floor starts kOutdoorShare higher.
 constexpr double kOutdoorSpanK = 25;
 constexpr double kOutdoorShare = 0.3;
+// Optimum start: the warming rate assumed until one is learnt, its bounds, and how long a
+// stretch of full-power heating makes one sample of it.
+constexpr double kDefaultWarmKPerH = 1.0;
+constexpr double kMinWarmKPerH = 0.1;
+constexpr double kMaxWarmKPerH = 10.0;
+constexpr double kRateSampleS = 1200;
+constexpr double kRateWeight = 0.3;     // of a new sample against what was learnt
 
 std::string fmt_c(double c) {
     char buf[32];
@@ -88,7 +95,8 @@ Decision HeatDemandPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& 
             line += "temperature stale or missing: safe state (" +
                     std::string(zone.safe_minimum ? "minimum" : "paused") + ")";
         } else {
-            line += fmt_c(*z.temperature_c) + " (target " + fmt_c(z.target_c) + "): ";
+            line += fmt_c(*z.temperature_c) + " (target " + fmt_c(z.target_c) +
+                    (z.preheating ? ", pre-heating for comfort" : "") + "): ";
             line += z.heating ? "heating " + fmt_pct(z.fraction) + ", floor " + fmt_w(z.floor_w)
                               : "no heat needed";
         }
@@ -161,6 +169,24 @@ ZoneDemand HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnapsho
     }
     const double t = *z.temperature_c, band = zone.hysteresis_k;
 
+    // Optimum start: ahead of a comfort window, aim at comfort_c once the time left is what the
+    // zone needs to warm up at its learnt rate. Latched until the window opens, so the warming
+    // itself does not call it off.
+    const std::string preheat_key = key("preheat_ms", zone.id), rate_key = key("rate", zone.id);
+    if (auto start = zone.next_comfort_start(snap)) {
+        const double left_ms = static_cast<double>(unix_ms(*start)) - now;
+        const double need_ms =
+            std::max(0.0, zone.comfort_c - t) / mem.get(rate_key, kDefaultWarmKPerH) * 3.6e6;
+        if (mem.has(preheat_key) || need_ms >= left_ms)
+            mem.set(preheat_key, static_cast<double>(unix_ms(*start)));
+    } else {
+        mem.erase(preheat_key);
+    }
+    if (mem.has(preheat_key)) {
+        z.preheating = true;
+        z.target_c = zone.comfort_c;
+    }
+
     // Hysteresis over the whole band (setpoint ± hysteresis_k) with minimum run and rest times:
     // a narrower band only cycles the miners more often.
     bool heating = mem.get(heating_key) >= 0.5;
@@ -201,6 +227,26 @@ ZoneDemand HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnapsho
             feed = kOutdoorShare * std::clamp((z.target_c - *outdoor) / kOutdoorSpanK, 0.0, 1.0);
         z.fraction = std::clamp(error / kSpanK + integral + feed, 0.0, 1.0);
         z.floor_w = lowest_w + z.fraction * std::max(0.0, top_w - lowest_w);
+    }
+    // The warming rate at full power, for optimum start: one sample per kRateSampleS of
+    // uninterrupted full-power heating, averaged into what was learnt.
+    const std::string from_ms = key("rate_from_ms", zone.id), from_c = key("rate_from_c", zone.id);
+    if (heating && z.fraction >= 0.999) {
+        if (!mem.has(from_ms)) {
+            mem.set(from_ms, now);
+            mem.set(from_c, t);
+        } else if (const double hours = (now - mem.get(from_ms)) / 3.6e6;
+                   hours * 3600 >= kRateSampleS) {
+            const double sample = (t - mem.get(from_c)) / hours;
+            const double learnt = mem.get(rate_key, kDefaultWarmKPerH);
+            mem.set(rate_key, std::clamp(learnt + kRateWeight * (sample - learnt), kMinWarmKPerH,
+                                         kMaxWarmKPerH));
+            mem.set(from_ms, now);
+            mem.set(from_c, t);
+        }
+    } else {
+        mem.erase(from_ms);
+        mem.erase(from_c);
     }
     z.heating = heating;
     mem.set(last_key, now);

@@ -28,6 +28,7 @@ struct ZoneDemand {
     double target_c = 0;
     bool heating = false;           // inside a heating run (hysteresis state)
     bool stale = false;             // temperature stale or missing: the zone's safe state
+    bool preheating = false;        // outside comfort, heating towards comfort_c (optimum start)
     double fraction = 0;            // 0..1 of the span between lowest level and max_power_w
     double floor_w = 0;             // the zone's heat floor (sum of its miners' floors)
 };

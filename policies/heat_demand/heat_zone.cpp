@@ -117,6 +117,11 @@ const KeyTable& HeatZone::keys() {
             {.name = "stale_after", .type = KeyType::duration,
              .doc = "A temperature older than this (or missing) puts the zone in its safe state",
              .unit = "s", .fallback = Duration{120'000}, .min = 5.0, .max = 86400.0},
+            {.name = "preheat_max", .type = KeyType::duration,
+             .doc = "Optimum start: heat towards comfort_c ahead of a comfort window, as early "
+                    "as the zone's learnt warming rate needs and at most this early (0: off, "
+                    "the setpoint changes when the window opens)",
+             .unit = "s", .fallback = Duration{0}, .min = 0.0, .max = 43200.0},
             {.name = "replaces", .type = KeyType::string,
              .doc = "What the zone's heat would otherwise come from: its value per kWh is the "
                     "import price (electric), the import price / cop (heat_pump) or "
@@ -168,6 +173,7 @@ HeatZone HeatZone::from(const Options& given, int utc_offset_min) {
     z.min_run = o.get_duration("min_run");
     z.min_rest = o.get_duration("min_rest");
     z.stale_after = o.get_duration("stale_after");
+    z.preheat_max = o.get_duration("preheat_max");
     const std::string r = o.get_string("replaces");
     z.replaces = r == "heat_pump" ? HeatReplaces::heat_pump
                  : r == "gas"     ? HeatReplaces::gas
@@ -193,9 +199,20 @@ bool HeatZone::in_comfort(const SiteSnapshot& snap) const {
     return SchedulePolicy(comfort).intent(snap).has_value();
 }
 
-bool HeatZone::wants_heat(const SiteSnapshot& snap) const {
+bool HeatZone::wants_heat(const SiteSnapshot& snap, bool wanted_before) const {
     auto t = temperature_now(snap);
-    return t && *t < target_c(snap) + hysteresis_k;
+    if (!t) return false;
+    // Ahead of a comfort window (within preheat_max) heat is stored for it, as far as
+    // heat_demand may pre-heat.
+    const double target = next_comfort_start(snap) ? comfort_c : target_c(snap);
+    if (*t <= target - hysteresis_k) return true;
+    if (*t >= target + hysteresis_k) return false;
+    return wanted_before;
+}
+
+std::optional<TimePoint> HeatZone::next_comfort_start(const SiteSnapshot& snap) const {
+    if (preheat_max.count() <= 0 || in_comfort(snap)) return std::nullopt;
+    return next_window_start(comfort, snap.now, preheat_max);
 }
 
 bool HeatZone::has_miner(const std::string& miner_id) const {

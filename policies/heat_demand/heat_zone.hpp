@@ -31,6 +31,7 @@ struct HeatZone {
     Duration min_run{600'000};
     Duration min_rest{300'000};
     Duration stale_after{120'000};
+    Duration preheat_max{0};                // optimum start: at most this early (0: off)
     HeatReplaces replaces = HeatReplaces::electric;
     double cop = 3;
     double gas_price_per_kwh = 0;
@@ -49,9 +50,13 @@ struct HeatZone {
     double target_c(const SiteSnapshot& snap) const {
         return in_comfort(snap) ? comfort_c : setback_c;
     }
-    // Heat is wanted now: the temperature is below the top of the band (target + hysteresis_k),
-    // where a heating run stops.
-    bool wants_heat(const SiteSnapshot& snap) const;
+    // Heat is wanted now, with a thermostat's memory: below the band (target - hysteresis_k)
+    // yes, at its top (target + hysteresis_k, where a heating run stops) no, inside it as on
+    // the tick before (wanted_before), so a zone warmed to the top wants nothing until it has
+    // cooled through the band. Within preheat_max of a comfort window, the comfort band.
+    bool wants_heat(const SiteSnapshot& snap, bool wanted_before) const;
+    // The next comfort window's start within preheat_max, while outside comfort.
+    std::optional<TimePoint> next_comfort_start(const SiteSnapshot& snap) const;
     bool has_miner(const std::string& miner_id) const;
 };
 

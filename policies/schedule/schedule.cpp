@@ -120,6 +120,27 @@ ScheduleSettings ScheduleSettings::from(const Options& given) {
     return s;
 }
 
+std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, TimePoint now,
+                                           Duration within) {
+    const std::int64_t now_ms = unix_ms(now), offset_ms = settings.utc_offset_min * 60'000LL;
+    const std::int64_t local_ms = now_ms + offset_ms;
+    constexpr std::int64_t kDayMs = 86'400'000;
+    const std::int64_t day = local_ms >= 0 ? local_ms / kDayMs : (local_ms - kDayMs + 1) / kDayMs;
+    std::optional<std::int64_t> best;
+    // A look-ahead of up to a day reaches at most the day after tomorrow's midnight.
+    for (std::int64_t d = day; d <= day + 2; ++d) {
+        const int weekday = static_cast<int>(((d % 7) + 7 + 3) % 7);
+        for (const auto& w : settings.windows) {
+            if (!(w.days >> weekday & 1u)) continue;
+            const std::int64_t start_ms = d * kDayMs + w.start_min * 60'000LL - offset_ms;
+            const bool ahead = start_ms > now_ms && start_ms - now_ms <= within.count();
+            if (ahead && (!best || start_ms < *best)) best = start_ms;
+        }
+    }
+    if (!best) return std::nullopt;
+    return from_unix_ms(*best);
+}
+
 std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
     const std::int64_t local_min = unix_ms(snap.now) / 60'000 + settings_.utc_offset_min;
     const std::int64_t day = local_min >= 0 ? local_min / 1440 : (local_min - 1439) / 1440;

@@ -38,6 +38,11 @@ struct ScheduleSettings {
     static ScheduleSettings from(const Options& options);
 };
 
+// The earliest start of any window after now and no later than now + within (minute
+// resolution), or nullopt. For looking ahead (a heat zone pre-heating before comfort).
+std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, TimePoint now,
+                                           Duration within);
+
 class SchedulePolicy final : public Policy, public IntentSource {
 public:
     explicit SchedulePolicy(ScheduleSettings settings) : settings_(std::move(settings)) {}

@@ -502,16 +502,26 @@ TEST_CASE("heat: the value of a kWh of heat for each replaced kind", "[heat][cre
 }
 
 TEST_CASE("heat: the credit applies only while the zone wants heat", "[heat][credit]") {
-    HeatZone z = living();   // setback 17, band 0.5: heat wanted below 17.5 (the top of the band)
+    HeatZone z = living();   // setback 17, band 0.5: 16.5 .. 17.5
     SiteSnapshot s;
     s.now = kMonday;
     put(s, "living.temp_c", 17.0);
-    CHECK(heat_credit_per_kwh({z}, "a", s, 0.3) == Approx(0.3));
-    CHECK(heat_credit_per_kwh({z}, "c", s, 0.3) == 0);   // not in the zone
-    put(s, "living.temp_c", 17.6);
-    CHECK(heat_credit_per_kwh({z}, "a", s, 0.3) == 0);
+    auto credit = heat_credit({z}, "a", s, 0.3, true);
+    CHECK(credit.per_kwh == Approx(0.3));
+    CHECK(credit.zoned);
+    CHECK_FALSE(heat_credit({z}, "c", s, 0.3, true).zoned);   // not in the zone
+    CHECK(heat_credit({z}, "c", s, 0.3, true).per_kwh == 0);
+    put(s, "living.temp_c", 17.6);   // above the band: not wanted
+    CHECK(heat_credit({z}, "a", s, 0.3, true).per_kwh == 0);
+    // Inside the band as before: once warmed to the top, nothing until it has cooled through.
+    put(s, "living.temp_c", 17.2);
+    CHECK(heat_credit({z}, "a", s, 0.3, false).per_kwh == 0);
+    CHECK_FALSE(heat_credit({z}, "a", s, 0.3, false).wanted);
+    CHECK(heat_credit({z}, "a", s, 0.3, true).per_kwh == Approx(0.3));
+    put(s, "living.temp_c", 16.5);
+    CHECK(heat_credit({z}, "a", s, 0.3, false).wanted);
     put(s, "living.temp_c", 15, 10min);   // stale: no credit
-    CHECK(heat_credit_per_kwh({z}, "a", s, 0.3) == 0);
+    CHECK(heat_credit({z}, "a", s, 0.3, true).per_kwh == 0);
 }
 
 TEST_CASE("heat: economics runs a miner unprofitable on hash alone while its heat pays",
@@ -696,4 +706,73 @@ TEST_CASE("heat: a schedule cap keeps only the floors that fit under it", "[heat
         CHECK(total <= 250 + 1e-9);
         if (zone_max == 200) CHECK(t.decision.miner_floor_w.count("a"));   // 200 W fits
     }
+}
+
+TEST_CASE("heat: the next comfort window is found ahead, across midnight and the weekend",
+          "[heat][preheat]") {
+    ScheduleSettings comfort;
+    comfort.utc_offset_min = 60;
+    comfort.windows = {*parse_window("mon-fri 06:00-08:30 max").window};
+    const TimePoint at_0400 = kMonday + 3h;   // 04:00 local on Monday
+    CHECK(next_window_start(comfort, at_0400, 3h) == kMonday + 5h);
+    CHECK_FALSE(next_window_start(comfort, at_0400, 1h));
+    CHECK_FALSE(next_window_start(comfort, kMonday + 5h, 3h));   // it starts now, not ahead
+    // Friday 23:00 local: the weekend has no window.
+    CHECK_FALSE(next_window_start(comfort, kMonday + 24h * 4 + 22h, 12h));
+    // Sunday 22:00 local: Monday 06:00, across midnight.
+    CHECK(next_window_start(comfort, kMonday - 3h, 9h) == kMonday + 5h);
+}
+
+TEST_CASE("heat: optimum start warms up ahead of comfort and latches until it opens",
+          "[heat][preheat]") {
+    HeatZone z = living();
+    z.comfort.windows = {*parse_window("06:00-22:00 max").window};
+    z.preheat_max = Duration{2h};
+    z.min_rest = Duration{0};
+    auto policy = policy_of({z});
+    SiteSnapshot s;
+    s.miners = zone_fleet();
+    put(s, "living.temp_c", 17.2);   // inside the setback band: no heat for setback's sake
+
+    s.now = kMonday + 3h;            // 3 h ahead: beyond preheat_max
+    Decision d = policy.decide(s, {});
+    CHECK(d.miner_floor_w.empty());
+    CHECK_FALSE(z.wants_heat(s, false));
+
+    s.now = kMonday + 4h + 30min;    // 1.5 h ahead, 3.8 K to go at the assumed 1 K/h: start
+    put(s, "living.temp_c", 17.2);
+    d = policy.decide(s, d.memory);
+    CHECK(d.miner_floor_w.count("a"));
+    CHECK(d.reason.find("pre-heating") != std::string::npos);
+    CHECK(z.wants_heat(s, false));   // heat stored for the window is wanted
+
+    s.now = kMonday + 5h;            // warmer now, less to go: still pre-heating
+    put(s, "living.temp_c", 20.0);
+    d = policy.decide(s, d.memory);
+    CHECK(d.miner_floor_w.count("a"));
+
+    s.now = kMonday + 6h + 1min;     // in comfort: the plain setpoint
+    put(s, "living.temp_c", 21.0);
+    d = policy.decide(s, d.memory);
+    CHECK(d.reason.find("pre-heating") == std::string::npos);
+    CHECK_FALSE(d.memory.has("preheat_ms.living"));
+}
+
+TEST_CASE("heat: the warming rate is learnt from full-power heating", "[heat][preheat]") {
+    HeatZone z = living();
+    z.min_rest = Duration{0};
+    auto policy = policy_of({z});
+    SiteSnapshot s;
+    s.miners = zone_fleet();
+    s.now = kMonday;
+    PolicyMemory mem;
+    // 3 K below the setback's band for 20 minutes, warming 1 K: full power, 3 K/h.
+    for (int minute = 0; minute <= 20; ++minute) {
+        put(s, "living.temp_c", 13.0 + minute / 20.0);
+        Decision d = policy.decide(s, mem);
+        mem = d.memory;
+        s.now += 1min;
+    }
+    // The assumed 1 K/h moved 30 % of the way to the sample.
+    CHECK(mem.get("rate.living") == Approx(1.0 + 0.3 * (3.0 - 1.0)).epsilon(0.01));
 }
