@@ -7,9 +7,9 @@
 namespace hashsink::policies {
 namespace {
 
-// A room or outdoor temperature outside this is a broken sensor, not weather.
+// A temperature outside this is a broken sensor, not weather, a room or a hot-water tank.
 constexpr double kMinPlausibleC = -60;
-constexpr double kMaxPlausibleC = 90;
+constexpr double kMaxPlausibleC = 110;
 
 std::string check_zone_id(const OptionValue& v) {
     const auto* s = std::get_if<std::string>(&v);
@@ -88,11 +88,12 @@ const KeyTable& HeatZone::keys() {
                     "the start (feed-forward); empty: none",
              .fallback = std::string{}},
             {.name = "comfort_c", .type = KeyType::number,
-             .doc = "Setpoint inside the comfort windows", .unit = "°C", .fallback = 21.0,
-             .min = 5.0, .max = 30.0},
+             .doc = "Setpoint inside the comfort windows (a room about 21, a hot-water tank "
+                    "about 50)",
+             .unit = "°C", .fallback = 21.0, .min = 5.0, .max = 80.0},
             {.name = "setback_c", .type = KeyType::number,
              .doc = "Setpoint outside the comfort windows", .unit = "°C", .fallback = 17.0,
-             .min = 5.0, .max = 30.0},
+             .min = 5.0, .max = 80.0},
             {.name = "comfort", .type = KeyType::string_list,
              .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time (utc_offset_min), "
                     "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
@@ -100,11 +101,12 @@ const KeyTable& HeatZone::keys() {
             {.name = "hysteresis_k", .type = KeyType::number,
              .doc = "Half-width of the band around the setpoint: heat starts at setpoint - "
                     "hysteresis_k and stops at setpoint + hysteresis_k",
-             .unit = "K", .fallback = 0.5, .min = 0.1, .max = 5.0},
+             .unit = "K", .fallback = 0.5, .min = 0.1, .max = 10.0},
             {.name = "max_store_c", .type = KeyType::number,
              .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
-                    "in the building); above it the zone takes nothing beyond its floor",
-             .unit = "°C", .fallback = 23.0, .min = 5.0, .max = 35.0},
+                    "in the building, or in a water tank up to its own limit); above it the "
+                    "zone takes nothing beyond its floor",
+             .unit = "°C", .fallback = 23.0, .min = 5.0, .max = 95.0},
             {.name = "max_power_w", .type = KeyType::number,
              .doc = "The zone's miners together never draw more than this", .unit = "W",
              .required = true, .min = 1.0, .max = 1e6},

@@ -434,6 +434,50 @@ TEST_CASE("heat: the zone never draws more than max_power_w (generated snapshots
     }
 }
 
+TEST_CASE("heat: a hot-water tank is a zone with its own temperatures", "[heat]") {
+    auto r = config::load_string(std::string(R"([site]
+max_draw_w = 2000
+
+[policy]
+use = "heat_demand"
+
+[[policy.heat_demand.zones]]
+id = "tank"
+miners = ["bitaxe-1"]
+temperature = "tank.temp_c"
+comfort_c = 50.0
+setback_c = 50.0
+hysteresis_k = 5.0
+max_store_c = 70.0
+max_power_w = 1500
+)") + kMiners, "t.toml", catalog());
+    REQUIRE(r.diagnostics.empty());
+    HeatZone tank = living(400);
+    tank.id = "tank";
+    tank.temperature = "tank.temp_c";
+    tank.comfort_c = tank.setback_c = 50;
+    tank.hysteresis_k = 5;
+    tank.max_store_c = 70;
+    auto policy = policy_of({tank});
+    SiteSnapshot s;
+    s.now = kMonday;
+    s.miners = zone_fleet();
+    put(s, "tank.temp_c", 44);   // below 50 - 5: heat
+    Decision d = policy.decide(s, {});
+    CHECK(d.miner_floor_w.count("a"));
+    s.now += 20min;
+    put(s, "tank.temp_c", 62);   // a run ends at 55; surplus may store up to 70
+    d = policy.decide(s, d.memory);
+    CHECK(d.miner_floor_w.empty());
+    CHECK(d.miner_ceiling_w.at("a") > 0);
+    s.now += 1min;
+    put(s, "tank.temp_c", 70.5);  // full: nothing beyond the floor
+    d = policy.decide(s, d.memory);
+    CHECK(d.miner_ceiling_w.at("a") == 0);
+    put(s, "tank.temp_c", 98);    // still a tank, not a broken sensor
+    CHECK(tank.temperature_now(s));
+}
+
 TEST_CASE("heat: solar surplus may push a zone up to max_store_c, not beyond", "[heat]") {
     Options heat, layered, solar;
     heat.set("zones", std::int64_t{1});
