@@ -2,8 +2,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/core/snapshot.hpp"
 
@@ -25,6 +27,18 @@ public:
 
 private:
     std::map<std::string, double> values_;
+};
+
+// One heat zone in a tick (policies/heat_demand): what the status page and MQTT show of it.
+struct HeatZoneView {
+    std::string id;
+    std::optional<double> temperature_c;    // nullopt: stale or missing
+    double target_c = 0;                    // the setpoint now (comfort_c while pre-heating)
+    bool heating = false;                   // inside a heating run (hysteresis state)
+    bool preheating = false;                // warming ahead of a comfort window
+    bool stale = false;                     // no usable temperature: the zone's safe state
+    double fraction = 0;                    // 0..1 of the span between lowest level and max
+    double floor_w = 0;                     // the zone's heat floor (its miners' floors)
 };
 
 struct Decision {
@@ -49,6 +63,7 @@ struct Decision {
     // and the journal; no entry: unknown or nothing.
     std::map<std::string, double> miner_hash_value_per_h;
     std::map<std::string, double> miner_heat_value_per_h;
+    std::vector<HeatZoneView> heat_zones;   // one per configured zone, in config order
     std::string reason;             // one line an operator can read
     PolicyMemory memory;            // carried to the next tick
 };

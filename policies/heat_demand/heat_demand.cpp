@@ -87,7 +87,7 @@ Decision HeatDemandPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& 
     d.memory = memory;
     std::set<std::string> ids;
     for (const auto& zone : settings_.zones) {
-        ZoneDemand z = decide_zone(zone, snap, d.memory, d);
+        HeatZoneView z = decide_zone(zone, snap, d.memory, d);
         ids.insert(zone.id);
         d.budget_w += z.floor_w;
         std::string line = zone.id + " ";
@@ -101,6 +101,7 @@ Decision HeatDemandPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& 
                               : "no heat needed";
         }
         d.reason += (d.reason.empty() ? "" : "; ") + line;
+        d.heat_zones.push_back(std::move(z));
     }
     if (settings_.zones.empty()) d.reason = "no heat zones";
     // State of zones no longer configured goes.
@@ -113,10 +114,10 @@ Decision HeatDemandPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& 
     return d;
 }
 
-ZoneDemand HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnapshot& snap,
+HeatZoneView HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnapshot& snap,
                                          PolicyMemory& mem, Decision& out) const {
-    ZoneDemand z;
-    z.zone = zone.id;
+    HeatZoneView z;
+    z.id = zone.id;
     z.target_c = zone.target_c(snap);
 
     // The zone's usable miners (a miner named by an earlier zone belongs to that one), each

@@ -21,17 +21,6 @@ struct HeatDemandSettings {
     static HeatDemandSettings from(const Options& options);
 };
 
-// One zone's outcome in a tick, for the decision's reason, economics and tests.
-struct ZoneDemand {
-    std::string zone;
-    std::optional<double> temperature_c;
-    double target_c = 0;
-    bool heating = false;           // inside a heating run (hysteresis state)
-    bool stale = false;             // temperature stale or missing: the zone's safe state
-    bool preheating = false;        // outside comfort, heating towards comfort_c (optimum start)
-    double fraction = 0;            // 0..1 of the span between lowest level and max_power_w
-    double floor_w = 0;             // the zone's heat floor (sum of its miners' floors)
-};
 
 class HeatDemandPolicy final : public Policy {
 public:
@@ -45,7 +34,7 @@ public:
     const HeatZone* zone_of(const std::string& miner_id) const;
 
 private:
-    ZoneDemand decide_zone(const HeatZone& zone, const SiteSnapshot& snap, PolicyMemory& memory,
+    HeatZoneView decide_zone(const HeatZone& zone, const SiteSnapshot& snap, PolicyMemory& memory,
                            Decision& out) const;
 
     HeatDemandSettings settings_;

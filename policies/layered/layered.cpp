@@ -139,6 +139,7 @@ Decision LayeredPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& mem
         d.miner_hash_value_per_h = economics->miner_hash_value_per_h;
         d.miner_heat_value_per_h = economics->miner_heat_value_per_h;
     }
+    if (heat) d.heat_zones = heat->heat_zones;   // the zones as they are, whatever is decided
 
     // 1. Safety: a layer that cannot decide puts the fleet in its safe state.
     if (!fail_reason.empty()) {

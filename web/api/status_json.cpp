@@ -98,6 +98,16 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
         }
         miners.push_back(std::move(miner));
     }
+    json zones = json::array();
+    for (const auto& z : d.heat_zones)
+        zones.push_back({{"id", z.id},
+                         {"temperature_c", z.temperature_c ? json(*z.temperature_c) : json(nullptr)},
+                         {"target_c", z.target_c},
+                         {"heating", z.heating},
+                         {"preheating", z.preheating},
+                         {"stale", z.stale},
+                         {"fraction", z.fraction},
+                         {"floor_w", z.floor_w}});
     return {{"tick", st.tick},
             {"time", iso8601(st.at)},
             {"age_s", age_s(st.at, now)},
@@ -113,7 +123,8 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
               // What the miners earn now, currency per hour, hash and heat apart; null when
               // no policy values them (no economics).
               {"hash_value_per_h", valued ? json(sum_of(d.miner_hash_value_per_h)) : json(nullptr)},
-              {"heat_value_per_h", valued ? json(sum_of(d.miner_heat_value_per_h)) : json(nullptr)}}},
+              {"heat_value_per_h", valued ? json(sum_of(d.miner_heat_value_per_h)) : json(nullptr)},
+              {"heat_zones", zones}}},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},
             {"sources", sources},

@@ -4,6 +4,25 @@
 const history = [];          // {t, pv, grid, miners}
 const HISTORY_POINTS = 600;
 
+// One card per heat zone: its temperature, the setpoint now and what the thermostat does.
+function renderZones(zones) {
+  const box = $('zones');
+  box.hidden = zones.length === 0;
+  box.replaceChildren();
+  for (const z of zones) {
+    const card = el('div', null, 'card zone');
+    card.dataset.zone = z.id;
+    card.appendChild(el('div', 'Heat · ' + z.id, 'label'));
+    card.appendChild(el('div', z.temperature_c === null ? '–' : num(z.temperature_c, 1, ' °C'), 'value'));
+    let what;
+    if (z.stale) what = 'sensor stale: safe state';
+    else if (z.heating) what = (z.preheating ? 'pre-heating ' : 'heating ') + Math.round(100 * z.fraction) + ' % · floor ' + watts(z.floor_w);
+    else what = 'no heat needed';
+    card.appendChild(el('div', (z.stale ? '' : 'target ' + num(z.target_c, 1, ' °C') + ' · ') + what, 'sub'));
+    box.appendChild(card);
+  }
+}
+
 function findValue(status, name) {
   for (const s of status.sources) {
     const v = s.values[name];
@@ -56,6 +75,7 @@ function render(st) {
     $('value-total').textContent = num(d.hash_value_per_h + d.heat_value_per_h, 3, '');
     $('value-sub').textContent = 'hash ' + num(d.hash_value_per_h, 3, '') + ' · heat ' + num(d.heat_value_per_h, 3, '');
   }
+  renderZones(d.heat_zones || []);
   $('reason').textContent = d.reason + (st.override ? ' · override: ' + JSON.stringify(st.override) : '');
 
   const tbody = $('miners').tBodies[0];

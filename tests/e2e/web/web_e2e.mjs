@@ -186,7 +186,7 @@ try {
   await page.fill(`[name="${zones}[0].miners"]`, minerId);
   await page.fill(`[name="${zones}[0].temperature"]`, 'living.temp_c');
   await page.fill(`[name="${zones}[0].max_power_w"]`, '300');
-  await page.fill(`[name="${zones}[0].comfort_c"]`, '99');              // above 30: refused
+  await page.fill(`[name="${zones}[0].comfort_c"]`, '99');              // above 80: refused
   await page.click('#save-btn');
   await page.locator(`.field.has-error[data-path="${zones}[0].comfort_c"] .err`).waitFor();
   assert.match(await page.locator(`.field[data-path="${zones}[0].comfort_c"] .err`).textContent(), /out of range/);
@@ -199,6 +199,11 @@ try {
   assert.deepEqual(heat.config.policy.heat_demand.zones,
     [{ id: 'living', miners: [minerId], temperature: 'living.temp_c', max_power_w: 300, comfort_c: 20.5 }]);
   assert.match(readFileSync(heat.path, 'utf8'), /\[\[policy\.heat_demand\.zones\]\]\nid = "living"\n/);
+  // Applied live: the zone's card, in its safe state (no living.temp_c signal yet).
+  await page.click('[data-tab=live]');
+  const zoneCard = page.locator('#zones .card[data-zone="living"]');
+  await zoneCard.waitFor({ timeout: 15000 });
+  assert.match(await zoneCard.textContent(), /Heat · living.*sensor stale: safe state/);
 
   for (const [name, vp] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]]) {
     step('screenshot at ' + name + ' width');

@@ -511,6 +511,8 @@ TEST_CASE("heat: solar surplus may push a zone up to max_store_c, not beyond", "
     // 20 °C (above setback 17 + 0.5: no heat needed), 3 kW of export: the zone stores up to 500 W.
     auto warm = run(20, -3000);
     CHECK(warm.decision.miner_floor_w.empty());
+    REQUIRE(warm.decision.heat_zones.size() == 1);   // layered shows the zones as they are
+    CHECK_FALSE(warm.decision.heat_zones[0].heating);
     double zone = 0;
     for (std::size_t i = 0; i < 2; ++i) zone += warm.governed[i].target.run ? warm.governed[i].target.power_w : 0;
     CHECK(zone > 100);
@@ -788,6 +790,10 @@ TEST_CASE("heat: optimum start warms up ahead of comfort and latches until it op
     d = policy.decide(s, d.memory);
     CHECK(d.miner_floor_w.count("a"));
     CHECK(d.reason.find("pre-heating") != std::string::npos);
+    REQUIRE(d.heat_zones.size() == 1);
+    CHECK(d.heat_zones[0].preheating);
+    CHECK(d.heat_zones[0].heating);
+    CHECK(d.heat_zones[0].target_c == 21);
     CHECK(z.wants_heat(s, false));   // heat stored for the window is wanted
 
     s.now = kMonday + 5h;            // warmer now, less to go: still pre-heating

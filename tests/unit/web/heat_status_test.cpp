@@ -34,3 +34,29 @@ TEST_CASE("status: heat floor, hash revenue and heat value, per miner and in tot
     CHECK(p["decision"]["heat_value_per_h"].is_null());
     CHECK(p["decision"]["heat_floor_w"].get<double>() == 0);
 }
+
+TEST_CASE("status: each heat zone's temperature, setpoint and state", "[heat][web]") {
+    loop::LoopStatus st;
+    HeatZoneView house;
+    house.id = "house";
+    house.temperature_c = 19.6;
+    house.target_c = 21;
+    house.heating = house.preheating = true;
+    house.fraction = 0.4;
+    house.floor_w = 2240;
+    HeatZoneView shed;
+    shed.id = "shed";
+    shed.stale = true;
+    st.decision.heat_zones = {house, shed};
+    auto j = web::status_json(st, TimePoint{});
+    const auto& zones = j["decision"]["heat_zones"];
+    REQUIRE(zones.size() == 2);
+    CHECK(zones[0]["id"] == "house");
+    CHECK(zones[0]["temperature_c"].get<double>() == Approx(19.6));
+    CHECK(zones[0]["target_c"].get<double>() == Approx(21));
+    CHECK(zones[0]["preheating"] == true);
+    CHECK(zones[0]["floor_w"].get<double>() == Approx(2240));
+    CHECK(zones[1]["temperature_c"].is_null());
+    CHECK(zones[1]["stale"] == true);
+    CHECK(web::status_json(loop::LoopStatus{}, TimePoint{})["decision"]["heat_zones"].empty());
+}
