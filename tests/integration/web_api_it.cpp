@@ -433,7 +433,7 @@ TEST_CASE("web api: heat zones (arrays of tables) edited, added and removed from
         if (f["name"] == "comfort_c") {
             comfort_found = true;
             CHECK(f["type"] == "number");
-            CHECK(f["max"] == 30.0);
+            CHECK(f["max"] == 80.0);
         }
     CHECK(comfort_found);
 
