@@ -44,6 +44,50 @@ std::string fmt_pct(double f) {
 // Memory keys of a zone: "<what>.<zone id>".
 std::string key(const char* what, const std::string& zone) { return std::string(what) + "." + zone; }
 
+// Optimum start: ahead of a comfort window, aim at comfort_c once the time left is what the
+// zone needs to warm up at its learnt rate. Latched until the window opens, so the warming
+// itself does not call it off.
+bool preheat(const HeatZone& zone, const SiteSnapshot& snap, double t, double now,
+             PolicyMemory& mem) {
+    const std::string preheat_key = key("preheat_ms", zone.id);
+    auto start = zone.next_comfort_start(snap);
+    if (!start) {
+        mem.erase(preheat_key);
+        return false;
+    }
+    const double start_ms = static_cast<double>(unix_ms(*start));
+    const double need_ms = std::max(0.0, zone.comfort_c - t) /
+                           mem.get(key("rate", zone.id), kDefaultWarmKPerH) * 3.6e6;
+    if (mem.has(preheat_key) || need_ms >= start_ms - now) mem.set(preheat_key, start_ms);
+    return mem.has(preheat_key);
+}
+
+// The zone's warming rate at full power (K/h, "rate.<zone>"), for optimum start: one sample per
+// kRateSampleS of uninterrupted full-power heating, averaged into what was learnt.
+void learn_warming_rate(const std::string& zone_id, bool full_power, double t, double now,
+                        PolicyMemory& mem) {
+    const std::string from_ms = key("rate_from_ms", zone_id), from_c = key("rate_from_c", zone_id);
+    if (!full_power) {
+        mem.erase(from_ms);
+        mem.erase(from_c);
+        return;
+    }
+    if (!mem.has(from_ms)) {
+        mem.set(from_ms, now);
+        mem.set(from_c, t);
+        return;
+    }
+    const double hours = (now - mem.get(from_ms)) / 3.6e6;
+    if (hours * 3600 < kRateSampleS) return;
+    const double sample = (t - mem.get(from_c)) / hours;
+    const std::string rate_key = key("rate", zone_id);
+    const double learnt = mem.get(rate_key, kDefaultWarmKPerH);
+    mem.set(rate_key,
+            std::clamp(learnt + kRateWeight * (sample - learnt), kMinWarmKPerH, kMaxWarmKPerH));
+    mem.set(from_ms, now);
+    mem.set(from_c, t);
+}
+
 struct ZoneMiner {
     const MinerView* view = nullptr;
     double lowest_w = 0;
@@ -170,20 +214,7 @@ HeatZoneView HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnaps
     }
     const double t = *z.temperature_c, band = zone.hysteresis_k;
 
-    // Optimum start: ahead of a comfort window, aim at comfort_c once the time left is what the
-    // zone needs to warm up at its learnt rate. Latched until the window opens, so the warming
-    // itself does not call it off.
-    const std::string preheat_key = key("preheat_ms", zone.id), rate_key = key("rate", zone.id);
-    if (auto start = zone.next_comfort_start(snap)) {
-        const double left_ms = static_cast<double>(unix_ms(*start)) - now;
-        const double need_ms =
-            std::max(0.0, zone.comfort_c - t) / mem.get(rate_key, kDefaultWarmKPerH) * 3.6e6;
-        if (mem.has(preheat_key) || need_ms >= left_ms)
-            mem.set(preheat_key, static_cast<double>(unix_ms(*start)));
-    } else {
-        mem.erase(preheat_key);
-    }
-    if (mem.has(preheat_key)) {
+    if (preheat(zone, snap, t, now, mem)) {
         z.preheating = true;
         z.target_c = zone.comfort_c;
     }
@@ -229,26 +260,7 @@ HeatZoneView HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnaps
         z.fraction = std::clamp(error / kSpanK + integral + feed, 0.0, 1.0);
         z.floor_w = lowest_w + z.fraction * std::max(0.0, top_w - lowest_w);
     }
-    // The warming rate at full power, for optimum start: one sample per kRateSampleS of
-    // uninterrupted full-power heating, averaged into what was learnt.
-    const std::string from_ms = key("rate_from_ms", zone.id), from_c = key("rate_from_c", zone.id);
-    if (heating && z.fraction >= 0.999) {
-        if (!mem.has(from_ms)) {
-            mem.set(from_ms, now);
-            mem.set(from_c, t);
-        } else if (const double hours = (now - mem.get(from_ms)) / 3.6e6;
-                   hours * 3600 >= kRateSampleS) {
-            const double sample = (t - mem.get(from_c)) / hours;
-            const double learnt = mem.get(rate_key, kDefaultWarmKPerH);
-            mem.set(rate_key, std::clamp(learnt + kRateWeight * (sample - learnt), kMinWarmKPerH,
-                                         kMaxWarmKPerH));
-            mem.set(from_ms, now);
-            mem.set(from_c, t);
-        }
-    } else {
-        mem.erase(from_ms);
-        mem.erase(from_c);
-    }
+    learn_warming_rate(zone.id, heating && z.fraction >= 0.999, t, now, mem);
     z.heating = heating;
     mem.set(last_key, now);
 
