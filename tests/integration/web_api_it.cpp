@@ -56,6 +56,12 @@ struct Rig {
         site = std::move(*built);
         REQUIRE(site->start());
         REQUIRE(test::wait_for_port(port, 10s));
+        // The web server answers before the loop's first tick is published (/api/status says
+        // 503 "starting" until then); under load that tick can come after the first requests.
+        const auto until = std::chrono::steady_clock::now() + 20s;
+        while (!site->loop().status_board().latest() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(10ms);
+        REQUIRE(site->loop().status_board().latest());
     }
     std::string config() const {
         return "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
