@@ -1,3 +1,7 @@
 hashsink_test(faults_e2e_tests LABEL e2e
   SOURCES e2e/faults_e2e_it.cpp
   LIBS hashsink_app PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# Recovery after faults: the source poller's backoff, a miner back from offline.
+hashsink_test(faults_unit_tests LABEL unit
+  SOURCES unit/loop/miner_return_test.cpp
+  LIBS hashsink_loop hashsink_policies)

@@ -65,7 +65,8 @@ void ControlLoop::stop(bool park, Duration park_limit) {
         const auto until = std::chrono::steady_clock::now() + park_limit;
         bool parked = false;
         while (true) {
-            fleet_.schedule(clock_.now());
+            // The safe state goes to a miner even if it came back after the views above.
+            fleet_.schedule(clock_.now(), /*hold_returning=*/false);
             fleet_.wait_idle_for(Duration{50});
             parked = true;
             for (const auto& m : fleet_.status()) parked = parked && (!m.online || m.target_applied);

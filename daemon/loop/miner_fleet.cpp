@@ -95,13 +95,14 @@ void MinerFleet::post(std::size_t i, Job job) {
     work_ready_.notify_one();
 }
 
-void MinerFleet::schedule(TimePoint now) {
+void MinerFleet::schedule(TimePoint now, bool hold_returning) {
     std::lock_guard lock(mutex_);
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         Slot& s = *slots_[i];
         if (s.busy) continue;
         // A pending write goes first: what the loop wants matters more than fresh telemetry.
-        if (!s.applied && s.probed && s.online && now >= s.retry_at) {
+        if (!s.applied && s.probed && s.online && now >= s.retry_at &&
+            !(s.held && hold_returning)) {
             post(i, Job::apply);
         } else if (now >= s.next_poll) {
             post(i, Job::poll);
@@ -202,6 +203,7 @@ void MinerFleet::run_poll(Slot& slot) {
         }
         went_offline = was_online && !slot.online;
         came_online = !was_online && slot.online;
+        if (came_online) slot.held = true;
     }
     if (state) recorder_.miner_state(now, slot.settings.id, *state);
     if (went_offline || (!state && slot.failures == 1)) {
@@ -241,12 +243,13 @@ void MinerFleet::run_apply(Slot& slot, const MinerTarget& target, std::uint64_t 
     }
 }
 
-std::vector<MinerView> MinerFleet::views(TimePoint now) const {
+std::vector<MinerView> MinerFleet::views(TimePoint now) {
     std::lock_guard lock(mutex_);
     std::vector<MinerView> out;
     out.reserve(slots_.size());
     for (const auto& sp : slots_) {
-        const Slot& s = *sp;
+        Slot& s = *sp;
+        s.held = false;   // the decision about to be made sees its state
         MinerView v;
         v.id = s.settings.id;
         v.caps = s.caps;

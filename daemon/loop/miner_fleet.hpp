@@ -44,9 +44,12 @@ public:
     void stop();
 
     // Loop thread: posts polls that are due and applies whose target is not confirmed yet.
-    void schedule(TimePoint now);
-    // Loop thread: the miners as the policy sees them.
-    std::vector<MinerView> views(TimePoint now) const;
+    // A miner that came (back) online since the last views() is not written to until a
+    // decision has seen its state; hold_returning = false sends regardless (stopping).
+    void schedule(TimePoint now, bool hold_returning = true);
+    // Loop thread: the miners as the policy sees them. Releases the hold on miners that came
+    // back: the decision made from these views has seen them.
+    std::vector<MinerView> views(TimePoint now);
     // Loop thread: a new target for miner i (index as in views()).
     void set_target(std::size_t i, const MinerTarget& target, TimePoint now, std::uint64_t tick,
                     const std::string& reason);
@@ -72,6 +75,9 @@ private:
         TimePoint target_since{};
         std::uint64_t target_tick = 0;
         bool applied = false;           // the device confirmed `target` (sent once at start)
+        // Came (back) online after the last views(): its target was decided without seeing
+        // what it does now, so it is not sent until the next decision (no pause-then-restart).
+        bool held = false;
         bool busy = false;
         TimePoint next_poll{};
         TimePoint retry_at{};           // next apply attempt after a failure
