@@ -3,5 +3,8 @@ hashsink_test(faults_e2e_tests LABEL e2e
   LIBS hashsink_app PkgConfig::SQLITE PkgConfig::HTTPLIB)
 # Recovery after faults: the source poller's backoff, a miner back from offline.
 hashsink_test(faults_unit_tests LABEL unit
-  SOURCES unit/loop/miner_return_test.cpp
+  SOURCES unit/loop/miner_return_test.cpp unit/loop/source_poller_backoff_test.cpp
   LIBS hashsink_loop hashsink_policies)
+hashsink_test(faults_it_tests LABEL integration
+  SOURCES integration/source_recovery_it.cpp
+  LIBS hashsink_sensors hashsink_loop)

@@ -34,6 +34,7 @@ public:
     MqttPriceSource(std::string id, PriceConfig config);
     ~MqttPriceSource() override;
     std::string_view type_name() const override { return "mqtt_price"; }
+    bool reconnects_itself() const noexcept override { return true; }
     Status collect(TimePoint now, Accumulator& out) noexcept override;
 
     static const KeyTable& keys();

@@ -28,6 +28,7 @@ public:
     MqttSensorSource(std::string id, SensorConfig config);
     ~MqttSensorSource() override;
     std::string_view type_name() const override { return "mqtt_sensor"; }
+    bool reconnects_itself() const noexcept override { return true; }
     Status collect(TimePoint now, Accumulator& out) noexcept override;
 
     static const KeyTable& keys();

@@ -36,7 +36,9 @@ struct MqttSettings {
     Duration keepalive{30000};
     Duration connect_timeout{5000};
     Duration min_backoff{500};
-    Duration max_backoff{30000};
+    // Reconnect attempts to a broker that went away: cheap, and every second of backoff is a
+    // second the site's MQTT readings stay down after the broker is back.
+    Duration max_backoff{5000};
     std::string status_topic = "hashsink/status";  // retained "online"; last will "offline"
     std::size_t max_payload_bytes = 64 * 1024;
 

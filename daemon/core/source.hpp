@@ -51,6 +51,11 @@ public:
     // Reads the device once. May block up to the source's own timeout; runs on its poll thread,
     // never on the loop thread. Must not throw.
     virtual Status collect(TimePoint now, Accumulator& out) noexcept = 0;
+    // True when the source's client keeps its connection up on its own (MQTT reconnects on its
+    // own thread) and collect() only reads what has arrived: polling it costs the device
+    // nothing, so the poller keeps its period instead of backing off, and the source reads as
+    // healthy on the first poll after the link is back.
+    virtual bool reconnects_itself() const noexcept { return false; }
 };
 
 }  // namespace hashsink

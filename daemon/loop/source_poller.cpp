@@ -32,11 +32,19 @@ void SourcePoller::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-Duration SourcePoller::backoff() const {
+Duration SourcePoller::next_delay_locked() const {
+    // A source whose client reconnects by itself is only read from memory: polling it at its
+    // period costs nothing, and a backoff would keep it "down" long after the broker is back.
+    if (status_.ok || source_->reconnects_itself()) return settings_.poll_interval;
     // Poll interval doubling with each failure, at most 30 s: a dead device is not hammered.
     int n = std::min(status_.consecutive_failures, 10);
     auto d = settings_.poll_interval * (1LL << std::max(0, n - 1));
     return std::min<Duration>(d, Duration{30'000});
+}
+
+Duration SourcePoller::next_delay() const {
+    std::lock_guard lock(mutex_);
+    return next_delay_locked();
 }
 
 void SourcePoller::poll_once() {
@@ -100,7 +108,7 @@ void SourcePoller::run() {
         auto next = std::chrono::steady_clock::now();
         poll_once();
         std::unique_lock lock(mutex_);
-        next += status_.ok ? settings_.poll_interval : backoff();
+        next += next_delay_locked();
         if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
     }
 }

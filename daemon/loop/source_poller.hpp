@@ -36,13 +36,16 @@ public:
     void poll_once();
 
     SourceStatus status() const;
+    // How long the poll thread waits after the latest collect: the poll interval, or after
+    // failures a backoff (see source_poller.cpp).
+    Duration next_delay() const;
     // Adds this source's readings to the map (latest wins on a shared signal name).
     void copy_readings(std::map<std::string, Reading, std::less<>>& into) const;
     void copy_schedules(std::map<std::string, std::vector<ScheduleSlot>, std::less<>>& into) const;
 
 private:
     void run();
-    Duration backoff() const;
+    Duration next_delay_locked() const;
 
     SourceSettings settings_;
     std::unique_ptr<Source> source_;
