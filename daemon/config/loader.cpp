@@ -372,7 +372,49 @@ private:
                 }
             }
         }
+        check_one_of(t, path, tables, table_pos, present, out);
         return out;
+    }
+
+    // Groups of keys of which exactly one is given (KeySpec::one_of). A key given with a bad
+    // value counts as given: its own error is enough.
+    void check_one_of(const toml::table& t, const std::string& path,
+                      const std::vector<const KeyTable*>& tables, Position table_pos,
+                      const std::set<std::string>& present, const Options& out) {
+        std::map<std::string, std::vector<std::string>> groups;
+        for (const auto* table : tables)
+            for (const auto& spec : *table)
+                if (!spec.one_of.empty()) groups[spec.one_of].push_back(spec.name);
+        for (const auto& [group, names] : groups) {
+            std::string listed;
+            for (std::size_t i = 0; i < names.size(); ++i)
+                listed += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+            std::vector<std::string> given;
+            std::string empty;   // the first key of the group written as ""
+            for (const auto& name : names) {
+                if (!present.count(name) || !t.get(name)) continue;
+                if (out.has(name)) {
+                    const auto& v = out.values().at(name);
+                    if (const auto* s = std::get_if<std::string>(&v); s && s->empty()) {
+                        if (empty.empty()) empty = name;
+                        continue;
+                    }
+                }
+                given.push_back(name);
+            }
+            if (given.empty() && !empty.empty()) {
+                error(pos(*t.get(empty)), path + "." + empty,
+                      "empty: give exactly one of " + listed);
+            } else if (given.empty()) {
+                error(table_pos, path + "." + names.front(),
+                      "missing: give exactly one of " + listed);
+            } else {
+                for (std::size_t i = 1; i < given.size(); ++i)
+                    error(pos(*t.get(given[i])), path + "." + given[i],
+                          "give exactly one of " + listed + "; " + given.front() +
+                              " is given too");
+            }
+        }
     }
 
     const toml::table* section(const toml::table& root, const char* name) {

@@ -67,6 +67,12 @@ std::string table(const KeyTable& keys, const std::vector<std::string>& extra_ch
         else if (k.max) allowed += "≤ " + limit(k, *k.max);
         if (k.ref == RefKind::source) allowed += "ids of [[sources]]";
         if (k.ref == RefKind::miner) allowed += "ids of [[miners]]";
+        if (!k.one_of.empty()) {
+            std::string group;
+            for (const auto& other : keys)
+                if (other.one_of == k.one_of) group += (group.empty() ? "`" : ", `") + other.name + "`";
+            allowed += (allowed.empty() ? "" : "; ") + std::string("exactly one of ") + group;
+        }
         std::string doc = k.doc;
         if (k.secret) doc += " (secret: never shown back)";
         out += "| `" + k.name + "` | " + type + " | " + def + " | " + escape_cell(allowed) + " | " +

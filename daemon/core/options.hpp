@@ -40,6 +40,9 @@ struct KeySpec {
     // message, or empty when the value is fine.
     std::string (*check)(const OptionValue& value) = nullptr;
     std::vector<KeySpec> fields;            // table_list: the keys of each entry
+    // Keys of one table sharing a group name here: exactly one of them must be given (with a
+    // non-empty value), e.g. a Modbus source's host (TCP) or device (RTU).
+    std::string one_of;
 };
 
 using KeyTable = std::vector<KeySpec>;

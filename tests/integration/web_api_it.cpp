@@ -496,3 +496,60 @@ TEST_CASE("web api: heat zones (arrays of tables) edited, added and removed from
     CHECK(back[1]["setback_c"] == 15);
     CHECK(back[1]["min_run"] == "10m");
 }
+
+TEST_CASE("web api: a Modbus source needs exactly one of host and device, at the field",
+          "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port);
+    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    auto cfg = body(admin.get("/api/config"))["config"];
+    const auto index = cfg["sources"].size();
+    const std::string at = "sources[" + std::to_string(index) + "].";
+    auto errors_of = [&](const json& source) {
+        json c = cfg;
+        c["sources"].push_back(source);
+        auto r = admin.post("/api/config/validate", json{{"config", c}});
+        REQUIRE(r->status == 422);
+        std::map<std::string, std::string> out;
+        const json answer = json::parse(r->body);
+        for (const auto& e : answer["errors"])
+            out[e["path"].get<std::string>()] = e["message"].get<std::string>();
+        return out;
+    };
+    json genset = {{"id", "genset"}, {"type", "modbus"}, {"profile", "dse_gencomm"}};
+
+    // The form sends empty fields as "": neither address is an error at host.
+    json neither = genset;
+    neither["host"] = "";
+    neither["device"] = "";
+    auto e = errors_of(neither);
+    REQUIRE(e.count(at + "host") == 1);
+    CHECK_THAT(e[at + "host"], Catch::Contains("exactly one of host and device"));
+
+    json both = genset;
+    both["host"] = "192.0.2.20";
+    both["device"] = "/dev/ttyUSB0";
+    e = errors_of(both);
+    REQUIRE(e.count(at + "device") == 1);
+    CHECK_THAT(e[at + "device"], Catch::Contains("host is given too"));
+
+    // Saving takes the same path: refused, and nothing is written.
+    json c = cfg;
+    c["sources"].push_back(both);
+    REQUIRE(admin.post("/api/config", json{{"config", c}})->status == 422);
+    REQUIRE(body(admin.get("/api/config/versions"))["versions"].empty());
+
+    // The catalog marks the pair for the form.
+    auto catalog = body(admin.get("/api/catalog"));
+    int grouped = 0;
+    for (const auto& k : catalog["source_types"]["modbus"]["keys"])
+        if (k.contains("one_of")) ++grouped;
+    CHECK(grouped == 2);
+
+    json rtu = genset;
+    rtu["host"] = "";
+    rtu["device"] = "/dev/ttyUSB0";
+    c = cfg;
+    c["sources"].push_back(rtu);
+    REQUIRE(admin.post("/api/config/validate", json{{"config", c}})->status == 200);
+}

@@ -244,6 +244,7 @@ json key_json(const KeySpec& k) {
               {"max", k.max ? json(*k.max) : json(nullptr)},
               {"choices", k.choices}};
     if (k.ref != RefKind::none) j["ref"] = k.ref == RefKind::source ? "source" : "miner";
+    if (!k.one_of.empty()) j["one_of"] = k.one_of;   // exactly one key of the group is given
     if (k.type == KeyType::table_list) j["fields"] = table_json(k.fields);
     return j;
 }
