@@ -32,8 +32,12 @@ public:
         current_.run = mining;
     }
     std::string_view driver_name() const override { return "recording"; }
-    Result<MinerCaps> probe() noexcept override { return test::ladder_caps(10, 30, 5); }
+    Result<MinerCaps> probe() noexcept override {
+        if (offline) return Status::error(ErrorCode::unreachable, "recording: probe: no route");
+        return test::ladder_caps(10, 30, 5);
+    }
     Result<MinerState> read_state() noexcept override {
+        if (offline) return Status::error(ErrorCode::unreachable, "recording: read: no route");
         std::lock_guard lock(m_);
         MinerState s;
         s.driver = "recording";
@@ -43,6 +47,7 @@ public:
         return s;
     }
     Status apply(const MinerTarget& t) noexcept override {
+        if (offline) return Status::error(ErrorCode::unreachable, "recording: apply: no route");
         std::this_thread::sleep_for(delay_);
         std::lock_guard lock(m_);
         current_ = t;
@@ -53,6 +58,7 @@ public:
         std::lock_guard lock(m_);
         return applied_;
     }
+    std::atomic<bool> offline{false};   // off the network; it goes on doing what it did
 
 private:
     Duration delay_;
@@ -161,4 +167,103 @@ TEST_CASE("stopping the loop parks every miner in the safe state", "[loop]") {
     rig.loop->start();   // the tick thread; stop() below parks
     rig.loop->stop();
     REQUIRE_FALSE(rig.miner->applied().back().run);
+}
+
+// A miner that comes back from offline while still mining keeps what it does until a decision
+// has seen it: nothing decided while it was away is written to it first (no pause, then
+// restart).
+TEST_CASE("fleet: a miner back from offline gets nothing until a decision has seen it",
+          "[loop][fleet]") {
+    ManualClock clock;
+    loop::NullRecorder recorder;
+    loop::MinerFleet fleet(clock, recorder, 2);
+    auto d = std::make_unique<RecordingMiner>();
+    RecordingMiner* miner = d.get();
+    fleet.add({"a", "recording", 5s, 0, 0}, std::move(d));
+    fleet.start();
+    const MinerTarget run30{true, 30, std::nullopt, std::nullopt, std::nullopt};
+    auto step = [&](Duration d) {
+        clock.advance(d);
+        fleet.schedule(clock.now());
+        fleet.wait_idle();
+    };
+
+    // Online, running at 30 W as the loop wants.
+    step(0s);
+    REQUIRE(fleet.views(clock.now()).at(0).state_fresh);
+    fleet.set_target(0, run30, clock.now(), 1, "surplus");
+    step(0s);
+    REQUIRE(miner->applied().size() == 1);
+
+    // It drops off the network; meanwhile the loop pauses it (its draw cannot be seen).
+    miner->offline = true;
+    step(6s);
+    REQUIRE_FALSE(fleet.status().at(0).online);
+    REQUIRE_FALSE(fleet.views(clock.now()).at(0).state_fresh);
+    fleet.set_target(0, MinerTarget{}, clock.now(), 2, "offline");
+    step(0s);
+
+    // It comes back, still mining. The poll lands after the tick's views: the pause decided
+    // while it was away is not sent, however often the fleet is scheduled.
+    miner->offline = false;
+    step(6s);
+    REQUIRE(fleet.status().at(0).online);
+    for (int i = 0; i < 3; ++i) step(100ms);
+    CHECK(miner->applied().size() == 1);
+
+    // The next decision sees it mining and keeps it running: one write, and it is a run.
+    auto views = fleet.views(clock.now());
+    REQUIRE(views.at(0).state_fresh);
+    REQUIRE(views.at(0).state->state == MinerRunState::mining);
+    fleet.set_target(0, run30, clock.now(), 3, "surplus");
+    step(0s);
+    auto applied = miner->applied();
+    REQUIRE(applied.size() == 2);
+    CHECK(applied.back().run);
+    CHECK(fleet.status().at(0).target_applied);
+
+    // A decision that has seen it and still wants the pause gets it sent.
+    miner->offline = true;
+    step(6s);
+    miner->offline = false;
+    step(6s);
+    fleet.views(clock.now());
+    fleet.set_target(0, MinerTarget{}, clock.now(), 4, "no surplus");
+    step(0s);
+    REQUIRE(miner->applied().size() == 3);
+    CHECK_FALSE(miner->applied().back().run);
+}
+
+TEST_CASE("loop: a miner back from offline while mining on a surplus is not paused and restarted",
+          "[loop][fleet]") {
+    Rig rig;
+    // The miner's returning poll lands between the tick's views and its writes: the window in
+    // which a target decided without it used to go out.
+    std::atomic<bool> land_poll_in_tick{false};
+    rig.loop->on_snapshot([&](SiteSnapshot& snap) {
+        if (!land_poll_in_tick) return;
+        rig.loop->fleet().schedule(snap.now);
+        rig.loop->fleet().wait_idle();
+        if (rig.loop->fleet().status().at(0).online) land_poll_in_tick = false;
+    });
+    rig.meter->grid_w = -200;   // a surplus that covers the miner
+    for (int i = 0; i < 12; ++i) rig.second();
+    REQUIRE(rig.miner->applied().back().run);
+    const auto before = rig.miner->applied().size();
+
+    rig.miner->offline = true;
+    std::shared_ptr<const loop::LoopStatus> st;
+    for (int i = 0; i < 8; ++i) st = rig.second();
+    REQUIRE_FALSE(st->miners.at(0).online);
+
+    rig.miner->offline = false;
+    land_poll_in_tick = true;
+    for (int i = 0; i < 20; ++i) st = rig.second();
+    REQUIRE(st->miners.at(0).online);
+    auto applied = rig.miner->applied();
+    for (std::size_t i = before; i < applied.size(); ++i) {
+        INFO("write " << i << " of " << applied.size() << " after the return at " << before);
+        CHECK(applied[i].run);
+    }
+    REQUIRE(applied.back().run);
 }
