@@ -647,6 +647,49 @@ void WebServer::data_routes() {
                                                 q->bucket_ms))},
                              {"series", cols}});
     });
+    // Any signals' history (a zone's temperature, a generator's frequency): ?name=... (1 to 8,
+    // repeated) with the range parameters above. Columns: t, then each name's bucket means
+    // (null where it has no value in a bucket).
+    srv.Get("/api/history/signals", [this, query](const httplib::Request& req,
+                                                  httplib::Response& res) {
+        if (!require(req, res, false, false)) return;
+        if (!options_.journal) return json_error(res, 503, "no journal");
+        const std::size_t n = req.get_param_value_count("name");
+        if (n < 1 || n > 8) return json_error(res, 400, "name: give 1 to 8 signal names");
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string name = req.get_param_value("name", i);
+            if (name.empty() || name.size() > 128)
+                return json_error(res, 400, "name: expected a signal name of 1 to 128 characters");
+            if (std::find(names.begin(), names.end(), name) != names.end())
+                return json_error(res, 400, "name: " + name + " is given twice");
+            names.push_back(std::move(name));
+        }
+        auto q = query(req, res, kChartPoints);
+        if (!q) return;
+        std::map<std::int64_t, std::vector<std::optional<double>>> buckets;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            auto rows = options_.journal->signal_history(names[i], *q);
+            if (!rows) return json_error(res, rows.error().code == ErrorCode::invalid ? 400 : 500,
+                                         rows.error().message);
+            for (const auto& b : *rows) {
+                auto& values = buckets[b.ts_ms];
+                values.resize(names.size());
+                values[i] = b.mean;
+            }
+        }
+        json cols = {{"t", json::array()}};
+        for (const auto& name : names) cols[name] = json::array();
+        for (const auto& [ts, values] : buckets) {
+            cols["t"].push_back(ts);
+            for (std::size_t i = 0; i < names.size(); ++i) cols[names[i]].push_back(opt(values[i]));
+        }
+        send_json(res, 200, {{"from_ms", q->from_ms}, {"to_ms", q->to_ms},
+                             {"bucket_ms", q->bucket_ms},
+                             {"resolution", journal::to_string(journal::resolution_for_bucket(
+                                                q->bucket_ms))},
+                             {"series", cols}});
+    });
     srv.Get("/api/history.csv", [this, query, derived](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");

@@ -32,6 +32,7 @@ private:
 // One heat zone in a tick (policies/heat_demand): what the status page and MQTT show of it.
 struct HeatZoneView {
     std::string id;
+    std::string signal;                     // the zone's temperature signal
     std::optional<double> temperature_c;    // nullopt: stale or missing
     double target_c = 0;                    // the setpoint now (comfort_c while pre-heating)
     bool heating = false;                   // inside a heating run (hysteresis state)

@@ -1030,27 +1030,58 @@ HistoryQuery Journal::plan_history(std::int64_t from_ms, std::int64_t to_ms,
     return q;
 }
 
-Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
+namespace {
+
+// Where a checked history query reads: its resolution and its start, widened to a whole rollup
+// period. An invalid query is refused with what is wrong.
+struct HistoryPlan {
+    Resolution resolution = Resolution::raw;
+    std::int64_t from_ms = 0;
+};
+
+Result<HistoryPlan> check_history(const HistoryQuery& q, const std::string& what) {
     auto bad = [&](const std::string& why) {
-        return Status::error(ErrorCode::invalid, "journal " + impl_->what + ": history: " + why,
-                             false);
+        return Status::error(ErrorCode::invalid, "journal " + what + ": history: " + why, false);
     };
     if (q.bucket_ms < 1000) return bad("bucket must be at least 1 s");
     if (q.to_ms <= q.from_ms) return bad("the range is empty (to must be after from)");
     if ((q.to_ms - q.from_ms) / q.bucket_ms > 100'000)
         return bad("more than 100000 buckets; use a larger bucket");
-    Resolution resolution = q.resolution == Resolution::automatic
-                                ? resolution_for_bucket(q.bucket_ms)
-                                : q.resolution;
-    std::int64_t from_ms = q.from_ms;
-    if (resolution != Resolution::raw) {
-        const std::int64_t period = resolution == Resolution::hour ? kHourMs : kMinuteMs;
+    HistoryPlan plan;
+    plan.resolution = q.resolution == Resolution::automatic ? resolution_for_bucket(q.bucket_ms)
+                                                            : q.resolution;
+    plan.from_ms = q.from_ms;
+    if (plan.resolution != Resolution::raw) {
+        const std::int64_t period = plan.resolution == Resolution::hour ? kHourMs : kMinuteMs;
         if (q.bucket_ms % period != 0) {
-            return bad("bucket must be a multiple of the " + std::string(to_string(resolution)) +
-                       " rollup");
+            return bad("bucket must be a multiple of the " +
+                       std::string(to_string(plan.resolution)) + " rollup");
         }
-        from_ms = floor_to(from_ms, period);
+        plan.from_ms = floor_to(plan.from_ms, period);
     }
+    return plan;
+}
+
+// Columns: bucket, mean, min, max of one signal (?4).
+std::string signal_history_sql(Resolution r) {
+    if (r == Resolution::raw) {
+        return "SELECT (ts_ms / ?3) * ?3 AS b, AVG(value), MIN(value), MAX(value) FROM readings "
+               "WHERE signal = ?4 AND ts_ms >= ?1 AND ts_ms < ?2 AND value IS NOT NULL "
+               "GROUP BY b ORDER BY b";
+    }
+    return std::string("SELECT (ts_ms / ?3) * ?3 AS b, SUM(sum_value) / SUM(n), MIN(min_value), "
+                       "MAX(max_value) FROM ") +
+           (r == Resolution::hour ? "readings_1h" : "readings_1m") +
+           " WHERE signal = ?4 AND ts_ms >= ?1 AND ts_ms < ?2 GROUP BY b ORDER BY b";
+}
+
+}  // namespace
+
+Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
+    auto plan = check_history(q, impl_->what);
+    if (!plan) return plan.error();
+    const Resolution resolution = plan->resolution;
+    const std::int64_t from_ms = plan->from_ms;
     // Buckets are aligned on the bucket size, so the same range gives the same rows.
     const std::string readings_sql = history_readings_sql(resolution);
     const std::string miners_sql = history_miners_sql(resolution);
@@ -1108,6 +1139,39 @@ Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
         std::vector<HistoryRow> out;
         out.reserve(rows.size());
         for (auto& [_, r] : rows) out.push_back(std::move(r));
+        return out;
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::io, "journal " + impl_->what + ": history: " + e.what(),
+                             true);
+    }
+}
+
+Result<std::vector<SignalBucket>> Journal::signal_history(std::string_view signal,
+                                                          const HistoryQuery& q) {
+    auto plan = check_history(q, impl_->what);
+    if (!plan) return plan.error();
+    auto failed = [&] {
+        impl_->note_error("read", impl_->read_db.message(), false);
+        return Status::error(ErrorCode::io, "journal " + impl_->what + ": history of " +
+                                                std::string(signal) + ": " +
+                                                impl_->read_db.message(), true);
+    };
+    try {
+        std::lock_guard lock(impl_->read_mutex);
+        Statement s;
+        if (s.prepare(impl_->read_db.get(), signal_history_sql(plan->resolution).c_str()) !=
+            SQLITE_OK)
+            return failed();
+        s.bind(1, plan->from_ms);
+        s.bind(2, q.to_ms);
+        s.bind(3, q.bucket_ms);
+        s.bind(4, signal);
+        std::vector<SignalBucket> out;
+        int rc = SQLITE_ROW;
+        while ((rc = s.step()) == SQLITE_ROW)
+            out.push_back({s.column_int(0), s.column_double(1), s.column_double(2),
+                           s.column_double(3)});
+        if (rc != SQLITE_DONE) return failed();
         return out;
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::io, "journal " + impl_->what + ": history: " + e.what(),

@@ -80,6 +80,14 @@ struct HistoryRow {
     std::optional<double> hashprice_per_th_day;
 };
 
+// One bucket of one signal's history.
+struct SignalBucket {
+    std::int64_t ts_ms = 0;         // bucket start
+    double mean = 0;
+    double min = 0;
+    double max = 0;
+};
+
 // Where a history query reads: the raw rows, or the per-minute / per-hour rollups.
 enum class Resolution { automatic, raw, minute, hour };
 std::string_view to_string(Resolution r) noexcept;
@@ -169,6 +177,10 @@ public:
     // The history downsampled in SQL: one row per bucket that has data, oldest first. Refuses
     // ranges of more than 100 000 buckets.
     Result<std::vector<HistoryRow>> history(const HistoryQuery& query);
+    // Any one signal (a zone's temperature, the generator's frequency, ...) in the same buckets
+    // and tables as history: one bucket per bucket with a value, oldest first.
+    Result<std::vector<SignalBucket>> signal_history(std::string_view signal,
+                                                     const HistoryQuery& query);
     // A query for [from_ms, to_ms) with at most max_points buckets: the smallest bucket of
     // history_buckets_ms() that fits, at least a minute where the raw rows are already pruned
     // (keep_raw), and the resolution that bucket reads.

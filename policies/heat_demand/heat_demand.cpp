@@ -162,6 +162,7 @@ HeatZoneView HeatDemandPolicy::decide_zone(const HeatZone& zone, const SiteSnaps
                                          PolicyMemory& mem, Decision& out) const {
     HeatZoneView z;
     z.id = zone.id;
+    z.signal = zone.temperature;
     z.target_c = zone.target_c(snap);
 
     // The zone's usable miners (a miner named by an earlier zone belongs to that one), each

@@ -119,6 +119,7 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
     REQUIRE(anon.get("/api/catalog")->status == 401);
     REQUIRE(anon.get("/api/events")->status == 401);
     REQUIRE(anon.get("/api/history?range=hour")->status == 401);
+    REQUIRE(anon.get("/api/history/signals?range=hour&name=grid.power_w")->status == 401);
     REQUIRE(anon.post("/api/config", json{{"config", json::object()}})->status == 401);
     REQUIRE(anon.post("/api/override", json{{"mode", "off"}, {"minutes", 5}})->status == 401);
 
@@ -312,6 +313,15 @@ TEST_CASE("web api: save applies without restart, keeps versions, restores", "[i
     auto h = body(admin.get("/api/history?range=hour&bucket=1000"));
     REQUIRE(h["series"]["t"].size() >= 1);
     REQUIRE(h["series"]["grid_w"].size() == h["series"]["t"].size());
+    // Any signals' history side by side; bad names are refused.
+    auto sig = body(admin.get("/api/history/signals?range=hour&bucket=1000&name=grid.power_w"
+                              "&name=no.such_signal"));
+    REQUIRE(sig["series"]["t"].size() >= 1);
+    CHECK(sig["series"]["grid.power_w"].size() == sig["series"]["t"].size());
+    CHECK(sig["series"]["no.such_signal"][0].is_null());
+    CHECK(admin.get("/api/history/signals?range=hour")->status == 400);
+    CHECK(admin.get("/api/history/signals?range=hour&name=" + std::string(129, 'x'))->status ==
+          400);
     auto csv = admin.get("/api/history.csv?range=hour");
     REQUIRE(csv->status == 200);
     REQUIRE(csv->body.rfind("time,ts_ms,pv_w,grid_w", 0) == 0);

@@ -101,6 +101,7 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
     json zones = json::array();
     for (const auto& z : d.heat_zones)
         zones.push_back({{"id", z.id},
+                         {"signal", z.signal},
                          {"temperature_c", z.temperature_c ? json(*z.temperature_c) : json(nullptr)},
                          {"target_c", z.target_c},
                          {"heating", z.heating},

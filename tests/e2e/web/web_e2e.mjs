@@ -204,6 +204,11 @@ try {
   const zoneCard = page.locator('#zones .card[data-zone="living"]');
   await zoneCard.waitFor({ timeout: 15000 });
   assert.match(await zoneCard.textContent(), /Heat · living.*sensor stale: safe state/);
+  // The history has a chart of the zones' temperatures (empty: living.temp_c has no readings).
+  await page.click('[data-tab=history]');
+  await page.waitForFunction(() => /living/.test(document.getElementById('h-heat-legend').textContent),
+    null, { timeout: 15000 });
+  assert.ok(await page.locator('#h-heat').isVisible());
 
   for (const [name, vp] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]]) {
     step('screenshot at ' + name + ' width');

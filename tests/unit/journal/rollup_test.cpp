@@ -273,3 +273,33 @@ TEST_CASE("journal rollups: migrating a version-2 journal folds its raw rows in"
     CHECK(test::sql_text(path, "SELECT n || ' ' || max_value FROM readings_1h WHERE "
                                "signal='grid.power_w'") == "121 300.0");
 }
+
+TEST_CASE("journal history: any one signal, from raw rows and from each rollup", "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    auto j = open_journal(path);
+    const std::int64_t h = hour_start();
+    // A zone's temperature: 20, 21 in minute 0; 23 in minute 1; another signal beside it.
+    j->record_readings(from_unix_ms(h + 1000), {{"house.temp_c", 20, "t"}, {"grid.power_w", 5, "m"}});
+    j->record_readings(from_unix_ms(h + 30'000), {{"house.temp_c", 21, "t"}});
+    j->record_readings(from_unix_ms(h + 61'000), {{"house.temp_c", 23, "t"}});
+    j->flush();
+    for (Resolution r : {Resolution::raw, Resolution::minute}) {
+        auto rows = j->signal_history("house.temp_c", {h, h + 120'000, 60'000, r});
+        REQUIRE(rows.has_value());
+        REQUIRE(rows->size() == 2);
+        CHECK((*rows)[0].ts_ms == h);
+        CHECK((*rows)[0].mean == Approx(20.5));
+        CHECK((*rows)[0].min == 20);
+        CHECK((*rows)[0].max == 21);
+        CHECK((*rows)[1].mean == Approx(23));
+    }
+    auto hourly = j->signal_history("house.temp_c", {h, h + 3'600'000, 3'600'000});
+    REQUIRE(hourly.has_value());
+    REQUIRE(hourly->size() == 1);
+    CHECK(hourly->front().mean == Approx(64.0 / 3));
+    // Unknown signals have no rows; a bad query is refused like history's.
+    CHECK(j->signal_history("nothing", {h, h + 120'000, 60'000})->empty());
+    CHECK_FALSE(j->signal_history("house.temp_c", {h, h, 60'000}).has_value());
+    CHECK_FALSE(j->signal_history("house.temp_c", {h, h + 120'000, 90'000, Resolution::minute})
+                    .has_value());
+}
