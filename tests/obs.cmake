@@ -1,0 +1,4 @@
+# Observability: Prometheus /metrics (the text, and the route on a real server).
+hashsink_test(web_metrics_unit LABEL unit
+  SOURCES unit/web/metrics_text_test.cpp
+  LIBS hashsink_web)

@@ -1,0 +1,22 @@
+// The status as Prometheus metrics: GET /metrics, text exposition format 0.0.4.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "daemon/loop/status.hpp"
+
+namespace hashsink::web {
+
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Pure: the same status and now give the same text. One family per metric name (# HELP,
+// # TYPE, then its samples); base units in the names (watts, celsius, seconds, hashes per
+// second). A value the status does not have (an offline miner's power, hashrate, chip
+// temperature) has no sample rather than NaN, so sums and alerts see it as absent.
+std::string metrics_text(const loop::LoopStatus& status, TimePoint now);
+
+// A label value as the format wants it: backslash, double quote and newline escaped.
+std::string escape_label_value(std::string_view value);
+
+}  // namespace hashsink::web
