@@ -12,6 +12,7 @@
 #include "daemon/journal/journal.hpp"
 #include "web/api/config_json.hpp"
 #include "web/api/config_splice.hpp"
+#include "web/api/metrics_text.hpp"
 #include "web/api/status_json.hpp"
 #include "web/assets.hpp"
 #include "web/auth/auth.hpp"
@@ -277,6 +278,29 @@ void WebServer::routes() {
         json miners = caps_json(*st, id);
         if (!id.empty() && miners.empty()) return json_error(res, 404, "miner " + id + ": unknown");
         res.set_content(json{{"miners", miners}}.dump(), "application/json");
+    });
+    // Prometheus: the same status as text. A scraper has no session, so with public_status off
+    // it may send the bearer token from web.metrics_token_file instead.
+    srv.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+        security_headers(res);
+        if (!options_.public_status) {
+            const std::string header = req.get_header_value("Authorization");
+            constexpr std::string_view kBearer = "Bearer ";
+            const bool has_bearer = header.rfind(kBearer, 0) == 0;
+            if (has_bearer) {
+                if (options_.metrics_token.empty() ||
+                    !same_text(header.substr(kBearer.size()), options_.metrics_token)) {
+                    res.set_header("WWW-Authenticate", "Bearer");
+                    return json_error(res, 401, "wrong bearer token");
+                }
+            } else if (!require(req, res, false, false)) {
+                if (!options_.metrics_token.empty()) res.set_header("WWW-Authenticate", "Bearer");
+                return;
+            }
+        }
+        auto st = board_.latest();
+        if (!st) return json_error(res, 503, "starting: no tick yet");
+        res.set_content(metrics_text(*st, clock_.now()), kMetricsContentType);
     });
     srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
         auto st = board_.latest();

@@ -34,6 +34,9 @@ struct WebOptions {
     std::string config_path;                // the file set-up saves; empty: set-up disabled
     std::string auth_file;                  // hashed passwords; empty: kept in memory only
     bool public_status = true;              // GET /api/status without a login
+    // With public_status = false, GET /metrics also accepts `Authorization: Bearer <this>`
+    // (a scraper has no session); empty: only a session.
+    std::string metrics_token;
 };
 
 class WebServer {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/miners/registry.hpp"
+#include "adapters/miners/secret_file.hpp"
 #include "daemon/app/catalog.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/sd_notify.hpp"
@@ -252,6 +253,18 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
         wo.auth_file = (slash == std::string::npos ? std::string(".") : jo.path.substr(0, slash)) +
                        "/hashsink-auth.json";
         wo.public_status = cfg.web.get_bool("public_status", true);
+        if (const auto token_file = cfg.web.get_string("metrics_token_file", "");
+            !token_file.empty()) {
+            auto token = miners::read_secret_file(token_file, "web.metrics_token_file");
+            if (!token)
+                return Status::error(token.error().code, "web: " + token.error().message, false);
+            if (token->size() < 16)
+                return Status::error(ErrorCode::invalid,
+                                     "web: read web.metrics_token_file " + token_file +
+                                         ": token shorter than 16 characters",
+                                     false);
+            wo.metrics_token = std::move(*token);
+        }
         site->web_ = std::make_unique<web::WebServer>(site->loop_->status_board(), clock, wo);
     }
     return site;

@@ -190,6 +190,15 @@ const KeyTable& web_keys() {
                                      "(GET /api/status and the page's live view) without a "
                                      "login; set-up, history and overrides always need one"),
                                  true));
+        {
+            KeySpec k = key("metrics_token_file", KeyType::string,
+                            "File holding a bearer token (its first line) that Prometheus may "
+                            "send to read GET /metrics when public_status is false "
+                            "(`authorization: {credentials_file: ...}` in its scrape config); "
+                            "unset: /metrics then needs a login like the status");
+            k.secret = true;
+            t.push_back(std::move(k));
+        }
         return t;
     }();
     return table;
