@@ -205,6 +205,29 @@ void miner_metrics(Exposition& x, const loop::LoopStatus& st) {
         x.sample(ids[i], entry(d.miner_heat_value_per_h, miners[i].id));
 }
 
+void zone_metrics(Exposition& x, const loop::LoopStatus& st) {
+    const auto& zones = st.decision.heat_zones;
+    std::vector<std::string> ids;
+    ids.reserve(zones.size());
+    for (const auto& z : zones) ids.push_back(label("zone", z.id));
+    x.family("hashsink_zone_temperature_celsius", "gauge",
+             "The heat zone's temperature (no sample when stale or missing).");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], zones[i].temperature_c);
+    x.family("hashsink_zone_target_celsius", "gauge", "The heat zone's setpoint now.");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], zones[i].target_c);
+    x.family("hashsink_zone_heating", "gauge", "1 inside a heating run.");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], flag(zones[i].heating));
+    x.family("hashsink_zone_preheating", "gauge", "1 while warming ahead of a comfort window.");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], flag(zones[i].preheating));
+    x.family("hashsink_zone_stale", "gauge", "1 when the zone has no usable temperature.");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], flag(zones[i].stale));
+    x.family("hashsink_zone_heat_fraction", "gauge",
+             "Where the zone's miners run, 0 (lowest level) to 1 (the zone's max power).");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], zones[i].fraction);
+    x.family("hashsink_zone_floor_watts", "gauge", "The zone's heat floor (its miners' floors).");
+    for (std::size_t i = 0; i < zones.size(); ++i) x.sample(ids[i], zones[i].floor_w);
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -234,6 +257,7 @@ std::string metrics_text(const loop::LoopStatus& st, TimePoint now) {
     site_metrics(x, st, now);
     source_metrics(x, st, now);
     miner_metrics(x, st);
+    zone_metrics(x, st);
     return x.take();
 }
 

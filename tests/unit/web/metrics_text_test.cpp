@@ -165,6 +165,35 @@ TEST_CASE("metrics text: an offline miner has state samples but no power, hashra
     }
 }
 
+TEST_CASE("metrics text: heat zones, a stale one without temperature", "[unit][web][metrics]") {
+    auto st = sample_status();
+    HeatZoneView living;
+    living.id = "living";
+    living.signal = "living.temperature_c";
+    living.temperature_c = 20.5;
+    living.target_c = 21;
+    living.heating = true;
+    living.fraction = 0.25;
+    living.floor_w = 40;
+    HeatZoneView attic;
+    attic.id = "attic";
+    attic.target_c = 12;
+    attic.stale = true;
+    st.decision.heat_zones = {living, attic};
+    const std::string text = web::metrics_text(st, kNow);
+    CHECK(has_line(text, "hashsink_zone_temperature_celsius{zone=\"living\"} 20.5"));
+    CHECK(has_line(text, "hashsink_zone_target_celsius{zone=\"living\"} 21"));
+    CHECK(has_line(text, "hashsink_zone_heating{zone=\"living\"} 1"));
+    CHECK(has_line(text, "hashsink_zone_preheating{zone=\"living\"} 0"));
+    CHECK(has_line(text, "hashsink_zone_heat_fraction{zone=\"living\"} 0.25"));
+    CHECK(has_line(text, "hashsink_zone_floor_watts{zone=\"living\"} 40"));
+    CHECK(has_line(text, "hashsink_zone_stale{zone=\"attic\"} 1"));
+    CHECK(has_line(text, "hashsink_zone_target_celsius{zone=\"attic\"} 12"));
+    CHECK(text.find("hashsink_zone_temperature_celsius{zone=\"attic\"}") == std::string::npos);
+    // Without zones no zone family is written.
+    CHECK(web::metrics_text(sample_status(), kNow).find("hashsink_zone_") == std::string::npos);
+}
+
 TEST_CASE("metrics text: hostile ids and signal names are escaped", "[unit][web][metrics]") {
     CHECK(web::escape_label_value(R"(plain)") == "plain");
     CHECK(web::escape_label_value("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
