@@ -26,49 +26,52 @@ const std::vector<PolicyType>& policy_types() {
     static const std::vector<PolicyType> all = {
         {"solar_surplus", "mine what the site would export, never import",
          SolarSurplusSettings::keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
+         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
              return std::make_unique<SolarSurplusPolicy>(SolarSurplusSettings::from(o));
          }},
         {"genset_follow", "hold an islanded generator inside a load band, shed on dips and alarms",
          GensetFollowSettings::keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
+         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
              return std::make_unique<GensetFollowPolicy>(GensetFollowSettings::from(o));
          }},
         {"economics", "run the miners whose hash is worth more than their energy",
          EconomicsSettings::keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
+         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
              return std::make_unique<EconomicsPolicy>(EconomicsSettings::from(o));
          }},
         {"heat_demand", "a thermostat per zone: miners heat rooms, held in a band by a heat floor",
          HeatDemandSettings::keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
-             return std::make_unique<HeatDemandPolicy>(HeatDemandSettings::from(o));
+         [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
+             return std::make_unique<HeatDemandPolicy>(HeatDemandSettings::from(o, zone));
          }},
         {"schedule", "time windows: off, minimum, maximum or a cap",
          ScheduleSettings::keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
-             return std::make_unique<SchedulePolicy>(ScheduleSettings::from(o));
+         [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
+             return std::make_unique<SchedulePolicy>(ScheduleSettings::from(o, zone));
          }},
         {"manual", "an operator's override (off, min, max until an expiry), set at run time",
          ManualPolicy::keys(),
-         [](const Options&) -> std::unique_ptr<Policy> { return std::make_unique<ManualPolicy>(); }},
+         [](const Options&, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
+             return std::make_unique<ManualPolicy>();
+         }},
         {"external", "a budget answered by another process over MQTT; safe state when silent",
          ExternalSettings::keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
+         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
              return std::make_unique<ExternalPolicy>(ExternalSettings::from(o));
          }},
         {"layered", "several policies with a fixed precedence: manual, schedule, physical limits, "
                     "heat, economics",
          layered_keys(),
-         [](const Options& o) -> std::unique_ptr<Policy> {
-             return make_policy("layered", {{"layered", o}});
+         [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
+             return make_policy("layered", {{"layered", o}}, zone);
          }},
     };
     return all;
 }
 
 std::unique_ptr<Policy> make_policy(const std::string& use,
-                                    const std::map<std::string, Options>& tables) {
+                                    const std::map<std::string, Options>& tables,
+                                    const std::optional<TimeZone>& time_zone) {
     auto options_of = [&](const std::string& name) {
         auto it = tables.find(name);
         return it == tables.end() ? Options{} : it->second;
@@ -76,9 +79,9 @@ std::unique_ptr<Policy> make_policy(const std::string& use,
     // Economics credits the heat of the zones [policy.heat_demand] declares.
     auto build = [&](const PolicyType& t) -> std::unique_ptr<Policy> {
         Options o = with_defaults(t.keys, options_of(t.name));
-        if (t.name != "economics" || !tables.count("heat_demand")) return t.make(o);
+        if (t.name != "economics" || !tables.count("heat_demand")) return t.make(o, time_zone);
         EconomicsSettings s = EconomicsSettings::from(o);
-        s.heat_zones = HeatDemandSettings::from(options_of("heat_demand")).zones;
+        s.heat_zones = HeatDemandSettings::from(options_of("heat_demand"), time_zone).zones;
         return std::make_unique<EconomicsPolicy>(std::move(s));
     };
     if (use == "layered") {

@@ -10,6 +10,7 @@
 
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/time_zone.hpp"
 
 namespace hashsink::policies {
 
@@ -17,7 +18,11 @@ struct PolicyType {
     std::string name;
     std::string summary;
     KeyTable keys;
-    std::function<std::unique_ptr<Policy>(const Options& options)> make;
+    // time_zone: the site's ([site] timezone), for policies that read local time; nullopt when
+    // not given (they then use their fixed utc_offset_min).
+    std::function<std::unique_ptr<Policy>(const Options& options,
+                                          const std::optional<TimeZone>& time_zone)>
+        make;
 };
 
 const std::vector<PolicyType>& policy_types();
@@ -25,8 +30,9 @@ const PolicyType* find_policy_type(const std::string& name);
 
 // The policy `use`, built from the [policy.<name>] tables (SiteConfig::policy_tables; absent
 // tables mean defaults). A layered policy builds each of its layers from its own table. Null
-// when `use` is unknown.
+// when `use` is unknown. time_zone: the site's, loaded by the config layer (SiteConfig).
 std::unique_ptr<Policy> make_policy(const std::string& use,
-                                    const std::map<std::string, Options>& tables);
+                                    const std::map<std::string, Options>& tables,
+                                    const std::optional<TimeZone>& time_zone = std::nullopt);
 
 }  // namespace hashsink::policies

@@ -1,5 +1,5 @@
 # Time zones: the TZif/POSIX-rule type, schedule and comfort windows across daylight saving
 # changes, and [site] timezone in the config loader. Zones come from tests/fixtures/tz.
 hashsink_test(tz_unit_tests LABEL unit
-  SOURCES unit/core/time_zone_test.cpp
-  LIBS hashsink_core)
+  SOURCES unit/core/time_zone_test.cpp unit/policies/schedule_time_zone_test.cpp
+  LIBS hashsink_policies hashsink_core)

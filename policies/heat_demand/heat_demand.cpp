@@ -102,20 +102,23 @@ const KeyTable& HeatDemandSettings::keys() {
          .doc = "The heated zones, one [[policy.heat_demand.zones]] table each.",
          .required = true, .fields = HeatZone::keys()},
         {.name = "utc_offset_min", .type = KeyType::integer,
-         .doc = "Local time minus UTC, in minutes, for the comfort windows (fixed: daylight "
-                "saving is not followed).",
+         .doc = "Local time minus UTC, in minutes, for the comfort windows: a fixed offset "
+                "used only when [site] timezone is not given (prefer timezone: it follows "
+                "daylight saving).",
          .unit = "min", .fallback = std::int64_t{0}, .min = -720.0, .max = 840.0},
     };
     return table;
 }
 
-HeatDemandSettings HeatDemandSettings::from(const Options& given) {
+HeatDemandSettings HeatDemandSettings::from(const Options& given,
+                                            const std::optional<TimeZone>& time_zone) {
     Options o = with_defaults(keys(), given);
     HeatDemandSettings s;
+    s.time_zone = time_zone;
     s.utc_offset_min = static_cast<int>(o.get_int("utc_offset_min"));
     for (std::size_t i = 0; i < list_size(o, "zones"); ++i)
-        s.zones.push_back(
-            HeatZone::from(list_item(o, "zones", i, HeatZone::keys()), s.utc_offset_min));
+        s.zones.push_back(HeatZone::from(list_item(o, "zones", i, HeatZone::keys()),
+                                         s.utc_offset_min, time_zone));
     return s;
 }
 

@@ -4,6 +4,7 @@
 // See README.md beside this file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,14 @@ namespace hashsink::policies {
 
 struct HeatDemandSettings {
     std::vector<HeatZone> zones;
-    int utc_offset_min = 0;         // local time = UTC + this, for the comfort windows
+    // Local time for the comfort windows: the site's zone ([site] timezone) when given, else
+    // the fixed UTC + utc_offset_min.
+    std::optional<TimeZone> time_zone;
+    int utc_offset_min = 0;
 
     static const KeyTable& keys();
-    static HeatDemandSettings from(const Options& options);
+    static HeatDemandSettings from(const Options& options,
+                                   const std::optional<TimeZone>& time_zone = std::nullopt);
 };
 
 

@@ -95,7 +95,7 @@ const KeyTable& HeatZone::keys() {
              .doc = "Setpoint outside the comfort windows", .unit = "°C", .fallback = 17.0,
              .min = 5.0, .max = 80.0},
             {.name = "comfort", .type = KeyType::string_list,
-             .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time (utc_offset_min), "
+             .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time ([site] timezone), "
                     "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
              .fallback = std::vector<std::string>{}},
             {.name = "hysteresis_k", .type = KeyType::number,
@@ -157,7 +157,8 @@ const KeyTable& HeatZone::keys() {
     return table;
 }
 
-HeatZone HeatZone::from(const Options& given, int utc_offset_min) {
+HeatZone HeatZone::from(const Options& given, int utc_offset_min,
+                        const std::optional<TimeZone>& time_zone) {
     Options o = with_defaults(keys(), given);
     HeatZone z;
     z.id = o.get_string("id");
@@ -167,6 +168,7 @@ HeatZone HeatZone::from(const Options& given, int utc_offset_min) {
     z.comfort_c = o.get_number("comfort_c");
     z.setback_c = o.get_number("setback_c");
     z.comfort.utc_offset_min = utc_offset_min;
+    z.comfort.time_zone = time_zone;
     for (const auto& text : o.get_list("comfort"))
         if (auto w = parse_comfort(text, nullptr)) z.comfort.windows.push_back(*w);
     z.hysteresis_k = o.get_number("hysteresis_k");

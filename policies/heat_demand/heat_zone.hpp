@@ -41,7 +41,9 @@ struct HeatZone {
 
     // Keys of one [[policy.heat_demand.zones]] entry.
     static const KeyTable& keys();
-    static HeatZone from(const Options& entry, int utc_offset_min);
+    // Comfort windows follow time_zone (the site's) when given, else the fixed utc_offset_min.
+    static HeatZone from(const Options& entry, int utc_offset_min,
+                         const std::optional<TimeZone>& time_zone = std::nullopt);
 
     // The zone's temperature now: fresh by its source's max age and younger than stale_after.
     std::optional<double> temperature_now(const SiteSnapshot& snap) const;

@@ -8,6 +8,12 @@
 namespace hashsink::policies {
 namespace {
 
+constexpr std::int64_t kDayS = 86'400;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
 constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int day_index(const std::string& s) {
@@ -102,7 +108,8 @@ const KeyTable& ScheduleSettings::keys() {
                     "DAYS like mon-fri or sat,sun; MODE off, min, max or a cap like 1500W.",
              .fallback = std::vector<std::string>{}},
             {.name = "utc_offset_min", .type = KeyType::integer,
-             .doc = "Local time minus UTC, in minutes (fixed: daylight saving is not followed).",
+             .doc = "Local time minus UTC, in minutes, a fixed offset used only when [site] "
+                    "timezone is not given (prefer timezone: it follows daylight saving).",
              .unit = "min", .fallback = std::int64_t{0}, .min = -720.0, .max = 840.0},
         };
         t[0].check = &check_windows;
@@ -111,28 +118,41 @@ const KeyTable& ScheduleSettings::keys() {
     return table;
 }
 
-ScheduleSettings ScheduleSettings::from(const Options& given) {
+ScheduleSettings ScheduleSettings::from(const Options& given,
+                                        const std::optional<TimeZone>& time_zone) {
     Options o = with_defaults(keys(), given);
     ScheduleSettings s;
+    s.time_zone = time_zone;
     s.utc_offset_min = static_cast<int>(o.get_int("utc_offset_min"));
     for (const auto& text : o.get_list("windows"))
         if (auto p = parse_window(text); p.window) s.windows.push_back(*p.window);
     return s;
 }
 
+std::int64_t ScheduleSettings::offset_s_at(std::int64_t unix_s) const {
+    return time_zone ? time_zone->offset_s_at(unix_s) : utc_offset_min * 60LL;
+}
+
+std::int64_t ScheduleSettings::unix_s_of_local(std::int64_t local_s) const {
+    return time_zone ? time_zone->unix_s_of_local(local_s) : local_s - utc_offset_min * 60LL;
+}
+
 std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, TimePoint now,
                                            Duration within) {
-    const std::int64_t now_ms = unix_ms(now), offset_ms = settings.utc_offset_min * 60'000LL;
-    const std::int64_t local_ms = now_ms + offset_ms;
-    constexpr std::int64_t kDayMs = 86'400'000;
-    const std::int64_t day = local_ms >= 0 ? local_ms / kDayMs : (local_ms - kDayMs + 1) / kDayMs;
+    const std::int64_t now_ms = unix_ms(now);
+    const std::int64_t now_s = floor_div(now_ms, 1000);
+    const std::int64_t local_s = now_s + settings.offset_s_at(now_s);
+    const std::int64_t day = floor_div(local_s, kDayS);
     std::optional<std::int64_t> best;
-    // A look-ahead of up to a day reaches at most the day after tomorrow's midnight.
+    // A look-ahead of up to a day reaches at most the day after tomorrow's midnight. Each
+    // window's start is resolved through the zone on its own day, so a start after a daylight
+    // saving change is at that day's offset (a start the clocks skip: when the skipped hour ends).
     for (std::int64_t d = day; d <= day + 2; ++d) {
         const int weekday = static_cast<int>(((d % 7) + 7 + 3) % 7);
         for (const auto& w : settings.windows) {
             if (!(w.days >> weekday & 1u)) continue;
-            const std::int64_t start_ms = d * kDayMs + w.start_min * 60'000LL - offset_ms;
+            const std::int64_t start_ms =
+                settings.unix_s_of_local(d * kDayS + w.start_min * 60LL) * 1000;
             const bool ahead = start_ms > now_ms && start_ms - now_ms <= within.count();
             if (ahead && (!best || start_ms < *best)) best = start_ms;
         }
@@ -142,8 +162,9 @@ std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, Tim
 }
 
 std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
-    const std::int64_t local_min = unix_ms(snap.now) / 60'000 + settings_.utc_offset_min;
-    const std::int64_t day = local_min >= 0 ? local_min / 1440 : (local_min - 1439) / 1440;
+    const std::int64_t now_s = floor_div(unix_ms(snap.now), 1000);
+    const std::int64_t local_min = floor_div(now_s + settings_.offset_s_at(now_s), 60);
+    const std::int64_t day = floor_div(local_min, 1440);
     const int minute = static_cast<int>(local_min - day * 1440);
     // 1970-01-01 was a Thursday (index 3 from Monday).
     const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/core/options.hpp"
+#include "daemon/core/time_zone.hpp"
 #include "policies/common/intent.hpp"
 
 namespace hashsink::policies {
@@ -32,10 +33,19 @@ ParsedWindow parse_window(const std::string& text);
 
 struct ScheduleSettings {
     std::vector<ScheduleWindow> windows;
-    int utc_offset_min = 0;        // local time = UTC + this (fixed; no daylight saving)
+    // Local time: the site's zone ([site] timezone, daylight saving followed) when given, else
+    // the fixed UTC + utc_offset_min.
+    std::optional<TimeZone> time_zone;
+    int utc_offset_min = 0;
 
     static const KeyTable& keys();
-    static ScheduleSettings from(const Options& options);
+    // time_zone: the site's zone, loaded by the config layer (nullopt: utc_offset_min).
+    static ScheduleSettings from(const Options& options,
+                                 const std::optional<TimeZone>& time_zone = std::nullopt);
+    // Local time minus UTC at an instant, in seconds.
+    std::int64_t offset_s_at(std::int64_t unix_s) const;
+    // The instant a local wall-clock time happens (TimeZone::unix_s_of_local).
+    std::int64_t unix_s_of_local(std::int64_t local_s) const;
 };
 
 // The earliest start of any window after now and no later than now + within (minute
