@@ -8,7 +8,8 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
 	python3-pymodbus systemd sqlite3 \
-	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs
+	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
+	tzdata
 
 .PHONY: all deps configure build test demo bench clean
 

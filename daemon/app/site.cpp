@@ -50,10 +50,15 @@ Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
         }
         return false;
     };
+    // The site's time zone is part of the policies' settings too.
+    auto zone_differs = [&] {
+        return old->site.get_string("timezone") != cfg.site.get_string("timezone");
+    };
     if (!old || old->policy != cfg.policy ||
-        old->policy_options.values() != cfg.policy_options.values() || tables_differ()) {
+        old->policy_options.values() != cfg.policy_options.values() || tables_differ() ||
+        zone_differs()) {
         // make_policy: a layered policy builds each layer from its own table.
-        ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables);
+        ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone);
         if (ch.policy == nullptr)
             return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
         ch.keep_memory = old && old->policy == cfg.policy;
@@ -216,9 +221,9 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     const auto* policy_type = policies::find_policy_type(cfg.policy);
     if (policy_type == nullptr)
         return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
-    site->loop_ = std::make_unique<loop::ControlLoop>(loop_settings(cfg),
-                                                      policies::make_policy(cfg.policy, cfg.policy_tables), clock,
-                                                      *site->recorder_);
+    site->loop_ = std::make_unique<loop::ControlLoop>(
+        loop_settings(cfg), policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone),
+        clock, *site->recorder_);
     auto changes = plan_changes(cfg, nullptr);
     if (!changes) return changes.error();
     changes->policy.reset();   // the loop already has it

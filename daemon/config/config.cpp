@@ -58,6 +58,13 @@ const KeyTable& site_keys() {
                                     std::string("paused"));
         safe.choices = {"paused", "minimum"};
         t.push_back(safe);
+        t.push_back(with_default(
+            key("timezone", KeyType::string,
+                "IANA time zone of the site, like \"Europe/Berlin\" (read from tzdata's "
+                "/usr/share/zoneinfo, or $TZDIR): the local time of schedule and comfort "
+                "windows, daylight saving followed. Empty: UTC, or the policies' fixed "
+                "utc_offset_min"),
+            std::string()));
         t.push_back(range(with_default(key("miner_poll_interval", KeyType::duration,
                                            "How often each miner's state is read back", "s"),
                                        dur("5s")),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/core/options.hpp"
+#include "daemon/core/time_zone.hpp"
 
 namespace hashsink::config {
 
@@ -54,6 +55,9 @@ struct BuildingConfig {
 struct SiteConfig {
     std::string path;
     Options site;           // [site]
+    // [site] timezone, loaded (daemon/config/zoneinfo.hpp); nullopt when not given. Policies
+    // that read local time get it (policies::make_policy).
+    std::optional<TimeZone> time_zone;
     Options governor;       // [governor]
     Options journal;        // [journal]
     Options web;            // [web]

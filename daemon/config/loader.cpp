@@ -13,6 +13,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/config/suggest.hpp"
+#include "daemon/config/zoneinfo.hpp"
 
 namespace hashsink::config {
 namespace {
@@ -141,6 +142,7 @@ public:
                 error(pos(k.source()), printable(name), "unknown key" + suggestion(name, kTop));
         }
         cfg.site = fixed_section(root, "site", site_keys());
+        load_time_zone(root, cfg);
         cfg.governor = fixed_section(root, "governor", governor_keys());
         cfg.journal = fixed_section(root, "journal", journal_keys());
         cfg.web = fixed_section(root, "web", web_keys());
@@ -424,6 +426,20 @@ private:
         error(pos(*n), name, std::string("expected a table ([") + name + "]), got " +
                                  node_type_name(*n));
         return nullptr;
+    }
+
+    // [site] timezone: the zone's file is read here, once, so a bad name fails `check`.
+    void load_time_zone(const toml::table& root, SiteConfig& cfg) {
+        const std::string name = cfg.site.get_string("timezone");
+        if (name.empty()) return;
+        auto zone = load_zoneinfo(name);
+        if (zone) {
+            cfg.time_zone = std::move(*zone);
+            return;
+        }
+        const toml::table* site = section(root, "site");
+        const toml::node* node = site ? site->get("timezone") : nullptr;
+        error(node ? pos(*node) : Position{file_, 1, 1}, "site.timezone", zone.error().message);
     }
 
     Options fixed_section(const toml::table& root, const char* name, const KeyTable& keys) {

@@ -150,7 +150,7 @@ std::unique_ptr<Controller> make_hashsink_controller(const SimSettings& s) {
     // The daemon's own construction, so a layered policy gets each layer's table.
     auto tables = s.policy_tables;
     tables[s.policy] = s.policy_options;
-    auto policy = policies::make_policy(s.policy, tables);
+    auto policy = policies::make_policy(s.policy, tables, s.time_zone);
     if (!policy) return nullptr;
     return std::make_unique<HashsinkController>(s, std::move(policy));
 }

@@ -67,6 +67,7 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
                              false);
     }
     s.policy_tables = cfg.policy_tables;
+    s.time_zone = cfg.time_zone;
     auto table = cfg.policy_tables.find(s.policy);
     s.policy_options = table != cfg.policy_tables.end() ? table->second
                        : s.policy == cfg.policy        ? cfg.policy_options
@@ -103,7 +104,7 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
         return Status::error(ErrorCode::invalid, "simulate: the config has no enabled miner", false);
     // Heat zones are physical: they are modelled whichever policy decides.
     if (auto hd = cfg.policy_tables.find("heat_demand"); hd != cfg.policy_tables.end())
-        s.heat_zones = policies::HeatDemandSettings::from(hd->second).zones;
+        s.heat_zones = policies::HeatDemandSettings::from(hd->second, cfg.time_zone).zones;
     for (const auto& b : cfg.simulate_buildings) {
         const std::string zone = b.options.get_string("zone");
         const bool known = std::any_of(s.heat_zones.begin(), s.heat_zones.end(),

@@ -44,6 +44,7 @@ struct SimSettings {
     std::string policy;                 // registry name
     Options policy_options;
     std::map<std::string, Options> policy_tables;   // every [policy.<name>], for layered
+    std::optional<TimeZone> time_zone;  // [site] timezone: local time of windows
     PvModel pv;
     double hashprice_per_th_day = 0.05; // when the trace has no hashprice column
     double genset_frequency_hz = 60;    // when the trace has no frequency column
