@@ -107,17 +107,11 @@ ExternalBridge::ExternalBridge(BridgeConfig config, const Clock& clock)
         [weak](const std::string& t, const std::string& why) {
             if (auto cell = weak.lock()) cell->refuse("refused " + t + ": " + why);
         });
-    publisher_ = std::thread([this] { run_publisher(); });
+    queue_ = std::make_unique<transport::MqttPublishQueue>(client_, config_.queue_depth,
+                                                           "external");
 }
 
-ExternalBridge::~ExternalBridge() {
-    {
-        std::lock_guard lock(queue_mutex_);
-        stopping_ = true;
-    }
-    queue_wake_.notify_all();
-    if (publisher_.joinable()) publisher_.join();
-}
+ExternalBridge::~ExternalBridge() = default;
 
 std::vector<std::string> ExternalBridge::on_snapshot(SiteSnapshot& snap) noexcept {
     std::vector<std::string> refusals;
@@ -144,49 +138,20 @@ std::vector<std::string> ExternalBridge::on_snapshot(SiteSnapshot& snap) noexcep
         published_.emplace_back(seq_, snap.now);
         while (published_.size() > kRemembered) published_.pop_front();
         std::string payload = snapshot_json(snap, seq_, config_.deadline, decision_topic_);
-        {
-            std::lock_guard lock(queue_mutex_);
-            if (queue_.size() >= std::max<std::size_t>(1, config_.queue_depth)) {
-                queue_.pop_front();
-                ++counters_.dropped;
-            }
-            queue_.push_back(std::move(payload));
-        }
-        queue_wake_.notify_one();
+        queue_->push({snapshot_topic_, std::move(payload), config_.qos, false});
     } catch (const std::exception& e) {
         log::error("external", std::string("snapshot: ") + e.what());
     }
     return refusals;
 }
 
-void ExternalBridge::run_publisher() {
-    bool failing = false;
-    while (true) {
-        std::string payload;
-        {
-            std::unique_lock lock(queue_mutex_);
-            queue_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (stopping_) return;
-            payload = std::move(queue_.front());
-            queue_.pop_front();
-        }
-        // May wait for the broker's acknowledgement (QoS 1): on this thread, never the loop's.
-        Status st = client_->publish(snapshot_topic_, payload, config_.qos, false);
-        {
-            std::lock_guard lock(queue_mutex_);
-            ++(st.ok() ? counters_.published : counters_.failed);
-        }
-        if (!st.ok() && !failing) log::warn("external", "publish snapshot: " + st.message);
-        if (st.ok() && failing) log::info("external", "publishing snapshots again");
-        failing = !st.ok();
-    }
-}
-
 BridgeCounters ExternalBridge::counters() const {
     BridgeCounters c;
-    {
-        std::lock_guard lock(queue_mutex_);
-        c = counters_;
+    if (queue_) {
+        const auto q = queue_->counters();
+        c.published = q.published;
+        c.dropped = q.dropped;
+        c.failed = q.failed;
     }
     std::lock_guard lock(cell_->mutex);
     c.replies = cell_->replies;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "adapters/transport/mqtt_client.hpp"
+#include "adapters/transport/mqtt_publish_queue.hpp"
 #include "daemon/core/options.hpp"
 #include "daemon/core/snapshot.hpp"
 
@@ -63,7 +64,6 @@ public:
 
 private:
     struct Cell;
-    void run_publisher();
 
     BridgeConfig config_;
     const Clock& clock_;
@@ -76,12 +76,7 @@ private:
     std::uint64_t seq_ = 0;
     std::deque<std::pair<std::uint64_t, TimePoint>> published_;
 
-    mutable std::mutex queue_mutex_;
-    std::condition_variable queue_wake_;
-    std::deque<std::string> queue_;     // guarded by queue_mutex_
-    bool stopping_ = false;             // guarded by queue_mutex_
-    BridgeCounters counters_;           // published/dropped/failed guarded by queue_mutex_
-    std::thread publisher_;
+    std::unique_ptr<transport::MqttPublishQueue> queue_;   // set once connected
 };
 
 }  // namespace hashsink::external
