@@ -3,6 +3,7 @@
 #include "adapters/external/external_bridge.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
+#include "daemon/app/status_publisher.hpp"
 #include "policies/registry.hpp"
 
 namespace hashsink::app {
@@ -14,6 +15,7 @@ config::Catalog build_catalog() {
     for (const auto& t : policies::policy_types()) catalog.policies[t.name] = t.keys;
     // The external policy's table also configures its MQTT bridge.
     catalog.policies["external"] = external::bridge_keys(catalog.policies["external"]);
+    catalog.publish = publish_keys();
     return catalog;
 }
 

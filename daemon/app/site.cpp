@@ -12,6 +12,7 @@
 #include "daemon/app/catalog.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/sd_notify.hpp"
+#include "daemon/app/status_publisher.hpp"
 #include "daemon/app/web_control.hpp"
 #include "daemon/core/log.hpp"
 #include "policies/registry.hpp"
@@ -115,6 +116,8 @@ Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
         if (old->web.values() != cfg.web.values()) summary->restart_needed.push_back("web");
         if (old->journal.values() != cfg.journal.values())
             summary->restart_needed.push_back("journal");
+        if (old->publish.values() != cfg.publish.values())
+            summary->restart_needed.push_back("publish");
     }
     return ch;
 }
@@ -184,6 +187,7 @@ Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
     config::SiteConfig next = cfg;
     next.web = config_.web;
     next.journal = config_.journal;
+    next.publish = config_.publish;
     config_ = std::move(next);
     log::notice("site", summary.text());
     return summary;
@@ -282,10 +286,22 @@ Status Site::start() {
         if (auto st = web_->start(listen_); !st) return st;
     }
     loop_->start();
+    if (const auto cfg = config(); cfg.publish.get_bool("enabled", false)) {
+        publisher_ = std::make_unique<StatusPublisher>(
+            publish_config_from(cfg.publish), loop_->status_board(), *clock_,
+            1 + cfg.miners.size() + 16);
+        if (!publisher_->setup_status().ok()) {
+            log::error("site", publisher_->setup_status().message);
+        } else {
+            log::info("site", "publishing the status to " + cfg.publish.get_string("broker") +
+                                  " under " + publish_config_from(cfg.publish).prefix);
+        }
+    }
     return {};
 }
 
 void Site::stop() {
+    publisher_.reset();
     if (web_) web_->stop();
     if (loop_) loop_->stop();
     if (journal_) journal_->flush();

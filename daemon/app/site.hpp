@@ -29,6 +29,8 @@ struct ReloadSummary {
     std::string text() const;
 };
 
+class StatusPublisher;
+
 class Site {
 public:
     // Builds everything from the config. Errors name what failed (journal, web, a plugin).
@@ -36,7 +38,7 @@ public:
                                                const SiteOverrides& overrides, const Clock& clock);
     ~Site();
 
-    Status start();             // web server, then the loop
+    Status start();             // web server, then the loop, then [publish]
     void stop();
     // Applies a new validated config to the running site between two ticks: only what changed
     // is rebuilt; the loop's state, the policy memory and the journal carry on. Safe from any
@@ -61,6 +63,7 @@ private:
     const Clock* clock_ = nullptr;
     std::mutex bridge_mutex_;
     std::shared_ptr<external::ExternalBridge> bridge_;   // guarded by bridge_mutex_
+    std::unique_ptr<StatusPublisher> publisher_;         // [publish]; reads the loop's board
     std::unique_ptr<web::SiteControl> control_;
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };

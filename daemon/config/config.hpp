@@ -36,6 +36,9 @@ struct Catalog {
     std::map<std::string, KeyTable> source_types;
     std::map<std::string, KeyTable> miner_drivers;
     std::map<std::string, KeyTable> policies;
+    // [publish]: the status over MQTT. The app's table, as it holds the shared MQTT broker keys;
+    // empty: no [publish] section is accepted.
+    KeyTable publish;
 };
 
 struct PluginConfig {
@@ -61,6 +64,7 @@ struct SiteConfig {
     Options governor;       // [governor]
     Options journal;        // [journal]
     Options web;            // [web]
+    Options publish;        // [publish] (Catalog::publish)
     std::string policy;     // [policy] use
     Options policy_options; // [policy.<use>]
     // Every valid [policy.<name>] table, defaults filled in, and the one in use: simulate

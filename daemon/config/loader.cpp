@@ -135,7 +135,7 @@ public:
         cfg.path = file_;
         static const std::vector<std::string> kTop = {"site",    "governor", "journal", "web",
                                                       "policy",  "sources",  "miners",
-                                                      "simulate"};
+                                                      "simulate", "publish"};
         for (const auto& [k, node] : root) {
             std::string name(k.str());
             if (std::find(kTop.begin(), kTop.end(), name) == kTop.end())
@@ -146,6 +146,7 @@ public:
         cfg.governor = fixed_section(root, "governor", governor_keys());
         cfg.journal = fixed_section(root, "journal", journal_keys());
         cfg.web = fixed_section(root, "web", web_keys());
+        cfg.publish = fixed_section(root, "publish", catalog_.publish);
         load_policy(root, cfg);
         cfg.sources = plugins(root, "sources", "source", "type", source_keys(),
                               catalog_.source_types, source_ids_);

@@ -107,6 +107,9 @@ std::string reference_markdown(const Catalog& catalog) {
     out += "## [governor]\n\n" + table(governor_keys()) + "\n";
     out += "## [journal]\n\n" + table(journal_keys()) + "\n";
     out += "## [web]\n\n" + table(web_keys()) + "\n";
+    if (!catalog.publish.empty())
+        out += "## [publish]\n\nThe status over MQTT (docs/mqtt.md); the broker keys are those of "
+               "the MQTT sources.\n\n" + table(catalog.publish) + "\n";
     out += "## [policy]\n\n" + table(policy_keys(), {"use"}, names(catalog.policies)) +
            "\nThe keys of the policy in use live in `[policy.<use>]`. A table for another known "
            "policy is allowed (and checked), so switching policies is a one-line change.\n\n";

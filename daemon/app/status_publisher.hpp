@@ -1,0 +1,67 @@
+// [publish]: the loop's status over MQTT for the wider world (Home Assistant, Node-RED, a
+// dashboard). Every `interval` a timer thread reads the latest status from the board and queues
+// <prefix>/status (a compact summary), <prefix>/miner/<id> and <prefix>/zone/<id>; a bounded
+// queue with its own thread sends them (transport::MqttPublishQueue), so a dead broker costs
+// dropped messages, never a stalled loop. Availability is the connection's: the broker key
+// `status_topic` holds a retained "online" while connected and the last will "offline".
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/transport/mqtt_publish_queue.hpp"
+#include "daemon/core/options.hpp"
+#include "daemon/loop/status.hpp"
+
+namespace hashsink::app {
+
+struct PublishConfig {
+    transport::MqttSettings broker;
+    std::string prefix = "hashsink/site1";
+    Duration interval{10000};
+    bool retain = true;
+    int qos = 0;
+};
+
+// The [publish] key table: its own keys and the shared MQTT broker keys.
+KeyTable publish_keys();
+PublishConfig publish_config_from(const Options& options);
+
+// Pure: the messages one status makes (status, then each miner, then each zone).
+std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& status,
+                                                        const PublishConfig& config,
+                                                        TimePoint now);
+
+class StatusPublisher {
+public:
+    // Connects in the background; a bad prefix or a client id clash is a setup error.
+    // expected_messages sizes the queue (two rounds of one status, the miners and the zones).
+    StatusPublisher(PublishConfig config, const loop::StatusBoard& board, const Clock& clock,
+                    std::size_t expected_messages);
+    ~StatusPublisher();
+    StatusPublisher(const StatusPublisher&) = delete;
+    StatusPublisher& operator=(const StatusPublisher&) = delete;
+
+    const Status& setup_status() const { return setup_; }
+    transport::PublishCounters counters() const;
+
+private:
+    void run();
+
+    PublishConfig config_;
+    const loop::StatusBoard& board_;
+    const Clock& clock_;
+    Status setup_;
+    std::shared_ptr<transport::MqttClient> client_;
+    std::unique_ptr<transport::MqttPublishQueue> queue_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;     // guarded by mutex_
+    std::thread timer_;
+};
+
+}  // namespace hashsink::app

@@ -1,0 +1,133 @@
+// [publish] on a real Site against a real mosquitto: the status, each miner and the
+// availability topic arrive; a dead broker never stalls the loop; publishing resumes when the
+// broker comes back; a clean stop leaves "offline".
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "adapters/miners/axeos/axeos_emulator.hpp"
+#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "daemon/app/catalog.hpp"
+#include "daemon/app/site.hpp"
+#include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_settings.hpp"
+#include "tests/support/net.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::eventually;
+
+namespace {
+
+// Keeps the latest payload of every topic under a filter.
+class Listener {
+public:
+    Listener(const test::Mosquitto& m, const std::string& filter)
+        : client_(test::broker_settings(m, "it-publish-listener")) {
+        client_.subscribe(filter, 0, [this](const transport::MqttMessage& msg) {
+            std::lock_guard lock(mutex_);
+            latest_[msg.topic] = std::string(msg.payload);
+        });
+        client_.start();
+    }
+    std::optional<std::string> get(const std::string& topic) {
+        std::lock_guard lock(mutex_);
+        auto it = latest_.find(topic);
+        return it == latest_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    }
+    std::optional<json> get_json(const std::string& topic) {
+        auto p = get(topic);
+        if (!p) return std::nullopt;
+        auto j = json::parse(*p, nullptr, false);
+        return j.is_discarded() ? std::nullopt : std::optional<json>(j);
+    }
+    bool connected() const { return client_.connected(); }
+
+private:
+    transport::MqttClient client_;
+    std::mutex mutex_;
+    std::map<std::string, std::string> latest_;
+};
+
+}  // namespace
+
+TEST_CASE("publish: status, miners and availability over a real broker; a dead broker never "
+          "stalls the loop",
+          "[integration][publish][mqtt]") {
+    test::Mosquitto mosq;
+    REQUIRE(mosq.start());
+    sensors::sunspec::SunspecEmulator inverter;
+    miners::axeos::AxeosEmulator a{{.board = "gamma", .hostname = "gamma-a"}};
+    REQUIRE(inverter.start());
+    REQUIRE(a.start());
+    sensors::sunspec::InverterImage img;
+    img.rating_w = 2000;
+    img.wmax_w = 2000;
+    img.ac_power_w = 300;
+    img.dc_power_w = 310;
+    img.state = InverterState::mppt;
+    img.grid_power_w = -200;
+    inverter.update(img);
+
+    const std::string dir = test::temp_dir();
+    test::write_file(
+        dir + "/site.toml",
+        "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
+        "[web]\nenabled = false\n"
+        "[publish]\nenabled = true\nbroker = \"" + mosq.url() + "\"\nclient_id = \"it-site\"\n"
+        "prefix = \"it/site\"\ninterval = \"1s\"\nstatus_topic = \"it/site/availability\"\n"
+        "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
+        "port = " + std::to_string(inverter.port()) + "\n"
+        "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + a.url() + "\"\n"
+        "[[miners]]\nid = \"dead\"\ndriver = \"axeos\"\nurl = \"http://127.0.0.1:" +
+            std::to_string(test::free_port()) + "\"\n");
+    auto loaded = config::load_file(dir + "/site.toml", app::build_catalog());
+    INFO((loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().format()));
+    REQUIRE(loaded.ok());
+    SystemClock clock;
+    auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
+    REQUIRE(built);
+    auto site = std::move(*built);
+    REQUIRE(site->start());
+
+    Listener listen(mosq, "it/site/#");
+    REQUIRE(eventually([&] { return listen.connected(); }, 20s));
+    REQUIRE(eventually([&] { return listen.get("it/site/availability") == "online"; }, 20s));
+    REQUIRE(eventually([&] {
+        auto m = listen.get_json("it/site/miner/a");
+        return m && (*m)["online"] == true && (*m)["power_w"].is_number();
+    }, 20s));
+    auto status = listen.get_json("it/site/status");
+    REQUIRE(status);
+    CHECK((*status)["policy"] == "solar_surplus");
+    CHECK((*status)["miners"] == 2);
+    CHECK((*status)["sources"]["inverter"]["ok"] == true);
+    auto dead = listen.get_json("it/site/miner/dead");
+    REQUIRE(dead);
+    CHECK((*dead)["online"] == false);
+    CHECK((*dead)["power_w"].is_null());
+
+    // The broker dies: the loop keeps ticking at its period.
+    mosq.stop();
+    auto& board = site->loop().status_board();
+    const auto tick0 = board.latest()->tick;
+    REQUIRE(eventually([&] { return board.latest()->tick >= tick0 + 15; }, 15s));
+    CHECK(board.latest()->tick_duration_ms < 200);
+
+    // Back: fresh statuses arrive again (retained, so the restarted broker had none before).
+    REQUIRE(mosq.start());
+    REQUIRE(eventually([&] {
+        auto s = listen.get_json("it/site/status");
+        return s && (*s)["tick"].get<std::uint64_t>() > tick0 + 15;
+    }, 30s));
+    REQUIRE(eventually([&] { return listen.get("it/site/availability") == "online"; }, 20s));
+
+    // A clean stop says so.
+    site->stop();
+    CHECK(eventually([&] { return listen.get("it/site/availability") == "offline"; }, 20s));
+}
