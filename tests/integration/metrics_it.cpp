@@ -11,6 +11,7 @@
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
+#include "tests/support/inverter_image.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/web_client.hpp"
@@ -35,14 +36,7 @@ struct MetricsRig {
     explicit MetricsRig(const std::string& web_extra) {
         REQUIRE(inverter.start());
         REQUIRE(a.start());
-        sensors::sunspec::InverterImage img;
-        img.rating_w = 2000;
-        img.wmax_w = 2000;
-        img.ac_power_w = 300;
-        img.dc_power_w = 310;
-        img.state = InverterState::mppt;
-        img.grid_power_w = -200;
-        inverter.update(img);
+        inverter.update(test::sunny_inverter(300, -200));
         const std::string path = dir + "/site.toml";
         test::write_file(
             path,

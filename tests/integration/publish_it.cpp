@@ -13,6 +13,7 @@
 #include "daemon/app/site.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
+#include "tests/support/inverter_image.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
@@ -65,14 +66,7 @@ TEST_CASE("publish: status, miners and availability over a real broker; a dead b
     miners::axeos::AxeosEmulator a{{.board = "gamma", .hostname = "gamma-a"}};
     REQUIRE(inverter.start());
     REQUIRE(a.start());
-    sensors::sunspec::InverterImage img;
-    img.rating_w = 2000;
-    img.wmax_w = 2000;
-    img.ac_power_w = 300;
-    img.dc_power_w = 310;
-    img.state = InverterState::mppt;
-    img.grid_power_w = -200;
-    inverter.update(img);
+    inverter.update(test::sunny_inverter(300, -200));
 
     const std::string dir = test::temp_dir();
     test::write_file(
