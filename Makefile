@@ -9,7 +9,7 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
 	python3-pymodbus systemd sqlite3 \
 	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
-	tzdata
+	tzdata python3-prometheus-client
 
 .PHONY: all deps configure build test demo bench clean
 

@@ -116,6 +116,19 @@ TEST_CASE("metrics: a public scrape has the format, readings and both miners",
     CHECK(has_line_starting(text, "hashsink_miner_hashrate_hashes_per_second{miner=\"a\""));
     CHECK(has_line_starting(text, "hashsink_miner_online{miner=\"dead\",driver=\"axeos\"} 0"));
     CHECK(text.find("hashsink_miner_power_watts{miner=\"dead\"") == std::string::npos);
+    // An independent reader of the format (the Python client's parser) reads every family,
+    // with the counter's _total suffix and the labels as written.
+    const std::string file = rig.dir + "/scrape.txt";
+    test::write_file(file, text);
+    auto parsed = test::run(
+        {"/usr/bin/python3",
+         std::string(HASHSINK_SOURCE_DIR) + "/tests/support/check_prometheus_text.py", file});
+    INFO(parsed.err);
+    REQUIRE(parsed.exit_code == 0);
+    CHECK(parsed.out.find("hashsink_ticks counter 1\n") != std::string::npos);
+    CHECK(parsed.out.find("hashsink_miner_online gauge 2\n") != std::string::npos);
+    CHECK(parsed.out.find(" label signal 'pv.ac_power_w'") != std::string::npos);
+
     // One block per family even on a live site.
     std::size_t helps = 0, pos = 0;
     while ((pos = text.find("# HELP hashsink_miner_online ", pos)) != std::string::npos) {
