@@ -16,9 +16,9 @@
 namespace hashsink::transport {
 
 struct PublishCounters {
-    std::uint64_t published = 0;    // messages the broker took
-    std::uint64_t dropped = 0;      // dropped unsent (queue full)
-    std::uint64_t failed = 0;       // publishes that failed (broker down)
+    std::uint64_t published = 0;  // messages the broker took
+    std::uint64_t dropped = 0;    // dropped unsent (queue full)
+    std::uint64_t failed = 0;     // publishes that failed (broker down)
 };
 
 struct OutgoingMessage {
@@ -32,7 +32,7 @@ class MqttPublishQueue {
 public:
     // component names the log lines ("external", "publish").
     MqttPublishQueue(std::shared_ptr<MqttClient> client, std::size_t depth, std::string component);
-    ~MqttPublishQueue();    // drops what is still queued and joins
+    ~MqttPublishQueue();  // drops what is still queued and joins
     MqttPublishQueue(const MqttPublishQueue&) = delete;
     MqttPublishQueue& operator=(const MqttPublishQueue&) = delete;
 
@@ -48,9 +48,9 @@ private:
     std::string component_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<OutgoingMessage> queue_;     // guarded by mutex_
-    bool stopping_ = false;                 // guarded by mutex_
-    PublishCounters counters_;              // guarded by mutex_
+    std::deque<OutgoingMessage> queue_;  // guarded by mutex_
+    bool stopping_ = false;              // guarded by mutex_
+    PublishCounters counters_;           // guarded by mutex_
     std::thread thread_;
 };
 

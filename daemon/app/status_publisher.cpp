@@ -154,8 +154,8 @@ StatusPublisher::StatusPublisher(PublishConfig config, const loop::StatusBoard& 
         return;
     }
     client_ = *client;
-    queue_ = std::make_unique<transport::MqttPublishQueue>(
-        client_, 2 * (expected_messages + 1), "publish");
+    queue_ = std::make_unique<transport::MqttPublishQueue>(client_, 2 * (expected_messages + 1),
+                                                           "publish");
     timer_ = std::thread([this] { run(); });
 }
 
@@ -177,7 +177,8 @@ void StatusPublisher::run() {
         auto st = board_.latest();
         if (st && (first || st->tick != last_tick)) {
             try {
-                for (auto& m : status_messages(*st, config_, clock_.now())) queue_->push(std::move(m));
+                for (auto& m : status_messages(*st, config_, clock_.now()))
+                    queue_->push(std::move(m));
                 last_tick = st->tick;
                 first = false;
             } catch (const std::exception& e) {
@@ -186,9 +187,9 @@ void StatusPublisher::run() {
         }
         lock.lock();
         // Until the first status, look again soon; then every interval.
-        wake_.wait_for(lock, first ? std::min<Duration>(config_.interval, Duration{200})
-                                   : config_.interval,
-                       [this] { return stopping_; });
+        wake_.wait_for(
+            lock, first ? std::min<Duration>(config_.interval, Duration{200}) : config_.interval,
+            [this] { return stopping_; });
     }
 }
 

@@ -33,8 +33,7 @@ PublishConfig publish_config_from(const Options& options);
 
 // Pure: the messages one status makes (status, then each miner, then each zone).
 std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& status,
-                                                        const PublishConfig& config,
-                                                        TimePoint now);
+                                                        const PublishConfig& config, TimePoint now);
 
 class StatusPublisher {
 public:
@@ -60,7 +59,7 @@ private:
     std::unique_ptr<transport::MqttPublishQueue> queue_;
     std::mutex mutex_;
     std::condition_variable wake_;
-    bool stopping_ = false;     // guarded by mutex_
+    bool stopping_ = false;  // guarded by mutex_
     std::thread timer_;
 };
 

@@ -2,7 +2,6 @@
 // availability topic arrive; a dead broker never stalls the loop; publishing resumes when the
 // broker comes back; a clean stop leaves "offline".
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -11,9 +10,9 @@
 #include "adapters/sensors/sunspec/sunspec_emulator.hpp"
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
+#include "tests/support/inverter_image.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
-#include "tests/support/inverter_image.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
@@ -57,9 +56,10 @@ private:
 
 }  // namespace
 
-TEST_CASE("publish: status, miners and availability over a real broker; a dead broker never "
-          "stalls the loop",
-          "[integration][publish][mqtt]") {
+TEST_CASE(
+    "publish: status, miners and availability over a real broker; a dead broker never "
+    "stalls the loop",
+    "[integration][publish][mqtt]") {
     test::Mosquitto mosq;
     REQUIRE(mosq.start());
     sensors::sunspec::SunspecEmulator inverter;
@@ -73,12 +73,18 @@ TEST_CASE("publish: status, miners and availability over a real broker; a dead b
         dir + "/site.toml",
         "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
         "[web]\nenabled = false\n"
-        "[publish]\nenabled = true\nbroker = \"" + mosq.url() + "\"\nclient_id = \"it-site\"\n"
-        "prefix = \"it/site\"\ninterval = \"1s\"\nstatus_topic = \"it/site/availability\"\n"
-        "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
-        "port = " + std::to_string(inverter.port()) + "\n"
-        "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + a.url() + "\"\n"
-        "[[miners]]\nid = \"dead\"\ndriver = \"axeos\"\nurl = \"http://127.0.0.1:" +
+        "[publish]\nenabled = true\nbroker = \"" +
+            mosq.url() +
+            "\"\nclient_id = \"it-site\"\n"
+            "prefix = \"it/site\"\ninterval = \"1s\"\nstatus_topic = \"it/site/availability\"\n"
+            "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
+            "port = " +
+            std::to_string(inverter.port()) +
+            "\n"
+            "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" +
+            a.url() +
+            "\"\n"
+            "[[miners]]\nid = \"dead\"\ndriver = \"axeos\"\nurl = \"http://127.0.0.1:" +
             std::to_string(test::free_port()) + "\"\n");
     auto loaded = config::load_file(dir + "/site.toml", app::build_catalog());
     INFO((loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().format()));
@@ -92,10 +98,12 @@ TEST_CASE("publish: status, miners and availability over a real broker; a dead b
     Listener listen(mosq, "it/site/#");
     REQUIRE(eventually([&] { return listen.connected(); }, 20s));
     REQUIRE(eventually([&] { return listen.get("it/site/availability") == "online"; }, 20s));
-    REQUIRE(eventually([&] {
-        auto m = listen.get_json("it/site/miner/a");
-        return m && (*m)["online"] == true && (*m)["power_w"].is_number();
-    }, 20s));
+    REQUIRE(eventually(
+        [&] {
+            auto m = listen.get_json("it/site/miner/a");
+            return m && (*m)["online"] == true && (*m)["power_w"].is_number();
+        },
+        20s));
     auto status = listen.get_json("it/site/status");
     REQUIRE(status);
     CHECK((*status)["policy"] == "solar_surplus");
@@ -115,10 +123,12 @@ TEST_CASE("publish: status, miners and availability over a real broker; a dead b
 
     // Back: fresh statuses arrive again (retained, so the restarted broker had none before).
     REQUIRE(mosq.start());
-    REQUIRE(eventually([&] {
-        auto s = listen.get_json("it/site/status");
-        return s && (*s)["tick"].get<std::uint64_t>() > tick0 + 15;
-    }, 30s));
+    REQUIRE(eventually(
+        [&] {
+            auto s = listen.get_json("it/site/status");
+            return s && (*s)["tick"].get<std::uint64_t>() > tick0 + 15;
+        },
+        30s));
     REQUIRE(eventually([&] { return listen.get("it/site/availability") == "online"; }, 20s));
 
     // A clean stop says so.

@@ -1,10 +1,9 @@
 // The [publish] messages of a hand-built status: topics, retain and QoS, the JSON of the
 // summary, a miner online and offline, a heat zone; and the key table's broker keys.
-#include <catch2/catch.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include "daemon/app/status_publisher.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace hashsink;
 using nlohmann::json;
@@ -54,7 +53,7 @@ TEST_CASE("publish: one status, each miner and each zone, as compact JSON", "[un
     for (const auto& m : msgs) {
         CHECK(m.qos == 1);
         CHECK(m.retained);
-        CHECK(m.payload.find('\n') == std::string::npos);   // compact
+        CHECK(m.payload.find('\n') == std::string::npos);  // compact
     }
     const json status = json::parse(msgs[0].payload);
     CHECK(status["tick"] == 7);
@@ -64,7 +63,7 @@ TEST_CASE("publish: one status, each miner and each zone, as compact JSON", "[un
     CHECK(status["miners_online"] == 1);
     CHECK(status["miners_running"] == 1);
     CHECK(status["sources"]["inverter"]["values"]["pv.ac_power_w"] == 900);
-    CHECK(status["sources"]["inverter"]["values"]["grid.power_w"].is_null());   // stale
+    CHECK(status["sources"]["inverter"]["values"]["grid.power_w"].is_null());  // stale
     const json ma = json::parse(msgs[1].payload);
     CHECK(ma["online"] == true);
     CHECK(ma["state"] == "mining");
@@ -73,7 +72,7 @@ TEST_CASE("publish: one status, each miner and each zone, as compact JSON", "[un
     const json mb = json::parse(msgs[2].payload);
     CHECK(mb["online"] == false);
     CHECK(mb["state"] == "offline");
-    CHECK(mb["power_w"].is_null());     // an offline miner's stale state is not shown
+    CHECK(mb["power_w"].is_null());  // an offline miner's stale state is not shown
     CHECK(mb["hashrate_ths"].is_null());
     const json zl = json::parse(msgs[3].payload);
     CHECK(zl["temperature_c"] == 20.5);
