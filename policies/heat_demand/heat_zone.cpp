@@ -199,8 +199,7 @@ std::optional<double> HeatZone::outdoor_now(const SiteSnapshot& snap) const {
 }
 
 bool HeatZone::in_comfort(const SiteSnapshot& snap) const {
-    if (comfort.windows.empty()) return false;
-    return SchedulePolicy(comfort).intent(snap).has_value();
+    return window_at(comfort, snap.now) != nullptr;
 }
 
 bool HeatZone::wants_heat(const SiteSnapshot& snap, bool wanted_before) const {

@@ -14,6 +14,9 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
+// Day 0 (1970-01-01) was a Thursday: index 3 counting from Monday.
+int weekday_of(std::int64_t day) { return static_cast<int>(((day % 7) + 7 + 3) % 7); }
+
 constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int day_index(const std::string& s) {
@@ -148,7 +151,7 @@ std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, Tim
     // window's start is resolved through the zone on its own day, so a start after a daylight
     // saving change is at that day's offset (a start the clocks skip: when the skipped hour ends).
     for (std::int64_t d = day; d <= day + 2; ++d) {
-        const int weekday = static_cast<int>(((d % 7) + 7 + 3) % 7);
+        const int weekday = weekday_of(d);
         for (const auto& w : settings.windows) {
             if (!(w.days >> weekday & 1u)) continue;
             const std::int64_t start_ms =
@@ -161,15 +164,14 @@ std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, Tim
     return from_unix_ms(*best);
 }
 
-std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
-    const std::int64_t now_s = floor_div(unix_ms(snap.now), 1000);
-    const std::int64_t local_min = floor_div(now_s + settings_.offset_s_at(now_s), 60);
+const ScheduleWindow* window_at(const ScheduleSettings& settings, TimePoint now) {
+    const std::int64_t now_s = floor_div(unix_ms(now), 1000);
+    const std::int64_t local_min = floor_div(now_s + settings.offset_s_at(now_s), 60);
     const std::int64_t day = floor_div(local_min, 1440);
     const int minute = static_cast<int>(local_min - day * 1440);
-    // 1970-01-01 was a Thursday (index 3 from Monday).
-    const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);
+    const int weekday = weekday_of(day);
     const int yesterday = (weekday + 6) % 7;
-    for (const auto& w : settings_.windows) {
+    for (const auto& w : settings.windows) {
         bool in = false;
         if (w.start_min < w.end_min) {
             in = (w.days >> weekday & 1u) && minute >= w.start_min && minute < w.end_min;
@@ -177,14 +179,19 @@ std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
             in = ((w.days >> weekday & 1u) && minute >= w.start_min) ||
                  ((w.days >> yesterday & 1u) && minute < w.end_min);
         }
-        if (!in) continue;
-        Intent i;
-        i.mode = w.mode;
-        i.cap_w = w.cap_w;
-        i.reason = "schedule window \"" + w.text + "\"";
-        return i;
+        if (in) return &w;
     }
-    return std::nullopt;
+    return nullptr;
+}
+
+std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
+    const ScheduleWindow* w = window_at(settings_, snap.now);
+    if (!w) return std::nullopt;
+    Intent i;
+    i.mode = w->mode;
+    i.cap_w = w->cap_w;
+    i.reason = "schedule window \"" + w->text + "\"";
+    return i;
 }
 
 Decision SchedulePolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {

@@ -48,6 +48,9 @@ struct ScheduleSettings {
     std::int64_t unix_s_of_local(std::int64_t local_s) const;
 };
 
+// The first window that contains now, or null.
+const ScheduleWindow* window_at(const ScheduleSettings& settings, TimePoint now);
+
 // The earliest start of any window after now and no later than now + within (minute
 // resolution), or nullopt. For looking ahead (a heat zone pre-heating before comfort).
 std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, TimePoint now,
