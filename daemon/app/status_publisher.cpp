@@ -26,8 +26,6 @@ json status_summary(const loop::LoopStatus& st, TimePoint now) {
             values[name] = r.fresh_at(now) ? json(r.value) : json(nullptr);
         readings[s.id] = {{"ok", s.ok}, {"values", values}};
     }
-    double floor_w = 0;
-    for (const auto& [_, w] : d.miner_floor_w) floor_w += w;
     return {{"tick", st.tick},
             {"time", iso8601(st.at)},
             {"policy", d.policy},
@@ -39,7 +37,7 @@ json status_summary(const loop::LoopStatus& st, TimePoint now) {
             {"reason", d.reason},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},
-            {"heat_floor_w", floor_w},
+            {"heat_floor_w", sum_of(d.miner_floor_w)},
             {"miners", st.miners.size()},
             {"miners_online", online},
             {"miners_running", running},

@@ -69,6 +69,13 @@ struct Decision {
     PolicyMemory memory;            // carried to the next tick
 };
 
+// The sum of one of Decision's per-miner maps (floors, ceilings, values); 0 when empty.
+inline double sum_of(const std::map<std::string, double>& per_miner) {
+    double sum = 0;
+    for (const auto& [_, v] : per_miner) sum += v;
+    return sum;
+}
+
 class Policy {
 public:
     virtual ~Policy() = default;

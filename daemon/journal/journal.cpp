@@ -45,12 +45,6 @@ struct DecisionEntry {
     std::optional<double> heat_floor_w, hash_value_per_h, heat_value_per_h;
 };
 
-std::optional<double> sum_of(const std::map<std::string, double>& m) {
-    if (m.empty()) return std::nullopt;
-    double sum = 0;
-    for (const auto& [_, v] : m) sum += v;
-    return sum;
-}
 struct TargetEntry {
     std::int64_t ts_ms;
     std::uint64_t tick;
@@ -843,7 +837,8 @@ void Journal::record_miner_state(TimePoint at, const std::string& miner_id,
 
 void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& d) noexcept {
     try {
-        DecisionEntry e{unix_ms(at), tick, {}, sum_of(d.miner_floor_w), {}, {}};
+        DecisionEntry e{unix_ms(at), tick, {}, {}, {}, {}};
+        if (!d.miner_floor_w.empty()) e.heat_floor_w = sum_of(d.miner_floor_w);
         e.decision.policy = d.policy;
         e.decision.budget_w = d.budget_w;
         e.decision.fail_safe = d.fail_safe;
@@ -853,8 +848,8 @@ void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& 
         e.decision.reason = d.reason;
         e.decision.memory = d.memory;
         if (!d.miner_hash_value_per_h.empty() || !d.miner_heat_value_per_h.empty()) {
-            e.hash_value_per_h = sum_of(d.miner_hash_value_per_h).value_or(0);
-            e.heat_value_per_h = sum_of(d.miner_heat_value_per_h).value_or(0);
+            e.hash_value_per_h = sum_of(d.miner_hash_value_per_h);
+            e.heat_value_per_h = sum_of(d.miner_heat_value_per_h);
         }
         impl_->enqueue(std::move(e));
     } catch (...) {

@@ -41,12 +41,6 @@ void min_ceilings(std::map<std::string, double>& into, const std::map<std::strin
     }
 }
 
-double sum_of(const std::map<std::string, double>& m) {
-    double total = 0;
-    for (const auto& [_, w] : m) total += w;
-    return total;
-}
-
 // Floors no higher than the ceilings (a physical limit or an operator's min is above heat).
 void clamp_floors(std::map<std::string, double>& floors,
                   const std::map<std::string, double>& ceilings) {

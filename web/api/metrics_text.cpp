@@ -73,12 +73,6 @@ std::optional<double> entry(const std::map<std::string, double>& m, const std::s
     return it == m.end() ? std::nullopt : std::optional<double>(it->second);
 }
 
-double sum_of(const std::map<std::string, double>& m) {
-    double sum = 0;
-    for (const auto& [_, v] : m) sum += v;
-    return sum;
-}
-
 double flag(bool b) { return b ? 1 : 0; }
 
 double age_s(TimePoint at, TimePoint now) { return std::max(0.0, seconds_between(at, now)); }

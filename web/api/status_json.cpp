@@ -21,12 +21,6 @@ json entry(const std::map<std::string, double>& m, const std::string& id) {
     return it == m.end() ? json(nullptr) : json(it->second);
 }
 
-double sum_of(const std::map<std::string, double>& m) {
-    double sum = 0;
-    for (const auto& [_, v] : m) sum += v;
-    return sum;
-}
-
 }  // namespace
 
 std::string caps_id(const MinerCaps& caps) {
