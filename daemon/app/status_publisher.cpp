@@ -4,6 +4,7 @@
 
 #include "adapters/sensors/mqtt_broker_keys.hpp"
 #include "daemon/core/log.hpp"
+#include "web/api/status_json.hpp"
 
 namespace hashsink::app {
 namespace {
@@ -61,17 +62,6 @@ json miner_summary(const loop::MinerStatus& m) {
             {"consecutive_failures", m.consecutive_failures}};
 }
 
-json zone_summary(const HeatZoneView& z) {
-    return {{"id", z.id},
-            {"temperature_c", opt(z.temperature_c)},
-            {"target_c", z.target_c},
-            {"heating", z.heating},
-            {"preheating", z.preheating},
-            {"stale", z.stale},
-            {"fraction", z.fraction},
-            {"floor_w", z.floor_w}};
-}
-
 }  // namespace
 
 KeyTable publish_keys() {
@@ -126,7 +116,7 @@ std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& 
     for (const auto& m : st.miners)
         out.push_back({c.prefix + "/miner/" + m.id, miner_summary(m).dump(), c.qos, c.retain});
     for (const auto& z : st.decision.heat_zones)
-        out.push_back({c.prefix + "/zone/" + z.id, zone_summary(z).dump(), c.qos, c.retain});
+        out.push_back({c.prefix + "/zone/" + z.id, web::heat_zone_json(z).dump(), c.qos, c.retain});
     return out;
 }
 

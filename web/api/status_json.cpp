@@ -44,6 +44,17 @@ json caps_json(const loop::LoopStatus& st, const std::string& only_id) {
     return miners;
 }
 
+json heat_zone_json(const HeatZoneView& z) {
+    return {{"id", z.id},
+            {"temperature_c", opt(z.temperature_c)},
+            {"target_c", z.target_c},
+            {"heating", z.heating},
+            {"preheating", z.preheating},
+            {"stale", z.stale},
+            {"fraction", z.fraction},
+            {"floor_w", z.floor_w}};
+}
+
 json target_json(const MinerTarget& t) {
     return {{"run", t.run},
             {"power_w", t.run ? t.power_w : 0.0},
@@ -93,16 +104,11 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
         miners.push_back(std::move(miner));
     }
     json zones = json::array();
-    for (const auto& z : d.heat_zones)
-        zones.push_back({{"id", z.id},
-                         {"signal", z.signal},
-                         {"temperature_c", z.temperature_c ? json(*z.temperature_c) : json(nullptr)},
-                         {"target_c", z.target_c},
-                         {"heating", z.heating},
-                         {"preheating", z.preheating},
-                         {"stale", z.stale},
-                         {"fraction", z.fraction},
-                         {"floor_w", z.floor_w}});
+    for (const auto& z : d.heat_zones) {
+        json zone = heat_zone_json(z);
+        zone["signal"] = z.signal;
+        zones.push_back(std::move(zone));
+    }
     return {{"tick", st.tick},
             {"time", iso8601(st.at)},
             {"age_s", age_s(st.at, now)},

@@ -15,5 +15,7 @@ nlohmann::json status_json(const loop::LoopStatus& status, TimePoint now, bool w
 nlohmann::json caps_json(const loop::LoopStatus& status, const std::string& only_id = {});
 std::string caps_id(const MinerCaps& caps);
 nlohmann::json target_json(const MinerTarget& target);
+// A heat zone's state this tick (the status's decision.heat_zones, without its signal; MQTT).
+nlohmann::json heat_zone_json(const HeatZoneView& zone);
 
 }  // namespace hashsink::web
