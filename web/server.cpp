@@ -623,6 +623,14 @@ void WebServer::data_routes() {
         }
         return q;
     };
+    // A chart's answer: the range and bucket the journal read, and the series as columns.
+    auto history_json = [](const journal::HistoryQuery& q, json series) -> json {
+        return {{"from_ms", q.from_ms},
+                {"to_ms", q.to_ms},
+                {"bucket_ms", q.bucket_ms},
+                {"resolution", journal::to_string(journal::resolution_for_bucket(q.bucket_ms))},
+                {"series", std::move(series)}};
+    };
     constexpr std::int64_t kChartPoints = 500;
     constexpr std::int64_t kCsvRows = 100'000;
     auto derived = [](const journal::HistoryRow& r, std::int64_t bucket_ms) {
@@ -632,7 +640,7 @@ void WebServer::data_routes() {
             revenue = *r.hashrate_ths * *r.hashprice_per_th_day * (bucket_ms / 86'400'000.0);
         return std::make_pair(absorbed, revenue);
     };
-    srv.Get("/api/history", [this, query, derived](const httplib::Request& req, httplib::Response& res) {
+    srv.Get("/api/history", [this, query, derived, history_json](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");
         auto q = query(req, res, kChartPoints);
@@ -665,16 +673,12 @@ void WebServer::data_routes() {
             cols["hashprice_per_th_day"].push_back(opt(r.hashprice_per_th_day));
             cols["revenue"].push_back(opt(revenue));
         }
-        send_json(res, 200, {{"from_ms", q->from_ms}, {"to_ms", q->to_ms},
-                             {"bucket_ms", q->bucket_ms},
-                             {"resolution", journal::to_string(journal::resolution_for_bucket(
-                                                q->bucket_ms))},
-                             {"series", cols}});
+        send_json(res, 200, history_json(*q, std::move(cols)));
     });
     // Any signals' history (a zone's temperature, a generator's frequency): ?name=... (1 to 8,
     // repeated) with the range parameters above. Columns: t, then each name's bucket means
     // (null where it has no value in a bucket).
-    srv.Get("/api/history/signals", [this, query](const httplib::Request& req,
+    srv.Get("/api/history/signals", [this, query, history_json](const httplib::Request& req,
                                                   httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");
@@ -708,11 +712,7 @@ void WebServer::data_routes() {
             cols["t"].push_back(ts);
             for (std::size_t i = 0; i < names.size(); ++i) cols[names[i]].push_back(opt(values[i]));
         }
-        send_json(res, 200, {{"from_ms", q->from_ms}, {"to_ms", q->to_ms},
-                             {"bucket_ms", q->bucket_ms},
-                             {"resolution", journal::to_string(journal::resolution_for_bucket(
-                                                q->bucket_ms))},
-                             {"series", cols}});
+        send_json(res, 200, history_json(*q, std::move(cols)));
     });
     srv.Get("/api/history.csv", [this, query, derived](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
