@@ -12,6 +12,7 @@
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
 #include "tests/support/inverter_image.hpp"
+#include "tests/support/small_site.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/web_client.hpp"
@@ -38,20 +39,10 @@ struct MetricsRig {
         REQUIRE(a.start());
         inverter.update(test::sunny_inverter(300, -200));
         const std::string path = dir + "/site.toml";
-        test::write_file(
-            path,
-            "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
-            "[web]\nlisten = \"127.0.0.1:" +
-                std::to_string(port) + "\"\n" + web_extra +
-                "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
-                "port = " +
-                std::to_string(inverter.port()) +
-                "\n"
-                "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" +
-                a.url() +
-                "\"\n"
-                "[[miners]]\nid = \"dead\"\ndriver = \"axeos\"\nurl = \"http://127.0.0.1:" +
-                std::to_string(dead_port) + "\"\n");
+        test::write_file(path, test::small_site_toml("[web]\nlisten = \"127.0.0.1:" +
+                                                         std::to_string(port) + "\"\n" +
+                                                         web_extra,
+                                                     inverter.port(), a.url(), dead_port));
         auto loaded = config::load_file(path, app::build_catalog());
         REQUIRE(loaded.ok());
         auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);

@@ -11,6 +11,7 @@
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
 #include "tests/support/inverter_image.hpp"
+#include "tests/support/small_site.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
 #include "tests/support/net.hpp"
@@ -69,23 +70,14 @@ TEST_CASE(
     inverter.update(test::sunny_inverter(300, -200));
 
     const std::string dir = test::temp_dir();
-    test::write_file(
-        dir + "/site.toml",
-        "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
-        "[web]\nenabled = false\n"
-        "[publish]\nenabled = true\nbroker = \"" +
-            mosq.url() +
-            "\"\nclient_id = \"it-site\"\n"
-            "prefix = \"it/site\"\ninterval = \"1s\"\nstatus_topic = \"it/site/availability\"\n"
-            "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
-            "port = " +
-            std::to_string(inverter.port()) +
-            "\n"
-            "[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" +
-            a.url() +
-            "\"\n"
-            "[[miners]]\nid = \"dead\"\ndriver = \"axeos\"\nurl = \"http://127.0.0.1:" +
-            std::to_string(test::free_port()) + "\"\n");
+    test::write_file(dir + "/site.toml",
+                     test::small_site_toml("[web]\nenabled = false\n"
+                                           "[publish]\nenabled = true\nbroker = \"" +
+                                               mosq.url() +
+                                               "\"\nclient_id = \"it-site\"\n"
+                                               "prefix = \"it/site\"\ninterval = \"1s\"\n"
+                                               "status_topic = \"it/site/availability\"\n",
+                                           inverter.port(), a.url(), test::free_port()));
     auto loaded = config::load_file(dir + "/site.toml", app::build_catalog());
     INFO((loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().format()));
     REQUIRE(loaded.ok());
