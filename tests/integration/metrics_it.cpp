@@ -167,7 +167,7 @@ TEST_CASE("metrics: an unreadable or short token file stops the site from buildi
           "[integration][web][metrics]") {
     const std::string dir = test::temp_dir();
     test::write_file(dir + "/short.token", "abc\n");
-    for (const std::string file : {dir + "/missing.token", dir + "/short.token"}) {
+    for (const std::string& file : {dir + "/missing.token", dir + "/short.token"}) {
         test::write_file(dir + "/site.toml",
                          "[site]\nmax_draw_w = 100\n[web]\nlisten = \"127.0.0.1:" +
                              std::to_string(test::free_port()) +
