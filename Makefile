@@ -4,14 +4,16 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-# Everything the build, the tests and the demo need, from Debian 12.
+# Everything the build, the tests and the demo need, from Debian 12. Each is named here, even
+# when another package only Recommends it: they are installed with --no-install-recommends.
+# (python3-pymodbus's server imports serial and serial_asyncio.) `make fresh-check` proves it.
 DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
-	python3-pymodbus systemd sqlite3 \
+	python3-pymodbus python3-serial python3-serial-asyncio systemd sqlite3 \
 	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
 	tzdata python3-prometheus-client
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench fresh-check clean
 
 all: build
 
@@ -34,6 +36,11 @@ demo: build
 
 bench: build
 	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && "$$b"; done
+
+# The README's two commands on a bare Debian 12 root (mmdebstrap): run it before resolving any
+# change to dependencies. Needs root and 20-30 minutes; not part of `make test` or CI.
+fresh-check:
+	@tools/fresh-check.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -332,7 +332,7 @@ TEST_CASE("faults: an MQTT broker that dies degrades its sources only, and they 
                            "subject IN ('price', 'tank')") >= 1);
 }
 
-TEST_CASE("faults: a live config with a bad value is refused at its field; a good one applies "
+TEST_CASE("faults: a live config with a bad value is refused at its field, a good one applies "
           "without a restart",
           "[e2e][faults][web]") {
     Rig rig;

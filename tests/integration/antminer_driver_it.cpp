@@ -117,7 +117,7 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
     std::filesystem::remove(ok.password_file);
 }
 
-TEST_CASE("antminer driver: sleep, low power and normal, verified; idempotent", "[antminer]") {
+TEST_CASE("antminer driver: sleep, low power and normal, verified, idempotent", "[antminer]") {
     AntminerEmulator emu(emu_config());
     REQUIRE(emu.start());
     AntminerDriver d("s19", cfg(emu));

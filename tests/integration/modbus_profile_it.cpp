@@ -124,7 +124,7 @@ TEST_CASE("a sentinel or out-of-range register is withheld with a reason, the re
     CHECK(got.count("genset.power_w") == 1);
 }
 
-TEST_CASE("Modbus exceptions mark the refused points; all refused is an error", "[modbus]") {
+TEST_CASE("Modbus exceptions mark the refused points, all refused is an error", "[modbus]") {
     RegisterEmulator emu({.units = {100}});
     REQUIRE(emu.start().ok());
     auto p = profiles::load_profile("victron_gx", "/nonexistent-profile-dir");

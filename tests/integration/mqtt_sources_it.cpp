@@ -264,7 +264,7 @@ TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow bec
 }
 
 TEST_CASE(
-    "mqtt: reconnects after the broker restarts and restores subscriptions; a flapping broker is "
+    "mqtt: reconnects after the broker restarts and restores subscriptions, a flapping broker is "
     "survived",
     "[mqtt]") {
     test::Mosquitto mosq;
@@ -320,7 +320,7 @@ TEST_CASE("mqtt: the status topic reads online while connected and offline after
     REQUIRE(eventually([&] { return last() == "hashsink/status=offline"; }));
 }
 
-TEST_CASE("mqtt: username and password from a file; a wrong password is reported", "[mqtt]") {
+TEST_CASE("mqtt: username and password from a file, a wrong password is reported", "[mqtt]") {
     const std::string dir = test::temp_dir();
     auto r = test::run(
         {"/usr/bin/mosquitto_passwd", "-b", "-c", dir + "/passwd", "hashsink", "s3cret pass"});

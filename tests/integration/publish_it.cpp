@@ -58,7 +58,7 @@ private:
 }  // namespace
 
 TEST_CASE(
-    "publish: status, miners and availability over a real broker; a dead broker never "
+    "publish: status, miners and availability over a real broker, a dead broker never "
     "stalls the loop",
     "[integration][publish][mqtt]") {
     test::Mosquitto mosq;

@@ -1,7 +1,6 @@
 #!/bin/sh
 # Runs the browser end-to-end test: installs playwright-core from the committed lock file into
 # the build directory (npm ci), then drives Debian's chromium against the real binary.
-# Exit 77 (skipped) only when chromium cannot start.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=${1:?usage: run.sh WORKDIR HASHSINK}

@@ -72,7 +72,7 @@ TEST_CASE("config_tz: an unknown zone is reported at site.timezone") {
           "time zone \"Bad/Zone\": " + dir + "/Bad/Zone: parse TZif: not a TZif file (bad magic)");
 }
 
-TEST_CASE("config_tz: a known zone reaches the schedule policy; none keeps utc_offset_min") {
+TEST_CASE("config_tz: a known zone reaches the schedule policy, none keeps utc_offset_min") {
     use_fixture_zones();
     auto r = load_string(site_with_zone("Europe/Berlin"), "site.toml", policy_catalog());
     INFO((r.diagnostics.empty() ? "" : r.diagnostics[0].format()));

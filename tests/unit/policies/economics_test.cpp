@@ -60,7 +60,7 @@ TEST_CASE("economics: revenue per kWh from hashprice and J/TH", "[economics]") {
     REQUIRE(policies::revenue_per_kwh(0.048, 0, 0) == 0);
 }
 
-TEST_CASE("economics: no hashprice means fail-safe; the config value is a fallback", "[economics]") {
+TEST_CASE("economics: no hashprice means fail-safe, the config value is a fallback", "[economics]") {
     auto s = site(500, 0.2, {miner("a", 20)});
     s.readings.erase(std::string(signal::kHashpricePerThDay));
     policies::EconomicsPolicy p(no_margin());

@@ -176,7 +176,7 @@ TEST_CASE("external: the decision is a pure function of the snapshot", "[externa
     REQUIRE(a.miner_ceiling_w == b.miner_ceiling_w);
 }
 
-TEST_CASE("external: as a layer, the physical level; safety and manual still win",
+TEST_CASE("external: as a layer, the physical level, safety and manual still win",
           "[external]") {
     std::map<std::string, Options> tables;
     Options layered;

@@ -356,22 +356,34 @@ TEST_CASE("heat: a stale or missing temperature puts the zone in its safe state"
     Decision cold = policy.decide(s, {});
     REQUIRE(cold.budget_w > 0);
 
-    SECTION("missing") { s.readings.clear(); }
-    SECTION("older than stale_after") { put(s, "living.temp_c", 14, 3min); }
-    SECTION("not a temperature") { put(s, "living.temp_c", 900); }
-    Decision d = policy.decide(s, cold.memory);
-    CHECK(d.budget_w == 0);
-    CHECK(d.miner_floor_w.empty());
-    CHECK(d.miner_ceiling_w.at("a") == 0);
-    CHECK(d.miner_ceiling_w.at("b") == 0);
-    CHECK(d.reason.find("living temperature stale or missing: safe state (paused)") !=
-          std::string::npos);
-    CHECK_FALSE(d.fail_safe);   // only the zone, not the whole site
+    // Each way the reading can fail, through the policy and through the loop.
+    auto expect_safe_state = [&](const SiteSnapshot& bad) {
+        Decision d = policy.decide(bad, cold.memory);
+        CHECK(d.budget_w == 0);
+        CHECK(d.miner_floor_w.empty());
+        CHECK(d.miner_ceiling_w.at("a") == 0);
+        CHECK(d.miner_ceiling_w.at("b") == 0);
+        CHECK(d.reason.find("living temperature stale or missing: safe state (paused)") !=
+              std::string::npos);
+        CHECK_FALSE(d.fail_safe);   // only the zone, not the whole site
 
-    // Through the loop: the zone's miners end paused even with a large budget elsewhere.
-    auto tick = loop::decide_tick(policy, s, cold.memory, {}, {});
-    CHECK_FALSE(tick.governed[0].target.run);
-    CHECK_FALSE(tick.governed[1].target.run);
+        // The zone's miners end paused even with a large budget elsewhere.
+        auto tick = loop::decide_tick(policy, bad, cold.memory, {}, {});
+        CHECK_FALSE(tick.governed[0].target.run);
+        CHECK_FALSE(tick.governed[1].target.run);
+    };
+    SECTION("missing") {
+        s.readings.clear();
+        expect_safe_state(s);
+    }
+    SECTION("older than stale_after") {
+        put(s, "living.temp_c", 14, 3min);
+        expect_safe_state(s);
+    }
+    SECTION("not a temperature") {
+        put(s, "living.temp_c", 900);
+        expect_safe_state(s);
+    }
 }
 
 TEST_CASE("heat: safe_state minimum keeps the zone's miners at their lowest level", "[heat]") {

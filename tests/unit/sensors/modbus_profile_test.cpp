@@ -174,7 +174,7 @@ sentinels = [0x8000]
     }
 }
 
-TEST_CASE("points feeding one signal are added; one missing part withholds the total",
+TEST_CASE("points feeding one signal are added, one missing part withholds the total",
           "[profiles]") {
     Profile p = parse_ok(std::string(kHead) + R"(
 [[point]]

@@ -19,7 +19,7 @@ TEST_CASE("ISO 8601 times need an offset and convert to UTC", "[mqtt]") {
         CHECK_FALSE(parse_iso8601(bad));
 }
 
-TEST_CASE("numbers: bare, quoted, JSON pointer, booleans; NaN and junk fail", "[mqtt]") {
+TEST_CASE("numbers: bare, quoted, JSON pointer, booleans, NaN and junk fail", "[mqtt]") {
     CHECK(*parse_number(" 42.5\n", "") == 42.5);
     CHECK(*parse_number("\"7\"", "") == 7);
     CHECK(*parse_number("ON", "") == 1);

@@ -291,7 +291,7 @@ TEST_CASE("[[simulate.buildings]] is validated and reaches the simulation", "[si
 }
 
 
-TEST_CASE("heat zones come from [policy.heat_demand]; a building names one of them", "[sim][heat][config]") {
+TEST_CASE("heat zones come from [policy.heat_demand], a building names one of them", "[sim][heat][config]") {
     config::Catalog catalog;
     catalog.miner_drivers["axeos"] = {};
     for (const auto& t : policies::policy_types()) catalog.policies[t.name] = t.keys;

@@ -211,7 +211,7 @@ TEST_CASE("metrics text: hostile ids and signal names are escaped", "[unit][web]
 }
 
 TEST_CASE(
-    "metrics text: economics per miner and in total; non-finite values as the format spells them",
+    "metrics text: economics per miner and in total, non-finite values as the format spells them",
     "[unit][web][metrics]") {
     auto st = sample_status();
     st.decision.miner_hash_value_per_h["a"] = 0.25;
