@@ -35,6 +35,15 @@ if ! mmdebstrap --variant=minbase --include=make,ca-certificates bookworm "$root
   exit 1
 fi
 
+# The one thing carried over from this machine: the local CA certificates its network needs
+# (a TLS proxy between it and the package registries), which a root of Debian's packages
+# cannot have. No package, file or setting of the project's comes along.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+fi
+export extra_ca=${NODE_EXTRA_CA_CERTS:+/etc/ssl/certs/ca-certificates.crt}
+
 # A clean clone of what is committed: nothing from this work tree's build or node_modules.
 git clone -q --no-local "$repo" "$root/src"
 git -C "$root/src" log -1 --format='fresh-check: testing %h %s'
@@ -51,7 +60,8 @@ run_in_root() {
     mount -t tmpfs -o mode=1777 shm "$r/dev/shm"
     cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
     exec chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-      LANG=C.UTF-8 TERM=dumb bash -c "$*"' _ "$root" "$@"
+      LANG=C.UTF-8 TERM=dumb ${extra_ca:+NODE_EXTRA_CA_CERTS=$extra_ca} bash -c "$*"' \
+    _ "$root" "$@"
 }
 
 test_rc=0

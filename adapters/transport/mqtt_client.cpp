@@ -80,6 +80,11 @@ void MqttClient::set_error(std::string message) {
 }
 
 void MqttClient::start() noexcept {
+    {
+        // Not under mutex_: deliver() takes delivery_mutex_ first, then mutex_.
+        std::lock_guard delivery(delivery_mutex_);
+        handlers_closed_ = false;
+    }
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
     try {
@@ -108,6 +113,12 @@ void MqttClient::start() noexcept {
 }
 
 void MqttClient::stop() noexcept {
+    {
+        // Waits for a handler that is running; paho may still deliver until the disconnect
+        // below completes, and those messages must not reach an owner that is going away.
+        std::lock_guard delivery(delivery_mutex_);
+        handlers_closed_ = true;
+    }
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -164,6 +175,8 @@ Status MqttClient::publish(const std::string& topic, const std::string& payload,
 
 void MqttClient::deliver(const std::string& topic, std::string_view payload,
                          bool retained) noexcept {
+    std::lock_guard delivery(delivery_mutex_);
+    if (handlers_closed_) return;
     std::vector<Subscription> matching;
     try {
         std::lock_guard lock(mutex_);

@@ -65,6 +65,8 @@ public:
 
     // Starts connecting (in the background; returns at once).
     void start() noexcept;
+    // Once stop() returns, no handler runs or is still running: an owner whose handlers use its
+    // own members stops the client before those members are destroyed.
     void stop() noexcept;
 
     // Remembered and (re)sent on every connect. filter may hold + and # wildcards.
@@ -101,6 +103,9 @@ private:
     std::condition_variable wake_;
     std::vector<Subscription> subscriptions_;
     std::string last_error_;
+    // Held while handlers run; handlers_closed_ (under it) keeps them from running after stop().
+    std::mutex delivery_mutex_;
+    bool handlers_closed_ = false;
     bool stopping_ = false;
     bool lost_ = false;
     std::atomic<bool> connected_{false};

@@ -130,11 +130,13 @@ private:
         }
     }
 
-    MqttClient client_;
     std::mutex mutex_;
     nlohmann::json latest_;
     int snapshots_ = 0;
     std::atomic<bool> stopping_{false};
+    // After what its handler writes to, so it is destroyed (and its handler stopped) first;
+    // before the thread that publishes through it.
+    MqttClient client_;
     std::thread thread_;
 };
 

@@ -3,6 +3,7 @@
 // subscriptions restored, a flapping broker, the status topic and last will, credentials from a
 // file, and TLS.
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -318,6 +319,42 @@ TEST_CASE("mqtt: the status topic reads online while connected and offline after
         REQUIRE(eventually([&] { return last() == "hashsink/status=online"; }));
     }
     REQUIRE(eventually([&] { return last() == "hashsink/status=offline"; }));
+}
+
+TEST_CASE("mqtt: once stop() returns, no handler runs or is still running", "[mqtt]") {
+    // An owner's handlers write to the owner's members; a handler that ran on paho's thread
+    // after stop() (while the disconnect completes) would write into a destroyed owner.
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    MqttClient sub([&] {
+        auto s = broker_settings(mosq, "stop-subscriber");
+        s.status_topic.clear();
+        return s;
+    }());
+    std::atomic<bool> stop_returned{false}, in_handler{false};
+    std::atomic<int> handled{0}, after_stop{0};
+    sub.subscribe("flood/#", 0, [&](const transport::MqttMessage&) {
+        if (stop_returned) ++after_stop;
+        in_handler = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));   // a slow handler
+        ++handled;
+        in_handler = false;
+    });
+    sub.start();
+    REQUIRE(eventually([&] { return sub.connected(); }));
+    std::atomic<bool> flooding{true};
+    std::thread flood([&] {
+        while (flooding) (void)pub.client.publish("flood/x", "1", 0);
+    });
+    REQUIRE(eventually([&] { return handled > 3; }));
+    sub.stop();
+    stop_returned = true;
+    const bool busy_after_stop = in_handler;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));   // the flood goes on
+    flooding = false;
+    flood.join();
+    CHECK_FALSE(busy_after_stop);
+    CHECK(after_stop == 0);
 }
 
 TEST_CASE("mqtt: username and password from a file, a wrong password is reported", "[mqtt]") {

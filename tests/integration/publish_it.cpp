@@ -50,9 +50,10 @@ public:
     bool connected() const { return client_.connected(); }
 
 private:
-    transport::MqttClient client_;
     std::mutex mutex_;
     std::map<std::string, std::string> latest_;
+    // Last, so it is destroyed (and its handler stopped) before what the handler writes to.
+    transport::MqttClient client_;
 };
 
 }  // namespace
