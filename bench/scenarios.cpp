@@ -10,7 +10,7 @@
 
 #include "daemon/app/catalog.hpp"
 #include "daemon/core/log.hpp"
-#include "daemon/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 
 using namespace hashsink;
 

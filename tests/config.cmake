@@ -6,4 +6,4 @@ hashsink_test(config_cases_tests LABEL config
   SOURCES integration/check_cases_it.cpp)
 hashsink_test(systemd_tests LABEL integration
   SOURCES integration/systemd_unit_it.cpp integration/systemd_notify_it.cpp
-  LIBS hashsink_app)
+  LIBS hashsink_cli)

@@ -5,4 +5,4 @@ hashsink_test(external_policy_unit_tests LABEL unit
   LIBS hashsink_loop hashsink_policies hashsink_external nlohmann_json::nlohmann_json)
 hashsink_test(external_policy_it_tests LABEL integration
   SOURCES integration/external_policy_it.cpp
-  LIBS hashsink_app nlohmann_json::nlohmann_json)
+  LIBS hashsink_cli nlohmann_json::nlohmann_json)

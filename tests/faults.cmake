@@ -1,6 +1,6 @@
 hashsink_test(faults_e2e_tests LABEL e2e
   SOURCES e2e/faults_e2e_it.cpp
-  LIBS hashsink_app PkgConfig::SQLITE PkgConfig::HTTPLIB)
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
 # Recovery after faults: the source poller's backoff; an MQTT source after a broker restart.
 hashsink_test(faults_unit_tests LABEL unit
   SOURCES unit/loop/source_poller_backoff_test.cpp

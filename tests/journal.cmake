@@ -6,6 +6,7 @@ hashsink_test(journal_unit LABEL unit
 # Writes rows continuously and reports each commit; the integration test kills it.
 add_executable(journal_writer_child integration/journal_writer_child.cpp)
 target_link_libraries(journal_writer_child PRIVATE hashsink_journal)
+target_include_directories(journal_writer_child PRIVATE ${PROJECT_SOURCE_DIR})
 
 hashsink_test(journal_it LABEL integration
   SOURCES integration/journal_kill_it.cpp

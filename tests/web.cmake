@@ -1,7 +1,7 @@
 # The web page: API tests against an in-process site, and browser end-to-end tests.
 hashsink_test(web_api_it LABEL integration
   SOURCES integration/web_api_it.cpp
-  LIBS hashsink_app PkgConfig::HTTPLIB)
+  LIBS hashsink_cli PkgConfig::HTTPLIB)
 
 # The page in Debian's chromium, driven by playwright-core pinned in tests/e2e/web/package-lock.json
 # (`npm ci` into the build directory). node, npm and chromium are packages `make test` installs,

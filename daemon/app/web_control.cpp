@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "adapters/miners/miner_json.hpp"
+#include "web/api/miner_json.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/catalog.hpp"

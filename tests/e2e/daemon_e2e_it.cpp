@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "adapters/miners/axeos/axeos_emulator.hpp"
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "tests/support/inverter_image.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/net.hpp"

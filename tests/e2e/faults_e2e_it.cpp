@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/miners/axeos/axeos_emulator.hpp"
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/inverter_image.hpp"
 #include "tests/support/journal_rows.hpp"

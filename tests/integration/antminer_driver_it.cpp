@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "adapters/miners/antminer/antminer_driver.hpp"
-#include "adapters/miners/antminer/antminer_emulator.hpp"
+#include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 
 using namespace hashsink;

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "adapters/miners/axeos/axeos_driver.hpp"
-#include "adapters/miners/axeos/axeos_emulator.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 
 using namespace hashsink;

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/miners/axeos/axeos_emulator.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 

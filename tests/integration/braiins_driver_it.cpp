@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "adapters/miners/braiins/braiins_driver.hpp"
-#include "adapters/miners/braiins/braiins_emulator.hpp"
+#include "emulators/miners/braiins/braiins_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
 

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "adapters/transport/cgminer_client.hpp"
-#include "adapters/transport/cgminer_server.hpp"
+#include "emulators/transport/cgminer_server.hpp"
 #include "tests/support/net.hpp"
 
 using namespace hashsink;

@@ -5,9 +5,9 @@
 #include <thread>
 
 #include "adapters/miners/avalon/avalon_driver.hpp"
-#include "adapters/miners/avalon/avalon_emulator.hpp"
+#include "emulators/miners/avalon/avalon_emulator.hpp"
 #include "adapters/miners/cgminer/cgminer_driver.hpp"
-#include "adapters/miners/cgminer/cgminer_emulator.hpp"
+#include "emulators/miners/cgminer/cgminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 
 using namespace hashsink;

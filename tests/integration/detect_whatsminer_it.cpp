@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/miners/antminer/antminer_emulator.hpp"
+#include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/detect.hpp"
-#include "adapters/miners/whatsminer/whatsminer_emulator.hpp"
+#include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 

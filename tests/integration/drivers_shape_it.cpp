@@ -8,18 +8,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/miners/antminer/antminer_emulator.hpp"
-#include "adapters/miners/avalon/avalon_emulator.hpp"
-#include "adapters/miners/axeos/axeos_emulator.hpp"
-#include "adapters/miners/braiins/braiins_emulator.hpp"
-#include "adapters/miners/cgminer/cgminer_emulator.hpp"
-#include "adapters/miners/luxos/luxos_emulator.hpp"
-#include "adapters/miners/miner_json.hpp"
+#include "emulators/miners/antminer/antminer_emulator.hpp"
+#include "emulators/miners/avalon/avalon_emulator.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
+#include "emulators/miners/braiins/braiins_emulator.hpp"
+#include "emulators/miners/cgminer/cgminer_emulator.hpp"
+#include "emulators/miners/luxos/luxos_emulator.hpp"
+#include "web/api/miner_json.hpp"
 #include "adapters/miners/registry.hpp"
-#include "adapters/miners/shelly/shelly_emulator.hpp"
-#include "adapters/miners/tasmota/tasmota_emulator.hpp"
-#include "adapters/miners/vnish/vnish_emulator.hpp"
-#include "adapters/miners/whatsminer/whatsminer_emulator.hpp"
+#include "emulators/miners/shelly/shelly_emulator.hpp"
+#include "emulators/miners/tasmota/tasmota_emulator.hpp"
+#include "emulators/miners/vnish/vnish_emulator.hpp"
+#include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
 #include "tests/support/process.hpp"
 
 using namespace hashsink;

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "adapters/miners/luxos/luxos_driver.hpp"
-#include "adapters/miners/luxos/luxos_emulator.hpp"
+#include "emulators/miners/luxos/luxos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
 

@@ -3,9 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/miners/braiins/braiins_emulator.hpp"
-#include "adapters/miners/luxos/luxos_emulator.hpp"
-#include "adapters/miners/vnish/vnish_emulator.hpp"
+#include "emulators/miners/braiins/braiins_emulator.hpp"
+#include "emulators/miners/luxos/luxos_emulator.hpp"
+#include "emulators/miners/vnish/vnish_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 

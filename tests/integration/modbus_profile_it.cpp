@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "adapters/sensors/modbus_profile_source.hpp"
-#include "adapters/sensors/modbus_register_emulator.hpp"
+#include "emulators/sensors/modbus_register_emulator.hpp"
 #include "adapters/sensors/profiles/profile_catalog.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "tests/support/process.hpp"

@@ -10,9 +10,9 @@
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/shelly/shelly_driver.hpp"
-#include "adapters/miners/shelly/shelly_emulator.hpp"
+#include "emulators/miners/shelly/shelly_emulator.hpp"
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
-#include "adapters/miners/tasmota/tasmota_emulator.hpp"
+#include "emulators/miners/tasmota/tasmota_emulator.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;

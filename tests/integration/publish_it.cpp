@@ -6,8 +6,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "adapters/miners/axeos/axeos_emulator.hpp"
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
 #include "tests/support/inverter_image.hpp"

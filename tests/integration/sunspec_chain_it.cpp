@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "adapters/sensors/sunspec/chain.hpp"
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "adapters/transport/modbus_client.hpp"
 #include "tests/support/net.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 

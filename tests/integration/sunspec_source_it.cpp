@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "adapters/sensors/registry.hpp"
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "adapters/sensors/sunspec/sunspec_source.hpp"
 #include "daemon/core/snapshot.hpp"
 #include "tests/support/net.hpp"

@@ -6,7 +6,7 @@
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/vnish/vnish_driver.hpp"
-#include "adapters/miners/vnish/vnish_emulator.hpp"
+#include "emulators/miners/vnish/vnish_emulator.hpp"
 #include "tests/support/process.hpp"
 
 using namespace hashsink;

@@ -8,7 +8,7 @@
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/whatsminer/whatsminer_driver.hpp"
-#include "adapters/miners/whatsminer/whatsminer_emulator.hpp"
+#include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 

@@ -1,7 +1,7 @@
 // What a test's emulated SunSpec inverter shows: a 2 kW inverter tracking the sun (MPPT).
 #pragma once
 
-#include "adapters/sensors/sunspec/sunspec_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 
 namespace hashsink::test {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "daemon/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 
 namespace hashsink::test {
 

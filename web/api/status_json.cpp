@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "adapters/miners/miner_json.hpp"
+#include "web/api/miner_json.hpp"
 
 namespace hashsink::web {
 namespace {

@@ -35,8 +35,9 @@ bool ready(int fd, short events, Clock::time_point deadline) {
     }
 }
 
-// Reads exactly n bytes; 1 done, 0 deadline, -1 closed or failed.
-int read_exact(int fd, char* out, std::size_t n, Clock::time_point deadline) {
+}  // namespace
+
+int v3_read_exact(int fd, char* out, std::size_t n, Clock::time_point deadline) {
     std::size_t got = 0;
     while (got < n) {
         if (!ready(fd, POLLIN, deadline)) return 0;
@@ -51,7 +52,7 @@ int read_exact(int fd, char* out, std::size_t n, Clock::time_point deadline) {
     return 1;
 }
 
-bool write_all(int fd, const std::string& data, Clock::time_point deadline) {
+bool v3_write_all(int fd, const std::string& data, Clock::time_point deadline) {
     std::size_t sent = 0;
     while (sent < data.size()) {
         if (!ready(fd, POLLOUT, deadline)) return false;
@@ -63,20 +64,18 @@ bool write_all(int fd, const std::string& data, Clock::time_point deadline) {
     return true;
 }
 
-std::string frame(const std::string& body) {
+std::string v3_frame(const std::string& body) {
     const auto n = static_cast<std::uint32_t>(body.size());
     std::string out(4, '\0');
     for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
     return out + body;
 }
 
-std::uint32_t frame_length(const char* p) {
+std::uint32_t v3_frame_length(const char* p) {
     std::uint32_t n = 0;
     for (int i = 3; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(p[i]);
     return n;
 }
-
-}  // namespace
 
 Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration timeout,
                                    const nlohmann::json& request) noexcept {
@@ -89,8 +88,8 @@ Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration t
             return Status::error(code, what + ": " + cause, retry);
         };
         auto late = [&] {
-            return fail(ErrorCode::timeout, "no answer from " + where + " within " +
-                                                format_duration(timeout));
+            return fail(ErrorCode::timeout,
+                        "no answer from " + where + " within " + format_duration(timeout));
         };
         addrinfo hints{};
         hints.ai_family = AF_INET;
@@ -117,16 +116,18 @@ Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration t
                 return fail(ErrorCode::unreachable,
                             "cannot connect to " + where + ": " + std::strerror(err));
         }
-        if (!write_all(s.fd, frame(request.dump()), deadline))
+        if (!v3_write_all(s.fd, v3_frame(request.dump()), deadline))
             return fail(ErrorCode::unreachable, "send to " + where + " failed");
         char head[4];
-        if (int r = read_exact(s.fd, head, 4, deadline); r <= 0)
-            return r == 0 ? late() : fail(ErrorCode::unreachable, where + " closed without a reply");
-        const std::uint32_t n = frame_length(head);
+        if (int r = v3_read_exact(s.fd, head, 4, deadline); r <= 0)
+            return r == 0 ? late()
+                          : fail(ErrorCode::unreachable, where + " closed without a reply");
+        const std::uint32_t n = v3_frame_length(head);
         if (n > kV3MaxFrameBytes)
-            return fail(ErrorCode::protocol, "reply frame of " + std::to_string(n) + " bytes", false);
+            return fail(ErrorCode::protocol, "reply frame of " + std::to_string(n) + " bytes",
+                        false);
         std::string body(n, '\0');
-        if (int r = read_exact(s.fd, body.data(), n, deadline); r <= 0)
+        if (int r = v3_read_exact(s.fd, body.data(), n, deadline); r <= 0)
             return r == 0 ? late() : fail(ErrorCode::unreachable, where + " closed mid-reply");
         auto j = nlohmann::json::parse(body, nullptr, false);
         if (!j.is_object())
@@ -136,31 +137,6 @@ Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration t
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::protocol, what + ": " + e.what());
     }
-}
-
-V3Server::~V3Server() { stop(); }
-
-Status V3Server::start(const std::string& bind, int port, Handler handler) {
-    if (server_.running()) return Status::success();
-    handler_ = std::move(handler);
-    return server_.start(bind, port, [this](int fd) { handle(fd); });
-}
-
-void V3Server::handle(int fd) {
-    const auto deadline = Clock::now() + std::chrono::seconds(2);
-    char head[4];
-    if (read_exact(fd, head, 4, deadline) <= 0) return;
-    const std::uint32_t n = frame_length(head);
-    if (n > kV3MaxFrameBytes) return;
-    std::string body(n, '\0');
-    if (read_exact(fd, body.data(), n, deadline) <= 0) return;
-    std::optional<std::string> reply;
-    try {
-        reply = handler_(body);
-    } catch (const std::exception&) {
-        reply = R"({"code":-1,"msg":"emulator failure"})";
-    }
-    if (reply) write_all(fd, frame(*reply), Clock::now() + std::chrono::seconds(2));
 }
 
 }  // namespace hashsink::miners::whatsminer

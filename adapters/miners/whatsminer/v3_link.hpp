@@ -1,15 +1,13 @@
 // Whatsminer API v3 framing on TCP 4433: each message, both ways, is a 4-byte little-endian
 // length followed by that many bytes of JSON. One request per connection here. The client for
-// the driver and a loopback server for the emulator.
+// the driver; the framing is shared with the emulator's server (emulators/miners/whatsminer).
 #pragma once
 
-#include <functional>
-#include <optional>
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "adapters/transport/tcp_server.hpp"
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
 
@@ -24,26 +22,11 @@ inline constexpr std::size_t kV3MaxFrameBytes = 1024 * 1024;
 Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration timeout,
                                    const nlohmann::json& request) noexcept;
 
-// Serves framed requests on a background thread, one connection at a time.
-class V3Server {
-public:
-    // The reply text (framed by the server), or nullopt to close without answering.
-    using Handler = std::function<std::optional<std::string>(const std::string& request)>;
-
-    V3Server() = default;
-    ~V3Server();
-    V3Server(const V3Server&) = delete;
-    V3Server& operator=(const V3Server&) = delete;
-
-    Status start(const std::string& bind, int port, Handler handler);
-    void stop() { server_.stop(); }
-    int port() const { return server_.port(); }
-
-private:
-    void handle(int fd);
-
-    Handler handler_;
-    transport::TcpServer server_;   // last: its thread stops before the handler goes
-};
+// The frame: the body behind its 4-byte little-endian length, and that length read back.
+std::string v3_frame(const std::string& body);
+std::uint32_t v3_frame_length(const char* head);
+// Reads exactly n bytes: 1 done, 0 deadline passed, -1 closed or failed.
+int v3_read_exact(int fd, char* out, std::size_t n, std::chrono::steady_clock::time_point deadline);
+bool v3_write_all(int fd, const std::string& data, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace hashsink::miners::whatsminer

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "adapters/miners/miner_json.hpp"
+#include "web/api/miner_json.hpp"
 
 using namespace hashsink;
 

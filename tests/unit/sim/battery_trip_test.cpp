@@ -2,10 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/loop/allocator.hpp"
-#include "daemon/sim/battery_model.hpp"
-#include "daemon/sim/driver_models.hpp"
-#include "daemon/sim/genset_trip.hpp"
-#include "daemon/sim/simulator.hpp"
+#include "sim/battery_model.hpp"
+#include "sim/driver_models.hpp"
+#include "sim/genset_trip.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/sim_helpers.hpp"
 
 using namespace hashsink;

@@ -4,8 +4,8 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/loop/allocator.hpp"
-#include "daemon/sim/building_model.hpp"
-#include "daemon/sim/simulator.hpp"
+#include "sim/building_model.hpp"
+#include "sim/simulator.hpp"
 #include "policies/registry.hpp"
 #include "tests/support/sim_helpers.hpp"
 

@@ -3,7 +3,7 @@
 #include <random>
 
 #include "daemon/loop/allocator.hpp"
-#include "daemon/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/sim_helpers.hpp"
 
 using namespace hashsink;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/sim/trace.hpp"
+#include "sim/trace.hpp"
 
 using namespace hashsink;
 using sim::Column;

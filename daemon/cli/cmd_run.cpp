@@ -1,0 +1,82 @@
+#include <iostream>
+
+#include "daemon/app/catalog.hpp"
+#include "daemon/cli/cli.hpp"
+#include "daemon/cli/commands.hpp"
+#include "daemon/app/sd_notify.hpp"
+#include "daemon/app/signals.hpp"
+#include "daemon/app/site.hpp"
+#include "daemon/core/log.hpp"
+
+namespace hashsink::app {
+namespace {
+
+const std::vector<OptionSpec> kOptions = {
+    {"config", "FILE", "the site's TOML config (required)"},
+    {"db", "FILE", "the SQLite journal (default: journal.path from the config)"},
+    {"listen", "HOST:PORT", "serve the status page here (default: web.listen)"},
+    {"verbose", "", "log debug messages"},
+};
+
+std::optional<log::Level> level_from_env() {
+    const char* v = std::getenv("HASHSINK_LOG_LEVEL");
+    if (v == nullptr) return std::nullopt;
+    std::string s = v;
+    if (s == "debug") return log::Level::debug;
+    if (s == "info") return log::Level::info;
+    if (s == "warning") return log::Level::warning;
+    if (s == "error") return log::Level::error;
+    return std::nullopt;
+}
+
+}  // namespace
+
+int cmd_run(const CommandArgs& argv) {
+    Args args(argv, kOptions);
+    const std::string synopsis = "run --config FILE [--db FILE] [--listen HOST:PORT]";
+    if (auto rc = handle_common(args, synopsis, "Runs the daemon in the foreground.", kOptions)) return *rc;
+    if (!args.has("config")) {
+        std::cerr << "hashsink run: --config FILE is required\n" << usage(synopsis, "", kOptions);
+        return kExitUsage;
+    }
+    if (args.has("verbose")) log::set_level(log::Level::debug);
+    else if (auto l = level_from_env()) log::set_level(*l);
+
+    auto loaded = config::load_file(args.get("config"), build_catalog());
+    if (!loaded.ok()) {
+        for (const auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
+        return config::kExitConfig;
+    }
+    SystemClock clock;
+    auto site = Site::build(*loaded.config, {args.get("db"), args.get("listen")}, clock);
+    if (!site) {
+        log::error("run", site.error().message);
+        return 69;  // EX_UNAVAILABLE
+    }
+    install_stop_signals();
+
+    // Feed the systemd watchdog from the loop itself: a hung loop stops the pings.
+    const bool watchdog = watchdog_interval().has_value();
+    (*site)->loop().on_tick([watchdog](const loop::LoopStatus& st) {
+        if (watchdog) sd_notify("WATCHDOG=1");
+        if (st.tick % 30 == 1)
+            sd_notify("STATUS=budget " + std::to_string(static_cast<int>(st.decision.budget_w)) +
+                      " W, miners " + std::to_string(static_cast<int>(st.measured_w)) + " W");
+    });
+    if (auto st = (*site)->start(); !st) {
+        log::error("run", st.message);
+        return 69;
+    }
+    log::notice("run", "running with " + std::to_string(loaded.config->sources.size()) +
+                           " source(s) and " + std::to_string(loaded.config->miners.size()) +
+                           " miner(s); policy " + loaded.config->policy);
+    sd_notify("READY=1");
+    while (!wait_for_stop(std::chrono::milliseconds(500))) {
+    }
+    sd_notify("STOPPING=1");
+    log::notice("run", "stopping");
+    (*site)->stop();
+    return 0;
+}
+
+}  // namespace hashsink::app

@@ -1,0 +1,104 @@
+// hashsink scan CIDR: find miners on an IPv4 range with bounded concurrency and timeouts.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/miners/scan.hpp"
+#include "daemon/cli/cli.hpp"
+#include "daemon/cli/commands.hpp"
+
+namespace hashsink::app {
+namespace {
+
+const std::vector<OptionSpec> kSpecs = {
+    {"json", "", "print a JSON array instead of text"},
+    {"timeout", "DURATION", "deadline of each probe (default 1s)"},
+    {"concurrency", "N", "hosts probed at once, 1..256 (default 32)"},
+    {"http-port", "PORT", "web port to probe (default 80)"},
+    {"api-port", "PORT", "cgminer-style API port to probe (default 4028)"},
+};
+
+std::optional<int> port_arg(const Args& args, const char* name, int fallback, bool& bad) {
+    if (!args.has(name)) return fallback;
+    auto p = args.get_int(name);
+    if (!p || *p < 1 || *p > 65535) {
+        bad = true;
+        return std::nullopt;
+    }
+    return static_cast<int>(*p);
+}
+
+}  // namespace
+
+int cmd_scan(const CommandArgs& argv) {
+    const std::string synopsis =
+        "scan CIDR [--json] [--timeout 1s] [--concurrency 32] [--http-port 80] [--api-port 4028]";
+    const std::string summary =
+        "Probes every address of an IPv4 range (at most a /16) for miners: the web page and the\n"
+        "4028 API at once, like `probe miner`. Prints what each miner is and a config snippet.";
+    Args args(argv, kSpecs);
+    if (auto code = handle_common(args, synopsis, summary, kSpecs)) return *code;
+    if (args.positional().size() != 1) {
+        std::cerr << "hashsink scan: expected one CIDR range, e.g. 192.168.1.0/24\n"
+                  << usage(synopsis, summary, kSpecs);
+        return kExitUsage;
+    }
+    auto timeout = parse_duration(args.get("timeout", "1s"));
+    if (!timeout) {
+        std::cerr << "hashsink scan: --timeout: expected a duration from 50ms to 30s\n";
+        return kExitUsage;
+    }
+    auto concurrency = args.has("concurrency") ? args.get_int("concurrency") : std::optional<long>(32);
+    bool bad = false;
+    auto http_port = port_arg(args, "http-port", 80, bad);
+    auto api_port = port_arg(args, "api-port", 4028, bad);
+    if (bad || !concurrency || *concurrency < 1 || *concurrency > 256) {
+        std::cerr << "hashsink scan: expected ports 1..65535 and --concurrency 1..256\n";
+        return kExitUsage;
+    }
+    miners::ScanOptions options{args.positional()[0], *timeout, static_cast<int>(*concurrency),
+                                *http_port, *api_port};
+    auto scanned = miners::scan_range(options);
+    if (!scanned) {
+        std::cerr << "hashsink scan: " << scanned.error().message << "\n";
+        return kExitUsage;
+    }
+    const auto& found = *scanned;
+    if (args.has("json")) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& f : found) {
+            out.push_back({{"host", f.target.host},
+                           {"driver", f.detection.driver.empty() ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(f.detection.driver)},
+                           {"family", f.detection.family},
+                           {"description", f.detection.description},
+                           {"note", f.detection.why},
+                           {"config", miners::config_snippet(f.detection, f.target)}});
+        }
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    std::size_t miners_found = 0;
+    for (const auto& f : found) {
+        const auto& d = f.detection;
+        if (d.driver.empty()) {
+            std::cout << "# " << f.target.host << ": "
+                      << (d.family.empty() ? "answers, not a known miner" : d.why) << "\n";
+            continue;
+        }
+        ++miners_found;
+        std::cout << "# " << f.target.host << ": " << d.family << ", " << d.description << "\n"
+                  << miners::config_snippet(d, f.target) << "\n";
+    }
+    std::cerr << "hashsink scan: " << options.cidr << ": " << miners_found
+              << " miner(s) with a driver\n";
+    return 0;
+}
+
+}  // namespace hashsink::app

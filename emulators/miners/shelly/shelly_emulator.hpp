@@ -1,0 +1,40 @@
+// An emulated Shelly Gen2 plug (Plus Plug S) with a miner behind it: Shelly.GetDeviceInfo,
+// Switch.GetStatus, Switch.Set over HTTP GET RPC on a loopback port.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "emulators/miners/common/http_emulator.hpp"
+#include "emulators/miners/common/plug_load.hpp"
+
+namespace hashsink::miners::shelly {
+
+struct EmulatorConfig {
+    std::string bind = "127.0.0.1";
+    int port = 0;
+    double miner_power_w = 300;       // what the miner behind it draws when on
+    double boot_s = 10;               // its ramp after switch-on
+    bool on = true;
+    std::string power_on_state = "restore";   // after a reboot: "on", "off" or "restore"
+};
+
+class ShellyEmulator final : public emu::HttpEmulator {
+public:
+    explicit ShellyEmulator(EmulatorConfig config = {});
+    ~ShellyEmulator() override;
+    bool on() const;
+    double power_w() const;
+
+protected:
+    void routes(Routes& routes) override;
+    void on_reboot() override;
+
+private:
+    EmulatorConfig config_;
+    mutable std::mutex mutex_;
+    emu::PlugLoad load_;
+    double energy_wh_ = 0;
+};
+
+}  // namespace hashsink::miners::shelly

@@ -1,0 +1,43 @@
+// An emulated Tasmota plug with energy monitoring and a miner behind it: /cm?cmnd=Power,
+// Power ON|OFF, Status, Status 2, Status 8 and Status 10 on a loopback port.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "emulators/miners/common/http_emulator.hpp"
+#include "emulators/miners/common/plug_load.hpp"
+
+namespace hashsink::miners::tasmota {
+
+struct EmulatorConfig {
+    std::string bind = "127.0.0.1";
+    int port = 0;
+    double miner_power_w = 300;
+    double boot_s = 10;
+    bool on = true;
+    std::string user = "admin";
+    std::string password;             // empty: no web password
+    bool energy = true;               // false: a plug without a power meter
+    int power_on_state = 3;           // PowerOnState: 0 off, 1 on, 3 last saved
+};
+
+class TasmotaEmulator final : public emu::HttpEmulator {
+public:
+    explicit TasmotaEmulator(EmulatorConfig config = {});
+    ~TasmotaEmulator() override;
+    bool on() const;
+    double power_w() const;
+
+protected:
+    void routes(Routes& routes) override;
+    void on_reboot() override;
+
+private:
+    std::string answer(const std::string& cmnd, int& status);
+    EmulatorConfig config_;
+    mutable std::mutex mutex_;
+    emu::PlugLoad load_;
+};
+
+}  // namespace hashsink::miners::tasmota
