@@ -291,6 +291,17 @@ struct Journal::Impl {
     TimePoint now() const { return options.clock ? options.clock->now() : WallClock::now(); }
 
     void enqueue(Entry&& e) noexcept;
+    // Builds an entry and queues it. An entry that cannot be built (out of memory) is counted
+    // as `rows` dropped, like one the full queue refuses: the caller is never thrown at.
+    template <class Build>
+    void enqueue_built(std::size_t rows, Build&& build) noexcept {
+        try {
+            enqueue(build());
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            stats.rows_dropped += rows;
+        }
+    }
     void run() noexcept;
     void write_batch(std::vector<Entry>& batch);
     int write_entry(Entry& e, std::uint64_t& rows);
@@ -804,39 +815,26 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
 
 void Journal::record_readings(TimePoint at, const std::vector<ReadingRow>& rows) noexcept {
     if (rows.empty()) return;
-    try {
-        impl_->enqueue(ReadingsEntry{unix_ms(at), rows});
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += rows.size();
-    }
+    impl_->enqueue_built(rows.size(), [&]() -> Entry { return ReadingsEntry{unix_ms(at), rows}; });
 }
 
 void Journal::record_readings(TimePoint at, std::vector<ReadingRow>&& rows) noexcept {
     if (rows.empty()) return;
     const std::size_t n = rows.size();
-    try {
-        impl_->enqueue(ReadingsEntry{unix_ms(at), std::move(rows)});
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += n;
-    }
+    impl_->enqueue_built(n, [&]() -> Entry { return ReadingsEntry{unix_ms(at), std::move(rows)}; });
 }
 
 void Journal::record_miner_state(TimePoint at, const std::string& miner_id,
                                  const MinerState& s) noexcept {
-    try {
-        impl_->enqueue(MinerStateEntry{unix_ms(at), miner_id, s.online, s.state, s.hashrate_ths,
-                                       s.power_w, s.frequency_mhz, s.core_voltage_mv,
-                                       s.chip_temp_c, s.vr_temp_c, s.fan_rpm});
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += 1;
-    }
+    impl_->enqueue_built(1, [&]() -> Entry {
+        return MinerStateEntry{unix_ms(at),    miner_id,    s.online,        s.state,
+                               s.hashrate_ths, s.power_w,   s.frequency_mhz, s.core_voltage_mv,
+                               s.chip_temp_c,  s.vr_temp_c, s.fan_rpm};
+    });
 }
 
 void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& d) noexcept {
-    try {
+    impl_->enqueue_built(1, [&]() -> Entry {
         DecisionEntry e{unix_ms(at), tick, {}, {}, {}, {}};
         if (!d.miner_floor_w.empty()) e.heat_floor_w = sum_of(d.miner_floor_w);
         e.decision.policy = d.policy;
@@ -851,42 +849,30 @@ void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& 
             e.hash_value_per_h = sum_of(d.miner_hash_value_per_h);
             e.heat_value_per_h = sum_of(d.miner_heat_value_per_h);
         }
-        impl_->enqueue(std::move(e));
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += 1;
-    }
+        return std::move(e);
+    });
 }
 
 void Journal::record_target(TimePoint at, std::uint64_t tick, const std::string& miner_id,
                             const MinerTarget& target, const std::string& reason) noexcept {
-    try {
-        impl_->enqueue(TargetEntry{unix_ms(at), tick, miner_id, target, reason});
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += 1;
-    }
+    impl_->enqueue_built(1, [&]() -> Entry {
+        return TargetEntry{unix_ms(at), tick, miner_id, target, reason};
+    });
 }
 
 void Journal::record_apply_result(TimePoint at, std::uint64_t tick, const std::string& miner_id,
                                   const Status& result) noexcept {
-    try {
-        impl_->enqueue(ApplyResultEntry{unix_ms(at), tick, miner_id, result});
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += 1;
-    }
+    impl_->enqueue_built(1, [&]() -> Entry {
+        return ApplyResultEntry{unix_ms(at), tick, miner_id, result};
+    });
 }
 
 void Journal::record_event(TimePoint at, Severity severity, std::string code,
                            std::string subject, std::string message) noexcept {
-    try {
-        impl_->enqueue(EventEntry{unix_ms(at), severity, std::move(code), std::move(subject),
-                                  std::move(message)});
-    } catch (...) {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stats.rows_dropped += 1;
-    }
+    impl_->enqueue_built(1, [&]() -> Entry {
+        return EventEntry{unix_ms(at), severity, std::move(code), std::move(subject),
+                          std::move(message)};
+    });
 }
 
 void Journal::flush() noexcept {
