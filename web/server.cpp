@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -105,14 +106,21 @@ bool same_text(const std::string& a, const std::string& b) {
 
 // Writes must be JSON from this page: a JSON content type (cross-site forms cannot send one
 // without a preflight), and an Origin, when sent, naming this host.
-std::optional<std::string> write_problem(const httplib::Request& req) {
+struct HttpProblem {
+    int status;
+    std::string message;
+};
+
+std::optional<HttpProblem> write_problem(const httplib::Request& req) {
     const std::string type = req.get_header_value("Content-Type");
-    if (type.rfind("application/json", 0) != 0) return "expected Content-Type: application/json";
+    if (type.rfind("application/json", 0) != 0)
+        return HttpProblem{415, "expected Content-Type: application/json"};
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty() && origin != "null") {
         auto scheme = origin.find("://");
         std::string host = scheme == std::string::npos ? origin : origin.substr(scheme + 3);
-        if (host != req.get_header_value("Host")) return "cross-origin request refused";
+        if (host != req.get_header_value("Host"))
+            return HttpProblem{403, "cross-origin request refused"};
     }
     return std::nullopt;
 }
@@ -161,6 +169,31 @@ std::string csv_number(const std::optional<double>& v) {
     return buf;
 }
 
+// The history's columns after t, in order: one table for the chart's JSON and the CSV. The
+// absorbed power (miners' draw less import) and the hash revenue of the bucket are derived.
+using HistoryCells = std::array<std::pair<const char*, std::optional<double>>, 14>;
+
+HistoryCells history_cells(const journal::HistoryRow& r, std::int64_t bucket_ms) {
+    std::optional<double> absorbed, revenue;
+    if (r.miners_w) absorbed = std::max(0.0, *r.miners_w - r.import_w.value_or(0));
+    if (r.hashrate_ths && r.hashprice_per_th_day)
+        revenue = *r.hashrate_ths * *r.hashprice_per_th_day * (bucket_ms / 86'400'000.0);
+    return {{{"pv_w", r.pv_w},
+             {"grid_w", r.grid_w},
+             {"grid_min_w", r.grid_min_w},
+             {"grid_max_w", r.grid_max_w},
+             {"import_w", r.import_w},
+             {"export_w", r.export_w},
+             {"battery_w", r.battery_w},
+             {"generator_w", r.generator_w},
+             {"miners_w", r.miners_w},
+             {"absorbed_w", absorbed},
+             {"hashrate_ths", r.hashrate_ths},
+             {"price_import_per_kwh", r.price_import_per_kwh},
+             {"hashprice_per_th_day", r.hashprice_per_th_day},
+             {"revenue", revenue}}};
+}
+
 json event_json(const journal::EventRow& e) {
     return {{"id", e.id},
             {"ts_ms", e.ts_ms},
@@ -201,12 +234,14 @@ WebServer::WebServer(const loop::StatusBoard& board, const Clock& clock, WebOpti
     srv.set_read_timeout(5, 0);
     srv.set_write_timeout(5, 0);
     srv.set_keep_alive_max_count(100);
+    // Every answer, routed or not (404s, errors, /healthz), carries the security headers.
+    srv.set_post_routing_handler(
+        [](const httplib::Request&, httplib::Response& res) { security_headers(res); });
     routes();
     setup_routes();
     data_routes();
     // Last: httplib matches in registration order, and this one matches everything.
     srv.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
-        security_headers(res);
         std::string name = req.matches[1];
         if (name.empty()) name = "index.html";
         for (const auto& a : assets()) {
@@ -220,7 +255,6 @@ WebServer::WebServer(const loop::StatusBoard& board, const Clock& clock, WebOpti
     });
     // The handler type is httplib's: the exception_ptr comes by value.
     srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {  // NOLINT(performance-unnecessary-value-param)
-        security_headers(res);
         json_error(res, 500, "internal error");
     });
 }
@@ -229,10 +263,9 @@ WebServer::~WebServer() { stop(); }
 
 std::optional<Session> WebServer::require(const httplib::Request& req, httplib::Response& res,
                                           bool admin, bool write) {
-    security_headers(res);
     if (write) {
         if (auto p = write_problem(req)) {
-            json_error(res, *p == "cross-origin request refused" ? 403 : 415, *p);
+            json_error(res, p->status, p->message);
             return std::nullopt;
         }
     }
@@ -257,7 +290,6 @@ void WebServer::routes() {
     auto& srv = *server_;
     srv.Get("/api/status", [this](const httplib::Request& req, httplib::Response& res) {
         if (!options_.public_status && !require(req, res, false, false)) return;
-        security_headers(res);
         auto st = board_.latest();
         if (!st) {
             json_error(res, 503, "starting: no tick yet");
@@ -271,7 +303,6 @@ void WebServer::routes() {
     });
     srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {
         if (!options_.public_status && !require(req, res, false, false)) return;
-        security_headers(res);
         auto st = board_.latest();
         if (!st) return json_error(res, 503, "starting: no tick yet");
         const std::string id = req.get_param_value("id");
@@ -282,7 +313,6 @@ void WebServer::routes() {
     // Prometheus: the same status as text. A scraper has no session, so with public_status off
     // it may send the bearer token from web.metrics_token_file instead.
     srv.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
-        security_headers(res);
         if (!options_.public_status) {
             const std::string header = req.get_header_value("Authorization");
             constexpr std::string_view kBearer = "Bearer ";
@@ -310,7 +340,6 @@ void WebServer::routes() {
     });
 
     srv.Get("/api/session", [this](const httplib::Request& req, httplib::Response& res) {
-        security_headers(res);
         json j = {{"setup_needed", auth_->setup_needed()},
                   {"public_status", options_.public_status},
                   {"setup_enabled", store_ != nullptr && options_.control != nullptr},
@@ -326,8 +355,7 @@ void WebServer::routes() {
     });
     // First run: whoever sets the admin password first owns the site (docs/web.md).
     srv.Post("/api/setup", [this](const httplib::Request& req, httplib::Response& res) {
-        security_headers(res);
-        if (auto p = write_problem(req)) return json_error(res, 415, *p);
+        if (auto p = write_problem(req)) return json_error(res, p->status, p->message);
         if (!auth_->setup_needed()) return json_error(res, 409, "the admin password is already set");
         auto body = parse_body(req, res);
         if (!body) return;
@@ -343,8 +371,7 @@ void WebServer::routes() {
         send_json(res, 200, {{"user", "admin"}, {"role", "admin"}, {"csrf", r.session.csrf}});
     });
     srv.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) {
-        security_headers(res);
-        if (auto p = write_problem(req)) return json_error(res, 415, *p);
+        if (auto p = write_problem(req)) return json_error(res, p->status, p->message);
         auto body = parse_body(req, res);
         if (!body) return;
         auto user = string_field(*body, "user", 64);
@@ -633,14 +660,7 @@ void WebServer::data_routes() {
     };
     constexpr std::int64_t kChartPoints = 500;
     constexpr std::int64_t kCsvRows = 100'000;
-    auto derived = [](const journal::HistoryRow& r, std::int64_t bucket_ms) {
-        std::optional<double> absorbed, revenue;
-        if (r.miners_w) absorbed = std::max(0.0, *r.miners_w - r.import_w.value_or(0));
-        if (r.hashrate_ths && r.hashprice_per_th_day)
-            revenue = *r.hashrate_ths * *r.hashprice_per_th_day * (bucket_ms / 86'400'000.0);
-        return std::make_pair(absorbed, revenue);
-    };
-    srv.Get("/api/history", [this, query, derived, history_json](const httplib::Request& req, httplib::Response& res) {
+    srv.Get("/api/history", [this, query, history_json](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");
         auto q = query(req, res, kChartPoints);
@@ -648,30 +668,12 @@ void WebServer::data_routes() {
         auto rows = options_.journal->history(*q);
         if (!rows) return json_error(res, rows.error().code == ErrorCode::invalid ? 400 : 500,
                                      rows.error().message);
-        json cols = {{"t", json::array()}, {"pv_w", json::array()}, {"grid_w", json::array()},
-                     {"grid_min_w", json::array()}, {"grid_max_w", json::array()},
-                     {"import_w", json::array()}, {"export_w", json::array()},
-                     {"battery_w", json::array()}, {"generator_w", json::array()},
-                     {"miners_w", json::array()}, {"absorbed_w", json::array()},
-                     {"hashrate_ths", json::array()}, {"price_import_per_kwh", json::array()},
-                     {"hashprice_per_th_day", json::array()}, {"revenue", json::array()}};
+        json cols = {{"t", json::array()}};
+        for (const auto& [name, value] : history_cells({}, 0)) cols[name] = json::array();
         for (const auto& r : *rows) {
-            auto [absorbed, revenue] = derived(r, q->bucket_ms);
             cols["t"].push_back(r.ts_ms);
-            cols["pv_w"].push_back(opt(r.pv_w));
-            cols["grid_w"].push_back(opt(r.grid_w));
-            cols["grid_min_w"].push_back(opt(r.grid_min_w));
-            cols["grid_max_w"].push_back(opt(r.grid_max_w));
-            cols["import_w"].push_back(opt(r.import_w));
-            cols["export_w"].push_back(opt(r.export_w));
-            cols["battery_w"].push_back(opt(r.battery_w));
-            cols["generator_w"].push_back(opt(r.generator_w));
-            cols["miners_w"].push_back(opt(r.miners_w));
-            cols["absorbed_w"].push_back(opt(absorbed));
-            cols["hashrate_ths"].push_back(opt(r.hashrate_ths));
-            cols["price_import_per_kwh"].push_back(opt(r.price_import_per_kwh));
-            cols["hashprice_per_th_day"].push_back(opt(r.hashprice_per_th_day));
-            cols["revenue"].push_back(opt(revenue));
+            for (const auto& [name, value] : history_cells(r, q->bucket_ms))
+                cols[name].push_back(opt(value));
         }
         send_json(res, 200, history_json(*q, std::move(cols)));
     });
@@ -714,7 +716,7 @@ void WebServer::data_routes() {
         }
         send_json(res, 200, history_json(*q, std::move(cols)));
     });
-    srv.Get("/api/history.csv", [this, query, derived](const httplib::Request& req, httplib::Response& res) {
+    srv.Get("/api/history.csv", [this, query](const httplib::Request& req, httplib::Response& res) {
         if (!require(req, res, false, false)) return;
         if (!options_.journal) return json_error(res, 503, "no journal");
         auto q = query(req, res, kCsvRows);
@@ -722,20 +724,14 @@ void WebServer::data_routes() {
         auto rows = options_.journal->history(*q);
         if (!rows) return json_error(res, rows.error().code == ErrorCode::invalid ? 400 : 500,
                                      rows.error().message);
-        std::string out =
-            "time,ts_ms,pv_w,grid_w,grid_min_w,grid_max_w,import_w,export_w,battery_w,"
-            "generator_w,miners_w,absorbed_w,hashrate_ths,price_import_per_kwh,"
-            "hashprice_per_th_day,revenue\n";
+        std::string out = "time,ts_ms";
+        for (const auto& [name, value] : history_cells({}, 0)) out += std::string(",") + name;
+        out += "\n";
         for (const auto& r : *rows) {
-            auto [absorbed, revenue] = derived(r, q->bucket_ms);
-            out += iso8601(from_unix_ms(r.ts_ms)) + "," + std::to_string(r.ts_ms) + "," +
-                   csv_number(r.pv_w) + "," + csv_number(r.grid_w) + "," +
-                   csv_number(r.grid_min_w) + "," + csv_number(r.grid_max_w) + "," +
-                   csv_number(r.import_w) + "," + csv_number(r.export_w) + "," +
-                   csv_number(r.battery_w) + "," + csv_number(r.generator_w) + "," +
-                   csv_number(r.miners_w) + "," + csv_number(absorbed) + "," +
-                   csv_number(r.hashrate_ths) + "," + csv_number(r.price_import_per_kwh) + "," +
-                   csv_number(r.hashprice_per_th_day) + "," + csv_number(revenue) + "\n";
+            out += iso8601(from_unix_ms(r.ts_ms)) + "," + std::to_string(r.ts_ms);
+            for (const auto& [name, value] : history_cells(r, q->bucket_ms))
+                out += "," + csv_number(value);
+            out += "\n";
         }
         res.set_header("Content-Disposition", "attachment; filename=\"hashsink-history.csv\"");
         res.set_header("X-Hashsink-Bucket-Ms", std::to_string(q->bucket_ms));

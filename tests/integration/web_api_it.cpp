@@ -130,6 +130,22 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
             std::string::npos);
     REQUIRE(page->get_header_value("X-Frame-Options") == "DENY");
     REQUIRE(page->get_header_value("X-Content-Type-Options") == "nosniff");
+    // ...the health check, an unknown path, a refusal and a refused cross-origin write too.
+    auto expect_security_headers = [](const httplib::Result& answer) {
+        REQUIRE(answer);
+        INFO(answer->status);
+        CHECK(answer->get_header_value("X-Content-Type-Options") == "nosniff");
+        CHECK(answer->get_header_value("Cache-Control") == "no-store");
+        CHECK(answer->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'") !=
+              std::string::npos);
+    };
+    expect_security_headers(anon.get("/healthz"));
+    expect_security_headers(anon.get("/no/such/page"));
+    expect_security_headers(anon.get("/api/events"));
+    expect_security_headers(anon.http.Post(
+        "/api/login", httplib::Headers{{"Origin", "http://evil.example"}}, "{}", "application/json"));
+    REQUIRE(anon.http.Post("/api/login", httplib::Headers{{"Origin", "http://evil.example"}}, "{}",
+                           "application/json")->status == 403);
 
     // First run: a short password, a form post and junk are refused.
     REQUIRE(admin.post("/api/setup", json{{"password", "short"}})->status == 400);
