@@ -1,0 +1,58 @@
+// The allocator's fast path timed against its reference implementation on the fleet of
+// bench/loop_tick, in one process so both see the same machine load. Prints figures; no
+// pass/fail.
+//   build/bench/allocator_timing
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/loop/allocator.hpp"
+#include "tests/support/allocate_reference.hpp"
+
+using namespace hashsink;
+
+int main() {
+    for (int n : {1000, 10000}) {
+        std::vector<MinerView> fleet;
+        for (int i = 0; i < n; ++i) {
+            MinerView m;
+            m.id = "m" + std::to_string(i);
+            double base = 10 + (i % 7);
+            for (int l = 0; l < 10; ++l) {
+                PowerLevel p;
+                p.power_w = base * (0.7 + 0.07 * l);
+                p.hashrate_ths = 0.05 * std::pow(p.power_w, 0.8);
+                p.frequency_mhz = 400 + 20 * l;
+                p.core_voltage_mv = 1100 + 20 * l;
+                m.caps.levels.push_back(p);
+            }
+            m.caps.nominal_level = 5;
+            m.caps.can_pause = true;
+            m.state_fresh = true;
+            fleet.push_back(m);
+        }
+        auto time_us = [&](auto&& fn) {
+            std::vector<double> us;
+            for (int r = 0; r < 50; ++r) {
+                double budget = n * 10.0 * (0.3 + 0.01 * r);
+                auto t0 = std::chrono::steady_clock::now();
+                auto a = fn(budget);
+                auto t1 = std::chrono::steady_clock::now();
+                if (a.targets.size() != fleet.size()) std::abort();
+                us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+            }
+            std::sort(us.begin(), us.end());
+            return std::pair{us.front(), us[us.size() / 2]};
+        };
+        auto ref = time_us([&](double b) { return test::allocate_reference(b, fleet, {}); });
+        auto fast = time_us([&](double b) { return loop::allocate(b, fleet, {}); });
+        std::printf("allocate miners=%6d  reference min %8.0f us p50 %8.0f us   fast min %7.0f us p50 %7.0f us\n",
+                    n, ref.first, ref.second, fast.first, fast.second);
+    }
+    return 0;
+}
