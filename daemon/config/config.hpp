@@ -1,6 +1,6 @@
 // Site configuration: one TOML file, validated in one pass against the key tables of every
 // plugin, every problem reported at FILE:LINE:COL. The same path serves `run`, `check` and the
-// web page (STYLE.md: Kea's configure(cfg, check_only)).
+// web page, as one configure(cfg, check_only) does in Kea.
 #pragma once
 
 #include <map>
