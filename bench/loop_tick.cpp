@@ -98,7 +98,7 @@ void bench_allocator(int n) {
         auto t0 = std::chrono::steady_clock::now();
         auto a = loop::allocate(budget, fleet);
         auto t1 = std::chrono::steady_clock::now();
-        auto g = loop::govern(a.targets, snap, {}, {});
+        auto g = loop::govern(a.targets, snap, {}, {}).targets;
         auto t2 = std::chrono::steady_clock::now();
         alloc_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
         govern_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());

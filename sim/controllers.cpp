@@ -23,8 +23,9 @@ public:
             *policy_, snap, memory_, limits_,
             {.priority = settings_.loop.priority, .start_margin_w = settings_.loop.start_margin_w,
              .start_margin_pct = settings_.loop.start_margin_pct},
-            &ramp_credit_w_);
+            ramp_credit_w_);
         memory_ = d.decision.memory;
+        ramp_credit_w_ = d.ramp_credit_w;
         std::vector<MinerTarget> out;
         out.reserve(d.governed.size());
         for (auto& g : d.governed) out.push_back(std::move(g.target));

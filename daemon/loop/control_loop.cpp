@@ -210,9 +210,10 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
         decide_tick(*policy_, snap, memory_, settings_.limits,
                     {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w,
                      .start_margin_pct = settings_.start_margin_pct},
-                    &ramp_credit_w_);
+                    ramp_credit_w_);
     const Decision& d = decided.decision;
     memory_ = d.memory;
+    ramp_credit_w_ = decided.ramp_credit_w;
     const auto& governed = decided.governed;
 
     // 3. Act: only changed targets go out; the fleet applies them concurrently.

@@ -4,7 +4,7 @@ namespace hashsink::loop {
 
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
                          const PolicyMemory& memory, const SiteLimits& limits,
-                         const AllocateOptions& allocate_options, double* ramp_credit_w) {
+                         const AllocateOptions& allocate_options, double ramp_credit_w) {
     TickDecision out;
     out.decision = policy.decide(snap, memory);
     const Decision& d = out.decision;
@@ -13,10 +13,12 @@ TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
     options.floor_w = &d.miner_floor_w;       // per-miner floors (heat a zone needs)
     std::vector<MinerTarget> proposal =
         d.hold ? current_targets(snap) : allocate(d.budget_w, snap.miners, options).targets;
-    out.governed = govern(proposal, snap, limits,
-                          {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency,
-                           .fail_reason = d.reason, .ramp_credit_w = ramp_credit_w,
-                           .floor_w = &d.miner_floor_w});
+    Governed g = govern(proposal, snap, limits,
+                        {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency,
+                         .fail_reason = d.reason, .ramp_credit_w = ramp_credit_w,
+                         .floor_w = &d.miner_floor_w});
+    out.governed = std::move(g.targets);
+    out.ramp_credit_w = g.ramp_credit_w;
     return out;
 }
 

@@ -14,13 +14,13 @@ namespace hashsink::loop {
 struct TickDecision {
     Decision decision;                      // what the policy said (with its next memory)
     std::vector<GovernedTarget> governed;   // one per snapshot miner, same order
+    double ramp_credit_w = 0;               // the governor's ramp allowance for the next tick
 };
 
-// limits.period must be the tick period (the ramp limit is per tick). ramp_credit_w, when
-// given, carries the governor's unused ramp allowance from tick to tick (see GovernInput).
+// limits.period must be the tick period (the ramp limit is per tick). ramp_credit_w is the
+// previous tick's TickDecision::ramp_credit_w (see GovernInput).
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snapshot,
                          const PolicyMemory& memory, const SiteLimits& limits,
-                         const AllocateOptions& allocate_options,
-                         double* ramp_credit_w = nullptr);
+                         const AllocateOptions& allocate_options, double ramp_credit_w = 0);
 
 }  // namespace hashsink::loop

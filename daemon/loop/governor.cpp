@@ -49,11 +49,12 @@ MinerTarget safe_target(const MinerView& miner, SafeState state) {
     return run_at(miner, levels, 0);
 }
 
-std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
-                                   const SiteSnapshot& snap, const SiteLimits& limits,
-                                   const GovernInput& input) {
+Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& snap,
+                const SiteLimits& limits, const GovernInput& input) {
     const auto& miners = snap.miners;
     std::vector<GovernedTarget> out(miners.size());
+    // Unchanged unless the ramp limit spends or banks it this tick.
+    double ramp_credit_w = input.ramp_credit_w;
 
     if (input.fail_safe) {
         for (std::size_t i = 0; i < miners.size(); ++i) {
@@ -102,7 +103,7 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
                 double added = planned_w(out[i].target) - planned_w(miners[i].target);
                 largest_step = std::max(largest_step, added);
             }
-            double carried = input.ramp_credit_w ? std::max(0.0, *input.ramp_credit_w) : 0;
+            const double carried = std::max(0.0, input.ramp_credit_w);
             double allowed = std::min(carried + per_tick, std::max(largest_step, per_tick));
             bool held = false;
             for (std::size_t i = 0; i < miners.size(); ++i) {
@@ -117,7 +118,7 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
                 }
             }
             // Credit only builds up while something waits for it.
-            if (input.ramp_credit_w) *input.ramp_credit_w = held ? allowed : 0;
+            ramp_credit_w = held ? allowed : 0;
         }
 
         // Ramp down: a controlled decrease never drops more than the allowance per tick; a
@@ -183,7 +184,7 @@ std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
         out[i].changed = !(out[i].target == miners[i].target);
         out[i].reason += describe(out[i].target);
     }
-    return out;
+    return {std::move(out), ramp_credit_w};
 }
 
 }  // namespace hashsink::loop

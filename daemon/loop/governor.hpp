@@ -35,18 +35,23 @@ struct GovernInput {
     bool fail_safe = false;         // the policy could not decide: safe state
     bool shed = false;              // the site imports: load must come off now
     std::string fail_reason;
-    // Ramp allowance carried from earlier ticks (in/out). Without it every tick gets only its
-    // own ramp_up_w_per_s x period, and a miner whose smallest start is larger never starts.
-    double* ramp_credit_w = nullptr;
+    // Ramp allowance carried from the previous tick's Governed::ramp_credit_w. Without it
+    // every tick gets only its own ramp_up_w_per_s x period, and a miner whose smallest start
+    // is larger never starts.
+    double ramp_credit_w = 0;
     // Per-miner floors (Decision::miner_floor_w): the site limit trims miners without one
     // first, so heat a zone needs goes last.
     const std::map<std::string, double>* floor_w = nullptr;
 };
 
+struct Governed {
+    std::vector<GovernedTarget> targets;  // one per snapshot miner, same order
+    double ramp_credit_w = 0;             // the ramp allowance to carry to the next tick
+};
+
 // proposed: one target per snapshot miner (same order).
-std::vector<GovernedTarget> govern(const std::vector<MinerTarget>& proposed,
-                                   const SiteSnapshot& snapshot, const SiteLimits& limits,
-                                   const GovernInput& input);
+Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& snapshot,
+                const SiteLimits& limits, const GovernInput& input);
 
 // Every miner's current target, for a decision that holds (a policy's dead band). Offline
 // miners are paused in the plan, since nothing they were told can be trusted.

@@ -96,19 +96,19 @@ TEST_CASE("floors: the site limit trims miners without a floor first", "[heat][g
     std::map<std::string, double> floors{{"c", 400}};
     SiteLimits limits;
     limits.max_draw_w = 700;
-    auto out = govern(proposed, s, limits, {.floor_w = &floors});
+    auto out = govern(proposed, s, limits, {.floor_w = &floors}).targets;
     double total = 0;
     for (const auto& g : out) total += g.target.run ? g.target.power_w : 0;
     CHECK(total <= 700);
     CHECK(out[2].target.power_w == 400);   // the floored miner keeps its floor
     // Floors beyond the site limit are trimmed too: max_draw_w always wins.
     limits.max_draw_w = 300;
-    out = govern(proposed, s, limits, {.floor_w = &floors});
+    out = govern(proposed, s, limits, {.floor_w = &floors}).targets;
     total = 0;
     for (const auto& g : out) total += g.target.run ? g.target.power_w : 0;
     CHECK(total <= 300);
     // And the safe state wins over any floor.
-    out = govern(proposed, s, limits, {.fail_safe = true, .floor_w = &floors});
+    out = govern(proposed, s, limits, {.fail_safe = true, .floor_w = &floors}).targets;
     for (const auto& g : out) CHECK_FALSE(g.target.run);
 }
 

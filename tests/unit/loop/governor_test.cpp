@@ -27,7 +27,7 @@ TEST_CASE("governed plans never exceed the site's max draw", "[governor]") {
         loop::SiteLimits limits;
         limits.max_draw_w = limit(rng);
         auto proposal = loop::allocate(budget(rng), fleet);
-        auto g = loop::govern(proposal.targets, snap, limits, {});
+        auto g = loop::govern(proposal.targets, snap, limits, {}).targets;
         REQUIRE(planned(g) <= limits.max_draw_w + 1e-6);
     }
 }
@@ -41,7 +41,7 @@ TEST_CASE("fail-safe puts every miner in the safe state", "[governor]") {
         auto proposal = loop::allocate(10'000, fleet);
         loop::SiteLimits limits;
         limits.safe_state = loop::SafeState::paused;
-        auto g = loop::govern(proposal.targets, snap, limits, {.fail_safe = true, .fail_reason = "grid power is stale"});
+        auto g = loop::govern(proposal.targets, snap, limits, {.fail_safe = true, .fail_reason = "grid power is stale"}).targets;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             if (fleet[i].caps.can_pause || loop::allowed_levels(fleet[i]).empty()) {
                 REQUIRE_FALSE(g[i].target.run);
@@ -52,7 +52,7 @@ TEST_CASE("fail-safe puts every miner in the safe state", "[governor]") {
             REQUIRE(g[i].reason.find("safe state") != std::string::npos);
         }
         limits.safe_state = loop::SafeState::minimum;
-        auto gm = loop::govern(proposal.targets, snap, limits, {.fail_safe = true});
+        auto gm = loop::govern(proposal.targets, snap, limits, {.fail_safe = true}).targets;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             auto lv = loop::allowed_levels(fleet[i]);
             if (!lv.empty()) REQUIRE(gm[i].target.power_w == Approx(lv.front().power_w));
@@ -69,26 +69,26 @@ TEST_CASE("dwell holds increases but never a decrease", "[governor]") {
     loop::SiteLimits limits;
     limits.min_dwell = 30s;
 
-    auto up = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {});
+    auto up = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {}).targets;
     REQUIRE(up[0].target == m.target);
     REQUIRE_FALSE(up[0].changed);
     REQUIRE(up[0].reason.find("dwell") != std::string::npos);
 
-    auto down_no_import = loop::govern({loop::run_at(m, levels, 0)}, snap, limits, {});
+    auto down_no_import = loop::govern({loop::run_at(m, levels, 0)}, snap, limits, {}).targets;
     REQUIRE(down_no_import[0].target.power_w == Approx(10));
 
-    auto down = loop::govern({loop::run_at(m, levels, 0)}, snap, limits, {.shed = true});
+    auto down = loop::govern({loop::run_at(m, levels, 0)}, snap, limits, {.shed = true}).targets;
     REQUIRE(down[0].target.power_w == Approx(10));
     REQUIRE(down[0].changed);
 
-    auto paused = loop::govern({loop::paused_target()}, snap, limits, {.shed = true});
+    auto paused = loop::govern({loop::paused_target()}, snap, limits, {.shed = true}).targets;
     REQUIRE_FALSE(paused[0].target.run);
 
-    auto up_while_shedding = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {.shed = true});
+    auto up_while_shedding = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {.shed = true}).targets;
     REQUIRE(up_while_shedding[0].target == m.target);
 
     snap.now = kNow + 30s;
-    auto later = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {});
+    auto later = loop::govern({loop::run_at(m, levels, 4)}, snap, limits, {}).targets;
     REQUIRE(later[0].target.power_w == Approx(30));
 }
 
@@ -104,7 +104,7 @@ TEST_CASE("dwell respected over a generated sequence of budgets", "[governor]") 
         now += 1s;
         auto snap = test::snapshot_with_grid(now, 0, fleet);
         bool shed = tick % 7 == 0;
-        auto g = loop::govern(loop::allocate(budget(rng), fleet).targets, snap, limits, {.shed = shed});
+        auto g = loop::govern(loop::allocate(budget(rng), fleet).targets, snap, limits, {.shed = shed}).targets;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             const auto& before = fleet[i].target;
             const auto& after = g[i].target;
@@ -127,7 +127,7 @@ TEST_CASE("ramp limit bounds the load added per tick", "[governor]") {
     loop::SiteLimits limits;
     limits.ramp_up_w_per_s = 50;
     limits.period = 1s;
-    auto g = loop::govern(loop::allocate(1000, fleet).targets, snap, limits, {});
+    auto g = loop::govern(loop::allocate(1000, fleet).targets, snap, limits, {}).targets;
     REQUIRE(planned(g) <= 50 + 1e-9);
     REQUIRE(planned(g) == Approx(40));
 }
@@ -137,7 +137,7 @@ TEST_CASE("per-miner max power caps a proposal", "[governor]") {
     m.max_power_w = 20;
     auto snap = test::snapshot_with_grid(kNow, 0, {m});
     MinerTarget wild{true, 30, 4, 500.0, 1300.0};
-    auto g = loop::govern({wild}, snap, loop::SiteLimits{}, {});
+    auto g = loop::govern({wild}, snap, loop::SiteLimits{}, {}).targets;
     REQUIRE(g[0].target.power_w <= 20);
 }
 
@@ -152,11 +152,13 @@ TEST_CASE("a start larger than one tick's ramp waits its turn, then goes", "[gov
     auto start = loop::run_at(m, loop::allowed_levels(m), 0);
     int ticks = 0;
     for (; ticks < 10; ++ticks) {
-        auto g = loop::govern({start}, snap, limits, {.ramp_credit_w = &credit});
+        auto governed = loop::govern({start}, snap, limits, {.ramp_credit_w = credit});
+        credit = governed.ramp_credit_w;
+        const auto& g = governed.targets;
         if (g[0].target.run) break;
         REQUIRE(g[0].reason.find("ramp") != std::string::npos);
     }
     REQUIRE(ticks == 4);   // 500 W a tick: 2,100 W after the fifth tick's allowance
     // Without carried credit it would never start.
-    for (int i = 0; i < 10; ++i) REQUIRE_FALSE(loop::govern({start}, snap, limits, {})[0].target.run);
+    for (int i = 0; i < 10; ++i) REQUIRE_FALSE(loop::govern({start}, snap, limits, {}).targets[0].target.run);
 }

@@ -206,7 +206,7 @@ TEST_CASE("layered: properties over generated snapshots", "[layered]") {
         REQUIRE(d.fail_safe == !snap.fresh(signal::kGridPowerW));
         auto proposal = d.hold ? loop::current_targets(snap)
                                : loop::allocate(d.budget_w, snap.miners, {.ceiling_w = &d.miner_ceiling_w}).targets;
-        auto g = loop::govern(proposal, snap, limits, {.fail_safe = d.fail_safe, .shed = d.shed});
+        auto g = loop::govern(proposal, snap, limits, {.fail_safe = d.fail_safe, .shed = d.shed}).targets;
         double planned = 0;
         for (std::size_t i = 0; i < g.size(); ++i) {
             if (!g[i].target.run) continue;

@@ -157,7 +157,7 @@ TEST_CASE("economics: properties over generated snapshots", "[economics]") {
         for (const auto& [id, w] : d.miner_ceiling_w) sum += w;
         REQUIRE(sum == Approx(d.budget_w));
         auto a = loop::allocate(d.budget_w, s.miners, {.ceiling_w = &d.miner_ceiling_w});
-        auto g = loop::govern(a.targets, s, limits, {});
+        auto g = loop::govern(a.targets, s, limits, {}).targets;
         double planned = 0;
         for (std::size_t i = 0; i < g.size(); ++i) {
             if (!g[i].target.run) continue;

@@ -109,7 +109,7 @@ TEST_CASE("genset: sheds in the same tick on a dip, an overload or an alarm", "[
     loop::SiteLimits limits;
     limits.min_dwell = 60s;
     limits.ramp_down_w_per_s = 50;   // never applies to a shed
-    auto g = loop::govern(proposal, dip, limits, {.shed = d.shed || d.emergency});
+    auto g = loop::govern(proposal, dip, limits, {.shed = d.shed || d.emergency}).targets;
     double planned = 0;
     for (const auto& t : g) planned += t.target.run ? t.target.power_w : 0;
     REQUIRE(planned <= d.budget_w + 1e-9);
@@ -175,7 +175,7 @@ TEST_CASE("genset: properties over generated snapshots", "[genset_follow]") {
         REQUIRE(d.fail_safe == stale);
         if (d.fail_safe) continue;
         auto proposal = d.hold ? loop::current_targets(snap) : loop::allocate(d.budget_w, snap.miners).targets;
-        auto g = loop::govern(proposal, snap, limits, {.shed = d.shed || d.emergency});
+        auto g = loop::govern(proposal, snap, limits, {.shed = d.shed || d.emergency}).targets;
         double before = 0, after = 0;
         for (std::size_t i = 0; i < g.size(); ++i) {
             before += snap.miners[i].state_fresh && snap.miners[i].target.run ? snap.miners[i].target.power_w : 0;
@@ -241,7 +241,7 @@ GensetRun run_genset(double noise_hz, bool supply_dips) {
         auto d = p.decide(snap, mem);
         mem = d.memory;
         auto proposal = d.hold ? loop::current_targets(snap) : loop::allocate(d.budget_w, fleet).targets;
-        auto g = loop::govern(proposal, snap, limits, {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency});
+        auto g = loop::govern(proposal, snap, limits, {.fail_safe = d.fail_safe, .shed = d.shed || d.emergency}).targets;
         double next = house;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             if (g[i].changed) {

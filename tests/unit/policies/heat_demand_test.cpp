@@ -430,7 +430,7 @@ TEST_CASE("heat: the zone never draws more than max_power_w (generated snapshots
         o.ceiling_w = &d.miner_ceiling_w;
         o.floor_w = &d.miner_floor_w;
         auto plan = loop::allocate(d.budget_w, s.miners, o);
-        auto governed = loop::govern(plan.targets, s, {.max_draw_w = 3000}, {.floor_w = &d.miner_floor_w});
+        auto governed = loop::govern(plan.targets, s, {.max_draw_w = 3000}, {.floor_w = &d.miner_floor_w}).targets;
         double za = 0, zb = 0, total = 0;
         for (std::size_t i = 0; i < s.miners.size(); ++i) {
             const auto& t = governed[i].target;

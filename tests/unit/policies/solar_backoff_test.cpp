@@ -51,7 +51,7 @@ std::vector<MinerTarget> plan(const Decision& d, const SiteSnapshot& snap) {
     loop::SiteLimits limits;
     limits.min_dwell = 0s;
     std::vector<MinerTarget> out;
-    for (auto& g : loop::govern(proposal, snap, limits, {.shed = d.shed})) out.push_back(g.target);
+    for (auto& g : loop::govern(proposal, snap, limits, {.shed = d.shed}).targets) out.push_back(g.target);
     return out;
 }
 

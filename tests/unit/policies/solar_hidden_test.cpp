@@ -83,7 +83,7 @@ HiddenRun run_hidden(double export_limit_w, bool with_dc, double noise_w) {
         REQUIRE_FALSE(d.fail_safe);
         auto proposal = d.hold ? loop::current_targets(snap)
                                : loop::allocate(d.budget_w, fleet, {.start_margin_w = 5}).targets;
-        auto g = loop::govern(proposal, snap, limits, {.shed = d.shed});
+        auto g = loop::govern(proposal, snap, limits, {.shed = d.shed}).targets;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             if (!g[i].changed) continue;
             fleet[i].target = g[i].target;

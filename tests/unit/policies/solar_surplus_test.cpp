@@ -130,7 +130,7 @@ ClosedLoopResult run_closed_loop(double noise_w) {
         mem = d.memory;
         auto proposal = d.hold ? loop::current_targets(snap)
                                : loop::allocate(d.budget_w, fleet, {.start_margin_w = 30}).targets;
-        auto g = loop::govern(proposal, snap, limits, {.fail_safe = d.fail_safe, .shed = d.shed});
+        auto g = loop::govern(proposal, snap, limits, {.fail_safe = d.fail_safe, .shed = d.shed}).targets;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             if (!g[i].changed) continue;
             if (g[i].target.run != fleet[i].target.run) ++switches;
