@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bitaxe_caps.hpp"
 #include "daemon/loop/allocator.hpp"
 #include "tests/support/allocate_reference.hpp"
 
@@ -22,17 +23,7 @@ int main() {
         for (int i = 0; i < n; ++i) {
             MinerView m;
             m.id = "m" + std::to_string(i);
-            double base = 10 + (i % 7);
-            for (int l = 0; l < 10; ++l) {
-                PowerLevel p;
-                p.power_w = base * (0.7 + 0.07 * l);
-                p.hashrate_ths = 0.05 * std::pow(p.power_w, 0.8);
-                p.frequency_mhz = 400 + 20 * l;
-                p.core_voltage_mv = 1100 + 20 * l;
-                m.caps.levels.push_back(p);
-            }
-            m.caps.nominal_level = 5;
-            m.caps.can_pause = true;
+            m.caps = bench::bitaxe_caps(i);
             m.state_fresh = true;
             fleet.push_back(m);
         }

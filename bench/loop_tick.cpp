@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bitaxe_caps.hpp"
 #include "daemon/core/log.hpp"
 #include "daemon/loop/allocator.hpp"
 #include "daemon/loop/control_loop.hpp"
@@ -21,25 +22,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-MinerCaps bitaxe_caps(int i) {
-    MinerCaps caps;
-    double base = 10 + (i % 7);
-    for (int l = 0; l < 10; ++l) {
-        PowerLevel p;
-        p.power_w = base * (0.7 + 0.07 * l);
-        p.hashrate_ths = 0.05 * std::pow(p.power_w, 0.8);
-        p.frequency_mhz = 400 + 20 * l;
-        p.core_voltage_mv = 1100 + 20 * l;
-        caps.levels.push_back(p);
-    }
-    caps.nominal_level = 5;
-    caps.can_pause = true;
-    return caps;
-}
-
 class InstantMiner final : public MinerDriver {
 public:
-    explicit InstantMiner(int i) : caps_(bitaxe_caps(i)) {}
+    explicit InstantMiner(int i) : caps_(bench::bitaxe_caps(i)) {}
     std::string_view driver_name() const override { return "instant"; }
     Result<MinerCaps> probe() noexcept override { return caps_; }
     Result<MinerState> read_state() noexcept override {
@@ -85,7 +70,7 @@ void bench_allocator(int n) {
     for (int i = 0; i < n; ++i) {
         MinerView m;
         m.id = "m" + std::to_string(i);
-        m.caps = bitaxe_caps(i);
+        m.caps = bench::bitaxe_caps(i);
         m.state_fresh = true;
         fleet.push_back(m);
     }
