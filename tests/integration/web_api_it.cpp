@@ -105,9 +105,17 @@ json wait_status(Browser& b, Pred pred, std::chrono::seconds limit = 20s) {
     return last;
 }
 
+// The first run done: the admin password set, admin logged in with its CSRF token.
+void set_up_admin(Browser& admin) {
+    auto setup = admin.post("/api/setup", json{{"password", "correct horse"}});
+    REQUIRE(setup->status == 200);
+    REQUIRE_FALSE(admin.csrf.empty());
+}
+
 }  // namespace
 
-TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration][web]") {
+TEST_CASE("web api: first run sets the password once, security headers on every answer",
+          "[integration][web]") {
     Rig rig;
     Browser admin(rig.port), anon(rig.port);
 
@@ -163,6 +171,13 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
     auto auth_text = test::read_file(rig.dir + "/hashsink-auth.json");
     REQUIRE(auth_text.find("correct horse") == std::string::npos);
     REQUIRE(auth_text.find("pbkdf2-hmac-sha256") != std::string::npos);
+}
+
+TEST_CASE("web api: the catalog and the config, writes need CSRF and the same origin",
+          "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port);
+    set_up_admin(admin);
 
     // The catalog: the key tables as JSON.
     auto cat = body(admin.get("/api/catalog"));
@@ -205,6 +220,12 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
     REQUIRE(admin.post("/api/config/validate", json{{"config", cfg}})->status == 200);
     REQUIRE(admin.post("/api/config", json{{"nothing", 1}})->status == 400);
     REQUIRE(admin.post("/api/config", json{{"config", {{"bogus", 1}}}})->status == 422);
+}
+
+TEST_CASE("web api: test buttons, scan and overrides, bad input refused", "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port), anon(rig.port);
+    set_up_admin(admin);
 
     // Test buttons: what the device says, or why not.
     auto t = body(admin.post("/api/test/miner", json{{"miner", {{"driver", "axeos"}, {"url", rig.c.url()}}}}));
@@ -240,6 +261,14 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
     REQUIRE(admin.post("/api/override", json{{"mode", "sideways"}})->status == 400);
     REQUIRE(admin.post("/api/override", json{{"mode", "max"}, {"minutes", 0}})->status == 400);
     REQUIRE(admin.post("/api/override", json{{"mode", "max"}, {"minutes", "5"}})->status == 400);
+}
+
+TEST_CASE("web api: events and history refuse bad parameters, a viewer reads and never writes",
+          "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port);
+    set_up_admin(admin);
+    auto cfg = body(admin.get("/api/config"))["config"];
 
     // Events and history, with bad parameters refused.
     REQUIRE(body(admin.get("/api/events"))["events"].is_array());
@@ -262,6 +291,13 @@ TEST_CASE("web api: first run, login, roles, CSRF and bad input", "[integration]
     REQUIRE(viewer.post("/api/override", json{{"mode", "off"}, {"minutes", 5}})->status == 403);
     REQUIRE(viewer.post("/api/logout", json::object())->status == 200);
     REQUIRE(viewer.get("/api/events")->status == 401);
+}
+
+TEST_CASE("web api: after five failed logins the address waits, even with the right password",
+          "[integration][web]") {
+    Rig rig;
+    Browser admin(rig.port);
+    set_up_admin(admin);
 
     // Login rate limiting: after five failures the address waits, even with the right password.
     Browser guesser(rig.port);
