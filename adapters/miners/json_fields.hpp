@@ -1,14 +1,15 @@
-// JSON field readers shared by the miner families: tolerant of type drift (numbers sent as
-// strings, booleans as 0/1), never throwing. They were written for AxeOS and apply to all.
+// The JSON helpers every miner family uses: the lenient field readers of
+// adapters/transport/json_fields.hpp and AxeOS's parse_object.
 #pragma once
 
 #include "adapters/miners/axeos/axeos_codec.hpp"
+#include "adapters/transport/json_fields.hpp"
 
 namespace hashsink::miners {
 
-using axeos::get_bool;
-using axeos::get_number;
-using axeos::get_string;
 using axeos::parse_object;
+using transport::json_bool;
+using transport::json_number;
+using transport::json_string;
 
 }  // namespace hashsink::miners

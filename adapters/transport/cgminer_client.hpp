@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/transport/json_fields.hpp"
 #include "daemon/core/result.hpp"
 #include "daemon/core/time.hpp"
 
@@ -82,10 +83,5 @@ Result<nlohmann::json> parse_cgminer_reply(std::string_view raw, std::string_vie
 // Section helpers: reply["SUMMARY"][0] etc. as an object, or null when absent/not an object.
 const nlohmann::json& first_of(const nlohmann::json& reply, const char* section);
 
-// Field readers tolerant of type drift ("GHS 5s" is a string on bmminer): numbers, numeric
-// strings, booleans as 0/1. nullopt when absent, unparsable or not finite.
-std::optional<double> json_number(const nlohmann::json& obj, std::string_view key);
-std::optional<bool> json_bool(const nlohmann::json& obj, std::string_view key);
-std::string json_string(const nlohmann::json& obj, std::string_view key);
 
 }  // namespace hashsink::transport

@@ -86,7 +86,7 @@ std::optional<WorkMode> work_mode_from_int(int v) {
 
 std::optional<WorkMode> decode_work_mode(const json& conf) {
     for (const char* key : {"bitmain-work-mode", "miner-mode"}) {
-        if (auto v = get_number(conf, key)) {
+        if (auto v = json_number(conf, key)) {
             if (*v != std::floor(*v)) return std::nullopt;
             return work_mode_from_int(static_cast<int>(*v));
         }
@@ -98,9 +98,9 @@ std::string set_conf_body(const json& conf, WorkMode mode) {
     json body = json::object();
     if (conf.is_object()) {
         if (auto it = conf.find("pools"); it != conf.end() && it->is_array()) body["pools"] = *it;
-        if (auto v = get_bool(conf, "bitmain-fan-ctrl")) body["bitmain-fan-ctrl"] = *v;
-        if (auto s = get_string(conf, "bitmain-fan-pwm"); !s.empty()) body["bitmain-fan-pwm"] = s;
-        if (auto s = get_string(conf, "bitmain-freq-level"); !s.empty()) body["freq-level"] = s;
+        if (auto v = json_bool(conf, "bitmain-fan-ctrl")) body["bitmain-fan-ctrl"] = *v;
+        if (auto s = json_string(conf, "bitmain-fan-pwm"); !s.empty()) body["bitmain-fan-pwm"] = s;
+        if (auto s = json_string(conf, "bitmain-freq-level"); !s.empty()) body["freq-level"] = s;
     }
     body["miner-mode"] = static_cast<int>(mode);
     body["bitmain-work-mode"] = std::to_string(static_cast<int>(mode));
@@ -110,11 +110,11 @@ std::string set_conf_body(const json& conf, WorkMode mode) {
 Status check_set_conf_reply(std::string_view body) {
     json j = json::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return Status::success();
-    std::string code = get_string(j, "code");
-    std::string stats = get_string(j, "stats");
+    std::string code = json_string(j, "code");
+    std::string stats = json_string(j, "stats");
     if (code.empty() || code == "M000" || (code.empty() && stats == "success"))
         return Status::success();
-    std::string msg = get_string(j, "msg");
+    std::string msg = json_string(j, "msg");
     return Status::error(ErrorCode::rejected,
                          "set_miner_conf refused: code " + code + (msg.empty() ? "" : " '" + msg + "'"),
                          false);
@@ -123,18 +123,18 @@ Status check_set_conf_reply(std::string_view body) {
 void decode_summary(const json& summary, Telemetry& out) {
     const json* s = first_of(summary, "SUMMARY");
     if (!s) return;
-    if (auto r = get_number(*s, "rate_5s")) {
-        out.hashrate_ths = *r / to_ths_divisor(get_string(*s, "rate_unit"));
-    } else if (auto g = get_number(*s, "GHS 5s")) {
+    if (auto r = json_number(*s, "rate_5s")) {
+        out.hashrate_ths = *r / to_ths_divisor(json_string(*s, "rate_unit"));
+    } else if (auto g = json_number(*s, "GHS 5s")) {
         out.hashrate_ths = *g / 1e3;
-    } else if (auto m = get_number(*s, "MHS 5s")) {
+    } else if (auto m = json_number(*s, "MHS 5s")) {
         out.hashrate_ths = *m / 1e6;
     }
-    if (auto i = get_number(*s, "rate_ideal")) {
-        out.ideal_hashrate_ths = *i / to_ths_divisor(get_string(*s, "rate_unit"));
+    if (auto i = json_number(*s, "rate_ideal")) {
+        out.ideal_hashrate_ths = *i / to_ths_divisor(json_string(*s, "rate_unit"));
     }
     if (auto info = first_of(summary, "INFO")) {
-        if (auto t = get_string(*info, "type"); !t.empty()) out.type = t;
+        if (auto t = json_string(*info, "type"); !t.empty()) out.type = t;
     }
 }
 
@@ -144,19 +144,19 @@ void decode_stats(const json& stats, Telemetry& out) {
     if (it == stats.end() || !it->is_array()) return;
     for (const auto& e : *it) {
         if (!e.is_object()) continue;
-        if (auto t = get_string(e, "Type"); !t.empty() && out.type.empty()) out.type = t;
+        if (auto t = json_string(e, "Type"); !t.empty() && out.type.empty()) out.type = t;
         if (auto chains = e.find("chain"); chains != e.end() && chains->is_array()) {
             // Newer CGI shape.
-            const double div = to_ths_divisor(get_string(e, "rate_unit"));
-            if (auto r = get_number(e, "rate_5s"); r && !out.hashrate_ths) out.hashrate_ths = *r / div;
-            if (auto r = get_number(e, "rate_ideal")) out.ideal_hashrate_ths = *r / div;
+            const double div = to_ths_divisor(json_string(e, "rate_unit"));
+            if (auto r = json_number(e, "rate_5s"); r && !out.hashrate_ths) out.hashrate_ths = *r / div;
+            if (auto r = json_number(e, "rate_ideal")) out.ideal_hashrate_ths = *r / div;
             double fsum = 0;
             int fn = 0;
             for (const auto& c : *chains) {
                 if (!c.is_object()) continue;
                 if (auto t = c.find("temp_chip"); t != c.end()) max_of_temps(*t, out.chip_temp_c);
                 if (auto t = c.find("temp_pcb"); t != c.end()) max_of_temps(*t, out.board_temp_c);
-                if (auto f = get_number(c, "freq_avg"); f && *f > 0) fsum += *f, ++fn;
+                if (auto f = json_number(c, "freq_avg"); f && *f > 0) fsum += *f, ++fn;
             }
             if (fn > 0) out.frequency_mhz = fsum / fn;
             if (auto fans = e.find("fan"); fans != e.end() && fans->is_array()) {
@@ -165,27 +165,27 @@ void decode_stats(const json& stats, Telemetry& out) {
                     if (f.is_number() && v.size() < 16) v.push_back(f.get<double>());
                 mean_fans(v, out);
             }
-            if (auto w = get_number(e, "watt"); w && *w > 0) out.power_w = *w;
-            if (auto m = get_number(e, "miner-mode"))
+            if (auto w = json_number(e, "watt"); w && *w > 0) out.power_w = *w;
+            if (auto m = json_number(e, "miner-mode"))
                 out.mode = work_mode_from_int(static_cast<int>(*m));
             continue;
         }
         if (e.contains("fan_num") || e.contains("temp_chip1") || e.contains("fan1")) {
             // cgminer RPC shape: numbered keys.
-            if (auto g = get_number(e, "GHS 5s"); g && !out.hashrate_ths) out.hashrate_ths = *g / 1e3;
-            if (auto i = get_number(e, "total_rateideal")) out.ideal_hashrate_ths = *i / 1e3;
+            if (auto g = json_number(e, "GHS 5s"); g && !out.hashrate_ths) out.hashrate_ths = *g / 1e3;
+            if (auto i = json_number(e, "total_rateideal")) out.ideal_hashrate_ths = *i / 1e3;
             std::vector<double> fans;
             for (int i = 1; i <= 8; ++i) {
                 std::string k = "temp_chip" + std::to_string(i);
                 if (auto t = e.find(k); t != e.end()) max_of_temps(*t, out.chip_temp_c);
                 k = "temp_pcb" + std::to_string(i);
                 if (auto t = e.find(k); t != e.end()) max_of_temps(*t, out.board_temp_c);
-                if (auto f = get_number(e, ("fan" + std::to_string(i)).c_str())) fans.push_back(*f);
+                if (auto f = json_number(e, ("fan" + std::to_string(i)).c_str())) fans.push_back(*f);
             }
             mean_fans(fans, out);
-            if (auto f = get_number(e, "total_freqavg"); f && *f > 0) out.frequency_mhz = *f;
-            else if (auto f2 = get_number(e, "frequency"); f2 && *f2 > 0) out.frequency_mhz = *f2;
-            if (auto w = get_number(e, "watt"); w && *w > 0) out.power_w = *w;
+            if (auto f = json_number(e, "total_freqavg"); f && *f > 0) out.frequency_mhz = *f;
+            else if (auto f2 = json_number(e, "frequency"); f2 && *f2 > 0) out.frequency_mhz = *f2;
+            if (auto w = json_number(e, "watt"); w && *w > 0) out.power_w = *w;
         }
     }
 }

@@ -152,9 +152,9 @@ Result<MinerCaps> AntminerDriver::probe() noexcept {
             mark_offline(info.error());
             return info.error();
         }
-        model_ = get_string(*info, "minertype");
-        firmware_ = get_string(*info, "system_filesystem_version");
-        if (firmware_.empty()) firmware_ = get_string(*info, "firmware_type");
+        model_ = json_string(*info, "minertype");
+        firmware_ = json_string(*info, "system_filesystem_version");
+        if (firmware_.empty()) firmware_ = json_string(*info, "firmware_type");
         Telemetry t;
         if (auto summary = get_object(*client_, kSummary)) decode_summary(*summary, t);
         else if (summary.error().code != ErrorCode::rejected) {

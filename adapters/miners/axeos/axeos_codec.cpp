@@ -1,4 +1,5 @@
 #include "adapters/miners/axeos/axeos_codec.hpp"
+#include "adapters/miners/json_fields.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -24,7 +25,7 @@ std::vector<double> number_list(const json& obj, const char* key) {
     for (const auto& e : *it) {
         std::optional<double> v;
         if (e.is_number()) v = e.get<double>();
-        else if (e.is_string()) v = get_number(json{{"v", e}}, "v");
+        else if (e.is_string()) v = json_number(json{{"v", e}}, "v");
         if (v && std::isfinite(*v) && *v > 0 && *v < 100000) out.push_back(*v);
         if (out.size() > 256) break;   // hostile input: a sane board has a dozen options
     }
@@ -78,61 +79,15 @@ Result<json> parse_object(std::string_view body, std::string_view what) {
     return j;
 }
 
-std::optional<double> get_number(const json& obj, const char* key) {
-    if (!obj.is_object()) return std::nullopt;
-    auto it = obj.find(key);
-    if (it == obj.end()) return std::nullopt;
-    double v = 0;
-    if (it->is_number()) {
-        v = it->get<double>();
-    } else if (it->is_boolean()) {
-        v = it->get<bool>() ? 1 : 0;
-    } else if (it->is_string()) {
-        const auto& s = it->get_ref<const std::string&>();
-        if (s.empty() || s.size() > 64) return std::nullopt;
-        char* end = nullptr;
-        v = std::strtod(s.c_str(), &end);
-        while (end && *end == ' ') ++end;
-        if (end == s.c_str() || *end != '\0') return std::nullopt;
-    } else {
-        return std::nullopt;
-    }
-    if (!std::isfinite(v)) return std::nullopt;
-    return v;
-}
-
-std::optional<bool> get_bool(const json& obj, const char* key) {
-    if (!obj.is_object()) return std::nullopt;
-    auto it = obj.find(key);
-    if (it == obj.end()) return std::nullopt;
-    if (it->is_boolean()) return it->get<bool>();
-    if (it->is_string()) {
-        const auto& s = it->get_ref<const std::string&>();
-        if (s == "true") return true;
-        if (s == "false") return false;
-    }
-    if (auto n = get_number(obj, key)) return *n != 0;
-    return std::nullopt;
-}
-
-std::string get_string(const json& obj, const char* key) {
-    if (!obj.is_object()) return {};
-    auto it = obj.find(key);
-    if (it == obj.end()) return {};
-    if (it->is_string()) return it->get<std::string>().substr(0, 256);
-    if (it->is_number()) return it->dump();
-    return {};
-}
-
 Result<AsicOptions> decode_asic(const json& asic) {
     AsicOptions o;
-    o.asic_model = get_string(asic, "ASICModel");
-    o.device_model = get_string(asic, "deviceModel");
-    o.asic_count = static_cast<int>(std::clamp(get_number(asic, "asicCount").value_or(1), 1.0, 1024.0));
+    o.asic_model = json_string(asic, "ASICModel");
+    o.device_model = json_string(asic, "deviceModel");
+    o.asic_count = static_cast<int>(std::clamp(json_number(asic, "asicCount").value_or(1), 1.0, 1024.0));
     o.frequency_options_mhz = number_list(asic, "frequencyOptions");
     o.voltage_options_mv = number_list(asic, "voltageOptions");
-    auto df = get_number(asic, "defaultFrequency");
-    auto dv = get_number(asic, "defaultVoltage");
+    auto df = json_number(asic, "defaultFrequency");
+    auto dv = json_number(asic, "defaultVoltage");
     if (o.frequency_options_mhz.empty() || o.voltage_options_mv.empty() || !df || !dv ||
         *df <= 0 || *dv <= 0 || *df > 100000 || *dv > 100000) {
         return Status::error(ErrorCode::protocol,
@@ -152,9 +107,9 @@ Result<AsicOptions> decode_asic(const json& asic) {
 AsicOptions fallback_asic_options(const json& info) {
     AsicOptions o;
     o.estimated = true;
-    o.asic_model = get_string(info, "ASICModel");
-    double f = get_number(info, "frequency").value_or(0);
-    double v = get_number(info, "coreVoltage").value_or(0);
+    o.asic_model = json_string(info, "ASICModel");
+    double f = json_number(info, "frequency").value_or(0);
+    double v = json_number(info, "coreVoltage").value_or(0);
     if (f <= 0 || f > 2000) f = 485;
     if (v <= 0 || v > 2000) v = 1200;
     o.default_frequency_mhz = f;
@@ -170,7 +125,7 @@ AsicOptions fallback_asic_options(const json& info) {
 
 bool firmware_can_pause(const json& info) {
     if (info.is_object() && info.contains("miningPaused")) return true;
-    auto v = parse_version(get_string(info, "version"));
+    auto v = parse_version(json_string(info, "version"));
     return v && *v >= kPauseSince;
 }
 
@@ -182,27 +137,27 @@ MinerCaps build_caps(const json& info, const AsicOptions& asic, bool allow_overc
     MinerCaps caps;
     const auto& fo = asic.frequency_options_mhz;
     const auto& vo = asic.voltage_options_mv;
-    const double max_power = get_number(info, "maxPower").value_or(0);
+    const double max_power = json_number(info, "maxPower").value_or(0);
     caps.can_pause = firmware_can_pause(info);
     caps.idle_power_w = idle_power_estimate_w(max_power > 0 ? max_power : 25.0 * asic.asic_count);
     if (fo.empty() || vo.empty()) return caps;
 
     // Reference point: what the device draws now, or half its rated maximum when idle.
-    double f_ref = get_number(info, "frequency").value_or(asic.default_frequency_mhz);
-    double v_ref = get_number(info, "coreVoltage").value_or(asic.default_voltage_mv);
+    double f_ref = json_number(info, "frequency").value_or(asic.default_frequency_mhz);
+    double v_ref = json_number(info, "coreVoltage").value_or(asic.default_voltage_mv);
     if (f_ref <= 0) f_ref = asic.default_frequency_mhz;
     if (v_ref <= 0) v_ref = asic.default_voltage_mv;
-    const double power = get_number(info, "power").value_or(0);
-    const double hashrate = get_number(info, "hashRate").value_or(0);
-    const bool paused = get_bool(info, "miningPaused").value_or(false);
+    const double power = json_number(info, "power").value_or(0);
+    const double hashrate = json_number(info, "hashRate").value_or(0);
+    const bool paused = json_bool(info, "miningPaused").value_or(false);
     const bool mining = !paused && power > 0.5 && hashrate > 0;
     double p_ref = mining ? power : (max_power > 0 ? max_power / 2 : 15.0 * asic.asic_count);
     double h_ref_ghs = 0;
     if (mining) {
         h_ref_ghs = hashrate;
-    } else if (auto e = get_number(info, "expectedHashrate"); e && *e > 0) {
+    } else if (auto e = json_number(info, "expectedHashrate"); e && *e > 0) {
         h_ref_ghs = *e;
-    } else if (auto cores = get_number(info, "smallCoreCount"); cores && *cores > 0) {
+    } else if (auto cores = json_number(info, "smallCoreCount"); cores && *cores > 0) {
         h_ref_ghs = f_ref * *cores * asic.asic_count / 1000.0;
     }
 
@@ -251,38 +206,38 @@ MinerState decode_state(const json& info, const AsicOptions* asic) {
     MinerState s;
     s.driver = "axeos";
     s.online = true;
-    std::string asic_model = get_string(info, "ASICModel");
-    std::string device = get_string(info, "deviceModel");
+    std::string asic_model = json_string(info, "ASICModel");
+    std::string device = json_string(info, "deviceModel");
     if (device.empty() && asic) device = asic->device_model;
     if (asic_model.empty() && asic) asic_model = asic->asic_model;
-    std::string board = get_string(info, "boardVersion");
+    std::string board = json_string(info, "boardVersion");
     for (const auto& part : {device, asic_model}) {
         if (part.empty()) continue;
         if (!s.model.empty()) s.model += " ";
         s.model += part;
     }
     if (!board.empty()) s.model += (s.model.empty() ? "board " : " board ") + board;
-    s.firmware = get_string(info, "version");
+    s.firmware = json_string(info, "version");
 
-    if (auto h = get_number(info, "hashRate")) s.hashrate_ths = *h / 1000.0;
-    s.power_w = get_number(info, "power");
-    s.frequency_mhz = get_number(info, "frequency");
-    s.core_voltage_mv = get_number(info, "coreVoltage");
-    if (auto t = get_number(info, "temp"); t && *t != -1) s.chip_temp_c = *t;
-    if (auto t = get_number(info, "vrTemp"); t && *t != 0) s.vr_temp_c = *t;
-    s.fan_rpm = get_number(info, "fanrpm");
+    if (auto h = json_number(info, "hashRate")) s.hashrate_ths = *h / 1000.0;
+    s.power_w = json_number(info, "power");
+    s.frequency_mhz = json_number(info, "frequency");
+    s.core_voltage_mv = json_number(info, "coreVoltage");
+    if (auto t = json_number(info, "temp"); t && *t != -1) s.chip_temp_c = *t;
+    if (auto t = json_number(info, "vrTemp"); t && *t != 0) s.vr_temp_c = *t;
+    s.fan_rpm = json_number(info, "fanrpm");
 
-    std::string power_fault = get_string(info, "power_fault");
-    std::string hardware_fault = get_string(info, "hardware_fault");
+    std::string power_fault = json_string(info, "power_fault");
+    std::string hardware_fault = json_string(info, "hardware_fault");
     if (!power_fault.empty() || !hardware_fault.empty()) {
         s.state = MinerRunState::error;
         s.detail = !power_fault.empty() ? "power fault: " + power_fault : "";
         if (!hardware_fault.empty())
             s.detail += (s.detail.empty() ? "" : "; ") + ("hardware fault: " + hardware_fault);
-    } else if (get_number(info, "overheat_mode").value_or(0) == 1) {
+    } else if (json_number(info, "overheat_mode").value_or(0) == 1) {
         s.state = MinerRunState::overheated;
         s.detail = "overheat protection active";
-    } else if (get_bool(info, "miningPaused").value_or(false)) {
+    } else if (json_bool(info, "miningPaused").value_or(false)) {
         s.state = MinerRunState::paused;
     } else {
         s.state = MinerRunState::mining;

@@ -40,10 +40,6 @@ std::optional<FirmwareVersion> parse_version(std::string_view text);
 // Parses a body that must be a JSON object; protocol error naming `what` otherwise.
 Result<nlohmann::json> parse_object(std::string_view body, std::string_view what);
 
-// Field readers tolerant of type drift: numbers sent as strings, booleans as 0/1.
-std::optional<double> get_number(const nlohmann::json& obj, const char* key);
-std::optional<bool> get_bool(const nlohmann::json& obj, const char* key);
-std::string get_string(const nlohmann::json& obj, const char* key);
 
 // /api/system/asic. Protocol error when the options are missing or unusable.
 Result<AsicOptions> decode_asic(const nlohmann::json& asic);

@@ -1,4 +1,5 @@
 #include "adapters/miners/axeos/axeos_driver.hpp"
+#include "adapters/miners/json_fields.hpp"
 
 #include "adapters/miners/driver_support.hpp"
 
@@ -160,10 +161,10 @@ Status AxeosDriver::verify(double frequency_mhz, double core_voltage_mv, bool pa
                            bool check_setpoint) {
     auto info = get_object(kInfo);
     if (!info) return info.error();
-    const auto f = get_number(*info, "frequency");
-    const auto v = get_number(*info, "coreVoltage");
+    const auto f = json_number(*info, "frequency");
+    const auto v = json_number(*info, "coreVoltage");
     const bool can_pause = caps_ && caps_->can_pause;
-    const bool is_paused = get_bool(*info, "miningPaused").value_or(false);
+    const bool is_paused = json_bool(*info, "miningPaused").value_or(false);
     bool ok = !can_pause || is_paused == paused;
     if (check_setpoint) ok = ok && same(f, frequency_mhz) && same(v, core_voltage_mv);
     if (ok) return Status::success();
@@ -191,9 +192,9 @@ Status AxeosDriver::apply(const MinerTarget& target) noexcept {
             mark_offline(info.error());
             return info.error();
         }
-        const bool paused = get_bool(*info, "miningPaused").value_or(false);
-        const auto cur_f = get_number(*info, "frequency");
-        const auto cur_v = get_number(*info, "coreVoltage");
+        const bool paused = json_bool(*info, "miningPaused").value_or(false);
+        const auto cur_f = json_number(*info, "frequency");
+        const auto cur_v = json_number(*info, "coreVoltage");
 
         auto patch = [&](double f, double v) -> Status {
             json body = {{"frequency", as_number(f)}, {"coreVoltage", as_number(v)}};

@@ -47,15 +47,15 @@ Result<json> ShellyDriver::rpc(const std::string& call) {
 Status ShellyDriver::identify(std::string& model, std::string& firmware) {
     auto info = rpc("Shelly.GetDeviceInfo");
     if (!info) return info.error();
-    auto gen = get_number(*info, "gen");
+    auto gen = json_number(*info, "gen");
     if (!gen || *gen < 2) {
         return Status::error(ErrorCode::unsupported,
                              "GET /rpc/Shelly.GetDeviceInfo: not a Gen2+ Shelly (no \"gen\" >= 2)",
                              false);
     }
-    model = get_string(*info, "app");
-    if (auto m = get_string(*info, "model"); !m.empty()) model += (model.empty() ? "" : " ") + m;
-    firmware = get_string(*info, "ver");
+    model = json_string(*info, "app");
+    if (auto m = json_string(*info, "model"); !m.empty()) model += (model.empty() ? "" : " ") + m;
+    firmware = json_string(*info, "ver");
     return Status::success();
 }
 
@@ -63,15 +63,15 @@ Result<PlugReading> ShellyDriver::read_relay() {
     const std::string call = "Switch.GetStatus?id=" + std::to_string(switch_id_);
     auto st = rpc(call);
     if (!st) return st.error();
-    auto output = get_bool(*st, "output");
+    auto output = json_bool(*st, "output");
     if (!output) {
         return Status::error(ErrorCode::protocol, "GET /rpc/" + call + ": no boolean \"output\"");
     }
     PlugReading r;
     r.on = *output;
-    r.power_w = get_number(*st, "apower");
+    r.power_w = json_number(*st, "apower");
     if (auto t = st->find("temperature"); t != st->end() && t->is_object())
-        r.temp_c = get_number(*t, "tC");
+        r.temp_c = json_number(*t, "tC");
     return r;
 }
 

@@ -69,10 +69,10 @@ Result<json> TasmotaDriver::command(const std::string& cmnd) {
     if (!obj) return obj.error();
     if (obj->contains("WARNING")) {
         return Status::error(ErrorCode::rejected,
-                             "GET " + shown + ": " + get_string(*obj, "WARNING") +
+                             "GET " + shown + ": " + json_string(*obj, "WARNING") +
                                  " (check user and password_file)", false);
     }
-    if (get_string(*obj, "Command") == "Unknown") {
+    if (json_string(*obj, "Command") == "Unknown") {
         return Status::error(ErrorCode::unsupported, "GET " + shown + ": unknown command", false);
     }
     return obj;
@@ -85,13 +85,13 @@ Status TasmotaDriver::identify(std::string& model, std::string& firmware) {
     if (it == fw->end() || !it->is_object()) {
         return Status::error(ErrorCode::protocol, "GET /cm?cmnd=Status%202: no StatusFWR");
     }
-    firmware = get_string(*it, "Version");
-    std::string hardware = get_string(*it, "Hardware");
+    firmware = json_string(*it, "Version");
+    std::string hardware = json_string(*it, "Hardware");
     auto st = command("Status");
     if (!st) return st.error();
     std::string name;
     if (auto s = st->find("Status"); s != st->end() && s->is_object())
-        name = get_string(*s, "DeviceName");
+        name = json_string(*s, "DeviceName");
     model = "Tasmota" + (name.empty() ? "" : " " + name) + (hardware.empty() ? "" : " (" + hardware + ")");
     return Status::success();
 }
@@ -100,8 +100,8 @@ Result<PlugReading> TasmotaDriver::read_relay() {
     auto p = command(power_command());
     if (!p) return p.error();
     // One-relay devices answer "POWER", others "POWER<n>".
-    std::string v = get_string(*p, ("POWER" + std::to_string(relay_)).c_str());
-    if (v.empty()) v = get_string(*p, "POWER");
+    std::string v = json_string(*p, ("POWER" + std::to_string(relay_)).c_str());
+    if (v.empty()) v = json_string(*p, "POWER");
     if (v != "ON" && v != "OFF") {
         return Status::error(ErrorCode::protocol,
                              "GET /cm?cmnd=" + power_command() + ": no POWER ON/OFF in the reply");
@@ -118,7 +118,7 @@ Result<PlugReading> TasmotaDriver::read_relay() {
                 if (static_cast<std::size_t>(relay_ - 1) < pw->size() && (*pw)[relay_ - 1].is_number())
                     r.power_w = (*pw)[relay_ - 1].get<double>();
             } else {
-                r.power_w = get_number(*en, "Power");
+                r.power_w = json_number(*en, "Power");
             }
         }
     }
