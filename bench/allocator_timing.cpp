@@ -19,14 +19,7 @@ using namespace hashsink;
 
 int main() {
     for (int n : {1000, 10000}) {
-        std::vector<MinerView> fleet;
-        for (int i = 0; i < n; ++i) {
-            MinerView m;
-            m.id = "m" + std::to_string(i);
-            m.caps = bench::bitaxe_caps(i);
-            m.state_fresh = true;
-            fleet.push_back(m);
-        }
+        const std::vector<MinerView> fleet = bench::bitaxe_fleet(n);
         auto time_us = [&](auto&& fn) {
             std::vector<double> us;
             for (int r = 0; r < 50; ++r) {

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "daemon/core/miner.hpp"
+#include "daemon/core/snapshot.hpp"
 
 namespace hashsink::bench {
 
@@ -22,6 +25,20 @@ inline MinerCaps bitaxe_caps(int i) {
     caps.nominal_level = 5;
     caps.can_pause = true;
     return caps;
+}
+
+// n such miners as the allocator sees them: ids m0..m(n-1), fresh state.
+inline std::vector<MinerView> bitaxe_fleet(int n) {
+    std::vector<MinerView> fleet;
+    fleet.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        MinerView m;
+        m.id = "m" + std::to_string(i);
+        m.caps = bitaxe_caps(i);
+        m.state_fresh = true;
+        fleet.push_back(std::move(m));
+    }
+    return fleet;
 }
 
 }  // namespace hashsink::bench

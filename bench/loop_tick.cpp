@@ -66,14 +66,7 @@ double percentile(std::vector<double> v, double p) {
 }
 
 void bench_allocator(int n) {
-    std::vector<MinerView> fleet;
-    for (int i = 0; i < n; ++i) {
-        MinerView m;
-        m.id = "m" + std::to_string(i);
-        m.caps = bench::bitaxe_caps(i);
-        m.state_fresh = true;
-        fleet.push_back(m);
-    }
+    std::vector<MinerView> fleet = bench::bitaxe_fleet(n);
     SiteSnapshot snap;
     snap.now = WallClock::now();
     snap.miners = fleet;
