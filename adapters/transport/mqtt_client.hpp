@@ -66,7 +66,8 @@ public:
     // Starts connecting (in the background; returns at once).
     void start() noexcept;
     // Once stop() returns, no handler runs or is still running: an owner whose handlers use its
-    // own members stops the client before those members are destroyed.
+    // own members stops the client before those members are destroyed. Never call it from a
+    // handler: it waits for the running handler.
     void stop() noexcept;
 
     // Remembered and (re)sent on every connect. filter may hold + and # wildcards.
