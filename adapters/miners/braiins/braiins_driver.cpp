@@ -16,42 +16,39 @@ constexpr Duration kPollInterval{250};
 
 }  // namespace
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "url", .type = KeyType::string,
-         .doc = "Base URL of the miner's web API, e.g. http://192.168.1.60", .required = true},
-        {.name = "username", .type = KeyType::string, .doc = "Web login user",
-         .fallback = OptionValue{std::string("root")}},
-        {.name = "password_file", .type = KeyType::string,
-         .doc = "File holding the web password (first line); absent: empty password",
-         .secret = true},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each HTTP request",
-         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long a write may take to show when read back before it counts as not applied",
-         .unit = "s", .fallback = OptionValue{Duration{15000}}, .min = 0.2, .max = 300},
-        {.name = "power_step_w", .type = KeyType::number,
-         .doc = "Granularity of power targets sent to the tuner", .unit = "W",
-         .fallback = OptionValue{50.0}, .min = 1, .max = 1000},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::url,
+                  {.name = "url", .doc = "Base URL of the miner's web API, e.g. http://192.168.1.60",
+                   .required = true})
+            .bind(&DriverConfig::username, {.name = "username", .doc = "Web login user",
+                                            .fallback = OptionValue{std::string("root")}})
+            .bind(&DriverConfig::password_file,
+                  {.name = "password_file",
+                   .doc = "File holding the web password (first line); absent: empty password",
+                   .secret = true})
+            .bind(&DriverConfig::timeout,
+                  {.name = "timeout", .doc = "Deadline for each HTTP request", .unit = "s",
+                   .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30})
+            .bind(&DriverConfig::verify_timeout,
+                  {.name = "verify_timeout",
+                   .doc = "How long a write may take to show when read back before it counts as "
+                          "not applied",
+                   .unit = "s", .fallback = OptionValue{Duration{15000}}, .min = 0.2, .max = 300})
+            .bind(&DriverConfig::power_step_w,
+                  {.name = "power_step_w", .doc = "Granularity of power targets sent to the tuner",
+                   .unit = "W", .fallback = OptionValue{50.0}, .min = 1, .max = 1000});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& options) {
-    DriverConfig c;
-    c.url = options.get_string("url");
-    c.username = options.get_string("username", "root");
-    c.password_file = options.get_string("password_file");
-    const auto timeouts = read_http_timeouts(driver_keys(), options);
-    c.timeout = timeouts.timeout;
-    c.verify_timeout = timeouts.verify_timeout;
-    c.power_step_w = std::clamp(options.get_number("power_step_w", 50), 1.0, 1000.0);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
     return std::make_unique<BraiinsDriver>(id,
-                                           driver_config(with_defaults(driver_keys(), options)));
+                                           driver_config(options));
 }
 
 BraiinsDriver::BraiinsDriver(std::string id, DriverConfig config)

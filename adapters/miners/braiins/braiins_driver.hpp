@@ -12,19 +12,21 @@
 #include "adapters/miners/braiins/braiins_codec.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::braiins {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string url;                  // http://host[:port]
-    std::string username = "root";
+    std::string username;
     std::string password_file;        // empty: empty password
-    Duration timeout{3000};
-    Duration verify_timeout{15000};
-    double power_step_w = 50;
+    Duration timeout{};
+    Duration verify_timeout{};
+    double power_step_w = 0;
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 

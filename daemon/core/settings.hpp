@@ -1,0 +1,93 @@
+// Settings: each key of a plugin's table declared once, with the member of its config struct it
+// fills. One declaration yields the key table (validation, the reference docs, the set-up form)
+// and the binding from validated Options to the struct, so a name, a default or a range is never
+// written twice.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/options.hpp"
+
+namespace hashsink {
+
+// The key type that stores a member of type T.
+template <class T>
+constexpr KeyType key_type_of() {
+    if constexpr (std::is_same_v<T, bool>) return KeyType::boolean;
+    else if constexpr (std::is_integral_v<T>) return KeyType::integer;
+    else if constexpr (std::is_floating_point_v<T>) return KeyType::number;
+    else if constexpr (std::is_same_v<T, std::string>) return KeyType::string;
+    else if constexpr (std::is_same_v<T, Duration>) return KeyType::duration;
+    else if constexpr (std::is_same_v<T, std::vector<std::string>>) return KeyType::string_list;
+    else static_assert(!sizeof(T), "no key type stores this member type");
+}
+
+template <class Config>
+class Settings {
+public:
+    // Declares `spec` and binds it to `member`; the key type follows the member's type. Numbers
+    // and durations are clamped to the declared range on binding too, so a struct filled from
+    // Options built by hand (tests, tools) keeps the same bounds as a checked file.
+    template <class T>
+    Settings&& bind(T Config::*member, KeySpec spec) && {
+        spec.type = key_type_of<T>();
+        binders_.push_back([member, spec](Config& config, const Options& options) {
+            config.*member = read<T>(spec, options);
+        });
+        keys_.push_back(std::move(spec));
+        return std::move(*this);
+    }
+
+    // A key with no struct member of its own (read by hand, e.g. a table_list).
+    Settings&& key(KeySpec spec) && {
+        keys_.push_back(std::move(spec));
+        return std::move(*this);
+    }
+
+    const KeyTable& keys() const { return keys_; }
+
+    // The struct from options (validated against keys(), or built by hand): defaults filled in.
+    Config from(const Options& options) const {
+        const Options full = with_defaults(keys_, options);
+        Config config{};
+        for (const auto& bind_one : binders_) bind_one(config, full);
+        return config;
+    }
+
+private:
+    template <class T>
+    static T read(const KeySpec& spec, const Options& options) {
+        if constexpr (std::is_same_v<T, bool>) {
+            return options.get_bool(spec.name);
+        } else if constexpr (std::is_arithmetic_v<T>) {
+            const double v = std::is_integral_v<T> ? static_cast<double>(options.get_int(spec.name))
+                                                   : options.get_number(spec.name);
+            return static_cast<T>(bounded(spec, v));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            return options.get_string(spec.name);
+        } else if constexpr (std::is_same_v<T, Duration>) {
+            const double ms = bounded(spec, options.get_duration(spec.name).count() / 1000.0) * 1000;
+            return Duration{std::llround(ms)};
+        } else {
+            return options.get_list(spec.name);
+        }
+    }
+
+    static double bounded(const KeySpec& spec, double v) {
+        if (spec.min) v = std::max(v, *spec.min);
+        if (spec.max) v = std::min(v, *spec.max);
+        return v;
+    }
+
+    KeyTable keys_;
+    std::vector<std::function<void(Config&, const Options&)>> binders_;
+};
+
+}  // namespace hashsink
