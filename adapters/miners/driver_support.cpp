@@ -25,22 +25,6 @@ MinerState offline_state(std::string driver, std::string model, std::string firm
     return s;
 }
 
-Duration bounded_duration(const KeyTable& keys, const Options& options, const std::string& name) {
-    auto spec = std::find_if(keys.begin(), keys.end(),
-                             [&](const KeySpec& k) { return k.name == name; });
-    assert(spec != keys.end() && spec->type == KeyType::duration && spec->fallback);
-    const auto ms = [](double seconds) { return Duration{std::llround(seconds * 1000)}; };
-    Duration d = options.get_duration(name, std::get<Duration>(*spec->fallback));
-    if (spec->min) d = std::max(d, ms(*spec->min));
-    if (spec->max) d = std::min(d, ms(*spec->max));
-    return d;
-}
-
-HttpTimeouts read_http_timeouts(const KeyTable& keys, const Options& options) {
-    return {bounded_duration(keys, options, "timeout"),
-            bounded_duration(keys, options, "verify_timeout")};
-}
-
 Status login_failure(const transport::HttpClient& client, Status cause) {
     if (client.last_status() == 401 || client.last_status() == 403) cause.retryable = false;
     return cause;

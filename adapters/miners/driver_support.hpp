@@ -25,17 +25,6 @@ Status driver_error(std::string_view driver, const std::string& id, const Status
 MinerState offline_state(std::string driver, std::string model, std::string firmware,
                          MinerCaps caps, const Status& cause);
 
-// A duration key's value held within its key's bounds, the key's fallback when absent. Config
-// validation refuses values outside the bounds; this keeps a driver made from code in them too.
-Duration bounded_duration(const KeyTable& keys, const Options& options, const std::string& name);
-
-// The "timeout" and "verify_timeout" keys every HTTP driver has, each bounded_duration.
-struct HttpTimeouts {
-    Duration timeout;
-    Duration verify_timeout;
-};
-HttpTimeouts read_http_timeouts(const KeyTable& keys, const Options& options);
-
 // A failed login or unlock: 401 and 403 mean the credentials are refused, which retrying will
 // not mend; any other failure (429, 5xx, I/O) keeps its retryability.
 Status login_failure(const transport::HttpClient& client, Status cause);

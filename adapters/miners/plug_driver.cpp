@@ -10,35 +10,39 @@
 
 namespace hashsink::miners {
 
-KeyTable plug_keys(const std::string& password_doc) {
-    return {
-        {.name = "url", .type = KeyType::string,
-         .doc = "Base URL of the plug, e.g. http://192.168.1.80", .required = true},
-        {.name = "password_file", .type = KeyType::string, .doc = password_doc, .secret = true},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each request",
-         .unit = "s", .fallback = OptionValue{Duration{2000}}, .min = 0.1, .max = 30},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long a switch may take to show before it counts as not applied", .unit = "s",
-         .fallback = OptionValue{Duration{5000}}, .min = 0.1, .max = 60},
-        {.name = "power_w", .type = KeyType::number,
-         .doc = "The miner's draw when the plug is on", .unit = "W", .required = true, .min = 1,
-         .max = 4000},
-        {.name = "hashrate_ths", .type = KeyType::number,
-         .doc = "The miner's hashrate when on (for ranking by efficiency)", .unit = "TH/s",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 1000},
-    };
-}
-
-PlugConfig plug_config(const Options& o) {
-    PlugConfig c;
-    c.url = o.get_string("url");
-    c.password_file = o.get_string("password_file");
-    const auto timeouts = read_http_timeouts(plug_keys({}), o);   // the bounds; docs unused
-    c.timeout = timeouts.timeout;
-    c.verify_timeout = timeouts.verify_timeout;
-    c.power_w = o.get_number("power_w", 0);
-    c.hashrate_ths = o.get_number("hashrate_ths", 0);
-    return c;
+Settings<PlugConfig> plug_settings(const std::string& password_doc) {
+    return Settings<PlugConfig>{}
+        .bind(&PlugConfig::url, {.name = "url",
+                                 .doc = "Base URL of the plug, e.g. http://192.168.1.80",
+                                 .required = true})
+        .bind(&PlugConfig::password_file,
+              {.name = "password_file", .doc = password_doc, .secret = true})
+        .bind(&PlugConfig::timeout, {.name = "timeout",
+                                     .doc = "Deadline for each request",
+                                     .unit = "s",
+                                     .fallback = OptionValue{Duration{2000}},
+                                     .min = 0.1,
+                                     .max = 30})
+        .bind(&PlugConfig::verify_timeout,
+              {.name = "verify_timeout",
+               .doc = "How long a switch may take to show before it counts as not applied",
+               .unit = "s",
+               .fallback = OptionValue{Duration{5000}},
+               .min = 0.1,
+               .max = 60})
+        .bind(&PlugConfig::power_w, {.name = "power_w",
+                                     .doc = "The miner's draw when the plug is on",
+                                     .unit = "W",
+                                     .required = true,
+                                     .min = 1,
+                                     .max = 4000})
+        .bind(&PlugConfig::hashrate_ths,
+              {.name = "hashrate_ths",
+               .doc = "The miner's hashrate when on (for ranking by efficiency)",
+               .unit = "TH/s",
+               .fallback = OptionValue{0.0},
+               .min = 0,
+               .max = 1000});
 }
 
 PlugDriver::PlugDriver(std::string family, std::string id, PlugConfig config)

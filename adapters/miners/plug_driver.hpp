@@ -8,23 +8,22 @@
 #include <string_view>
 
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners {
 
+// Defaults and ranges: plug_settings().
 struct PlugConfig {
     std::string url;
     std::string password_file;             // empty: the plug has no password
-    Duration timeout{2000};                // each request
-    Duration verify_timeout{5000};         // how long a switch may take to show
+    Duration timeout{};                    // each request
+    Duration verify_timeout{};             // how long a switch may take to show
     double power_w = 0;                    // the miner's draw when on (declared)
     double hashrate_ths = 0;               // the miner's hashrate when on (declared)
 };
 
-// The keys every plug driver has: url, password_file, timeout, verify_timeout, power_w,
-// hashrate_ths. A family appends its own.
-KeyTable plug_keys(const std::string& password_doc);
-PlugConfig plug_config(const Options& options);
+// The keys every plug driver shares; each family includes them in its own settings.
+Settings<PlugConfig> plug_settings(const std::string& password_doc);
 
 struct PlugReading {
     bool on = false;

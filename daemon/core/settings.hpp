@@ -45,6 +45,16 @@ public:
         return std::move(*this);
     }
 
+    // Every key of `base`, each filling its member in the Base part of this Config (a family
+    // of drivers sharing keys, each adding its own).
+    template <class Base>
+    requires std::is_base_of_v<Base, Config> Settings && include(const Settings<Base>& base) && {
+        keys_.insert(keys_.end(), base.keys_.begin(), base.keys_.end());
+        for (const auto& bind_one : base.binders_)
+            binders_.push_back([bind_one](Config& c, const Options& o) { bind_one(c, o); });
+        return std::move(*this);
+    }
+
     // A key with no struct member of its own (read by hand, e.g. a table_list).
     Settings&& key(KeySpec spec) && {
         keys_.push_back(std::move(spec));
@@ -85,6 +95,9 @@ private:
         if (spec.max) v = std::min(v, *spec.max);
         return v;
     }
+
+    template <class>
+    friend class Settings;
 
     KeyTable keys_;
     std::vector<std::function<void(Config&, const Options&)>> binders_;

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 namespace {
 
 PlugConfig plug_cfg(const std::string& url) {
-    PlugConfig c;
+    PlugConfig c = plug_settings("").from(Options{});  // the declared defaults
     c.url = url;
     c.timeout = 500ms;
     c.verify_timeout = 600ms;

@@ -31,7 +31,7 @@ struct Rig {
         return c;
     }
     DriverConfig cfg(Duration timeout = 1000ms) const {
-        DriverConfig c;
+        DriverConfig c = driver_config(Options{});  // the declared defaults
         c.url = emu.url();
         c.password_file = dir + "/pw";
         c.timeout = timeout;

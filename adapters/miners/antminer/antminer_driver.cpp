@@ -23,55 +23,76 @@ constexpr const char* kDefaultPassword = "root";   // Bitmain's factory default
 
 }  // namespace
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "url", .type = KeyType::string,
-         .doc = "Base URL of the miner's web interface, e.g. http://192.168.1.70", .required = true},
-        {.name = "user", .type = KeyType::string, .doc = "Web (HTTP Digest) user",
-         .fallback = OptionValue{std::string("root")}},
-        {.name = "password_file", .type = KeyType::string,
-         .doc = "File holding the web password (default: the factory password root)",
-         .secret = true},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each read",
-         .unit = "s", .fallback = OptionValue{Duration{5000}}, .min = 0.1, .max = 60},
-        {.name = "write_timeout", .type = KeyType::duration,
-         .doc = "Deadline for set_miner_conf.cgi (firmware has taken about 21 s)", .unit = "s",
-         .fallback = OptionValue{Duration{40000}}, .min = 0.1, .max = 300},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long a new work mode may take to show before the write counts as not applied",
-         .unit = "s", .fallback = OptionValue{Duration{60000}}, .min = 0.1, .max = 600},
-        {.name = "power_w", .type = KeyType::number, .doc = "Draw in normal mode (nameplate)",
-         .unit = "W", .required = true, .min = 1, .max = 20000},
-        {.name = "low_power_w", .type = KeyType::number,
-         .doc = "Draw in low-power mode (work mode 3); 0 when the model has none", .unit = "W",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
-        {.name = "sleep_power_w", .type = KeyType::number, .doc = "Draw while asleep",
-         .unit = "W", .fallback = OptionValue{10.0}, .min = 0, .max = 500},
-        {.name = "hashrate_ths", .type = KeyType::number,
-         .doc = "Hashrate in normal mode; 0 takes the miner's own ideal rate", .unit = "TH/s",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 10000},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::url,
+                  {.name = "url",
+                   .doc = "Base URL of the miner's web interface, e.g. http://192.168.1.70",
+                   .required = true})
+            .bind(&DriverConfig::user, {.name = "user",
+                                        .doc = "Web (HTTP Digest) user",
+                                        .fallback = OptionValue{std::string("root")}})
+            .bind(&DriverConfig::password_file,
+                  {.name = "password_file",
+                   .doc = "File holding the web password (default: the factory password root)",
+                   .secret = true})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each read",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{5000}},
+                                           .min = 0.1,
+                                           .max = 60})
+            .bind(&DriverConfig::write_timeout,
+                  {.name = "write_timeout",
+                   .doc = "Deadline for set_miner_conf.cgi (firmware has taken about 21 s)",
+                   .unit = "s",
+                   .fallback = OptionValue{Duration{40000}},
+                   .min = 0.1,
+                   .max = 300})
+            .bind(&DriverConfig::verify_timeout,
+                  {.name = "verify_timeout",
+                   .doc = "How long a new work mode may take to show before the write counts as "
+                          "not applied",
+                   .unit = "s",
+                   .fallback = OptionValue{Duration{60000}},
+                   .min = 0.1,
+                   .max = 600})
+            .bind(&DriverConfig::power_w, {.name = "power_w",
+                                           .doc = "Draw in normal mode (nameplate)",
+                                           .unit = "W",
+                                           .required = true,
+                                           .min = 1,
+                                           .max = 20000})
+            .bind(&DriverConfig::low_power_w,
+                  {.name = "low_power_w",
+                   .doc = "Draw in low-power mode (work mode 3); 0 when the model has none",
+                   .unit = "W",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 20000})
+            .bind(&DriverConfig::sleep_power_w, {.name = "sleep_power_w",
+                                                 .doc = "Draw while asleep",
+                                                 .unit = "W",
+                                                 .fallback = OptionValue{10.0},
+                                                 .min = 0,
+                                                 .max = 500})
+            .bind(&DriverConfig::hashrate_ths,
+                  {.name = "hashrate_ths",
+                   .doc = "Hashrate in normal mode; 0 takes the miner's own ideal rate",
+                   .unit = "TH/s",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 10000});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& o) {
-    DriverConfig c;
-    c.url = o.get_string("url");
-    c.user = o.get_string("user", "root");
-    c.password_file = o.get_string("password_file");
-    const auto timeouts = read_http_timeouts(driver_keys(), o);
-    c.timeout = timeouts.timeout;
-    c.write_timeout = bounded_duration(driver_keys(), o, "write_timeout");
-    c.verify_timeout = timeouts.verify_timeout;
-    c.power_w = o.get_number("power_w", 3250);
-    c.low_power_w = o.get_number("low_power_w", 0);
-    c.sleep_power_w = o.get_number("sleep_power_w", 10);
-    c.hashrate_ths = o.get_number("hashrate_ths", 0);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<AntminerDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<AntminerDriver>(id, driver_config(options));
 }
 
 AntminerDriver::AntminerDriver(std::string id, DriverConfig config)

@@ -3,32 +3,33 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "adapters/miners/antminer/antminer_codec.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::antminer {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string url;                     // http://host[:port]
-    std::string user = "root";
+    std::string user;
     std::string password_file;           // empty: the firmware default (root)
-    Duration timeout{5000};              // each read
-    Duration write_timeout{40000};       // set_miner_conf.cgi (about 21 s seen)
-    Duration verify_timeout{60000};      // how long the new mode may take to show
-    double power_w = 3250;               // draw in normal mode
+    Duration timeout{};                  // each read
+    Duration write_timeout{};            // set_miner_conf.cgi (about 21 s seen)
+    Duration verify_timeout{};           // how long the new mode may take to show
+    double power_w = 0;                  // draw in normal mode
     double low_power_w = 0;              // draw in low-power mode; 0: not offered
-    double sleep_power_w = 10;           // draw asleep (control board)
+    double sleep_power_w = 0;            // draw asleep (control board)
     double hashrate_ths = 0;             // normal mode; 0: the miner's rate_ideal
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 

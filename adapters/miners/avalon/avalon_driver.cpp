@@ -12,50 +12,71 @@
 
 namespace hashsink::miners::avalon {
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "host", .type = KeyType::string, .doc = "Miner address (IP or name)", .required = true},
-        {.name = "port", .type = KeyType::integer, .doc = "API port",
-         .fallback = OptionValue{std::int64_t{4028}}, .min = 1, .max = 65535},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each API command",
-         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long soft off/on or a work mode may take to show", .unit = "s",
-         .fallback = OptionValue{Duration{30000}}, .min = 0.1, .max = 300},
-        {.name = "power_w", .type = KeyType::number, .doc = "Draw in the standard work mode (1)",
-         .unit = "W", .required = true, .min = 1, .max = 20000},
-        {.name = "eco_power_w", .type = KeyType::number,
-         .doc = "Draw in the eco work mode (0); 0 when not offered", .unit = "W",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
-        {.name = "super_power_w", .type = KeyType::number,
-         .doc = "Draw in the super work mode (2); 0 when not offered", .unit = "W",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
-        {.name = "hashrate_ths", .type = KeyType::number,
-         .doc = "Hashrate in the standard mode; 0 takes the miner's GHSmm", .unit = "TH/s",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 10000},
-        {.name = "idle_power_w", .type = KeyType::number, .doc = "Draw when soft off",
-         .unit = "W", .fallback = OptionValue{15.0}, .min = 0, .max = 500},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::host,
+                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
+            .bind(&DriverConfig::port, {.name = "port",
+                                        .doc = "API port",
+                                        .fallback = OptionValue{std::int64_t{4028}},
+                                        .min = 1,
+                                        .max = 65535})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each API command",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{3000}},
+                                           .min = 0.1,
+                                           .max = 30})
+            .bind(&DriverConfig::verify_timeout,
+                  {.name = "verify_timeout",
+                   .doc = "How long soft off/on or a work mode may take to show",
+                   .unit = "s",
+                   .fallback = OptionValue{Duration{30000}},
+                   .min = 0.1,
+                   .max = 300})
+            .bind(&DriverConfig::power_w, {.name = "power_w",
+                                           .doc = "Draw in the standard work mode (1)",
+                                           .unit = "W",
+                                           .required = true,
+                                           .min = 1,
+                                           .max = 20000})
+            .bind(&DriverConfig::eco_power_w,
+                  {.name = "eco_power_w",
+                   .doc = "Draw in the eco work mode (0); 0 when not offered",
+                   .unit = "W",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 20000})
+            .bind(&DriverConfig::super_power_w,
+                  {.name = "super_power_w",
+                   .doc = "Draw in the super work mode (2); 0 when not offered",
+                   .unit = "W",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 20000})
+            .bind(&DriverConfig::hashrate_ths,
+                  {.name = "hashrate_ths",
+                   .doc = "Hashrate in the standard mode; 0 takes the miner's GHSmm",
+                   .unit = "TH/s",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 10000})
+            .bind(&DriverConfig::idle_power_w, {.name = "idle_power_w",
+                                                .doc = "Draw when soft off",
+                                                .unit = "W",
+                                                .fallback = OptionValue{15.0},
+                                                .min = 0,
+                                                .max = 500});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& o) {
-    DriverConfig c;
-    c.host = o.get_string("host");
-    c.port = static_cast<int>(o.get_int("port", 4028));
-    const auto timeouts = read_http_timeouts(driver_keys(), o);
-    c.timeout = timeouts.timeout;
-    c.verify_timeout = timeouts.verify_timeout;
-    c.power_w = o.get_number("power_w", 0);
-    c.eco_power_w = o.get_number("eco_power_w", 0);
-    c.super_power_w = o.get_number("super_power_w", 0);
-    c.hashrate_ths = o.get_number("hashrate_ths", 0);
-    c.idle_power_w = o.get_number("idle_power_w", 15);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<AvalonDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<AvalonDriver>(id, driver_config(options));
 }
 
 AvalonDriver::AvalonDriver(std::string id, DriverConfig config)

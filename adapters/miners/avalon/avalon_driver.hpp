@@ -9,22 +9,24 @@
 #include "adapters/miners/avalon/avalon_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::avalon {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string host;
-    int port = transport::kCgminerPort;
-    Duration timeout{3000};
-    Duration verify_timeout{30000};   // soft off/on take effect after about 5 s
+    int port = 0;
+    Duration timeout{};
+    Duration verify_timeout{};        // soft off/on take effect after about 5 s
     double eco_power_w = 0;           // work mode 0; 0: not offered
     double power_w = 0;               // work mode 1 (standard), the nominal level
     double super_power_w = 0;         // work mode 2; 0: not offered
     double hashrate_ths = 0;          // at standard; 0: GHSmm from the miner
-    double idle_power_w = 15;         // soft off
+    double idle_power_w = 0;          // soft off
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 

@@ -39,38 +39,32 @@ std::string show(double v) { return show(std::optional<double>(v)); }
 
 }  // namespace
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "url",
-         .type = KeyType::string,
-         .doc = "Base URL of the miner's web API, e.g. http://192.168.1.50",
-         .required = true},
-        {.name = "timeout",
-         .type = KeyType::duration,
-         .doc = "Deadline for each HTTP request",
-         .unit = "s",
-         .fallback = OptionValue{Duration{2000}},
-         .min = 0.1,
-         .max = 30},
-        {.name = "allow_overclock",
-         .type = KeyType::boolean,
-         .doc = "Offer levels above the stock frequency and core voltage",
-         .fallback = OptionValue{false}},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::url,
+                  {.name = "url",
+                   .doc = "Base URL of the miner's web API, e.g. http://192.168.1.50",
+                   .required = true})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each HTTP request",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{2000}},
+                                           .min = 0.1,
+                                           .max = 30})
+            .bind(&DriverConfig::allow_overclock,
+                  {.name = "allow_overclock",
+                   .doc = "Offer levels above the stock frequency and core voltage",
+                   .fallback = OptionValue{false}});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& options) {
-    DriverConfig c;
-    c.url = options.get_string("url");
-    c.timeout = std::clamp(options.get_duration("timeout", Duration{2000}), Duration{100},
-                           Duration{30000});
-    c.allow_overclock = options.get_bool("allow_overclock", false);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<AxeosDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<AxeosDriver>(id, driver_config(options));
 }
 
 AxeosDriver::AxeosDriver(std::string id, DriverConfig config)

@@ -2,26 +2,27 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "adapters/miners/axeos/axeos_codec.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::axeos {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string url;                    // http://host[:port]
-    Duration timeout{2000};             // per request
+    Duration timeout{};                 // per request
     bool allow_overclock = false;       // offer levels above the stock frequency/voltage
 };
 
 // Keys of the "axeos" driver: url, timeout, allow_overclock.
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 // Config from validated options (defaults filled in; timeout clamped to 0.1..30 s).
 DriverConfig driver_config(const Options& options);

@@ -6,36 +6,45 @@
 
 namespace hashsink::miners::cgminer {
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "host", .type = KeyType::string, .doc = "Miner address (IP or name)",
-         .required = true},
-        {.name = "port", .type = KeyType::integer, .doc = "API port",
-         .fallback = OptionValue{std::int64_t{4028}}, .min = 1, .max = 65535},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each API command",
-         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
-        {.name = "power_w", .type = KeyType::number,
-         .doc = "Declared draw while hashing (the API reports none)", .unit = "W",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
-        {.name = "hashrate_ths", .type = KeyType::number,
-         .doc = "Declared hashrate; 0 takes the measured average", .unit = "TH/s",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 10000},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::host,
+                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
+            .bind(&DriverConfig::port, {.name = "port",
+                                        .doc = "API port",
+                                        .fallback = OptionValue{std::int64_t{4028}},
+                                        .min = 1,
+                                        .max = 65535})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each API command",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{3000}},
+                                           .min = 0.1,
+                                           .max = 30})
+            .bind(&DriverConfig::power_w,
+                  {.name = "power_w",
+                   .doc = "Declared draw while hashing (the API reports none)",
+                   .unit = "W",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 20000})
+            .bind(&DriverConfig::hashrate_ths,
+                  {.name = "hashrate_ths",
+                   .doc = "Declared hashrate; 0 takes the measured average",
+                   .unit = "TH/s",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 10000});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& o) {
-    DriverConfig c;
-    c.host = o.get_string("host");
-    c.port = static_cast<int>(o.get_int("port", 4028));
-    c.timeout = bounded_duration(driver_keys(), o, "timeout");
-    c.power_w = o.get_number("power_w", 0);
-    c.hashrate_ths = o.get_number("hashrate_ths", 0);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<CgminerDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<CgminerDriver>(id, driver_config(options));
 }
 
 CgminerDriver::CgminerDriver(std::string id, DriverConfig config)

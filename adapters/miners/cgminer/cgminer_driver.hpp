@@ -9,18 +9,20 @@
 #include "adapters/miners/cgminer/cgminer_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::cgminer {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string host;
-    int port = transport::kCgminerPort;
-    Duration timeout{3000};
+    int port = 0;
+    Duration timeout{};
     double power_w = 0;          // declared draw while hashing (0: unknown)
     double hashrate_ths = 0;     // declared; 0: the measured average
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 

@@ -24,36 +24,45 @@ bool session_problem(const Status& st) {
 
 }  // namespace
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "host", .type = KeyType::string,
-         .doc = "Address of the miner (its cgminer-style API on TCP 4028)", .required = true},
-        {.name = "port", .type = KeyType::integer, .doc = "API port",
-         .fallback = OptionValue{std::int64_t{4028}}, .min = 1, .max = 65535},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each API command",
-         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long a write may take to show when read back before it counts as not applied",
-         .unit = "s", .fallback = OptionValue{Duration{15000}}, .min = 0.2, .max = 300},
-        {.name = "allow_overclock", .type = KeyType::boolean,
-         .doc = "Offer profiles above the stock (default) profile", .fallback = OptionValue{false}},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::host,
+                  {.name = "host",
+                   .doc = "Address of the miner (its cgminer-style API on TCP 4028)",
+                   .required = true})
+            .bind(&DriverConfig::port, {.name = "port",
+                                        .doc = "API port",
+                                        .fallback = OptionValue{std::int64_t{4028}},
+                                        .min = 1,
+                                        .max = 65535})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each API command",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{3000}},
+                                           .min = 0.1,
+                                           .max = 30})
+            .bind(&DriverConfig::verify_timeout,
+                  {.name = "verify_timeout",
+                   .doc = "How long a write may take to show when read back before it counts as "
+                          "not applied",
+                   .unit = "s",
+                   .fallback = OptionValue{Duration{15000}},
+                   .min = 0.2,
+                   .max = 300})
+            .bind(&DriverConfig::allow_overclock,
+                  {.name = "allow_overclock",
+                   .doc = "Offer profiles above the stock (default) profile",
+                   .fallback = OptionValue{false}});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& options) {
-    DriverConfig c;
-    c.host = options.get_string("host");
-    c.port = static_cast<int>(options.get_int("port", 4028));
-    const auto timeouts = read_http_timeouts(driver_keys(), options);
-    c.timeout = timeouts.timeout;
-    c.verify_timeout = timeouts.verify_timeout;
-    c.allow_overclock = options.get_bool("allow_overclock", false);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<LuxosDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<LuxosDriver>(id, driver_config(options));
 }
 
 LuxosDriver::LuxosDriver(std::string id, DriverConfig config)

@@ -10,18 +10,20 @@
 #include "adapters/miners/luxos/luxos_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::luxos {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string host;
-    int port = 4028;
-    Duration timeout{3000};          // per command
-    Duration verify_timeout{15000};  // how long a write may take to show in the read-back
+    int port = 0;
+    Duration timeout{};         // per command
+    Duration verify_timeout{};  // how long a write may take to show in the read-back
     bool allow_overclock = false;
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 

@@ -6,21 +6,24 @@ namespace hashsink::miners::shelly {
 
 using nlohmann::json;
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = [] {
-        KeyTable k = plug_keys("File holding the plug's password (user admin), when auth is on");
-        k.push_back({.name = "switch_id", .type = KeyType::integer,
-                     .doc = "Which switch of the device feeds the miner", .fallback = OptionValue{std::int64_t{0}},
-                     .min = 0, .max = 15});
-        return k;
-    }();
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .include(
+                plug_settings("File holding the plug's password (user admin), when auth is on"))
+            .bind(&DriverConfig::switch_id, {.name = "switch_id",
+                                             .doc = "Which switch of the device feeds the miner",
+                                             .fallback = OptionValue{std::int64_t{0}},
+                                             .min = 0,
+                                             .max = 15});
+    return settings;
 }
 
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    auto o = with_defaults(driver_keys(), options);
-    return std::make_unique<ShellyDriver>(id, plug_config(o),
-                                          static_cast<int>(o.get_int("switch_id", 0)));
+    const DriverConfig c = driver_settings().from(options);
+    return std::make_unique<ShellyDriver>(id, c, c.switch_id);
 }
 
 ShellyDriver::ShellyDriver(std::string id, PlugConfig config, int switch_id)

@@ -12,6 +12,11 @@
 
 namespace hashsink::miners::shelly {
 
+struct DriverConfig : PlugConfig {
+    int switch_id = 0;  // which switch of the device feeds the miner
+};
+
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 
 class ShellyDriver final : public PlugDriver {

@@ -6,23 +6,26 @@ namespace hashsink::miners::tasmota {
 
 using nlohmann::json;
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = [] {
-        KeyTable k = plug_keys("File holding the web password, when one is set");
-        k.push_back({.name = "user", .type = KeyType::string, .doc = "Web user (with password_file)",
-                     .fallback = OptionValue{std::string("admin")}});
-        k.push_back({.name = "relay", .type = KeyType::integer,
-                     .doc = "Which relay feeds the miner (Power1, Power2, ...)",
-                     .fallback = OptionValue{std::int64_t{1}}, .min = 1, .max = 32});
-        return k;
-    }();
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .include(plug_settings("File holding the web password, when one is set"))
+            .bind(&DriverConfig::user, {.name = "user",
+                                        .doc = "Web user (with password_file)",
+                                        .fallback = OptionValue{std::string("admin")}})
+            .bind(&DriverConfig::relay, {.name = "relay",
+                                         .doc = "Which relay feeds the miner (Power1, Power2, ...)",
+                                         .fallback = OptionValue{std::int64_t{1}},
+                                         .min = 1,
+                                         .max = 32});
+    return settings;
 }
 
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    auto o = with_defaults(driver_keys(), options);
-    return std::make_unique<TasmotaDriver>(id, plug_config(o), static_cast<int>(o.get_int("relay", 1)),
-                                           o.get_string("user", "admin"));
+    const DriverConfig c = driver_settings().from(options);
+    return std::make_unique<TasmotaDriver>(id, c, c.relay, c.user);
 }
 
 std::string url_encode(const std::string& s) {

@@ -12,6 +12,12 @@
 
 namespace hashsink::miners::tasmota {
 
+struct DriverConfig : PlugConfig {
+    std::string user;  // web user, with password_file
+    int relay = 0;     // Power1, Power2, ...
+};
+
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 
 // "Power1 ON" -> "Power1%20ON" (RFC 3986 unreserved characters kept).

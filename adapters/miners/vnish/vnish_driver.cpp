@@ -14,37 +14,46 @@ constexpr Duration kPollInterval{250};
 
 }  // namespace
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "url", .type = KeyType::string,
-         .doc = "Base URL of the miner's web API, e.g. http://192.168.1.70", .required = true},
-        {.name = "password_file", .type = KeyType::string,
-         .doc = "File holding the web password (first line), used to unlock", .secret = true},
-        {.name = "api_key_file", .type = KeyType::string,
-         .doc = "File holding an API key (first line); used instead of the password when set",
-         .secret = true},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each HTTP request",
-         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long a write may take to show when read back before it counts as not applied",
-         .unit = "s", .fallback = OptionValue{Duration{20000}}, .min = 0.2, .max = 300},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::url,
+                  {.name = "url",
+                   .doc = "Base URL of the miner's web API, e.g. http://192.168.1.70",
+                   .required = true})
+            .bind(&DriverConfig::password_file,
+                  {.name = "password_file",
+                   .doc = "File holding the web password (first line), used to unlock",
+                   .secret = true})
+            .bind(
+                &DriverConfig::api_key_file,
+                {.name = "api_key_file",
+                 .doc =
+                     "File holding an API key (first line); used instead of the password when set",
+                 .secret = true})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each HTTP request",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{3000}},
+                                           .min = 0.1,
+                                           .max = 30})
+            .bind(&DriverConfig::verify_timeout,
+                  {.name = "verify_timeout",
+                   .doc = "How long a write may take to show when read back before it counts as "
+                          "not applied",
+                   .unit = "s",
+                   .fallback = OptionValue{Duration{20000}},
+                   .min = 0.2,
+                   .max = 300});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& options) {
-    DriverConfig c;
-    c.url = options.get_string("url");
-    c.password_file = options.get_string("password_file");
-    c.api_key_file = options.get_string("api_key_file");
-    const auto timeouts = read_http_timeouts(driver_keys(), options);
-    c.timeout = timeouts.timeout;
-    c.verify_timeout = timeouts.verify_timeout;
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<VnishDriver>(id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<VnishDriver>(id, driver_config(options));
 }
 
 VnishDriver::VnishDriver(std::string id, DriverConfig config)

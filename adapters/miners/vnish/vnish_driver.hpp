@@ -2,28 +2,29 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "adapters/miners/vnish/vnish_codec.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::vnish {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string url;
     std::string password_file;   // web password, for POST /unlock
     std::string api_key_file;    // or an API key (x-api-key); preferred when both are set
-    Duration timeout{3000};
-    Duration verify_timeout{20000};
+    Duration timeout{};
+    Duration verify_timeout{};
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 

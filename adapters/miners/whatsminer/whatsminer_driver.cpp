@@ -20,66 +20,88 @@ constexpr long kV3NoPermission = -4;
 
 }  // namespace
 
-const KeyTable& driver_keys() {
-    static const KeyTable keys = {
-        {.name = "host", .type = KeyType::string, .doc = "Miner address (IP or name)",
-         .required = true},
-        {.name = "port", .type = KeyType::integer, .doc = "API v2 port (JSON over TCP)",
-         .fallback = OptionValue{std::int64_t{4028}}, .min = 1, .max = 65535},
-        {.name = "v3_port", .type = KeyType::integer,
-         .doc = "API v3 port (length-prefixed JSON over TCP)",
-         .fallback = OptionValue{std::int64_t{4433}}, .min = 1, .max = 65535},
-        {.name = "api", .type = KeyType::string,
-         .doc = "API generation; auto picks by firmware (v3 after 2024-11)",
-         .fallback = OptionValue{std::string("auto")}, .choices = {"auto", "v2", "v3"}},
-        {.name = "password_file", .type = KeyType::string,
-         .doc = "File holding the API password (first line); needed for writes", .secret = true},
-        {.name = "account", .type = KeyType::string, .doc = "API v3 account that signs writes",
-         .fallback = OptionValue{std::string("super")}},
-        {.name = "timeout", .type = KeyType::duration, .doc = "Deadline for each API command",
-         .unit = "s", .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30},
-        {.name = "verify_timeout", .type = KeyType::duration,
-         .doc = "How long a write may take to show when read back", .unit = "s",
-         .fallback = OptionValue{Duration{20000}}, .min = 0.1, .max = 300},
-        {.name = "power_w", .type = KeyType::number,
-         .doc = "Highest power limit to use; 0 takes the limit the miner reports", .unit = "W",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
-        {.name = "min_power_w", .type = KeyType::number,
-         .doc = "Lowest power limit to use; 0 is half of power_w", .unit = "W",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 20000},
-        {.name = "power_step_w", .type = KeyType::number, .doc = "Granularity of the limit",
-         .unit = "W", .fallback = OptionValue{50.0}, .min = 1, .max = 1000},
-        {.name = "hashrate_ths", .type = KeyType::number,
-         .doc = "Hashrate at power_w; 0 takes the factory hashrate", .unit = "TH/s",
-         .fallback = OptionValue{0.0}, .min = 0, .max = 10000},
-        {.name = "idle_power_w", .type = KeyType::number, .doc = "Draw when powered off",
-         .unit = "W", .fallback = OptionValue{20.0}, .min = 0, .max = 500},
-    };
-    return keys;
+const Settings<DriverConfig>& driver_settings() {
+    static const auto settings =
+        Settings<DriverConfig>{}
+            .bind(&DriverConfig::host,
+                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
+            .bind(&DriverConfig::port, {.name = "port",
+                                        .doc = "API v2 port (JSON over TCP)",
+                                        .fallback = OptionValue{std::int64_t{4028}},
+                                        .min = 1,
+                                        .max = 65535})
+            .bind(&DriverConfig::v3_port, {.name = "v3_port",
+                                           .doc = "API v3 port (length-prefixed JSON over TCP)",
+                                           .fallback = OptionValue{std::int64_t{4433}},
+                                           .min = 1,
+                                           .max = 65535})
+            .bind(&DriverConfig::api,
+                  {.name = "api",
+                   .doc = "API generation; auto picks by firmware (v3 after 2024-11)",
+                   .fallback = OptionValue{std::string("auto")},
+                   .choices = {"auto", "v2", "v3"}})
+            .bind(&DriverConfig::password_file,
+                  {.name = "password_file",
+                   .doc = "File holding the API password (first line); needed for writes",
+                   .secret = true})
+            .bind(&DriverConfig::account, {.name = "account",
+                                           .doc = "API v3 account that signs writes",
+                                           .fallback = OptionValue{std::string("super")}})
+            .bind(&DriverConfig::timeout, {.name = "timeout",
+                                           .doc = "Deadline for each API command",
+                                           .unit = "s",
+                                           .fallback = OptionValue{Duration{3000}},
+                                           .min = 0.1,
+                                           .max = 30})
+            .bind(&DriverConfig::verify_timeout,
+                  {.name = "verify_timeout",
+                   .doc = "How long a write may take to show when read back",
+                   .unit = "s",
+                   .fallback = OptionValue{Duration{20000}},
+                   .min = 0.1,
+                   .max = 300})
+            .bind(&DriverConfig::power_w,
+                  {.name = "power_w",
+                   .doc = "Highest power limit to use; 0 takes the limit the miner reports",
+                   .unit = "W",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 20000})
+            .bind(&DriverConfig::min_power_w,
+                  {.name = "min_power_w",
+                   .doc = "Lowest power limit to use; 0 is half of power_w",
+                   .unit = "W",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 20000})
+            .bind(&DriverConfig::power_step_w, {.name = "power_step_w",
+                                                .doc = "Granularity of the limit",
+                                                .unit = "W",
+                                                .fallback = OptionValue{50.0},
+                                                .min = 1,
+                                                .max = 1000})
+            .bind(&DriverConfig::hashrate_ths,
+                  {.name = "hashrate_ths",
+                   .doc = "Hashrate at power_w; 0 takes the factory hashrate",
+                   .unit = "TH/s",
+                   .fallback = OptionValue{0.0},
+                   .min = 0,
+                   .max = 10000})
+            .bind(&DriverConfig::idle_power_w, {.name = "idle_power_w",
+                                                .doc = "Draw when powered off",
+                                                .unit = "W",
+                                                .fallback = OptionValue{20.0},
+                                                .min = 0,
+                                                .max = 500});
+    return settings;
 }
 
-DriverConfig driver_config(const Options& o) {
-    DriverConfig c;
-    c.host = o.get_string("host");
-    c.port = static_cast<int>(o.get_int("port", 4028));
-    c.v3_port = static_cast<int>(o.get_int("v3_port", kV3Port));
-    c.api = o.get_string("api", "auto");
-    c.password_file = o.get_string("password_file");
-    c.account = o.get_string("account", "super");
-    const auto timeouts = read_http_timeouts(driver_keys(), o);
-    c.timeout = timeouts.timeout;
-    c.verify_timeout = timeouts.verify_timeout;
-    c.power_w = o.get_number("power_w", 0);
-    c.min_power_w = o.get_number("min_power_w", 0);
-    c.power_step_w = std::max(1.0, o.get_number("power_step_w", 50));
-    c.hashrate_ths = o.get_number("hashrate_ths", 0);
-    c.idle_power_w = o.get_number("idle_power_w", 20);
-    return c;
-}
+const KeyTable& driver_keys() { return driver_settings().keys(); }
+
+DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<WhatsminerDriver>(
-        id, driver_config(with_defaults(driver_keys(), options)));
+    return std::make_unique<WhatsminerDriver>(id, driver_config(options));
 }
 
 WhatsminerDriver::WhatsminerDriver(std::string id, DriverConfig config,

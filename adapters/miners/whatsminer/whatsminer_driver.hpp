@@ -11,26 +11,28 @@
 #include "adapters/miners/whatsminer/whatsminer_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::miners::whatsminer {
 
+// Defaults and ranges: driver_settings().
 struct DriverConfig {
     std::string host;
-    int port = 4028;                 // API v2
-    int v3_port = 4433;              // API v3
-    std::string api = "auto";        // "auto" | "v2" | "v3"
+    int port = 0;                    // API v2
+    int v3_port = 0;                 // API v3
+    std::string api;                 // "auto" | "v2" | "v3"
     std::string password_file;       // admin (v2) / account (v3) password, for writes
-    std::string account = "super";   // v3 write account
-    Duration timeout{3000};
-    Duration verify_timeout{20000};
+    std::string account;             // v3 write account
+    Duration timeout{};
+    Duration verify_timeout{};
     double power_w = 0;              // highest power limit; 0: the limit the miner reports
     double min_power_w = 0;          // lowest limit offered; 0: half of power_w (on a step)
-    double power_step_w = 50;
+    double power_step_w = 0;
     double hashrate_ths = 0;         // at power_w; 0: the factory hashrate
-    double idle_power_w = 20;        // powered off (control board and fans)
+    double idle_power_w = 0;         // powered off (control board and fans)
 };
 
+const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
