@@ -157,59 +157,61 @@ const KeyTable& governor_keys() {
     return table;
 }
 
-const KeyTable& journal_keys() {
-    static const KeyTable table = [] {
-        KeyTable t;
-        t.push_back(with_default(key("path", KeyType::string,
-                                     "SQLite database file (relative paths are relative to the "
-                                     "working directory; `run --db` overrides it)"),
-                                 std::string("hashsink.db")));
-        t.push_back(with_default(key("retention", KeyType::duration,
-                                     "How long samples and decisions are kept", "s"),
-                                 dur("30d")));
-        t.push_back(with_default(key("keep_raw", KeyType::duration,
-                                     "How long the per-tick rows (readings, miner states, "
-                                     "decisions) are kept; older history is served from the "
-                                     "per-minute and per-hour rollups, kept for `retention`. "
-                                     "0: as long as `retention`",
-                                     "s"),
-                                 dur("14d")));
-        t.push_back(range(with_default(key("commit_interval", KeyType::duration,
-                                           "How often the writer thread commits a batch", "s"),
-                                       dur("500ms")),
-                          0.05, 1));
-        return t;
-    }();
-    return table;
+const Settings<JournalSection>& journal_settings() {
+    static const auto settings =
+        Settings<JournalSection>{}
+            .bind(&JournalSection::path,
+                  {.name = "path",
+                   .doc = "SQLite database file (relative paths are relative to the working "
+                          "directory; `run --db` overrides it)",
+                   .fallback = std::string("hashsink.db")})
+            .bind(&JournalSection::retention, {.name = "retention",
+                                               .doc = "How long samples and decisions are kept",
+                                               .unit = "s",
+                                               .fallback = dur("30d")})
+            .bind(&JournalSection::keep_raw,
+                  {.name = "keep_raw",
+                   .doc = "How long the per-tick rows (readings, miner states, decisions) are "
+                          "kept; older history is served from the per-minute and per-hour "
+                          "rollups, kept for `retention`. 0: as long as `retention`",
+                   .unit = "s",
+                   .fallback = dur("14d")})
+            .bind(&JournalSection::commit_interval,
+                  {.name = "commit_interval",
+                   .doc = "How often the writer thread commits a batch",
+                   .unit = "s",
+                   .fallback = dur("500ms"),
+                   .min = 0.05,
+                   .max = 1});
+    return settings;
 }
+const KeyTable& journal_keys() { return journal_settings().keys(); }
 
-const KeyTable& web_keys() {
-    static const KeyTable table = [] {
-        KeyTable t;
-        t.push_back(with_default(key("enabled", KeyType::boolean, "Serve the status page and API"),
-                                 true));
-        t.push_back(with_default(key("listen", KeyType::string,
-                                     "Address and port to listen on, host:port ([v6]:port for "
-                                     "IPv6)"),
-                                 std::string("127.0.0.1:8080")));
-        t.push_back(with_default(key("public_status", KeyType::boolean,
-                                     "Let anyone who can reach the page read the live status "
-                                     "(GET /api/status and the page's live view) without a "
-                                     "login; set-up, history and overrides always need one"),
-                                 true));
-        {
-            KeySpec k = key("metrics_token_file", KeyType::string,
-                            "File holding a bearer token (its first line) that Prometheus may "
-                            "send to read GET /metrics when public_status is false "
-                            "(`authorization: {credentials_file: ...}` in its scrape config); "
-                            "unset: /metrics then needs a login like the status");
-            k.secret = true;
-            t.push_back(std::move(k));
-        }
-        return t;
-    }();
-    return table;
+const Settings<WebSection>& web_settings() {
+    static const auto settings =
+        Settings<WebSection>{}
+            .bind(&WebSection::enabled,
+                  {.name = "enabled", .doc = "Serve the status page and API", .fallback = true})
+            .bind(&WebSection::listen,
+                  {.name = "listen",
+                   .doc = "Address and port to listen on, host:port ([v6]:port for IPv6)",
+                   .fallback = std::string("127.0.0.1:8080")})
+            .bind(&WebSection::public_status,
+                  {.name = "public_status",
+                   .doc = "Let anyone who can reach the page read the live status (GET "
+                          "/api/status and the page's live view) without a login; set-up, "
+                          "history and overrides always need one",
+                   .fallback = true})
+            .bind(&WebSection::metrics_token_file,
+                  {.name = "metrics_token_file",
+                   .doc = "File holding a bearer token (its first line) that Prometheus may send "
+                          "to read GET /metrics when public_status is false (`authorization: "
+                          "{credentials_file: ...}` in its scrape config); unset: /metrics then "
+                          "needs a login like the status",
+                   .secret = true});
+    return settings;
 }
+const KeyTable& web_keys() { return web_settings().keys(); }
 
 const KeyTable& policy_keys() {
     static const KeyTable table = [] {
@@ -223,55 +225,64 @@ const KeyTable& policy_keys() {
     return table;
 }
 
-const KeyTable& source_keys() {
-    static const KeyTable table = [] {
-        KeyTable t;
-        t.push_back(required(key("id", KeyType::string,
-                                 "Unique id of this source (letters, digits, '_', '-', '.')")));
-        t.push_back(required(key("type", KeyType::string, "Source type: one of the types below")));
-        t.push_back(range(with_default(key("poll_interval", KeyType::duration,
-                                           "How often the source is read", "s"),
-                                       dur("1s")),
-                          0.1, 3600));
-        t.push_back(with_default(key("max_age", KeyType::duration,
-                                     "Readings older than this are stale and trigger the safe "
-                                     "state",
-                                     "s"),
-                                 dur("5s")));
-        t.push_back(range(with_default(key("timeout", KeyType::duration,
-                                           "Deadline of one read of the device", "s"),
-                                       dur("1s")),
-                          0.05, 60));
-        return t;
-    }();
-    return table;
+const Settings<SourceCommon>& source_settings() {
+    static const auto settings =
+        Settings<SourceCommon>{}
+            .bind(&SourceCommon::id,
+                  {.name = "id",
+                   .doc = "Unique id of this source (letters, digits, '_', '-', '.')",
+                   .required = true})
+            .bind(&SourceCommon::type,
+                  {.name = "type", .doc = "Source type: one of the types below", .required = true})
+            .bind(&SourceCommon::poll_interval, {.name = "poll_interval",
+                                                 .doc = "How often the source is read",
+                                                 .unit = "s",
+                                                 .fallback = dur("1s"),
+                                                 .min = 0.1,
+                                                 .max = 3600})
+            .bind(&SourceCommon::max_age,
+                  {.name = "max_age",
+                   .doc = "Readings older than this are stale and trigger the safe state",
+                   .unit = "s",
+                   .fallback = dur("5s")})
+            .bind(&SourceCommon::timeout, {.name = "timeout",
+                                           .doc = "Deadline of one read of the device",
+                                           .unit = "s",
+                                           .fallback = dur("1s"),
+                                           .min = 0.05,
+                                           .max = 60});
+    return settings;
 }
+const KeyTable& source_keys() { return source_settings().keys(); }
 
-const KeyTable& miner_keys() {
-    static const KeyTable table = [] {
-        KeyTable t;
-        t.push_back(required(key("id", KeyType::string,
-                                 "Unique id of this miner (letters, digits, '_', '-', '.')")));
-        t.push_back(
-            required(key("driver", KeyType::string, "Miner driver: one of the drivers below")));
-        t.push_back(with_default(key("enabled", KeyType::boolean,
-                                     "false keeps the miner configured but never driven"),
-                                 true));
-        t.push_back(range(with_default(key("max_power_w", KeyType::number,
-                                           "Per-miner power cap; 0 means no cap beyond the "
-                                           "device's own",
-                                           "W"),
-                                       0.0),
-                          0));
-        t.push_back(range(with_default(key("min_power_w", KeyType::number,
-                                           "Lowest power the governor may set while the miner "
-                                           "runs",
-                                           "W"),
-                                       0.0),
-                          0));
-        return t;
-    }();
-    return table;
+const Settings<MinerCommon>& miner_settings() {
+    static const auto settings =
+        Settings<MinerCommon>{}
+            .bind(&MinerCommon::id,
+                  {.name = "id",
+                   .doc = "Unique id of this miner (letters, digits, '_', '-', '.')",
+                   .required = true})
+            .bind(&MinerCommon::driver, {.name = "driver",
+                                         .doc = "Miner driver: one of the drivers below",
+                                         .required = true})
+            .bind(&MinerCommon::enabled,
+                  {.name = "enabled",
+                   .doc = "false keeps the miner configured but never driven",
+                   .fallback = true})
+            .bind(&MinerCommon::max_power_w,
+                  {.name = "max_power_w",
+                   .doc = "Per-miner power cap; 0 means no cap beyond the device's own",
+                   .unit = "W",
+                   .fallback = 0.0,
+                   .min = 0})
+            .bind(&MinerCommon::min_power_w,
+                  {.name = "min_power_w",
+                   .doc = "Lowest power the governor may set while the miner runs",
+                   .unit = "W",
+                   .fallback = 0.0,
+                   .min = 0});
+    return settings;
 }
+const KeyTable& miner_keys() { return miner_settings().keys(); }
 
 }  // namespace hashsink::config

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/time_zone.hpp"
 
 namespace hashsink::config {
@@ -76,6 +76,38 @@ struct SiteConfig {
 };
 
 // Fixed sections' key tables (also drive docs/config-reference.md and the web form).
+// Sections bound to structs: each key declared once (config.cpp), read through these.
+struct JournalSection {
+    std::string path;
+    Duration retention{};
+    Duration keep_raw{};
+    Duration commit_interval{};
+};
+struct WebSection {
+    bool enabled = false;
+    std::string listen;
+    bool public_status = false;
+    std::string metrics_token_file;
+};
+struct SourceCommon {
+    std::string id;
+    std::string type;
+    Duration poll_interval{};
+    Duration max_age{};
+    Duration timeout{};
+};
+struct MinerCommon {
+    std::string id;
+    std::string driver;
+    bool enabled = false;
+    double max_power_w = 0;
+    double min_power_w = 0;
+};
+const Settings<JournalSection>& journal_settings();
+const Settings<WebSection>& web_settings();
+const Settings<SourceCommon>& source_settings();
+const Settings<MinerCommon>& miner_settings();
+
 const KeyTable& site_keys();
 const KeyTable& governor_keys();
 const KeyTable& journal_keys();
