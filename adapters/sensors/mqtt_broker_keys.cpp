@@ -2,80 +2,71 @@
 
 namespace hashsink::sensors::mqtt {
 
+const Settings<transport::MqttSettings>& broker_settings() {
+    using transport::MqttSettings;
+    // The transport's own defaults (tests and tools build MqttSettings directly).
+    static const MqttSettings d{};
+    static const auto settings =
+        Settings<MqttSettings>{}
+            .bind(&MqttSettings::broker,
+                  {.name = "broker",
+                   .doc = "MQTT broker: tcp://host:1883, or ssl://host:8883 for TLS",
+                   .fallback = d.broker})
+            .bind(&MqttSettings::client_id,
+                  {.name = "client_id",
+                   .doc = "MQTT client id; sources with the same broker settings share one "
+                          "connection",
+                   .fallback = d.client_id})
+            .bind(&MqttSettings::username, {.name = "username",
+                                            .doc = "broker user name (empty: none)",
+                                            .fallback = d.username})
+            .bind(&MqttSettings::password_file,
+                  {.name = "password_file",
+                   .doc = "file holding the broker password (read at each connect)",
+                   .fallback = d.password_file,
+                   .secret = true})
+            .bind(&MqttSettings::ca_file,
+                  {.name = "ca_file",
+                   .doc = "TLS: CA certificates to trust (empty: the system's)",
+                   .fallback = d.ca_file})
+            .bind(&MqttSettings::cert_file, {.name = "cert_file",
+                                             .doc = "TLS: client certificate (optional)",
+                                             .fallback = d.cert_file})
+            .bind(&MqttSettings::key_file, {.name = "key_file",
+                                            .doc = "TLS: client private key (optional)",
+                                            .fallback = d.key_file,
+                                            .secret = true})
+            .bind(&MqttSettings::tls_verify, {.name = "tls_verify",
+                                              .doc = "TLS: check the broker's certificate",
+                                              .fallback = d.tls_verify})
+            .bind(&MqttSettings::status_topic,
+                  {.name = "status_topic",
+                   .doc = "retained \"online\" while connected; the last will sets \"offline\" "
+                          "(empty: none)",
+                   .fallback = d.status_topic})
+            .bind(&MqttSettings::max_payload_bytes,
+                  {.name = "max_payload_bytes",
+                   .doc = "larger messages are refused unread",
+                   .unit = "B",
+                   .fallback = static_cast<std::int64_t>(d.max_payload_bytes),
+                   .min = 16,
+                   .max = 1 << 20})
+            .bind(&MqttSettings::keepalive, {.name = "keepalive",
+                                             .doc = "MQTT keep-alive interval",
+                                             .unit = "s",
+                                             .fallback = d.keepalive,
+                                             .min = 1,
+                                             .max = 3600});
+    return settings;
+}
+
 KeyTable with_broker_keys(KeyTable t) {
-    const KeyTable broker = {
-        {.name = "broker",
-         .type = KeyType::string,
-         .doc = "MQTT broker: tcp://host:1883, or ssl://host:8883 for TLS",
-         .fallback = std::string("tcp://127.0.0.1:1883")},
-        {.name = "client_id",
-         .type = KeyType::string,
-         .doc = "MQTT client id; sources with the same broker settings share one connection",
-         .fallback = std::string("hashsink")},
-        {.name = "username",
-         .type = KeyType::string,
-         .doc = "broker user name (empty: none)",
-         .fallback = std::string()},
-        {.name = "password_file",
-         .type = KeyType::string,
-         .doc = "file holding the broker password (read at each connect)",
-         .fallback = std::string(),
-         .secret = true},
-        {.name = "ca_file",
-         .type = KeyType::string,
-         .doc = "TLS: CA certificates to trust (empty: the system's)",
-         .fallback = std::string()},
-        {.name = "cert_file",
-         .type = KeyType::string,
-         .doc = "TLS: client certificate (optional)",
-         .fallback = std::string()},
-        {.name = "key_file",
-         .type = KeyType::string,
-         .doc = "TLS: client private key (optional)",
-         .fallback = std::string(),
-         .secret = true},
-        {.name = "tls_verify",
-         .type = KeyType::boolean,
-         .doc = "TLS: check the broker's certificate",
-         .fallback = true},
-        {.name = "status_topic",
-         .type = KeyType::string,
-         .doc = "retained \"online\" while connected; the last will sets \"offline\" (empty: none)",
-         .fallback = std::string("hashsink/status")},
-        {.name = "max_payload_bytes",
-         .type = KeyType::integer,
-         .doc = "larger messages are refused unread",
-         .unit = "B",
-         .fallback = std::int64_t{65536},
-         .min = 16,
-         .max = 1 << 20},
-        {.name = "keepalive",
-         .type = KeyType::duration,
-         .doc = "MQTT keep-alive interval",
-         .unit = "s",
-         .fallback = Duration{30000},
-         .min = 1,
-         .max = 3600},
-    };
+    const KeyTable& broker = broker_settings().keys();
     t.insert(t.end(), broker.begin(), broker.end());
     return t;
 }
 
-transport::MqttSettings broker_settings_from(const Options& o) {
-    transport::MqttSettings s;
-    s.broker = o.get_string("broker", s.broker);
-    s.client_id = o.get_string("client_id", s.client_id);
-    s.username = o.get_string("username");
-    s.password_file = o.get_string("password_file");
-    s.ca_file = o.get_string("ca_file");
-    s.cert_file = o.get_string("cert_file");
-    s.key_file = o.get_string("key_file");
-    s.tls_verify = o.get_bool("tls_verify", true);
-    s.status_topic = o.get_string("status_topic", s.status_topic);
-    s.max_payload_bytes = static_cast<std::size_t>(o.get_int("max_payload_bytes", 65536));
-    s.keepalive = o.get_duration("keepalive", Duration{30000});
-    return s;
-}
+transport::MqttSettings broker_settings_from(const Options& o) { return broker_settings().from(o); }
 
 std::string check_topic(const OptionValue& value) {
     const auto* topic = std::get_if<std::string>(&value);

@@ -3,10 +3,12 @@
 #pragma once
 
 #include "adapters/transport/mqtt_client.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 
 namespace hashsink::sensors::mqtt {
 
+// The broker keys, bound to the connection's settings (defaults: MqttSettings's own).
+const Settings<transport::MqttSettings>& broker_settings();
 // Appends the broker keys to a source type's own keys.
 KeyTable with_broker_keys(KeyTable own);
 transport::MqttSettings broker_settings_from(const Options& options);

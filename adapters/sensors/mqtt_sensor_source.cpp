@@ -8,59 +8,48 @@
 
 namespace hashsink::sensors::mqtt {
 
-const KeyTable& MqttSensorSource::keys() {
-    static const KeyTable table = with_broker_keys({
-        {.name = "topic",
-         .type = KeyType::string,
-         .doc = "MQTT topic to subscribe to",
-         .required = true,
-         .check = &check_topic},
-        {.name = "json_pointer",
-         .type = KeyType::string,
-         .doc = "where the number is in a JSON payload, e.g. /power/total (empty: the payload "
-                "is the number)",
-         .fallback = std::string(),
-         .check = &check_json_pointer},
-        {.name = "signal",
-         .type = KeyType::string,
-         .doc = "snapshot signal it feeds, e.g. grid.power_w",
-         .required = true},
-        {.name = "unit",
-         .type = KeyType::string,
-         .doc = "unit of the signal after scaling",
-         .fallback = std::string()},
-        {.name = "scale",
-         .type = KeyType::number,
-         .doc = "the payload's number is multiplied by this",
-         .fallback = 1.0,
-         .min = -1e9,
-         .max = 1e9},
-        {.name = "min", .type = KeyType::number, .doc = "smallest valid value (after scaling)"},
-        {.name = "max", .type = KeyType::number, .doc = "largest valid value (after scaling)"},
-        {.name = "message_max_age",
-         .type = KeyType::duration,
-         .doc = "a message is valid this long; then the signal is stale until the next one",
-         .unit = "s",
-         .fallback = Duration{60000},
-         .min = 0.1,
-         .max = 7 * 86400},
-    });
-    return table;
+const Settings<SensorConfig>& MqttSensorSource::settings() {
+    static const auto settings =
+        Settings<SensorConfig>{}
+            .bind(&SensorConfig::topic, {.name = "topic",
+                                         .doc = "MQTT topic to subscribe to",
+                                         .required = true,
+                                         .check = &check_topic})
+            .bind(&SensorConfig::json_pointer,
+                  {.name = "json_pointer",
+                   .doc = "where the number is in a JSON payload, e.g. /power/total (empty: the "
+                          "payload is the number)",
+                   .fallback = std::string(),
+                   .check = &check_json_pointer})
+            .bind(&SensorConfig::signal, {.name = "signal",
+                                          .doc = "snapshot signal it feeds, e.g. grid.power_w",
+                                          .required = true})
+            .bind(&SensorConfig::unit, {.name = "unit",
+                                        .doc = "unit of the signal after scaling",
+                                        .fallback = std::string()})
+            .bind(&SensorConfig::scale, {.name = "scale",
+                                         .doc = "the payload's number is multiplied by this",
+                                         .fallback = 1.0,
+                                         .min = -1e9,
+                                         .max = 1e9})
+            .bind(&SensorConfig::min,
+                  {.name = "min", .doc = "smallest valid value (after scaling)"})
+            .bind(&SensorConfig::max, {.name = "max", .doc = "largest valid value (after scaling)"})
+            .bind(&SensorConfig::max_age,
+                  {.name = "message_max_age",
+                   .doc = "a message is valid this long; then the signal is stale until the "
+                          "next one",
+                   .unit = "s",
+                   .fallback = Duration{60000},
+                   .min = 0.1,
+                   .max = 7 * 86400})
+            .nest(&SensorConfig::broker, broker_settings());
+    return settings;
 }
 
-SensorConfig MqttSensorSource::config_from(const Options& o) {
-    SensorConfig c;
-    c.broker = broker_settings_from(o);
-    c.topic = o.get_string("topic");
-    c.json_pointer = o.get_string("json_pointer");
-    c.signal = o.get_string("signal");
-    c.unit = o.get_string("unit");
-    c.scale = o.get_number("scale", 1);
-    c.min = o.find_number("min");
-    c.max = o.find_number("max");
-    c.max_age = o.get_duration("message_max_age", Duration{60000});
-    return c;
-}
+const KeyTable& MqttSensorSource::keys() { return settings().keys(); }
+
+SensorConfig MqttSensorSource::config_from(const Options& o) { return settings().from(o); }
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include "adapters/sensors/mqtt_topic_cell.hpp"
 #include "adapters/transport/mqtt_client.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/source.hpp"
 
 namespace hashsink::sensors::mqtt {
@@ -18,9 +18,9 @@ struct SensorConfig {
     std::string json_pointer;  // empty: the payload is the number
     std::string signal;
     std::string unit;
-    double scale = 1;
+    double scale = 0;
     std::optional<double> min, max;
-    Duration max_age{60000};
+    Duration max_age{};
 };
 
 class MqttSensorSource final : public Source {
@@ -31,6 +31,7 @@ public:
     bool reconnects_itself() const noexcept override { return true; }
     Status collect(TimePoint now, Accumulator& out) noexcept override;
 
+    static const Settings<SensorConfig>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static SensorConfig config_from(const Options& options);
 

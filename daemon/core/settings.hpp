@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -17,10 +18,19 @@
 
 namespace hashsink {
 
-// The key type that stores a member of type T.
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// The key type that stores a member of type T (std::optional<double>: a number with no
+// default, nullopt when absent).
 template <class T>
 constexpr KeyType key_type_of() {
-    if constexpr (std::is_same_v<T, bool>) return KeyType::boolean;
+    if constexpr (is_optional<T>::value)
+        return key_type_of<typename T::value_type>();
+    else if constexpr (std::is_same_v<T, bool>)
+        return KeyType::boolean;
     else if constexpr (std::is_integral_v<T>) return KeyType::integer;
     else if constexpr (std::is_floating_point_v<T>) return KeyType::number;
     else if constexpr (std::is_same_v<T, std::string>) return KeyType::string;
@@ -55,6 +65,17 @@ public:
         return std::move(*this);
     }
 
+    // Every key of `part`, filling the member struct `member` (e.g. a source's broker
+    // connection).
+    template <class Part>
+    Settings&& nest(Part Config::*member, const Settings<Part>& part) && {
+        keys_.insert(keys_.end(), part.keys_.begin(), part.keys_.end());
+        for (const auto& bind_one : part.binders_)
+            binders_.push_back(
+                [member, bind_one](Config& c, const Options& o) { bind_one(c.*member, o); });
+        return std::move(*this);
+    }
+
     // A key with no struct member of its own (read by hand, e.g. a table_list).
     Settings&& key(KeySpec spec) && {
         keys_.push_back(std::move(spec));
@@ -74,7 +95,10 @@ public:
 private:
     template <class T>
     static T read(const KeySpec& spec, const Options& options) {
-        if constexpr (std::is_same_v<T, bool>) {
+        if constexpr (is_optional<T>::value) {
+            if (!options.has(spec.name)) return std::nullopt;
+            return read<typename T::value_type>(spec, options);
+        } else if constexpr (std::is_same_v<T, bool>) {
             return options.get_bool(spec.name);
         } else if constexpr (std::is_arithmetic_v<T>) {
             const double v = std::is_integral_v<T> ? static_cast<double>(options.get_int(spec.name))

@@ -73,7 +73,7 @@ Collected collect(Source& s, TimePoint now = WallClock::now()) {
 
 SensorConfig sensor_config(const test::Mosquitto& m, const std::string& id,
                            const std::string& topic) {
-    SensorConfig c;
+    SensorConfig c = MqttSensorSource::config_from(Options{});  // the declared defaults
     c.broker = broker_settings(m, id);
     c.topic = topic;
     c.signal = "grid.power_w";
