@@ -32,7 +32,7 @@ std::map<std::string, double> values(const Accumulator& acc) {
 }
 
 SourceConfig config_for(int port, Duration timeout = Duration{1000}) {
-    SourceConfig c;
+    SourceConfig c = SunspecSource::config_from(Options{});  // the declared defaults
     c.host = "127.0.0.1";
     c.port = port;
     c.timeout = timeout;

@@ -23,37 +23,50 @@ void put_if(Accumulator& out, std::string_view name, std::optional<double> v) {
 
 }  // namespace
 
-const KeyTable& SunspecSource::keys() {
-    static const KeyTable table = {
-        {.name = "host", .type = KeyType::string, .doc = "inverter's address (IP or name)",
-         .required = true},
-        {.name = "port", .type = KeyType::integer, .doc = "Modbus TCP port",
-         .fallback = std::int64_t{502}, .min = 1, .max = 65535},
-        {.name = "unit", .type = KeyType::integer, .doc = "Modbus unit id of the inverter",
-         .fallback = std::int64_t{1}, .min = 1, .max = 247},
-        {.name = "meter_unit", .type = KeyType::integer,
-         .doc = "unit id of a meter on the same connection (0: meter models in the inverter's "
-                "chain)",
-         .fallback = std::int64_t{0}, .min = 0, .max = 247},
-        {.name = "meter_sign", .type = KeyType::integer,
-         .doc = "-1 flips the meter's power so that + means import", .fallback = std::int64_t{1},
-         .min = -1, .max = 1},
-        {.name = "base_address", .type = KeyType::integer,
-         .doc = "SunSpec base register (-1: find it at 40000, 50000, 0)",
-         .fallback = std::int64_t{-1}, .min = -1, .max = 65534},
-    };
-    return table;
+const Settings<SourceConfig>& SunspecSource::settings() {
+    static const auto settings =
+        Settings<SourceConfig>{}
+            .bind(&SourceConfig::host,
+                  {.name = "host", .doc = "inverter's address (IP or name)", .required = true})
+            .bind(&SourceConfig::port, {.name = "port",
+                                        .doc = "Modbus TCP port",
+                                        .fallback = std::int64_t{502},
+                                        .min = 1,
+                                        .max = 65535})
+            .bind(&SourceConfig::unit, {.name = "unit",
+                                        .doc = "Modbus unit id of the inverter",
+                                        .fallback = std::int64_t{1},
+                                        .min = 1,
+                                        .max = 247})
+            .bind(&SourceConfig::meter_unit,
+                  {.name = "meter_unit",
+                   .doc = "unit id of a meter on the same connection (0: meter models in the "
+                          "inverter's chain)",
+                   .fallback = std::int64_t{0},
+                   .min = 0,
+                   .max = 247})
+            .bind(&SourceConfig::meter_sign,
+                  {.name = "meter_sign",
+                   .doc = "-1 flips the meter's power so that + means import",
+                   .fallback = std::int64_t{1},
+                   .min = -1,
+                   .max = 1})
+            .bind(&SourceConfig::base_address,
+                  {.name = "base_address",
+                   .doc = "SunSpec base register (-1: find it at 40000, 50000, 0)",
+                   .fallback = std::int64_t{-1},
+                   .min = -1,
+                   .max = 65534});
+    return settings;
 }
 
+const KeyTable& SunspecSource::keys() { return settings().keys(); }
+
 SourceConfig SunspecSource::config_from(const Options& options) {
-    SourceConfig c;
-    c.host = options.get_string("host");
-    c.port = static_cast<int>(options.get_int("port", 502));
-    c.unit = static_cast<int>(options.get_int("unit", 1));
-    c.meter_unit = static_cast<int>(options.get_int("meter_unit", 0));
-    // Table min/max allow 0; anything but -1 means "as the meter says".
-    c.meter_sign = options.get_int("meter_sign", 1) < 0 ? -1 : 1;
-    c.base_address = static_cast<int>(options.get_int("base_address", -1));
+    SourceConfig c = settings().from(options);
+    // The range allows 0; anything but -1 means "as the meter says".
+    c.meter_sign = c.meter_sign < 0 ? -1 : 1;
+    // Every source's own deadline ([[sources]] timeout, config::source_settings()).
     c.timeout = options.get_duration("timeout", Duration{1000});
     return c;
 }

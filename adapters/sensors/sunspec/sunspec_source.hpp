@@ -8,18 +8,19 @@
 
 #include "adapters/sensors/sunspec/chain.hpp"
 #include "adapters/transport/modbus_client.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/source.hpp"
 
 namespace hashsink::sensors::sunspec {
 
+// Defaults and ranges: SunspecSource::settings().
 struct SourceConfig {
     std::string host;
-    int port = 502;
-    int unit = 1;
+    int port = 0;
+    int unit = 0;
     int meter_unit = 0;        // 0: the meter models sit in the inverter's chain
-    int meter_sign = 1;        // -1 flips the meter's W so that + = import
-    int base_address = -1;     // -1: auto-detect (40000, 50000, 0)
+    int meter_sign = 0;        // -1 flips the meter's W so that + = import
+    int base_address = 0;      // -1: auto-detect (40000, 50000, 0)
     Duration timeout{1000};
 };
 
@@ -32,6 +33,7 @@ public:
     std::string_view type_name() const override { return "sunspec"; }
     Status collect(TimePoint now, Accumulator& out) noexcept override;
 
+    static const Settings<SourceConfig>& settings();
     static const KeyTable& keys();
     static SourceConfig config_from(const Options& options);
 
