@@ -165,10 +165,7 @@ int Journal::Impl::write_entry(Entry& e, std::uint64_t& rows) {
 int Journal::Impl::write_readings(const ReadingsEntry& v, std::uint64_t& rows) {
     for (const auto& r : v.rows) {
         Statement& s = insert_reading;
-        s.bind(1, v.ts_ms);
-        s.bind(2, std::string_view(r.signal));
-        s.bind(3, r.value);
-        s.bind(4, std::string_view(r.source));
+        s.bind_all(v.ts_ms, std::string_view(r.signal), r.value, std::string_view(r.source));
         int rc = s.step();
         s.reset();
         if (rc != SQLITE_DONE) return rc;
@@ -178,75 +175,44 @@ int Journal::Impl::write_readings(const ReadingsEntry& v, std::uint64_t& rows) {
 }
 
 Statement& Journal::Impl::bind_row(const MinerStateEntry& v) {
-    Statement* s = &insert_miner_state;
-    s->bind(1, v.ts_ms);
-    s->bind(2, std::string_view(v.miner_id));
-    s->bind(3, v.online);
-    s->bind(4, std::string_view(to_string(v.state)));
-    s->bind(5, v.hashrate_ths);
-    s->bind(6, v.power_w);
-    s->bind(7, v.frequency_mhz);
-    s->bind(8, v.core_voltage_mv);
-    s->bind(9, v.chip_temp_c);
-    s->bind(10, v.vr_temp_c);
-    s->bind(11, v.fan_rpm);
-    return *s;
+    insert_miner_state.bind_all(v.ts_ms, std::string_view(v.miner_id), v.online,
+                                std::string_view(to_string(v.state)), v.hashrate_ths, v.power_w,
+                                v.frequency_mhz, v.core_voltage_mv, v.chip_temp_c, v.vr_temp_c,
+                                v.fan_rpm);
+    return insert_miner_state;
 }
 
 Statement& Journal::Impl::bind_row(const DecisionEntry& v) {
-    Statement* s = &insert_decision;
-    s->bind(1, v.ts_ms);
-    s->bind(2, static_cast<std::int64_t>(v.tick));
-    s->bind(3, std::string_view(v.decision.policy));
-    s->bind(4, v.decision.budget_w);
-    s->bind(5, v.decision.fail_safe);
-    s->bind(6, std::string_view(v.decision.reason));
-    s->bind(7, std::string_view(memory_json(v.decision.memory)));
-    s->bind(8, v.decision.hold);
-    s->bind(9, v.decision.shed);
-    s->bind(10, v.heat_floor_w);
-    s->bind(11, v.hash_value_per_h);
-    s->bind(12, v.heat_value_per_h);
-    return *s;
+    const Decision& d = v.decision;
+    insert_decision.bind_all(v.ts_ms, static_cast<std::int64_t>(v.tick), std::string_view(d.policy),
+                             d.budget_w, d.fail_safe, std::string_view(d.reason),
+                             std::string_view(memory_json(d.memory)), d.hold, d.shed,
+                             v.heat_floor_w, v.hash_value_per_h, v.heat_value_per_h);
+    return insert_decision;
 }
 
 Statement& Journal::Impl::bind_row(const TargetEntry& v) {
-    Statement* s = &insert_target;
-    s->bind(1, v.ts_ms);
-    s->bind(2, static_cast<std::int64_t>(v.tick));
-    s->bind(3, std::string_view(v.miner_id));
-    s->bind(4, v.target.run);
-    s->bind(5, v.target.power_w);
-    if (v.target.level) {
-        s->bind(6, static_cast<std::int64_t>(*v.target.level));
-    } else {
-        s->bind_null(6);
-    }
-    s->bind(7, v.target.frequency_mhz);
-    s->bind(8, v.target.core_voltage_mv);
-    s->bind(9, std::string_view(v.reason));
-    return *s;
+    std::optional<std::int64_t> level;
+    if (v.target.level) level = static_cast<std::int64_t>(*v.target.level);
+    insert_target.bind_all(v.ts_ms, static_cast<std::int64_t>(v.tick), std::string_view(v.miner_id),
+                           v.target.run, v.target.power_w, level, v.target.frequency_mhz,
+                           v.target.core_voltage_mv, std::string_view(v.reason));
+    return insert_target;
 }
 
 Statement& Journal::Impl::bind_row(const ApplyResultEntry& v) {
-    Statement* s = &update_result;
-    s->bind(1, std::string_view(v.result.ok() ? "ok" : "error"));
-    s->bind(2, std::string_view(to_string(v.result.code)));
-    s->bind(3, std::string_view(v.result.message));
-    s->bind(4, v.ts_ms);
-    s->bind(5, static_cast<std::int64_t>(v.tick));
-    s->bind(6, std::string_view(v.miner_id));
-    return *s;
+    update_result.bind_all(std::string_view(v.result.ok() ? "ok" : "error"),
+                           std::string_view(to_string(v.result.code)),
+                           std::string_view(v.result.message), v.ts_ms,
+                           static_cast<std::int64_t>(v.tick), std::string_view(v.miner_id));
+    return update_result;
 }
 
 Statement& Journal::Impl::bind_row(const EventEntry& v) {
-    Statement* s = &insert_event;
-    s->bind(1, v.ts_ms);
-    s->bind(2, std::string_view(to_string(v.severity)));
-    s->bind(3, std::string_view(v.code));
-    s->bind(4, std::string_view(v.subject));
-    s->bind(5, std::string_view(v.message));
-    return *s;
+    insert_event.bind_all(v.ts_ms, std::string_view(to_string(v.severity)),
+                          std::string_view(v.code), std::string_view(v.subject),
+                          std::string_view(v.message));
+    return insert_event;
 }
 
 namespace {

@@ -157,14 +157,8 @@ int Journal::Impl::write_rollups(const std::vector<Entry>& batch) {
     }
     auto put_readings = [](Statement& s, const AggMap<ReadingAgg>& aggs) {
         for (const auto& [key, a] : aggs) {
-            s.bind(1, key.second);
-            s.bind(2, std::string_view(key.first));
-            s.bind(3, a.n);
-            s.bind(4, a.sum);
-            s.bind(5, a.min);
-            s.bind(6, a.max);
-            s.bind(7, a.pos);
-            s.bind(8, a.neg);
+            s.bind_all(key.second, std::string_view(key.first), a.n, a.sum, a.min, a.max, a.pos,
+                       a.neg);
             int rc = s.step();
             s.reset();
             if (rc != SQLITE_DONE) return rc;
@@ -173,18 +167,9 @@ int Journal::Impl::write_rollups(const std::vector<Entry>& batch) {
     };
     auto put_miners = [](Statement& s, const AggMap<MinerAgg>& aggs) {
         for (const auto& [key, a] : aggs) {
-            s.bind(1, key.second);
-            s.bind(2, std::string_view(key.first));
-            s.bind(3, a.n);
-            s.bind(4, a.online_n);
-            s.bind(5, a.power_w.n);
-            s.bind(6, a.power_w.sum);
-            s.bind(7, a.power_w.min);
-            s.bind(8, a.power_w.max);
-            s.bind(9, a.hashrate_ths.n);
-            s.bind(10, a.hashrate_ths.sum);
-            s.bind(11, a.hashrate_ths.min);
-            s.bind(12, a.hashrate_ths.max);
+            s.bind_all(key.second, std::string_view(key.first), a.n, a.online_n, a.power_w.n,
+                       a.power_w.sum, a.power_w.min, a.power_w.max, a.hashrate_ths.n,
+                       a.hashrate_ths.sum, a.hashrate_ths.min, a.hashrate_ths.max);
             int rc = s.step();
             s.reset();
             if (rc != SQLITE_DONE) return rc;
