@@ -36,14 +36,6 @@ const char* node_type_name(const toml::node& n) {
     }
 }
 
-std::string format_number(double v) {
-    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15)
-        return std::to_string(static_cast<long long>(v));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
-
 std::string format_limit(const KeySpec& spec, double v) {
     if (spec.type == KeyType::duration)
         return duration_text(std::llround(v * 1000));
