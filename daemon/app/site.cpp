@@ -37,53 +37,69 @@ const config::PluginConfig* find_plugin(const std::vector<config::PluginConfig>&
     return nullptr;
 }
 
-// The loop changes that take `old` (nullptr: nothing yet) to `cfg`; unchanged devices are kept.
-Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
-                                       const config::SiteConfig* old,
-                                       ReloadSummary* summary = nullptr) {
-    loop::LoopChanges ch;
-    ch.settings = loop_settings(cfg);
-    auto tables_differ = [&] {
-        if (old->policy_tables.size() != cfg.policy_tables.size()) return true;
-        for (const auto& [name, o] : cfg.policy_tables) {
-            auto it = old->policy_tables.find(name);
-            if (it == old->policy_tables.end() || it->second.values() != o.values()) return true;
-        }
-        return false;
-    };
-    // The site's time zone is part of the policies' settings too.
-    auto zone_differs = [&] {
-        return old->site.get_string("timezone") != cfg.site.get_string("timezone");
-    };
-    if (!old || old->policy != cfg.policy ||
-        old->policy_options.values() != cfg.policy_options.values() || tables_differ() ||
-        zone_differs()) {
-        // make_policy: a layered policy builds each layer from its own table.
-        ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone);
-        if (ch.policy == nullptr)
-            return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
-        ch.keep_memory = old && old->policy == cfg.policy;
-        if (summary) summary->policy_rebuilt = true;
+// Whether the policy must be built again: its name, options, tables or the site's time zone
+// (part of the policies' settings too) differ.
+bool policy_differs(const config::SiteConfig& cfg, const config::SiteConfig& old) {
+    if (old.policy != cfg.policy || old.policy_options.values() != cfg.policy_options.values())
+        return true;
+    if (old.policy_tables.size() != cfg.policy_tables.size()) return true;
+    for (const auto& [name, o] : cfg.policy_tables) {
+        auto it = old.policy_tables.find(name);
+        if (it == old.policy_tables.end() || it->second.values() != o.values()) return true;
     }
-    auto note = [&](std::vector<std::string> ReloadSummary::*list, const std::string& what) {
-        if (summary) (summary->*list).push_back(what);
-    };
+    return old.site.get_string("timezone") != cfg.site.get_string("timezone");
+}
+
+void note(ReloadSummary* summary, std::vector<std::string> ReloadSummary::*list,
+          const std::string& what) {
+    if (summary) (summary->*list).push_back(what);
+}
+
+// A device from its registry entry (`type`, nullptr: unknown, refused with `unknown`).
+template <class Type>
+auto make_device(const Type* type, const config::PluginConfig& p, const std::string& unknown)
+    -> Result<decltype(type->make(p.id, p.options))> {
+    if (type == nullptr) return Status::error(ErrorCode::invalid, unknown, false);
+    return type->make(p.id, p.options);
+}
+
+// One device of `cfg`: kept (a null device) when `old` has it unchanged, else made anew.
+template <class Settings, class Device, class Make>
+Status plan_device(std::vector<std::pair<Settings, std::unique_ptr<Device>>>& out,
+                   Settings settings, bool unchanged, const std::string& what,
+                   ReloadSummary* summary, Make make) {
+    if (unchanged) {
+        out.emplace_back(std::move(settings), nullptr);
+        note(summary, &ReloadSummary::kept, what);
+        return Status::success();
+    }
+    Result<std::unique_ptr<Device>> made = make();
+    if (!made) return made.error();
+    out.emplace_back(std::move(settings), std::move(*made));
+    note(summary, &ReloadSummary::added, what);
+    return Status::success();
+}
+
+Status plan_sources(loop::LoopChanges& ch, const config::SiteConfig& cfg,
+                    const config::SiteConfig* old, ReloadSummary* summary) {
     for (const auto& src : cfg.sources) {
         loop::SourceSettings settings{src.id, src.kind,
                                       src.common.get_duration("poll_interval", Duration{1000}),
                                       src.common.get_duration("max_age", Duration{5000})};
         const auto* before = old ? find_plugin(old->sources, src.id) : nullptr;
-        if (before && same_plugin(*before, src)) {
-            ch.sources.emplace_back(std::move(settings), nullptr);
-            note(&ReloadSummary::kept, "source " + src.id);
-            continue;
-        }
-        const auto* type = sensors::find_source_type(src.kind);
-        if (type == nullptr)
-            return Status::error(ErrorCode::invalid, "source " + src.id + ": unknown type " + src.kind, false);
-        ch.sources.emplace_back(std::move(settings), type->make(src.id, src.options));
-        note(&ReloadSummary::added, "source " + src.id);
+        const std::string unknown = "source " + src.id + ": unknown type " + src.kind;
+        if (Status st = plan_device(
+                ch.sources, std::move(settings), before && same_plugin(*before, src),
+                "source " + src.id, summary,
+                [&] { return make_device(sensors::find_source_type(src.kind), src, unknown); });
+            !st)
+            return st;
     }
+    return Status::success();
+}
+
+Status plan_miners(loop::LoopChanges& ch, const config::SiteConfig& cfg,
+                   const config::SiteConfig* old, ReloadSummary* summary) {
     const Duration miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
     for (const auto& m : cfg.miners) {
         if (!m.common.get_bool("enabled", true)) continue;
@@ -91,34 +107,51 @@ Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg,
                                      m.common.get_number("min_power_w")};
         const auto* before = old ? find_plugin(old->miners, m.id) : nullptr;
         // The settings are updated in place, so a new poll interval keeps the driver too.
-        if (before && same_plugin(*before, m) && before->common.get_bool("enabled", true)) {
-            ch.miners.emplace_back(std::move(settings), nullptr);
-            note(&ReloadSummary::kept, "miner " + m.id);
-            continue;
-        }
-        const auto* type = miners::find_driver_type(m.kind);
-        if (type == nullptr)
-            return Status::error(ErrorCode::invalid, "miner " + m.id + ": unknown driver " + m.kind, false);
-        ch.miners.emplace_back(std::move(settings), type->make(m.id, m.options));
-        note(&ReloadSummary::added, "miner " + m.id);
+        const bool unchanged =
+            before && same_plugin(*before, m) && before->common.get_bool("enabled", true);
+        const std::string unknown = "miner " + m.id + ": unknown driver " + m.kind;
+        auto make = [&] { return make_device(miners::find_driver_type(m.kind), m, unknown); };
+        if (Status st = plan_device(ch.miners, std::move(settings), unchanged, "miner " + m.id,
+                                    summary, make);
+            !st)
+            return st;
     }
-    if (old && summary) {
-        for (const auto& s : old->sources) {
-            const auto* now = find_plugin(cfg.sources, s.id);
-            if (!now) summary->removed.push_back("source " + s.id);
-        }
-        for (const auto& m : old->miners) {
-            const auto* now = find_plugin(cfg.miners, m.id);
-            if (m.common.get_bool("enabled", true) &&
-                (!now || !now->common.get_bool("enabled", true)))
-                summary->removed.push_back("miner " + m.id);
-        }
-        if (old->web.values() != cfg.web.values()) summary->restart_needed.push_back("web");
-        if (old->journal.values() != cfg.journal.values())
-            summary->restart_needed.push_back("journal");
-        if (old->publish.values() != cfg.publish.values())
-            summary->restart_needed.push_back("publish");
+    return Status::success();
+}
+
+// What `cfg` drops from `old`, and the sections that only take effect at restart.
+void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
+                  ReloadSummary& summary) {
+    for (const auto& s : old.sources) {
+        const auto* now = find_plugin(cfg.sources, s.id);
+        if (!now) summary.removed.push_back("source " + s.id);
     }
+    for (const auto& m : old.miners) {
+        const auto* now = find_plugin(cfg.miners, m.id);
+        if (m.common.get_bool("enabled", true) && (!now || !now->common.get_bool("enabled", true)))
+            summary.removed.push_back("miner " + m.id);
+    }
+    if (old.web.values() != cfg.web.values()) summary.restart_needed.push_back("web");
+    if (old.journal.values() != cfg.journal.values()) summary.restart_needed.push_back("journal");
+    if (old.publish.values() != cfg.publish.values()) summary.restart_needed.push_back("publish");
+}
+
+// The loop changes that take `old` (nullptr: nothing yet) to `cfg`; unchanged devices are kept.
+Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg, const config::SiteConfig* old,
+                                       ReloadSummary* summary = nullptr) {
+    loop::LoopChanges ch;
+    ch.settings = loop_settings(cfg);
+    if (!old || policy_differs(cfg, *old)) {
+        // make_policy: a layered policy builds each layer from its own table.
+        ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone);
+        if (ch.policy == nullptr)
+            return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
+        ch.keep_memory = old && old->policy == cfg.policy;
+        if (summary) summary->policy_rebuilt = true;
+    }
+    if (Status st = plan_sources(ch, cfg, old, summary); !st) return st;
+    if (Status st = plan_miners(ch, cfg, old, summary); !st) return st;
+    if (old && summary) note_removed(cfg, *old, *summary);
     return ch;
 }
 

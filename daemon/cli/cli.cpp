@@ -89,4 +89,27 @@ std::optional<int> handle_common(const Args& args, const std::string& synopsis,
     return std::nullopt;
 }
 
+std::optional<long> int_option(const Args& args, const std::string& name, long min, long max,
+                               long fallback) {
+    if (!args.has(name)) return fallback;
+    auto value = args.get_int(name);
+    if (!value || *value < min || *value > max) return std::nullopt;
+    return value;
+}
+
+std::optional<int> Command::early_exit() const {
+    return handle_common(args_, synopsis_, summary_, specs_);
+}
+
+int Command::usage_error(const std::string& message) const {
+    std::cerr << "hashsink " << name_ << ": " << message << "\n"
+              << usage(synopsis_, summary_, specs_);
+    return kExitUsage;
+}
+
+int Command::fail(const std::string& message, int code) const {
+    std::cerr << "hashsink " << name_ << ": " << message << "\n";
+    return code;
+}
+
 }  // namespace hashsink::app

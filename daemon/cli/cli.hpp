@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hashsink::app {
@@ -37,6 +38,37 @@ private:
 // "Usage: hashsink <command> ..." with one line per option.
 std::string usage(const std::string& synopsis, const std::string& summary,
                   const std::vector<OptionSpec>& specs);
+
+// --<name> as a whole number in min..max, fallback (unchecked) when absent; nullopt when it is
+// not a number or out of range.
+std::optional<long> int_option(const Args& args, const std::string& name, long min, long max,
+                               long fallback);
+
+// A command's arguments parsed against its options, with its usage and its messages, which
+// read "hashsink <name>: <message>".
+class Command {
+public:
+    Command(std::string name, std::string synopsis, std::string summary,
+            const std::vector<OptionSpec>& specs, const std::vector<std::string>& argv)
+        : name_(std::move(name)),
+          synopsis_(std::move(synopsis)),
+          summary_(std::move(summary)),
+          specs_(specs),
+          args_(argv, specs) {}
+
+    const Args& args() const { return args_; }
+    // The exit code to return now when help was asked for or the arguments do not parse.
+    std::optional<int> early_exit() const;
+    // The message and the usage on stderr; returns 64 (EX_USAGE).
+    int usage_error(const std::string& message) const;
+    // The message on stderr; returns code.
+    int fail(const std::string& message, int code) const;
+
+private:
+    std::string name_, synopsis_, summary_;
+    const std::vector<OptionSpec>& specs_;
+    Args args_;
+};
 
 // Common shape of a subcommand body: parse, print help, report usage errors (exit 64).
 // Returns nullopt when the command should continue, or the exit code to return now.

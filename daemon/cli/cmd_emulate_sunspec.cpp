@@ -30,24 +30,24 @@ const std::vector<OptionSpec> kSpecs = {
     {"no-meter", "", "leave the meter model out"},
 };
 
+constexpr const char* kSynopsis = "emulate sunspec [options]";
+constexpr const char* kSummary =
+    "Serves an emulated SunSpec inverter (models 1, 103/113, 120, 121, 123, 160) and meter\n"
+    "(203/213) over Modbus TCP until interrupted. Accepts writes to model 123 WMaxLimPct and\n"
+    "WMaxLim_Ena.";
+
 }  // namespace
 
 int cmd_emulate_sunspec(const CommandArgs& argv) {
-    const std::string synopsis = "emulate sunspec [options]";
-    const std::string summary =
-        "Serves an emulated SunSpec inverter (models 1, 103/113, 120, 121, 123, 160) and meter\n"
-        "(203/213) over Modbus TCP until interrupted. Accepts writes to model 123 WMaxLimPct and\n"
-        "WMaxLim_Ena.";
-    Args args(argv, kSpecs);
-    if (auto code = handle_common(args, synopsis, summary, kSpecs)) return *code;
-    auto int_arg = [&](const char* name, long fallback, long lo, long hi) -> std::optional<long> {
-        if (!args.has(name)) return fallback;
-        auto v = args.get_int(name);
-        if (!v || *v < lo || *v > hi) {
-            std::cerr << "hashsink emulate sunspec: --" << name << " must be " << lo << ".." << hi
-                      << "\n";
-            return std::nullopt;
-        }
+    const Command cmd("emulate sunspec", kSynopsis, kSummary, kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    auto int_arg = [&](const char* name, long fallback, long lo, long hi) {
+        auto v = int_option(args, name, lo, hi, fallback);
+        if (!v)
+            cmd.fail("--" + std::string(name) + " must be " + std::to_string(lo) + ".." +
+                         std::to_string(hi),
+                     kExitUsage);
         return v;
     };
     auto port = int_arg("port", 1502, 0, 65535);
@@ -83,10 +83,7 @@ int cmd_emulate_sunspec(const CommandArgs& argv) {
 
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
-    if (auto st = emulator.start(); !st) {
-        std::cerr << "hashsink emulate sunspec: " << st.message << "\n";
-        return 69;
-    }
+    if (auto st = emulator.start(); !st) return cmd.fail(st.message, 69);
     std::cout << "sunspec emulator listening on " << o.bind << ":" << emulator.port() << " (unit "
               << o.unit_id << ", base " << o.base_address << ")" << std::endl;
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -25,6 +25,12 @@ const std::vector<OptionSpec> kSpecs = {
     {"api-key-file", "FILE", "file holding an API key (vnish)"},
 };
 
+constexpr const char* kSynopsis =
+    "probe miner --url URL [--driver NAME] [--timeout 2s] [--password-file FILE]";
+constexpr const char* kSummary =
+    "Detects a miner's firmware, reads its capabilities and state, and prints them as JSON.\n"
+    "Exits 69 when the miner is unreachable or not recognised.";
+
 // host and port from "http://host[:port]" (already checked by check_base_url).
 void split_url(const std::string& url, std::string& host, int& port) {
     std::string rest = url.substr(7);
@@ -37,38 +43,23 @@ void split_url(const std::string& url, std::string& host, int& port) {
 }  // namespace
 
 int cmd_probe_miner(const CommandArgs& argv) {
-    const std::string synopsis = "probe miner --url URL [--driver NAME] [--timeout 2s] [--password-file FILE]";
-    const std::string summary =
-        "Detects a miner's firmware, reads its capabilities and state, and prints them as JSON.\n"
-        "Exits 69 when the miner is unreachable or not recognised.";
-    Args args(argv, kSpecs);
-    if (auto code = handle_common(args, synopsis, summary, kSpecs)) return *code;
-    if (!args.has("url") || args.get("url").empty()) {
-        std::cerr << "hashsink probe miner: --url is required\n" << usage(synopsis, summary, kSpecs);
-        return kExitUsage;
-    }
+    const Command cmd("probe miner", kSynopsis, kSummary, kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    if (!args.has("url") || args.get("url").empty()) return cmd.usage_error("--url is required");
     const std::string url = args.get("url");
-    if (auto st = transport::HttpClient::check_base_url(url); !st) {
-        std::cerr << "hashsink probe miner: " << st.message << "\n";
-        return kExitUsage;
-    }
+    if (auto st = transport::HttpClient::check_base_url(url); !st)
+        return cmd.fail(st.message, kExitUsage);
     auto timeout = parse_duration(args.get("timeout", "2s"));
-    if (!timeout || *timeout < Duration{100} || *timeout > Duration{30000}) {
-        std::cerr << "hashsink probe miner: --timeout: expected a duration from 100ms to 30s\n";
-        return kExitUsage;
-    }
+    if (!timeout || *timeout < Duration{100} || *timeout > Duration{30000})
+        return cmd.fail("--timeout: expected a duration from 100ms to 30s", kExitUsage);
 
     miners::DetectTarget target;
     split_url(url, target.host, target.http_port);
     target.timeout = *timeout;
-    if (args.has("api-port")) {
-        auto p = args.get_int("api-port");
-        if (!p || *p < 1 || *p > 65535) {
-            std::cerr << "hashsink probe miner: --api-port: expected 1..65535\n";
-            return kExitUsage;
-        }
-        target.api_port = static_cast<int>(*p);
-    }
+    auto api_port = int_option(args, "api-port", 1, 65535, target.api_port);
+    if (!api_port) return cmd.fail("--api-port: expected 1..65535", kExitUsage);
+    target.api_port = static_cast<int>(*api_port);
     std::string driver_name = args.get("driver");
     if (driver_name.empty()) {
         auto found = miners::detect_miner(target);
@@ -100,10 +91,7 @@ int cmd_probe_miner(const CommandArgs& argv) {
     }
     auto driver = type->make("probe", with_defaults(type->keys, options));
     auto state = driver->read_state();
-    if (!state) {
-        std::cerr << "hashsink probe miner: " << state.error().message << "\n";
-        return kExitUnavailable;
-    }
+    if (!state) return cmd.fail(state.error().message, kExitUnavailable);
     nlohmann::json out = *state;
     std::cout << out.dump(2) << "\n";
     return 0;

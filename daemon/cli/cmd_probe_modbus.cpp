@@ -29,59 +29,37 @@ const std::vector<OptionSpec> kSpecs = {
     {"timeout", "DURATION", "response timeout per request (default 2s)"},
 };
 
-}  // namespace
+constexpr const char* kSynopsis =
+    "probe modbus --profile NAME (--host HOST | --device PATH) [options]";
+constexpr const char* kSummary =
+    "Reads a Modbus device through a register-map profile and prints every point as JSON:\n"
+    "scaled values with units, and for each point that has none the reason (sentinel,\n"
+    "out of range, refused by the device).";
 
-int cmd_probe_modbus(const CommandArgs& argv) {
-    const std::string synopsis =
-        "probe modbus --profile NAME (--host HOST | --device PATH) [options]";
-    const std::string summary =
-        "Reads a Modbus device through a register-map profile and prints every point as JSON:\n"
-        "scaled values with units, and for each point that has none the reason (sentinel,\n"
-        "out of range, refused by the device).";
-    Args args(argv, kSpecs);
-    if (auto code = handle_common(args, synopsis, summary, kSpecs)) return *code;
-    auto usage_error = [&](const std::string& msg) {
-        std::cerr << "hashsink probe modbus: " << msg << "\n" << usage(synopsis, summary, kSpecs);
-        return kExitUsage;
-    };
-    const std::string dir = args.get("profile-dir");
-    if (args.has("list")) {
-        for (const auto& n : sensors::profiles::profile_names(dir)) std::cout << n << "\n";
-        return 0;
-    }
-    if (args.get("profile").empty()) return usage_error("--profile is required");
+// The endpoint and response timeout the options ask for, before the profile's defaults; the
+// exit code of a usage error otherwise.
+std::optional<int> read_endpoint(const Command& cmd, transport::ModbusEndpoint& e) {
+    const Args& args = cmd.args();
+    if (args.get("profile").empty()) return cmd.usage_error("--profile is required");
     const bool tcp = !args.get("host").empty();
     if (tcp == !args.get("device").empty())
-        return usage_error("give exactly one of --host and --device");
-    auto int_arg = [&](const char* name, long lo, long hi) -> std::optional<long> {
-        if (!args.has(name)) return 0L;
-        auto v = args.get_int(name);
-        if (!v || *v < lo || *v > hi) return std::nullopt;
-        return v;
-    };
-    auto port = int_arg("port", 1, 65535);
-    auto unit = int_arg("unit", 1, 247);
-    auto baud = int_arg("baud", 50, 1000000);
-    auto data_bits = int_arg("data-bits", 5, 8);
-    auto stop_bits = int_arg("stop-bits", 1, 2);
-    if (!port) return usage_error("--port must be 1..65535");
-    if (!unit) return usage_error("--unit must be 1..247");
-    if (!baud) return usage_error("--baud must be 50..1000000");
-    if (!data_bits) return usage_error("--data-bits must be 5..8");
-    if (!stop_bits) return usage_error("--stop-bits must be 1 or 2");
+        return cmd.usage_error("give exactly one of --host and --device");
+    auto port = int_option(args, "port", 1, 65535, 0);
+    auto unit = int_option(args, "unit", 1, 247, 0);
+    auto baud = int_option(args, "baud", 50, 1000000, 0);
+    auto data_bits = int_option(args, "data-bits", 5, 8, 0);
+    auto stop_bits = int_option(args, "stop-bits", 1, 2, 0);
+    if (!port) return cmd.usage_error("--port must be 1..65535");
+    if (!unit) return cmd.usage_error("--unit must be 1..247");
+    if (!baud) return cmd.usage_error("--baud must be 50..1000000");
+    if (!data_bits) return cmd.usage_error("--data-bits must be 5..8");
+    if (!stop_bits) return cmd.usage_error("--stop-bits must be 1 or 2");
     std::string parity = args.get("parity");
     if (!parity.empty() && parity != "N" && parity != "E" && parity != "O")
-        return usage_error("--parity must be N, E or O");
+        return cmd.usage_error("--parity must be N, E or O");
     auto timeout = parse_duration(args.get("timeout", "2s"));
     if (!timeout || timeout->count() <= 0)
-        return usage_error("--timeout must be a duration like 2s");
-
-    auto profile = sensors::profiles::load_profile(args.get("profile"), dir);
-    if (!profile) {
-        std::cerr << "hashsink probe modbus: " << profile.error().message << "\n";
-        return kExitUsage;
-    }
-    transport::ModbusEndpoint e;
+        return cmd.usage_error("--timeout must be a duration like 2s");
     e.host = args.get("host");
     e.device = args.get("device");
     e.port = static_cast<int>(*port);
@@ -92,25 +70,29 @@ int cmd_probe_modbus(const CommandArgs& argv) {
     e.stop_bits = static_cast<int>(*stop_bits);
     e.response_timeout = *timeout;
     e.pace = Duration{10};
-    e = sensors::endpoint_for(*profile, e, true);
-    transport::ModbusClient client(e);
-    client.set_deadline(std::chrono::steady_clock::now() + *timeout * 4);
-    auto reading = sensors::read_profile(client, *profile, e.unit);
-    if (!reading) {
-        std::cerr << "hashsink probe modbus: " << reading.error().message << "\n";
-        return kExitUnavailable;
-    }
+    return std::nullopt;
+}
+
+nlohmann::ordered_json value_json(const std::optional<double>& v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json reading_json(const sensors::profiles::Profile& profile,
+                                    const sensors::ProfileReading& reading,
+                                    const transport::ModbusEndpoint& e, bool tcp) {
     nlohmann::ordered_json out;
-    out["profile"] = profile->name;
-    out["title"] = profile->title;
+    out["profile"] = profile.name;
+    out["title"] = profile.title;
     out["transport"] = tcp ? "tcp" : "rtu";
     out["address"] = tcp ? e.host + ":" + std::to_string(e.port) : e.device;
     out["unit"] = e.unit;
     auto points = nlohmann::ordered_json::object();
-    for (const auto& pt : profile->points) {
-        const auto& pv = reading->points[pt.name];
+    for (const auto& pt : profile.points) {
+        static const sensors::profiles::PointValue kNone{};
+        auto found = reading.points.find(pt.name);
+        const auto& pv = found != reading.points.end() ? found->second : kNone;
         nlohmann::ordered_json j;
-        j["value"] = pv.value ? nlohmann::ordered_json(*pv.value) : nlohmann::ordered_json(nullptr);
+        j["value"] = value_json(pv.value);
         j["unit"] = pt.unit;
         j["address"] = pt.address;
         j["table"] = pt.table == transport::RegisterTable::input ? "input" : "holding";
@@ -121,11 +103,34 @@ int cmd_probe_modbus(const CommandArgs& argv) {
     }
     out["points"] = std::move(points);
     auto signals = nlohmann::ordered_json::object();
-    for (const auto& [name, sv] : reading->signals)
-        signals[name] =
-            sv.value ? nlohmann::ordered_json(*sv.value) : nlohmann::ordered_json(nullptr);
+    for (const auto& [name, sv] : reading.signals) signals[name] = value_json(sv.value);
     out["signals"] = std::move(signals);
-    std::cout << out.dump(2) << "\n";
+    return out;
+}
+
+}  // namespace
+
+int cmd_probe_modbus(const CommandArgs& argv) {
+    const Command cmd("probe modbus", kSynopsis, kSummary, kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    const std::string dir = args.get("profile-dir");
+    if (args.has("list")) {
+        for (const auto& n : sensors::profiles::profile_names(dir)) std::cout << n << "\n";
+        return 0;
+    }
+    transport::ModbusEndpoint e;
+    if (auto code = read_endpoint(cmd, e)) return *code;
+    auto profile = sensors::profiles::load_profile(args.get("profile"), dir);
+    if (!profile) return cmd.fail(profile.error().message, kExitUsage);
+    const bool tcp = !e.host.empty();
+    const Duration timeout = e.response_timeout;
+    e = sensors::endpoint_for(*profile, e, true);
+    transport::ModbusClient client(e);
+    client.set_deadline(std::chrono::steady_clock::now() + timeout * 4);
+    auto reading = sensors::read_profile(client, *profile, e.unit);
+    if (!reading) return cmd.fail(reading.error().message, kExitUnavailable);
+    std::cout << reading_json(*profile, *reading, e, tcp).dump(2) << "\n";
     return reading->blocks_read == 0 ? kExitUnavailable : 0;
 }
 

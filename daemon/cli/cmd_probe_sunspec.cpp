@@ -24,41 +24,34 @@ const std::vector<OptionSpec> kSpecs = {
     {"timeout", "DURATION", "response timeout per request (default 2s)"},
 };
 
+constexpr const char* kSynopsis = "probe sunspec --host HOST [options]";
+constexpr const char* kSummary =
+    "Reads a SunSpec device over Modbus TCP and prints its models as JSON: SunSpec point\n"
+    "names, scale factors applied, not-implemented points as null.";
+
 }  // namespace
 
 int cmd_probe_sunspec(const CommandArgs& argv) {
-    const std::string synopsis = "probe sunspec --host HOST [options]";
-    const std::string summary =
-        "Reads a SunSpec device over Modbus TCP and prints its models as JSON: SunSpec point\n"
-        "names, scale factors applied, not-implemented points as null.";
-    Args args(argv, kSpecs);
-    if (auto code = handle_common(args, synopsis, summary, kSpecs)) return *code;
-    auto usage_error = [&](const std::string& msg) {
-        std::cerr << "hashsink probe sunspec: " << msg << "\n" << usage(synopsis, summary, kSpecs);
-        return kExitUsage;
-    };
-    if (!args.has("host") || args.get("host").empty()) return usage_error("--host is required");
-    auto port = args.has("port") ? args.get_int("port") : std::optional<long>(502);
-    if (!port || *port < 1 || *port > 65535) return usage_error("--port must be 1..65535");
-    auto unit = args.has("unit") ? args.get_int("unit") : std::optional<long>(1);
-    if (!unit || *unit < 0 || *unit > 255) return usage_error("--unit must be 0..255");
-    auto base = args.has("base") ? args.get_int("base") : std::optional<long>(-1);
-    if (!base || *base < -1 || *base > 65534) return usage_error("--base must be 0..65534");
+    const Command cmd("probe sunspec", kSynopsis, kSummary, kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    if (!args.has("host") || args.get("host").empty()) return cmd.usage_error("--host is required");
+    auto port = int_option(args, "port", 1, 65535, 502);
+    if (!port) return cmd.usage_error("--port must be 1..65535");
+    auto unit = int_option(args, "unit", 0, 255, 1);
+    if (!unit) return cmd.usage_error("--unit must be 0..255");
+    auto base = int_option(args, "base", -1, 65534, -1);
+    if (!base) return cmd.usage_error("--base must be 0..65534");
     auto timeout = parse_duration(args.get("timeout", "2s"));
-    if (!timeout || timeout->count() <= 0) return usage_error("--timeout must be a duration like 2s");
+    if (!timeout || timeout->count() <= 0)
+        return cmd.usage_error("--timeout must be a duration like 2s");
 
     transport::ModbusClient client(
         {args.get("host"), static_cast<int>(*port), static_cast<int>(*unit), *timeout});
     auto chain = sensors::sunspec::walk_chain(client, static_cast<int>(*base));
-    if (!chain) {
-        std::cerr << "hashsink probe sunspec: " << chain.error().message << "\n";
-        return kExitUnavailable;
-    }
+    if (!chain) return cmd.fail(chain.error().message, kExitUnavailable);
     auto models = sensors::sunspec::read_models(client, chain->models);
-    if (!models) {
-        std::cerr << "hashsink probe sunspec: " << models.error().message << "\n";
-        return kExitUnavailable;
-    }
+    if (!models) return cmd.fail(models.error().message, kExitUnavailable);
     nlohmann::ordered_json out;
     out["base_address"] = chain->base;
     out["unit"] = *unit;

@@ -24,51 +24,31 @@ const std::vector<OptionSpec> kSpecs = {
     {"api-port", "PORT", "cgminer-style API port to probe (default 4028)"},
 };
 
-std::optional<int> port_arg(const Args& args, const char* name, int fallback, bool& bad) {
-    if (!args.has(name)) return fallback;
-    auto p = args.get_int(name);
-    if (!p || *p < 1 || *p > 65535) {
-        bad = true;
-        return std::nullopt;
-    }
-    return static_cast<int>(*p);
-}
+constexpr const char* kSynopsis =
+    "scan CIDR [--json] [--timeout 1s] [--concurrency 32] [--http-port 80] [--api-port 4028]";
+constexpr const char* kSummary =
+    "Probes every address of an IPv4 range (at most a /16) for miners: the web page and the\n"
+    "4028 API at once, like `probe miner`. Prints what each miner is and a config snippet.";
 
 }  // namespace
 
 int cmd_scan(const CommandArgs& argv) {
-    const std::string synopsis =
-        "scan CIDR [--json] [--timeout 1s] [--concurrency 32] [--http-port 80] [--api-port 4028]";
-    const std::string summary =
-        "Probes every address of an IPv4 range (at most a /16) for miners: the web page and the\n"
-        "4028 API at once, like `probe miner`. Prints what each miner is and a config snippet.";
-    Args args(argv, kSpecs);
-    if (auto code = handle_common(args, synopsis, summary, kSpecs)) return *code;
-    if (args.positional().size() != 1) {
-        std::cerr << "hashsink scan: expected one CIDR range, e.g. 192.168.1.0/24\n"
-                  << usage(synopsis, summary, kSpecs);
-        return kExitUsage;
-    }
+    const Command cmd("scan", kSynopsis, kSummary, kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    if (args.positional().size() != 1)
+        return cmd.usage_error("expected one CIDR range, e.g. 192.168.1.0/24");
     auto timeout = parse_duration(args.get("timeout", "1s"));
-    if (!timeout) {
-        std::cerr << "hashsink scan: --timeout: expected a duration from 50ms to 30s\n";
-        return kExitUsage;
-    }
-    auto concurrency = args.has("concurrency") ? args.get_int("concurrency") : std::optional<long>(32);
-    bool bad = false;
-    auto http_port = port_arg(args, "http-port", 80, bad);
-    auto api_port = port_arg(args, "api-port", 4028, bad);
-    if (bad || !concurrency || *concurrency < 1 || *concurrency > 256) {
-        std::cerr << "hashsink scan: expected ports 1..65535 and --concurrency 1..256\n";
-        return kExitUsage;
-    }
+    if (!timeout) return cmd.fail("--timeout: expected a duration from 50ms to 30s", kExitUsage);
+    auto concurrency = int_option(args, "concurrency", 1, 256, 32);
+    auto http_port = int_option(args, "http-port", 1, 65535, 80);
+    auto api_port = int_option(args, "api-port", 1, 65535, 4028);
+    if (!http_port || !api_port || !concurrency)
+        return cmd.fail("expected ports 1..65535 and --concurrency 1..256", kExitUsage);
     miners::ScanOptions options{args.positional()[0], *timeout, static_cast<int>(*concurrency),
-                                *http_port, *api_port};
+                                static_cast<int>(*http_port), static_cast<int>(*api_port)};
     auto scanned = miners::scan_range(options);
-    if (!scanned) {
-        std::cerr << "hashsink scan: " << scanned.error().message << "\n";
-        return kExitUsage;
-    }
+    if (!scanned) return cmd.fail(scanned.error().message, kExitUsage);
     const auto& found = *scanned;
     if (args.has("json")) {
         nlohmann::json out = nlohmann::json::array();

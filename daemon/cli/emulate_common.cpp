@@ -9,14 +9,12 @@ namespace hashsink::app {
 
 std::optional<long> emulate_int(const Args& args, const std::string& command,
                                 const std::string& name, long min, long max, long fallback) {
-    if (!args.has(name)) return fallback;
-    auto value = args.get_int(name);
-    if (!value || *value < min || *value > max) {
-        std::cerr << "hashsink " << command << ": --" << name << ": expected " << min << ".."
-                  << max << "\n";
-        return std::nullopt;
+    auto value = int_option(args, name, min, max, fallback);
+    if (!value) {
+        std::cerr << "hashsink " << command << ": --" << name << ": expected " << min << ".." << max
+                  << "\n";
     }
-    return *value;
+    return value;
 }
 
 std::optional<int> emulate_port(const Args& args, const std::string& command, int fallback) {

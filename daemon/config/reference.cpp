@@ -8,24 +8,17 @@
 namespace hashsink::config {
 namespace {
 
-std::string number(double v) {
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
-
 std::string limit(const KeySpec& k, double v) {
     if (k.type == KeyType::duration)
         return duration_text(std::llround(v * 1000));
-    return number(v);
+    return format_number(v);
 }
 
 std::string show(const OptionValue& v) {
     struct Visitor {
         std::string operator()(bool b) const { return b ? "`true`" : "`false`"; }
         std::string operator()(std::int64_t i) const { return "`" + std::to_string(i) + "`"; }
-        std::string operator()(double d) const { return "`" + number(d) + "`"; }
+        std::string operator()(double d) const { return "`" + format_number(d) + "`"; }
         std::string operator()(const std::string& s) const { return "`\"" + s + "\"`"; }
         std::string operator()(Duration d) const { return "`\"" + duration_text(d.count()) + "\"`"; }
         std::string operator()(const std::vector<std::string>& l) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 
 namespace hashsink::config {
@@ -87,6 +88,14 @@ std::string printable(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string format_number(double v) {
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15)
+        return std::to_string(static_cast<long long>(v));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
 }
 
 std::string duration_text(long long ms) {

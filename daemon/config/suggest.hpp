@@ -23,6 +23,9 @@ std::string quoted(std::string_view text);
 // User text escaped and shortened, without quotes (key names inside key paths).
 std::string printable(std::string_view text);
 
+// A number as the config writes it: whole numbers without decimals, others as %g.
+std::string format_number(double v);
+
 // "500ms", "5s", "2m", "1h", "30d": the shortest exact spelling of a duration.
 std::string duration_text(long long ms);
 

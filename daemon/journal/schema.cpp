@@ -1,13 +1,16 @@
 #include "daemon/journal/schema.hpp"
 
+#include <iterator>
 #include <optional>
 
 namespace hashsink::journal {
 
-const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> kMigrations = {
-        // 1: the five tables. Times are Unix milliseconds (UTC); units are in column names.
-        R"sql(
+namespace {
+
+// Version n is kMigrations[n - 1]: the SQL that brings version n - 1 to n.
+const char* const kMigrations[] = {
+    // 1: the five tables. Times are Unix milliseconds (UTC); units are in column names.
+    R"sql(
 CREATE TABLE readings(
     ts_ms INTEGER NOT NULL,
     signal TEXT NOT NULL,
@@ -72,16 +75,16 @@ CREATE TABLE events(
 );
 CREATE INDEX events_ts ON events(ts_ms);
 )sql",
-        // 2: the decision's dead-band hold and import shed flags.
-        R"sql(
+    // 2: the decision's dead-band hold and import shed flags.
+    R"sql(
 ALTER TABLE decisions ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE decisions ADD COLUMN shed INTEGER NOT NULL DEFAULT 0;
 )sql",
-        // 3: per-minute and per-hour rollups of readings and miner states, so a month of history
-        // reads hours, not seconds. Sums and counts (not averages) so rollups combine exactly;
-        // the writer upserts them in the same transaction as the raw rows. Existing raw rows
-        // are folded in here once.
-        R"sql(
+    // 3: per-minute and per-hour rollups of readings and miner states, so a month of history
+    // reads hours, not seconds. Sums and counts (not averages) so rollups combine exactly;
+    // the writer upserts them in the same transaction as the raw rows. Existing raw rows
+    // are folded in here once.
+    R"sql(
 CREATE TABLE readings_1m(
     ts_ms INTEGER NOT NULL,
     signal TEXT NOT NULL,
@@ -162,15 +165,20 @@ SELECT (ts_ms / 3600000) * 3600000 AS b, miner_id, SUM(n), SUM(online_n), SUM(n_
        SUM(sum_hashrate_ths), MIN(min_hashrate_ths), MAX(max_hashrate_ths)
 FROM miner_states_1m GROUP BY b, miner_id;
 )sql",
-        // 4: heat: the fleet's heat floor, and what the miners earn per hour, hash and heat apart
-        // (NULL when no policy values them).
-        R"sql(
+    // 4: heat: the fleet's heat floor, and what the miners earn per hour, hash and heat apart
+    // (NULL when no policy values them).
+    R"sql(
 ALTER TABLE decisions ADD COLUMN heat_floor_w REAL;
 ALTER TABLE decisions ADD COLUMN hash_value_per_h REAL;
 ALTER TABLE decisions ADD COLUMN heat_value_per_h REAL;
 )sql",
-    };
-    return kMigrations;
+};
+
+}  // namespace
+
+const std::vector<const char*>& migrations() {
+    static const std::vector<const char*> kList(std::begin(kMigrations), std::end(kMigrations));
+    return kList;
 }
 
 const std::vector<const char*>& journal_tables() {

@@ -63,7 +63,19 @@ public:
     void bind(int i, const std::optional<double>& v) noexcept {
         if (v) bind(i, *v); else bind_null(i);
     }
+    void bind(int i, const std::optional<std::int64_t>& v) noexcept {
+        if (v)
+            bind(i, *v);
+        else
+            bind_null(i);
+    }
     void bind_null(int i) noexcept { sqlite3_bind_null(stmt_, i); }
+    // Binds the values to ?1, ?2, ... in order.
+    template <class... Values>
+    void bind_all(const Values&... values) noexcept {
+        int i = 0;
+        (bind(++i, values), ...);
+    }
 
     // SQLITE_ROW, SQLITE_DONE or an error code.
     int step() noexcept { return sqlite3_step(stmt_); }

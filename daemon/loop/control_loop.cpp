@@ -176,32 +176,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     const std::uint64_t tick = ++tick_count_;
 
     // 1. Freeze the process image.
-    SiteSnapshot snap;
-    snap.now = clock_.now();
-    for (const auto& s : sources_) {
-        s->copy_readings(snap.readings);
-        s->copy_schedules(snap.schedules);
-    }
-    derived::add_derived_signals(snap);
-    snap.miners = fleet_.views(snap.now);
-    {
-        std::lock_guard lock(override_mutex_);
-        const bool expired = override_ && snap.now >= override_->until;
-        if (override_changed_ || expired) {
-            std::string what = override_ && !expired
-                                   ? std::string("manual override ") + to_string(override_->mode) +
-                                         " until " + iso8601(override_->until) + " by " +
-                                         (override_->by.empty() ? "unknown" : override_->by) +
-                                         (override_->note.empty() ? "" : ": " + override_->note)
-                                   : expired ? std::string("manual override expired")
-                                             : std::string("manual override cleared");
-            log::info("loop", what);
-            recorder_.event(snap.now, Severity::notice, "loop.override", policy_->name().data(), what);
-            if (expired) override_.reset();
-            override_changed_ = false;
-        }
-        snap.manual = override_;
-    }
+    SiteSnapshot snap = freeze();
     if (on_snapshot_) on_snapshot_(snap);
 
     // 2. Decide.
@@ -214,9 +189,46 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     const Decision& d = decided.decision;
     memory_ = d.memory;
     ramp_credit_w_ = decided.ramp_credit_w;
-    const auto& governed = decided.governed;
 
-    // 3. Act: only changed targets go out; the fleet applies them concurrently.
+    // 3. Act, 4. record, 5. publish.
+    act(tick, snap, decided.governed);
+    record(tick, snap, d);
+    auto status = publish(tick, snap, decided, work_start);
+    if (on_tick_) on_tick_(*status);
+    return status;
+}
+
+SiteSnapshot ControlLoop::freeze() {
+    SiteSnapshot snap;
+    snap.now = clock_.now();
+    for (const auto& s : sources_) {
+        s->copy_readings(snap.readings);
+        s->copy_schedules(snap.schedules);
+    }
+    derived::add_derived_signals(snap);
+    snap.miners = fleet_.views(snap.now);
+    std::lock_guard lock(override_mutex_);
+    const bool expired = override_ && snap.now >= override_->until;
+    if (override_changed_ || expired) {
+        std::string what = override_ && !expired
+                               ? std::string("manual override ") + to_string(override_->mode) +
+                                     " until " + iso8601(override_->until) + " by " +
+                                     (override_->by.empty() ? "unknown" : override_->by) +
+                                     (override_->note.empty() ? "" : ": " + override_->note)
+                           : expired ? std::string("manual override expired")
+                                     : std::string("manual override cleared");
+        log::info("loop", what);
+        recorder_.event(snap.now, Severity::notice, "loop.override", policy_->name().data(), what);
+        if (expired) override_.reset();
+        override_changed_ = false;
+    }
+    snap.manual = override_;
+    return snap;
+}
+
+// Only changed targets go out; the fleet applies them concurrently.
+void ControlLoop::act(std::uint64_t tick, const SiteSnapshot& snap,
+                      const std::vector<GovernedTarget>& governed) {
     for (std::size_t i = 0; i < governed.size(); ++i) {
         if (governed[i].changed) {
             fleet_.set_target(i, governed[i].target, snap.now, tick, governed[i].reason);
@@ -226,8 +238,9 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
         }
     }
     fleet_.schedule(snap.now);
+}
 
-    // 4. Record.
+void ControlLoop::record(std::uint64_t tick, const SiteSnapshot& snap, const Decision& d) {
     recorder_.decision(snap.now, tick, d);
     if (d.fail_safe != was_fail_safe_) {
         was_fail_safe_ = d.fail_safe;
@@ -239,13 +252,16 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
             recorder_.event(snap.now, Severity::info, "loop.resumed", policy_->name().data(), d.reason);
         }
     }
+}
 
-    // 5. Publish.
+std::shared_ptr<const LoopStatus> ControlLoop::publish(
+    std::uint64_t tick, const SiteSnapshot& snap, const TickDecision& decided,
+    std::chrono::steady_clock::time_point work_start) {
     auto status = std::make_shared<LoopStatus>();
     status->tick = tick;
     status->at = snap.now;
-    status->decision = d;
-    for (const auto& g : governed) status->planned_w += g.target.run ? g.target.power_w : 0;
+    status->decision = decided.decision;
+    for (const auto& g : decided.governed) status->planned_w += g.target.run ? g.target.power_w : 0;
     status->measured_w = snap.miners_draw_w();
     for (const auto& s : sources_) status->sources.push_back(s->status());
     // Derived signals show as one more source, each with its inputs' age.
@@ -260,7 +276,6 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     status->tick_duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start).count();
     status_.publish(status);
-    if (on_tick_) on_tick_(*status);
     return status;
 }
 

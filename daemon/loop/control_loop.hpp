@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "daemon/core/policy.hpp"
+#include "daemon/loop/decide.hpp"
 #include "daemon/loop/governor.hpp"
 #include "daemon/loop/miner_fleet.hpp"
 #include "daemon/loop/recorder.hpp"
@@ -88,6 +88,15 @@ public:
 
 private:
     void run();
+    // The stages of a tick: the snapshot (the manual override carried in), the changed
+    // targets handed to the fleet, the decision journalled, the status published.
+    SiteSnapshot freeze();
+    void act(std::uint64_t tick, const SiteSnapshot& snap,
+             const std::vector<GovernedTarget>& governed);
+    void record(std::uint64_t tick, const SiteSnapshot& snap, const Decision& d);
+    std::shared_ptr<const LoopStatus> publish(std::uint64_t tick, const SiteSnapshot& snap,
+                                              const TickDecision& decided,
+                                              std::chrono::steady_clock::time_point work_start);
     void apply_changes(LoopChanges& changes);
     void apply_pending();
 

@@ -33,6 +33,144 @@ MinerTarget step_down(const MinerView& m, const MinerTarget& t) {
     return run_at(m, levels, i - 1);
 }
 
+using Targets = std::vector<GovernedTarget>;
+
+// The safe state for every miner: inputs are stale or the policy asked for it.
+void apply_safe_state(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits,
+                      const GovernInput& input) {
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        out[i].target = safe_target(miners[i], limits.safe_state);
+        out[i].reason =
+            "safe state: " + (input.fail_reason.empty() ? "inputs stale" : input.fail_reason);
+    }
+}
+
+// The proposal, within each miner's limits: a level outside them never reaches the device.
+void cap_per_miner(Targets& out, const std::vector<MinerTarget>& proposed,
+                   const std::vector<MinerView>& miners) {
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        out[i].target = i < proposed.size() ? proposed[i] : paused_target();
+        const MinerView& m = miners[i];
+        MinerTarget& t = out[i].target;
+        if (t.run && m.max_power_w > 0 && t.power_w > m.max_power_w + 1e-9) {
+            auto levels = allowed_levels(m);
+            t = levels.empty() ? paused_target() : run_at(m, levels, levels.size() - 1);
+            out[i].reason = "capped at the miner's max_power_w; ";
+        }
+    }
+}
+
+// Dwell: a miner changed recently may not take more load yet, so noise cannot flap it.
+// Less load always goes through at once: a falling surplus must never become import
+// while a miner waits out its dwell (miners take seconds to ramp down as it is).
+void hold_for_dwell(Targets& out, const SiteSnapshot& snap, const SiteLimits& limits) {
+    const auto& miners = snap.miners;
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        const MinerView& m = miners[i];
+        MinerTarget& t = out[i].target;
+        if (t == m.target || m.target_since == TimePoint{}) continue;
+        const bool adds_load =
+            planned_w(t) > planned_w(m.target) + 1e-9 || (t.run && !m.target.run);
+        if (!adds_load) continue;
+        auto since = snap.now - m.target_since;
+        if (since < limits.min_dwell) {
+            auto left_s =
+                std::chrono::duration_cast<std::chrono::seconds>(limits.min_dwell - since);
+            t = m.target;
+            out[i].reason += "held for dwell (" + std::to_string(left_s.count() + 1) + " s left); ";
+        }
+    }
+}
+
+// Ramp: the fleet adds at most ramp_up_w_per_s of planned load per second. Unused
+// allowance accrues (a token bucket, capped at the largest single step the fleet could
+// take), so a big miner's start waits its turn instead of waiting forever. Returns the
+// credit to carry.
+double limit_ramp_up(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits,
+                     double ramp_credit_w) {
+    const double per_tick =
+        limits.ramp_up_w_per_s * std::chrono::duration<double>(limits.period).count();
+    double largest_step = per_tick;
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        double added = planned_w(out[i].target) - planned_w(miners[i].target);
+        largest_step = std::max(largest_step, added);
+    }
+    const double carried = std::max(0.0, ramp_credit_w);
+    double allowed = std::min(carried + per_tick, std::max(largest_step, per_tick));
+    bool held = false;
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        double added = planned_w(out[i].target) - planned_w(miners[i].target);
+        if (added <= 1e-9) continue;
+        if (added <= allowed) {
+            allowed -= added;
+        } else {
+            held = true;
+            out[i].target = miners[i].target;
+            out[i].reason += "held by the ramp limit; ";
+        }
+    }
+    // Credit only builds up while something waits for it.
+    return held ? allowed : 0;
+}
+
+// Ramp down: a controlled decrease never drops more than the allowance per tick; a
+// larger one becomes a one-level step. Sheds and the safe state are never slowed.
+void limit_ramp_down(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits) {
+    double allowed =
+        limits.ramp_down_w_per_s * std::chrono::duration<double>(limits.period).count();
+    bool stepped = false;
+    for (std::size_t i = 0; i < miners.size(); ++i) {
+        double removed = planned_w(miners[i].target) - planned_w(out[i].target);
+        if (removed <= 1e-9 || !miners[i].state_fresh) continue;
+        if (removed <= allowed) {
+            allowed -= removed;
+            continue;
+        }
+        MinerTarget one = step_down(miners[i], miners[i].target);
+        double step_w = planned_w(miners[i].target) - planned_w(one);
+        if (planned_w(one) < planned_w(out[i].target)) one = out[i].target;
+        if (step_w <= allowed || !stepped) {
+            allowed = std::max(0.0, allowed - step_w);
+            stepped = true;
+            if (!(one == out[i].target)) {
+                out[i].target = one;
+                out[i].reason += "one step down (ramp-down limit); ";
+            }
+        } else {
+            out[i].target = miners[i].target;
+            out[i].reason += "held by the ramp-down limit; ";
+        }
+    }
+}
+
+// Site limit: step the last miners down until the fleet's plan fits; miners holding a
+// heat floor only once the others cannot give more.
+void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits,
+                    const GovernInput& input) {
+    double total = 0;
+    for (const auto& g : out) total += planned_w(g.target);
+    auto floored = [&](std::size_t k) {
+        if (input.floor_w == nullptr || input.floor_w->empty()) return false;
+        auto f = input.floor_w->find(miners[k].id);
+        return f != input.floor_w->end() && f->second > 0;
+    };
+    const int passes = input.floor_w != nullptr && !input.floor_w->empty() ? 2 : 1;
+    for (int pass = 0; pass < passes; ++pass) {
+        for (std::size_t guard = 0; total > limits.max_draw_w + 1e-9 && guard < 100'000; ++guard) {
+            bool stepped = false;
+            for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
+                if (!out[k].target.run || (pass + 1 < passes && floored(k))) continue;
+                double before = planned_w(out[k].target);
+                out[k].target = step_down(miners[k], out[k].target);
+                total -= before - planned_w(out[k].target);
+                out[k].reason += "reduced to the site's max_draw_w; ";
+                stepped = true;
+            }
+            if (!stepped) break;
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<MinerTarget> current_targets(const SiteSnapshot& snap) {
@@ -52,134 +190,19 @@ MinerTarget safe_target(const MinerView& miner, SafeState state) {
 Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& snap,
                 const SiteLimits& limits, const GovernInput& input) {
     const auto& miners = snap.miners;
-    std::vector<GovernedTarget> out(miners.size());
+    Targets out(miners.size());
     // Unchanged unless the ramp limit spends or banks it this tick.
     double ramp_credit_w = input.ramp_credit_w;
-
     if (input.fail_safe) {
-        for (std::size_t i = 0; i < miners.size(); ++i) {
-            out[i].target = safe_target(miners[i], limits.safe_state);
-            out[i].reason = "safe state: " + (input.fail_reason.empty() ? "inputs stale" : input.fail_reason);
-        }
+        apply_safe_state(out, miners, limits, input);
     } else {
-        for (std::size_t i = 0; i < miners.size(); ++i) {
-            out[i].target = i < proposed.size() ? proposed[i] : paused_target();
-            // Per-miner limits: a level outside them never reaches the device.
-            const MinerView& m = miners[i];
-            MinerTarget& t = out[i].target;
-            if (t.run && m.max_power_w > 0 && t.power_w > m.max_power_w + 1e-9) {
-                auto levels = allowed_levels(m);
-                t = levels.empty() ? paused_target() : run_at(m, levels, levels.size() - 1);
-                out[i].reason = "capped at the miner's max_power_w; ";
-            }
-        }
-
-        // Dwell: a miner changed recently may not take more load yet, so noise cannot flap it.
-        // Less load always goes through at once: a falling surplus must never become import
-        // while a miner waits out its dwell (miners take seconds to ramp down as it is).
-        for (std::size_t i = 0; i < miners.size(); ++i) {
-            const MinerView& m = miners[i];
-            MinerTarget& t = out[i].target;
-            if (t == m.target || m.target_since == TimePoint{}) continue;
-            const bool adds_load = planned_w(t) > planned_w(m.target) + 1e-9 ||
-                                   (t.run && !m.target.run);
-            if (!adds_load) continue;
-            auto since = snap.now - m.target_since;
-            if (since < limits.min_dwell) {
-                auto left_s = std::chrono::duration_cast<std::chrono::seconds>(limits.min_dwell - since);
-                t = m.target;
-                out[i].reason += "held for dwell (" + std::to_string(left_s.count() + 1) + " s left); ";
-            }
-        }
-
-        // Ramp: the fleet adds at most ramp_up_w_per_s of planned load per second. Unused
-        // allowance accrues (a token bucket, capped at the largest single step the fleet could
-        // take), so a big miner's start waits its turn instead of waiting forever.
-        if (limits.ramp_up_w_per_s > 0) {
-            const double per_tick = limits.ramp_up_w_per_s *
-                                    std::chrono::duration<double>(limits.period).count();
-            double largest_step = per_tick;
-            for (std::size_t i = 0; i < miners.size(); ++i) {
-                double added = planned_w(out[i].target) - planned_w(miners[i].target);
-                largest_step = std::max(largest_step, added);
-            }
-            const double carried = std::max(0.0, input.ramp_credit_w);
-            double allowed = std::min(carried + per_tick, std::max(largest_step, per_tick));
-            bool held = false;
-            for (std::size_t i = 0; i < miners.size(); ++i) {
-                double added = planned_w(out[i].target) - planned_w(miners[i].target);
-                if (added <= 1e-9) continue;
-                if (added <= allowed) {
-                    allowed -= added;
-                } else {
-                    held = true;
-                    out[i].target = miners[i].target;
-                    out[i].reason += "held by the ramp limit; ";
-                }
-            }
-            // Credit only builds up while something waits for it.
-            ramp_credit_w = held ? allowed : 0;
-        }
-
-        // Ramp down: a controlled decrease never drops more than the allowance per tick; a
-        // larger one becomes a one-level step. Sheds and the safe state are never slowed.
-        if (limits.ramp_down_w_per_s > 0 && !input.shed) {
-            double allowed = limits.ramp_down_w_per_s *
-                             std::chrono::duration<double>(limits.period).count();
-            bool stepped = false;
-            for (std::size_t i = 0; i < miners.size(); ++i) {
-                double removed = planned_w(miners[i].target) - planned_w(out[i].target);
-                if (removed <= 1e-9 || !miners[i].state_fresh) continue;
-                if (removed <= allowed) {
-                    allowed -= removed;
-                    continue;
-                }
-                MinerTarget one = step_down(miners[i], miners[i].target);
-                double step_w = planned_w(miners[i].target) - planned_w(one);
-                if (planned_w(one) < planned_w(out[i].target)) one = out[i].target;
-                if (step_w <= allowed || !stepped) {
-                    allowed = std::max(0.0, allowed - step_w);
-                    stepped = true;
-                    if (!(one == out[i].target)) {
-                        out[i].target = one;
-                        out[i].reason += "one step down (ramp-down limit); ";
-                    }
-                } else {
-                    out[i].target = miners[i].target;
-                    out[i].reason += "held by the ramp-down limit; ";
-                }
-            }
-        }
+        cap_per_miner(out, proposed, miners);
+        hold_for_dwell(out, snap, limits);
+        if (limits.ramp_up_w_per_s > 0)
+            ramp_credit_w = limit_ramp_up(out, miners, limits, input.ramp_credit_w);
+        if (limits.ramp_down_w_per_s > 0 && !input.shed) limit_ramp_down(out, miners, limits);
     }
-
-    // Site limit: step the last miners down until the fleet's plan fits; miners holding a
-    // heat floor only once the others cannot give more.
-    if (limits.max_draw_w > 0) {
-        double total = 0;
-        for (const auto& g : out) total += planned_w(g.target);
-        auto floored = [&](std::size_t k) {
-            if (input.floor_w == nullptr || input.floor_w->empty()) return false;
-            auto f = input.floor_w->find(miners[k].id);
-            return f != input.floor_w->end() && f->second > 0;
-        };
-        const int passes = input.floor_w != nullptr && !input.floor_w->empty() ? 2 : 1;
-        for (int pass = 0; pass < passes; ++pass) {
-            for (std::size_t guard = 0; total > limits.max_draw_w + 1e-9 && guard < 100'000;
-                 ++guard) {
-                bool stepped = false;
-                for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
-                    if (!out[k].target.run || (pass + 1 < passes && floored(k))) continue;
-                    double before = planned_w(out[k].target);
-                    out[k].target = step_down(miners[k], out[k].target);
-                    total -= before - planned_w(out[k].target);
-                    out[k].reason += "reduced to the site's max_draw_w; ";
-                    stepped = true;
-                }
-                if (!stepped) break;
-            }
-        }
-    }
-
+    if (limits.max_draw_w > 0) fit_site_limit(out, miners, limits, input);
     for (std::size_t i = 0; i < miners.size(); ++i) {
         out[i].changed = !(out[i].target == miners[i].target);
         out[i].reason += describe(out[i].target);

@@ -1,0 +1,145 @@
+// The journal's inside, shared by its files: the queue entries and Journal::Impl. The writer
+// (journal.cpp) queues and writes them, journal_rollups.cpp folds them into the per-minute and
+// per-hour tables, journal_retention.cpp prunes and checkpoints, journal_queries.cpp reads.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "daemon/journal/journal.hpp"
+#include "daemon/journal/sqlite.hpp"
+
+namespace hashsink::journal {
+
+// Queue entries: plain copies of what the caller passed, converted to SQL by the writer.
+struct ReadingsEntry {
+    std::int64_t ts_ms;
+    std::vector<ReadingRow> rows;
+};
+struct MinerStateEntry {
+    std::int64_t ts_ms;
+    std::string miner_id;
+    bool online;
+    MinerRunState state;
+    std::optional<double> hashrate_ths, power_w, frequency_mhz, core_voltage_mv, chip_temp_c,
+        vr_temp_c, fan_rpm;
+};
+struct DecisionEntry {
+    std::int64_t ts_ms;
+    std::uint64_t tick;
+    Decision decision;      // without its per-miner maps: their sums are below
+    std::optional<double> heat_floor_w, hash_value_per_h, heat_value_per_h;
+};
+
+struct TargetEntry {
+    std::int64_t ts_ms;
+    std::uint64_t tick;
+    std::string miner_id;
+    MinerTarget target;
+    std::string reason;
+};
+struct ApplyResultEntry {
+    std::int64_t ts_ms;
+    std::uint64_t tick;
+    std::string miner_id;
+    Status result;
+};
+struct EventEntry {
+    std::int64_t ts_ms;
+    Severity severity;
+    std::string code, subject, message;
+};
+using Entry = std::variant<ReadingsEntry, MinerStateEntry, DecisionEntry, TargetEntry,
+                           ApplyResultEntry, EventEntry>;
+
+inline std::size_t rows_of(const Entry& e) {
+    if (const auto* r = std::get_if<ReadingsEntry>(&e)) return r->rows.size();
+    return 1;
+}
+
+constexpr std::int64_t kMinuteMs = 60'000;
+constexpr std::int64_t kHourMs = 3'600'000;
+
+inline std::int64_t floor_to(std::int64_t ts_ms, std::int64_t period_ms) {
+    std::int64_t q = ts_ms / period_ms;
+    if (ts_ms % period_ms < 0) --q;     // floor, not truncation, before 1970
+    return q * period_ms;
+}
+
+struct Journal::Impl {
+    JournalOptions options;
+    std::string what;           // the path, for messages
+    Database write_db;
+    Database read_db;
+    bool read_only = false;
+
+    // Prepared on the write connection, used only by the writer thread.
+    Statement insert_reading, insert_miner_state, insert_decision, insert_target, update_result,
+        insert_event;
+    Statement upsert_readings_1m, upsert_readings_1h, upsert_miners_1m, upsert_miners_1h;
+    std::vector<std::pair<std::string, Statement>> prune;   // table -> delete statement
+
+    mutable std::mutex mutex;
+    std::condition_variable wake_writer;
+    std::condition_variable flushed;
+    std::vector<Entry> queue;
+    std::size_t queued_rows = 0;
+    std::size_t queued_bytes = 0;
+    std::uint64_t flush_requests = 0;
+    std::uint64_t flushes_served = 0;
+    bool stop = false;
+    Stats stats;
+
+    mutable std::mutex read_mutex;
+    std::thread writer;
+
+    // Writer-thread state.
+    std::chrono::steady_clock::time_point next_retention{};
+    std::chrono::steady_clock::time_point next_checkpoint{};
+    bool pruning = false;
+    std::size_t prune_table = 0;
+
+    TimePoint now() const { return options.clock ? options.clock->now() : WallClock::now(); }
+
+    void enqueue(Entry&& e) noexcept;
+    // Builds an entry and queues it. An entry that cannot be built (out of memory) is counted
+    // as `rows` dropped, like one the full queue refuses: the caller is never thrown at.
+    template <class Build>
+    void enqueue_built(std::size_t rows, Build&& build) noexcept {
+        try {
+            enqueue(build());
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            stats.rows_dropped += rows;
+        }
+    }
+    void run() noexcept;
+    void write_batch(std::vector<Entry>& batch);
+    int write_entry(Entry& e, std::uint64_t& rows);
+    int write_readings(const ReadingsEntry& e, std::uint64_t& rows);
+    // One entry's values bound to its prepared statement, which is returned ready to step.
+    Statement& bind_row(const MinerStateEntry& e);
+    Statement& bind_row(const DecisionEntry& e);
+    Statement& bind_row(const TargetEntry& e);
+    Statement& bind_row(const ApplyResultEntry& e);
+    Statement& bind_row(const EventEntry& e);
+    int write_rollups(const std::vector<Entry>& batch);     // journal_rollups.cpp
+    // journal_retention.cpp
+    std::int64_t raw_cutoff_ms() const;     // INT64_MIN: raw rows are kept as long as the rest
+    void maintain();
+    // writing=false marks the writer as failing; read errors only set last_error.
+    void note_error(const std::string& operation, const std::string& cause, bool writing = true);
+    void note_ok();
+    Status prepare_statements();
+    Status prepare_rollups();   // journal_rollups.cpp
+    Status prepare_pruning();   // journal_retention.cpp
+};
+
+}  // namespace hashsink::journal
