@@ -43,7 +43,7 @@ TEST_CASE("mqtt_sensor behind its poller is healthy again within a few polls of 
     constexpr int kPollsAllowed = 15;   // generous: a dead device's backoff here is 6.4 s
 
     test::Mosquitto mosq;
-    sensors::mqtt::SensorConfig cfg;
+    auto cfg = sensors::mqtt::MqttSensorSource::config_from(Options{});  // the declared defaults
     cfg.broker = test::broker_settings(mosq, "recovery-sensor");
     cfg.topic = "site/grid";
     cfg.signal = "grid.power_w";
