@@ -80,12 +80,15 @@ Status plan_device(std::vector<std::pair<Settings, std::unique_ptr<Device>>>& ou
     return Status::success();
 }
 
+bool enabled(const config::PluginConfig& miner) {
+    return config::miner_settings().from(miner.common).enabled;
+}
+
 Status plan_sources(loop::LoopChanges& ch, const config::SiteConfig& cfg,
                     const config::SiteConfig* old, ReloadSummary* summary) {
     for (const auto& src : cfg.sources) {
-        loop::SourceSettings settings{src.id, src.kind,
-                                      src.common.get_duration("poll_interval", Duration{1000}),
-                                      src.common.get_duration("max_age", Duration{5000})};
+        const auto common = config::source_settings().from(src.common);
+        loop::SourceSettings settings{src.id, src.kind, common.poll_interval, common.max_age};
         const auto* before = old ? find_plugin(old->sources, src.id) : nullptr;
         const std::string unknown = "source " + src.id + ": unknown type " + src.kind;
         if (Status st = plan_device(
@@ -102,13 +105,13 @@ Status plan_miners(loop::LoopChanges& ch, const config::SiteConfig& cfg,
                    const config::SiteConfig* old, ReloadSummary* summary) {
     const Duration miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
     for (const auto& m : cfg.miners) {
-        if (!m.common.get_bool("enabled", true)) continue;
-        loop::MinerSettings settings{m.id, m.kind, miner_poll, m.common.get_number("max_power_w"),
-                                     m.common.get_number("min_power_w")};
+        const auto common = config::miner_settings().from(m.common);
+        if (!common.enabled) continue;
+        loop::MinerSettings settings{m.id, m.kind, miner_poll, common.max_power_w,
+                                     common.min_power_w};
         const auto* before = old ? find_plugin(old->miners, m.id) : nullptr;
         // The settings are updated in place, so a new poll interval keeps the driver too.
-        const bool unchanged =
-            before && same_plugin(*before, m) && before->common.get_bool("enabled", true);
+        const bool unchanged = before && same_plugin(*before, m) && enabled(*before);
         const std::string unknown = "miner " + m.id + ": unknown driver " + m.kind;
         auto make = [&] { return make_device(miners::find_driver_type(m.kind), m, unknown); };
         if (Status st = plan_device(ch.miners, std::move(settings), unchanged, "miner " + m.id,
@@ -128,8 +131,7 @@ void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
     }
     for (const auto& m : old.miners) {
         const auto* now = find_plugin(cfg.miners, m.id);
-        if (m.common.get_bool("enabled", true) && (!now || !now->common.get_bool("enabled", true)))
-            summary.removed.push_back("miner " + m.id);
+        if (enabled(m) && (!now || !enabled(*now))) summary.removed.push_back("miner " + m.id);
     }
     if (old.web.values() != cfg.web.values()) summary.restart_needed.push_back("web");
     if (old.journal.values() != cfg.journal.values()) summary.restart_needed.push_back("journal");
@@ -234,16 +236,16 @@ config::SiteConfig Site::config() const {
 Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
                                           const SiteOverrides& overrides, const Clock& clock) {
     std::unique_ptr<Site> site(new Site());
-    site->listen_ = overrides.listen.empty() ? cfg.web.get_string("listen", "127.0.0.1:8080")
-                                             : overrides.listen;
-    if (!cfg.web.get_bool("enabled", true)) site->listen_.clear();
+    const auto web_section = config::web_settings().from(cfg.web);
+    site->listen_ = overrides.listen.empty() ? web_section.listen : overrides.listen;
+    if (!web_section.enabled) site->listen_.clear();
 
+    const auto journal_section = config::journal_settings().from(cfg.journal);
     journal::JournalOptions jo;
-    jo.path = overrides.db_path.empty() ? cfg.journal.get_string("path", "hashsink.db")
-                                        : overrides.db_path;
-    jo.commit_interval = cfg.journal.get_duration("commit_interval", Duration{500});
-    jo.retention = cfg.journal.get_duration("retention", jo.retention);
-    jo.keep_raw = cfg.journal.get_duration("keep_raw", jo.keep_raw);
+    jo.path = overrides.db_path.empty() ? journal_section.path : overrides.db_path;
+    jo.commit_interval = journal_section.commit_interval;
+    jo.retention = journal_section.retention;
+    jo.keep_raw = journal_section.keep_raw;
     jo.on_migration = [path = jo.path](int version) {
         // Folding a month of raw rows can outlast systemd's start timeout on slow storage.
         sd_notify("EXTEND_TIMEOUT_USEC=900000000");
@@ -294,9 +296,8 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
         auto slash = jo.path.rfind('/');
         wo.auth_file = (slash == std::string::npos ? std::string(".") : jo.path.substr(0, slash)) +
                        "/hashsink-auth.json";
-        wo.public_status = cfg.web.get_bool("public_status", true);
-        if (const auto token_file = cfg.web.get_string("metrics_token_file", "");
-            !token_file.empty()) {
+        wo.public_status = web_section.public_status;
+        if (const auto& token_file = web_section.metrics_token_file; !token_file.empty()) {
             auto token = miners::read_secret_file(token_file, "web.metrics_token_file");
             if (!token)
                 return Status::error(token.error().code, "web: " + token.error().message, false);
