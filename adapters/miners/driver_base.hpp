@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "daemon/core/miner.hpp"
 #include "daemon/core/options.hpp"
@@ -79,12 +80,9 @@ private:
 // temperatures, fan), into a state.
 template <class Reading>
 void take_measurements(const Reading& r, MinerState& s) {
-    s.hashrate_ths = r.hashrate_ths;
-    s.power_w = r.power_w;
-    s.frequency_mhz = r.frequency_mhz;
-    s.chip_temp_c = r.chip_temp_c;
-    s.vr_temp_c = r.board_temp_c;
-    s.fan_rpm = r.fan_rpm;
+    std::tie(s.hashrate_ths, s.power_w, s.frequency_mhz, s.chip_temp_c, s.vr_temp_c, s.fan_rpm) =
+        std::tie(r.hashrate_ths, r.power_w, r.frequency_mhz, r.chip_temp_c, r.board_temp_c,
+                 r.fan_rpm);
 }
 
 // A family's make_driver: the options with the keys' defaults filled in, turned into the
