@@ -52,9 +52,31 @@ public:
     int port() const { return port_; }
 
 private:
-    void routes();
-    void setup_routes();
-    void data_routes();
+    // The routes by group, each group in its own file:
+    void status_routes();  // routes_status.cpp: /api/status, /api/caps, /metrics, /healthz
+    void auth_routes();    // routes_auth.cpp: /api/session, /api/setup, log in and out, passwords
+    void config_routes();  // routes_setup.cpp: catalog, config, its versions, restore
+    void action_routes();  // routes_setup.cpp: test buttons, scan, override
+    void data_routes();    // routes_data.cpp: events, history (JSON, signals, CSV)
+    void asset_routes();   // server.cpp: the page's files; last, as it matches every path
+
+    // Handlers of routes_auth.cpp.
+    void first_setup(const httplib::Request& req, httplib::Response& res);
+    void login(const httplib::Request& req, httplib::Response& res);
+    void change_password(const httplib::Request& req, httplib::Response& res);
+    // What every set-up route needs: the admin, a config file and the site behind it; otherwise
+    // answers and returns false.
+    bool setup_ready(const httplib::Request& req, httplib::Response& res, bool write);
+    // Validates text with the loader `check` uses; saves, applies, and answers.
+    void save_and_apply(const std::string& text, const std::string& note, httplib::Response& res);
+    // A "test" button: the item in `field` validated as the loader would, as one of `list`, then
+    // read once.
+    void test_item(const std::string& list, const std::string& field, const httplib::Request& req,
+                   httplib::Response& res);
+    void set_override(const httplib::Request& req, httplib::Response& res);
+    // The journal, when the request may read it; otherwise answers and returns nullptr.
+    journal::Journal* readable_journal(const httplib::Request& req, httplib::Response& res);
+
     // The session of the request when it has at least `role`; otherwise answers 401/403.
     std::optional<Session> require(const httplib::Request& req, httplib::Response& res,
                                    bool admin, bool write);

@@ -45,6 +45,15 @@ Result<nlohmann::json> exchange_json(transport::HttpClient& client, std::string_
     return j;
 }
 
+std::size_t level_for(const MinerTarget& target, const MinerCaps& caps, double tolerance_w) {
+    if (target.level) return std::min(*target.level, caps.levels.size() - 1);
+    if (target.power_w <= 0) return caps.nominal_level;
+    std::size_t level = 0;
+    for (std::size_t i = 0; i < caps.levels.size(); ++i)
+        if (caps.levels[i].power_w <= target.power_w + tolerance_w) level = i;
+    return level;
+}
+
 Status poll_until(Duration deadline, Duration interval, const std::function<Status()>& check) {
     const auto until = std::chrono::steady_clock::now() + deadline;
     for (;;) {
@@ -53,6 +62,15 @@ Status poll_until(Duration deadline, Duration interval, const std::function<Stat
         if (std::chrono::steady_clock::now() + interval > until) return st;
         std::this_thread::sleep_for(interval);
     }
+}
+
+bool read_back_until(Duration deadline, Duration interval, const std::function<bool()>& matches) {
+    return poll_until(deadline, interval,
+                      [&] {
+                          return matches() ? Status::success()
+                                           : Status::error(ErrorCode::not_applied, "");
+                      })
+        .ok();
 }
 
 }  // namespace hashsink::miners

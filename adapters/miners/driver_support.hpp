@@ -35,8 +35,17 @@ Status login_failure(const transport::HttpClient& client, Status cause);
 Result<nlohmann::json> exchange_json(transport::HttpClient& client, std::string_view method,
                                      const std::string& path, const std::string& body = {});
 
+// The level a target asks for: its level (at most the highest), else the highest whose power is
+// within target.power_w + tolerance_w (the lowest when none is), else the nominal level. caps
+// has at least one level.
+std::size_t level_for(const MinerTarget& target, const MinerCaps& caps, double tolerance_w);
+
 // Calls `check` until it returns ok, a non-not_applied error, or the deadline passes (then the
 // last not_applied status is returned). At least one call; `interval` between calls.
 Status poll_until(Duration deadline, Duration interval, const std::function<Status()>& check);
+
+// Reads back until `matches` returns true, as poll_until does; a read that fails counts as not
+// yet. Whether it matched before the deadline.
+bool read_back_until(Duration deadline, Duration interval, const std::function<bool()>& matches);
 
 }  // namespace hashsink::miners

@@ -1,11 +1,9 @@
 #include "adapters/miners/plug_driver.hpp"
 
-#include "adapters/miners/driver_support.hpp"
-
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
+#include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
 
 namespace hashsink::miners {
@@ -46,12 +44,7 @@ Settings<PlugConfig> plug_settings(const std::string& password_doc) {
 }
 
 PlugDriver::PlugDriver(std::string family, std::string id, PlugConfig config)
-    : family_(std::move(family)), id_(std::move(id)), config_(std::move(config)) {
-    last_state_.driver = family_;
-    last_state_.detail = "not read yet";
-}
-
-Status PlugDriver::error(const Status& cause) const { return driver_error(family_, id_, cause); }
+    : DriverBase(std::move(family), std::move(id)), config_(std::move(config)) {}
 
 Result<std::string> PlugDriver::password() {
     if (password_) return *password_;
@@ -71,93 +64,49 @@ MinerCaps PlugDriver::caps() const {
     return c;
 }
 
-void PlugDriver::mark_offline(const Status& cause) {
-    last_state_ =
-        offline_state(family_, model_, firmware_, caps(), cause);
+Result<MinerCaps> PlugDriver::probe_miner() {
+    std::string model, firmware;
+    if (auto st = identify(model, firmware); !st) return offline(error(st));
+    model_ = model;
+    firmware_ = firmware;
+    caps_ = caps();
+    return *caps_;
 }
 
-Result<MinerCaps> PlugDriver::probe() noexcept {
-    try {
-        std::string model, firmware;
-        if (auto st = identify(model, firmware); !st) {
-            auto e = error(st);
-            mark_offline(e);
-            return e;
-        }
-        model_ = model;
-        firmware_ = firmware;
-        probed_ = true;
-        return caps();
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, family_ + " " + id_ + ": probe: " + e.what());
-    }
+Result<MinerState> PlugDriver::read_miner() {
+    auto r = read_relay();
+    if (!r) return offline(error(r.error()));
+    MinerState s = online_state();
+    s.state = r->on ? MinerRunState::mining : MinerRunState::paused;
+    s.power_w = r->power_w;
+    if (r->on && config_.hashrate_ths > 0) s.hashrate_ths = config_.hashrate_ths;
+    if (!r->on) s.hashrate_ths = 0.0;
+    s.detail =
+        std::string("plug ") + (r->on ? "on" : "off") + (r->power_w ? "" : ", no power reading");
+    s.caps = caps();
+    return s;
 }
 
-Result<MinerState> PlugDriver::read_state() noexcept {
-    try {
-        if (!probed_ || !last_state_.online) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        auto r = read_relay();
-        if (!r) {
-            auto e = error(r.error());
-            mark_offline(e);
-            return e;
-        }
-        MinerState s;
-        s.driver = family_;
-        s.model = model_;
-        s.firmware = firmware_;
-        s.online = true;
-        s.state = r->on ? MinerRunState::mining : MinerRunState::paused;
-        s.power_w = r->power_w;
-        if (r->on && config_.hashrate_ths > 0) s.hashrate_ths = config_.hashrate_ths;
-        if (!r->on) s.hashrate_ths = 0.0;
-        s.detail = std::string("plug ") + (r->on ? "on" : "off") +
-                   (r->power_w ? "" : ", no power reading");
-        s.caps = caps();
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, family_ + " " + id_ + ": read state: " + e.what());
-    }
-}
-
-Status PlugDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!probed_) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        auto r = read_relay();
-        if (!r) {
-            auto e = error(r.error());
-            mark_offline(e);
-            return e;
-        }
-        if (r->on == target.run) return Status::success();   // nothing to send
-        if (auto st = set_relay(target.run); !st) return error(st);
-        using Clock = std::chrono::steady_clock;
-        const auto deadline = Clock::now() + config_.verify_timeout;
-        const auto step = std::clamp(config_.verify_timeout / 10, Duration{50}, Duration{1000});
-        bool seen = r->on;
-        while (true) {
-            if (auto back = read_relay()) {
-                seen = back->on;
-                if (seen == target.run) return Status::success();
-            }
-            if (Clock::now() + step > deadline) break;
-            std::this_thread::sleep_for(step);
-        }
-        return Status::error(ErrorCode::not_applied,
-                             family_ + " " + id_ + ": verify relay: switch acknowledged but not "
-                             "applied: expected " + (target.run ? "on" : "off") +
-                             ", plug reports " + (seen ? "on" : "off") + " after " +
-                             format_duration(config_.verify_timeout));
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, family_ + " " + id_ + ": apply: " + e.what());
-    }
+Status PlugDriver::apply_target(const MinerTarget& target) {
+    auto r = read_relay();
+    if (!r) return offline(error(r.error()));
+    if (r->on == target.run) return Status::success();  // nothing to send
+    if (auto st = set_relay(target.run); !st) return error(st);
+    const auto step = std::clamp(config_.verify_timeout / 10, Duration{50}, Duration{1000});
+    bool seen = r->on;
+    if (read_back_until(config_.verify_timeout, step, [&] {
+            auto back = read_relay();
+            if (back) seen = back->on;
+            return back && seen == target.run;
+        }))
+        return Status::success();
+    return Status::error(ErrorCode::not_applied, family() + " " + id() +
+                                                     ": verify relay: switch acknowledged but not "
+                                                     "applied: expected " +
+                                                     (target.run ? "on" : "off") +
+                                                     ", plug reports " + (seen ? "on" : "off") +
+                                                     " after " +
+                                                     format_duration(config_.verify_timeout));
 }
 
 }  // namespace hashsink::miners

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/miners/driver_base.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
 
@@ -31,17 +32,9 @@ struct PlugReading {
     std::optional<double> temp_c;          // the plug's own temperature, when reported
 };
 
-class PlugDriver : public MinerDriver {
+class PlugDriver : public DriverBase {
 public:
     PlugDriver(std::string family, std::string id, PlugConfig config);
-
-    Result<MinerCaps> probe() noexcept override;
-    Result<MinerState> read_state() noexcept override;
-    // Switches the relay only when it differs, then reads it back until it shows (not_applied
-    // after verify_timeout). run=true with any level or power is "on": there is one level.
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const MinerState& last_state() const { return last_state_; }
 
 protected:
     // The family's I/O. Messages read "<operation> <object>: <cause>"; the prefix is added here.
@@ -53,17 +46,17 @@ protected:
     const PlugConfig& plug_config_() const { return config_; }
 
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    Result<MinerCaps> probe_miner() override;
+    Result<MinerState> read_miner() override;
+    // Switches the relay only when it differs, then reads it back until it shows (not_applied
+    // after verify_timeout). run=true with any level or power is "on": there is one level.
+    Status apply_target(const MinerTarget& target) override;
+    // One level, from the config: known before any probe.
+    MinerCaps known_caps() const override { return caps(); }
     MinerCaps caps() const;
 
-    std::string family_;
-    std::string id_;
     PlugConfig config_;
     std::optional<std::string> password_;
-    bool probed_ = false;
-    std::string model_, firmware_;
-    MinerState last_state_;
 };
 
 }  // namespace hashsink::miners

@@ -56,8 +56,11 @@ ModbusEndpoint endpoint_for(const profiles::Profile& p, ModbusEndpoint e, bool e
     return e;
 }
 
-const KeyTable& ModbusProfileSource::keys() {
-    static const KeyTable table = {
+namespace {
+
+// Which profile, and where its files are.
+KeyTable profile_keys() {
+    return {
         {.name = "profile",
          .type = KeyType::string,
          .doc = "register-map profile: built in are dse_gencomm, huawei_sun2000, sma_modbus, "
@@ -68,6 +71,12 @@ const KeyTable& ModbusProfileSource::keys() {
          .doc = "directory searched for <profile>.toml before the built-in profiles (default: "
                 "the installed share/hashsink/profiles)",
          .fallback = std::string()},
+    };
+}
+
+// How the device is reached: Modbus TCP or RTU, each setting 0 or empty for the profile's.
+KeyTable endpoint_keys() {
+    return {
         {.name = "host",
          .type = KeyType::string,
          .doc = "Modbus TCP address (IP or name); give host or device",
@@ -122,6 +131,12 @@ const KeyTable& ModbusProfileSource::keys() {
          .fallback = Duration{10},
          .min = 0,
          .max = 10},
+    };
+}
+
+// What the site adds to the profile's signals.
+KeyTable site_keys() {
+    return {
         {.name = "rating_w",
          .type = KeyType::number,
          .doc = "device rating, published as the profile's rating signal (0: none)",
@@ -138,6 +153,17 @@ const KeyTable& ModbusProfileSource::keys() {
          .min = 0,
          .max = 100},
     };
+}
+
+}  // namespace
+
+const KeyTable& ModbusProfileSource::keys() {
+    static const KeyTable table = [] {
+        KeyTable all = profile_keys();
+        for (KeyTable more : {endpoint_keys(), site_keys()})
+            all.insert(all.end(), more.begin(), more.end());
+        return all;
+    }();
     return table;
 }
 

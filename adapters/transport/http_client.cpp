@@ -56,6 +56,49 @@ void set_timeouts(httplib::Client& c, Duration d) {
     c.set_write_timeout(sec, usec);
 }
 
+// Why client.send failed: the body over its cap, no answer in time, no connection, or the
+// connection failing on the way.
+Status send_failure(const std::string& op, const std::string& where, httplib::Error err,
+                    bool too_big, bool late, SteadyClock::duration elapsed,
+                    const HttpClientOptions& options) {
+    if (too_big) {
+        return Status::error(
+            ErrorCode::protocol,
+            op + ": response body larger than " + std::to_string(options.max_body_bytes) + " bytes",
+            false);
+    }
+    const bool timed_out = late || err == httplib::Error::ConnectionTimeout ||
+                           ((err == httplib::Error::Read || err == httplib::Error::Write) &&
+                            elapsed >= options.timeout * 9 / 10);
+    if (timed_out) {
+        return Status::error(ErrorCode::timeout, op + ": no answer from " + where + " within " +
+                                                     format_duration(options.timeout));
+    }
+    if (err == httplib::Error::Connection) {
+        return Status::error(ErrorCode::unreachable, op + ": cannot connect to " + where);
+    }
+    const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+    return Status::error(ErrorCode::unreachable, op + ": connection to " + where +
+                                                     " failed after " + std::to_string(elapsed_ms) +
+                                                     " ms (" + httplib::to_string(err) + ")");
+}
+
+// An answer: 2xx is the response; 4xx is refused, 5xx refused but worth retrying, with an
+// excerpt of the body; anything else is unexpected.
+Result<HttpResponse> answer(const std::string& op, int status, std::string body) {
+    if (status >= 400) {
+        const bool server_side = status >= 500;
+        return Status::error(
+            ErrorCode::rejected,
+            op + ": HTTP " + std::to_string(status) + " '" + body_excerpt(body) + "'", server_side);
+    }
+    if (status < 200 || status >= 300) {
+        return Status::error(ErrorCode::rejected,
+                             op + ": unexpected HTTP " + std::to_string(status), false);
+    }
+    return HttpResponse{status, std::move(body)};
+}
+
 }  // namespace
 
 std::string body_excerpt(std::string_view body, std::size_t max_chars) {
@@ -187,49 +230,12 @@ Result<HttpResponse> HttpClient::send(const char* method, const std::string& pat
         httplib::Response res;
         httplib::Error err = httplib::Error::Success;
         bool ok = client_->send(req, res, err);
-        const auto elapsed = SteadyClock::now() - started;
-        const auto elapsed_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-        const std::string where = host_ + ":" + std::to_string(port_);
-
         if (!ok) {
-            if (too_big) {
-                return Status::error(ErrorCode::protocol,
-                                     op + ": response body larger than " +
-                                         std::to_string(options_.max_body_bytes) + " bytes",
-                                     false);
-            }
-            const bool timed_out =
-                late || err == httplib::Error::ConnectionTimeout ||
-                ((err == httplib::Error::Read || err == httplib::Error::Write) &&
-                 elapsed >= options_.timeout * 9 / 10);
-            if (timed_out) {
-                return Status::error(ErrorCode::timeout,
-                                     op + ": no answer from " + where + " within " +
-                                         format_duration(options_.timeout));
-            }
-            if (err == httplib::Error::Connection) {
-                return Status::error(ErrorCode::unreachable,
-                                     op + ": cannot connect to " + where);
-            }
-            return Status::error(ErrorCode::unreachable,
-                                 op + ": connection to " + where + " failed after " +
-                                     std::to_string(elapsed_ms) + " ms (" +
-                                     httplib::to_string(err) + ")");
+            return send_failure(op, host_ + ":" + std::to_string(port_), err, too_big, late,
+                                SteadyClock::now() - started, options_);
         }
         last_status_ = res.status;
-        if (res.status >= 400) {
-            const bool server_side = res.status >= 500;
-            return Status::error(ErrorCode::rejected,
-                                 op + ": HTTP " + std::to_string(res.status) + " '" +
-                                     body_excerpt(received) + "'",
-                                 server_side);
-        }
-        if (res.status < 200 || res.status >= 300) {
-            return Status::error(ErrorCode::rejected,
-                                 op + ": unexpected HTTP " + std::to_string(res.status), false);
-        }
-        return HttpResponse{res.status, std::move(received)};
+        return answer(op, res.status, std::move(received));
     } catch (const std::exception& e) {
         return Status::error(ErrorCode::unreachable, op + ": " + e.what());
     } catch (...) {

@@ -1,11 +1,9 @@
 #include "adapters/miners/antminer/antminer_driver.hpp"
 
-#include "adapters/miners/driver_support.hpp"
-
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
+#include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/json_fields.hpp"
 #include "adapters/miners/secret_file.hpp"
 
@@ -96,13 +94,10 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 AntminerDriver::AntminerDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)), config_(std::move(config)) {
-    last_state_.driver = "antminer";
-    last_state_.detail = "not read yet";
-}
+    : DriverBase("antminer", std::move(id)), config_(std::move(config)) {}
 
 Status AntminerDriver::error(const Status& cause) const {
-    Status e = driver_error("antminer", id_, cause);
+    Status e = DriverBase::error(cause);
     if (cause.code == ErrorCode::rejected && cause.message.find("HTTP 401") != std::string::npos)
         e.message += " (check user and password_file)";
     return e;
@@ -124,10 +119,6 @@ Status AntminerDriver::ensure_clients() {
     o.keep_alive = false;   // a 20 s write should not hold the read connection
     write_client_ = std::make_unique<transport::HttpClient>(config_.url, o);
     return Status::success();
-}
-
-void AntminerDriver::mark_offline(const Status& cause) {
-    last_state_ = offline_state("antminer", model_, firmware_, caps_.value_or(MinerCaps{}), cause);
 }
 
 Result<json> AntminerDriver::get_object(transport::HttpClient& client, const std::string& path) {
@@ -162,129 +153,71 @@ WorkMode AntminerDriver::mode_for(const MinerTarget& t, const MinerCaps& caps, b
     return WorkMode::normal;
 }
 
-Result<MinerCaps> AntminerDriver::probe() noexcept {
-    try {
-        if (auto st = ensure_clients(); !st) {
-            mark_offline(st);
-            return st;
-        }
-        auto info = get_object(*client_, kSystemInfo);
-        if (!info) {
-            mark_offline(info.error());
-            return info.error();
-        }
-        model_ = json_string(*info, "minertype");
-        firmware_ = json_string(*info, "system_filesystem_version");
-        if (firmware_.empty()) firmware_ = json_string(*info, "firmware_type");
-        Telemetry t;
-        if (auto summary = get_object(*client_, kSummary)) decode_summary(*summary, t);
-        else if (summary.error().code != ErrorCode::rejected) {
-            mark_offline(summary.error());
-            return summary.error();
-        }
-        if (model_.empty()) model_ = t.type;
-        caps_ = build_caps(t.ideal_hashrate_ths.value_or(0));
-        return *caps_;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "antminer " + id_ + ": probe: " + e.what());
-    }
-}
-
-Result<MinerState> AntminerDriver::read_state() noexcept {
-    try {
-        if (!caps_ || !last_state_.online) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto conf = get_object(*client_, kGetConf);
-        if (!conf) {
-            mark_offline(conf.error());
-            return conf.error();
-        }
-        Telemetry t;
-        auto summary = get_object(*client_, kSummary);
-        if (!summary) {
-            mark_offline(summary.error());
-            return summary.error();
-        }
+Result<MinerCaps> AntminerDriver::probe_miner() {
+    if (auto st = ensure_clients(); !st) return offline(st);
+    auto info = get_object(*client_, kSystemInfo);
+    if (!info) return offline(info.error());
+    model_ = json_string(*info, "minertype");
+    firmware_ = json_string(*info, "system_filesystem_version");
+    if (firmware_.empty()) firmware_ = json_string(*info, "firmware_type");
+    Telemetry t;
+    if (auto summary = get_object(*client_, kSummary))
         decode_summary(*summary, t);
-        auto stats = get_object(*client_, kStats);
-        if (!stats) {
-            mark_offline(stats.error());
-            return stats.error();
-        }
-        decode_stats(*stats, t);
-
-        MinerState s;
-        s.driver = "antminer";
-        s.model = model_;
-        s.firmware = firmware_;
-        s.online = true;
-        s.hashrate_ths = t.hashrate_ths;
-        s.power_w = t.power_w;
-        s.frequency_mhz = t.frequency_mhz;
-        s.chip_temp_c = t.chip_temp_c;
-        s.vr_temp_c = t.board_temp_c;
-        s.fan_rpm = t.fan_rpm;
-        const auto mode = decode_work_mode(*conf);
-        if (mode == WorkMode::sleep) {
-            s.state = MinerRunState::paused;
-        } else {
-            s.state = MinerRunState::mining;
-        }
-        if (mode) s.detail = std::string("work mode ") + to_string(*mode);
-        else s.detail = "work mode unknown";
-        s.caps = *caps_;
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "antminer " + id_ + ": read state: " + e.what());
-    }
+    else if (summary.error().code != ErrorCode::rejected)
+        return offline(summary.error());
+    if (model_.empty()) model_ = t.type;
+    caps_ = build_caps(t.ideal_hashrate_ths.value_or(0));
+    return *caps_;
 }
 
-Status AntminerDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!caps_) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto conf = get_object(*client_, kGetConf);
-        if (!conf) {
-            mark_offline(conf.error());
-            return conf.error();
-        }
-        const WorkMode want = mode_for(target, *caps_, config_.low_power_w > 0 &&
-                                                           config_.low_power_w < config_.power_w);
-        const auto have = decode_work_mode(*conf);
-        if (have == want) return Status::success();   // already there: send nothing
+Result<MinerState> AntminerDriver::read_miner() {
+    auto conf = get_object(*client_, kGetConf);
+    if (!conf) return offline(conf.error());
+    Telemetry t;
+    auto summary = get_object(*client_, kSummary);
+    if (!summary) return offline(summary.error());
+    decode_summary(*summary, t);
+    auto stats = get_object(*client_, kStats);
+    if (!stats) return offline(stats.error());
+    decode_stats(*stats, t);
 
-        auto res = write_client_->post_json(kSetConf, set_conf_body(*conf, want));
-        if (!res) return error(res.error());
-        if (auto st = check_set_conf_reply(res->body); !st) return error(st);
+    MinerState s = online_state();
+    take_measurements(t, s);
+    const auto mode = decode_work_mode(*conf);
+    s.state = mode == WorkMode::sleep ? MinerRunState::paused : MinerRunState::mining;
+    s.detail = mode ? std::string("work mode ") + to_string(*mode) : "work mode unknown";
+    s.caps = *caps_;
+    return s;
+}
 
-        // The CGI acknowledges writes that never take: read the mode back until it shows.
-        using Clock = std::chrono::steady_clock;
-        const auto deadline = Clock::now() + config_.verify_timeout;
-        const auto step = std::clamp(config_.verify_timeout / 10, Duration{100}, Duration{2000});
-        std::optional<WorkMode> seen = have;
-        while (true) {
+Status AntminerDriver::apply_target(const MinerTarget& target) {
+    auto conf = get_object(*client_, kGetConf);
+    if (!conf) return offline(conf.error());
+    const WorkMode want =
+        mode_for(target, *caps_, config_.low_power_w > 0 && config_.low_power_w < config_.power_w);
+    const auto have = decode_work_mode(*conf);
+    if (have == want) return Status::success();  // already there: send nothing
+
+    auto res = write_client_->post_json(kSetConf, set_conf_body(*conf, want));
+    if (!res) return error(res.error());
+    if (auto st = check_set_conf_reply(res->body); !st) return error(st);
+
+    // The CGI acknowledges writes that never take: read the mode back until it shows.
+    const auto step = std::clamp(config_.verify_timeout / 10, Duration{100}, Duration{2000});
+    std::optional<WorkMode> seen = have;
+    if (read_back_until(config_.verify_timeout, step, [&] {
             auto back = get_object(*client_, kGetConf);
-            if (back) {
-                seen = decode_work_mode(*back);
-                if (seen == want) return Status::success();
-            }
-            if (Clock::now() + step > deadline) break;
-            std::this_thread::sleep_for(step);
-        }
-        return Status::error(
-            ErrorCode::not_applied,
-            "antminer " + id_ + ": verify " + kGetConf + ": write acknowledged but not applied: "
-                "expected work mode " + to_string(want) + ", device reports " +
-                (seen ? to_string(*seen) : "unknown") + " after " +
-                format_duration(config_.verify_timeout));
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "antminer " + id_ + ": apply: " + e.what());
-    }
+            if (back) seen = decode_work_mode(*back);
+            return back && seen == want;
+        }))
+        return Status::success();
+    return Status::error(ErrorCode::not_applied, "antminer " + id() + ": verify " + kGetConf +
+                                                     ": write acknowledged but not applied: "
+                                                     "expected work mode " +
+                                                     to_string(want) + ", device reports " +
+                                                     (seen ? to_string(*seen) : "unknown") +
+                                                     " after " +
+                                                     format_duration(config_.verify_timeout));
 }
 
 }  // namespace hashsink::miners::antminer

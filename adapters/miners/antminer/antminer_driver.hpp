@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "adapters/miners/antminer/antminer_codec.hpp"
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
@@ -33,40 +34,34 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-// Not thread-safe: one caller at a time (the fleet serialises calls per miner). apply() may
-// block for write_timeout + verify_timeout: it runs on the fleet's pool, never on the loop.
-class AntminerDriver final : public MinerDriver {
+// apply() may block for write_timeout + verify_timeout: it runs on the fleet's pool, never on
+// the loop.
+class AntminerDriver final : public DriverBase {
 public:
     AntminerDriver(std::string id, DriverConfig config);
 
-    std::string_view driver_name() const override { return "antminer"; }
-    // get_system_info, summary: model and ideal hashrate; levels from the configured powers.
-    Result<MinerCaps> probe() noexcept override;
-    // get_miner_conf (mode), summary.cgi, stats.cgi.
-    Result<MinerState> read_state() noexcept override;
-    // Mode from the target; nothing sent when already in it; else set_miner_conf.cgi, then
-    // get_miner_conf is read back until the mode shows or verify_timeout passes (not_applied).
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const MinerState& last_state() const { return last_state_; }
     // The mode a target asks for, given caps (exposed for tests).
     static WorkMode mode_for(const MinerTarget& target, const MinerCaps& caps,
                              bool has_low_power);
 
 private:
+    // get_system_info, summary: model and ideal hashrate; levels from the configured powers.
+    Result<MinerCaps> probe_miner() override;
+    // get_miner_conf (mode), summary.cgi, stats.cgi.
+    Result<MinerState> read_miner() override;
+    // Mode from the target; nothing sent when already in it; else set_miner_conf.cgi, then
+    // get_miner_conf is read back until the mode shows or verify_timeout passes (not_applied).
+    Status apply_target(const MinerTarget& target) override;
+
     Status ensure_clients();
     Result<nlohmann::json> get_object(transport::HttpClient& client, const std::string& path);
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    // Adds a hint to a refused login.
+    Status error(const Status& cause) const override;
     MinerCaps build_caps(double ideal_ths) const;
 
-    std::string id_;
     DriverConfig config_;
     std::unique_ptr<transport::HttpClient> client_;        // reads
     std::unique_ptr<transport::HttpClient> write_client_;  // set_miner_conf, long deadline
-    std::optional<MinerCaps> caps_;
-    std::string model_, firmware_;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

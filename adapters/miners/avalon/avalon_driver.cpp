@@ -1,14 +1,12 @@
 #include "adapters/miners/avalon/avalon_driver.hpp"
 
-#include "adapters/miners/driver_support.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <functional>
-#include <thread>
 
 #include "adapters/miners/cgminer/cgminer_codec.hpp"
+#include "adapters/miners/driver_support.hpp"
 
 namespace hashsink::miners::avalon {
 
@@ -80,20 +78,9 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 AvalonDriver::AvalonDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)),
+    : DriverBase("avalon", std::move(id)),
       config_(std::move(config)),
-      client_(config_.host, config_.port, {.timeout = config_.timeout}) {
-    last_state_.driver = "avalon";
-    last_state_.detail = "not read yet";
-}
-
-Status AvalonDriver::error(const Status& cause) const {
-    return driver_error("avalon", id_, cause);
-}
-
-void AvalonDriver::mark_offline(const Status& cause) {
-    last_state_ = offline_state("avalon", model_, firmware_, caps_.value_or(MinerCaps{}), cause);
-}
+      client_(config_.host, config_.port, {.timeout = config_.timeout}) {}
 
 MinerCaps AvalonDriver::build_caps(double standard_ths) const {
     MinerCaps c;
@@ -129,74 +116,43 @@ Result<MmState> AvalonDriver::read_mm() {
     return decode_mm(fields);
 }
 
-Result<MinerCaps> AvalonDriver::probe() noexcept {
-    try {
-        auto v = client_.command("version");
-        if (!v) {
-            auto e = error(v.error());
-            mark_offline(e);
-            return e;
-        }
-        const auto& ver = transport::first_of(*v, "VERSION");
-        model_ = transport::json_string(ver, "PROD");
-        if (model_.empty()) model_ = transport::json_string(ver, "MODEL");
-        firmware_ = transport::json_string(ver, "CGVERSION");
-        if (firmware_.empty()) firmware_ = transport::reply_status(*v).description;
-        auto stats = client_.command("stats");
-        if (!stats) {
-            auto e = error(stats.error());
-            mark_offline(e);
-            return e;
-        }
-        auto f = mm_fields(*stats);
-        double ghs_mm = 0;
-        if (auto it = f.find("GHSmm"); it != f.end()) ghs_mm = std::strtod(it->second.c_str(), nullptr);
-        caps_ = build_caps(ghs_mm > 0 ? ghs_mm / 1e3 : 0);
-        return *caps_;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "avalon " + id_ + ": probe: " + e.what());
-    }
+Result<MinerCaps> AvalonDriver::probe_miner() {
+    auto v = client_.command("version");
+    if (!v) return offline(error(v.error()));
+    const auto& ver = transport::first_of(*v, "VERSION");
+    model_ = transport::json_string(ver, "PROD");
+    if (model_.empty()) model_ = transport::json_string(ver, "MODEL");
+    firmware_ = transport::json_string(ver, "CGVERSION");
+    if (firmware_.empty()) firmware_ = transport::reply_status(*v).description;
+    auto stats = client_.command("stats");
+    if (!stats) return offline(error(stats.error()));
+    auto f = mm_fields(*stats);
+    double ghs_mm = 0;
+    if (auto it = f.find("GHSmm"); it != f.end()) ghs_mm = std::strtod(it->second.c_str(), nullptr);
+    caps_ = build_caps(ghs_mm > 0 ? ghs_mm / 1e3 : 0);
+    return *caps_;
 }
 
-Result<MinerState> AvalonDriver::read_state() noexcept {
-    try {
-        if (!caps_ || !last_state_.online) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        auto summary = client_.command("summary");
-        if (!summary) {
-            auto e = error(summary.error());
-            mark_offline(e);
-            return e;
-        }
-        cgminer::Reading r;
-        cgminer::decode_summary(*summary, r);
-        auto mm = read_mm();
-        if (!mm) {
-            mark_offline(mm.error());
-            return mm.error();
-        }
-        MinerState s;
-        s.driver = "avalon";
-        s.model = model_;
-        s.firmware = firmware_;
-        s.online = true;
-        s.hashrate_ths = mm->hashrate_ths ? mm->hashrate_ths : r.hashrate_ths;
-        s.frequency_mhz = mm->frequency_mhz;
-        s.power_w = mm->power_w;
-        s.chip_temp_c = mm->chip_temp_c;
-        s.fan_rpm = mm->fan_rpm;
-        s.state = mm->idle.value_or(false) ? MinerRunState::paused : MinerRunState::mining;
-        s.detail = mm->system_status;
-        if (mm->work_mode) s.detail += (s.detail.empty() ? "" : "; ") + std::string("work mode ") +
-                                       std::to_string(*mm->work_mode);
-        s.caps = *caps_;
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "avalon " + id_ + ": read state: " + e.what());
-    }
+Result<MinerState> AvalonDriver::read_miner() {
+    auto summary = client_.command("summary");
+    if (!summary) return offline(error(summary.error()));
+    cgminer::Reading r;
+    cgminer::decode_summary(*summary, r);
+    auto mm = read_mm();
+    if (!mm) return offline(mm.error());
+    MinerState s = online_state();
+    s.hashrate_ths = mm->hashrate_ths ? mm->hashrate_ths : r.hashrate_ths;
+    s.frequency_mhz = mm->frequency_mhz;
+    s.power_w = mm->power_w;
+    s.chip_temp_c = mm->chip_temp_c;
+    s.fan_rpm = mm->fan_rpm;
+    s.state = mm->idle.value_or(false) ? MinerRunState::paused : MinerRunState::mining;
+    s.detail = mm->system_status;
+    if (mm->work_mode)
+        s.detail += (s.detail.empty() ? "" : "; ") + std::string("work mode ") +
+                    std::to_string(*mm->work_mode);
+    s.caps = *caps_;
+    return s;
 }
 
 Status AvalonDriver::ascset(const std::string& parameter, bool reply_optional) {
@@ -216,67 +172,49 @@ Status AvalonDriver::ascset(const std::string& parameter, bool reply_optional) {
 
 Status AvalonDriver::wait_for(const std::function<bool(const MmState&)>& done,
                               const std::string& expected) {
-    using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + config_.verify_timeout;
     const auto step = std::clamp(config_.verify_timeout / 15, Duration{50}, Duration{2000});
     std::string seen = "nothing readable";
-    while (true) {
-        if (auto mm = read_mm()) {
-            if (done(*mm)) return Status::success();
+    if (read_back_until(config_.verify_timeout, step, [&] {
+            auto mm = read_mm();
+            if (!mm) return false;
+            if (done(*mm)) return true;
             seen = "'" + mm->system_status + "'" +
                    (mm->work_mode ? ", work mode " + std::to_string(*mm->work_mode) : "");
-        }
-        if (Clock::now() + step > deadline) break;
-        std::this_thread::sleep_for(step);
-    }
+            return false;
+        }))
+        return Status::success();
     return Status::error(ErrorCode::not_applied,
-                         "avalon " + id_ + ": verify stats: write acknowledged but not applied: "
-                         "expected " + expected + ", miner reports " + seen + " after " +
-                         format_duration(config_.verify_timeout));
+                         "avalon " + id() +
+                             ": verify stats: write acknowledged but not applied: "
+                             "expected " +
+                             expected + ", miner reports " + seen + " after " +
+                             format_duration(config_.verify_timeout));
 }
 
-Status AvalonDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!caps_) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        auto mm = read_mm();
-        if (!mm) {
-            mark_offline(mm.error());
-            return mm.error();
-        }
-        const bool idle = mm->idle.value_or(false);
-        const std::string at = "1:" + std::to_string(static_cast<long long>(std::time(nullptr)));
-        if (!target.run) {
-            if (idle) return Status::success();
-            if (auto st = ascset("0,softoff," + at, false); !st) return st;
-            return wait_for([](const MmState& m) { return m.idle.value_or(false); }, "idle (soft off)");
-        }
-        std::size_t level = caps_->nominal_level;
-        if (target.level) {
-            level = std::min(*target.level, caps_->levels.size() - 1);
-        } else if (target.power_w > 0) {
-            level = 0;
-            for (std::size_t i = 0; i < caps_->levels.size(); ++i)
-                if (caps_->levels[i].power_w <= target.power_w + 1e-9) level = i;
-        }
-        const int mode = mode_for_level(level);
-        if (idle) {
-            if (auto st = ascset("0,softon," + at, true); !st) return st;
-            if (auto st = wait_for([](const MmState& m) { return m.idle == false; }, "working (soft on)");
-                !st)
-                return st;
-        }
-        if (mm->work_mode != mode) {
-            if (auto st = ascset("0,workmode,set," + std::to_string(mode), false); !st) return st;
-            return wait_for([mode](const MmState& m) { return m.work_mode == mode; },
-                            "work mode " + std::to_string(mode));
-        }
-        return Status::success();
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "avalon " + id_ + ": apply: " + e.what());
+Status AvalonDriver::apply_target(const MinerTarget& target) {
+    auto mm = read_mm();
+    if (!mm) return offline(mm.error());
+    const bool idle = mm->idle.value_or(false);
+    const std::string at = "1:" + std::to_string(static_cast<long long>(std::time(nullptr)));
+    if (!target.run) {
+        if (idle) return Status::success();
+        if (auto st = ascset("0,softoff," + at, false); !st) return st;
+        return wait_for([](const MmState& m) { return m.idle.value_or(false); }, "idle (soft off)");
     }
+    const int mode = mode_for_level(level_for(target, *caps_, 1e-9));
+    if (idle) {
+        if (auto st = ascset("0,softon," + at, true); !st) return st;
+        if (auto st =
+                wait_for([](const MmState& m) { return m.idle == false; }, "working (soft on)");
+            !st)
+            return st;
+    }
+    if (mm->work_mode != mode) {
+        if (auto st = ascset("0,workmode,set," + std::to_string(mode), false); !st) return st;
+        return wait_for([mode](const MmState& m) { return m.work_mode == mode; },
+                        "work mode " + std::to_string(mode));
+    }
+    return Status::success();
 }
 
 }  // namespace hashsink::miners::avalon

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "adapters/miners/avalon/avalon_codec.hpp"
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
@@ -30,32 +31,25 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-class AvalonDriver final : public MinerDriver {
+class AvalonDriver final : public DriverBase {
 public:
     AvalonDriver(std::string id, DriverConfig config);
-    std::string_view driver_name() const override { return "avalon"; }
-    Result<MinerCaps> probe() noexcept override;
-    Result<MinerState> read_state() noexcept override;
-    // softoff / softon / workmode, only what differs, each verified in stats (SYSTEMSTATU,
-    // WORKMODE) until verify_timeout.
-    Status apply(const MinerTarget& target) noexcept override;
-    const MinerState& last_state() const { return last_state_; }
 
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    Result<MinerCaps> probe_miner() override;
+    Result<MinerState> read_miner() override;
+    // softoff / softon / workmode, only what differs, each verified in stats (SYSTEMSTATU,
+    // WORKMODE) until verify_timeout.
+    Status apply_target(const MinerTarget& target) override;
+
     Result<MmState> read_mm();
     Status ascset(const std::string& parameter, bool reply_optional);
     Status wait_for(const std::function<bool(const MmState&)>& done, const std::string& expected);
     MinerCaps build_caps(double standard_ths) const;
     int mode_for_level(std::size_t level) const;
 
-    std::string id_;
     DriverConfig config_;
     transport::CgminerClient client_;
-    std::optional<MinerCaps> caps_;
-    std::string model_, firmware_;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

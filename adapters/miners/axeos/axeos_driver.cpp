@@ -68,21 +68,9 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 AxeosDriver::AxeosDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)),
+    : DriverBase("axeos", std::move(id)),
       config_(std::move(config)),
-      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {
-    last_state_.driver = "axeos";
-    last_state_.detail = "not read yet";
-}
-
-Status AxeosDriver::error(const Status& cause) const {
-    return driver_error("axeos", id_, cause);
-}
-
-void AxeosDriver::mark_offline(const Status& cause) {
-    last_state_ = offline_state("axeos", last_state_.model, last_state_.firmware,
-                                caps_.value_or(MinerCaps{}), cause);
-}
+      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {}
 
 Result<json> AxeosDriver::get_object(const std::string& path) {
     auto res = client_.get(path);
@@ -92,63 +80,44 @@ Result<json> AxeosDriver::get_object(const std::string& path) {
     return obj;
 }
 
-Result<MinerCaps> AxeosDriver::probe() noexcept {
-    try {
-        auto info = get_object(kInfo);
-        if (!info) {
-            mark_offline(info.error());
-            return info.error();
+Result<MinerCaps> AxeosDriver::probe_miner() {
+    auto info = get_object(kInfo);
+    if (!info) return offline(info.error());
+    std::optional<AsicOptions> asic;
+    auto asic_res = client_.get(kAsic);
+    if (asic_res) {
+        if (auto obj = parse_object(asic_res->body, kAsic)) {
+            if (auto decoded = decode_asic(*obj)) asic = *decoded;
         }
-        std::optional<AsicOptions> asic;
-        auto asic_res = client_.get(kAsic);
-        if (asic_res) {
-            if (auto obj = parse_object(asic_res->body, kAsic)) {
-                if (auto decoded = decode_asic(*obj)) asic = *decoded;
-            }
-        } else if (!(asic_res.error().code == ErrorCode::rejected &&
-                     !asic_res.error().retryable)) {
-            // Timeouts and 5xx are the device's trouble now, not a missing endpoint.
-            mark_offline(asic_res.error());
-            return error(asic_res.error());
-        }
-        // Firmware before v2.7.0 has no /api/system/asic (404, or the web UI's page).
-        if (!asic) asic = fallback_asic_options(*info);
-        asic_ = asic;
-        caps_ = build_caps(*info, *asic_, config_.allow_overclock);
-        if (caps_->levels.empty()) {
-            return Status::error(ErrorCode::unsupported,
-                                 "axeos " + id_ + ": probe: no usable frequency/voltage options",
-                                 false);
-        }
-        return *caps_;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "axeos " + id_ + ": probe: " + e.what());
+    } else if (!(asic_res.error().code == ErrorCode::rejected && !asic_res.error().retryable)) {
+        // Timeouts and 5xx are the device's trouble now, not a missing endpoint.
+        mark_offline(asic_res.error());
+        return error(asic_res.error());
     }
+    // Firmware before v2.7.0 has no /api/system/asic (404, or the web UI's page).
+    if (!asic) asic = fallback_asic_options(*info);
+    asic_ = asic;
+    caps_ = build_caps(*info, *asic_, config_.allow_overclock);
+    if (caps_->levels.empty()) {
+        return error(Status::error(ErrorCode::unsupported,
+                                   "probe: no usable frequency/voltage options", false));
+    }
+    return *caps_;
 }
 
-Result<MinerState> AxeosDriver::read_state() noexcept {
-    try {
-        // Probe first, and again after an outage (the firmware may have been updated).
-        if (!caps_ || !last_state_.online) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto info = get_object(kInfo);
-        if (!info) {
-            mark_offline(info.error());
-            return info.error();
-        }
-        MinerState s = decode_state(*info, asic_ ? &*asic_ : nullptr);
-        s.caps = *caps_;
-        if (asic_ && asic_->estimated && s.detail.empty()) {
-            s.detail = "no /api/system/asic (firmware before v2.7.0): options estimated "
-                       "from the current setting";
-        }
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "axeos " + id_ + ": read state: " + e.what());
+Result<MinerState> AxeosDriver::read_miner() {
+    auto info = get_object(kInfo);
+    if (!info) return offline(info.error());
+    MinerState s = decode_state(*info, asic_ ? &*asic_ : nullptr);
+    s.caps = *caps_;
+    if (asic_ && asic_->estimated && s.detail.empty()) {
+        s.detail =
+            "no /api/system/asic (firmware before v2.7.0): options estimated "
+            "from the current setting";
     }
+    model_ = s.model;
+    firmware_ = s.firmware;
+    return s;
 }
 
 Status AxeosDriver::verify(double frequency_mhz, double core_voltage_mv, bool paused,
@@ -170,73 +139,64 @@ Status AxeosDriver::verify(double frequency_mhz, double core_voltage_mv, bool pa
     }
     expected += std::string("miningPaused ") + (paused ? "true" : "false");
     actual += std::string("miningPaused ") + (is_paused ? "true" : "false");
-    return Status::error(ErrorCode::not_applied,
-                         "axeos " + id_ + ": verify " + kInfo + ": write acknowledged but not "
-                         "applied: expected " + expected + "; device reports " + actual);
+    return Status::error(ErrorCode::not_applied, "axeos " + id() + ": verify " + kInfo +
+                                                     ": write acknowledged but not "
+                                                     "applied: expected " +
+                                                     expected + "; device reports " + actual);
 }
 
-Status AxeosDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!caps_) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto info = get_object(kInfo);
-        if (!info) {
-            mark_offline(info.error());
-            return info.error();
-        }
-        const bool paused = json_bool(*info, "miningPaused").value_or(false);
-        const auto cur_f = json_number(*info, "frequency");
-        const auto cur_v = json_number(*info, "coreVoltage");
+Status AxeosDriver::apply_target(const MinerTarget& target) {
+    auto info = get_object(kInfo);
+    if (!info) return offline(info.error());
+    const bool paused = json_bool(*info, "miningPaused").value_or(false);
+    const auto cur_f = json_number(*info, "frequency");
+    const auto cur_v = json_number(*info, "coreVoltage");
 
-        auto patch = [&](double f, double v) -> Status {
-            json body = {{"frequency", as_number(f)}, {"coreVoltage", as_number(v)}};
-            auto res = client_.patch_json(kSystem, body.dump());
-            return res ? Status::success() : error(res.error());
-        };
+    auto patch = [&](double f, double v) -> Status {
+        json body = {{"frequency", as_number(f)}, {"coreVoltage", as_number(v)}};
+        auto res = client_.patch_json(kSystem, body.dump());
+        return res ? Status::success() : error(res.error());
+    };
 
-        if (!target.run) {
-            if (caps_->can_pause) {
-                if (paused) return Status::success();
-                auto res = client_.post_json(kPause);
-                if (!res) return error(res.error());
-                return verify(0, 0, true, false);
-            }
-            // No pause endpoint: the lowest level is as close to stopped as we can get.
-            const auto& low = caps_->levels.front();
-            const double f = low.frequency_mhz.value_or(0), v = low.core_voltage_mv.value_or(0);
-            if (!same(cur_f, f) || !same(cur_v, v)) {
-                if (auto st = patch(f, v); !st) return st;
-                if (auto st = verify(f, v, false, true); !st) return st;
-            }
-            return Status::error(ErrorCode::unsupported,
-                                 "axeos " + id_ + ": pause: firmware " + last_state_.firmware +
-                                     " has no /api/system/pause (v2.14.0+); set the lowest "
-                                     "level (" + show(f) + " MHz) instead",
-                                 false);
-        }
-
-        auto sp = resolve_setpoint(target, *caps_);
-        if (!sp) {
-            return Status::error(ErrorCode::unsupported,
-                                 "axeos " + id_ + ": apply: no operating levels known", false);
-        }
-        bool wrote = false;
-        if (paused) {
-            auto res = client_.post_json(kResume);
+    if (!target.run) {
+        if (caps_->can_pause) {
+            if (paused) return Status::success();
+            auto res = client_.post_json(kPause);
             if (!res) return error(res.error());
-            wrote = true;
+            return verify(0, 0, true, false);
         }
-        if (!same(cur_f, sp->frequency_mhz) || !same(cur_v, sp->core_voltage_mv)) {
-            if (auto st = patch(sp->frequency_mhz, sp->core_voltage_mv); !st) return st;
-            wrote = true;
+        // No pause endpoint: the lowest level is as close to stopped as we can get.
+        const auto& low = caps_->levels.front();
+        const double f = low.frequency_mhz.value_or(0), v = low.core_voltage_mv.value_or(0);
+        if (!same(cur_f, f) || !same(cur_v, v)) {
+            if (auto st = patch(f, v); !st) return st;
+            if (auto st = verify(f, v, false, true); !st) return st;
         }
-        if (!wrote) return Status::success();   // already there: send nothing
-        return verify(sp->frequency_mhz, sp->core_voltage_mv, false, true);
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "axeos " + id_ + ": apply: " + e.what());
+        return Status::error(ErrorCode::unsupported,
+                             "axeos " + id() + ": pause: firmware " + last_state_.firmware +
+                                 " has no /api/system/pause (v2.14.0+); set the lowest "
+                                 "level (" +
+                                 show(f) + " MHz) instead",
+                             false);
     }
+
+    auto sp = resolve_setpoint(target, *caps_);
+    if (!sp) {
+        return Status::error(ErrorCode::unsupported,
+                             "axeos " + id() + ": apply: no operating levels known", false);
+    }
+    bool wrote = false;
+    if (paused) {
+        auto res = client_.post_json(kResume);
+        if (!res) return error(res.error());
+        wrote = true;
+    }
+    if (!same(cur_f, sp->frequency_mhz) || !same(cur_v, sp->core_voltage_mv)) {
+        if (auto st = patch(sp->frequency_mhz, sp->core_voltage_mv); !st) return st;
+        wrote = true;
+    }
+    if (!wrote) return Status::success();  // already there: send nothing
+    return verify(sp->frequency_mhz, sp->core_voltage_mv, false, true);
 }
 
 }  // namespace hashsink::miners::axeos

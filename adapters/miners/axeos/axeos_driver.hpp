@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "adapters/miners/axeos/axeos_codec.hpp"
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
@@ -27,41 +28,31 @@ const KeyTable& driver_keys();
 // Config from validated options (defaults filled in; timeout clamped to 0.1..30 s).
 DriverConfig driver_config(const Options& options);
 
-// Not thread-safe: one caller at a time (the loop serialises calls per miner).
-class AxeosDriver final : public MinerDriver {
+class AxeosDriver final : public DriverBase {
 public:
     AxeosDriver(std::string id, DriverConfig config);
 
-    std::string_view driver_name() const override { return "axeos"; }
-    // GET /api/system/info and /api/system/asic; levels, options, pause support.
-    Result<MinerCaps> probe() noexcept override;
-    // GET /api/system/info, normalised. Probes first when caps are not known yet.
-    // On I/O failure returns the error; last_state() then reports offline.
-    Result<MinerState> read_state() noexcept override;
-    // Pause / resume / PATCH frequency+coreVoltage (clamped to the options), only what
-    // differs, then verified by reading /api/system/info back (not_applied on mismatch).
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const std::string& id() const { return id_; }
     const DriverConfig& config() const { return config_; }
-    // The last state read (offline with the error in detail after a failed read).
-    const MinerState& last_state() const { return last_state_; }
     // Caps from the last successful probe, if any.
     const std::optional<MinerCaps>& caps() const { return caps_; }
 
 private:
+    // GET /api/system/info and /api/system/asic; levels, options, pause support.
+    Result<MinerCaps> probe_miner() override;
+    // GET /api/system/info, normalised. On I/O failure returns the error; last_state() then
+    // reports offline.
+    Result<MinerState> read_miner() override;
+    // Pause / resume / PATCH frequency+coreVoltage (clamped to the options), only what
+    // differs, then verified by reading /api/system/info back (not_applied on mismatch).
+    Status apply_target(const MinerTarget& target) override;
+
     Result<nlohmann::json> get_object(const std::string& path);
-    Status error(const Status& cause) const;   // adds the "axeos <id>: " prefix
-    void mark_offline(const Status& cause);
     Status verify(double frequency_mhz, double core_voltage_mv, bool paused,
                   bool check_setpoint);
 
-    std::string id_;
     DriverConfig config_;
     transport::HttpClient client_;
-    std::optional<MinerCaps> caps_;
     std::optional<AsicOptions> asic_;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

@@ -52,21 +52,9 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 BraiinsDriver::BraiinsDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)),
+    : DriverBase("braiins", std::move(id)),
       config_(std::move(config)),
-      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {
-    last_state_.driver = "braiins";
-    last_state_.detail = "not read yet";
-}
-
-Status BraiinsDriver::error(const Status& cause) const {
-    return driver_error("braiins", id_, cause);
-}
-
-void BraiinsDriver::mark_offline(const Status& cause) {
-    last_state_ = offline_state("braiins", last_state_.model, last_state_.firmware,
-                                caps_.value_or(MinerCaps{}), cause);
-}
+      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {}
 
 Status BraiinsDriver::login() {
     std::string password;
@@ -117,58 +105,35 @@ Result<json> BraiinsDriver::call(const char* method, const std::string& path,
     return error(Status::error(ErrorCode::rejected, path + ": login did not take"));
 }
 
-Result<MinerCaps> BraiinsDriver::probe() noexcept {
-    try {
-        auto details = call("GET", "/api/v1/miner/details");
-        if (!details) {
-            mark_offline(details.error());
-            return details.error();
-        }
-        auto constraints = call("GET", "/api/v1/configuration/constraints");
-        if (!constraints) {
-            mark_offline(constraints.error());
-            return constraints.error();
-        }
-        auto range = decode_power_range(*constraints);
-        if (!range) return error(range.error());
-        range_ = *range;
-        caps_ = build_caps(*range, *details, config_.power_step_w);
-        return *caps_;
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("probe: ") + e.what()));
-    }
+Result<MinerCaps> BraiinsDriver::probe_miner() {
+    auto details = call("GET", "/api/v1/miner/details");
+    if (!details) return offline(details.error());
+    auto constraints = call("GET", "/api/v1/configuration/constraints");
+    if (!constraints) return offline(constraints.error());
+    auto range = decode_power_range(*constraints);
+    if (!range) return error(range.error());
+    range_ = *range;
+    caps_ = build_caps(*range, *details, config_.power_step_w);
+    return *caps_;
 }
 
-Result<MinerState> BraiinsDriver::read_state() noexcept {
-    try {
-        if (!caps_ || !last_state_.online) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        Bodies b;
-        auto details = call("GET", "/api/v1/miner/details");
-        if (!details) {
-            mark_offline(details.error());
-            return details.error();
-        }
-        b.details = std::move(*details);
-        auto stats = call("GET", "/api/v1/miner/stats");
-        if (!stats) {
-            mark_offline(stats.error());
-            return stats.error();
-        }
-        b.stats = std::move(*stats);
-        if (auto c = call("GET", "/api/v1/cooling/state")) b.cooling = std::move(*c);
-        if (auto t = call("GET", "/api/v1/performance/tuner-state")) b.tuner = std::move(*t);
-        if (auto h = call("GET", "/api/v1/miner/hw/hashboards")) b.hashboards = std::move(*h);
-        MinerState s = decode_state(b);
-        if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
-        s.caps = *caps_;
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("read state: ") + e.what()));
-    }
+Result<MinerState> BraiinsDriver::read_miner() {
+    Bodies b;
+    auto details = call("GET", "/api/v1/miner/details");
+    if (!details) return offline(details.error());
+    b.details = std::move(*details);
+    auto stats = call("GET", "/api/v1/miner/stats");
+    if (!stats) return offline(stats.error());
+    b.stats = std::move(*stats);
+    if (auto c = call("GET", "/api/v1/cooling/state")) b.cooling = std::move(*c);
+    if (auto t = call("GET", "/api/v1/performance/tuner-state")) b.tuner = std::move(*t);
+    if (auto h = call("GET", "/api/v1/miner/hw/hashboards")) b.hashboards = std::move(*h);
+    MinerState s = decode_state(b);
+    if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
+    s.caps = *caps_;
+    model_ = s.model;
+    firmware_ = s.firmware;
+    return s;
 }
 
 Status BraiinsDriver::verify(bool run, std::optional<double> watt) {
@@ -198,63 +163,52 @@ Status BraiinsDriver::verify(bool run, std::optional<double> watt) {
     });
 }
 
-Status BraiinsDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!caps_) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto details = call("GET", "/api/v1/miner/details");
-        if (!details) {
-            mark_offline(details.error());
-            return details.error();
-        }
-        const int status = static_cast<int>(transport::json_number(*details, "status").value_or(0));
-        const bool paused = status == static_cast<int>(BosStatus::paused);
+Status BraiinsDriver::apply_target(const MinerTarget& target) {
+    auto details = call("GET", "/api/v1/miner/details");
+    if (!details) return offline(details.error());
+    const int status = static_cast<int>(transport::json_number(*details, "status").value_or(0));
+    const bool paused = status == static_cast<int>(BosStatus::paused);
 
-        if (!target.run) {
-            if (paused) return Status::success();
-            auto r = call("PUT", "/api/v1/actions/pause");
-            if (!r) return r.error();
-            return verify(false, std::nullopt);
-        }
-
-        // The watt target: the level's power, else power_w, else the default; clamped to the
-        // range and snapped down to the step (never above what was asked).
-        double watt = range_->default_w;
-        if (target.level && *target.level < caps_->levels.size()) {
-            watt = caps_->levels[*target.level].power_w;
-        } else if (target.power_w > 0) {
-            watt = target.power_w;
-        }
-        watt = std::clamp(watt, range_->min_w, range_->max_w);
-        if (watt > range_->min_w) {
-            watt = std::max(range_->min_w,
-                            std::floor(watt / config_.power_step_w) * config_.power_step_w);
-        }
-        watt = std::round(watt);
-
-        auto tuner = call("GET", "/api/v1/performance/tuner-state");
-        if (!tuner) return tuner.error();
-        auto current = current_power_target_w(*tuner);
-        bool wrote = false;
-        if (paused) {
-            auto r = call("PUT", "/api/v1/actions/resume");
-            if (!r) return r.error();
-            wrote = true;
-        }
-        if (!current || std::fabs(*current - watt) >= 0.5) {
-            // Absolute set only: increment/decrement have reported targets they did not apply.
-            json body = {{"watt", static_cast<std::int64_t>(watt)}};
-            auto r = call("PUT", "/api/v1/performance/power-target", body.dump());
-            if (!r) return r.error();
-            wrote = true;
-        }
-        if (!wrote) return Status::success();
-        return verify(true, watt);
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("apply: ") + e.what()));
+    if (!target.run) {
+        if (paused) return Status::success();
+        auto r = call("PUT", "/api/v1/actions/pause");
+        if (!r) return r.error();
+        return verify(false, std::nullopt);
     }
+
+    // The watt target: the level's power, else power_w, else the default; clamped to the
+    // range and snapped down to the step (never above what was asked).
+    double watt = range_->default_w;
+    if (target.level && *target.level < caps_->levels.size()) {
+        watt = caps_->levels[*target.level].power_w;
+    } else if (target.power_w > 0) {
+        watt = target.power_w;
+    }
+    watt = std::clamp(watt, range_->min_w, range_->max_w);
+    if (watt > range_->min_w) {
+        watt =
+            std::max(range_->min_w, std::floor(watt / config_.power_step_w) * config_.power_step_w);
+    }
+    watt = std::round(watt);
+
+    auto tuner = call("GET", "/api/v1/performance/tuner-state");
+    if (!tuner) return tuner.error();
+    auto current = current_power_target_w(*tuner);
+    bool wrote = false;
+    if (paused) {
+        auto r = call("PUT", "/api/v1/actions/resume");
+        if (!r) return r.error();
+        wrote = true;
+    }
+    if (!current || std::fabs(*current - watt) >= 0.5) {
+        // Absolute set only: increment/decrement have reported targets they did not apply.
+        json body = {{"watt", static_cast<std::int64_t>(watt)}};
+        auto r = call("PUT", "/api/v1/performance/power-target", body.dump());
+        if (!r) return r.error();
+        wrote = true;
+    }
+    if (!wrote) return Status::success();
+    return verify(true, watt);
 }
 
 }  // namespace hashsink::miners::braiins

@@ -3,13 +3,13 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "adapters/miners/braiins/braiins_codec.hpp"
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
@@ -30,24 +30,19 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-// Not thread-safe: one caller at a time.
-class BraiinsDriver final : public MinerDriver {
+class BraiinsDriver final : public DriverBase {
 public:
     BraiinsDriver(std::string id, DriverConfig config);
 
-    std::string_view driver_name() const override { return "braiins"; }
-    Result<MinerCaps> probe() noexcept override;        // details + constraints
-    Result<MinerState> read_state() noexcept override;  // details, stats, cooling, tuner, boards
-    // PUT actions/pause|resume, PUT performance/power-target; verified by reading details and
-    // tuner-state back until verify_timeout.
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const MinerState& last_state() const { return last_state_; }
     int logins() const { return logins_; }
 
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    Result<MinerCaps> probe_miner() override;  // details + constraints
+    Result<MinerState> read_miner() override;  // details, stats, cooling, tuner, boards
+    // PUT actions/pause|resume, PUT performance/power-target; verified by reading details and
+    // tuner-state back until verify_timeout.
+    Status apply_target(const MinerTarget& target) override;
+
     Status login();
     // A request with the token; logs in first when there is none or it is about to expire,
     // and once more on a 401 (expired or revoked by a reboot).
@@ -55,16 +50,13 @@ private:
                                 const std::string& body = {});
     Status verify(bool run, std::optional<double> watt);
 
-    std::string id_;
     DriverConfig config_;
     transport::HttpClient client_;
     std::string token_;
     std::chrono::steady_clock::time_point token_expiry_{};
     std::chrono::seconds token_timeout_{0};
     int logins_ = 0;
-    std::optional<MinerCaps> caps_;
     std::optional<PowerRange> range_;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

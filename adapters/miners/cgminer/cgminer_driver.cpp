@@ -48,16 +48,9 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 CgminerDriver::CgminerDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)),
+    : DriverBase("cgminer", std::move(id)),
       config_(std::move(config)),
-      client_(config_.host, config_.port, {.timeout = config_.timeout}) {
-    last_state_.driver = "cgminer";
-    last_state_.detail = "not read yet";
-}
-
-Status CgminerDriver::error(const Status& cause) const {
-    return driver_error("cgminer", id_, cause);
-}
+      client_(config_.host, config_.port, {.timeout = config_.timeout}) {}
 
 MinerCaps CgminerDriver::caps() const {
     MinerCaps c;
@@ -70,82 +63,51 @@ MinerCaps CgminerDriver::caps() const {
     return c;
 }
 
-void CgminerDriver::mark_offline(const Status& cause) {
-    last_state_ =
-        offline_state("cgminer", identity_.model, identity_.firmware, caps(), cause);
+Result<MinerCaps> CgminerDriver::probe_miner() {
+    auto v = client_.command("version");
+    if (!v) return offline(error(v.error()));
+    Reading r;
+    decode_version(*v, r);
+    identity_ = r;
+    model_ = r.model;
+    firmware_ = r.firmware;
+    caps_ = caps();
+    return *caps_;
 }
 
-Result<MinerCaps> CgminerDriver::probe() noexcept {
-    try {
-        auto v = client_.command("version");
-        if (!v) {
-            auto e = error(v.error());
-            mark_offline(e);
-            return e;
-        }
-        Reading r;
-        decode_version(*v, r);
-        identity_ = r;
-        probed_ = true;
-        return caps();
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "cgminer " + id_ + ": probe: " + e.what());
-    }
+Result<MinerState> CgminerDriver::read_miner() {
+    Reading r = identity_;
+    auto summary = client_.command("summary");
+    if (!summary) return offline(error(summary.error()));
+    decode_summary(*summary, r);
+    // stats is optional on some builds (access denied): monitoring goes on without it.
+    auto stats = client_.command("stats");
+    if (stats)
+        decode_stats(*stats, r);
+    else if (stats.error().code != ErrorCode::rejected)
+        return offline(error(stats.error()));
+    if (r.average_ths) measured_ths_ = *r.average_ths;
+    MinerState s = online_state();
+    s.model = r.model;  // stats may name the model the version did not
+    s.firmware = r.firmware;
+    take_measurements(r, s);
+    const bool hashing =
+        r.hashrate_ths && *r.hashrate_ths > 0.01 * r.average_ths.value_or(0) && *r.hashrate_ths > 0;
+    s.state = hashing ? MinerRunState::mining : MinerRunState::error;
+    s.detail = hashing ? "read-only (cgminer API)" : "online but not hashing";
+    if (!stats) s.detail += "; stats refused: " + stats.error().message;
+    s.caps = caps();
+    return s;
 }
 
-Result<MinerState> CgminerDriver::read_state() noexcept {
-    try {
-        if (!probed_ || !last_state_.online) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        Reading r = identity_;
-        auto summary = client_.command("summary");
-        if (!summary) {
-            auto e = error(summary.error());
-            mark_offline(e);
-            return e;
-        }
-        decode_summary(*summary, r);
-        // stats is optional on some builds (access denied): monitoring goes on without it.
-        auto stats = client_.command("stats");
-        if (stats) decode_stats(*stats, r);
-        else if (stats.error().code != ErrorCode::rejected) {
-            auto e = error(stats.error());
-            mark_offline(e);
-            return e;
-        }
-        if (r.average_ths) measured_ths_ = *r.average_ths;
-        MinerState s;
-        s.driver = "cgminer";
-        s.model = r.model;
-        s.firmware = r.firmware;
-        s.online = true;
-        s.hashrate_ths = r.hashrate_ths;
-        s.power_w = r.power_w;
-        s.frequency_mhz = r.frequency_mhz;
-        s.chip_temp_c = r.chip_temp_c;
-        s.vr_temp_c = r.board_temp_c;
-        s.fan_rpm = r.fan_rpm;
-        const bool hashing = r.hashrate_ths && *r.hashrate_ths > 0.01 * r.average_ths.value_or(0) &&
-                             *r.hashrate_ths > 0;
-        s.state = hashing ? MinerRunState::mining : MinerRunState::error;
-        s.detail = hashing ? "read-only (cgminer API)" : "online but not hashing";
-        if (!stats) s.detail += "; stats refused: " + stats.error().message;
-        s.caps = caps();
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "cgminer " + id_ + ": read state: " + e.what());
-    }
-}
+Status CgminerDriver::apply(const MinerTarget& target) noexcept { return apply_target(target); }
 
-Status CgminerDriver::apply(const MinerTarget& target) noexcept {
+Status CgminerDriver::apply_target(const MinerTarget& target) {
     if (target.run) return Status::success();
-    return Status::error(ErrorCode::unsupported,
-                         "cgminer " + id_ + ": pause: the cgminer driver is read-only; put the "
-                         "miner behind a smart plug (shelly, tasmota) to switch it",
-                         false);
+    return error(Status::error(ErrorCode::unsupported,
+                               "pause: the cgminer driver is read-only; put the miner behind a "
+                               "smart plug (shelly, tasmota) to switch it",
+                               false));
 }
 
 }  // namespace hashsink::miners::cgminer

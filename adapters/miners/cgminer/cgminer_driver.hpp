@@ -7,6 +7,7 @@
 #include <string>
 
 #include "adapters/miners/cgminer/cgminer_codec.hpp"
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
@@ -26,30 +27,27 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-class CgminerDriver final : public MinerDriver {
+class CgminerDriver final : public DriverBase {
 public:
     CgminerDriver(std::string id, DriverConfig config);
-    std::string_view driver_name() const override { return "cgminer"; }
-    Result<MinerCaps> probe() noexcept override;
-    // version, summary, stats. A miner hashing less than 1 % of its average is reported
-    // `error` (running but not hashing), never with stale values.
-    Result<MinerState> read_state() noexcept override;
     // Read-only: run=true is a no-op success (it runs by itself); run=false is unsupported.
+    // Nothing to probe first.
     Status apply(const MinerTarget& target) noexcept override;
-    const MinerState& last_state() const { return last_state_; }
 
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    Result<MinerCaps> probe_miner() override;
+    // version, summary, stats. A miner hashing less than 1 % of its average is reported
+    // `error` (running but not hashing), never with stale values.
+    Result<MinerState> read_miner() override;
+    Status apply_target(const MinerTarget& target) override;
+    // The configured level, at the measured hashrate when none is configured.
+    MinerCaps known_caps() const override { return caps(); }
     MinerCaps caps() const;
 
-    std::string id_;
     DriverConfig config_;
     transport::CgminerClient client_;
-    bool probed_ = false;
     Reading identity_;
     double measured_ths_ = 0;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

@@ -66,21 +66,9 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 LuxosDriver::LuxosDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)),
+    : DriverBase("luxos", std::move(id)),
       config_(std::move(config)),
-      client_(config_.host, config_.port, {.timeout = config_.timeout}) {
-    last_state_.driver = "luxos";
-    last_state_.detail = "not read yet";
-}
-
-Status LuxosDriver::error(const Status& cause) const {
-    return driver_error("luxos", id_, cause);
-}
-
-void LuxosDriver::mark_offline(const Status& cause) {
-    last_state_ = offline_state("luxos", last_state_.model, last_state_.firmware,
-                                caps_.value_or(MinerCaps{}), cause);
-}
+      client_(config_.host, config_.port, {.timeout = config_.timeout}) {}
 
 Result<json> LuxosDriver::read(const char* command) {
     auto r = client_.command(command);
@@ -124,74 +112,51 @@ void LuxosDriver::logoff() noexcept {
     session_.clear();
 }
 
-Result<MinerCaps> LuxosDriver::probe() noexcept {
-    try {
-        auto version = read("version");
-        if (!version) {
-            mark_offline(version.error());
-            return version.error();
-        }
-        auto st = transport::reply_status(*version);
-        std::string lux = json_string(first_of(*version, "VERSION"), "LUXminer");
-        if (lux.empty() && st.description.rfind("LUXminer", 0) != 0) {
-            return error(Status::error(ErrorCode::unsupported,
-                                       "version: not LuxOS ('" + st.description + "')", false));
-        }
-        firmware_ = lux.empty() ? st.description.substr(std::min<std::size_t>(9, st.description.size())) : lux;
-        auto profiles = read("profiles");
-        if (!profiles) {
-            mark_offline(profiles.error());
-            return profiles.error();
-        }
-        auto decoded = decode_profiles(*profiles);
-        if (!decoded) return error(decoded.error());
-        profiles_ = usable_profiles(*decoded, config_.allow_overclock);
-        caps_ = build_caps(*decoded, config_.allow_overclock);
-        if (caps_->levels.empty()) {
-            return error(Status::error(ErrorCode::unsupported, "profiles: none usable", false));
-        }
-        return *caps_;
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("probe: ") + e.what()));
+Result<MinerCaps> LuxosDriver::probe_miner() {
+    auto version = read("version");
+    if (!version) return offline(version.error());
+    auto st = transport::reply_status(*version);
+    std::string lux = json_string(first_of(*version, "VERSION"), "LUXminer");
+    if (lux.empty() && st.description.rfind("LUXminer", 0) != 0) {
+        return error(Status::error(ErrorCode::unsupported,
+                                   "version: not LuxOS ('" + st.description + "')", false));
     }
+    lux_version_ =
+        lux.empty() ? st.description.substr(std::min<std::size_t>(9, st.description.size())) : lux;
+    auto profiles = read("profiles");
+    if (!profiles) return offline(profiles.error());
+    auto decoded = decode_profiles(*profiles);
+    if (!decoded) return error(decoded.error());
+    profiles_ = usable_profiles(*decoded, config_.allow_overclock);
+    caps_ = build_caps(*decoded, config_.allow_overclock);
+    if (caps_->levels.empty()) {
+        return error(Status::error(ErrorCode::unsupported, "profiles: none usable", false));
+    }
+    return *caps_;
 }
 
-Result<MinerState> LuxosDriver::read_state() noexcept {
-    try {
-        if (!caps_ || !last_state_.online) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        Replies r;
-        auto cfg = config();
-        if (!cfg) {
-            mark_offline(cfg.error());
-            return cfg.error();
-        }
-        r.config = std::move(*cfg);
-        auto summary = read("summary");
-        if (!summary) {
-            mark_offline(summary.error());
-            return summary.error();
-        }
-        r.summary = std::move(*summary);
-        // Optional extras: a firmware without them still reads.
-        if (auto p = read("power")) r.power = std::move(*p);
-        if (auto t = read("temps")) r.temps = std::move(*t);
-        if (auto f = read("fans")) r.fans = std::move(*f);
-        MinerState s = decode_state(r);
-        if (s.firmware.empty()) s.firmware = firmware_;
-        s.firmware = firmware_.empty() ? s.firmware : firmware_;
-        const std::string profile = json_string(first_of(r.config, "CONFIG"), "Profile");
-        for (const auto& p : profiles_)
-            if (p.name == profile && p.frequency_mhz > 0) s.frequency_mhz = p.frequency_mhz;
-        if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
-        s.caps = *caps_;
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("read state: ") + e.what()));
-    }
+Result<MinerState> LuxosDriver::read_miner() {
+    Replies r;
+    auto cfg = config();
+    if (!cfg) return offline(cfg.error());
+    r.config = std::move(*cfg);
+    auto summary = read("summary");
+    if (!summary) return offline(summary.error());
+    r.summary = std::move(*summary);
+    // Optional extras: a firmware without them still reads.
+    if (auto p = read("power")) r.power = std::move(*p);
+    if (auto t = read("temps")) r.temps = std::move(*t);
+    if (auto f = read("fans")) r.fans = std::move(*f);
+    MinerState s = decode_state(r);
+    if (!lux_version_.empty()) s.firmware = lux_version_;
+    const std::string profile = json_string(first_of(r.config, "CONFIG"), "Profile");
+    for (const auto& p : profiles_)
+        if (p.name == profile && p.frequency_mhz > 0) s.frequency_mhz = p.frequency_mhz;
+    if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
+    s.caps = *caps_;
+    model_ = s.model;
+    firmware_ = s.firmware;
+    return s;
 }
 
 Status LuxosDriver::set_profile(const Profile& profile, bool atm_on) {
@@ -209,77 +174,62 @@ Status LuxosDriver::set_profile(const Profile& profile, bool atm_on) {
     return result;
 }
 
-Status LuxosDriver::apply(const MinerTarget& target) noexcept {
+Status LuxosDriver::apply_target(const MinerTarget& target) {
     struct Logoff {
         LuxosDriver* d;
         ~Logoff() { d->logoff(); }
     } release{this};
-    try {
-        if (!caps_) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto cfg = config();
-        if (!cfg) {
-            mark_offline(cfg.error());
-            return cfg.error();
-        }
-        const json& c = first_of(*cfg, "CONFIG");
-        const bool sleeping = json_string(c, "CurtailMode") == "Sleep";
-        const std::string current = json_string(c, "Profile");
-        const bool atm_on = json_bool(c, "IsAtmEnabled").value_or(false);
+    auto cfg = config();
+    if (!cfg) return offline(cfg.error());
+    const json& c = first_of(*cfg, "CONFIG");
+    const bool sleeping = json_string(c, "CurtailMode") == "Sleep";
+    const std::string current = json_string(c, "Profile");
+    const bool atm_on = json_bool(c, "IsAtmEnabled").value_or(false);
 
-        if (!target.run) {
-            if (sleeping) return Status::success();
-            auto r = privileged("curtail", "sleep");
-            if (!r) return r.error();
-            return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
-                auto now = config();
-                if (!now) return now.error();
-                auto mode = json_string(first_of(*now, "CONFIG"), "CurtailMode");
-                if (mode == "Sleep") return Status::success();
-                return error(Status::error(ErrorCode::not_applied,
-                                           "verify config: curtail sleep acknowledged but not "
-                                           "applied: CurtailMode is '" + mode + "'"));
-            });
-        }
-
-        // Which profile: the level, else the highest within power_w, else stock.
-        std::size_t index = caps_->nominal_level;
-        if (target.level) {
-            index = std::min(*target.level, profiles_.size() - 1);
-        } else if (target.power_w > 0) {
-            index = 0;
-            for (std::size_t i = 0; i < profiles_.size(); ++i)
-                if (profiles_[i].watts <= target.power_w + 1e-6) index = i;
-        }
-        const Profile& want = profiles_.at(index);
-        bool wrote = false;
-        if (sleeping) {
-            auto r = privileged("curtail", "wakeup");
-            if (!r) return r.error();
-            wrote = true;
-        }
-        if (current != want.name) {
-            if (auto st = set_profile(want, atm_on); !st) return st;
-            wrote = true;
-        }
-        if (!wrote) return Status::success();
+    if (!target.run) {
+        if (sleeping) return Status::success();
+        auto r = privileged("curtail", "sleep");
+        if (!r) return r.error();
         return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
             auto now = config();
             if (!now) return now.error();
-            const json& n = first_of(*now, "CONFIG");
-            auto mode = json_string(n, "CurtailMode");
-            auto profile = json_string(n, "Profile");
-            if (mode != "Sleep" && profile == want.name) return Status::success();
+            auto mode = json_string(first_of(*now, "CONFIG"), "CurtailMode");
+            if (mode == "Sleep") return Status::success();
             return error(Status::error(ErrorCode::not_applied,
-                                       "verify config: write acknowledged but not applied: "
-                                       "expected profile " + want.name + " awake; device reports "
-                                       "profile " + profile + ", CurtailMode " + mode));
+                                       "verify config: curtail sleep acknowledged but not "
+                                       "applied: CurtailMode is '" +
+                                           mode + "'"));
         });
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("apply: ") + e.what()));
     }
+
+    // Which profile: the level, else the highest within power_w, else stock.
+    const Profile& want = profiles_.at(level_for(target, *caps_, 1e-6));
+    bool wrote = false;
+    if (sleeping) {
+        auto r = privileged("curtail", "wakeup");
+        if (!r) return r.error();
+        wrote = true;
+    }
+    if (current != want.name) {
+        if (auto st = set_profile(want, atm_on); !st) return st;
+        wrote = true;
+    }
+    if (!wrote) return Status::success();
+    return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+        auto now = config();
+        if (!now) return now.error();
+        const json& n = first_of(*now, "CONFIG");
+        auto mode = json_string(n, "CurtailMode");
+        auto profile = json_string(n, "Profile");
+        if (mode != "Sleep" && profile == want.name) return Status::success();
+        return error(Status::error(ErrorCode::not_applied,
+                                   "verify config: write acknowledged but not applied: "
+                                   "expected profile " +
+                                       want.name +
+                                       " awake; device reports "
+                                       "profile " +
+                                       profile + ", CurtailMode " + mode));
+    });
 }
 
 }  // namespace hashsink::miners::luxos

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/miners/luxos/luxos_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
@@ -27,23 +28,17 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-// Not thread-safe: one caller at a time (the fleet serialises calls per miner).
-class LuxosDriver final : public MinerDriver {
+class LuxosDriver final : public DriverBase {
 public:
     LuxosDriver(std::string id, DriverConfig config);
 
-    std::string_view driver_name() const override { return "luxos"; }
-    Result<MinerCaps> probe() noexcept override;          // version + profiles
-    Result<MinerState> read_state() noexcept override;    // config, summary, power, temps, fans
-    // curtail sleep / wakeup, profileset (ATM off around it, then restored), verified by
-    // reading config back until verify_timeout.
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const MinerState& last_state() const { return last_state_; }
-
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    Result<MinerCaps> probe_miner() override;  // version + profiles
+    Result<MinerState> read_miner() override;  // config, summary, power, temps, fans
+    // curtail sleep / wakeup, profileset (ATM off around it, then restored), verified by
+    // reading config back until verify_timeout; the session is released after.
+    Status apply_target(const MinerTarget& target) override;
+
     Result<nlohmann::json> read(const char* command);
     Result<nlohmann::json> config();
     // Privileged command in a session: logon on first use; a session that expired is renewed
@@ -52,14 +47,11 @@ private:
     void logoff() noexcept;
     Status set_profile(const Profile& profile, bool atm_on);
 
-    std::string id_;
     DriverConfig config_;
     transport::CgminerClient client_;
-    std::optional<MinerCaps> caps_;
     std::vector<Profile> profiles_;   // as in caps_->levels
-    std::string firmware_;
+    std::string lux_version_;         // from version, at probe
     std::string session_;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

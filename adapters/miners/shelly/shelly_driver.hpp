@@ -22,7 +22,6 @@ const KeyTable& driver_keys();
 class ShellyDriver final : public PlugDriver {
 public:
     ShellyDriver(std::string id, PlugConfig config, int switch_id);
-    std::string_view driver_name() const override { return "shelly"; }
 
 protected:
     Status identify(std::string& model, std::string& firmware) override;

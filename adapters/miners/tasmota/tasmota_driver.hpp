@@ -26,7 +26,6 @@ std::string url_encode(const std::string& s);
 class TasmotaDriver final : public PlugDriver {
 public:
     TasmotaDriver(std::string id, PlugConfig config, int relay, std::string user);
-    std::string_view driver_name() const override { return "tasmota"; }
 
 protected:
     Status identify(std::string& model, std::string& firmware) override;

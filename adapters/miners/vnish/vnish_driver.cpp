@@ -57,21 +57,9 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 }
 
 VnishDriver::VnishDriver(std::string id, DriverConfig config)
-    : id_(std::move(id)),
+    : DriverBase("vnish", std::move(id)),
       config_(std::move(config)),
-      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {
-    last_state_.driver = "vnish";
-    last_state_.detail = "not read yet";
-}
-
-Status VnishDriver::error(const Status& cause) const {
-    return driver_error("vnish", id_, cause);
-}
-
-void VnishDriver::mark_offline(const Status& cause) {
-    last_state_ = offline_state("vnish", last_state_.model, last_state_.firmware,
-                                caps_.value_or(MinerCaps{}), cause);
-}
+      client_(config_.url, transport::HttpClientOptions{.timeout = config_.timeout}) {}
 
 Status VnishDriver::authenticate() {
     if (!config_.api_key_file.empty()) {
@@ -120,142 +108,107 @@ Result<json> VnishDriver::call(const char* method, const std::string& path,
     return error(Status::error(ErrorCode::rejected, full + ": unlock did not take"));
 }
 
-Result<MinerCaps> VnishDriver::probe() noexcept {
-    try {
-        auto info = call("GET", "/info");
-        if (!info) {
-            mark_offline(info.error());
-            return info.error();
-        }
-        info_ = *info;
-        throttle_ = has_throttle(transport::json_string(info_, "fw_version"));
-        auto presets = call("GET", "/autotune/presets");
-        if (!presets) {
-            mark_offline(presets.error());
-            return presets.error();
-        }
-        auto decoded = decode_presets(*presets);
-        if (!decoded) return error(decoded.error());
-        caps_ = build_caps(*decoded, throttle_, &throttle_pct_, &preset_names_);
-        if (caps_->levels.empty()) {
-            return error(Status::error(ErrorCode::unsupported,
-                                       "autotune/presets: no tuned preset (only tuned presets "
-                                       "take effect; run the autotuner first)", false));
-        }
-        return *caps_;
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("probe: ") + e.what()));
+Result<MinerCaps> VnishDriver::probe_miner() {
+    auto info = call("GET", "/info");
+    if (!info) return offline(info.error());
+    info_ = *info;
+    throttle_ = has_throttle(transport::json_string(info_, "fw_version"));
+    auto presets = call("GET", "/autotune/presets");
+    if (!presets) return offline(presets.error());
+    auto decoded = decode_presets(*presets);
+    if (!decoded) return error(decoded.error());
+    caps_ = build_caps(*decoded, throttle_, &throttle_pct_, &preset_names_);
+    if (caps_->levels.empty()) {
+        return error(Status::error(ErrorCode::unsupported,
+                                   "autotune/presets: no tuned preset (only tuned presets "
+                                   "take effect; run the autotuner first)",
+                                   false));
     }
+    return *caps_;
 }
 
-Result<MinerState> VnishDriver::read_state() noexcept {
-    try {
-        if (!caps_ || !last_state_.online) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto summary = call("GET", "/summary");
-        if (!summary) {
-            mark_offline(summary.error());
-            return summary.error();
-        }
-        MinerState s = decode_state(*summary, info_);
-        if (auto perf = call("GET", "/perf-summary")) {
-            const std::string p = current_preset(*perf);
-            if (!p.empty()) s.detail = s.detail.empty() ? "preset " + p : s.detail + "; preset " + p;
-        }
-        if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
-        s.caps = *caps_;
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("read state: ") + e.what()));
+Result<MinerState> VnishDriver::read_miner() {
+    auto summary = call("GET", "/summary");
+    if (!summary) return offline(summary.error());
+    MinerState s = decode_state(*summary, info_);
+    if (auto perf = call("GET", "/perf-summary")) {
+        const std::string p = current_preset(*perf);
+        if (!p.empty()) s.detail = s.detail.empty() ? "preset " + p : s.detail + "; preset " + p;
     }
+    if (s.state == MinerRunState::paused) s.hashrate_ths = 0.0;
+    s.caps = *caps_;
+    model_ = s.model;
+    firmware_ = s.firmware;
+    return s;
 }
 
-Status VnishDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!caps_) {
-            auto caps = probe();
-            if (!caps) return caps.error();
-        }
-        auto summary = call("GET", "/summary");
-        if (!summary) {
-            mark_offline(summary.error());
-            return summary.error();
-        }
-        const json& status = (*summary)["miner"]["miner_status"];
-        const std::string state = transport::json_string(status, "miner_state");
-        const bool stopped = state == "stopped";
-        const int throttled = static_cast<int>(transport::json_number(status, "throttled").value_or(100));
+Status VnishDriver::apply_target(const MinerTarget& target) {
+    auto summary = call("GET", "/summary");
+    if (!summary) return offline(summary.error());
+    const json& status = (*summary)["miner"]["miner_status"];
+    const std::string state = transport::json_string(status, "miner_state");
+    const bool stopped = state == "stopped";
+    const int throttled =
+        static_cast<int>(transport::json_number(status, "throttled").value_or(100));
 
-        if (!target.run) {
-            if (stopped) return Status::success();
-            auto r = call("POST", "/mining/stop");
-            if (!r) return r.error();
-            return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
-                auto s = call("GET", "/summary");
-                if (!s) return s.error();
-                auto now = transport::json_string((*s)["miner"]["miner_status"], "miner_state");
-                if (now == "stopped") return Status::success();
-                return error(Status::error(ErrorCode::not_applied,
-                                           "verify /summary: mining stop acknowledged but not "
-                                           "applied: miner_state is '" + now + "'"));
-            });
-        }
-
-        std::size_t index = caps_->nominal_level;
-        if (target.level) {
-            index = std::min(*target.level, caps_->levels.size() - 1);
-        } else if (target.power_w > 0) {
-            index = 0;
-            for (std::size_t i = 0; i < caps_->levels.size(); ++i)
-                if (caps_->levels[i].power_w <= target.power_w + 1e-6) index = i;
-        }
-        const std::string& preset = preset_names_.at(index);
-        const int pct = throttle_pct_.at(index);
-        auto perf = call("GET", "/perf-summary");
-        if (!perf) return perf.error();
-        bool wrote = false;
-        if (stopped) {
-            auto r = call("POST", "/mining/start");
-            if (!r) return r.error();
-            wrote = true;
-        }
-        if (current_preset(*perf) != preset) {
-            // Always answers {"restart_required":..}, applied or not: verified below.
-            json body = {{"miner", {{"overclock", {{"preset", preset}}}}}};
-            auto r = call("POST", "/settings", body.dump());
-            if (!r) return r.error();
-            wrote = true;
-        }
-        if (throttle_ && throttled != pct) {
-            auto r = call("POST", "/mining/throttle", json{{"percent", pct}}.dump());
-            if (!r) return r.error();
-            wrote = true;
-        }
-        if (!wrote) return Status::success();
+    if (!target.run) {
+        if (stopped) return Status::success();
+        auto r = call("POST", "/mining/stop");
+        if (!r) return r.error();
         return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
-            auto p = call("GET", "/perf-summary");
-            if (!p) return p.error();
             auto s = call("GET", "/summary");
             if (!s) return s.error();
-            const json& st = (*s)["miner"]["miner_status"];
-            const std::string now_state = transport::json_string(st, "miner_state");
-            const std::string now_preset = current_preset(*p);
-            const int now_pct = static_cast<int>(transport::json_number(st, "throttled").value_or(100));
-            if (now_state != "stopped" && now_preset == preset && (!throttle_ || now_pct == pct))
-                return Status::success();
-            return error(Status::error(
-                ErrorCode::not_applied,
-                "verify: write acknowledged but not applied: expected preset " + preset +
-                    (throttle_ ? " at " + std::to_string(pct) + " %" : "") + ", mining; device reports preset " +
-                    now_preset + (throttle_ ? " at " + std::to_string(now_pct) + " %" : "") +
-                    ", " + now_state));
+            auto now = transport::json_string((*s)["miner"]["miner_status"], "miner_state");
+            if (now == "stopped") return Status::success();
+            return error(Status::error(ErrorCode::not_applied,
+                                       "verify /summary: mining stop acknowledged but not "
+                                       "applied: miner_state is '" +
+                                           now + "'"));
         });
-    } catch (const std::exception& e) {
-        return error(Status::error(ErrorCode::protocol, std::string("apply: ") + e.what()));
     }
+
+    const std::size_t index = level_for(target, *caps_, 1e-6);
+    const std::string& preset = preset_names_.at(index);
+    const int pct = throttle_pct_.at(index);
+    auto perf = call("GET", "/perf-summary");
+    if (!perf) return perf.error();
+    bool wrote = false;
+    if (stopped) {
+        auto r = call("POST", "/mining/start");
+        if (!r) return r.error();
+        wrote = true;
+    }
+    if (current_preset(*perf) != preset) {
+        // Always answers {"restart_required":..}, applied or not: verified below.
+        json body = {{"miner", {{"overclock", {{"preset", preset}}}}}};
+        auto r = call("POST", "/settings", body.dump());
+        if (!r) return r.error();
+        wrote = true;
+    }
+    if (throttle_ && throttled != pct) {
+        auto r = call("POST", "/mining/throttle", json{{"percent", pct}}.dump());
+        if (!r) return r.error();
+        wrote = true;
+    }
+    if (!wrote) return Status::success();
+    return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+        auto p = call("GET", "/perf-summary");
+        if (!p) return p.error();
+        auto s = call("GET", "/summary");
+        if (!s) return s.error();
+        const json& st = (*s)["miner"]["miner_status"];
+        const std::string now_state = transport::json_string(st, "miner_state");
+        const std::string now_preset = current_preset(*p);
+        const int now_pct = static_cast<int>(transport::json_number(st, "throttled").value_or(100));
+        if (now_state != "stopped" && now_preset == preset && (!throttle_ || now_pct == pct))
+            return Status::success();
+        return error(Status::error(
+            ErrorCode::not_applied,
+            "verify: write acknowledged but not applied: expected preset " + preset +
+                (throttle_ ? " at " + std::to_string(pct) + " %" : "") +
+                ", mining; device reports preset " + now_preset +
+                (throttle_ ? " at " + std::to_string(now_pct) + " %" : "") + ", " + now_state));
+    });
 }
 
 }  // namespace hashsink::miners::vnish

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/miners/driver_base.hpp"
 #include "adapters/miners/vnish/vnish_codec.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
@@ -28,37 +29,30 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-class VnishDriver final : public MinerDriver {
+class VnishDriver final : public DriverBase {
 public:
     VnishDriver(std::string id, DriverConfig config);
 
-    std::string_view driver_name() const override { return "vnish"; }
-    Result<MinerCaps> probe() noexcept override;        // info + autotune/presets
-    Result<MinerState> read_state() noexcept override;  // summary (+ perf-summary)
-    // mining stop/start, settings preset, throttle; verified by reading back.
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const MinerState& last_state() const { return last_state_; }
     int unlocks() const { return unlocks_; }
 
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
+    Result<MinerCaps> probe_miner() override;  // info + autotune/presets
+    Result<MinerState> read_miner() override;  // summary (+ perf-summary)
+    // mining stop/start, settings preset, throttle; verified by reading back.
+    Status apply_target(const MinerTarget& target) override;
+
     Status authenticate();
     Result<nlohmann::json> call(const char* method, const std::string& path,
                                 const std::string& body = {});
 
-    std::string id_;
     DriverConfig config_;
     transport::HttpClient client_;
     bool authed_ = false;
     int unlocks_ = 0;
-    std::optional<MinerCaps> caps_;
     std::vector<int> throttle_pct_;
     std::vector<std::string> preset_names_;
     bool throttle_ = false;
     nlohmann::json info_;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);

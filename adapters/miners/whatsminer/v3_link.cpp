@@ -139,4 +139,77 @@ Result<nlohmann::json> v3_exchange(const std::string& host, int port, Duration t
     }
 }
 
+Result<nlohmann::json> V3Link::call(const std::string& cmd, const nlohmann::json& param) {
+    nlohmann::json req{{"cmd", cmd}};
+    if (!param.is_null()) req["param"] = param;
+    auto r = v3_exchange(endpoint_.host, endpoint_.port, endpoint_.timeout, req);
+    if (!r) return r.error();
+    if (auto why = v3_failure(*r); !why.empty())
+        return Status::error(ErrorCode::rejected, cmd + ": " + why, false);
+    return r;
+}
+
+Result<Reading> V3Link::read() {
+    Reading r;
+    auto info = call("get.device.info", nullptr);
+    if (!info) return info.error();
+    // The salt is fetched only when writing (renew_credentials), so a rotated salt shows as a
+    // refused write and is renewed there.
+    decode_v3_device_info(*info, r, nullptr);
+    auto summary = call("get.miner.status", "summary");
+    if (!summary) return summary.error();
+    decode_v3_summary(*summary, r);
+    if (!r.hashrate_ths && !r.power_w)
+        return Status::error(ErrorCode::protocol, "get.miner.status: no summary hashrate or power");
+    return r;
+}
+
+void V3Link::complete_identity(Reading& r) {
+    if (!r.version.firmware.empty()) return;
+    if (auto v = v2_client_.command("get_version")) {
+        if (auto version = decode_v2_version(*v)) r.version = *version;
+    }
+}
+
+Write V3Link::command(Action action, long watts) const {
+    switch (action) {
+        case Action::power_off:
+            return {"set.miner.service", "stop"};
+        case Action::power_on:
+            return {"set.miner.service", "start"};
+        case Action::power_limit:
+            break;
+    }
+    return {"set.miner.power_limit", watts};
+}
+
+Status V3Link::renew_credentials(const std::string& /*password*/) {
+    auto info = call("get.device.info", "salt");
+    if (!info) return info.error();
+    const nlohmann::json& msg = (*info)["msg"];
+    std::string salt = msg.is_object() ? transport::json_string(msg, "salt") : std::string();
+    if (salt.empty())
+        return Status::error(ErrorCode::protocol, "get.device.info salt: no salt in the reply",
+                             false);
+    salt_ = salt;
+    return Status::success();
+}
+
+Result<nlohmann::json> V3Link::write_once(const Write& write, const std::string& password) {
+    const long long ts = static_cast<long long>(clock_());
+    nlohmann::json req{{"cmd", write.cmd},
+                       {"param", write.param},
+                       {"ts", ts},
+                       {"account", endpoint_.account},
+                       {"token", v3_token(write.cmd, password, salt_, ts)}};
+    return v3_exchange(endpoint_.host, endpoint_.port, endpoint_.timeout, req);
+}
+
+Refusal V3Link::refusal(const nlohmann::json& reply) const {
+    constexpr long kNoPermission = -4;
+    std::string reason = v3_failure(reply);
+    if (reason.empty()) return {};
+    return {reason, transport::json_number(reply, "code").value_or(0) == kNoPermission};
+}
+
 }  // namespace hashsink::miners::whatsminer

@@ -5,20 +5,10 @@
 
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
-#include "adapters/miners/whatsminer/v3_link.hpp"
 
 namespace hashsink::miners::whatsminer {
 
 using nlohmann::json;
-
-namespace {
-
-// v2: 135 token expired; 23 the command did not decrypt to JSON (wrong key, i.e. password);
-// 45 write refused. v3: -4 no permission (token refused).
-bool v2_auth_refusal(long code) { return code == 135 || code == 23 || code == 45; }
-constexpr long kV3NoPermission = -4;
-
-}  // namespace
 
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
@@ -106,94 +96,52 @@ std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& o
 
 WhatsminerDriver::WhatsminerDriver(std::string id, DriverConfig config,
                                    std::function<std::time_t()> clock)
-    : id_(std::move(id)),
+    : DriverBase("whatsminer", std::move(id)),
       config_(std::move(config)),
-      clock_(std::move(clock)),
-      client_(config_.host, config_.port, {.timeout = config_.timeout}) {
-    last_state_.driver = "whatsminer";
-    last_state_.detail = "not read yet";
+      client_(config_.host, config_.port, {.timeout = config_.timeout}),
+      v2_(client_),
+      v3_({.host = config_.host,
+           .port = config_.v3_port,
+           .timeout = config_.timeout,
+           .account = config_.account},
+          client_, std::move(clock)) {}
+
+std::optional<Api> WhatsminerDriver::api() const {
+    if (!link_) return std::nullopt;
+    return link_->api();
 }
 
-Status WhatsminerDriver::error(const Status& cause) const {
-    return driver_error("whatsminer", id_, cause);
-}
-
-void WhatsminerDriver::mark_offline(const Status& cause) {
-    last_state_ =
-        offline_state("whatsminer", model_, firmware_, caps_.value_or(MinerCaps{}), cause);
-}
-
-Result<json> WhatsminerDriver::v3_call(const std::string& cmd, const json& param) {
-    json req{{"cmd", cmd}};
-    if (!param.is_null()) req["param"] = param;
-    auto r = v3_exchange(config_.host, config_.v3_port, config_.timeout, req);
-    if (!r) return r.error();
-    if (auto why = v3_failure(*r); !why.empty())
-        return Status::error(ErrorCode::rejected, cmd + ": " + why, false);
-    return r;
-}
-
-Result<Api> WhatsminerDriver::select_api() {
-    if (config_.api == "v2") return Api::v2;
-    if (config_.api == "v3") return Api::v3;
+Result<ApiLink*> WhatsminerDriver::select_link() {
+    if (config_.api == "v2") return &v2_;
+    if (config_.api == "v3") return &v3_;
     auto v = client_.command("get_version");
     if (v) {
-        if (auto version = decode_v2_version(*v)) return api_for(*version);
+        if (auto version = decode_v2_version(*v))
+            return api_for(*version) == Api::v2 ? static_cast<ApiLink*>(&v2_) : &v3_;
         return Status::error(ErrorCode::protocol, "get_version: no api_ver or fw_ver in the reply",
                              false);
     }
     // Newer firmware may answer only on the v3 port.
-    auto info = v3_call("get.device.info", nullptr);
-    if (info) return Api::v3;
+    auto info = v3_.call("get.device.info", nullptr);
+    if (info) return &v3_;
     return Status::error(v.error().code, "select API: " + v.error().message + "; v3 " +
                                              info.error().message,
                          v.error().retryable || info.error().retryable);
 }
 
-Result<Reading> WhatsminerDriver::read_v2() {
-    Reading r;
-    auto summary = client_.command("summary");
-    if (!summary) return summary.error();
-    decode_v2_summary(*summary, r);
-    if (!r.hashrate_ths && !r.power_w)
-        return Status::error(ErrorCode::protocol, "summary: no SUMMARY hashrate or power");
-    auto status = client_.command("status");
-    if (!status) return status.error();
-    decode_v2_status(*status, r);
-    if (auto devs = client_.command("devs")) decode_v2_devs(*devs, r);   // frequency: optional
-    return r;
-}
-
-Result<Reading> WhatsminerDriver::read_v3() {
-    Reading r;
-    auto info = v3_call("get.device.info", nullptr);
-    if (!info) return info.error();
-    // The salt is fetched only when writing (renew_credentials), so a rotated salt shows as a
-    // refused write and is renewed there.
-    decode_v3_device_info(*info, r, nullptr);
-    auto summary = v3_call("get.miner.status", "summary");
-    if (!summary) return summary.error();
-    decode_v3_summary(*summary, r);
-    if (!r.hashrate_ths && !r.power_w)
-        return Status::error(ErrorCode::protocol, "get.miner.status: no summary hashrate or power");
-    return r;
-}
-
 Result<Reading> WhatsminerDriver::read_or_offline() {
     auto r = read();
     if (r) return r;
-    auto e = error(r.error());
-    mark_offline(e);
-    return e;
+    return offline(error(r.error()));
 }
 
 Result<Reading> WhatsminerDriver::read() {
-    if (!api_) {
-        auto a = select_api();
-        if (!a) return a.error();
-        api_ = *a;
+    if (!link_) {
+        auto link = select_link();
+        if (!link) return link.error();
+        link_ = *link;
     }
-    return *api_ == Api::v3 ? read_v3() : read_v2();
+    return link_->read();
 }
 
 MinerCaps WhatsminerDriver::build_caps(const Reading& r) const {
@@ -216,121 +164,43 @@ MinerCaps WhatsminerDriver::build_caps(const Reading& r) const {
     return c;
 }
 
-Result<MinerCaps> WhatsminerDriver::probe() noexcept {
-    try {
-        if (config_.api == "auto") api_.reset();   // firmware may have been upgraded
-        auto r = read_or_offline();
-        if (!r) return r.error();
-        if (*api_ == Api::v2 || r->version.firmware.empty()) {
-            if (auto v = client_.command("get_version")) {
-                if (auto version = decode_v2_version(*v)) r->version = *version;
-            }
-        }
-        if (*api_ == Api::v2) {
-            if (auto d = client_.command("devdetails")) decode_v2_devdetails(*d, *r);
-        }
-        model_ = r->model.empty() ? "Whatsminer" : r->model;
-        firmware_ = (r->version.firmware.empty() ? std::string("btminer") : r->version.firmware) +
-                    " (API " + (r->version.api.empty() ? to_string(*api_) : r->version.api) + ")";
-        if (r->power_limit_w) seen_limit_w_ = std::max(seen_limit_w_, *r->power_limit_w);
-        if (config_.power_w <= 0 && seen_limit_w_ <= 0) {
-            auto e = error(Status::error(ErrorCode::protocol,
-                                         "probe: the miner reports no power limit; set power_w",
-                                         false));
-            mark_offline(e);
-            return e;
-        }
-        caps_ = build_caps(*r);
-        return *caps_;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "whatsminer " + id_ + ": probe: " + e.what());
+Result<MinerCaps> WhatsminerDriver::probe_miner() {
+    if (config_.api == "auto") link_ = nullptr;  // firmware may have been upgraded
+    auto r = read_or_offline();
+    if (!r) return r.error();
+    link_->complete_identity(*r);
+    model_ = r->model.empty() ? "Whatsminer" : r->model;
+    firmware_ = (r->version.firmware.empty() ? std::string("btminer") : r->version.firmware) +
+                " (API " + (r->version.api.empty() ? to_string(link_->api()) : r->version.api) +
+                ")";
+    if (r->power_limit_w) seen_limit_w_ = std::max(seen_limit_w_, *r->power_limit_w);
+    if (config_.power_w <= 0 && seen_limit_w_ <= 0) {
+        return offline(error(Status::error(
+            ErrorCode::protocol, "probe: the miner reports no power limit; set power_w", false)));
     }
+    caps_ = build_caps(*r);
+    return *caps_;
 }
 
-Result<MinerState> WhatsminerDriver::read_state() noexcept {
-    try {
-        if (!caps_ || !last_state_.online) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        auto r = read_or_offline();
-        if (!r) return r.error();
-        MinerState s;
-        s.driver = "whatsminer";
-        s.model = model_;
-        s.firmware = firmware_;
-        s.online = true;
-        s.state = r->mining.value_or(true) ? MinerRunState::mining : MinerRunState::paused;
-        s.hashrate_ths = r->hashrate_ths;
-        s.power_w = r->power_w;
-        s.frequency_mhz = r->frequency_mhz;
-        s.chip_temp_c = r->chip_temp_c;
-        s.fan_rpm = r->fan_rpm;
-        if (r->power_limit_w)
-            s.detail = "power limit " + std::to_string(static_cast<long>(*r->power_limit_w)) + " W";
-        if (!r->errors.empty()) s.detail += (s.detail.empty() ? "" : "; ") + r->errors;
-        s.caps = *caps_;
-        last_state_ = s;
-        return s;
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "whatsminer " + id_ + ": read state: " + e.what());
-    }
+Result<MinerState> WhatsminerDriver::read_miner() {
+    auto r = read_or_offline();
+    if (!r) return r.error();
+    MinerState s = online_state();
+    s.state = r->mining.value_or(true) ? MinerRunState::mining : MinerRunState::paused;
+    s.hashrate_ths = r->hashrate_ths;
+    s.power_w = r->power_w;
+    s.frequency_mhz = r->frequency_mhz;
+    s.chip_temp_c = r->chip_temp_c;
+    s.fan_rpm = r->fan_rpm;
+    if (r->power_limit_w)
+        s.detail = "power limit " + std::to_string(static_cast<long>(*r->power_limit_w)) + " W";
+    if (!r->errors.empty()) s.detail += (s.detail.empty() ? "" : "; ") + r->errors;
+    s.caps = *caps_;
+    return s;
 }
 
-Status WhatsminerDriver::renew_credentials() {
-    if (*api_ == Api::v2) {
-        auto t = client_.command("get_token");
-        if (!t) return t.error();
-        const json msg = t->is_object() && t->contains("Msg") ? (*t)["Msg"] : json();
-        const std::string time = transport::json_string(msg, "time"),
-                          salt = transport::json_string(msg, "salt"),
-                          newsalt = transport::json_string(msg, "newsalt");
-        if (time.empty() || salt.empty() || newsalt.empty())
-            return Status::error(ErrorCode::protocol, "get_token: no time, salt or newsalt", false);
-        v2_token_ = v2_token(password_, salt, time, newsalt);
-        return Status::success();
-    }
-    auto info = v3_call("get.device.info", "salt");
-    if (!info) return info.error();
-    const json& msg = (*info)["msg"];
-    std::string salt = msg.is_object() ? transport::json_string(msg, "salt") : std::string();
-    if (salt.empty())
-        return Status::error(ErrorCode::protocol, "get.device.info salt: no salt in the reply", false);
-    v3_salt_ = salt;
-    return Status::success();
-}
-
-Result<json> WhatsminerDriver::v2_write_once(const json& command) {
-    const std::string cmd = command.value("cmd", std::string());
-    auto raw = client_.exchange(v2_seal(*v2_token_, command));
-    if (!raw) {
-        const auto& e = raw.error();
-        return Status::error(e.code, cmd + ": " + e.message, e.retryable);
-    }
-    if (raw->empty()) return Status::error(ErrorCode::protocol, cmd + ": no reply");
-    auto j = transport::parse_cgminer_reply(*raw, cmd);
-    if (!j) return j.error();
-    if (auto it = j->find("enc"); it != j->end() && it->is_string()) {
-        auto plain = v2_open(v2_token_->aes_key, it->get<std::string>());
-        auto inner = plain ? json::parse(*plain, nullptr, false) : json();
-        if (!inner.is_object())
-            return Status::error(ErrorCode::protocol, cmd + ": encrypted reply does not decrypt");
-        return inner;
-    }
-    return j;   // errors come back in clear
-}
-
-Result<json> WhatsminerDriver::v3_write_once(const std::string& cmd, const json& param) {
-    const long long ts = static_cast<long long>(clock_());
-    json req{{"cmd", cmd},
-             {"param", param},
-             {"ts", ts},
-             {"account", config_.account},
-             {"token", v3_token(cmd, password_, v3_salt_, ts)}};
-    return v3_exchange(config_.host, config_.v3_port, config_.timeout, req);
-}
-
-Result<json> WhatsminerDriver::write(const std::string& cmd, const json& param) {
+Result<json> WhatsminerDriver::write(const Write& w) {
+    const std::string& cmd = w.cmd;
     if (password_.empty()) {
         if (config_.password_file.empty())
             return Status::error(ErrorCode::invalid, cmd + ": no password_file configured", false);
@@ -338,44 +208,27 @@ Result<json> WhatsminerDriver::write(const std::string& cmd, const json& param) 
         if (!pw) return Status::error(pw.error().code, cmd + ": " + pw.error().message, false);
         password_ = *pw;
     }
-    std::string refusal;
+    Refusal refusal;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        const bool have = *api_ == Api::v2 ? v2_token_.has_value() : !v3_salt_.empty();
-        if (!have || attempt > 0) {
+        if (!link_->has_credentials() || attempt > 0) {
             if (attempt > 0) ++renewals_;
-            if (auto st = renew_credentials(); !st) return st;
+            if (auto st = link_->renew_credentials(password_); !st) return st;
         }
-        Result<json> reply = Status::error(ErrorCode::protocol, "no reply");
-        if (*api_ == Api::v2) {
-            json command = param.is_object() ? param : json::object();
-            command["cmd"] = cmd;
-            reply = v2_write_once(command);
-        } else {
-            reply = v3_write_once(cmd, param);
-        }
+        auto reply = link_->write_once(w, password_);
         if (!reply) return reply.error();
-        bool auth = false;
-        if (*api_ == Api::v2) {
-            const auto st = transport::reply_status(*reply);
-            if (st.status != "E" && st.status != "F") return reply;
-            refusal = "STATUS " + st.status + " code " + std::to_string(st.code) + ": " + st.msg;
-            auth = v2_auth_refusal(st.code);
-        } else {
-            refusal = v3_failure(*reply);
-            if (refusal.empty()) return reply;
-            auth = transport::json_number(*reply, "code").value_or(0) == kV3NoPermission;
-        }
-        if (!auth) return Status::error(ErrorCode::rejected, cmd + ": " + refusal, false);
+        refusal = link_->refusal(*reply);
+        if (refusal.reason.empty()) return reply;
+        if (!refusal.credentials)
+            return Status::error(ErrorCode::rejected, cmd + ": " + refusal.reason, false);
         // A stale token or salt: renew once and repeat.
-        v2_token_.reset();
+        link_->credentials_refused();
     }
-    return Status::error(
-        ErrorCode::rejected,
-        cmd + ": refused after renewing the " + (*api_ == Api::v2 ? "token" : "salt") + " (" +
-            refusal + "): check that password_file holds the " +
-            (*api_ == Api::v2 ? "admin" : config_.account) +
-            " password and that the miner's API write switch is on",
-        false);
+    return Status::error(ErrorCode::rejected,
+                         cmd + ": refused after renewing the " + link_->credential_name() + " (" +
+                             refusal.reason + "): check that password_file holds the " +
+                             link_->signer() +
+                             " password and that the miner's API write switch is on",
+                         false);
 }
 
 Status WhatsminerDriver::verify(const std::string& expected,
@@ -410,48 +263,34 @@ double WhatsminerDriver::target_limit(const MinerTarget& target) const {
     return std::clamp(w, caps_->min_power_w(), caps_->max_power_w());
 }
 
-Status WhatsminerDriver::apply(const MinerTarget& target) noexcept {
-    try {
-        if (!caps_) {
-            auto c = probe();
-            if (!c) return c.error();
-        }
-        auto r = read_or_offline();
-        if (!r) return r.error();
-        const bool v2 = *api_ == Api::v2;
-        const bool mining = r->mining.value_or(true);
-        if (!target.run) {
-            if (!mining) return Status::success();
-            auto w = v2 ? write("power_off", json{{"respbefore", "true"}})
-                        : write("set.miner.service", "stop");
-            if (!w) return error(w.error());
-            auto st = verify("powered off", [](const Reading& x) { return x.mining == false; });
-            return st ? st : error(st);
-        }
-        if (!mining) {
-            auto w = v2 ? write("power_on", json::object()) : write("set.miner.service", "start");
-            if (!w) return error(w.error());
-            if (auto st = verify("mining", [](const Reading& x) { return x.mining != false; }); !st)
-                return error(st);
-            auto again = read();
-            if (!again) return error(again.error());
-            r = std::move(again);
-        }
-        const double want = target_limit(target);
-        const double tolerance = config_.power_step_w / 2;
-        if (r->power_limit_w && std::fabs(*r->power_limit_w - want) < tolerance)
-            return Status::success();
-        const long watts = std::lround(want);
-        auto w = v2 ? write("adjust_power_limit", json{{"power_limit", std::to_string(watts)}})
-                    : write("set.miner.power_limit", watts);
-        if (!w) return error(w.error());
-        auto st = verify("power limit " + std::to_string(watts) + " W", [&](const Reading& x) {
-            return x.power_limit_w && std::fabs(*x.power_limit_w - want) < tolerance;
-        });
+Status WhatsminerDriver::apply_target(const MinerTarget& target) {
+    auto r = read_or_offline();
+    if (!r) return r.error();
+    const bool mining = r->mining.value_or(true);
+    if (!target.run) {
+        if (!mining) return Status::success();
+        if (auto w = write(link_->command(Action::power_off, 0)); !w) return error(w.error());
+        auto st = verify("powered off", [](const Reading& x) { return x.mining == false; });
         return st ? st : error(st);
-    } catch (const std::exception& e) {
-        return Status::error(ErrorCode::protocol, "whatsminer " + id_ + ": apply: " + e.what());
     }
+    if (!mining) {
+        if (auto w = write(link_->command(Action::power_on, 0)); !w) return error(w.error());
+        if (auto st = verify("mining", [](const Reading& x) { return x.mining != false; }); !st)
+            return error(st);
+        auto again = read();
+        if (!again) return error(again.error());
+        r = std::move(again);
+    }
+    const double want = target_limit(target);
+    const double tolerance = config_.power_step_w / 2;
+    if (r->power_limit_w && std::fabs(*r->power_limit_w - want) < tolerance)
+        return Status::success();
+    const long watts = std::lround(want);
+    if (auto w = write(link_->command(Action::power_limit, watts)); !w) return error(w.error());
+    auto st = verify("power limit " + std::to_string(watts) + " W", [&](const Reading& x) {
+        return x.power_limit_w && std::fabs(*x.power_limit_w - want) < tolerance;
+    });
+    return st ? st : error(st);
 }
 
 }  // namespace hashsink::miners::whatsminer

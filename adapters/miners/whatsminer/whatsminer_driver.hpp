@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "adapters/miners/driver_base.hpp"
+#include "adapters/miners/whatsminer/v2_link.hpp"
+#include "adapters/miners/whatsminer/v3_link.hpp"
 #include "adapters/miners/whatsminer/whatsminer_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 #include "daemon/core/miner.hpp"
@@ -36,55 +39,40 @@ const Settings<DriverConfig>& driver_settings();
 const KeyTable& driver_keys();
 DriverConfig driver_config(const Options& options);
 
-// Not thread-safe: one caller at a time (the fleet serialises calls per miner).
-class WhatsminerDriver final : public MinerDriver {
+class WhatsminerDriver final : public DriverBase {
 public:
     // `clock` gives unix seconds for v3 write timestamps (tests may skew it).
     WhatsminerDriver(std::string id, DriverConfig config,
                      std::function<std::time_t()> clock = [] { return std::time(nullptr); });
 
-    std::string_view driver_name() const override { return "whatsminer"; }
-    Result<MinerCaps> probe() noexcept override;        // API choice, version, model, limits
-    Result<MinerState> read_state() noexcept override;  // summary + status / device info
-    // power_off / power_on and the power limit, only what differs, each verified by reading
-    // back until verify_timeout.
-    Status apply(const MinerTarget& target) noexcept override;
-
-    const MinerState& last_state() const { return last_state_; }
-    std::optional<Api> api() const { return api_; }
+    std::optional<Api> api() const;
     int token_renewals() const { return renewals_; }
 
 private:
-    Status error(const Status& cause) const;
-    void mark_offline(const Status& cause);
-    Result<Api> select_api();
+    Result<MinerCaps> probe_miner() override;  // API choice, version, model, limits
+    Result<MinerState> read_miner() override;  // summary + status / device info
+    // power_off / power_on and the power limit, only what differs, each verified by reading
+    // back until verify_timeout.
+    Status apply_target(const MinerTarget& target) override;
+
+    // The link of the configured API, or with "auto" the one the firmware speaks.
+    Result<ApiLink*> select_link();
     Result<Reading> read();
     Result<Reading> read_or_offline();   // errors prefixed, state marked offline
-    Result<Reading> read_v2();
-    Result<Reading> read_v3();
-    Result<nlohmann::json> v3_call(const std::string& cmd, const nlohmann::json& param);
-    Result<nlohmann::json> write(const std::string& cmd, const nlohmann::json& param);
-    Result<nlohmann::json> v2_write_once(const nlohmann::json& command);
-    Result<nlohmann::json> v3_write_once(const std::string& cmd, const nlohmann::json& param);
-    Status renew_credentials();
+    Result<nlohmann::json> write(const Write& write);
     Status verify(const std::string& expected, const std::function<bool(const Reading&)>& done);
     MinerCaps build_caps(const Reading& r) const;
     double target_limit(const MinerTarget& target) const;
 
-    std::string id_;
     DriverConfig config_;
-    std::function<std::time_t()> clock_;
-    transport::CgminerClient client_;
-    std::optional<Api> api_;
-    std::optional<MinerCaps> caps_;
-    std::string model_, firmware_;
+    transport::CgminerClient client_;  // port 4028
+    // Both links keep their credentials while the other is in use; link_ is the chosen one.
+    V2Link v2_;
+    V3Link v3_;
+    ApiLink* link_ = nullptr;
     double seen_limit_w_ = 0;   // highest power limit the miner reported
-    // Write credentials, renewed when refused; never logged.
-    std::string password_;
-    std::optional<V2Token> v2_token_;
-    std::string v3_salt_;
+    std::string password_;      // for writes, read when the first needs it; never logged
     int renewals_ = 0;
-    MinerState last_state_;
 };
 
 std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
