@@ -52,7 +52,9 @@ struct EmulatorConfig {
 // pause is RAM only and is lost, NVS settings are kept.
 class AxeosEmulator : public emu::HttpEmulator {
 public:
-    explicit AxeosEmulator(EmulatorConfig config = {});
+    explicit AxeosEmulator(
+        EmulatorConfig config = {},
+        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
     ~AxeosEmulator() override;
 
     const BoardProfile& board() const { return board_; }

@@ -25,7 +25,9 @@ struct EmulatorConfig {
 // power falls to 0 and ramps again.
 class BraiinsEmulator : public emu::HttpEmulator {
 public:
-    explicit BraiinsEmulator(EmulatorConfig config = {});
+    explicit BraiinsEmulator(
+        EmulatorConfig config = {},
+        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
     ~BraiinsEmulator() override;
 
     double power_target_w() const;
@@ -47,7 +49,7 @@ private:
     bool paused_ = false;
     mutable emu::LaggedPower power_;
     emu::SessionTokens tokens_;
-    std::chrono::steady_clock::time_point booted_ = std::chrono::steady_clock::now();
+    emu::EmulatorClock::time_point booted_ = clock().now();
 };
 
 }  // namespace hashsink::miners::braiins

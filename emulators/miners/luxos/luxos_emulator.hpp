@@ -13,6 +13,7 @@
 
 #include "emulators/transport/cgminer_server.hpp"
 #include "daemon/core/result.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 namespace hashsink::miners::luxos {
 
@@ -26,7 +27,9 @@ struct EmulatorConfig {
 
 class LuxosEmulator {
 public:
-    explicit LuxosEmulator(EmulatorConfig config = {});
+    explicit LuxosEmulator(
+        EmulatorConfig config = {},
+        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
     ~LuxosEmulator();
     LuxosEmulator(const LuxosEmulator&) = delete;
     LuxosEmulator& operator=(const LuxosEmulator&) = delete;
@@ -62,6 +65,7 @@ private:
     double target_w() const;
 
     EmulatorConfig config_;
+    std::shared_ptr<emu::EmulatorClock> clock_;  // its ramp, session expiry and uptime
     transport::CgminerServer server_;
     mutable std::mutex mutex_;
     std::string profile_ = "default";

@@ -21,7 +21,9 @@ struct EmulatorConfig {
 
 class ShellyEmulator final : public emu::HttpEmulator {
 public:
-    explicit ShellyEmulator(EmulatorConfig config = {});
+    explicit ShellyEmulator(
+        EmulatorConfig config = {},
+        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
     ~ShellyEmulator() override;
     bool on() const;
     double power_w() const;

@@ -24,7 +24,9 @@ struct EmulatorConfig {
 
 class TasmotaEmulator final : public emu::HttpEmulator {
 public:
-    explicit TasmotaEmulator(EmulatorConfig config = {});
+    explicit TasmotaEmulator(
+        EmulatorConfig config = {},
+        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
     ~TasmotaEmulator() override;
     bool on() const;
     double power_w() const;

@@ -25,7 +25,9 @@ struct EmulatorConfig {
 // throttle, and the power ramps again from 0.
 class VnishEmulator : public emu::HttpEmulator {
 public:
-    explicit VnishEmulator(EmulatorConfig config = {});
+    explicit VnishEmulator(
+        EmulatorConfig config = {},
+        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
     ~VnishEmulator() override;
 
     std::string preset() const;
