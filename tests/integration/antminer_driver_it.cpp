@@ -5,15 +5,17 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "adapters/miners/antminer/antminer_driver.hpp"
 #include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::antminer;
 using namespace std::chrono_literals;
+using miners::emu::ManualEmulatorClock;
 
 namespace {
 
@@ -118,7 +120,8 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
 }
 
 TEST_CASE("antminer driver: sleep, low power and normal, verified, idempotent", "[antminer]") {
-    AntminerEmulator emu(emu_config());
+    auto clock = std::make_shared<ManualEmulatorClock>();
+    AntminerEmulator emu(emu_config(), clock);
     REQUIRE(emu.start());
     AntminerDriver d("s19", cfg(emu));
     REQUIRE(d.probe());
@@ -126,7 +129,7 @@ TEST_CASE("antminer driver: sleep, low power and normal, verified, idempotent", 
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.mode() == WorkMode::sleep);
     CHECK(d.read_state()->state == MinerRunState::paused);
-    std::this_thread::sleep_for(700ms);
+    clock->advance(700ms);  // past the 0.5 s ramp down
     CHECK(emu.power_w() < 20);
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 1);
@@ -189,22 +192,23 @@ TEST_CASE("antminer driver: a slow CGI write within write_timeout succeeds", "[a
     CHECK(st.code == ErrorCode::timeout);
     CHECK(st.retryable);
     // The write took anyway: the retry finds it done and sends nothing.
-    std::this_thread::sleep_for(1200ms);
+    REQUIRE(test::eventually([&] { return emu.mode() == WorkMode::normal; }));
     emu.reset_request_counts();
     CHECK(quick.apply({.run = true}));
     CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 0);
 }
 
 TEST_CASE("antminer driver: reboot mid-ramp keeps the mode and shows offline", "[antminer]") {
+    auto clock = std::make_shared<ManualEmulatorClock>();
     auto ec = emu_config();
     ec.ramp_s = 3;
-    AntminerEmulator emu(ec);
+    AntminerEmulator emu(ec, clock);
     REQUIRE(emu.start());
     AntminerDriver d("s19", cfg(emu));
     REQUIRE(d.apply({.run = false}));
-    std::this_thread::sleep_for(300ms);
+    clock->advance(300ms);
     REQUIRE(d.apply({.run = true, .level = 1}));
-    std::this_thread::sleep_for(300ms);
+    clock->advance(300ms);
     const double mid = emu.hashrate_ths();
     CHECK(mid > 0);
     CHECK(mid < 100);
@@ -215,12 +219,8 @@ TEST_CASE("antminer driver: reboot mid-ramp keeps the mode and shows offline", "
     CHECK(d.last_state().state == MinerRunState::offline);
     CHECK_FALSE(d.last_state().hashrate_ths);
     // Back: still in normal mode (saved config), hashing again from zero.
-    bool back = false;
-    for (int i = 0; i < 50 && !back; ++i) {
-        std::this_thread::sleep_for(100ms);
-        back = static_cast<bool>(d.read_state());
-    }
-    REQUIRE(back);
+    clock->advance(600ms);
+    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 5s));
     CHECK(emu.mode() == WorkMode::normal);
     CHECK(d.read_state()->state == MinerRunState::mining);
     CHECK(emu.hashrate_ths() < 100);

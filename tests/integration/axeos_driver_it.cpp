@@ -2,11 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <thread>
 
 #include "adapters/miners/axeos/axeos_driver.hpp"
 #include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::axeos;
@@ -68,7 +68,8 @@ TEST_CASE("axeos driver: probe and read the emulator", "[axeos]") {
 }
 
 TEST_CASE("axeos driver: set a level, verified, and the emulator follows", "[axeos]") {
-    AxeosEmulator emu(emu_config());
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+    AxeosEmulator emu(emu_config(), clock);
     REQUIRE(emu.start());
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.probe());
@@ -82,7 +83,7 @@ TEST_CASE("axeos driver: set a level, verified, and the emulator follows", "[axe
     CHECK(*s->frequency_mhz == 400);
     CHECK(*s->core_voltage_mv == 1100);
     // Power follows with a first-order lag (0.2 s here).
-    std::this_thread::sleep_for(1200ms);
+    clock->advance(1200ms);
     CHECK(emu.power_w() < p_before * 0.75);
     CHECK(emu.power_w() == Approx(19.0 * 400 / 490 * (1100.0 / 1200) * (1100.0 / 1200)).epsilon(0.03));
 }
@@ -108,7 +109,8 @@ TEST_CASE("axeos driver: idempotent re-apply sends no PATCH", "[axeos]") {
 }
 
 TEST_CASE("axeos driver: pause and resume", "[axeos]") {
-    AxeosEmulator emu(emu_config());
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+    AxeosEmulator emu(emu_config(), clock);
     REQUIRE(emu.start());
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.probe());
@@ -120,7 +122,7 @@ TEST_CASE("axeos driver: pause and resume", "[axeos]") {
     auto s = driver.read_state();
     REQUIRE(s);
     CHECK(s->state == MinerRunState::paused);
-    std::this_thread::sleep_for(1200ms);
+    clock->advance(1200ms);
     CHECK(emu.power_w() < 3.0);
 
     REQUIRE(driver.apply({.run = true, .level = 1}));

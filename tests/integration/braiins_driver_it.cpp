@@ -8,6 +8,7 @@
 #include "emulators/miners/braiins/braiins_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::braiins;
@@ -17,8 +18,10 @@ namespace {
 
 struct Rig {
     std::string dir = test::temp_dir();
+    std::shared_ptr<miners::emu::ManualEmulatorClock> clock =
+        std::make_shared<miners::emu::ManualEmulatorClock>();
     BraiinsEmulator emu;
-    explicit Rig(EmulatorConfig c = base()) : emu(c) {
+    explicit Rig(EmulatorConfig c = base()) : emu(std::move(c), clock) {
         REQUIRE(emu.start());
         test::write_file(dir + "/pw", "secret-pw\n");
     }
@@ -105,7 +108,7 @@ TEST_CASE("braiins driver: power target set, snapped to the step, verified, idem
     const auto puts = rig.emu.request_count("PUT", "/api/v1/performance/power-target");
     REQUIRE(d.apply({.run = true, .power_w = 10}));
     CHECK(rig.emu.request_count("PUT", "/api/v1/performance/power-target") == puts);
-    std::this_thread::sleep_for(1200ms);
+    rig.clock->advance(1200ms);  // the tuner settles (0.2 s lag)
     CHECK(rig.emu.power_w() < 1700);
 }
 
@@ -135,7 +138,9 @@ TEST_CASE("braiins driver: expired token is renewed, a wrong password is not ret
     Rig rig2(short_lived);
     BraiinsDriver d2("bos2", rig2.cfg());
     REQUIRE(d2.read_state());
-    std::this_thread::sleep_for(1100ms);   // idle past the timeout: renewed before use
+    // Idle past the timeout on the driver's own (real) clock, while the emulator's clock stands
+    // still and keeps the token valid: a second login is the driver renewing before use.
+    std::this_thread::sleep_for(1100ms);
     REQUIRE(d2.read_state());
     CHECK(rig2.emu.logins() == 2);
 

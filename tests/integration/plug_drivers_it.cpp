@@ -5,7 +5,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <unistd.h>
 
 #include "adapters/miners/registry.hpp"
@@ -13,6 +12,8 @@
 #include "emulators/miners/shelly/shelly_emulator.hpp"
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
 #include "emulators/miners/tasmota/tasmota_emulator.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -178,19 +179,16 @@ TEST_CASE("plug drivers: latency, HTTP 500, malformed JSON, offline", "[plug]") 
 }
 
 TEST_CASE("plug drivers: reboot restores the relay and the miner boots again", "[plug]") {
-    tasmota::TasmotaEmulator te({.boot_s = 2});
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+    tasmota::TasmotaEmulator te({.boot_s = 2}, clock);
     REQUIRE(te.start());
     tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
     REQUIRE(td.read_state());
     te.reboot(300ms);
     CHECK_FALSE(td.read_state());
     CHECK(td.last_state().state == MinerRunState::offline);
-    bool back = false;
-    for (int i = 0; i < 50 && !back; ++i) {
-        std::this_thread::sleep_for(50ms);
-        back = static_cast<bool>(td.read_state());
-    }
-    REQUIRE(back);
+    clock->advance(300ms);
+    REQUIRE(test::eventually([&] { return static_cast<bool>(td.read_state()); }, 5s));
     CHECK(te.on());
     CHECK(te.power_w() < 200);   // ramping again after the power cut
 }

@@ -11,6 +11,7 @@
 #include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::whatsminer;
@@ -151,7 +152,8 @@ TEST_CASE("whatsminer: every write is applied and verified by reading back", "[w
 TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
     for (const auto& mode : modes()) {
         INFO("API " << mode.name);
-        WhatsminerEmulator emu(mode.config);
+        auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+        WhatsminerEmulator emu(mode.config, clock);
         REQUIRE(emu.start());
         auto c = config_for(emu, mode.password);
         c.verify_timeout = Duration{600};
@@ -212,6 +214,7 @@ TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
             REQUIRE(d.apply({.run = true, .power_w = 2000}));
             emu.reboot(std::chrono::milliseconds(300));
             CHECK_FALSE(d.read_state());   // down while rebooting
+            clock->advance(std::chrono::milliseconds(300));
             REQUIRE(test::wait_for_port(emu.port(), std::chrono::seconds(10)));
             auto s = d.read_state();
             REQUIRE(s);
