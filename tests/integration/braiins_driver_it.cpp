@@ -8,7 +8,7 @@
 #include "emulators/miners/braiins/braiins_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
-#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/login_rig.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::braiins;
@@ -16,27 +16,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Rig {
-    std::string dir = test::temp_dir();
-    std::shared_ptr<miners::emu::ManualEmulatorClock> clock =
-        std::make_shared<miners::emu::ManualEmulatorClock>();
-    BraiinsEmulator emu;
-    explicit Rig(EmulatorConfig c = base()) : emu(std::move(c), clock) {
-        REQUIRE(emu.start());
-        test::write_file(dir + "/pw", "secret-pw\n");
-    }
+struct Rig : test::LoginRig<BraiinsEmulator, EmulatorConfig, DriverConfig> {
+    explicit Rig(EmulatorConfig c = base()) : LoginRig(std::move(c), "secret-pw") {}
     static EmulatorConfig base() {
         EmulatorConfig c;
         c.password = "secret-pw";
         c.lag_s = 0.2;
-        return c;
-    }
-    DriverConfig cfg(Duration timeout = 1000ms) const {
-        DriverConfig c;
-        c.url = emu.url();
-        c.password_file = dir + "/pw";
-        c.timeout = timeout;
-        c.verify_timeout = 600ms;
         return c;
     }
 };
