@@ -4,12 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 #include "adapters/miners/antminer/antminer_driver.hpp"
 #include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hashsink;
@@ -34,13 +34,6 @@ DriverConfig cfg(const AntminerEmulator& emu) {
     c.power_w = 3250;
     c.low_power_w = 2600;
     return c;
-}
-
-std::string write_password(const std::string& pw) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("hashsink-antminer-pw-" + std::to_string(::getpid()) + "-" + pw);
-    std::ofstream(path) << pw << "\n";
-    return path.string();
 }
 
 }  // namespace
@@ -93,7 +86,7 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
     AntminerEmulator emu(emu_config());
     REQUIRE(emu.start());
     auto c = cfg(emu);
-    c.password_file = write_password("hunter2");
+    c.password_file = test::secret_file("hunter2");
     AntminerDriver d("s19", c);
     auto caps = d.probe();
     REQUIRE_FALSE(caps);
@@ -113,7 +106,7 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
     CHECK(caps2.error().message.find("password_file /nonexistent/hashsink/pw") != std::string::npos);
 
     auto ok = cfg(emu);
-    ok.password_file = write_password("root");
+    ok.password_file = test::secret_file("root");
     AntminerDriver d3("s19", ok);
     CHECK(d3.probe());
     std::filesystem::remove(ok.password_file);

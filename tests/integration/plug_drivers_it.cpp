@@ -4,8 +4,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <unistd.h>
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/shelly/shelly_driver.hpp"
@@ -13,6 +11,7 @@
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
 #include "emulators/miners/tasmota/tasmota_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hashsink;
@@ -29,13 +28,6 @@ PlugConfig plug_cfg(const std::string& url) {
     c.power_w = 300;
     c.hashrate_ths = 13.5;
     return c;
-}
-
-std::string write_password(const std::string& pw) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("hashsink-plug-pw-" + std::to_string(::getpid()) + "-" + pw);
-    std::ofstream(path) << pw << "\n";
-    return path.string();
 }
 
 // Both families go through the same checks.
@@ -203,7 +195,7 @@ TEST_CASE("tasmota driver: password from a file, never in a message", "[plug][ta
     CHECK(r.error().code == ErrorCode::rejected);
     CHECK(r.error().message.find("password_file") != std::string::npos);
 
-    c.password_file = write_password("s3cret");
+    c.password_file = test::secret_file("s3cret");
     tasmota::TasmotaDriver good("t", c, 1, "admin");
     REQUIRE(good.read_state());
     REQUIRE(good.apply({.run = false}));
