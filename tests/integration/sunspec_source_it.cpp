@@ -52,17 +52,7 @@ InverterImage sample_image() {
 struct BlackHole {
     int fd = -1;
     int port = 0;
-    BlackHole() {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        ::listen(fd, 8);
-        socklen_t len = sizeof addr;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        port = ntohs(addr.sin_port);
-    }
+    BlackHole() { fd = test::listen_loopback(port); }
     ~BlackHole() { ::close(fd); }
 };
 
