@@ -63,8 +63,7 @@ ordered_json status_obj(const char* msg) {
 
 }  // namespace
 
-AntminerEmulator::AntminerEmulator(EmulatorConfig config,
-                                   std::shared_ptr<emu::EmulatorClock> emu_clock)
+AntminerEmulator::AntminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : HttpEmulator("antminer", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)) {
     const auto now = clock().now();

@@ -32,9 +32,7 @@ struct EmulatorConfig {
 
 class AntminerEmulator final : public emu::HttpEmulator {
 public:
-    explicit AntminerEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit AntminerEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~AntminerEmulator() override;
 
     const EmulatorConfig& config() const { return config_; }

@@ -9,7 +9,7 @@ namespace hashsink::miners::avalon {
 
 using ordered_json = nlohmann::ordered_json;
 
-AvalonEmulator::AvalonEmulator(EmulatorConfig config, std::shared_ptr<emu::EmulatorClock> emu_clock)
+AvalonEmulator::AvalonEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
       config_(config),
       idle_(config.idle),

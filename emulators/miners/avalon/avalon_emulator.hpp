@@ -25,9 +25,7 @@ struct EmulatorConfig {
 
 class AvalonEmulator final : public emu::CgminerEmulator {
 public:
-    explicit AvalonEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit AvalonEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~AvalonEmulator() override;
     bool idle() const;
     int work_mode() const;

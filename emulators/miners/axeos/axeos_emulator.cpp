@@ -62,7 +62,7 @@ const BoardProfile* find_board(std::string_view key) {
     return nullptr;
 }
 
-AxeosEmulator::AxeosEmulator(EmulatorConfig config, std::shared_ptr<emu::EmulatorClock> emu_clock)
+AxeosEmulator::AxeosEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : HttpEmulator("axeos", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)) {
     if (const auto* b = find_board(config_.board)) {

@@ -21,8 +21,7 @@ ordered_json ghs(double v) { return {{"gigahash_per_second", v}}; }
 
 }  // namespace
 
-BraiinsEmulator::BraiinsEmulator(EmulatorConfig config,
-                                 std::shared_ptr<emu::EmulatorClock> emu_clock)
+BraiinsEmulator::BraiinsEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : HttpEmulator("braiins", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       target_w_(kDefaultW),

@@ -25,9 +25,7 @@ struct EmulatorConfig {
 // power falls to 0 and ramps again.
 class BraiinsEmulator : public emu::HttpEmulator {
 public:
-    explicit BraiinsEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit BraiinsEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~BraiinsEmulator() override;
 
     double power_target_w() const;

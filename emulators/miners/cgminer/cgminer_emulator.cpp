@@ -6,8 +6,7 @@ namespace hashsink::miners::cgminer {
 
 using ordered_json = nlohmann::ordered_json;
 
-CgminerEmulator::CgminerEmulator(EmulatorConfig config,
-                                 std::shared_ptr<emu::EmulatorClock> emu_clock)
+CgminerEmulator::CgminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : emu::CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)) {}
 

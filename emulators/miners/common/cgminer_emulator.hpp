@@ -22,8 +22,8 @@ namespace hashsink::miners::emu {
 
 class CgminerEmulator {
 public:
-    // `clock`: what the device's modelled delays run on (emulator_clock.hpp).
-    CgminerEmulator(std::string bind, int port, std::shared_ptr<EmulatorClock> clock);
+    // `clock`: what the device's modelled delays run on (null: the steady clock).
+    CgminerEmulator(std::string bind, int port, SharedClock clock);
     virtual ~CgminerEmulator();   // derived classes call stop() in theirs
     CgminerEmulator(const CgminerEmulator&) = delete;
     CgminerEmulator& operator=(const CgminerEmulator&) = delete;
@@ -67,7 +67,7 @@ private:
     std::string bind_;
     int configured_port_;
     int bound_port_ = 0;
-    std::shared_ptr<EmulatorClock> clock_;
+    SharedClock clock_;
     transport::CgminerServer server_;
     std::mutex server_mutex_;
     Downtime downtime_{*clock_, [this](bool off) { set_offline(off); }, [this] { on_reboot(); }};

@@ -23,7 +23,7 @@ public:
 
 }  // namespace
 
-std::shared_ptr<EmulatorClock> steady_emulator_clock() {
+SharedClock steady_emulator_clock() {
     static const auto clock = std::make_shared<SteadyEmulatorClock>();
     return clock;
 }

@@ -22,8 +22,14 @@ public:
     virtual bool wait_until(time_point until, const std::atomic<bool>& cancelled) const = 0;
 };
 
+using SharedClock = std::shared_ptr<EmulatorClock>;
+
 // The steady clock, shared by every emulator that is given no other.
-std::shared_ptr<EmulatorClock> steady_emulator_clock();
+SharedClock steady_emulator_clock();
+// `clock`, or the steady clock when it is null (an emulator constructed without one).
+inline SharedClock clock_or_steady(SharedClock clock) {
+    return clock ? std::move(clock) : steady_emulator_clock();
+}
 
 // A clock that moves only when advanced; thread-safe, so a test advances it while the
 // emulator's threads read it and wait on it.

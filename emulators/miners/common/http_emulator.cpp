@@ -38,12 +38,11 @@ void HttpEmulator::Routes::patch(const std::string& path, Handler h) {
     server_.Patch(path, with_faults(std::move(h)));
 }
 
-HttpEmulator::HttpEmulator(std::string name, std::string bind, int port,
-                           std::shared_ptr<EmulatorClock> clock)
+HttpEmulator::HttpEmulator(std::string name, std::string bind, int port, SharedClock clock)
     : name_(std::move(name)),
       bind_(std::move(bind)),
       configured_port_(port),
-      clock_(std::move(clock)) {}
+      clock_(clock_or_steady(std::move(clock))) {}
 
 HttpEmulator::~HttpEmulator() { stop(); }
 

@@ -54,9 +54,8 @@ public:
         const HttpEmulator& owner_;
     };
 
-    // `clock`: what the device's modelled delays run on (emulator_clock.hpp).
-    HttpEmulator(std::string name, std::string bind, int port,
-                 std::shared_ptr<EmulatorClock> clock);
+    // `clock`: what the device's modelled delays run on (null: the steady clock).
+    HttpEmulator(std::string name, std::string bind, int port, SharedClock clock);
     virtual ~HttpEmulator();
     HttpEmulator(const HttpEmulator&) = delete;
     HttpEmulator& operator=(const HttpEmulator&) = delete;
@@ -99,7 +98,7 @@ private:
     std::string name_;
     std::string bind_;
     int configured_port_ = 0;
-    std::shared_ptr<EmulatorClock> clock_;
+    SharedClock clock_;
 
     mutable std::mutex counts_mutex_;
     std::map<std::string, std::size_t> counts_;

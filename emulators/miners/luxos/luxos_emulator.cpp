@@ -59,8 +59,8 @@ std::vector<std::string> split(const std::string& s) {
 
 }  // namespace
 
-LuxosEmulator::LuxosEmulator(EmulatorConfig config, std::shared_ptr<emu::EmulatorClock> emu_clock)
-    : config_(std::move(config)), clock_(std::move(emu_clock)) {
+LuxosEmulator::LuxosEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : config_(std::move(config)), clock_(emu::clock_or_steady(std::move(emu_clock))) {
     atm_ = config_.atm_enabled;
     last_ = booted_ = clock_->now();
     power_w_ = target_w();

@@ -27,9 +27,7 @@ struct EmulatorConfig {
 
 class LuxosEmulator {
 public:
-    explicit LuxosEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit LuxosEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~LuxosEmulator();
     LuxosEmulator(const LuxosEmulator&) = delete;
     LuxosEmulator& operator=(const LuxosEmulator&) = delete;
@@ -65,7 +63,7 @@ private:
     double target_w() const;
 
     EmulatorConfig config_;
-    std::shared_ptr<emu::EmulatorClock> clock_;  // its ramp, session expiry and uptime
+    emu::SharedClock clock_;  // its ramp, session expiry and uptime
     transport::CgminerServer server_;
     mutable std::mutex mutex_;
     std::string profile_ = "default";

@@ -11,7 +11,7 @@ namespace hashsink::miners::shelly {
 
 using ordered_json = nlohmann::ordered_json;
 
-ShellyEmulator::ShellyEmulator(EmulatorConfig config, std::shared_ptr<emu::EmulatorClock> emu_clock)
+ShellyEmulator::ShellyEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : HttpEmulator("shelly", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       load_(clock(), config_.miner_power_w, config_.boot_s, config_.on) {}

@@ -21,9 +21,7 @@ struct EmulatorConfig {
 
 class ShellyEmulator final : public emu::HttpEmulator {
 public:
-    explicit ShellyEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit ShellyEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~ShellyEmulator() override;
     bool on() const;
     double power_w() const;

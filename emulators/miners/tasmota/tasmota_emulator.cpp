@@ -12,8 +12,7 @@ namespace hashsink::miners::tasmota {
 
 using ordered_json = nlohmann::ordered_json;
 
-TasmotaEmulator::TasmotaEmulator(EmulatorConfig config,
-                                 std::shared_ptr<emu::EmulatorClock> emu_clock)
+TasmotaEmulator::TasmotaEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : HttpEmulator("tasmota", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       load_(clock(), config_.miner_power_w, config_.boot_s, config_.on) {}

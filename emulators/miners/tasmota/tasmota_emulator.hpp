@@ -24,9 +24,7 @@ struct EmulatorConfig {
 
 class TasmotaEmulator final : public emu::HttpEmulator {
 public:
-    explicit TasmotaEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit TasmotaEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~TasmotaEmulator() override;
     bool on() const;
     double power_w() const;

@@ -34,7 +34,7 @@ const PresetRow* find_preset(const std::string& name) {
 
 }  // namespace
 
-VnishEmulator::VnishEmulator(EmulatorConfig config, std::shared_ptr<emu::EmulatorClock> emu_clock)
+VnishEmulator::VnishEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : HttpEmulator("vnish", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       power_(clock(), config_.lag_s, 3200),

@@ -25,9 +25,7 @@ struct EmulatorConfig {
 // throttle, and the power ramps again from 0.
 class VnishEmulator : public emu::HttpEmulator {
 public:
-    explicit VnishEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit VnishEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~VnishEmulator() override;
 
     std::string preset() const;

@@ -62,8 +62,7 @@ EmulatorConfig v3_defaults() {
     return c;
 }
 
-WhatsminerEmulator::WhatsminerEmulator(EmulatorConfig config,
-                                       std::shared_ptr<emu::EmulatorClock> emu_clock)
+WhatsminerEmulator::WhatsminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
     : CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       mining_(config_.mining),

@@ -39,9 +39,7 @@ EmulatorConfig v3_defaults();
 
 class WhatsminerEmulator final : public emu::CgminerEmulator {
 public:
-    explicit WhatsminerEmulator(
-        EmulatorConfig config = {},
-        std::shared_ptr<emu::EmulatorClock> emu_clock = emu::steady_emulator_clock());
+    explicit WhatsminerEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~WhatsminerEmulator() override;
 
     Status start();   // the 4028 port, and the v3 port in v3 mode
