@@ -11,6 +11,7 @@
 #include "emulators/miners/common/emulator_clock.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::antminer;
@@ -88,22 +89,20 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
     auto c = cfg(emu);
     c.password_file = test::secret_file("hunter2");
     AntminerDriver d("s19", c);
-    auto caps = d.probe();
-    REQUIRE_FALSE(caps);
-    CHECK(caps.error().code == ErrorCode::rejected);
-    CHECK_FALSE(caps.error().retryable);
-    CHECK(caps.error().message.find("401") != std::string::npos);
-    CHECK(caps.error().message.find("password_file") != std::string::npos);
-    CHECK(caps.error().message.find("hunter2") == std::string::npos);
+    const Status refused = test::failed(d.probe());
+    CHECK(refused.code == ErrorCode::rejected);
+    CHECK_FALSE(refused.retryable);
+    CHECK(refused.message.find("401") != std::string::npos);
+    CHECK(refused.message.find("password_file") != std::string::npos);
+    CHECK(refused.message.find("hunter2") == std::string::npos);
     CHECK(d.last_state().detail.find("hunter2") == std::string::npos);
     std::filesystem::remove(c.password_file);
 
     c.password_file = "/nonexistent/hashsink/pw";
     AntminerDriver d2("s19", c);
-    auto caps2 = d2.probe();
-    REQUIRE_FALSE(caps2);
-    CHECK(caps2.error().code == ErrorCode::io);
-    CHECK(caps2.error().message.find("password_file /nonexistent/hashsink/pw") != std::string::npos);
+    const Status unreadable = test::failed(d2.probe());
+    CHECK(unreadable.code == ErrorCode::io);
+    CHECK(unreadable.message.find("password_file /nonexistent/hashsink/pw") != std::string::npos);
 
     auto ok = cfg(emu);
     ok.password_file = test::secret_file("root");
@@ -206,9 +205,8 @@ TEST_CASE("antminer driver: reboot mid-ramp keeps the mode and shows offline", "
     CHECK(mid > 0);
     CHECK(mid < 100);
     emu.reboot(600ms);
-    auto s = d.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::unreachable);
+    const Status s = test::failed(d.read_state());
+    CHECK(s.code == ErrorCode::unreachable);
     CHECK(d.last_state().state == MinerRunState::offline);
     CHECK_FALSE(d.last_state().hashrate_ths);
     // Back: still in normal mode (saved config), hashing again from zero.

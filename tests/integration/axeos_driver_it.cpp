@@ -7,6 +7,7 @@
 #include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::axeos;
@@ -181,11 +182,10 @@ TEST_CASE("axeos driver: HTTP 500 is rejected and retryable", "[axeos]") {
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.probe());
     emu.set_http_500(true);
-    auto s = driver.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::rejected);
-    CHECK(s.error().retryable);
-    CHECK(s.error().message.find("500") != std::string::npos);
+    const Status s = test::failed(driver.read_state());
+    CHECK(s.code == ErrorCode::rejected);
+    CHECK(s.retryable);
+    CHECK(s.message.find("500") != std::string::npos);
     auto st = driver.apply({.run = true, .level = 0});
     CHECK(st.code == ErrorCode::rejected);
 }
@@ -195,15 +195,13 @@ TEST_CASE("axeos driver: malformed JSON is a protocol error", "[axeos]") {
     REQUIRE(emu.start());
     AxeosDriver driver("gamma1", driver_config_for(emu));
     emu.set_malformed_json(true);
-    auto caps = driver.probe();
-    REQUIRE_FALSE(caps);
-    CHECK(caps.error().code == ErrorCode::protocol);
+    const Status probe = test::failed(driver.probe());
+    CHECK(probe.code == ErrorCode::protocol);
     emu.set_malformed_json(false);
     REQUIRE(driver.probe());
     emu.set_malformed_json(true);
-    auto s = driver.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::protocol);
+    const Status s = test::failed(driver.read_state());
+    CHECK(s.code == ErrorCode::protocol);
 }
 
 TEST_CASE("axeos driver: acknowledged but ignored writes are not_applied", "[axeos]") {
@@ -226,9 +224,8 @@ TEST_CASE("axeos driver: offline is unreachable and reported offline", "[axeos]"
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.read_state());
     emu.set_offline(true);
-    auto s = driver.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::unreachable);
+    const Status s = test::failed(driver.read_state());
+    CHECK(s.code == ErrorCode::unreachable);
     CHECK(driver.last_state().state == MinerRunState::offline);
     CHECK_FALSE(driver.last_state().online);
     CHECK_FALSE(driver.last_state().power_w.has_value());

@@ -9,6 +9,7 @@
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/login_rig.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::braiins;
@@ -133,16 +134,14 @@ TEST_CASE("braiins driver: expired token is renewed, a wrong password is not ret
     auto cfg = rig.cfg();
     cfg.password_file = rig.dir + "/bad";
     BraiinsDriver bad("bos3", cfg);
-    auto r = bad.read_state();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::rejected);
-    CHECK_FALSE(r.error().retryable);
-    CHECK(r.error().message.find("wrong") == std::string::npos);   // never the secret
+    const Status r = test::failed(bad.read_state());
+    CHECK(r.code == ErrorCode::rejected);
+    CHECK_FALSE(r.retryable);
+    CHECK(r.message.find("wrong") == std::string::npos);   // never the secret
     cfg.password_file = rig.dir + "/missing";
     BraiinsDriver missing("bos4", cfg);
-    auto m = missing.read_state();
-    REQUIRE_FALSE(m);
-    CHECK(m.error().code == ErrorCode::io);
+    const Status m = test::failed(missing.read_state());
+    CHECK(m.code == ErrorCode::io);
 }
 
 TEST_CASE("braiins driver: ignored writes are not_applied", "[braiins]") {
@@ -164,28 +163,24 @@ TEST_CASE("braiins driver: latency, 500, malformed, offline, reboot mid-ramp", "
     BraiinsDriver d("bos1", rig.cfg(300ms));
     REQUIRE(d.read_state());
     rig.emu.set_latency_ms(1000);
-    auto slow = d.read_state();
-    REQUIRE_FALSE(slow);
-    CHECK(slow.error().code == ErrorCode::timeout);
+    const Status slow = test::failed(d.read_state());
+    CHECK(slow.code == ErrorCode::timeout);
     rig.emu.set_latency_ms(0);
 
     rig.emu.set_http_500(true);
-    auto e500 = d.read_state();
-    REQUIRE_FALSE(e500);
-    CHECK(e500.error().code == ErrorCode::rejected);
-    CHECK(e500.error().retryable);
+    const Status e500 = test::failed(d.read_state());
+    CHECK(e500.code == ErrorCode::rejected);
+    CHECK(e500.retryable);
     rig.emu.set_http_500(false);
 
     rig.emu.set_malformed_json(true);
-    auto bad = d.read_state();
-    REQUIRE_FALSE(bad);
-    CHECK(bad.error().code == ErrorCode::protocol);
+    const Status bad = test::failed(d.read_state());
+    CHECK(bad.code == ErrorCode::protocol);
     rig.emu.set_malformed_json(false);
 
     rig.emu.set_offline(true);
-    auto off = d.read_state();
-    REQUIRE_FALSE(off);
-    CHECK(off.error().code == ErrorCode::unreachable);
+    const Status off = test::failed(d.read_state());
+    CHECK(off.code == ErrorCode::unreachable);
     CHECK(d.last_state().state == MinerRunState::offline);
     rig.emu.set_offline(false);
 

@@ -10,6 +10,7 @@
 #include "adapters/miners/registry.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -191,9 +192,8 @@ TEST_CASE("cgminer driver: read-only monitoring of a bmminer", "[cgminer]") {
     emu.set_hashing(true);
 
     emu.set_offline(true);
-    auto off = d.read_state();
-    REQUIRE_FALSE(off);
-    CHECK(off.error().code == ErrorCode::unreachable);
+    const Status off = test::failed(d.read_state());
+    CHECK(off.code == ErrorCode::unreachable);
     CHECK(d.last_state().state == MinerRunState::offline);
     CHECK_FALSE(d.last_state().hashrate_ths);
     emu.set_offline(false);

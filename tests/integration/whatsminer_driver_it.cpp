@@ -12,6 +12,7 @@
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::whatsminer;
@@ -176,36 +177,32 @@ TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
             slow.timeout = Duration{200};
             WhatsminerDriver s("wm", slow);
             emu.set_latency_ms(600);
-            auto r = s.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().code == ErrorCode::timeout);
-            CHECK(r.error().retryable);
+            const Status r = test::failed(s.read_state());
+            CHECK(r.code == ErrorCode::timeout);
+            CHECK(r.retryable);
             emu.set_latency_ms(50);   // slow but within the deadline
             CHECK(d.read_state());
         }
         DYNAMIC_SECTION(mode.name << ": malformed replies") {
             emu.set_malformed(true);
-            auto r = d.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().message.find("whatsminer wm: ") == 0);
+            const Status r = test::failed(d.read_state());
+            CHECK(r.message.find("whatsminer wm: ") == 0);
             CHECK(d.last_state().state == MinerRunState::offline);
             emu.set_malformed(false);
             CHECK(d.read_state());
         }
         DYNAMIC_SECTION(mode.name << ": every command refused") {
             emu.set_failing(true);
-            auto r = d.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().code == ErrorCode::rejected);
-            CHECK(r.error().message.find("whatsminer wm: ") == 0);
+            const Status r = test::failed(d.read_state());
+            CHECK(r.code == ErrorCode::rejected);
+            CHECK(r.message.find("whatsminer wm: ") == 0);
             emu.set_failing(false);
             CHECK(d.read_state());
         }
         DYNAMIC_SECTION(mode.name << ": offline, then back") {
             emu.set_offline(true);
-            auto r = d.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().retryable);
+            const Status r = test::failed(d.read_state());
+            CHECK(r.retryable);
             CHECK(d.last_state().state == MinerRunState::offline);
             emu.set_offline(false);
             CHECK(d.read_state());
@@ -256,8 +253,7 @@ TEST_CASE("whatsminer: a wrong password gives a clear, non-retryable error", "[w
         REQUIRE(emu.start());
         WhatsminerDriver d("wm", config_for(emu, "s3cret-wrong"));
         REQUIRE(d.read_state());   // reads need no password
-        auto st = d.apply({.run = false});
-        REQUIRE_FALSE(st);
+        const Status st = test::failed(d.apply({.run = false}));
         CHECK(st.code == ErrorCode::rejected);
         CHECK_FALSE(st.retryable);
         CHECK(st.message.find("whatsminer wm: ") == 0);
