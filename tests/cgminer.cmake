@@ -1,7 +1,3 @@
 # The cgminer-style 4028 transport (client, reply repairs, loopback server for emulators).
-hashsink_test(cgminer_unit LABEL unit
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/transport/cgminer_json_test.cpp
-  LIBS hashsink_transport)
-hashsink_test(cgminer_it LABEL integration
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/cgminer_client_it.cpp
-  LIBS hashsink_transport)
+hashsink_unit_and_it(cgminer UNIT unit/transport/cgminer_json_test.cpp
+  IT integration/cgminer_client_it.cpp LIBS hashsink_transport)

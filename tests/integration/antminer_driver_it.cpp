@@ -4,16 +4,19 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <thread>
 
 #include "adapters/miners/antminer/antminer_driver.hpp"
 #include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::antminer;
 using namespace std::chrono_literals;
+using miners::emu::ManualEmulatorClock;
 
 namespace {
 
@@ -32,13 +35,6 @@ DriverConfig cfg(const AntminerEmulator& emu) {
     c.power_w = 3250;
     c.low_power_w = 2600;
     return c;
-}
-
-std::string write_password(const std::string& pw) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("hashsink-antminer-pw-" + std::to_string(::getpid()) + "-" + pw);
-    std::ofstream(path) << pw << "\n";
-    return path.string();
 }
 
 }  // namespace
@@ -91,34 +87,33 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
     AntminerEmulator emu(emu_config());
     REQUIRE(emu.start());
     auto c = cfg(emu);
-    c.password_file = write_password("hunter2");
+    c.password_file = test::secret_file("hunter2");
     AntminerDriver d("s19", c);
-    auto caps = d.probe();
-    REQUIRE_FALSE(caps);
-    CHECK(caps.error().code == ErrorCode::rejected);
-    CHECK_FALSE(caps.error().retryable);
-    CHECK(caps.error().message.find("401") != std::string::npos);
-    CHECK(caps.error().message.find("password_file") != std::string::npos);
-    CHECK(caps.error().message.find("hunter2") == std::string::npos);
+    const Status refused = test::failed(d.probe());
+    CHECK(refused.code == ErrorCode::rejected);
+    CHECK_FALSE(refused.retryable);
+    CHECK(refused.message.find("401") != std::string::npos);
+    CHECK(refused.message.find("password_file") != std::string::npos);
+    CHECK(refused.message.find("hunter2") == std::string::npos);
     CHECK(d.last_state().detail.find("hunter2") == std::string::npos);
     std::filesystem::remove(c.password_file);
 
     c.password_file = "/nonexistent/hashsink/pw";
     AntminerDriver d2("s19", c);
-    auto caps2 = d2.probe();
-    REQUIRE_FALSE(caps2);
-    CHECK(caps2.error().code == ErrorCode::io);
-    CHECK(caps2.error().message.find("password_file /nonexistent/hashsink/pw") != std::string::npos);
+    const Status unreadable = test::failed(d2.probe());
+    CHECK(unreadable.code == ErrorCode::io);
+    CHECK(unreadable.message.find("password_file /nonexistent/hashsink/pw") != std::string::npos);
 
     auto ok = cfg(emu);
-    ok.password_file = write_password("root");
+    ok.password_file = test::secret_file("root");
     AntminerDriver d3("s19", ok);
     CHECK(d3.probe());
     std::filesystem::remove(ok.password_file);
 }
 
 TEST_CASE("antminer driver: sleep, low power and normal, verified, idempotent", "[antminer]") {
-    AntminerEmulator emu(emu_config());
+    auto clock = std::make_shared<ManualEmulatorClock>();
+    AntminerEmulator emu(emu_config(), clock);
     REQUIRE(emu.start());
     AntminerDriver d("s19", cfg(emu));
     REQUIRE(d.probe());
@@ -126,7 +121,7 @@ TEST_CASE("antminer driver: sleep, low power and normal, verified, idempotent", 
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.mode() == WorkMode::sleep);
     CHECK(d.read_state()->state == MinerRunState::paused);
-    std::this_thread::sleep_for(700ms);
+    clock->advance(700ms);  // past the 0.5 s ramp down
     CHECK(emu.power_w() < 20);
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 1);
@@ -189,38 +184,34 @@ TEST_CASE("antminer driver: a slow CGI write within write_timeout succeeds", "[a
     CHECK(st.code == ErrorCode::timeout);
     CHECK(st.retryable);
     // The write took anyway: the retry finds it done and sends nothing.
-    std::this_thread::sleep_for(1200ms);
+    REQUIRE(test::eventually([&] { return emu.mode() == WorkMode::normal; }));
     emu.reset_request_counts();
     CHECK(quick.apply({.run = true}));
     CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 0);
 }
 
 TEST_CASE("antminer driver: reboot mid-ramp keeps the mode and shows offline", "[antminer]") {
+    auto clock = std::make_shared<ManualEmulatorClock>();
     auto ec = emu_config();
     ec.ramp_s = 3;
-    AntminerEmulator emu(ec);
+    AntminerEmulator emu(ec, clock);
     REQUIRE(emu.start());
     AntminerDriver d("s19", cfg(emu));
     REQUIRE(d.apply({.run = false}));
-    std::this_thread::sleep_for(300ms);
+    clock->advance(300ms);
     REQUIRE(d.apply({.run = true, .level = 1}));
-    std::this_thread::sleep_for(300ms);
+    clock->advance(300ms);
     const double mid = emu.hashrate_ths();
     CHECK(mid > 0);
     CHECK(mid < 100);
     emu.reboot(600ms);
-    auto s = d.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::unreachable);
+    const Status s = test::failed(d.read_state());
+    CHECK(s.code == ErrorCode::unreachable);
     CHECK(d.last_state().state == MinerRunState::offline);
     CHECK_FALSE(d.last_state().hashrate_ths);
     // Back: still in normal mode (saved config), hashing again from zero.
-    bool back = false;
-    for (int i = 0; i < 50 && !back; ++i) {
-        std::this_thread::sleep_for(100ms);
-        back = static_cast<bool>(d.read_state());
-    }
-    REQUIRE(back);
+    clock->advance(600ms);
+    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 5s));
     CHECK(emu.mode() == WorkMode::normal);
     CHECK(d.read_state()->state == MinerRunState::mining);
     CHECK(emu.hashrate_ths() < 100);

@@ -2,11 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <thread>
 
 #include "adapters/miners/axeos/axeos_driver.hpp"
 #include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::axeos;
@@ -68,7 +69,8 @@ TEST_CASE("axeos driver: probe and read the emulator", "[axeos]") {
 }
 
 TEST_CASE("axeos driver: set a level, verified, and the emulator follows", "[axeos]") {
-    AxeosEmulator emu(emu_config());
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+    AxeosEmulator emu(emu_config(), clock);
     REQUIRE(emu.start());
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.probe());
@@ -82,7 +84,7 @@ TEST_CASE("axeos driver: set a level, verified, and the emulator follows", "[axe
     CHECK(*s->frequency_mhz == 400);
     CHECK(*s->core_voltage_mv == 1100);
     // Power follows with a first-order lag (0.2 s here).
-    std::this_thread::sleep_for(1200ms);
+    clock->advance(1200ms);
     CHECK(emu.power_w() < p_before * 0.75);
     CHECK(emu.power_w() == Approx(19.0 * 400 / 490 * (1100.0 / 1200) * (1100.0 / 1200)).epsilon(0.03));
 }
@@ -108,7 +110,8 @@ TEST_CASE("axeos driver: idempotent re-apply sends no PATCH", "[axeos]") {
 }
 
 TEST_CASE("axeos driver: pause and resume", "[axeos]") {
-    AxeosEmulator emu(emu_config());
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+    AxeosEmulator emu(emu_config(), clock);
     REQUIRE(emu.start());
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.probe());
@@ -120,7 +123,7 @@ TEST_CASE("axeos driver: pause and resume", "[axeos]") {
     auto s = driver.read_state();
     REQUIRE(s);
     CHECK(s->state == MinerRunState::paused);
-    std::this_thread::sleep_for(1200ms);
+    clock->advance(1200ms);
     CHECK(emu.power_w() < 3.0);
 
     REQUIRE(driver.apply({.run = true, .level = 1}));
@@ -179,11 +182,10 @@ TEST_CASE("axeos driver: HTTP 500 is rejected and retryable", "[axeos]") {
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.probe());
     emu.set_http_500(true);
-    auto s = driver.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::rejected);
-    CHECK(s.error().retryable);
-    CHECK(s.error().message.find("500") != std::string::npos);
+    const Status s = test::failed(driver.read_state());
+    CHECK(s.code == ErrorCode::rejected);
+    CHECK(s.retryable);
+    CHECK(s.message.find("500") != std::string::npos);
     auto st = driver.apply({.run = true, .level = 0});
     CHECK(st.code == ErrorCode::rejected);
 }
@@ -193,15 +195,13 @@ TEST_CASE("axeos driver: malformed JSON is a protocol error", "[axeos]") {
     REQUIRE(emu.start());
     AxeosDriver driver("gamma1", driver_config_for(emu));
     emu.set_malformed_json(true);
-    auto caps = driver.probe();
-    REQUIRE_FALSE(caps);
-    CHECK(caps.error().code == ErrorCode::protocol);
+    const Status probe = test::failed(driver.probe());
+    CHECK(probe.code == ErrorCode::protocol);
     emu.set_malformed_json(false);
     REQUIRE(driver.probe());
     emu.set_malformed_json(true);
-    auto s = driver.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::protocol);
+    const Status s = test::failed(driver.read_state());
+    CHECK(s.code == ErrorCode::protocol);
 }
 
 TEST_CASE("axeos driver: acknowledged but ignored writes are not_applied", "[axeos]") {
@@ -224,9 +224,8 @@ TEST_CASE("axeos driver: offline is unreachable and reported offline", "[axeos]"
     AxeosDriver driver("gamma1", driver_config_for(emu));
     REQUIRE(driver.read_state());
     emu.set_offline(true);
-    auto s = driver.read_state();
-    REQUIRE_FALSE(s);
-    CHECK(s.error().code == ErrorCode::unreachable);
+    const Status s = test::failed(driver.read_state());
+    CHECK(s.code == ErrorCode::unreachable);
     CHECK(driver.last_state().state == MinerRunState::offline);
     CHECK_FALSE(driver.last_state().online);
     CHECK_FALSE(driver.last_state().power_w.has_value());

@@ -8,6 +8,8 @@
 #include "emulators/miners/braiins/braiins_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/login_rig.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::braiins;
@@ -15,25 +17,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Rig {
-    std::string dir = test::temp_dir();
-    BraiinsEmulator emu;
-    explicit Rig(EmulatorConfig c = base()) : emu(c) {
-        REQUIRE(emu.start());
-        test::write_file(dir + "/pw", "secret-pw\n");
-    }
+struct Rig : test::LoginRig<BraiinsEmulator, EmulatorConfig, DriverConfig, &driver_config> {
+    explicit Rig(EmulatorConfig c = base()) : LoginRig(std::move(c), "secret-pw") {}
     static EmulatorConfig base() {
         EmulatorConfig c;
         c.password = "secret-pw";
         c.lag_s = 0.2;
-        return c;
-    }
-    DriverConfig cfg(Duration timeout = 1000ms) const {
-        DriverConfig c = driver_config(Options{});  // the declared defaults
-        c.url = emu.url();
-        c.password_file = dir + "/pw";
-        c.timeout = timeout;
-        c.verify_timeout = 600ms;
         return c;
     }
 };
@@ -105,7 +94,7 @@ TEST_CASE("braiins driver: power target set, snapped to the step, verified, idem
     const auto puts = rig.emu.request_count("PUT", "/api/v1/performance/power-target");
     REQUIRE(d.apply({.run = true, .power_w = 10}));
     CHECK(rig.emu.request_count("PUT", "/api/v1/performance/power-target") == puts);
-    std::this_thread::sleep_for(1200ms);
+    rig.clock->advance(1200ms);  // the tuner settles (0.2 s lag)
     CHECK(rig.emu.power_w() < 1700);
 }
 
@@ -135,7 +124,9 @@ TEST_CASE("braiins driver: expired token is renewed, a wrong password is not ret
     Rig rig2(short_lived);
     BraiinsDriver d2("bos2", rig2.cfg());
     REQUIRE(d2.read_state());
-    std::this_thread::sleep_for(1100ms);   // idle past the timeout: renewed before use
+    // Idle past the timeout on the driver's own (real) clock, while the emulator's clock stands
+    // still and keeps the token valid: a second login is the driver renewing before use.
+    std::this_thread::sleep_for(1100ms);
     REQUIRE(d2.read_state());
     CHECK(rig2.emu.logins() == 2);
 
@@ -143,16 +134,14 @@ TEST_CASE("braiins driver: expired token is renewed, a wrong password is not ret
     auto cfg = rig.cfg();
     cfg.password_file = rig.dir + "/bad";
     BraiinsDriver bad("bos3", cfg);
-    auto r = bad.read_state();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::rejected);
-    CHECK_FALSE(r.error().retryable);
-    CHECK(r.error().message.find("wrong") == std::string::npos);   // never the secret
+    const Status r = test::failed(bad.read_state());
+    CHECK(r.code == ErrorCode::rejected);
+    CHECK_FALSE(r.retryable);
+    CHECK(r.message.find("wrong") == std::string::npos);   // never the secret
     cfg.password_file = rig.dir + "/missing";
     BraiinsDriver missing("bos4", cfg);
-    auto m = missing.read_state();
-    REQUIRE_FALSE(m);
-    CHECK(m.error().code == ErrorCode::io);
+    const Status m = test::failed(missing.read_state());
+    CHECK(m.code == ErrorCode::io);
 }
 
 TEST_CASE("braiins driver: ignored writes are not_applied", "[braiins]") {
@@ -174,28 +163,24 @@ TEST_CASE("braiins driver: latency, 500, malformed, offline, reboot mid-ramp", "
     BraiinsDriver d("bos1", rig.cfg(300ms));
     REQUIRE(d.read_state());
     rig.emu.set_latency_ms(1000);
-    auto slow = d.read_state();
-    REQUIRE_FALSE(slow);
-    CHECK(slow.error().code == ErrorCode::timeout);
+    const Status slow = test::failed(d.read_state());
+    CHECK(slow.code == ErrorCode::timeout);
     rig.emu.set_latency_ms(0);
 
     rig.emu.set_http_500(true);
-    auto e500 = d.read_state();
-    REQUIRE_FALSE(e500);
-    CHECK(e500.error().code == ErrorCode::rejected);
-    CHECK(e500.error().retryable);
+    const Status e500 = test::failed(d.read_state());
+    CHECK(e500.code == ErrorCode::rejected);
+    CHECK(e500.retryable);
     rig.emu.set_http_500(false);
 
     rig.emu.set_malformed_json(true);
-    auto bad = d.read_state();
-    REQUIRE_FALSE(bad);
-    CHECK(bad.error().code == ErrorCode::protocol);
+    const Status bad = test::failed(d.read_state());
+    CHECK(bad.code == ErrorCode::protocol);
     rig.emu.set_malformed_json(false);
 
     rig.emu.set_offline(true);
-    auto off = d.read_state();
-    REQUIRE_FALSE(off);
-    CHECK(off.error().code == ErrorCode::unreachable);
+    const Status off = test::failed(d.read_state());
+    CHECK(off.code == ErrorCode::unreachable);
     CHECK(d.last_state().state == MinerRunState::offline);
     rig.emu.set_offline(false);
 

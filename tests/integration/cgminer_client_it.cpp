@@ -24,15 +24,7 @@ namespace {
 class RawPeer {
 public:
     explicit RawPeer(std::function<void(int)> act) : act_(std::move(act)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 8);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        fd_ = test::listen_loopback(port_);
         thread_ = std::thread([this] {
             while (!stop_) {
                 int c = ::accept(fd_, nullptr, nullptr);

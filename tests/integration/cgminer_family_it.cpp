@@ -2,13 +2,15 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <thread>
 
 #include "adapters/miners/avalon/avalon_driver.hpp"
 #include "emulators/miners/avalon/avalon_emulator.hpp"
 #include "adapters/miners/cgminer/cgminer_driver.hpp"
 #include "emulators/miners/cgminer/cgminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/wait.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -97,8 +99,8 @@ TEST_CASE("avalon driver: soft off, soft on (no reply), work modes, verified", "
     const auto n = emu.command_count("ascset");
     REQUIRE(d.apply({.run = true, .power_w = 1400}));
     CHECK(emu.command_count("ascset") == n);
-    std::this_thread::sleep_for(500ms);
-    CHECK(emu.power_w() == Approx(1300).epsilon(0.01));
+    // On the steady clock: the driver's verify waits out the delayed soft off and on.
+    CHECK(test::eventually([&] { return emu.power_w() == Approx(1300).epsilon(0.01); }));
 }
 
 TEST_CASE("avalon driver: acknowledged but not applied", "[avalon]") {
@@ -118,9 +120,10 @@ TEST_CASE("avalon driver: acknowledged but not applied", "[avalon]") {
 }
 
 TEST_CASE("avalon driver: faults and reboot mid-ramp", "[avalon]") {
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
     auto ec = avalon_emu();
     ec.ramp_s = 3;
-    avalon::AvalonEmulator emu(ec);
+    avalon::AvalonEmulator emu(ec, clock);
     REQUIRE(emu.start());
     auto c = avalon_cfg(emu);
     c.timeout = 300ms;
@@ -135,7 +138,8 @@ TEST_CASE("avalon driver: faults and reboot mid-ramp", "[avalon]") {
     CHECK(s.error().code == ErrorCode::timeout);
     CHECK(s.error().message.find("avalon q1: ") == 0);
     emu.set_latency_ms(0);
-    std::this_thread::sleep_for(700ms);   // the server answers one request at a time
+    // The server answers one request at a time: it answers again once the slow one is done.
+    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 10s));
 
     emu.set_failing(true);
     s = d.read_state();
@@ -154,12 +158,8 @@ TEST_CASE("avalon driver: faults and reboot mid-ramp", "[avalon]") {
     REQUIRE(d.apply({.run = true, .level = 2}));
     emu.reboot(400ms);
     CHECK_FALSE(d.read_state());
-    bool back = false;
-    for (int i = 0; i < 50 && !back; ++i) {
-        std::this_thread::sleep_for(50ms);
-        back = static_cast<bool>(d.read_state());
-    }
-    REQUIRE(back);
+    clock->advance(400ms);
+    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 5s));
     CHECK(emu.work_mode() == 2);
     CHECK(emu.hashrate_ths() < 90);
 }
@@ -192,9 +192,8 @@ TEST_CASE("cgminer driver: read-only monitoring of a bmminer", "[cgminer]") {
     emu.set_hashing(true);
 
     emu.set_offline(true);
-    auto off = d.read_state();
-    REQUIRE_FALSE(off);
-    CHECK(off.error().code == ErrorCode::unreachable);
+    const Status off = test::failed(d.read_state());
+    CHECK(off.code == ErrorCode::unreachable);
     CHECK(d.last_state().state == MinerRunState::offline);
     CHECK_FALSE(d.last_state().hashrate_ths);
     emu.set_offline(false);

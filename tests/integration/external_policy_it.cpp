@@ -22,6 +22,7 @@
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
@@ -41,12 +42,7 @@ MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
 }
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-    auto until = Steady::now() + limit;
-    while (Steady::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(25ms);
-    }
-    return pred();
+    return test::eventually(pred, limit, 25ms);
 }
 
 // A miner that does what it is told at once.

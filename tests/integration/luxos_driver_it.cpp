@@ -2,12 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <thread>
 
 #include "adapters/miners/luxos/luxos_driver.hpp"
 #include "emulators/miners/luxos/luxos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::luxos;
@@ -114,9 +115,10 @@ TEST_CASE("luxos driver: profile write with ATM off and restored, sleep and wake
 }
 
 TEST_CASE("luxos driver: expired session is renewed, a foreign one is retryable", "[luxos]") {
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
     EmulatorConfig ec = emu_cfg();
     ec.session_ttl_s = 0.3;
-    LuxosEmulator emu(ec);
+    LuxosEmulator emu(ec, clock);
     REQUIRE(emu.start());
     LuxosDriver d("lux1", cfg(emu));
     REQUIRE(d.probe());
@@ -125,7 +127,7 @@ TEST_CASE("luxos driver: expired session is renewed, a foreign one is retryable"
     CHECK(st.code == ErrorCode::rejected);
     CHECK(st.retryable);
     CHECK(st.message.find("Another session is active") != std::string::npos);
-    std::this_thread::sleep_for(500ms);   // the foreign session idles out
+    clock->advance(500ms);  // the foreign session idles out
     REQUIRE(d.apply({.run = false}));
     CHECK(emu.sleeping());
 }
@@ -158,7 +160,8 @@ TEST_CASE("luxos driver: latency, failing firmware, malformed replies, offline",
     CHECK(slow.error().code == ErrorCode::timeout);
     CHECK(slow.error().message.rfind("luxos lux1: config: ", 0) == 0);
     emu.set_latency_ms(0);
-    std::this_thread::sleep_for(1200ms);   // let the slow handler finish
+    // The server answers one request at a time: it answers again once the slow one is done.
+    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 10s));
 
     emu.set_failing(true);
     auto f = d.read_state();

@@ -13,24 +13,17 @@
 #include "adapters/sensors/profiles/profile_catalog.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/readings.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::sensors;
 using hashsink::transport::RegisterTable;
 using Steady = std::chrono::steady_clock;
+using test::rejections;
+using test::values;
 
 namespace {
-
-std::map<std::string, double> values(const Accumulator& acc) {
-    std::map<std::string, double> out;
-    for (const auto& [k, v] : acc.values()) out[k] = v;
-    return out;
-}
-std::map<std::string, std::string> rejections(const Accumulator& acc) {
-    std::map<std::string, std::string> out;
-    for (const auto& [k, v] : acc.rejections()) out[k] = v;
-    return out;
-}
 
 // Writes a plausible raw value into every point and returns the signals a correct decoder must
 // produce from them.
@@ -167,14 +160,13 @@ TEST_CASE("garbage answers and a silent device fail within the deadline, with no
         CHECK(took < std::chrono::milliseconds(500 * ModbusProfileSource::kBudgetFactor + 1000));
         // The device recovers: the source reconnects (after its backoff) and reads again.
         emu.set_fault(EmulatorFault::none);
-        bool ok = false;
-        auto until = Steady::now() + std::chrono::seconds(20);
-        while (!ok && Steady::now() < until) {
-            acc.clear();
-            ok = source.collect(TimePoint{}, acc).ok() && values(acc).count("pv.ac_power_w") == 1;
-            if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-        CHECK(ok);
+        CHECK(test::eventually(
+            [&] {
+                acc.clear();
+                return source.collect(TimePoint{}, acc).ok() &&
+                       values(acc).count("pv.ac_power_w") == 1;
+            },
+            std::chrono::seconds(20), std::chrono::milliseconds(200)));
     }
 }
 

@@ -12,11 +12,14 @@
 #include "emulators/sensors/modbus_register_emulator.hpp"
 #include "adapters/sensors/profiles/profile_catalog.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/readings.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::sensors;
 using hashsink::transport::RegisterTable;
 using Steady = std::chrono::steady_clock;
+using test::values;
 
 namespace {
 
@@ -57,12 +60,6 @@ ModbusSourceConfig rtu_config(const std::string& device, int unit, Duration pace
     c.endpoint.response_timeout = Duration{300};
     c.endpoint.pace = pace;
     return c;
-}
-
-std::map<std::string, double> values(const Accumulator& acc) {
-    std::map<std::string, double> out;
-    for (const auto& [k, v] : acc.values()) out[k] = v;
-    return out;
 }
 
 }  // namespace
@@ -148,13 +145,11 @@ TEST_CASE("RTU: a line that goes silent fails within the deadline, then recovers
               std::chrono::milliseconds(300 * ModbusProfileSource::kBudgetFactor + 1500));
     }
     emu.set_fault(EmulatorFault::none);
-    bool ok = false;
-    auto until = Steady::now() + std::chrono::seconds(20);
-    while (!ok && Steady::now() < until) {
-        acc.clear();
-        ok = genset.collect(TimePoint{}, acc).ok();
-        if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    CHECK(ok);
+    CHECK(test::eventually(
+        [&] {
+            acc.clear();
+            return genset.collect(TimePoint{}, acc).ok();
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(100)));
     CHECK(values(acc)["genset.power_w"] == 30000);
 }

@@ -18,6 +18,7 @@
 #include "tests/support/mqtt_settings.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::sensors::mqtt;
@@ -30,12 +31,7 @@ namespace {
 
 bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds limit = std::chrono::seconds(15)) {
-    auto until = Steady::now() + limit;
-    while (Steady::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return pred();
+    return test::eventually(pred, limit, std::chrono::milliseconds(25));
 }
 
 struct Publisher {

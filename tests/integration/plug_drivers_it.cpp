@@ -4,15 +4,16 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <thread>
-#include <unistd.h>
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/shelly/shelly_driver.hpp"
 #include "emulators/miners/shelly/shelly_emulator.hpp"
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
 #include "emulators/miners/tasmota/tasmota_emulator.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -30,12 +31,14 @@ PlugConfig plug_cfg(const std::string& url) {
     return c;
 }
 
-std::string write_password(const std::string& pw) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("hashsink-plug-pw-" + std::to_string(::getpid()) + "-" + pw);
-    std::ofstream(path) << pw << "\n";
-    return path.string();
-}
+// One plug of each family, started, each with its driver.
+struct BothPlugs {
+    shelly::ShellyEmulator se;
+    tasmota::TasmotaEmulator te;
+    bool started = se.start().ok() && te.start().ok();
+    shelly::ShellyDriver sd{"s", plug_cfg(se.url()), 0};
+    tasmota::TasmotaDriver td{"t", plug_cfg(te.url()), 1, "admin"};
+};
 
 // Both families go through the same checks.
 template <class Emu, class Driver, class... Extra>
@@ -114,15 +117,11 @@ TEST_CASE("tasmota driver: read, switch, verify, idempotent", "[plug][tasmota]")
 }
 
 TEST_CASE("plug drivers: a switch acknowledged without effect is not_applied", "[plug]") {
-    shelly::ShellyEmulator se;
-    tasmota::TasmotaEmulator te;
-    REQUIRE(se.start());
-    REQUIRE(te.start());
-    shelly::ShellyDriver sd("s", plug_cfg(se.url()), 0);
-    tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
-    se.set_ignore_writes(true);
-    te.set_ignore_writes(true);
-    for (MinerDriver* d : {static_cast<MinerDriver*>(&sd), static_cast<MinerDriver*>(&td)}) {
+    BothPlugs p;
+    REQUIRE(p.started);
+    p.se.set_ignore_writes(true);
+    p.te.set_ignore_writes(true);
+    for (MinerDriver* d : {static_cast<MinerDriver*>(&p.sd), static_cast<MinerDriver*>(&p.td)}) {
         auto t0 = std::chrono::steady_clock::now();
         auto st = d->apply({.run = false});
         CHECK(st.code == ErrorCode::not_applied);
@@ -130,67 +129,60 @@ TEST_CASE("plug drivers: a switch acknowledged without effect is not_applied", "
         CHECK(st.message.find("expected off, plug reports on") != std::string::npos);
         CHECK(std::chrono::steady_clock::now() - t0 < 2s);
     }
-    se.set_ignore_writes(false);
-    te.set_ignore_writes(false);
-    CHECK(sd.apply({.run = false}));
-    CHECK(td.apply({.run = false}));
+    p.se.set_ignore_writes(false);
+    p.te.set_ignore_writes(false);
+    CHECK(p.sd.apply({.run = false}));
+    CHECK(p.td.apply({.run = false}));
 }
 
 TEST_CASE("plug drivers: latency, HTTP 500, malformed JSON, offline", "[plug]") {
-    shelly::ShellyEmulator se;
-    tasmota::TasmotaEmulator te;
-    REQUIRE(se.start());
-    REQUIRE(te.start());
-    shelly::ShellyDriver sd("s", plug_cfg(se.url()), 0);
-    tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
-    REQUIRE(sd.read_state());
-    REQUIRE(td.read_state());
+    BothPlugs p;
+    REQUIRE(p.started);
+    REQUIRE(p.sd.read_state());
+    REQUIRE(p.td.read_state());
 
-    se.set_latency_ms(1000);
-    te.set_latency_ms(1000);
+    p.se.set_latency_ms(1000);
+    p.te.set_latency_ms(1000);
     // A timeout code, not a late success: the driver gave up before the 1 s answer came.
-    CHECK(sd.read_state().error().code == ErrorCode::timeout);
-    CHECK(td.read_state().error().code == ErrorCode::timeout);
-    se.set_latency_ms(0);
-    te.set_latency_ms(0);
+    CHECK(p.sd.read_state().error().code == ErrorCode::timeout);
+    CHECK(p.td.read_state().error().code == ErrorCode::timeout);
+    p.se.set_latency_ms(0);
+    p.te.set_latency_ms(0);
 
-    se.set_http_500(true);
-    te.set_http_500(true);
-    CHECK(sd.read_state().error().code == ErrorCode::rejected);
-    CHECK(td.apply({.run = false}).code == ErrorCode::rejected);
-    se.set_http_500(false);
-    te.set_http_500(false);
+    p.se.set_http_500(true);
+    p.te.set_http_500(true);
+    CHECK(p.sd.read_state().error().code == ErrorCode::rejected);
+    CHECK(p.td.apply({.run = false}).code == ErrorCode::rejected);
+    p.se.set_http_500(false);
+    p.te.set_http_500(false);
 
-    se.set_malformed_json(true);
-    te.set_malformed_json(true);
-    CHECK(sd.read_state().error().code == ErrorCode::protocol);
-    CHECK(td.read_state().error().code == ErrorCode::protocol);
-    CHECK(sd.last_state().state == MinerRunState::offline);
-    CHECK_FALSE(sd.last_state().power_w);
-    se.set_malformed_json(false);
-    te.set_malformed_json(false);
+    p.se.set_malformed_json(true);
+    p.te.set_malformed_json(true);
+    CHECK(p.sd.read_state().error().code == ErrorCode::protocol);
+    CHECK(p.td.read_state().error().code == ErrorCode::protocol);
+    CHECK(p.sd.last_state().state == MinerRunState::offline);
+    CHECK_FALSE(p.sd.last_state().power_w);
+    p.se.set_malformed_json(false);
+    p.te.set_malformed_json(false);
 
-    se.set_offline(true);
-    CHECK(sd.read_state().error().code == ErrorCode::unreachable);
-    se.set_offline(false);
-    CHECK(sd.read_state());
-    CHECK(td.read_state());
+    p.se.set_offline(true);
+    CHECK(p.sd.read_state().error().code == ErrorCode::unreachable);
+    p.se.set_offline(false);
+    CHECK(p.sd.read_state());
+    CHECK(p.td.read_state());
 }
 
 TEST_CASE("plug drivers: reboot restores the relay and the miner boots again", "[plug]") {
-    tasmota::TasmotaEmulator te({.boot_s = 2});
+    auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+    tasmota::TasmotaEmulator te({.boot_s = 2}, clock);
     REQUIRE(te.start());
     tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
     REQUIRE(td.read_state());
     te.reboot(300ms);
     CHECK_FALSE(td.read_state());
     CHECK(td.last_state().state == MinerRunState::offline);
-    bool back = false;
-    for (int i = 0; i < 50 && !back; ++i) {
-        std::this_thread::sleep_for(50ms);
-        back = static_cast<bool>(td.read_state());
-    }
-    REQUIRE(back);
+    clock->advance(300ms);
+    REQUIRE(test::eventually([&] { return static_cast<bool>(td.read_state()); }, 5s));
     CHECK(te.on());
     CHECK(te.power_w() < 200);   // ramping again after the power cut
 }
@@ -200,21 +192,19 @@ TEST_CASE("tasmota driver: password from a file, never in a message", "[plug][ta
     REQUIRE(te.start());
     auto c = plug_cfg(te.url());
     tasmota::TasmotaDriver none("t", c, 1, "admin");
-    auto r = none.read_state();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::rejected);
-    CHECK(r.error().message.find("password_file") != std::string::npos);
+    const Status r = test::failed(none.read_state());
+    CHECK(r.code == ErrorCode::rejected);
+    CHECK(r.message.find("password_file") != std::string::npos);
 
-    c.password_file = write_password("s3cret");
+    c.password_file = test::secret_file("s3cret");
     tasmota::TasmotaDriver good("t", c, 1, "admin");
     REQUIRE(good.read_state());
     REQUIRE(good.apply({.run = false}));
     CHECK_FALSE(te.on());
     te.set_latency_ms(1000);
-    auto slow = good.read_state();
-    REQUIRE_FALSE(slow);
-    CHECK(slow.error().message.find("s3cret") == std::string::npos);
-    CHECK(slow.error().message.find("/cm?cmnd=Power1") != std::string::npos);
+    const Status slow = test::failed(good.read_state());
+    CHECK(slow.message.find("s3cret") == std::string::npos);
+    CHECK(slow.message.find("/cm?cmnd=Power1") != std::string::npos);
     CHECK(good.last_state().detail.find("s3cret") == std::string::npos);
     std::filesystem::remove(c.password_file);
 }

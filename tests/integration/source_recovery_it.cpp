@@ -12,6 +12,7 @@
 #include "daemon/loop/source_poller.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
@@ -20,12 +21,7 @@ using Steady = std::chrono::steady_clock;
 namespace {
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 30s) {
-    const auto until = Steady::now() + limit;
-    while (Steady::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return pred();
+    return test::eventually(pred, limit, 10ms);
 }
 
 std::optional<double> reading(const loop::SourcePoller& p, const std::string& signal) {

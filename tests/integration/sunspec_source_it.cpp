@@ -18,18 +18,15 @@
 #include "daemon/core/snapshot.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/readings.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::sensors::sunspec;
 using Steady = std::chrono::steady_clock;
+using test::values;
 
 namespace {
-
-std::map<std::string, double> values(const Accumulator& acc) {
-    std::map<std::string, double> out;
-    for (const auto& [k, v] : acc.values()) out[k] = v;
-    return out;
-}
 
 SourceConfig config_for(int port, Duration timeout = Duration{1000}) {
     SourceConfig c = SunspecSource::config_from(Options{});  // the declared defaults
@@ -55,17 +52,7 @@ InverterImage sample_image() {
 struct BlackHole {
     int fd = -1;
     int port = 0;
-    BlackHole() {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        ::listen(fd, 8);
-        socklen_t len = sizeof addr;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        port = ntohs(addr.sin_port);
-    }
+    BlackHole() { fd = test::listen_loopback(port); }
     ~BlackHole() { ::close(fd); }
 };
 
@@ -214,14 +201,12 @@ TEST_CASE("sunspec source: reconnects and re-walks after the device restarts", "
     auto im = sample_image();
     im.ac_power_w = 777.5;
     emu->update(im);
-    bool ok = false;
-    auto deadline = Steady::now() + std::chrono::seconds(15);
-    while (!ok && Steady::now() < deadline) {
-        acc.clear();
-        ok = source.collect(TimePoint{}, acc).ok();
-        if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    REQUIRE(ok);
+    REQUIRE(test::eventually(
+        [&] {
+            acc.clear();
+            return source.collect(TimePoint{}, acc).ok();
+        },
+        std::chrono::seconds(15), std::chrono::milliseconds(200)));
     CHECK(values(acc).at("pv.ac_power_w") == 777.5);
 }
 

@@ -8,6 +8,7 @@
 #include "adapters/miners/vnish/vnish_driver.hpp"
 #include "emulators/miners/vnish/vnish_emulator.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::vnish;
@@ -135,11 +136,10 @@ TEST_CASE("vnish driver: expired token is unlocked again, API key, wrong passwor
     auto bc = rig.cfg();
     bc.password_file = rig.dir + "/bad";
     VnishDriver bad("vn3", bc);
-    auto r = bad.read_state();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::rejected);
-    CHECK_FALSE(r.error().retryable);
-    CHECK(r.error().message.find("nope") == std::string::npos);
+    const Status r = test::failed(bad.read_state());
+    CHECK(r.code == ErrorCode::rejected);
+    CHECK_FALSE(r.retryable);
+    CHECK(r.message.find("nope") == std::string::npos);
 }
 
 TEST_CASE("vnish driver: ignored writes and untuned presets are not_applied", "[vnish]") {
@@ -161,10 +161,9 @@ TEST_CASE("vnish driver: latency, 500, malformed, offline, reboot", "[vnish]") {
     CHECK(d.read_state().error().code == ErrorCode::timeout);
     rig.emu.set_latency_ms(0);
     rig.emu.set_http_500(true);
-    auto e = d.read_state();
-    REQUIRE_FALSE(e);
-    CHECK(e.error().code == ErrorCode::rejected);
-    CHECK(e.error().retryable);
+    const Status e = test::failed(d.read_state());
+    CHECK(e.code == ErrorCode::rejected);
+    CHECK(e.retryable);
     rig.emu.set_http_500(false);
     rig.emu.set_malformed_json(true);
     CHECK(d.read_state().error().code == ErrorCode::protocol);

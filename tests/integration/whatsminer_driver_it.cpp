@@ -11,6 +11,8 @@
 #include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/results.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::whatsminer;
@@ -151,7 +153,8 @@ TEST_CASE("whatsminer: every write is applied and verified by reading back", "[w
 TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
     for (const auto& mode : modes()) {
         INFO("API " << mode.name);
-        WhatsminerEmulator emu(mode.config);
+        auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
+        WhatsminerEmulator emu(mode.config, clock);
         REQUIRE(emu.start());
         auto c = config_for(emu, mode.password);
         c.verify_timeout = Duration{600};
@@ -174,36 +177,32 @@ TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
             slow.timeout = Duration{200};
             WhatsminerDriver s("wm", slow);
             emu.set_latency_ms(600);
-            auto r = s.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().code == ErrorCode::timeout);
-            CHECK(r.error().retryable);
+            const Status r = test::failed(s.read_state());
+            CHECK(r.code == ErrorCode::timeout);
+            CHECK(r.retryable);
             emu.set_latency_ms(50);   // slow but within the deadline
             CHECK(d.read_state());
         }
         DYNAMIC_SECTION(mode.name << ": malformed replies") {
             emu.set_malformed(true);
-            auto r = d.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().message.find("whatsminer wm: ") == 0);
+            const Status r = test::failed(d.read_state());
+            CHECK(r.message.find("whatsminer wm: ") == 0);
             CHECK(d.last_state().state == MinerRunState::offline);
             emu.set_malformed(false);
             CHECK(d.read_state());
         }
         DYNAMIC_SECTION(mode.name << ": every command refused") {
             emu.set_failing(true);
-            auto r = d.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().code == ErrorCode::rejected);
-            CHECK(r.error().message.find("whatsminer wm: ") == 0);
+            const Status r = test::failed(d.read_state());
+            CHECK(r.code == ErrorCode::rejected);
+            CHECK(r.message.find("whatsminer wm: ") == 0);
             emu.set_failing(false);
             CHECK(d.read_state());
         }
         DYNAMIC_SECTION(mode.name << ": offline, then back") {
             emu.set_offline(true);
-            auto r = d.read_state();
-            REQUIRE_FALSE(r);
-            CHECK(r.error().retryable);
+            const Status r = test::failed(d.read_state());
+            CHECK(r.retryable);
             CHECK(d.last_state().state == MinerRunState::offline);
             emu.set_offline(false);
             CHECK(d.read_state());
@@ -212,6 +211,7 @@ TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
             REQUIRE(d.apply({.run = true, .power_w = 2000}));
             emu.reboot(std::chrono::milliseconds(300));
             CHECK_FALSE(d.read_state());   // down while rebooting
+            clock->advance(std::chrono::milliseconds(300));
             REQUIRE(test::wait_for_port(emu.port(), std::chrono::seconds(10)));
             auto s = d.read_state();
             REQUIRE(s);
@@ -253,8 +253,7 @@ TEST_CASE("whatsminer: a wrong password gives a clear, non-retryable error", "[w
         REQUIRE(emu.start());
         WhatsminerDriver d("wm", config_for(emu, "s3cret-wrong"));
         REQUIRE(d.read_state());   // reads need no password
-        auto st = d.apply({.run = false});
-        REQUIRE_FALSE(st);
+        const Status st = test::failed(d.apply({.run = false}));
         CHECK(st.code == ErrorCode::rejected);
         CHECK_FALSE(st.retryable);
         CHECK(st.message.find("whatsminer wm: ") == 0);

@@ -131,6 +131,12 @@ std::string temp_dir() {
     return made ? std::string(made) : std::string();
 }
 
+std::string secret_file(const std::string& secret) {
+    const std::string path = temp_dir() + "/secret";
+    write_file(path, secret + "\n");
+    return path;
+}
+
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;

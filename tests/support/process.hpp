@@ -36,5 +36,7 @@ private:
 std::string temp_dir();                    // a fresh directory under $TMPDIR
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
+// A secret as a `*_file` key reads it: `secret` and a newline, in a file of a fresh directory.
+std::string secret_file(const std::string& secret);
 
 }  // namespace hashsink::test

@@ -63,9 +63,10 @@ ordered_json status_obj(const char* msg) {
 
 }  // namespace
 
-AntminerEmulator::AntminerEmulator(EmulatorConfig config)
-    : HttpEmulator("antminer", config.bind, config.port), config_(std::move(config)) {
-    const auto now = SteadyClock::now();
+AntminerEmulator::AntminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : HttpEmulator("antminer", config.bind, config.port, std::move(emu_clock)),
+      config_(std::move(config)) {
+    const auto now = clock().now();
     // Start in steady state, as a miner that has been hashing for a while.
     sim_.mode = WorkMode::normal;
     sim_.ramp_start = now - std::chrono::hours(1);
@@ -126,12 +127,12 @@ WorkMode AntminerEmulator::mode() const {
 
 double AntminerEmulator::power_w() const {
     std::lock_guard lock(mutex_);
-    return power_locked(SteadyClock::now());
+    return power_locked(clock().now());
 }
 
 double AntminerEmulator::hashrate_ths() const {
     std::lock_guard lock(mutex_);
-    return ths_locked(SteadyClock::now());
+    return ths_locked(clock().now());
 }
 
 void AntminerEmulator::expire_sessions() {
@@ -147,7 +148,7 @@ std::size_t AntminerEmulator::auth_failures() const {
 void AntminerEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
     // The mode is saved config and survives; hashing restarts from nothing after boot.
-    const auto now = SteadyClock::now();
+    const auto now = clock().now();
     sim_.from_w = config_.sleep_power_w;
     sim_.from_ths = 0;
     sim_.ramp_start = now;
@@ -215,7 +216,7 @@ std::string AntminerEmulator::conf_body() const {
 
 std::string AntminerEmulator::summary_body() {
     std::lock_guard lock(mutex_);
-    const auto now = SteadyClock::now();
+    const auto now = clock().now();
     const double ths = ths_locked(now);
     ordered_json s;
     s["elapsed"] = static_cast<long>(std::chrono::duration<double>(now - sim_.booted).count());
@@ -242,7 +243,7 @@ std::string AntminerEmulator::summary_body() {
 
 std::string AntminerEmulator::stats_body() {
     std::lock_guard lock(mutex_);
-    const auto now = SteadyClock::now();
+    const auto now = clock().now();
     const double ths = ths_locked(now);
     const double p = power_locked(now);
     const double load = config_.normal_power_w > 0 ? p / config_.normal_power_w : 0;
@@ -342,7 +343,8 @@ void AntminerEmulator::routes(Routes& svr) {
     }));
     svr.post("/cgi-bin/set_miner_conf.cgi",
              guarded([this](const httplib::Request& req, httplib::Response& res) {
-                 // The real CGI restarts the mining process before answering (about 21 s).
+                 // The real CGI restarts the mining process before answering (about 21 s). Real
+                 // time, not the emulator's clock: the client's write timeout measures it.
                  const auto until =
                      SteadyClock::now() + std::chrono::milliseconds(config_.write_delay_ms);
                  while (SteadyClock::now() < until)
@@ -370,7 +372,7 @@ void AntminerEmulator::routes(Routes& svr) {
                                     !(*mode == 3 && config_.low_power_w <= 0) && *mode != 2;
                  if (known && !ignore_writes()) {
                      std::lock_guard lock(mutex_);
-                     set_mode_locked(static_cast<WorkMode>(*mode), SteadyClock::now());
+                     set_mode_locked(static_cast<WorkMode>(*mode), clock().now());
                  }
                  // Like the firmware: M000 whatever happened.
                  res.set_content(R"({"stats":"success","code":"M000","msg":"OK!"})",

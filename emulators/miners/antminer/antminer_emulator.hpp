@@ -32,7 +32,7 @@ struct EmulatorConfig {
 
 class AntminerEmulator final : public emu::HttpEmulator {
 public:
-    explicit AntminerEmulator(EmulatorConfig config = {});
+    explicit AntminerEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~AntminerEmulator() override;
 
     const EmulatorConfig& config() const { return config_; }

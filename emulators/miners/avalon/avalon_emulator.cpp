@@ -9,13 +9,13 @@ namespace hashsink::miners::avalon {
 
 using ordered_json = nlohmann::ordered_json;
 
-AvalonEmulator::AvalonEmulator(EmulatorConfig config)
-    : CgminerEmulator(config.bind, config.port),
+AvalonEmulator::AvalonEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
       config_(config),
       idle_(config.idle),
       mode_(std::clamp(config.work_mode, 0, 2)),
-      ramp_start_(Clock::now() - std::chrono::hours(1)),
-      booted_(Clock::now() - std::chrono::hours(10)) {}
+      ramp_start_(clock().now() - std::chrono::hours(1)),
+      booted_(clock().now() - std::chrono::hours(10)) {}
 
 AvalonEmulator::~AvalonEmulator() { stop(); }
 
@@ -44,7 +44,7 @@ void AvalonEmulator::settle(Clock::time_point now) const {
 
 bool AvalonEmulator::idle() const {
     std::lock_guard lock(mutex_);
-    settle(Clock::now());
+    settle(clock().now());
     return idle_;
 }
 
@@ -55,21 +55,21 @@ int AvalonEmulator::work_mode() const {
 
 double AvalonEmulator::power_w() const {
     std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
+    const auto now = clock().now();
     settle(now);
     return from_w_ + (target_w() - from_w_) * frac(now);
 }
 
 double AvalonEmulator::hashrate_ths() const {
     std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
+    const auto now = clock().now();
     settle(now);
     return from_ths_ + (target_ths() - from_ths_) * frac(now);
 }
 
 void AvalonEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
+    const auto now = clock().now();
     pending_.reset();
     idle_ = false;   // boots working; the work mode is saved
     from_w_ = config_.idle_power_w;
@@ -112,7 +112,7 @@ std::string AvalonEmulator::mm_summary(Clock::time_point now) const {
 std::optional<std::string> AvalonEmulator::reply(const std::string& cmd, const std::string& param,
                                                  const nlohmann::json&) {
     std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
+    const auto now = clock().now();
     settle(now);
     if (cmd == "version") {
         auto j = status_reply("S", 22, "CGMiner versions");

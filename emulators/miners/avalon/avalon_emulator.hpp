@@ -25,7 +25,7 @@ struct EmulatorConfig {
 
 class AvalonEmulator final : public emu::CgminerEmulator {
 public:
-    explicit AvalonEmulator(EmulatorConfig config = {});
+    explicit AvalonEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~AvalonEmulator() override;
     bool idle() const;
     int work_mode() const;
@@ -38,7 +38,7 @@ protected:
     void on_reboot() override;
 
 private:
-    using Clock = std::chrono::steady_clock;
+    using Clock = emu::EmulatorClock;
     void settle(Clock::time_point now) const;   // applies a pending soft off/on
     double target_w() const;
     double target_ths() const;

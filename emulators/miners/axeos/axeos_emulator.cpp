@@ -62,13 +62,14 @@ const BoardProfile* find_board(std::string_view key) {
     return nullptr;
 }
 
-AxeosEmulator::AxeosEmulator(EmulatorConfig config)
-    : HttpEmulator("axeos", config.bind, config.port), config_(std::move(config)) {
+AxeosEmulator::AxeosEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : HttpEmulator("axeos", config.bind, config.port, std::move(emu_clock)),
+      config_(std::move(config)) {
     if (const auto* b = find_board(config_.board)) {
         board_ = *b;
         board_ok_ = true;
     }
-    auto now = SteadyClock::now();
+    auto now = clock().now();
     sim_.frequency_mhz = board_.stock_frequency_mhz;
     sim_.core_voltage_mv = board_.stock_voltage_mv;
     sim_.hostname = config_.hostname;
@@ -117,12 +118,12 @@ void AxeosEmulator::advance(Sim& s, SteadyClock::time_point now) const {
 
 std::string AxeosEmulator::info_body() {
     std::lock_guard lock(mutex_);
-    advance(sim_, SteadyClock::now());
+    advance(sim_, clock().now());
     const Sim& s = sim_;
     const double vin_mv = board_.nominal_voltage_v * 1000 - 0.3 * s.power_w;
     const double temp = round_to(s.temp_c, 0.125);
     const double uptime =
-        std::floor(std::chrono::duration<double>(SteadyClock::now() - s.booted).count());
+        std::floor(std::chrono::duration<double>(clock().now() - s.booted).count());
     const bool hashing = !s.paused && !s.overheat;
     const double fan_pct = s.autofanspeed ? std::clamp(25 + (temp - 35) * 1.0, 0.0, 100.0)
                                           : static_cast<double>(s.manual_fan_speed);
@@ -266,7 +267,7 @@ void AxeosEmulator::routes(Routes& svr) {
         }
         if (ignore_writes()) return;   // 200, empty body, nothing changes
         std::lock_guard lock(mutex_);
-        advance(sim_, SteadyClock::now());
+        advance(sim_, clock().now());
         auto num = [&](const char* k) {
             const auto& v = body[k];
             return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>();
@@ -287,7 +288,7 @@ void AxeosEmulator::routes(Routes& svr) {
         svr.post("/api/system/pause", [this](const httplib::Request&, httplib::Response& res) {
             if (!ignore_writes()) {
                 std::lock_guard lock(mutex_);
-                advance(sim_, SteadyClock::now());
+                advance(sim_, clock().now());
                 sim_.paused = true;
             }
             res.set_content(R"({"message":"Mining paused"})", "application/json");
@@ -295,7 +296,7 @@ void AxeosEmulator::routes(Routes& svr) {
         svr.post("/api/system/resume", [this](const httplib::Request&, httplib::Response& res) {
             if (!ignore_writes()) {
                 std::lock_guard lock(mutex_);
-                advance(sim_, SteadyClock::now());
+                advance(sim_, clock().now());
                 sim_.paused = false;
             }
             res.set_content(R"({"message":"Mining resumed"})", "application/json");
@@ -309,17 +310,17 @@ void AxeosEmulator::routes(Routes& svr) {
 
 double AxeosEmulator::power_w() const {
     std::lock_guard lock(mutex_);
-    advance(sim_, SteadyClock::now());
+    advance(sim_, clock().now());
     return sim_.power_w;
 }
 double AxeosEmulator::hashrate_ghs() const {
     std::lock_guard lock(mutex_);
-    advance(sim_, SteadyClock::now());
+    advance(sim_, clock().now());
     return sim_.hashrate_ghs;
 }
 double AxeosEmulator::chip_temp_c() const {
     std::lock_guard lock(mutex_);
-    advance(sim_, SteadyClock::now());
+    advance(sim_, clock().now());
     return sim_.temp_c;
 }
 double AxeosEmulator::frequency() const {
@@ -342,16 +343,16 @@ void AxeosEmulator::set_power_fault(const std::string& fault) {
 
 void AxeosEmulator::set_overheat(bool on) {
     std::lock_guard lock(mutex_);
-    advance(sim_, SteadyClock::now());
+    advance(sim_, clock().now());
     sim_.overheat = on;
 }
 
 void AxeosEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
-    advance(sim_, SteadyClock::now());
+    advance(sim_, clock().now());
     sim_.paused = false;            // RAM only
     sim_.overheat = false;
-    sim_.booted = SteadyClock::now();
+    sim_.booted = clock().now();
     sim_.shares_accepted = 0;
 }
 

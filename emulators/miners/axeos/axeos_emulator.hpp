@@ -52,7 +52,7 @@ struct EmulatorConfig {
 // pause is RAM only and is lost, NVS settings are kept.
 class AxeosEmulator : public emu::HttpEmulator {
 public:
-    explicit AxeosEmulator(EmulatorConfig config = {});
+    explicit AxeosEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~AxeosEmulator() override;
 
     const BoardProfile& board() const { return board_; }

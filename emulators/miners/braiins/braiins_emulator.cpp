@@ -12,7 +12,6 @@
 namespace hashsink::miners::braiins {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 using ordered_json = nlohmann::ordered_json;
 
 // S21 Pro figures from the recorded bodies: 234 TH/s sticker, 3500 W default target.
@@ -22,12 +21,12 @@ ordered_json ghs(double v) { return {{"gigahash_per_second", v}}; }
 
 }  // namespace
 
-BraiinsEmulator::BraiinsEmulator(EmulatorConfig config)
-    : HttpEmulator("braiins", config.bind, config.port),
+BraiinsEmulator::BraiinsEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : HttpEmulator("braiins", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       target_w_(kDefaultW),
-      power_(config_.lag_s, kDefaultW * 0.995),
-      tokens_("tok", std::chrono::seconds(config_.token_timeout_s)) {}
+      power_(clock(), config_.lag_s, kDefaultW * 0.995),
+      tokens_(clock(), "tok", std::chrono::seconds(config_.token_timeout_s)) {}
 
 BraiinsEmulator::~BraiinsEmulator() { stop(); }
 
@@ -78,7 +77,8 @@ void BraiinsEmulator::routes(Routes& svr) {
     }, false));
     svr.get("/api/v1/miner/details", guard([this, json_reply](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
-        const auto up = static_cast<long>(std::chrono::duration<double>(SteadyClock::now() - booted_).count());
+        const auto up =
+            static_cast<long>(std::chrono::duration<double>(clock().now() - booted_).count());
         json_reply(res, {{"bos_mode", 4},
                          {"bos_version", {{"bos_plus", true}, {"current", "2026-04-14-0-912d084c-26.04-plus"}}},
                          {"bosminer_uptime_s", up}, {"hostname", "emulated-bos"},
@@ -194,7 +194,7 @@ void BraiinsEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
     tokens_.clear();
     power_.reset(0);   // mid-ramp: boards off, the tuner ramps again from nothing
-    booted_ = SteadyClock::now();
+    booted_ = clock().now();
 }
 
 }  // namespace hashsink::miners::braiins

@@ -25,7 +25,7 @@ struct EmulatorConfig {
 // power falls to 0 and ramps again.
 class BraiinsEmulator : public emu::HttpEmulator {
 public:
-    explicit BraiinsEmulator(EmulatorConfig config = {});
+    explicit BraiinsEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~BraiinsEmulator() override;
 
     double power_target_w() const;
@@ -47,7 +47,7 @@ private:
     bool paused_ = false;
     mutable emu::LaggedPower power_;
     emu::SessionTokens tokens_;
-    std::chrono::steady_clock::time_point booted_ = std::chrono::steady_clock::now();
+    emu::EmulatorClock::time_point booted_ = clock().now();
 };
 
 }  // namespace hashsink::miners::braiins

@@ -6,8 +6,9 @@ namespace hashsink::miners::cgminer {
 
 using ordered_json = nlohmann::ordered_json;
 
-CgminerEmulator::CgminerEmulator(EmulatorConfig config)
-    : emu::CgminerEmulator(config.bind, config.port), config_(std::move(config)) {}
+CgminerEmulator::CgminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : emu::CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
+      config_(std::move(config)) {}
 
 CgminerEmulator::~CgminerEmulator() { stop(); }
 

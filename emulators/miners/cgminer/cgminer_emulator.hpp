@@ -19,7 +19,7 @@ struct EmulatorConfig {
 
 class CgminerEmulator final : public emu::CgminerEmulator {
 public:
-    explicit CgminerEmulator(EmulatorConfig config = {});
+    explicit CgminerEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~CgminerEmulator() override;
     void set_hashing(bool on);   // false: the process runs but hashes nothing
 

@@ -6,13 +6,13 @@ namespace hashsink::miners::emu {
 
 using SteadyClock = std::chrono::steady_clock;
 
-CgminerEmulator::CgminerEmulator(std::string bind, int port)
-    : bind_(std::move(bind)), configured_port_(port) {}
+CgminerEmulator::CgminerEmulator(std::string bind, int port, SharedClock clock)
+    : bind_(std::move(bind)), configured_port_(port), clock_(clock_or_steady(std::move(clock))) {}
 
 CgminerEmulator::~CgminerEmulator() { stop(); }
 
 Status CgminerEmulator::start() {
-    shutdown_ = false;
+    downtime_.resume();
     offline_ = false;
     std::lock_guard lock(server_mutex_);
     auto st = server_.start(bind_, bound_port_ > 0 ? bound_port_ : configured_port_,
@@ -22,13 +22,7 @@ Status CgminerEmulator::start() {
 }
 
 void CgminerEmulator::stop() {
-    shutdown_ = true;
-    std::thread t;
-    {
-        std::lock_guard lock(server_mutex_);
-        t = std::move(reboot_thread_);
-    }
-    if (t.joinable()) t.join();
+    downtime_.cancel();  // a pending reboot does not listen again
     std::lock_guard lock(server_mutex_);
     server_.stop();
 }
@@ -44,25 +38,7 @@ void CgminerEmulator::set_offline(bool on) {
     }
 }
 
-void CgminerEmulator::reboot(std::chrono::milliseconds downtime) {
-    std::thread previous;
-    {
-        std::lock_guard lock(server_mutex_);
-        previous = std::move(reboot_thread_);
-    }
-    if (previous.joinable()) previous.join();
-    set_offline(true);
-    on_reboot();
-    std::lock_guard lock(server_mutex_);
-    reboot_thread_ = std::thread([this, downtime] {
-        const auto until = SteadyClock::now() + downtime;
-        while (SteadyClock::now() < until) {
-            if (shutdown_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        if (!shutdown_) set_offline(false);
-    });
-}
+void CgminerEmulator::reboot(std::chrono::milliseconds downtime) { downtime_.begin(downtime); }
 
 std::size_t CgminerEmulator::command_count(const std::string& command) const {
     std::lock_guard lock(counts_mutex_);

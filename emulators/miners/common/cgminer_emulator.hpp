@@ -15,12 +15,15 @@
 
 #include "emulators/transport/cgminer_server.hpp"
 #include "daemon/core/result.hpp"
+#include "emulators/miners/common/downtime.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 namespace hashsink::miners::emu {
 
 class CgminerEmulator {
 public:
-    CgminerEmulator(std::string bind, int port);
+    // `clock`: what the device's modelled delays run on (null: the steady clock).
+    CgminerEmulator(std::string bind, int port, SharedClock clock);
     virtual ~CgminerEmulator();   // derived classes call stop() in theirs
     CgminerEmulator(const CgminerEmulator&) = delete;
     CgminerEmulator& operator=(const CgminerEmulator&) = delete;
@@ -35,7 +38,8 @@ public:
     void set_malformed(bool on) { malformed_ = on; }      // replies cut short, garbage inside
     void set_ignore_writes(bool on) { ignore_writes_ = on; }
     void set_offline(bool on);
-    // Closes the port for `downtime`, calls on_reboot(), then listens again (asynchronously).
+    // Closes the port, calls on_reboot(), then listens again once `downtime` has passed on the
+    // emulator's clock (asynchronously).
     void reboot(std::chrono::milliseconds downtime = std::chrono::milliseconds{0});
 
     std::size_t command_count(const std::string& command) const;
@@ -56,16 +60,17 @@ protected:
     // emulators that also serve another framing (Whatsminer API v3).
     std::optional<std::string> handle(const std::string& raw);
     bool offline() const { return offline_; }
+    const EmulatorClock& clock() const { return *clock_; }
 
 private:
 
     std::string bind_;
     int configured_port_;
     int bound_port_ = 0;
+    SharedClock clock_;
     transport::CgminerServer server_;
     std::mutex server_mutex_;
-    std::thread reboot_thread_;
-    std::atomic<bool> shutdown_{false};
+    Downtime downtime_{*clock_, [this](bool off) { set_offline(off); }, [this] { on_reboot(); }};
     std::atomic<bool> offline_{false};
     mutable std::mutex counts_mutex_;
     std::map<std::string, std::size_t> counts_;

@@ -38,8 +38,11 @@ void HttpEmulator::Routes::patch(const std::string& path, Handler h) {
     server_.Patch(path, with_faults(std::move(h)));
 }
 
-HttpEmulator::HttpEmulator(std::string name, std::string bind, int port)
-    : name_(std::move(name)), bind_(std::move(bind)), configured_port_(port) {}
+HttpEmulator::HttpEmulator(std::string name, std::string bind, int port, SharedClock clock)
+    : name_(std::move(name)),
+      bind_(std::move(bind)),
+      configured_port_(port),
+      clock_(clock_or_steady(std::move(clock))) {}
 
 HttpEmulator::~HttpEmulator() { stop(); }
 
@@ -107,18 +110,12 @@ Status HttpEmulator::start() {
     std::lock_guard lock(server_mutex_);
     if (server_) return Status::success();
     offline_ = false;
-    shutdown_ = false;
+    downtime_.resume();
     return listen_locked(port_ > 0 ? port_.load() : configured_port_);
 }
 
 void HttpEmulator::stop() {
-    shutdown_ = true;
-    std::thread rebooting;
-    {
-        std::lock_guard lock(server_mutex_);
-        rebooting = std::move(reboot_thread_);
-    }
-    if (rebooting.joinable()) rebooting.join();
+    downtime_.cancel();  // a pending reboot does not listen again
     std::lock_guard lock(server_mutex_);
     close_locked();
 }
@@ -144,23 +141,7 @@ void HttpEmulator::reboot(std::chrono::milliseconds downtime) {
         on_reboot();
         return;
     }
-    std::thread previous;
-    {
-        std::lock_guard lock(server_mutex_);
-        previous = std::move(reboot_thread_);
-    }
-    if (previous.joinable()) previous.join();
-    set_offline(true);
-    on_reboot();
-    std::lock_guard lock(server_mutex_);
-    reboot_thread_ = std::thread([this, downtime] {
-        const auto until = SteadyClock::now() + downtime;
-        while (SteadyClock::now() < until) {
-            if (shutdown_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        if (!shutdown_) set_offline(false);
-    });
+    downtime_.begin(downtime);
 }
 
 std::size_t HttpEmulator::request_count(const std::string& method,

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "daemon/core/result.hpp"
+#include "emulators/miners/common/downtime.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 namespace httplib {
 class Server;
@@ -52,7 +54,8 @@ public:
         const HttpEmulator& owner_;
     };
 
-    HttpEmulator(std::string name, std::string bind, int port);
+    // `clock`: what the device's modelled delays run on (null: the steady clock).
+    HttpEmulator(std::string name, std::string bind, int port, SharedClock clock);
     virtual ~HttpEmulator();
     HttpEmulator(const HttpEmulator&) = delete;
     HttpEmulator& operator=(const HttpEmulator&) = delete;
@@ -68,8 +71,9 @@ public:
     void set_malformed_json(bool on);        // bodies cut short (derived classes honour it)
     void set_ignore_writes(bool on);         // writes answer success and change nothing
     void set_offline(bool on);               // closes the port; false listens again
-    // Calls on_reboot(). With a downtime the port is closed first and listens again after it
-    // (asynchronously); without one the restart is quicker than any poll and the port stays open.
+    // Calls on_reboot(). With a downtime the port is closed first and listens again once the
+    // downtime has passed on the emulator's clock (asynchronously); without one the restart is
+    // quicker than any poll and the port stays open.
     void reboot(std::chrono::milliseconds downtime = std::chrono::milliseconds{0});
 
     std::size_t request_count(const std::string& method, const std::string& path) const;
@@ -79,6 +83,7 @@ protected:
     virtual void routes(Routes& routes) = 0;
     virtual Status check_config() const { return Status::success(); }   // start() refuses on error
     virtual void on_reboot() {}              // forget RAM-only state
+    const EmulatorClock& clock() const { return *clock_; }
     bool malformed() const { return malformed_; }
     bool ignore_writes() const { return ignore_writes_; }
     // Takes a request back out of the counts (an auth challenge is not a real request).
@@ -93,19 +98,19 @@ private:
     std::string name_;
     std::string bind_;
     int configured_port_ = 0;
+    SharedClock clock_;
 
     mutable std::mutex counts_mutex_;
     std::map<std::string, std::size_t> counts_;
 
-    std::mutex server_mutex_;   // server_, thread_, reboot_thread_
+    std::mutex server_mutex_;  // server_, thread_
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
-    std::thread reboot_thread_;
+    Downtime downtime_{*clock_, [this](bool off) { set_offline(off); }, [this] { on_reboot(); }};
     std::atomic<int> port_{0};
     std::atomic<bool> serving_{false};
     std::atomic<bool> stopping_{false};
     std::atomic<bool> offline_{false};
-    std::atomic<bool> shutdown_{false};   // stop() called: a pending reboot does not relisten
     std::atomic<int> latency_ms_{0};
     std::atomic<bool> http_500_{false};
     std::atomic<bool> malformed_{false};

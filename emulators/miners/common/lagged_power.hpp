@@ -5,16 +5,18 @@
 #include <chrono>
 #include <cmath>
 
+#include "emulators/miners/common/emulator_clock.hpp"
+
 namespace hashsink::miners::emu {
 
 class LaggedPower {
 public:
-    using Clock = std::chrono::steady_clock;
-    LaggedPower(double lag_s, double initial_w) : lag_s_(lag_s), power_w_(initial_w) {}
+    LaggedPower(const EmulatorClock& clock, double lag_s, double initial_w)
+        : clock_(clock), lag_s_(lag_s), power_w_(initial_w), last_(clock.now()) {}
 
     // Moves toward `target_w` by the time elapsed since the last call; returns the draw now.
     double advance(double target_w) {
-        const auto now = Clock::now();
+        const auto now = clock_.now();
         const double dt = std::chrono::duration<double>(now - last_).count();
         last_ = now;
         if (dt > 0) power_w_ += (target_w - power_w_) * (lag_s_ <= 0 ? 1.0 : 1.0 - std::exp(-dt / lag_s_));
@@ -22,14 +24,15 @@ public:
     }
     void reset(double w) {   // a restart: the boards start again from `w`
         power_w_ = w;
-        last_ = Clock::now();
+        last_ = clock_.now();
     }
     double watts() const { return power_w_; }
 
 private:
+    const EmulatorClock& clock_;
     double lag_s_;
     double power_w_;
-    Clock::time_point last_ = Clock::now();
+    EmulatorClock::time_point last_;
 };
 
 }  // namespace hashsink::miners::emu

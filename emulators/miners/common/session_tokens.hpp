@@ -7,17 +7,18 @@
 #include <map>
 #include <string>
 
+#include "emulators/miners/common/emulator_clock.hpp"
+
 namespace hashsink::miners::emu {
 
 class SessionTokens {
 public:
-    using Clock = std::chrono::steady_clock;
     // idle_timeout 0: tokens never expire on their own.
-    SessionTokens(std::string prefix, std::chrono::seconds idle_timeout)
-        : prefix_(std::move(prefix)), idle_timeout_(idle_timeout) {}
+    SessionTokens(const EmulatorClock& clock, std::string prefix, std::chrono::seconds idle_timeout)
+        : clock_(clock), prefix_(std::move(prefix)), idle_timeout_(idle_timeout) {}
 
     std::string issue() {
-        const auto now = Clock::now();
+        const auto now = clock_.now();
         // Unpredictable enough that a client cannot reuse a token across emulator restarts.
         std::string token = prefix_ + std::to_string(++issued_) + "Z" +
                             std::to_string(now.time_since_epoch().count() % 997);
@@ -28,7 +29,7 @@ public:
     bool use(const std::string& token) {
         auto it = tokens_.find(token);
         if (it == tokens_.end()) return false;
-        const auto now = Clock::now();
+        const auto now = clock_.now();
         if (idle_timeout_.count() > 0 && now - it->second > idle_timeout_) {
             tokens_.erase(it);
             return false;
@@ -41,9 +42,10 @@ public:
     int issued() const { return issued_; }
 
 private:
+    const EmulatorClock& clock_;
     std::string prefix_;
     std::chrono::seconds idle_timeout_;
-    std::map<std::string, Clock::time_point> tokens_;   // token -> last use
+    std::map<std::string, EmulatorClock::time_point> tokens_;  // token -> last use
     int issued_ = 0;
 };
 

@@ -59,9 +59,10 @@ std::vector<std::string> split(const std::string& s) {
 
 }  // namespace
 
-LuxosEmulator::LuxosEmulator(EmulatorConfig config) : config_(std::move(config)) {
+LuxosEmulator::LuxosEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : config_(std::move(config)), clock_(emu::clock_or_steady(std::move(emu_clock))) {
     atm_ = config_.atm_enabled;
-    last_ = booted_ = SteadyClock::now();
+    last_ = booted_ = clock_->now();
     power_w_ = target_w();
 }
 
@@ -112,7 +113,7 @@ std::optional<std::string> LuxosEmulator::handle(const std::string& request) {
     {
         std::lock_guard lock(mutex_);
         ++counts_[cmd];
-        advance(SteadyClock::now());
+        advance(clock_->now());
         if (failing_) {
             out = {{"STATUS", status("F", -1, "Internal error")}, {"id", 1}};
         } else {
@@ -126,7 +127,7 @@ std::optional<std::string> LuxosEmulator::handle(const std::string& request) {
 }
 
 ordered_json LuxosEmulator::reply(const std::string& cmd, const std::string& param) {
-    const auto now = SteadyClock::now();
+    const auto now = clock_->now();
     const Row* row = find_profile(profile_);
     const double elapsed = std::chrono::duration<double>(now - booted_).count();
     auto ok = [&](int code, const std::string& msg, const char* section, ordered_json body) {
@@ -223,7 +224,7 @@ ordered_json LuxosEmulator::reply(const std::string& cmd, const std::string& par
     if (cmd == "logon") {
         if (!session_.empty()) return err(402, "Another session is active");
         session_ = "emu" + std::to_string(++session_counter_) + "x" +
-                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 100000);
+                   std::to_string(clock_->now().time_since_epoch().count() % 100000);
         session_used_ = now;
         return ok(315, "Session created", "SESSION", ordered_json::array({{{"SessionID", session_}}}));
     }
@@ -272,7 +273,7 @@ bool LuxosEmulator::atm_enabled() const {
 }
 double LuxosEmulator::power_w() const {
     std::lock_guard lock(mutex_);
-    const_cast<LuxosEmulator*>(this)->advance(SteadyClock::now());
+    const_cast<LuxosEmulator*>(this)->advance(clock_->now());
     return power_w_;
 }
 bool LuxosEmulator::session_active() const {
@@ -304,15 +305,15 @@ void LuxosEmulator::expire_sessions() {
 void LuxosEmulator::hold_foreign_session() {
     std::lock_guard lock(mutex_);
     session_ = "foreign";
-    session_used_ = SteadyClock::now();
+    session_used_ = clock_->now();
 }
 
 void LuxosEmulator::reboot() {
     std::lock_guard lock(mutex_);
-    advance(SteadyClock::now());
+    advance(clock_->now());
     power_w_ = 0;   // boards off; the ramp starts again from nothing
     session_.clear();
-    booted_ = SteadyClock::now();
+    booted_ = clock_->now();
 }
 
 std::size_t LuxosEmulator::command_count(const std::string& command) const {

@@ -13,6 +13,7 @@
 
 #include "emulators/transport/cgminer_server.hpp"
 #include "daemon/core/result.hpp"
+#include "emulators/miners/common/emulator_clock.hpp"
 
 namespace hashsink::miners::luxos {
 
@@ -26,7 +27,7 @@ struct EmulatorConfig {
 
 class LuxosEmulator {
 public:
-    explicit LuxosEmulator(EmulatorConfig config = {});
+    explicit LuxosEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~LuxosEmulator();
     LuxosEmulator(const LuxosEmulator&) = delete;
     LuxosEmulator& operator=(const LuxosEmulator&) = delete;
@@ -62,6 +63,7 @@ private:
     double target_w() const;
 
     EmulatorConfig config_;
+    emu::SharedClock clock_;  // its ramp, session expiry and uptime
     transport::CgminerServer server_;
     mutable std::mutex mutex_;
     std::string profile_ = "default";

@@ -11,29 +11,15 @@ namespace hashsink::miners::shelly {
 
 using ordered_json = nlohmann::ordered_json;
 
-ShellyEmulator::ShellyEmulator(EmulatorConfig config)
-    : HttpEmulator("shelly", config.bind, config.port),
-      config_(std::move(config)),
-      load_(config_.miner_power_w, config_.boot_s, config_.on) {}
+ShellyEmulator::ShellyEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : PlugEmulator("shelly", config.bind, config.port, std::move(emu_clock), config.miner_power_w,
+                   config.boot_s, config.on),
+      config_(std::move(config)) {}
 
 ShellyEmulator::~ShellyEmulator() { stop(); }
 
-bool ShellyEmulator::on() const {
-    std::lock_guard lock(mutex_);
-    return load_.on();
-}
-
-double ShellyEmulator::power_w() const {
-    std::lock_guard lock(mutex_);
-    return load_.power_w();
-}
-
-void ShellyEmulator::on_reboot() {
-    std::lock_guard lock(mutex_);
-    const bool was = load_.on();
-    load_.set(false);   // the relay drops while the plug restarts
-    if (config_.power_on_state == "on" || (config_.power_on_state == "restore" && was))
-        load_.set(true);
+bool ShellyEmulator::on_after_restart(bool was_on) const {
+    return config_.power_on_state == "on" || (config_.power_on_state == "restore" && was_on);
 }
 
 void ShellyEmulator::routes(Routes& svr) {

@@ -2,11 +2,9 @@
 // Switch.GetStatus, Switch.Set over HTTP GET RPC on a loopback port.
 #pragma once
 
-#include <mutex>
 #include <string>
 
-#include "emulators/miners/common/http_emulator.hpp"
-#include "emulators/miners/common/plug_load.hpp"
+#include "emulators/miners/common/plug_emulator.hpp"
 
 namespace hashsink::miners::shelly {
 
@@ -19,21 +17,17 @@ struct EmulatorConfig {
     std::string power_on_state = "restore";   // after a reboot: "on", "off" or "restore"
 };
 
-class ShellyEmulator final : public emu::HttpEmulator {
+class ShellyEmulator final : public emu::PlugEmulator {
 public:
-    explicit ShellyEmulator(EmulatorConfig config = {});
+    explicit ShellyEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~ShellyEmulator() override;
-    bool on() const;
-    double power_w() const;
 
 protected:
     void routes(Routes& routes) override;
-    void on_reboot() override;
+    bool on_after_restart(bool was_on) const override;
 
 private:
     EmulatorConfig config_;
-    mutable std::mutex mutex_;
-    emu::PlugLoad load_;
     double energy_wh_ = 0;
 };
 

@@ -12,28 +12,15 @@ namespace hashsink::miners::tasmota {
 
 using ordered_json = nlohmann::ordered_json;
 
-TasmotaEmulator::TasmotaEmulator(EmulatorConfig config)
-    : HttpEmulator("tasmota", config.bind, config.port),
-      config_(std::move(config)),
-      load_(config_.miner_power_w, config_.boot_s, config_.on) {}
+TasmotaEmulator::TasmotaEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : PlugEmulator("tasmota", config.bind, config.port, std::move(emu_clock), config.miner_power_w,
+                   config.boot_s, config.on),
+      config_(std::move(config)) {}
 
 TasmotaEmulator::~TasmotaEmulator() { stop(); }
 
-bool TasmotaEmulator::on() const {
-    std::lock_guard lock(mutex_);
-    return load_.on();
-}
-
-double TasmotaEmulator::power_w() const {
-    std::lock_guard lock(mutex_);
-    return load_.power_w();
-}
-
-void TasmotaEmulator::on_reboot() {
-    std::lock_guard lock(mutex_);
-    const bool was = load_.on();
-    load_.set(false);
-    if (config_.power_on_state == 1 || (config_.power_on_state == 3 && was)) load_.set(true);
+bool TasmotaEmulator::on_after_restart(bool was_on) const {
+    return config_.power_on_state == 1 || (config_.power_on_state == 3 && was_on);
 }
 
 std::string TasmotaEmulator::answer(const std::string& raw, int& status) {

@@ -2,11 +2,9 @@
 // Power ON|OFF, Status, Status 2, Status 8 and Status 10 on a loopback port.
 #pragma once
 
-#include <mutex>
 #include <string>
 
-#include "emulators/miners/common/http_emulator.hpp"
-#include "emulators/miners/common/plug_load.hpp"
+#include "emulators/miners/common/plug_emulator.hpp"
 
 namespace hashsink::miners::tasmota {
 
@@ -22,22 +20,18 @@ struct EmulatorConfig {
     int power_on_state = 3;           // PowerOnState: 0 off, 1 on, 3 last saved
 };
 
-class TasmotaEmulator final : public emu::HttpEmulator {
+class TasmotaEmulator final : public emu::PlugEmulator {
 public:
-    explicit TasmotaEmulator(EmulatorConfig config = {});
+    explicit TasmotaEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~TasmotaEmulator() override;
-    bool on() const;
-    double power_w() const;
 
 protected:
     void routes(Routes& routes) override;
-    void on_reboot() override;
+    bool on_after_restart(bool was_on) const override;
 
 private:
     std::string answer(const std::string& cmnd, int& status);
     EmulatorConfig config_;
-    mutable std::mutex mutex_;
-    emu::PlugLoad load_;
 };
 
 }  // namespace hashsink::miners::tasmota

@@ -34,11 +34,11 @@ const PresetRow* find_preset(const std::string& name) {
 
 }  // namespace
 
-VnishEmulator::VnishEmulator(EmulatorConfig config)
-    : HttpEmulator("vnish", config.bind, config.port),
+VnishEmulator::VnishEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : HttpEmulator("vnish", config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
-      power_(config_.lag_s, 3200),
-      tokens_("vt", std::chrono::seconds(0)) {}
+      power_(clock(), config_.lag_s, 3200),
+      tokens_(clock(), "vt", std::chrono::seconds(0)) {}
 
 VnishEmulator::~VnishEmulator() { stop(); }
 

@@ -25,7 +25,7 @@ struct EmulatorConfig {
 // throttle, and the power ramps again from 0.
 class VnishEmulator : public emu::HttpEmulator {
 public:
-    explicit VnishEmulator(EmulatorConfig config = {});
+    explicit VnishEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~VnishEmulator() override;
 
     std::string preset() const;

@@ -62,13 +62,13 @@ EmulatorConfig v3_defaults() {
     return c;
 }
 
-WhatsminerEmulator::WhatsminerEmulator(EmulatorConfig config)
-    : CgminerEmulator(config.bind, config.port),
+WhatsminerEmulator::WhatsminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
+    : CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
       config_(std::move(config)),
       mining_(config_.mining),
       limit_w_(std::clamp(config_.power_limit_w, 1.0, config_.max_power_w)),
-      power_(config_.lag_s, mining_ ? limit_w_ * 0.97 : config_.idle_power_w),
-      booted_(Clock::now()) {}
+      power_(clock(), config_.lag_s, mining_ ? limit_w_ * 0.97 : config_.idle_power_w),
+      booted_(clock().now()) {}
 
 WhatsminerEmulator::~WhatsminerEmulator() { stop(); }
 
@@ -119,7 +119,7 @@ void WhatsminerEmulator::expire_tokens() {
 void WhatsminerEmulator::on_reboot() {
     std::lock_guard lock(mutex_);
     power_.reset(0);   // ramps again from nothing
-    booted_ = Clock::now();
+    booted_ = clock().now();
     tokens_.clear();
 }
 
@@ -165,7 +165,7 @@ std::string WhatsminerEmulator::v2_reply(const std::string& cmd, const json& req
     const bool v3 = config_.api == Api::v3;
     const double ths = mining_ ? config_.factory_ths * power_.watts() / config_.max_power_w : 0;
     const long elapsed = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - booted_).count());
+        std::chrono::duration_cast<std::chrono::seconds>(clock().now() - booted_).count());
     if (cmd == "version") return v2_error(14, "invalid cmd", "whatsminer v1.1");
     if (cmd == "get_version") {
         return msg_reply({{"api_ver", v3 ? "3.0.2" : "2.0.5"},
@@ -228,7 +228,7 @@ std::string WhatsminerEmulator::v2_reply(const std::string& cmd, const json& req
     if (cmd == "get_token") {
         const std::string time = std::to_string(now_s() % 10000);
         const std::string newsalt = "N" + std::to_string(++salt_counter_) + "sAlt";
-        tokens_.push_back({v2_token(config_.password, salt_, time, newsalt).sign, Clock::now()});
+        tokens_.push_back({v2_token(config_.password, salt_, time, newsalt).sign, clock().now()});
         if (tokens_.size() > 32) tokens_.erase(tokens_.begin());
         return msg_reply({{"time", time}, {"salt", salt_}, {"newsalt", newsalt}});
     }
@@ -241,7 +241,7 @@ std::string WhatsminerEmulator::v2_write(const std::string& cmd, const json& req
     const std::string sign = request.value("token", std::string());
     const auto ttl = std::chrono::duration<double>(config_.token_ttl_s);
     const bool valid = std::any_of(tokens_.begin(), tokens_.end(), [&](const Issued& t) {
-        return t.sign == sign && Clock::now() - t.at < ttl;
+        return t.sign == sign && clock().now() - t.at < ttl;
     });
     if (!valid) return v2_error(135, "token has expired");
     ++writes_;
@@ -276,7 +276,7 @@ std::string WhatsminerEmulator::v3_reply(const std::string& cmd, const json& req
     }
     if (cmd == "get.miner.status") {
         const long elapsed = static_cast<long>(
-            std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - booted_).count());
+            std::chrono::duration_cast<std::chrono::seconds>(clock().now() - booted_).count());
         ordered_json summary = {
             {"board-temperature", {41.1, 40.1, 41.5}},
             {"chip-temp-avg", mining_ ? 75.5 : 35.0},

@@ -39,7 +39,7 @@ EmulatorConfig v3_defaults();
 
 class WhatsminerEmulator final : public emu::CgminerEmulator {
 public:
-    explicit WhatsminerEmulator(EmulatorConfig config = {});
+    explicit WhatsminerEmulator(EmulatorConfig config = {}, emu::SharedClock emu_clock = {});
     ~WhatsminerEmulator() override;
 
     Status start();   // the 4028 port, and the v3 port in v3 mode
@@ -62,7 +62,7 @@ protected:
     std::string description() const override { return "cgminer 4.9.2"; }
 
 private:
-    using Clock = std::chrono::steady_clock;
+    using Clock = emu::EmulatorClock;
     double advance() const { return power_.advance(target_w()); }
     double target_w() const;
     std::string v2_reply(const std::string& cmd, const nlohmann::json& request);
