@@ -46,9 +46,9 @@ loop::LoopStatus fleet_status(int miners, TimePoint now) {
         m.target.run = m.online;
         m.target.power_w = 3000;
         m.target_applied = true;
-        st.decision.miner_hash_value_per_h[m.id] = 0.123 + i % 7 * 0.001;
+        st.decision.report.miner_hash_value_per_h[m.id] = 0.123 + i % 7 * 0.001;
         if (i % 10 == 0) {
-            st.decision.miner_heat_value_per_h[m.id] = 0.05;
+            st.decision.report.miner_heat_value_per_h[m.id] = 0.05;
             st.decision.miner_floor_w[m.id] = 1500;
         }
         st.miners.push_back(std::move(m));

@@ -10,62 +10,63 @@
 #include "policies/solar_surplus/solar_surplus.hpp"
 
 namespace hashsink::policies {
-namespace {
-
-// `layers` may name any other policy.
-KeyTable layered_keys() {
-    KeyTable t = LayeredPolicy::keys();
-    t[0].choices = {"solar_surplus", "genset_follow", "economics", "schedule", "manual",
-                    "external", "heat_demand"};
-    return t;
-}
-
-}  // namespace
 
 const std::vector<PolicyType>& policy_types() {
-    static const std::vector<PolicyType> all = {
-        {"solar_surplus", "mine what the site would export, never import",
-         SolarSurplusSettings::keys(),
-         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
-             return std::make_unique<SolarSurplusPolicy>(SolarSurplusSettings::from(o));
-         }},
-        {"genset_follow", "hold an islanded generator inside a load band, shed on dips and alarms",
-         GensetFollowSettings::keys(),
-         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
-             return std::make_unique<GensetFollowPolicy>(GensetFollowSettings::from(o));
-         }},
-        {"economics", "run the miners whose hash is worth more than their energy",
-         EconomicsSettings::keys(),
-         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
-             return std::make_unique<EconomicsPolicy>(EconomicsSettings::from(o));
-         }},
-        {"heat_demand", "a thermostat per zone: miners heat rooms, held in a band by a heat floor",
-         HeatDemandSettings::keys(),
-         [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
-             return std::make_unique<HeatDemandPolicy>(HeatDemandSettings::from(o, zone));
-         }},
-        {"schedule", "time windows: off, minimum, maximum or a cap",
-         ScheduleSettings::keys(),
-         [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
-             return std::make_unique<SchedulePolicy>(ScheduleSettings::from(o, zone));
-         }},
-        {"manual", "an operator's override (off, min, max until an expiry), set at run time",
-         ManualPolicy::keys(),
-         [](const Options&, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
-             return std::make_unique<ManualPolicy>();
-         }},
-        {"external", "a budget answered by another process over MQTT; safe state when silent",
-         ExternalSettings::keys(),
-         [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
-             return std::make_unique<ExternalPolicy>(ExternalSettings::from(o));
-         }},
-        {"layered", "several policies with a fixed precedence: manual, schedule, physical limits, "
-                    "heat, economics",
-         layered_keys(),
-         [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
-             return make_policy("layered", {{"layered", o}}, zone);
-         }},
-    };
+    static const std::vector<PolicyType> all = [] {
+        std::vector<PolicyType> types = {
+            {"solar_surplus", "mine what the site would export, never import",
+             SolarSurplusPolicy::kPrecedence, SolarSurplusSettings::keys(),
+             [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
+                 return std::make_unique<SolarSurplusPolicy>(SolarSurplusSettings::from(o));
+             }},
+            {"genset_follow",
+             "hold an islanded generator inside a load band, shed on dips and alarms",
+             GensetFollowPolicy::kPrecedence, GensetFollowSettings::keys(),
+             [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
+                 return std::make_unique<GensetFollowPolicy>(GensetFollowSettings::from(o));
+             }},
+            {"economics", "run the miners whose hash is worth more than their energy",
+             EconomicsPolicy::kPrecedence, EconomicsSettings::keys(),
+             [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
+                 return std::make_unique<EconomicsPolicy>(EconomicsSettings::from(o));
+             }},
+            {"heat_demand",
+             "a thermostat per zone: miners heat rooms, held in a band by a heat floor",
+             HeatDemandPolicy::kPrecedence, HeatDemandSettings::keys(),
+             [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
+                 return std::make_unique<HeatDemandPolicy>(HeatDemandSettings::from(o, zone));
+             }},
+            {"schedule", "time windows: off, minimum, maximum or a cap",
+             SchedulePolicy::kPrecedence, ScheduleSettings::keys(),
+             [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
+                 return std::make_unique<SchedulePolicy>(ScheduleSettings::from(o, zone));
+             }},
+            {"manual", "an operator's override (off, min, max until an expiry), set at run time",
+             ManualPolicy::kPrecedence, ManualPolicy::keys(),
+             [](const Options&, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
+                 return std::make_unique<ManualPolicy>();
+             }},
+            {"external", "a budget answered by another process over MQTT; safe state when silent",
+             ExternalPolicy::kPrecedence, ExternalSettings::keys(),
+             [](const Options& o, const std::optional<TimeZone>&) -> std::unique_ptr<Policy> {
+                 return std::make_unique<ExternalPolicy>(ExternalSettings::from(o));
+             }},
+            {"layered",
+             "several policies with a fixed precedence: manual, schedule, physical limits, "
+             "heat, economics",
+             LayeredPolicy::kPrecedence, LayeredPolicy::keys(),
+             [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
+                 return make_policy("layered", {{"layered", o}}, zone);
+             }},
+        };
+        // `layers` may name every policy that declares a place among layers.
+        for (auto& t : types)
+            if (t.name == "layered")
+                for (const auto& layer : types)
+                    if (layer.precedence != Precedence::standalone)
+                        t.keys[0].choices.push_back(layer.name);
+        return types;
+    }();
     return all;
 }
 
@@ -89,7 +90,8 @@ std::unique_ptr<Policy> make_policy(const std::string& use,
         std::vector<std::unique_ptr<Policy>> layers;
         for (const auto& name : o.get_list("layers")) {
             const PolicyType* t = find_policy_type(name);
-            if (t == nullptr || name == "layered") continue;   // the config check rejects these
+            // The config check rejects these.
+            if (t == nullptr || t->precedence == Precedence::standalone) continue;
             layers.push_back(build(*t));
         }
         return std::make_unique<LayeredPolicy>(std::move(layers));

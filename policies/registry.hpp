@@ -17,6 +17,9 @@ namespace hashsink::policies {
 struct PolicyType {
     std::string name;
     std::string summary;
+    // Where it stands among the layers of a composed policy (the policy class's kPrecedence);
+    // standalone: it cannot be a layer.
+    Precedence precedence = Precedence::standalone;
     KeyTable keys;
     // time_zone: the site's ([site] timezone), for policies that read local time; nullopt when
     // not given (they then use their fixed utc_offset_min).

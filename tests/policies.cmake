@@ -3,4 +3,5 @@
 hashsink_test(policies_unit_tests LABEL unit
   SOURCES unit/policies/genset_follow_test.cpp unit/policies/economics_test.cpp
           unit/policies/composition_test.cpp unit/policies/solar_hidden_test.cpp
+          unit/policies/policy_state_test.cpp
   LIBS hashsink_loop hashsink_policies hashsink_config)

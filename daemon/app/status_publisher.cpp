@@ -110,12 +110,12 @@ PublishConfig publish_config_from(const Options& o) {
 std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& st,
                                                         const PublishConfig& c, TimePoint now) {
     std::vector<transport::OutgoingMessage> out;
-    out.reserve(1 + st.miners.size() + st.decision.heat_zones.size());
+    out.reserve(1 + st.miners.size() + st.decision.report.heat_zones.size());
     out.push_back({c.prefix + "/status", status_summary(st, now).dump(), c.qos, c.retain});
     // Ids are letters, digits, '_', '-' and '.' (the loader checks): safe as topic levels.
     for (const auto& m : st.miners)
         out.push_back({c.prefix + "/miner/" + m.id, miner_summary(m).dump(), c.qos, c.retain});
-    for (const auto& z : st.decision.heat_zones)
+    for (const auto& z : st.decision.report.heat_zones)
         out.push_back({c.prefix + "/zone/" + z.id, web::heat_zone_json(z).dump(), c.qos, c.retain});
     return out;
 }

@@ -1,7 +1,9 @@
 // Policies: pure functions from a snapshot (and their own explicit memory) to a site budget.
 #pragma once
 
+#include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,22 +13,33 @@
 
 namespace hashsink {
 
-// Hysteresis timers and other state a policy carries between ticks. Plain numbers (times as
-// Unix milliseconds) so it can be journalled and restored.
+// A policy's state between ticks (hysteresis and dwell timers, learnt rates): a typed struct
+// of the policy's own, declared with its fields once (policies/common/state.hpp). Opaque to the
+// core, which carries it to the next tick and journals its JSON ({"v":N,...}); empty: a fresh
+// start (no state yet, or a stateless policy), journalled as {}. Immutable once made, so a copy
+// is cheap and the journal's writer thread may read it.
 class PolicyMemory {
 public:
-    double get(const std::string& key, double fallback = 0) const {
-        auto it = values_.find(key);
-        return it == values_.end() ? fallback : it->second;
+    class Held {
+    public:
+        virtual ~Held() = default;
+        virtual std::string json() const = 0;
+        virtual std::size_t bytes() const = 0;  // heap estimate (the journal's queue)
+        virtual bool equals(const Held& other) const = 0;
+    };
+
+    PolicyMemory() = default;
+    explicit PolicyMemory(std::shared_ptr<const Held> held) : held_(std::move(held)) {}
+    const Held* held() const { return held_.get(); }
+    bool empty() const { return held_ == nullptr; }
+    std::string json() const { return held_ ? held_->json() : "{}"; }
+    std::size_t bytes() const { return held_ ? held_->bytes() : 0; }
+    bool operator==(const PolicyMemory& o) const {
+        return held_ == o.held_ || (held_ && o.held_ && held_->equals(*o.held_));
     }
-    bool has(const std::string& key) const { return values_.count(key) != 0; }
-    void set(const std::string& key, double v) { values_[key] = v; }
-    void erase(const std::string& key) { values_.erase(key); }
-    const std::map<std::string, double>& values() const { return values_; }
-    bool operator==(const PolicyMemory&) const = default;
 
 private:
-    std::map<std::string, double> values_;
+    std::shared_ptr<const Held> held_;
 };
 
 // One heat zone in a tick (policies/heat_demand): what the status page and MQTT show of it.
@@ -40,6 +53,17 @@ struct HeatZoneView {
     bool stale = false;                     // no usable temperature: the zone's safe state
     double fraction = 0;                    // 0..1 of the span between lowest level and max
     double floor_w = 0;                     // the zone's heat floor (its miners' floors)
+};
+
+// What a policy shows of a tick, beside its decision: for the status page, MQTT, the metrics and
+// the journal. The allocator and the governor never read it.
+struct PolicyReport {
+    // What each miner earns now at its measured draw, by miner id, currency/h: its hash, and
+    // the heat it replaces while its zone wants heat (policies/economics). No entry: unknown or
+    // nothing.
+    std::map<std::string, double> miner_hash_value_per_h;
+    std::map<std::string, double> miner_heat_value_per_h;
+    std::vector<HeatZoneView> heat_zones;  // one per configured zone, in config order
 };
 
 struct Decision {
@@ -59,13 +83,8 @@ struct Decision {
     // budget is shared, capped by its ceiling and max_power_w; the governor trims floors last to
     // the site's max_draw_w; a fail-safe or shed still wins. No entry: no floor.
     std::map<std::string, double> miner_floor_w;
-    // What each miner earns now at its measured draw, by miner id, currency/h: its hash, and
-    // the heat it replaces while its zone wants heat (policies/economics). For the status page
-    // and the journal; no entry: unknown or nothing.
-    std::map<std::string, double> miner_hash_value_per_h;
-    std::map<std::string, double> miner_heat_value_per_h;
-    std::vector<HeatZoneView> heat_zones;   // one per configured zone, in config order
     std::string reason;             // one line an operator can read
+    PolicyReport report;            // shown, never decided on (see PolicyReport)
     PolicyMemory memory;            // carried to the next tick
 };
 
@@ -76,11 +95,28 @@ inline double sum_of(const std::map<std::string, double>& per_miner) {
     return sum;
 }
 
+// Where a policy stands when composed with others (policies/layered), highest first. Each
+// policy declares its own; a composition orders its layers by it and combines each by its kind:
+// overrides give an intent, limits the budget (the tightest wins), floors heat floors under it,
+// valuations per-miner ceilings inside all the others.
+enum class Precedence {
+    operator_override,  // an operator's explicit intent now
+    planned_override,   // an operator's intent planned ahead (time windows)
+    physical_limit,     // what the site can physically give without harm
+    heat_floor,         // load a zone needs (heat), covered by the budget
+    valuation,          // what pays: per-miner ceilings inside the layers above
+    standalone,         // not a layer (a composition itself)
+};
+
 class Policy {
 public:
     virtual ~Policy() = default;
     virtual std::string_view name() const = 0;
+    virtual Precedence precedence() const = 0;
     virtual Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const = 0;
+    // The memory a journalled memory_json stands for: a fresh state (empty) when the text is
+    // malformed, of another version or of another policy. Stateless policies keep the default.
+    virtual PolicyMemory restore(std::string_view /*json*/) const { return {}; }
 };
 
 }  // namespace hashsink

@@ -39,7 +39,7 @@ std::size_t bytes_of(const Entry& e) {
                 bytes += heap_of(v.miner_id);
             } else if constexpr (std::is_same_v<T, DecisionEntry>) {
                 bytes += heap_of(v.decision.policy) + heap_of(v.decision.reason);
-                for (const auto& [k, _] : v.decision.memory.values()) bytes += 64 + heap_of(k);
+                bytes += v.decision.memory.bytes();
             } else if constexpr (std::is_same_v<T, TargetEntry>) {
                 bytes += heap_of(v.miner_id) + heap_of(v.reason);
             } else if constexpr (std::is_same_v<T, ApplyResultEntry>) {
@@ -52,12 +52,8 @@ std::size_t bytes_of(const Entry& e) {
     return bytes;
 }
 
-std::string memory_json(const PolicyMemory& memory) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [key, value] : memory.values()) j[key] = value;
-    // Keys come from policies, but never let a bad byte throw.
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+// The policy's typed state, {"v":N,...} (policies/common/state.hpp), or {} for none.
+std::string memory_json(const PolicyMemory& memory) { return memory.json(); }
 
 }  // namespace
 
@@ -444,9 +440,9 @@ void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& 
         e.decision.emergency = d.emergency;
         e.decision.reason = d.reason;
         e.decision.memory = d.memory;
-        if (!d.miner_hash_value_per_h.empty() || !d.miner_heat_value_per_h.empty()) {
-            e.hash_value_per_h = sum_of(d.miner_hash_value_per_h);
-            e.heat_value_per_h = sum_of(d.miner_heat_value_per_h);
+        if (!d.report.miner_hash_value_per_h.empty() || !d.report.miner_heat_value_per_h.empty()) {
+            e.hash_value_per_h = sum_of(d.report.miner_hash_value_per_h);
+            e.heat_value_per_h = sum_of(d.report.miner_heat_value_per_h);
         }
         return std::move(e);
     });

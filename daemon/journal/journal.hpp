@@ -115,7 +115,7 @@ struct DecisionRow {
     bool hold = false;
     bool shed = false;
     std::string reason;
-    std::string memory_json;    // PolicyMemory as a JSON object of numbers
+    std::string memory_json;                    // the policy's state: {"v":N,...}, {} for none
     std::optional<double> heat_floor_w;         // sum of the heat floors (none: no floor)
     std::optional<double> hash_value_per_h;     // what the miners earn, currency/h (economics)
     std::optional<double> heat_value_per_h;

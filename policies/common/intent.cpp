@@ -34,4 +34,14 @@ Decision intent_decision(const Intent& intent, const SiteSnapshot& snap, std::st
     return d;
 }
 
+Decision intent_or_paused(const IntentSource& source, const SiteSnapshot& snap, std::string policy,
+                          std::string paused_why) {
+    std::optional<Intent> i = source.intent(snap);
+    if (!i) {
+        i = Intent{};
+        i->reason = std::move(paused_why);
+    }
+    return intent_decision(*i, snap, std::move(policy));
+}
+
 }  // namespace hashsink::policies

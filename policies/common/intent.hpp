@@ -26,4 +26,9 @@ public:
     virtual std::optional<Intent> intent(const SiteSnapshot& snap) const = 0;
 };
 
+// An operator layer used alone: its intent's decision, or every miner paused (with `paused_why`
+// as the reason) while none applies.
+Decision intent_or_paused(const IntentSource& source, const SiteSnapshot& snap, std::string policy,
+                          std::string paused_why);
+
 }  // namespace hashsink::policies

@@ -1,35 +1,45 @@
 #include "policies/common/policy_util.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
 namespace hashsink::policies {
 
-std::string fmt_w(double w) {
+std::string fmt(const char* format, double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f W", w);
+    std::snprintf(buf, sizeof buf, format, v);
     return buf;
 }
 
-std::string fmt_s(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f s", s);
-    return buf;
-}
+std::string fmt_w(double w) { return fmt("%.0f W", w); }
+
+std::string fmt_s(double s) { return fmt("%.0f s", s); }
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 double now_ms(const SiteSnapshot& s) { return static_cast<double>(unix_ms(s.now)); }
 
-double held_for_s(PolicyMemory& mem, const std::string& key, bool condition, TimePoint now) {
+double ms_of(const std::optional<TimePoint>& t, double fallback) {
+    return t ? static_cast<double>(unix_ms(*t)) : fallback;
+}
+
+TimePoint at_ms(double ms) { return from_unix_ms(static_cast<std::int64_t>(std::ceil(ms))); }
+
+double held_for_s(std::optional<TimePoint>& since, bool condition, TimePoint now) {
     if (!condition) {
-        mem.erase(key);
+        since.reset();
         return 0;
     }
     const double t = static_cast<double>(unix_ms(now));
-    if (!mem.has(key)) mem.set(key, t);
-    return (t - mem.get(key)) / 1000.0;
+    if (!since) since = from_unix_ms(unix_ms(now));
+    return (t - ms_of(since)) / 1000.0;
+}
+
+bool inverter_throttled(const SiteSnapshot& s) {
+    return s.fresh(signal::kPvState).value_or(0) == static_cast<double>(InverterState::throttled) ||
+           s.fresh(signal::kPvLimitActive).value_or(0) >= 0.5;
 }
 
 std::vector<PowerLevel> usable_levels(const MinerView& m) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include "policies/common/policy_util.hpp"
@@ -10,11 +9,7 @@
 namespace hashsink::policies {
 namespace {
 
-std::string money(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", v);
-    return buf;
-}
+std::string money(double v) { return fmt("%.4f", v); }
 
 // One miner's options, from its levels and measured efficiency.
 struct Candidate {
@@ -158,57 +153,47 @@ EconomicsSettings EconomicsSettings::from(const Options& given) {
     return s;
 }
 
-Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
-    Decision d;
-    d.policy = std::string(name());
-    d.memory = memory;
+namespace {
 
-    std::optional<double> hashprice = value_now(snap, signal::kHashpricePerThDay);
-    if (!hashprice && settings_.hashprice_per_th_day > 0) hashprice = settings_.hashprice_per_th_day;
-    if (!hashprice || !(*hashprice >= 0)) {
-        d.fail_safe = true;
-        d.reason = snap.find(signal::kHashpricePerThDay) ? "hashprice is stale" : "no hashprice";
-        return d;
-    }
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
-    // The energy stack: `cheap_w` watts at `cheap_cost` (generator, clipped PV or surplus that
-    // would be exported), then grid import at `import_cost` (infinite when unknown).
-    const double inf = std::numeric_limits<double>::infinity();
-    std::optional<double> import_price = value_now(snap, signal::kPriceImportPerKwh);
-    if (!import_price && settings_.import_per_kwh >= 0) import_price = settings_.import_per_kwh;
-    std::optional<double> feed_in = value_now(snap, signal::kPriceFeedInPerKwh);
-    if (!feed_in) feed_in = settings_.feed_in_per_kwh;
-    const double draw_w = snap.miners_draw_w();
-    double cheap_w = 0, cheap_cost = 0;
+// The energy stack: `cheap_w` watts at `cheap_cost` (generator, clipped PV or surplus that would
+// be exported), then grid import at `import_cost` (infinite when unknown).
+struct Energy {
+    std::optional<double> import_price;
+    double cheap_w = 0, cheap_cost = 0, import_cost = kInf;
     std::string cheap_what;
-    auto genset_w = snap.fresh(signal::kGensetPowerW);
+};
+
+Energy energy_stack(const SiteSnapshot& snap, const EconomicsSettings& s) {
+    Energy e;
+    e.import_price = value_now(snap, signal::kPriceImportPerKwh);
+    if (!e.import_price && s.import_per_kwh >= 0) e.import_price = s.import_per_kwh;
+    std::optional<double> feed_in = value_now(snap, signal::kPriceFeedInPerKwh);
+    if (!feed_in) feed_in = s.feed_in_per_kwh;
     auto grid_w = snap.fresh(signal::kGridPowerW);
-    if (genset_w) {
-        cheap_w = inf;   // the generator policy sets how much; every watt costs the same
-        cheap_cost = settings_.genset_cost_per_kwh;
-        cheap_what = "generator";
+    if (snap.fresh(signal::kGensetPowerW)) {
+        e.cheap_w = kInf;  // the generator policy sets how much; every watt costs the same
+        e.cheap_cost = s.genset_cost_per_kwh;
+        e.cheap_what = "generator";
     } else if (grid_w && std::isfinite(*grid_w)) {
-        cheap_w = std::max(0.0, draw_w - *grid_w);
-        const bool throttled = snap.fresh(signal::kPvState).value_or(0) ==
-                                   static_cast<double>(InverterState::throttled) ||
-                               snap.fresh(signal::kPvLimitActive).value_or(0) >= 0.5;
+        e.cheap_w = std::max(0.0, snap.miners_draw_w() - *grid_w);
         auto dc = snap.fresh(signal::kPvDcPowerW);
         auto rating = snap.fresh(signal::kPvRatingW);
         const bool clipping = dc && rating && *rating > 0 && *dc > *rating;
-        cheap_cost = throttled || clipping ? settings_.clipped_cost_per_kwh : *feed_in;
-        cheap_what = throttled || clipping ? "clipped PV" : "surplus";
+        const bool clipped = inverter_throttled(snap) || clipping;
+        e.cheap_cost = clipped ? s.clipped_cost_per_kwh : *feed_in;
+        e.cheap_what = clipped ? "clipped PV" : "surplus";
     }
-    const double import_cost = import_price ? *import_price : inf;
+    if (e.import_price) e.import_cost = *e.import_price;
+    return e;
+}
 
-    // Prices a start must survive (look-ahead) and a running miner must survive soon.
-    // Only grid energy has a schedule: the feed-in tariff for surplus, the import price beyond
-    // it; generator and clipped power cost the same whenever.
-    auto ahead = [&](Duration span, bool on_cheap) -> std::optional<double> {
-        if (on_cheap && cheap_what != "surplus") return std::nullopt;
-        auto name = on_cheap ? signal::kPriceFeedInPerKwh : signal::kPriceImportPerKwh;
-        return schedule_max(snap, name, snap.now, snap.now + span);
-    };
-
+// The fleet's candidates, most efficient first (at their lowest level), then by id. Each keeps
+// whether its zone wanted heat on the tick before: a zone warmed to the top of its band is not
+// credited again until it has cooled through it (no flapping at the top).
+std::vector<Candidate> candidates(const SiteSnapshot& snap, const EconomicsSettings& s,
+                                  std::optional<double> import_price, EconomicsState& st) {
     std::vector<Candidate> cands;
     for (std::size_t i = 0; i < snap.miners.size(); ++i) {
         const MinerView& m = snap.miners[i];
@@ -218,110 +203,153 @@ Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& m
         c.levels = usable_levels(m);
         if (c.levels.empty()) continue;
         c.running = m.target.run;
-        // Whether the zone wanted heat on the tick before: a zone warmed to the top of its band
-        // is not credited again until it has cooled through it (no flapping at the top).
-        const std::string wanted_key = "heat_wanted." + m.id;
-        const HeatCredit credit = heat_credit(settings_.heat_zones, m.id, snap, import_price,
-                                              d.memory.get(wanted_key, 1) >= 0.5);
-        if (credit.zoned && !credit.wanted) d.memory.set(wanted_key, 0);
-        else d.memory.erase(wanted_key);
+        EconomicsMinerState& ms = st.miners[m.id];
+        const HeatCredit credit =
+            heat_credit(s.heat_zones, m.id, snap, import_price, !ms.heat_unwanted);
+        ms.heat_unwanted = credit.zoned && !credit.wanted;
         c.heat_credit = credit.per_kwh;
         const double k = efficiency_correction(m);
         for (const auto& l : c.levels)
-            c.j_per_th.push_back(l.hashrate_ths > 0 ? k * l.power_w / l.hashrate_ths : inf);
+            c.j_per_th.push_back(l.hashrate_ths > 0 ? k * l.power_w / l.hashrate_ths : kInf);
         cands.push_back(std::move(c));
     }
-    // Most efficient first (at its lowest level), then id for determinism.
     std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
         if (a.j_per_th.front() != b.j_per_th.front()) return a.j_per_th.front() < b.j_per_th.front();
         return snap.miners[a.index].id < snap.miners[b.index].id;
     });
+    return cands;
+}
 
+// The highest level whose hash is worth the energy it would use: the blend of cheap and imported
+// watts between used_w and used_w + p, plus the start margin when paused. A start must survive
+// the coming slots (lookahead), a running miner the next stop_ahead; only grid energy has a
+// schedule (the feed-in tariff for surplus, the import price beyond it). 0: no level.
+struct Worth {
+    double ceiling_w = 0;
+    bool spike = false;  // worth starting now, but not before a coming price spike
+};
+Worth worth(const SiteSnapshot& snap, const Candidate& c, double used_w, double hashprice,
+            const Energy& e, const EconomicsSettings& s) {
+    Worth w;
+    const Duration span = c.running ? s.stop_ahead : s.lookahead;
+    auto ahead = [&](bool on_cheap) -> std::optional<double> {
+        if (on_cheap && e.cheap_what != "surplus") return std::nullopt;
+        auto name = on_cheap ? signal::kPriceFeedInPerKwh : signal::kPriceImportPerKwh;
+        return schedule_max(snap, name, snap.now, snap.now + span);
+    };
+    for (std::size_t l = c.levels.size(); l-- > 0;) {
+        const double p = c.levels[l].power_w;
+        const double cheap_part = std::clamp(e.cheap_w - used_w, 0.0, p);
+        const double import_part = p - cheap_part;
+        const bool imports = import_part > 1e-9;
+        if (imports && !std::isfinite(e.import_cost)) continue;
+        double cheap_price = e.cheap_cost, import_later = e.import_cost;
+        if (cheap_part > 1e-9)
+            if (auto later = ahead(true)) cheap_price = std::max(cheap_price, *later);
+        if (imports)
+            if (auto later = ahead(false)) import_later = std::max(import_later, *later);
+        double cost = (cheap_part * cheap_price + (imports ? import_part * import_later : 0)) / p;
+        const double cost_now =
+            (cheap_part * e.cheap_cost + (imports ? import_part * e.import_cost : 0)) / p;
+        const double revenue =
+            revenue_per_kwh(hashprice, c.j_per_th[l], s.pool_fee_pct) + c.heat_credit;
+        if (!c.running) cost += s.start_margin_per_kwh;
+        if (revenue >= cost) {
+            w.ceiling_w = p;
+            return w;
+        }
+        if (!c.running && revenue >= cost_now + s.start_margin_per_kwh) w.spike = true;
+    }
+    return w;
+}
+
+// What a miner earns now, at its measured draw: hash and heat apart (for the page and journal).
+void record_value(const MinerView& m, const Candidate& c, double hashprice, double pool_fee_pct,
+                  Decision& d) {
+    const double kw = drawing_w(m) / 1000;
+    if (!(kw > 0)) return;
+    const double fee = 1 - pool_fee_pct / 100;
+    const double ths = m.state && m.state->hashrate_ths && *m.state->hashrate_ths >= 0 &&
+                               std::isfinite(*m.state->hashrate_ths)
+                           ? *m.state->hashrate_ths
+                           : kw * 1000 / c.j_per_th.front();
+    d.report.miner_hash_value_per_h[m.id] = ths * hashprice * fee / 24;
+    if (c.heat_credit > 0) d.report.miner_heat_value_per_h[m.id] = kw * c.heat_credit;
+}
+
+// Switching delays: a start or a stop must be warranted for a while, so noise in the surplus or
+// the price does not flap a miner. A running miner waiting to stop runs at its lowest level.
+double delayed(const Candidate& c, double ceiling_w, TimePoint now, const EconomicsSettings& s,
+               EconomicsMinerState& ms) {
+    const bool worth_lowest = ceiling_w > 0;
+    if (c.running) {
+        ms.start_since.reset();
+        const double bad_s = held_for_s(ms.stop_since, !worth_lowest, now);
+        if (!worth_lowest && bad_s < seconds(s.stop_delay)) return c.levels.front().power_w;
+    } else {
+        ms.stop_since.reset();
+        const double good_s = held_for_s(ms.start_since, worth_lowest, now);
+        if (worth_lowest && good_s < seconds(s.start_delay)) return 0;
+    }
+    return ceiling_w;
+}
+
+std::string reason(int chosen, std::size_t of, double hashprice, const Energy& e, int heated,
+                   bool spike, Duration lookahead) {
+    std::string r = std::to_string(chosen) + " of " + std::to_string(of) +
+                    " miners worth their energy: hashprice " + money(hashprice) + "/TH/day";
+    const double break_even_cost = e.cheap_w > 0 ? e.cheap_cost : e.import_cost;
+    if (std::isfinite(e.cheap_w) && e.cheap_w > 0 && !e.cheap_what.empty())
+        r +=
+            ", " + fmt_w(e.cheap_w) + " of " + e.cheap_what + " at " + money(e.cheap_cost) + "/kWh";
+    else if (!e.cheap_what.empty() && !std::isfinite(e.cheap_w))
+        r += ", " + e.cheap_what + " power at " + money(break_even_cost) + "/kWh";
+    r += e.import_price ? ", import at " + money(*e.import_price) + "/kWh" : ", no import price";
+    if (spike) r += "; no start before a price spike within " + fmt_s(seconds(lookahead));
+    if (heated > 0) r += ", heat credited to " + std::to_string(heated) + " miners";
+    return r;
+}
+
+}  // namespace
+
+Decision EconomicsPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
+    Decision d;
+    d.policy = std::string(name());
+    std::optional<double> hashprice = value_now(snap, signal::kHashpricePerThDay);
+    if (!hashprice && settings_.hashprice_per_th_day > 0)
+        hashprice = settings_.hashprice_per_th_day;
+    if (!hashprice || !(*hashprice >= 0)) {
+        d.fail_safe = true;
+        d.reason = snap.find(signal::kHashpricePerThDay) ? "hashprice is stale" : "no hashprice";
+        d.memory = memory;
+        return d;
+    }
+    EconomicsState st = state_of<EconomicsState>(memory);
+    const Energy e = energy_stack(snap, settings_);
+    const std::vector<Candidate> cands = candidates(snap, settings_, e.import_price, st);
     double used_w = 0;
     int chosen = 0, heated = 0;
-    std::string spike_note;
-    PolicyMemory& mem = d.memory;
+    bool spike = false;
     for (const auto& c : cands) {
         const MinerView& m = snap.miners[c.index];
-        double ceiling = 0;
-        bool worth_lowest = false;
-        // The highest level whose hash is worth the energy it would use: the blend of cheap
-        // and imported watts between used_w and used_w + p, plus the start margin when paused.
-        for (std::size_t l = c.levels.size(); l-- > 0;) {
-            const double p = c.levels[l].power_w;
-            const double cheap_part = std::clamp(cheap_w - used_w, 0.0, p);
-            const double import_part = p - cheap_part;
-            if (import_part > 1e-9 && !std::isfinite(import_cost)) continue;
-            double cheap_price = cheap_cost, import_now = import_cost;
-            // Look-ahead: a start must survive the coming slots; a running miner the next
-            // stop_ahead.
-            const Duration span = c.running ? settings_.stop_ahead : settings_.lookahead;
-            if (cheap_part > 1e-9)
-                if (auto later = ahead(span, true)) cheap_price = std::max(cheap_price, *later);
-            if (import_part > 1e-9)
-                if (auto later = ahead(span, false)) import_now = std::max(import_now, *later);
-            double cost = (cheap_part * cheap_price + (import_part > 1e-9 ? import_part * import_now : 0)) / p;
-            const double cost_now = (cheap_part * cheap_cost + (import_part > 1e-9 ? import_part * import_cost : 0)) / p;
-            const double hash = revenue_per_kwh(*hashprice, c.j_per_th[l], settings_.pool_fee_pct);
-            const double revenue = hash + c.heat_credit;
-            if (!c.running) cost += settings_.start_margin_per_kwh;
-            if (revenue >= cost) {
-                ceiling = p;
-                break;
-            }
-            if (!c.running && revenue >= cost_now + settings_.start_margin_per_kwh)
-                spike_note = "; no start before a price spike within " + fmt_s(seconds(settings_.lookahead));
-        }
-        worth_lowest = ceiling > 0;
+        const Worth w = worth(snap, c, used_w, *hashprice, e, settings_);
+        spike = spike || w.spike;
         if (c.heat_credit > 0) ++heated;
-        // What it earns now, at its measured draw: hash and heat apart.
-        if (const double kw = drawing_w(m) / 1000; kw > 0) {
-            const double fee = 1 - settings_.pool_fee_pct / 100;
-            const double ths = m.state && m.state->hashrate_ths && *m.state->hashrate_ths >= 0 &&
-                                       std::isfinite(*m.state->hashrate_ths)
-                                   ? *m.state->hashrate_ths
-                                   : kw * 1000 / c.j_per_th.front();
-            d.miner_hash_value_per_h[m.id] = ths * *hashprice * fee / 24;
-            if (c.heat_credit > 0) d.miner_heat_value_per_h[m.id] = kw * c.heat_credit;
-        }
-        // Switching delays: a start or a stop must be warranted for a while, so noise in the
-        // surplus or the price does not flap a miner. A running miner waiting to stop runs at
-        // its lowest level.
-        const std::string start_key = "start_since_ms." + m.id, stop_key = "stop_since_ms." + m.id;
-        if (c.running) {
-            mem.erase(start_key);
-            const double bad_s = held_for_s(mem, stop_key, !worth_lowest, snap.now);
-            if (!worth_lowest && bad_s < seconds(settings_.stop_delay)) ceiling = c.levels.front().power_w;
-        } else {
-            mem.erase(stop_key);
-            const double good_s = held_for_s(mem, start_key, worth_lowest, snap.now);
-            if (worth_lowest && good_s < seconds(settings_.start_delay)) ceiling = 0;
-        }
+        record_value(m, c, *hashprice, settings_.pool_fee_pct, d);
+        const double ceiling = delayed(c, w.ceiling_w, snap.now, settings_, st.miners[m.id]);
         d.miner_ceiling_w[m.id] = ceiling;
         if (ceiling > 0) {
             used_w += ceiling;
             ++chosen;
         }
     }
-    // Timers of miners no longer in the fleet go.
-    for (auto it = mem.values().begin(); it != mem.values().end();) {
-        const std::string& k = it->first;
-        ++it;
-        auto dot = k.find('.');
-        if (dot == std::string::npos) continue;
-        if (!d.miner_ceiling_w.count(k.substr(dot + 1))) mem.erase(k);
-    }
+    // State of miners no longer in the fleet (or with nothing to keep) goes.
+    std::erase_if(st.miners, [&](const auto& entry) {
+        return !d.miner_ceiling_w.count(entry.first) || entry.second == EconomicsMinerState{};
+    });
     d.budget_w = used_w;
-    const double break_even_cost = cheap_w > 0 ? cheap_cost : import_cost;
-    d.reason = std::to_string(chosen) + " of " + std::to_string(cands.size()) +
-               " miners worth their energy: hashprice " + money(*hashprice) + "/TH/day";
-    if (std::isfinite(cheap_w) && cheap_w > 0 && !cheap_what.empty())
-        d.reason += ", " + fmt_w(cheap_w) + " of " + cheap_what + " at " + money(cheap_cost) + "/kWh";
-    else if (!cheap_what.empty() && !std::isfinite(cheap_w))
-        d.reason += ", " + cheap_what + " power at " + money(break_even_cost) + "/kWh";
-    d.reason += import_price ? ", import at " + money(*import_price) + "/kWh" : ", no import price";
-    d.reason += spike_note;
-    if (heated > 0) d.reason += ", heat credited to " + std::to_string(heated) + " miners";
+    d.reason = reason(chosen, cands.size(), *hashprice, e, heated, spike, settings_.lookahead);
+    d.memory = memory_of(std::move(st));
     return d;
 }
 

@@ -3,10 +3,14 @@
 // clipped or flared power). See README.md beside this file.
 #pragma once
 
+#include <map>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "policies/common/policy_with.hpp"
 #include "policies/heat_demand/heat_zone.hpp"
 
 namespace hashsink::policies {
@@ -31,14 +35,35 @@ struct EconomicsSettings {
     static EconomicsSettings from(const Options& options);
 };
 
-class EconomicsPolicy final : public Policy {
+// What the policy carries between ticks for one miner (journalled, policies/common/state.hpp).
+struct EconomicsMinerState {
+    std::optional<TimePoint> start_since;  // worth starting, since
+    std::optional<TimePoint> stop_since;   // not worth its energy while running, since
+    bool heat_unwanted = false;            // its zone wanted no heat on the tick before
+
+    static constexpr auto fields() {
+        using S = EconomicsMinerState;
+        return std::tuple{field("start_since", &S::start_since),
+                          field("stop_since", &S::stop_since),
+                          field("heat_unwanted", &S::heat_unwanted)};
+    }
+    bool operator==(const EconomicsMinerState&) const = default;
+};
+
+struct EconomicsState {
+    std::map<std::string, EconomicsMinerState> miners;  // by miner id
+
+    static constexpr int kVersion = 1;
+    static constexpr auto fields() { return std::tuple{field("miners", &EconomicsState::miners)}; }
+    bool operator==(const EconomicsState&) const = default;
+};
+
+class EconomicsPolicy final
+    : public PolicyWith<Precedence::valuation, EconomicsSettings, EconomicsState> {
 public:
-    explicit EconomicsPolicy(EconomicsSettings settings) : settings_(settings) {}
+    explicit EconomicsPolicy(EconomicsSettings settings) : PolicyWith(std::move(settings)) {}
     std::string_view name() const override { return "economics"; }
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
-
-private:
-    EconomicsSettings settings_;
 };
 
 // The heat credit of a miner now: the value of the heat it replaces, currency/kWh, while its

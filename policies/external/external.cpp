@@ -2,25 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "policies/common/policy_util.hpp"
 
 namespace hashsink::policies {
 namespace {
 
-std::string fmt_age(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-    return buf;
-}
+std::string fmt_age(double s) { return fmt("%.1f s", s); }
 
 // A watt figure that survives hostile values (NaN, 1e308) in a reason line.
-std::string fmt_any_w(double w) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.6g W", w);
-    return buf;
-}
+std::string fmt_any_w(double w) { return fmt("%.6g W", w); }
 
 bool known_miner(const SiteSnapshot& s, const std::string& id) {
     return std::any_of(s.miners.begin(), s.miners.end(),

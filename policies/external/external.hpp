@@ -6,6 +6,7 @@
 
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "policies/common/policy_with.hpp"
 
 namespace hashsink::policies {
 
@@ -17,14 +18,12 @@ struct ExternalSettings {
     static ExternalSettings from(const Options& options);
 };
 
-class ExternalPolicy final : public Policy {
+// Stateless: the bridge keeps what it needs.
+class ExternalPolicy final : public PolicyWith<Precedence::physical_limit, ExternalSettings> {
 public:
-    explicit ExternalPolicy(ExternalSettings settings) : settings_(settings) {}
+    explicit ExternalPolicy(ExternalSettings settings) : PolicyWith(std::move(settings)) {}
     std::string_view name() const override { return "external"; }
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
-
-private:
-    ExternalSettings settings_;
 };
 
 }  // namespace hashsink::policies

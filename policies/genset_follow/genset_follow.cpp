@@ -2,24 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "policies/common/policy_util.hpp"
 
 namespace hashsink::policies {
 namespace {
 
-// Memory keys (Unix ms).
-constexpr const char* kRunningSince = "running_since_ms";   // the generator was seen starting
-constexpr const char* kStopped = "stopped";                 // 1 while the generator is down
-constexpr const char* kLastAdd = "last_add_ms";
-constexpr const char* kLastShed = "last_shed_ms";
-
-std::string pct(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f %%", v);
-    return buf;
-}
+std::string pct(double v) { return fmt("%.1f %%", v); }
 
 // A signal the policy needs: present and fresh, present but stale, or absent.
 enum class Input { fresh, stale, absent };
@@ -94,137 +83,164 @@ GensetFollowSettings GensetFollowSettings::from(const Options& given) {
     return s;
 }
 
+namespace {
+
+// The generator's readings this tick.
+struct Readings {
+    double power_w = 0, rating_w = 0, freq_hz = 0, alarm = 0, running = 1;
+    double nominal_hz = 0, max_dip_hz = 0;  // from the settings
+    bool has_freq = false, has_alarm = false;
+};
+
+// The readings, or why they cannot be used (then the fleet goes to its safe state). Frequency,
+// alarm and running are optional signals; once a source provides one, it must stay fresh.
+std::string read(const SiteSnapshot& snap, double rating_w, Readings& r) {
+    r.rating_w = rating_w;
+    const Input p = input(snap, signal::kGensetPowerW, r.power_w);
+    if (p != Input::fresh)
+        return p == Input::stale ? "generator power is stale" : "no generator power reading";
+    if (r.rating_w <= 0 &&
+        (input(snap, signal::kGensetRatingW, r.rating_w) != Input::fresh || r.rating_w <= 0))
+        return "no generator rating (set rating_w or publish genset.rating_w)";
+    const Input f = input(snap, signal::kGensetFrequencyHz, r.freq_hz);
+    if (f == Input::stale) return "generator frequency is stale";
+    const Input a = input(snap, signal::kGensetAlarm, r.alarm);
+    if (a == Input::stale) return "generator alarm state is stale";
+    if (input(snap, signal::kGensetRunning, r.running) == Input::stale)
+        return "generator running state is stale";
+    r.has_freq = f == Input::fresh;
+    r.has_alarm = a == Input::fresh;
+    return {};
+}
+
+// The load band in W, and the load once every miner draws what it was told (one rebooting or
+// without a pool draws less for a while, then comes back: adding on top of that would overload
+// on its return).
+struct Band {
+    double low_w = 0, high_w = 0, trip_w = 0, mid_w = 0, step_w = 0;
+    double planned_w = 0, measured_w = 0, expected_w = 0;
+};
+
+Band band_of(const SiteSnapshot& snap, const Readings& r, const GensetFollowSettings& s) {
+    Band b;
+    b.low_w = r.rating_w * s.band_low_pct / 100;
+    b.high_w = r.rating_w * std::max(s.band_high_pct, s.band_low_pct) / 100;
+    b.trip_w = r.rating_w * s.trip_pct / 100;
+    b.mid_w = (b.low_w + b.high_w) / 2;
+    b.step_w = s.step_w > 0 ? s.step_w : r.rating_w * 0.05;
+    b.planned_w = planned_w(snap);
+    b.measured_w = snap.miners_draw_w();
+    b.expected_w = r.power_w - b.measured_w + b.planned_w;
+    return b;
+}
+
+// Shed in the same tick on a frequency dip, an overload or an alarm. True when it sheds.
+bool shed(const Readings& r, const Band& b, double now, GensetFollowState& st, Decision& d) {
+    const bool dip = r.has_freq && r.freq_hz < r.nominal_hz - r.max_dip_hz;
+    const bool over = r.power_w > b.trip_w;
+    const bool alarmed = r.has_alarm && r.alarm >= 0.5;
+    if (!dip && !over && !alarmed) return false;
+    const double excess = std::max(r.power_w - b.low_w, b.step_w);
+    d.budget_w = std::max(0.0, std::min(b.planned_w, b.measured_w) - excess);
+    d.shed = true;
+    d.emergency = true;
+    st.last_shed = at_ms(now);
+    d.reason = std::string("shedding ") + fmt_w(excess) + ": " +
+               (alarmed ? "generator alarm"
+                : dip   ? "frequency " + fmt("%.2f Hz", r.freq_hz) + " below the limit"
+                        : "load " + pct(100 * r.power_w / r.rating_w) + " above trip_pct");
+    return true;
+}
+
+// Keep what the fleet was told, for a reason.
+void hold(const Band& b, std::string reason, Decision& d) {
+    d.hold = true;
+    d.budget_w = b.planned_w;
+    d.reason = std::move(reason);
+}
+
+// Inside the band: hold. Above it: back to its middle (dwell and the ramp-down limit pace it).
+// Below it: one step (at least one miner's, never past the upper edge), then let it settle.
+void follow(const SiteSnapshot& snap, const Readings& r, const Band& b,
+            const GensetFollowSettings& s, double now, GensetFollowState& st, Decision& d) {
+    const std::string load = "load " + pct(100 * r.power_w / r.rating_w);
+    const double load_w = std::max(r.power_w, b.expected_w);
+    if (r.power_w > b.high_w) {
+        d.budget_w = std::max(0.0, b.planned_w - (r.power_w - b.mid_w));
+        d.reason = load + " above the band: reducing by " + fmt_w(r.power_w - b.mid_w);
+        return;
+    }
+    if (load_w >= b.low_w)
+        return hold(
+            b,
+            load + " inside the band (" + pct(s.band_low_pct) + " - " + pct(s.band_high_pct) + ")",
+            d);
+    const double since_add_s = st.last_add ? (now - ms_of(st.last_add)) / 1000 : 1e12;
+    const double since_shed_s = st.last_shed ? (now - ms_of(st.last_shed)) / 1000 : 1e12;
+    if (since_shed_s < seconds(s.shed_hold))
+        return hold(b,
+                    load + " below the band; adding again " +
+                        fmt_s(seconds(s.shed_hold) - since_shed_s) + " after the shed",
+                    d);
+    if (since_add_s < seconds(s.settle))
+        return hold(b,
+                    load + " below the band; settling (" + fmt_s(seconds(s.settle) - since_add_s) +
+                        " left)",
+                    d);
+    const double room_w = b.high_w - load_w;
+    const double smallest = smallest_increment_w(snap, s.start_margin_w);
+    double add = std::min(b.step_w, b.mid_w - load_w);
+    if (add < smallest) add = smallest <= room_w ? smallest : 0;
+    if (add <= 0)
+        return hold(b, load + " below the band, but no miner step fits under the upper edge", d);
+    st.last_add = at_ms(now);
+    d.budget_w = b.planned_w + add;
+    d.reason = load + " below the band: adding " + fmt_w(add);
+}
+
+}  // namespace
+
 Decision GensetFollowPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
     Decision d;
     d.policy = std::string(name());
-    d.memory = memory;
-    PolicyMemory& mem = d.memory;
-    const double now = now_ms(snap);
-    auto fail = [&](std::string why) {
+    Readings r;
+    r.nominal_hz = settings_.nominal_frequency_hz;
+    r.max_dip_hz = settings_.max_frequency_dip_hz;
+    if (std::string why = read(snap, settings_.rating_w, r); !why.empty()) {
         d.fail_safe = true;
         d.reason = std::move(why);
+        d.memory = memory;
         return d;
-    };
-
-    double power_w = 0, rating_w = settings_.rating_w, freq_hz = 0, alarm = 0, running = 1;
-    const Input p = input(snap, signal::kGensetPowerW, power_w);
-    if (p != Input::fresh)
-        return fail(p == Input::stale ? "generator power is stale" : "no generator power reading");
-    if (rating_w <= 0) {
-        if (input(snap, signal::kGensetRatingW, rating_w) != Input::fresh || rating_w <= 0)
-            return fail("no generator rating (set rating_w or publish genset.rating_w)");
     }
-    // Frequency, alarm and running are optional signals; once a source provides one, it must
-    // stay fresh.
-    const Input f = input(snap, signal::kGensetFrequencyHz, freq_hz);
-    if (f == Input::stale) return fail("generator frequency is stale");
-    const Input a = input(snap, signal::kGensetAlarm, alarm);
-    if (a == Input::stale) return fail("generator alarm state is stale");
-    const Input r = input(snap, signal::kGensetRunning, running);
-    if (r == Input::stale) return fail("generator running state is stale");
-
-    // Generator down: nothing may be planned, so that load comes back staged, not as a block.
-    if (running < 0.5) {
-        mem.set(kStopped, 1);
-        mem.erase(kRunningSince);
-        mem.erase(kLastAdd);
+    GensetFollowState st = state_of<GensetFollowState>(memory);
+    const double now = now_ms(snap);
+    const TimePoint tick = at_ms(now);
+    if (r.running < 0.5) {
+        // Generator down: nothing may be planned, so that load comes back staged, not as a block.
+        st = GensetFollowState{.stopped = true, .last_shed = st.last_shed};
         d.budget_w = 0;
         d.shed = true;
         d.reason = "generator stopped: every miner paused until it has run " +
                    fmt_s(seconds(settings_.restart_delay));
-        return d;
+    } else {
+        if (st.stopped || !st.running_since) {
+            // After a stop, the warm-up starts now; at the daemon's start the generator is taken
+            // as warm (the staged start still adds one step at a time).
+            st.running_since = st.stopped ? tick : tick - settings_.restart_delay;
+            st.stopped = false;
+        }
+        const Band b = band_of(snap, r, settings_);
+        const double warm_s = (now - ms_of(st.running_since)) / 1000;
+        const bool shedding = shed(r, b, now, st, d);
+        if (!shedding && warm_s < seconds(settings_.restart_delay)) {
+            d.budget_w = 0;
+            d.reason = "generator warming up: " + fmt_s(warm_s) + " of " +
+                       fmt_s(seconds(settings_.restart_delay)) + " before the staged start";
+        } else if (!shedding) {
+            follow(snap, r, b, settings_, now, st, d);
+        }
     }
-    if (mem.get(kStopped) > 0 || !mem.has(kRunningSince)) {
-        // After a stop, the warm-up starts now; at the daemon's start the generator is taken as
-        // warm (the staged start still adds one step at a time).
-        mem.set(kRunningSince, mem.get(kStopped) > 0 ? now : now - seconds(settings_.restart_delay) * 1000);
-        mem.erase(kStopped);
-    }
-
-    const double low_w = rating_w * settings_.band_low_pct / 100;
-    const double high_w = rating_w * std::max(settings_.band_high_pct, settings_.band_low_pct) / 100;
-    const double trip_w = rating_w * settings_.trip_pct / 100;
-    const double mid_w = (low_w + high_w) / 2;
-    const double planned = planned_w(snap);
-    const double measured = snap.miners_draw_w();
-    // The load once every miner draws what it was told (one rebooting or without a pool draws
-    // less for a while, then comes back): adding on top of that would overload on its return.
-    const double expected_w = power_w - measured + planned;
-
-    // Shed in the same tick: frequency dip, overload, alarm.
-    const bool dip = f == Input::fresh &&
-                     freq_hz < settings_.nominal_frequency_hz - settings_.max_frequency_dip_hz;
-    const bool over = power_w > trip_w;
-    const bool alarmed = a == Input::fresh && alarm >= 0.5;
-    const double step_w = settings_.step_w > 0 ? settings_.step_w : rating_w * 0.05;
-    if (dip || over || alarmed) {
-        const double excess = std::max(power_w - low_w, step_w);
-        d.budget_w = std::max(0.0, std::min(planned, measured) - excess);
-        d.shed = true;
-        d.emergency = true;
-        mem.set(kLastShed, now);
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "frequency %.2f Hz", freq_hz);
-        d.reason = std::string("shedding ") + fmt_w(excess) + ": " +
-                   (alarmed ? "generator alarm" : dip ? std::string(buf) + " below the limit"
-                                                      : "load " + pct(100 * power_w / rating_w) +
-                                                            " above trip_pct");
-        return d;
-    }
-
-    const double warm_s = (now - mem.get(kRunningSince)) / 1000;
-    if (warm_s < seconds(settings_.restart_delay)) {
-        d.budget_w = 0;
-        d.reason = "generator warming up: " + fmt_s(warm_s) + " of " +
-                   fmt_s(seconds(settings_.restart_delay)) + " before the staged start";
-        return d;
-    }
-
-    const std::string load = "load " + pct(100 * power_w / rating_w);
-    if (power_w > high_w) {
-        // Above the band: back to its middle; dwell and the ramp-down limit pace it.
-        d.budget_w = std::max(0.0, planned - (power_w - mid_w));
-        d.reason = load + " above the band: reducing by " + fmt_w(power_w - mid_w);
-        return d;
-    }
-    if (std::max(power_w, expected_w) >= low_w) {
-        d.hold = true;
-        d.budget_w = planned;
-        d.reason = load + " inside the band (" + pct(settings_.band_low_pct) + " - " +
-                   pct(settings_.band_high_pct) + ")";
-        return d;
-    }
-
-    // Below the band: one step, then let it settle.
-    const double since_add_s = mem.has(kLastAdd) ? (now - mem.get(kLastAdd)) / 1000 : 1e12;
-    const double since_shed_s = mem.has(kLastShed) ? (now - mem.get(kLastShed)) / 1000 : 1e12;
-    if (since_shed_s < seconds(settings_.shed_hold)) {
-        d.hold = true;
-        d.budget_w = planned;
-        d.reason = load + " below the band; adding again " +
-                   fmt_s(seconds(settings_.shed_hold) - since_shed_s) + " after the shed";
-        return d;
-    }
-    if (since_add_s < seconds(settings_.settle)) {
-        d.hold = true;
-        d.budget_w = planned;
-        d.reason = load + " below the band; settling (" +
-                   fmt_s(seconds(settings_.settle) - since_add_s) + " left)";
-        return d;
-    }
-    const double room_w = high_w - std::max(power_w, expected_w);
-    const double smallest = smallest_increment_w(snap, settings_.start_margin_w);
-    double add = std::min(step_w, mid_w - std::max(power_w, expected_w));
-    if (add < smallest) add = smallest <= room_w ? smallest : 0;
-    if (add <= 0) {
-        d.hold = true;
-        d.budget_w = planned;
-        d.reason = load + " below the band, but no miner step fits under the upper edge";
-        return d;
-    }
-    mem.set(kLastAdd, now);
-    d.budget_w = planned + add;
-    d.reason = load + " below the band: adding " + fmt_w(add);
+    d.memory = memory_of(std::move(st));
     return d;
 }
 

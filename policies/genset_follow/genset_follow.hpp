@@ -2,8 +2,12 @@
 // miners as the adjustable load. See README.md beside this file.
 #pragma once
 
+#include <optional>
+#include <tuple>
+
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "policies/common/policy_with.hpp"
 
 namespace hashsink::policies {
 
@@ -24,14 +28,28 @@ struct GensetFollowSettings {
     static GensetFollowSettings from(const Options& options);
 };
 
-class GensetFollowPolicy final : public Policy {
+// What the policy carries between ticks (journalled, see policies/common/state.hpp).
+struct GensetFollowState {
+    bool stopped = false;                    // the generator is down
+    std::optional<TimePoint> running_since;  // the generator was seen starting
+    std::optional<TimePoint> last_add;       // the last step added
+    std::optional<TimePoint> last_shed;
+
+    static constexpr int kVersion = 1;
+    static constexpr auto fields() {
+        using S = GensetFollowState;
+        return std::tuple{field("stopped", &S::stopped), field("running_since", &S::running_since),
+                          field("last_add", &S::last_add), field("last_shed", &S::last_shed)};
+    }
+    bool operator==(const GensetFollowState&) const = default;
+};
+
+class GensetFollowPolicy final
+    : public PolicyWith<Precedence::physical_limit, GensetFollowSettings, GensetFollowState> {
 public:
-    explicit GensetFollowPolicy(GensetFollowSettings settings) : settings_(settings) {}
+    explicit GensetFollowPolicy(GensetFollowSettings settings) : PolicyWith(std::move(settings)) {}
     std::string_view name() const override { return "genset_follow"; }
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
-
-private:
-    GensetFollowSettings settings_;
 };
 
 }  // namespace hashsink::policies

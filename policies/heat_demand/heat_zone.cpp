@@ -59,6 +59,165 @@ std::optional<double> plausible(const SiteSnapshot& snap, const std::string& nam
     return r->value;
 }
 
+// The zone: its name, miners and temperature signals.
+KeyTable where_keys() {
+    return {
+        {.name = "id",
+         .type = KeyType::string,
+         .doc = "Name of the zone (status, journal)",
+         .required = true,
+         .check = &check_zone_id},
+        {.name = "miners",
+         .type = KeyType::string_list,
+         .doc = "Miners that heat the zone, in the order they take its heat floor; a miner "
+                "belongs to one zone (the first that names it)",
+         .required = true,
+         .ref = RefKind::miner},
+        {.name = "temperature",
+         .type = KeyType::string,
+         .doc = "Snapshot signal with the zone's temperature in °C (an mqtt_sensor's or a "
+                "Modbus profile point's signal)",
+         .required = true,
+         .check = &check_signal},
+        {.name = "outdoor_temperature",
+         .type = KeyType::string,
+         .doc = "Signal with the outdoor temperature in °C: the colder, the more heat from "
+                "the start (feed-forward); empty: none",
+         .fallback = std::string{},
+         .check = &check_signal},
+    };
+}
+
+// Its setpoints, comfort windows, band and power.
+KeyTable band_keys() {
+    return {
+        {.name = "comfort_c",
+         .type = KeyType::number,
+         .doc = "Setpoint inside the comfort windows (a room about 21, a hot-water tank "
+                "about 50)",
+         .unit = "°C",
+         .fallback = 21.0,
+         .min = 5.0,
+         .max = 80.0},
+        {.name = "setback_c",
+         .type = KeyType::number,
+         .doc = "Setpoint outside the comfort windows",
+         .unit = "°C",
+         .fallback = 17.0,
+         .min = 5.0,
+         .max = 80.0},
+        {.name = "comfort",
+         .type = KeyType::string_list,
+         .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time ([site] timezone), "
+                "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
+         .fallback = std::vector<std::string>{},
+         .check = &check_comfort},
+        {.name = "hysteresis_k",
+         .type = KeyType::number,
+         .doc = "Half-width of the band around the setpoint: heat starts at setpoint - "
+                "hysteresis_k and stops at setpoint + hysteresis_k",
+         .unit = "K",
+         .fallback = 0.5,
+         .min = 0.1,
+         .max = 10.0},
+        {.name = "max_store_c",
+         .type = KeyType::number,
+         .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
+                "in the building, or in a water tank up to its own limit); above it the "
+                "zone takes nothing beyond its floor",
+         .unit = "°C",
+         .fallback = 23.0,
+         .min = 5.0,
+         .max = 95.0},
+        {.name = "max_power_w",
+         .type = KeyType::number,
+         .doc = "The zone's miners together never draw more than this",
+         .unit = "W",
+         .required = true,
+         .min = 1.0,
+         .max = 1e6},
+    };
+}
+
+// Its run, rest, staleness and pre-heat times.
+KeyTable time_keys() {
+    return {
+        {.name = "min_run",
+         .type = KeyType::duration,
+         .doc = "Once heating starts it lasts at least this long",
+         .unit = "s",
+         .fallback = Duration{600'000},
+         .min = 0.0,
+         .max = 21600.0},
+        {.name = "min_rest",
+         .type = KeyType::duration,
+         .doc = "Once heating stops it does not start again before this",
+         .unit = "s",
+         .fallback = Duration{300'000},
+         .min = 0.0,
+         .max = 21600.0},
+        {.name = "stale_after",
+         .type = KeyType::duration,
+         .doc = "A temperature older than this (or missing) puts the zone in its safe state",
+         .unit = "s",
+         .fallback = Duration{120'000},
+         .min = 5.0,
+         .max = 86400.0},
+        {.name = "preheat_max",
+         .type = KeyType::duration,
+         .doc = "Optimum start: heat towards comfort_c ahead of a comfort window, as early "
+                "as the zone's learnt warming rate needs and at most this early (0: off, "
+                "the setpoint changes when the window opens)",
+         .unit = "s",
+         .fallback = Duration{0},
+         .min = 0.0,
+         .max = 43200.0},
+    };
+}
+
+// What its heat replaces, and what economics and a stale sensor may do.
+KeyTable value_keys() {
+    return {
+        {.name = "replaces",
+         .type = KeyType::string,
+         .doc = "What the zone's heat would otherwise come from: its value per kWh is the "
+                "import price (electric), the import price / cop (heat_pump) or "
+                "gas_price_per_kwh / boiler_efficiency (gas)",
+         .fallback = std::string("electric"),
+         .choices = {"electric", "heat_pump", "gas"}},
+        {.name = "cop",
+         .type = KeyType::number,
+         .doc = "Heat pump's coefficient of performance (replaces = heat_pump)",
+         .fallback = 3.0,
+         .min = 1.0,
+         .max = 10.0},
+        {.name = "gas_price_per_kwh",
+         .type = KeyType::number,
+         .doc = "Price of a kWh of gas (replaces = gas)",
+         .unit = "currency/kWh",
+         .fallback = 0.0,
+         .min = 0.0,
+         .max = 100.0},
+        {.name = "boiler_efficiency",
+         .type = KeyType::number,
+         .doc = "Heat out per kWh of gas in (replaces = gas)",
+         .fallback = 0.9,
+         .min = 0.3,
+         .max = 1.1},
+        {.name = "below_floor_allowed",
+         .type = KeyType::boolean,
+         .doc = "May economics run the zone below its heat floor when hash and heat "
+                "together do not pay for the energy?",
+         .fallback = false},
+        {.name = "safe_state",
+         .type = KeyType::string,
+         .doc = "The zone's miners when its temperature is stale or missing: paused, or "
+                "minimum (lowest level, within max_power_w)",
+         .fallback = std::string("paused"),
+         .choices = {"paused", "minimum"}},
+    };
+}
+
 }  // namespace
 
 const char* to_string(HeatReplaces r) noexcept {
@@ -72,86 +231,11 @@ const char* to_string(HeatReplaces r) noexcept {
 
 const KeyTable& HeatZone::keys() {
     static const KeyTable table = [] {
-        KeyTable t = {
-            {.name = "id", .type = KeyType::string, .doc = "Name of the zone (status, journal)",
-             .required = true},
-            {.name = "miners", .type = KeyType::string_list,
-             .doc = "Miners that heat the zone, in the order they take its heat floor; a miner "
-                    "belongs to one zone (the first that names it)",
-             .required = true, .ref = RefKind::miner},
-            {.name = "temperature", .type = KeyType::string,
-             .doc = "Snapshot signal with the zone's temperature in °C (an mqtt_sensor's or a "
-                    "Modbus profile point's signal)",
-             .required = true},
-            {.name = "outdoor_temperature", .type = KeyType::string,
-             .doc = "Signal with the outdoor temperature in °C: the colder, the more heat from "
-                    "the start (feed-forward); empty: none",
-             .fallback = std::string{}},
-            {.name = "comfort_c", .type = KeyType::number,
-             .doc = "Setpoint inside the comfort windows (a room about 21, a hot-water tank "
-                    "about 50)",
-             .unit = "°C", .fallback = 21.0, .min = 5.0, .max = 80.0},
-            {.name = "setback_c", .type = KeyType::number,
-             .doc = "Setpoint outside the comfort windows", .unit = "°C", .fallback = 17.0,
-             .min = 5.0, .max = 80.0},
-            {.name = "comfort", .type = KeyType::string_list,
-             .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time ([site] timezone), "
-                    "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
-             .fallback = std::vector<std::string>{}},
-            {.name = "hysteresis_k", .type = KeyType::number,
-             .doc = "Half-width of the band around the setpoint: heat starts at setpoint - "
-                    "hysteresis_k and stops at setpoint + hysteresis_k",
-             .unit = "K", .fallback = 0.5, .min = 0.1, .max = 10.0},
-            {.name = "max_store_c", .type = KeyType::number,
-             .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
-                    "in the building, or in a water tank up to its own limit); above it the "
-                    "zone takes nothing beyond its floor",
-             .unit = "°C", .fallback = 23.0, .min = 5.0, .max = 95.0},
-            {.name = "max_power_w", .type = KeyType::number,
-             .doc = "The zone's miners together never draw more than this", .unit = "W",
-             .required = true, .min = 1.0, .max = 1e6},
-            {.name = "min_run", .type = KeyType::duration,
-             .doc = "Once heating starts it lasts at least this long", .unit = "s",
-             .fallback = Duration{600'000}, .min = 0.0, .max = 21600.0},
-            {.name = "min_rest", .type = KeyType::duration,
-             .doc = "Once heating stops it does not start again before this", .unit = "s",
-             .fallback = Duration{300'000}, .min = 0.0, .max = 21600.0},
-            {.name = "stale_after", .type = KeyType::duration,
-             .doc = "A temperature older than this (or missing) puts the zone in its safe state",
-             .unit = "s", .fallback = Duration{120'000}, .min = 5.0, .max = 86400.0},
-            {.name = "preheat_max", .type = KeyType::duration,
-             .doc = "Optimum start: heat towards comfort_c ahead of a comfort window, as early "
-                    "as the zone's learnt warming rate needs and at most this early (0: off, "
-                    "the setpoint changes when the window opens)",
-             .unit = "s", .fallback = Duration{0}, .min = 0.0, .max = 43200.0},
-            {.name = "replaces", .type = KeyType::string,
-             .doc = "What the zone's heat would otherwise come from: its value per kWh is the "
-                    "import price (electric), the import price / cop (heat_pump) or "
-                    "gas_price_per_kwh / boiler_efficiency (gas)",
-             .fallback = std::string("electric"),
-             .choices = {"electric", "heat_pump", "gas"}},
-            {.name = "cop", .type = KeyType::number,
-             .doc = "Heat pump's coefficient of performance (replaces = heat_pump)",
-             .fallback = 3.0, .min = 1.0, .max = 10.0},
-            {.name = "gas_price_per_kwh", .type = KeyType::number,
-             .doc = "Price of a kWh of gas (replaces = gas)", .unit = "currency/kWh",
-             .fallback = 0.0, .min = 0.0, .max = 100.0},
-            {.name = "boiler_efficiency", .type = KeyType::number,
-             .doc = "Heat out per kWh of gas in (replaces = gas)", .fallback = 0.9, .min = 0.3,
-             .max = 1.1},
-            {.name = "below_floor_allowed", .type = KeyType::boolean,
-             .doc = "May economics run the zone below its heat floor when hash and heat "
-                    "together do not pay for the energy?",
-             .fallback = false},
-            {.name = "safe_state", .type = KeyType::string,
-             .doc = "The zone's miners when its temperature is stale or missing: paused, or "
-                    "minimum (lowest level, within max_power_w)",
-             .fallback = std::string("paused"), .choices = {"paused", "minimum"}},
-        };
-        t[0].check = &check_zone_id;
-        t[2].check = &check_signal;
-        t[3].check = &check_signal;
-        t[6].check = &check_comfort;
+        KeyTable t;
+        for (auto part : {&where_keys, &band_keys, &time_keys, &value_keys}) {
+            KeyTable keys = part();
+            t.insert(t.end(), keys.begin(), keys.end());
+        }
         return t;
     }();
     return table;

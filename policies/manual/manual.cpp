@@ -21,16 +21,8 @@ std::optional<Intent> ManualPolicy::intent(const SiteSnapshot& snap) const {
     return i;
 }
 
-Decision ManualPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
-    auto i = intent(snap);
-    if (!i) {
-        Intent off;
-        off.reason = "no manual override set: paused";
-        i = off;
-    }
-    Decision d = intent_decision(*i, snap, std::string(name()));
-    d.memory = memory;
-    return d;
+Decision ManualPolicy::decide(const SiteSnapshot& snap, const PolicyMemory&) const {
+    return intent_or_paused(*this, snap, std::string(name()), "no manual override set: paused");
 }
 
 }  // namespace hashsink::policies

@@ -9,7 +9,9 @@ namespace hashsink::policies {
 
 class ManualPolicy final : public Policy, public IntentSource {
 public:
+    static constexpr Precedence kPrecedence = Precedence::operator_override;
     std::string_view name() const override { return "manual"; }
+    Precedence precedence() const override { return kPrecedence; }
     // Alone (use = "manual"): the override, or every miner paused when none is set.
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
     std::optional<Intent> intent(const SiteSnapshot& snapshot) const override;

@@ -194,16 +194,9 @@ std::optional<Intent> SchedulePolicy::intent(const SiteSnapshot& snap) const {
     return i;
 }
 
-Decision SchedulePolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
-    auto i = intent(snap);
-    if (!i) {
-        Intent off;
-        off.reason = "outside every schedule window: paused";
-        i = off;
-    }
-    Decision d = intent_decision(*i, snap, std::string(name()));
-    d.memory = memory;
-    return d;
+Decision SchedulePolicy::decide(const SiteSnapshot& snap, const PolicyMemory&) const {
+    return intent_or_paused(*this, snap, std::string(name()),
+                            "outside every schedule window: paused");
 }
 
 }  // namespace hashsink::policies

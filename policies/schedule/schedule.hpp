@@ -59,7 +59,9 @@ std::optional<TimePoint> next_window_start(const ScheduleSettings& settings, Tim
 class SchedulePolicy final : public Policy, public IntentSource {
 public:
     explicit SchedulePolicy(ScheduleSettings settings) : settings_(std::move(settings)) {}
+    static constexpr Precedence kPrecedence = Precedence::planned_override;
     std::string_view name() const override { return "schedule"; }
+    Precedence precedence() const override { return kPrecedence; }
     // Alone (use = "schedule"): the window that applies, or every miner paused outside them.
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
     // The first window that contains now.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -11,24 +10,7 @@
 namespace hashsink::policies {
 namespace {
 
-// Memory keys. Times are Unix milliseconds; absent means "not running".
-constexpr const char* kRunning = "running";
-constexpr const char* kDecided = "decided";                 // memory carried from an earlier tick
-constexpr const char* kEnableSince = "enable_since_ms";
-constexpr const char* kDisableSince = "disable_since_ms";
-constexpr const char* kImportSince = "import_since_ms";
-constexpr const char* kProbeAt = "probe_at_ms";             // last probe
-constexpr const char* kProbeHoldUntil = "probe_hold_until_ms";
-constexpr const char* kProbeStep = "probe_step_w";          // the last probe's step
-constexpr const char* kProbeFails = "probe_fails";          // probes in a row that imported
-constexpr const char* kProbeOpen = "probe_open";            // a probe not yet known to hold
-constexpr const char* kProbeGrow = "probe_grow";            // step multiplier: x2 per success
-constexpr const char* kFailStep = "probe_fail_step_w";      // the step that failed...
-constexpr const char* kFailHoldUntil = "probe_fail_hold_until_ms";   // ...waits until then
-constexpr const char* kHiddenAt = "hidden_at_ms";           // last tick the surplus was hidden
-constexpr const char* kBackoffAt = "backoff_at_ms";         // last back-off on import
-constexpr const char* kBackoffBudget = "backoff_budget_w";  // the budget it set
-constexpr double kMaxProbeFails = 16;
+constexpr int kMaxProbeFails = 16;
 constexpr double kMaxProbeGrow = 64;
 
 // The smallest draw at which any online miner can run: below it nothing can start.
@@ -149,310 +131,373 @@ SolarSurplusSettings SolarSurplusSettings::from(const Options& given) {
     return s;
 }
 
-Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
-    Decision d;
-    d.policy = std::string(name());
-    d.memory = memory;
-    PolicyMemory& mem = d.memory;
+namespace {
 
+// The grid reading, and why it cannot be used: nullopt with the reason when it, or an optional
+// signal a source publishes (once published, it must stay fresh), is missing or stale.
+struct GridReading {
+    std::optional<double> grid_w;
+    std::string why_not;
+};
+GridReading read_grid(const SiteSnapshot& snap) {
     auto grid_w = snap.fresh(signal::kGridPowerW);
-    if (!grid_w || !std::isfinite(*grid_w)) {
-        // Without a fresh grid reading we cannot know whether we import: safe state.
-        mem = PolicyMemory{};
-        d.fail_safe = true;
-        d.reason = snap.find(signal::kGridPowerW) ? "grid power is stale" : "no grid power reading";
-        return d;
-    }
-
-    // Optional signals: once a source publishes one, it must stay fresh.
+    if (!grid_w || !std::isfinite(*grid_w))
+        return {std::nullopt,
+                snap.find(signal::kGridPowerW) ? "grid power is stale" : "no grid power reading"};
     for (auto name : {signal::kBatteryPowerW, signal::kPvState, signal::kPvLimitActive,
                       signal::kPvAcPowerW, signal::kPvDcPowerW}) {
         const Reading* r = snap.find(name);
-        if (r != nullptr && (!r->fresh_at(snap.now) || !std::isfinite(r->value))) {
-            mem = PolicyMemory{};
-            d.fail_safe = true;
-            d.reason = std::string(name) + " is stale";
-            return d;
-        }
+        if (r != nullptr && (!r->fresh_at(snap.now) || !std::isfinite(r->value)))
+            return {std::nullopt, std::string(name) + " is stale"};
     }
-    const double now = static_cast<double>(unix_ms(snap.now));
+    return {grid_w, {}};
+}
 
-    // Battery: never mine what it charges with (unless nearly full), nor from it (unless above
-    // its floor).
-    double battery_adj_w = 0;
+// What one tick reads, once: the grid, the battery's share, the hidden surplus, the fleet.
+struct Inputs {
+    double now = 0;  // Unix ms
+    double grid_w = 0;
+    double battery_adj_w = 0;  // added to the surplus for the battery (may be negative)
     std::string battery_note;
-    if (auto bat = snap.fresh(signal::kBatteryPowerW)) {
-        auto soc = snap.fresh(signal::kBatterySocPct);
-        if (*bat > 0 && !(soc && *soc > settings_.battery_min_soc_pct)) {
-            battery_adj_w -= *bat;
-            battery_note = ", battery discharge " + fmt_w(*bat) + " excluded";
-        }
-        const bool charge_free = !settings_.battery_reserve_charge ||
-                                 (soc && *soc >= settings_.battery_full_soc_pct);
-        if (*bat < 0 && charge_free) {
-            battery_adj_w += -*bat;
-            battery_note = ", battery charge " + fmt_w(-*bat) + " counted";
-        }
-    }
+    bool throttled = false;          // the inverter says it throttles
+    std::optional<double> hidden_w;  // estimated from DC readings
+    bool importing = false;          // grid import above the tolerance
+    bool curtailed = false;          // the inverter holds the grid while it could give more
+    double draw_w = 0;               // the fleet's measured draw
+    double planned_w = 0;            // what the fleet was told
+    bool settled = false;            // it draws what it was told
+    double smallest_w = 0;           // the smallest draw any online miner runs at (inf: none)
+    double interval_ms = 0;          // probe_interval
+};
 
-    // Hidden surplus: the inverter makes less than it could (throttled by an export limit or a
-    // zero-export setting, or its DC exceeds its AC output) while the grid sits at zero or at
-    // the export limit. With DC readings the hidden part is estimated (up to the AC rating, as
-    // clipping above it cannot reach an AC load); without, it is probed.
-    const bool throttled =
-        snap.fresh(signal::kPvState).value_or(0) == static_cast<double>(InverterState::throttled) ||
-        snap.fresh(signal::kPvLimitActive).value_or(0) >= 0.5;
-    std::optional<double> hidden_w;
-    {
-        auto ac = snap.fresh(signal::kPvAcPowerW);
-        std::optional<double> dc = snap.fresh(signal::kPvDcPowerW);
-        if (!dc) {
-            double sum = 0;
-            int n = 0;
-            for (int i = 1; i <= 16; ++i)
-                if (auto v = snap.fresh(signal::mppt_dc_power_w(i))) sum += *v, ++n;
-            if (n > 0) dc = sum;
-        }
-        if (ac && dc) {
-            double available = *dc * settings_.dc_ac_efficiency;
-            if (auto rating = snap.fresh(signal::kPvRatingW); rating && *rating > 0)
-                available = std::min(available, *rating);
-            hidden_w = std::max(0.0, available - *ac);
-        }
+// Battery: never mine what it charges with (unless nearly full), nor from it (unless above
+// its floor).
+void read_battery(const SiteSnapshot& snap, const SolarSurplusSettings& s, Inputs& in) {
+    auto bat = snap.fresh(signal::kBatteryPowerW);
+    if (!bat) return;
+    auto soc = snap.fresh(signal::kBatterySocPct);
+    if (*bat > 0 && !(soc && *soc > s.battery_min_soc_pct)) {
+        in.battery_adj_w -= *bat;
+        in.battery_note = ", battery discharge " + fmt_w(*bat) + " excluded";
+    }
+    const bool charge_free = !s.battery_reserve_charge || (soc && *soc >= s.battery_full_soc_pct);
+    if (*bat < 0 && charge_free) {
+        in.battery_adj_w += -*bat;
+        in.battery_note = ", battery charge " + fmt_w(-*bat) + " counted";
+    }
+}
+
+// Hidden surplus: the inverter makes less than it could (throttled by an export limit or a
+// zero-export setting, or its DC exceeds its AC output) while the grid sits at zero or at the
+// export limit. With DC readings the hidden part is estimated (up to the AC rating, as clipping
+// above it cannot reach an AC load); without, it is probed.
+void read_hidden(const SiteSnapshot& snap, const SolarSurplusSettings& s, Inputs& in) {
+    in.throttled = inverter_throttled(snap);
+    auto ac = snap.fresh(signal::kPvAcPowerW);
+    std::optional<double> dc = snap.fresh(signal::kPvDcPowerW);
+    if (!dc) {
+        double sum = 0;
+        int n = 0;
+        for (int i = 1; i <= 16; ++i)
+            if (auto v = snap.fresh(signal::mppt_dc_power_w(i))) sum += *v, ++n;
+        if (n > 0) dc = sum;
+    }
+    if (ac && dc) {
+        double available = *dc * s.dc_ac_efficiency;
+        if (auto rating = snap.fresh(signal::kPvRatingW); rating && *rating > 0)
+            available = std::min(available, *rating);
+        in.hidden_w = std::max(0.0, available - *ac);
     }
     const auto export_limit = snap.fresh(signal::kExportLimitW);
-    const bool at_limit = std::abs(*grid_w) <= settings_.limit_band_w ||
-                          (export_limit && *grid_w <= -*export_limit + settings_.limit_band_w);
-    const bool importing_now = *grid_w > settings_.import_tolerance_w;
-    const bool curtailed = at_limit && !importing_now &&
-                           (throttled || (hidden_w && *hidden_w > settings_.limit_band_w));
-    const double interval_ms = seconds(settings_.probe_interval) * 1000;
+    const bool at_limit = std::abs(in.grid_w) <= s.limit_band_w ||
+                          (export_limit && in.grid_w <= -*export_limit + s.limit_band_w);
+    in.curtailed = at_limit && !in.importing &&
+                   (in.throttled || (in.hidden_w && *in.hidden_w > s.limit_band_w));
+}
+
+Inputs read_inputs(const SiteSnapshot& snap, double grid_w, const SolarSurplusSettings& s) {
+    Inputs in;
+    in.now = now_ms(snap);
+    in.grid_w = grid_w;
+    in.importing = grid_w > s.import_tolerance_w;
+    read_battery(snap, s, in);
+    read_hidden(snap, s, in);
+    in.interval_ms = seconds(s.probe_interval) * 1000;
     // OpenEMS's trick: the fleet's own draw is added back, so it does not switch itself off.
-    const double draw_w = snap.miners_draw_w();
+    in.draw_w = snap.miners_draw_w();
     // The fleet draws what it was told: the last probe has taken effect (a miner's start can
     // spend a minute at idle draw; judged before that, every probe would look fine).
-    const double planned_now_w = planned_w(snap);
-    const bool settled =
-        draw_w + std::max(settings_.limit_band_w, settings_.probe_step_w) >= planned_now_w;
-    // A probe that made the site import failed: a probe as large waits probe_hold, doubled for
-    // each failure in a row (up to probe_hold_max), so a fleet at the inverter's limit is not
-    // pushed over it every minute (smaller steps, such as a small miner's next level, may go on
-    // after the back-off's own hold).
-    bool probe_failed = false;
-    if (importing_now && mem.has(kProbeOpen)) {
-        probe_failed = true;
-        mem.erase(kProbeOpen);
-        const double fails = std::min(mem.get(kProbeFails) + 1, kMaxProbeFails);
-        mem.set(kProbeFails, fails);
-        mem.set(kFailStep, mem.get(kProbeStep, settings_.probe_step_w));
-        mem.erase(kProbeGrow);
-        const double hold_s = std::min(seconds(settings_.probe_hold) * std::pow(2.0, fails - 1),
-                                       std::max(seconds(settings_.probe_hold),
-                                                seconds(settings_.probe_hold_max)));
-        mem.set(kFailHoldUntil, now + hold_s * 1000);
-    }
-    auto forget_failures = [&] {
-        for (auto key : {kProbeFails, kFailStep, kFailHoldUntil}) mem.erase(key);
-    };
-    if (!curtailed) mem.erase(kProbeAt);
-    if (!curtailed && *grid_w < -settings_.limit_band_w) {
-        // Exporting freely: the inverter gave more than asked, nothing is hidden any more.
-        mem.erase(kProbeOpen);
-        forget_failures();
-    }
-    // The surplus was hidden a moment ago: an import now is the limit found (by a probe, or by
-    // the sun going down), and is answered by backing off, not by the measured surplus, for as
-    // long as the import lasts.
-    const bool hidden_recent =
-        curtailed || (mem.has(kHiddenAt) && now - mem.get(kHiddenAt) <= interval_ms);
-    if (curtailed || (importing_now && hidden_recent)) mem.set(kHiddenAt, now);
-    if (!hidden_recent) {
-        mem.erase(kHiddenAt);
-        mem.erase(kBackoffAt);
-        mem.erase(kBackoffBudget);
-    }
+    in.planned_w = planned_w(snap);
+    in.settled = in.draw_w + std::max(s.limit_band_w, s.probe_step_w) >= in.planned_w;
+    in.smallest_w = smallest_running_power_w(snap);
+    return in;
+}
 
-    double surplus_w = draw_w - *grid_w - settings_.reserve_w + battery_adj_w;
-    const double smallest_w = smallest_running_power_w(snap);
+void forget_failures(SolarSurplusState& st) {
+    st.probe_fails = 0;
+    st.fail_step_w.reset();
+    st.fail_hold_until.reset();
+}
+
+// The probes' bookkeeping before this tick's surplus: a probe that made the site import failed
+// (a probe as large waits probe_hold, doubled for each failure in a row up to probe_hold_max, so
+// a fleet at the inverter's limit is not pushed over it every minute; smaller steps, such as a
+// small miner's next level, may go on after the back-off's own hold). True when one just failed.
+bool judge_probe(const Inputs& in, const SolarSurplusSettings& s, SolarSurplusState& st) {
+    bool failed = false;
+    if (in.importing && st.probe_open) {
+        failed = true;
+        st.probe_open = false;
+        st.probe_fails = std::min(st.probe_fails + 1, kMaxProbeFails);
+        st.fail_step_w = st.probe_step_w.value_or(s.probe_step_w);
+        st.probe_grow = 1;
+        const double hold_s = std::min(seconds(s.probe_hold) * std::pow(2.0, st.probe_fails - 1),
+                                       std::max(seconds(s.probe_hold), seconds(s.probe_hold_max)));
+        st.fail_hold_until = at_ms(in.now + hold_s * 1000);
+    }
+    if (!in.curtailed) st.probe_at.reset();
+    if (!in.curtailed && in.grid_w < -s.limit_band_w) {
+        // Exporting freely: the inverter gave more than asked, nothing is hidden any more.
+        st.probe_open = false;
+        forget_failures(st);
+    }
+    return failed;
+}
+
+// The surplus was hidden a moment ago: an import now is the limit found (by a probe, or by the
+// sun going down), and is answered by backing off, not by the measured surplus, for as long as
+// the import lasts.
+bool track_hidden(const Inputs& in, SolarSurplusState& st) {
+    const bool recent =
+        in.curtailed || (st.hidden_at && in.now - ms_of(st.hidden_at) <= in.interval_ms);
+    if (in.curtailed || (in.importing && recent)) st.hidden_at = at_ms(in.now);
+    if (!recent) {
+        st.hidden_at.reset();
+        st.backoff_at.reset();
+        st.backoff_budget_w = 0;
+    }
+    return recent;
+}
+
+// This tick's surplus and how it was found.
+struct Surplus {
+    double w = 0;
     bool probing = false, probe_wait = false, backing_off = false;
     std::string wait_note;   // why no probe this tick
-    if (curtailed) {
+};
+
+// While curtailed, without a DC estimate: probe one step up when the last probe settled and held
+// its interval, else hold. Each probe that held doubles the next one (up to kMaxProbeGrow steps),
+// so a fleet far below the hidden surplus (after a cloud, or in the morning) catches up in a few
+// probes; a failure starts again from probe_step_w.
+void probe(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSettings& s, double base_w,
+           SolarSurplusState& st, Surplus& sp) {
+    const double now = in.now;
+    const double grow = st.probe_open ? std::min(2 * st.probe_grow, kMaxProbeGrow) : st.probe_grow;
+    double step = s.probe_step_w * grow;
+    const double smallest_step = smallest_probe_w(snap, s.probe_step_w);
+    if (std::isfinite(smallest_step)) step = std::max(step, smallest_step);
+    const bool as_large_as_failed = st.fail_step_w && step >= 0.9 * *st.fail_step_w;
+    const bool failure_holds = as_large_as_failed && now < ms_of(st.fail_hold_until);
+    if (in.settled && now >= ms_of(st.probe_hold_until) && !failure_holds &&
+        (!st.probe_at || now - ms_of(st.probe_at) >= in.interval_ms)) {
+        // The previous probe took effect and its interval passed without import: it held, and
+        // if it was as large as the one that failed, the failures are over.
+        if (st.probe_open && st.fail_step_w && st.probe_step_w.value_or(0) >= 0.9 * *st.fail_step_w)
+            forget_failures(st);
+        st.probe_open = true;
+        st.probe_grow = grow;
+        sp.w = base_w + step;
+        sp.probing = true;
+        st.probe_at = at_ms(now);
+        st.probe_step_w = step;
+        return;
+    }
+    sp.w = base_w;
+    sp.probe_wait = true;
+    double until = std::max(ms_of(st.probe_hold_until), ms_of(st.probe_at, -1e18) + in.interval_ms);
+    if (as_large_as_failed) until = std::max(until, ms_of(st.fail_hold_until));
+    sp.wait_note = !in.settled ? "until the fleet draws what it was told"
+                               : "next probe in " + fmt_s(std::max(0.0, until - now) / 1000);
+    if (failure_holds) sp.wait_note += ", after " + std::to_string(st.probe_fails) + " failed";
+}
+
+// Back off from what the fleet was told (its measured draw lags), by the import or at least the
+// last probe's step: the allocator takes that off as lower levels, and pauses a miner only once
+// the others are at their lowest. Then the miners get backoff_settle to follow before the next.
+void back_off(const Inputs& in, const SolarSurplusSettings& s, bool probe_failed,
+              SolarSurplusState& st, Surplus& sp) {
+    const double now = in.now;
+    if (!st.backoff_at || now - ms_of(st.backoff_at) >= seconds(s.backoff_settle) * 1000) {
+        // The first back-off after a failed probe takes at least one step, or half of a grown
+        // probe (it overshot by less than all of it); later ones, while the miners follow, take
+        // what is still imported.
+        double cut = in.grid_w;
+        if (probe_failed)
+            cut = std::max({cut, s.probe_step_w, 0.5 * st.probe_step_w.value_or(s.probe_step_w)});
+        st.backoff_at = at_ms(now);
+        st.backoff_budget_w = std::max(0.0, in.planned_w - cut);
+        st.probe_grow = 1;
+        // No probe right after a back-off (one as large as a failed probe waits longer).
+        st.probe_hold_until = at_ms(std::max(ms_of(st.probe_hold_until), now + in.interval_ms));
+    }
+    sp.w = std::min(in.planned_w, st.backoff_budget_w);
+    sp.backing_off = true;
+}
+
+Surplus find_surplus(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSettings& s,
+                     SolarSurplusState& st) {
+    const bool probe_failed = judge_probe(in, s, st);
+    const bool hidden_recent = track_hidden(in, st);
+    Surplus sp;
+    sp.w = in.draw_w - in.grid_w - s.reserve_w + in.battery_adj_w;
+    if (in.curtailed) {
         // The inverter holds the grid: the base is what the fleet was told (measurements lag),
         // and the reserve is the inverter's job.
-        const double base_w = std::max(draw_w, planned_now_w) - *grid_w + battery_adj_w;
-        if (hidden_w && *hidden_w > settings_.limit_band_w) {
-            surplus_w = base_w + *hidden_w - settings_.reserve_w;
-        } else {
-            // Each probe that held doubles the next one (up to kMaxProbeGrow steps), so a
-            // fleet far below the hidden surplus (after a cloud, or in the morning) catches up
-            // in a few probes; a failure starts again from probe_step_w.
-            const bool held = mem.has(kProbeOpen);
-            const double grow = held ? std::min(2 * mem.get(kProbeGrow, 1), kMaxProbeGrow)
-                                     : mem.get(kProbeGrow, 1);
-            double step = settings_.probe_step_w * grow;
-            const double smallest_step = smallest_probe_w(snap, settings_.probe_step_w);
-            if (std::isfinite(smallest_step)) step = std::max(step, smallest_step);
-            const bool as_large_as_failed =
-                mem.has(kFailStep) && step >= 0.9 * mem.get(kFailStep);
-            if (settled && now >= mem.get(kProbeHoldUntil) &&
-                !(as_large_as_failed && now < mem.get(kFailHoldUntil)) &&
-                (!mem.has(kProbeAt) || now - mem.get(kProbeAt) >= interval_ms)) {
-                // The previous probe took effect and its interval passed without import: it
-                // held, and if it was as large as the one that failed, the failures are over.
-                if (mem.has(kProbeOpen) && mem.has(kFailStep) &&
-                    mem.get(kProbeStep) >= 0.9 * mem.get(kFailStep))
-                    forget_failures();
-                mem.set(kProbeOpen, 1);
-                mem.set(kProbeGrow, grow);
-                surplus_w = base_w + step;
-                probing = true;
-                mem.set(kProbeAt, now);
-                mem.set(kProbeStep, step);
-            } else {
-                surplus_w = base_w;
-                probe_wait = true;
-                double until = std::max(mem.get(kProbeHoldUntil),
-                                        mem.get(kProbeAt, -1e18) + interval_ms);
-                if (as_large_as_failed) until = std::max(until, mem.get(kFailHoldUntil));
-                wait_note = !settled ? "until the fleet draws what it was told"
-                                     : "next probe in " + fmt_s(std::max(0.0, until - now) / 1000);
-                if (as_large_as_failed && now < mem.get(kFailHoldUntil))
-                    wait_note += ", after " + std::to_string(static_cast<int>(
-                                                  mem.get(kProbeFails))) + " failed";
-            }
-        }
-    } else if (importing_now && hidden_recent && mem.get(kRunning) > 0) {
-        // Back off from what the fleet was told (its measured draw lags), by the import or at
-        // least the last probe's step: the allocator takes that off as lower levels, and pauses
-        // a miner only once the others are at their lowest. Then the miners get backoff_settle
-        // to follow before the next back-off.
-        const double planned = planned_now_w;
-        if (!mem.has(kBackoffAt) ||
-            now - mem.get(kBackoffAt) >= seconds(settings_.backoff_settle) * 1000) {
-            // The first back-off after a failed probe takes at least one step, or half of a
-            // grown probe (it overshot by less than all of it); later ones, while the miners
-            // follow, take what is still imported.
-            double cut = *grid_w;
-            if (probe_failed)
-                cut = std::max({cut, settings_.probe_step_w,
-                                0.5 * mem.get(kProbeStep, settings_.probe_step_w)});
-            mem.set(kBackoffAt, now);
-            mem.set(kBackoffBudget, std::max(0.0, planned - cut));
-            mem.erase(kProbeGrow);
-            // No probe right after a back-off (one as large as a failed probe waits longer).
-            mem.set(kProbeHoldUntil, std::max(mem.get(kProbeHoldUntil), now + interval_ms));
-        }
-        surplus_w = std::min(planned, mem.get(kBackoffBudget));
-        backing_off = true;
+        const double base_w = std::max(in.draw_w, in.planned_w) - in.grid_w + in.battery_adj_w;
+        if (in.hidden_w && *in.hidden_w > s.limit_band_w)
+            sp.w = base_w + *in.hidden_w - s.reserve_w;
+        else
+            probe(snap, in, s, base_w, st, sp);
+    } else if (in.importing && hidden_recent && st.running) {
+        back_off(in, s, probe_failed, st, sp);
     }
-    if (!std::isfinite(smallest_w)) {
-        mem.erase(kEnableSince);
-        mem.erase(kDisableSince);
-        d.budget_w = std::max(0.0, surplus_w);
-        d.reason = "no miner online; surplus " + fmt_w(surplus_w);
-        return d;
-    }
+    return sp;
+}
 
-    const bool importing = *grid_w > settings_.import_tolerance_w;
-    const double import_s = held_for_s(mem, kImportSince, importing, snap.now);
-    const bool shed = importing && import_s >= seconds(settings_.shed_after);
-    bool running = mem.get(kRunning) > 0;
-    d.shed = importing;
-    // First decision with no memory (the daemon just started, or inputs just came back): a fleet
-    // already mining on a surplus that covers it is adopted as running. The enable delay guards
-    // against starting on a passing surplus, not against keeping what runs; pausing it would cost
-    // every miner a restart each time the daemon restarts in the sun.
-    if (!running && !mem.has(kDecided) && !importing &&
-        surplus_w >= smallest_w + settings_.enable_threshold_w) {
-        const bool mining = std::any_of(snap.miners.begin(), snap.miners.end(), [](const MinerView& m) {
-            return m.state_fresh && m.state && m.state->state == MinerRunState::mining;
-        });
-        if (mining) {
-            running = true;
-            mem.set(kRunning, 1);
-        }
-    }
-    mem.set(kDecided, 1);
+std::string whole_s(double s) { return std::to_string(static_cast<int>(s)) + " s"; }
 
-    if (!running) {
-        // A throttled inverter hides its surplus: it holding the grid counts as enough.
-        const bool enough = surplus_w >= smallest_w + settings_.enable_threshold_w ||
-                            (curtailed && throttled);
-        const double held = held_for_s(mem, kEnableSince, enough, snap.now);
-        if (enough && held >= seconds(settings_.enable_delay)) {
-            running = true;
-            mem.erase(kEnableSince);
-            mem.set(kRunning, 1);
-            if (curtailed && !probing && surplus_w < smallest_w) {
-                // Start on hidden surplus: the first probe is the smallest miner.
-                surplus_w = std::max(surplus_w, smallest_w + settings_.probe_step_w);
-                probing = true;
-                mem.set(kProbeAt, now);
-                mem.set(kProbeOpen, 1);
-            }
-        } else {
-            d.budget_w = 0;
-            d.reason = enough ? "surplus " + fmt_w(surplus_w) + " for " +
-                                    std::to_string(static_cast<int>(held)) + " s, starting after " +
-                                    std::to_string(static_cast<int>(seconds(settings_.enable_delay))) + " s"
-                              : "surplus " + fmt_w(surplus_w) + " is below the smallest miner (" +
-                                    fmt_w(smallest_w + settings_.enable_threshold_w) + ")";
-            return d;
-        }
-    }
+// First decision with no memory (the daemon just started, or inputs just came back): a fleet
+// already mining on a surplus that covers it is adopted as running. The enable delay guards
+// against starting on a passing surplus, not against keeping what runs; pausing it would cost
+// every miner a restart each time the daemon restarts in the sun.
+void adopt_running(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSettings& s,
+                   double surplus_w, SolarSurplusState& st) {
+    if (st.running || st.decided || in.importing ||
+        surplus_w < in.smallest_w + s.enable_threshold_w)
+        return;
+    st.running = std::any_of(snap.miners.begin(), snap.miners.end(), [](const MinerView& m) {
+        return m.state_fresh && m.state && m.state->state == MinerRunState::mining;
+    });
+}
 
-    // Running.
-    const bool deficit = surplus_w < smallest_w;
-    const double deficit_s = held_for_s(mem, kDisableSince, deficit, snap.now);
-    if (deficit && (shed || deficit_s >= seconds(settings_.disable_delay))) {
-        mem.erase(kRunning);
-        mem.erase(kDisableSince);
+// A stopped fleet starts once the surplus has held enable_delay (a throttled inverter holding
+// the grid counts as enough: it hides its surplus). False, with the decision made, while not.
+bool start(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSettings& s,
+           SolarSurplusState& st, Surplus& sp, Decision& d) {
+    const double need_w = in.smallest_w + s.enable_threshold_w;
+    const bool enough = sp.w >= need_w || (in.curtailed && in.throttled);
+    const double held = held_for_s(st.enable_since, enough, snap.now);
+    if (!enough || held < seconds(s.enable_delay)) {
         d.budget_w = 0;
-        d.reason = shed ? "importing " + fmt_w(*grid_w) + " for " +
-                              std::to_string(static_cast<int>(import_s)) + " s: stopping"
-                        : "surplus " + fmt_w(surplus_w) + " below the smallest miner for " +
-                              std::to_string(static_cast<int>(deficit_s)) + " s: stopping";
-        return d;
+        d.reason = enough ? "surplus " + fmt_w(sp.w) + " for " + whole_s(held) +
+                                ", starting after " + whole_s(seconds(s.enable_delay))
+                          : "surplus " + fmt_w(sp.w) + " is below the smallest miner (" +
+                                fmt_w(need_w) + ")";
+        return false;
     }
-    if (deficit) {
-        // Ride out a short cloud at the minimum, as long as that does not mean importing.
-        d.budget_w = importing ? std::max(0.0, surplus_w) : smallest_w;
-        d.reason = "surplus " + fmt_w(surplus_w) + " below the smallest miner; holding " +
-                   (importing ? "back while importing" : "at minimum") + " (stop after " +
-                   std::to_string(static_cast<int>(seconds(settings_.disable_delay))) + " s)";
-        return d;
+    st.running = true;
+    st.enable_since.reset();
+    if (in.curtailed && !sp.probing && sp.w < in.smallest_w) {
+        // Start on hidden surplus: the first probe is the smallest miner.
+        sp.w = std::max(sp.w, in.smallest_w + s.probe_step_w);
+        sp.probing = true;
+        st.probe_at = at_ms(in.now);
+        st.probe_open = true;
     }
-    d.budget_w = surplus_w;
-    if (curtailed) {
-        const std::string why = throttled ? "inverter throttled" : "DC above the AC output";
-        if (probe_wait) {
-            d.hold = true;
-            d.reason = why + ", grid held at " + fmt_w(*grid_w) + ": holding (" + wait_note + ")" +
-                       battery_note;
-        } else {
-            d.reason = why + ", grid held at " + fmt_w(*grid_w) + ": " +
-                       (probing ? "probing up to " : "hidden surplus, budget ") + fmt_w(surplus_w) +
-                       (hidden_w ? " (estimated hidden " + fmt_w(*hidden_w) + ")" : "") + battery_note;
-        }
-        return d;
+    return true;
+}
+
+// A running fleet below the smallest miner rides out a short cloud at the minimum (unless that
+// imports), and stops after disable_delay or a shed. True when it decided.
+bool ride_deficit(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSettings& s,
+                  double import_s, const Surplus& sp, SolarSurplusState& st, Decision& d) {
+    const bool deficit = sp.w < in.smallest_w;
+    const double deficit_s = held_for_s(st.disable_since, deficit, snap.now);
+    if (!deficit) return false;
+    const bool shed = in.importing && import_s >= seconds(s.shed_after);
+    if (shed || deficit_s >= seconds(s.disable_delay)) {
+        st.running = false;
+        st.disable_since.reset();
+        d.budget_w = 0;
+        d.reason =
+            shed ? "importing " + fmt_w(in.grid_w) + " for " + whole_s(import_s) + ": stopping"
+                 : "surplus " + fmt_w(sp.w) + " below the smallest miner for " +
+                       whole_s(deficit_s) + ": stopping";
+        return true;
     }
-    if (backing_off) {
-        d.reason = "importing " + fmt_w(*grid_w) + " at the inverter's limit: backing off to " +
-                   fmt_w(surplus_w) + battery_note;
-        return d;
+    d.budget_w = in.importing ? std::max(0.0, sp.w) : in.smallest_w;
+    d.reason = "surplus " + fmt_w(sp.w) + " below the smallest miner; holding " +
+               (in.importing ? "back while importing" : "at minimum") + " (stop after " +
+               whole_s(seconds(s.disable_delay)) + ")";
+    return true;
+}
+
+// A running fleet's budget is the surplus; the reason says how it was found. Inside the dead band
+// (a small change around the reserve, nothing imported) or while waiting for a probe, it holds.
+void running_decision(const Inputs& in, const SolarSurplusSettings& s, const Surplus& sp,
+                      Decision& d) {
+    d.budget_w = sp.w;
+    if (in.curtailed) {
+        const std::string why =
+            std::string(in.throttled ? "inverter throttled" : "DC above the AC output") +
+            ", grid held at " + fmt_w(in.grid_w) + ": ";
+        d.hold = sp.probe_wait;
+        d.reason =
+            sp.probe_wait
+                ? why + "holding (" + sp.wait_note + ")" + in.battery_note
+                : why + (sp.probing ? "probing up to " : "hidden surplus, budget ") + fmt_w(sp.w) +
+                      (in.hidden_w ? " (estimated hidden " + fmt_w(*in.hidden_w) + ")" : "") +
+                      in.battery_note;
+        return;
     }
-    // Dead band: a small change around the reserve, with nothing imported, is noise. A battery
-    // that holds the grid at zero by discharging into the fleet is not: the band is measured on
-    // the export as the battery rules count it.
-    if (!importing &&
-        std::abs(*grid_w - battery_adj_w + settings_.reserve_w) <= settings_.hysteresis_w) {
+    if (sp.backing_off) {
+        d.reason = "importing " + fmt_w(in.grid_w) + " at the inverter's limit: backing off to " +
+                   fmt_w(sp.w) + in.battery_note;
+        return;
+    }
+    // A battery that holds the grid at zero by discharging into the fleet is not noise: the band
+    // is measured on the export as the battery rules count it.
+    if (!in.importing && std::abs(in.grid_w - in.battery_adj_w + s.reserve_w) <= s.hysteresis_w) {
         d.hold = true;
-        d.reason = "holding: export " + fmt_w(-*grid_w) + " is within " +
-                   fmt_w(settings_.hysteresis_w) + " of the reserve";
+        d.reason = "holding: export " + fmt_w(-in.grid_w) + " is within " + fmt_w(s.hysteresis_w) +
+                   " of the reserve";
+        return;
+    }
+    d.reason = "surplus " + fmt_w(sp.w) + " (export " + fmt_w(-in.grid_w) + " + fleet " +
+               fmt_w(in.draw_w) + " - reserve " + fmt_w(s.reserve_w) + ")" + in.battery_note;
+}
+
+}  // namespace
+
+Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
+    Decision d;
+    d.policy = std::string(name());
+    const GridReading grid = read_grid(snap);
+    if (!grid.grid_w) {
+        // Without a fresh grid reading we cannot know whether we import: safe state.
+        d.fail_safe = true;
+        d.reason = grid.why_not;
         return d;
     }
-    d.reason = "surplus " + fmt_w(surplus_w) + " (export " + fmt_w(-*grid_w) + " + fleet " +
-               fmt_w(draw_w) + " - reserve " + fmt_w(settings_.reserve_w) + ")" + battery_note;
+    SolarSurplusState st = state_of<SolarSurplusState>(memory);
+    const Inputs in = read_inputs(snap, *grid.grid_w, settings_);
+    Surplus sp = find_surplus(snap, in, settings_, st);
+    if (!std::isfinite(in.smallest_w)) {
+        st.enable_since.reset();
+        st.disable_since.reset();
+        d.budget_w = std::max(0.0, sp.w);
+        d.reason = "no miner online; surplus " + fmt_w(sp.w);
+    } else {
+        const double import_s = held_for_s(st.import_since, in.importing, snap.now);
+        d.shed = in.importing;
+        adopt_running(snap, in, settings_, sp.w, st);
+        st.decided = true;
+        if ((st.running || start(snap, in, settings_, st, sp, d)) &&
+            !ride_deficit(snap, in, settings_, import_s, sp, st, d))
+            running_decision(in, settings_, sp, d);
+    }
+    d.memory = memory_of(std::move(st));
     return d;
 }
 

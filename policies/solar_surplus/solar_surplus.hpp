@@ -2,8 +2,12 @@
 // have to import. See README.md beside this file.
 #pragma once
 
+#include <optional>
+#include <tuple>
+
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "policies/common/policy_with.hpp"
 
 namespace hashsink::policies {
 
@@ -32,14 +36,55 @@ struct SolarSurplusSettings {
     static SolarSurplusSettings from(const Options& options);
 };
 
-class SolarSurplusPolicy final : public Policy {
+// What the policy carries between ticks (journalled, see policies/common/state.hpp).
+struct SolarSurplusState {
+    bool running = false;                    // the fleet is enabled
+    bool decided = false;                    // a decision was made since a fresh start
+    std::optional<TimePoint> enable_since;   // enough surplus to start, since
+    std::optional<TimePoint> disable_since;  // a deficit, since
+    std::optional<TimePoint> import_since;   // importing, since
+    // Hidden surplus.
+    std::optional<TimePoint> probe_at;          // the last probe
+    std::optional<TimePoint> probe_hold_until;  // no probe before (after a back-off)
+    std::optional<double> probe_step_w;         // the last probe's step
+    int probe_fails = 0;                        // probes in a row that imported
+    bool probe_open = false;                    // a probe not yet known to hold
+    double probe_grow = 1;                      // step multiplier: x2 per probe that held
+    std::optional<double> fail_step_w;          // the step that failed...
+    std::optional<TimePoint> fail_hold_until;   // ...waits until then
+    std::optional<TimePoint> hidden_at;         // the last tick the surplus was hidden
+    std::optional<TimePoint> backoff_at;        // the last back-off on import
+    double backoff_budget_w = 0;                // the budget it set
+
+    static constexpr int kVersion = 1;
+    static constexpr auto fields() {
+        using S = SolarSurplusState;
+        return std::tuple{field("running", &S::running),
+                          field("decided", &S::decided),
+                          field("enable_since", &S::enable_since),
+                          field("disable_since", &S::disable_since),
+                          field("import_since", &S::import_since),
+                          field("probe_at", &S::probe_at),
+                          field("probe_hold_until", &S::probe_hold_until),
+                          field("probe_step_w", &S::probe_step_w),
+                          field("probe_fails", &S::probe_fails),
+                          field("probe_open", &S::probe_open),
+                          field("probe_grow", &S::probe_grow),
+                          field("fail_step_w", &S::fail_step_w),
+                          field("fail_hold_until", &S::fail_hold_until),
+                          field("hidden_at", &S::hidden_at),
+                          field("backoff_at", &S::backoff_at),
+                          field("backoff_budget_w", &S::backoff_budget_w)};
+    }
+    bool operator==(const SolarSurplusState&) const = default;
+};
+
+class SolarSurplusPolicy final
+    : public PolicyWith<Precedence::physical_limit, SolarSurplusSettings, SolarSurplusState> {
 public:
-    explicit SolarSurplusPolicy(SolarSurplusSettings settings) : settings_(settings) {}
+    explicit SolarSurplusPolicy(SolarSurplusSettings settings) : PolicyWith(std::move(settings)) {}
     std::string_view name() const override { return "solar_surplus"; }
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
-
-private:
-    SolarSurplusSettings settings_;
 };
 
 }  // namespace hashsink::policies

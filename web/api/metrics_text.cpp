@@ -104,13 +104,13 @@ void site_metrics(Exposition& x, const loop::LoopStatus& st, TimePoint now) {
     x.sample("", st.measured_w);
     x.family("hashsink_heat_floor_watts", "gauge", "Heat the zones need now (sum of floors).");
     x.sample("", sum_of(d.miner_floor_w));
-    if (!d.miner_hash_value_per_h.empty() || !d.miner_heat_value_per_h.empty()) {
+    if (!d.report.miner_hash_value_per_h.empty() || !d.report.miner_heat_value_per_h.empty()) {
         x.family("hashsink_hash_value_per_hour", "gauge",
                  "What the fleet's hash earns now, site currency per hour.");
-        x.sample("", sum_of(d.miner_hash_value_per_h));
+        x.sample("", sum_of(d.report.miner_hash_value_per_h));
         x.family("hashsink_heat_value_per_hour", "gauge",
                  "What the fleet's heat replaces now, site currency per hour.");
-        x.sample("", sum_of(d.miner_heat_value_per_h));
+        x.sample("", sum_of(d.report.miner_heat_value_per_h));
     }
 }
 
@@ -192,15 +192,15 @@ void miner_metrics(Exposition& x, const loop::LoopStatus& st) {
     x.family("hashsink_miner_hash_value_per_hour", "gauge",
              "What the miner's hash earns now, site currency per hour.");
     for (std::size_t i = 0; i < miners.size(); ++i)
-        x.sample(ids[i], entry(d.miner_hash_value_per_h, miners[i].id));
+        x.sample(ids[i], entry(d.report.miner_hash_value_per_h, miners[i].id));
     x.family("hashsink_miner_heat_value_per_hour", "gauge",
              "What the miner's heat replaces now, site currency per hour.");
     for (std::size_t i = 0; i < miners.size(); ++i)
-        x.sample(ids[i], entry(d.miner_heat_value_per_h, miners[i].id));
+        x.sample(ids[i], entry(d.report.miner_heat_value_per_h, miners[i].id));
 }
 
 void zone_metrics(Exposition& x, const loop::LoopStatus& st) {
-    const auto& zones = st.decision.heat_zones;
+    const auto& zones = st.decision.report.heat_zones;
     std::vector<std::string> ids;
     ids.reserve(zones.size());
     for (const auto& z : zones) ids.push_back(label("zone", z.id));

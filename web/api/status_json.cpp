@@ -79,7 +79,8 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
                            {"values", values}});
     }
     const auto& d = st.decision;
-    const bool valued = !d.miner_hash_value_per_h.empty() || !d.miner_heat_value_per_h.empty();
+    const bool valued =
+        !d.report.miner_hash_value_per_h.empty() || !d.report.miner_heat_value_per_h.empty();
     json miners = json::array();
     for (const auto& m : st.miners) {
         json miner = {{"id", m.id},
@@ -94,8 +95,8 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
                       {"last_error", m.last_error},
                       {"consecutive_failures", m.consecutive_failures},
                       {"heat_floor_w", entry(d.miner_floor_w, m.id)},
-                      {"hash_value_per_h", entry(d.miner_hash_value_per_h, m.id)},
-                      {"heat_value_per_h", entry(d.miner_heat_value_per_h, m.id)}};
+                      {"hash_value_per_h", entry(d.report.miner_hash_value_per_h, m.id)},
+                      {"heat_value_per_h", entry(d.report.miner_heat_value_per_h, m.id)}};
         if (with_caps) {
             miner["caps"] = json(m.caps);
         } else if (miner["state"].is_object()) {
@@ -104,7 +105,7 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
         miners.push_back(std::move(miner));
     }
     json zones = json::array();
-    for (const auto& z : d.heat_zones) {
+    for (const auto& z : d.report.heat_zones) {
         json zone = heat_zone_json(z);
         zone["signal"] = z.signal;
         zones.push_back(std::move(zone));
@@ -123,8 +124,10 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
               {"heat_floor_w", sum_of(d.miner_floor_w)},
               // What the miners earn now, currency per hour, hash and heat apart; null when
               // no policy values them (no economics).
-              {"hash_value_per_h", valued ? json(sum_of(d.miner_hash_value_per_h)) : json(nullptr)},
-              {"heat_value_per_h", valued ? json(sum_of(d.miner_heat_value_per_h)) : json(nullptr)},
+              {"hash_value_per_h",
+               valued ? json(sum_of(d.report.miner_hash_value_per_h)) : json(nullptr)},
+              {"heat_value_per_h",
+               valued ? json(sum_of(d.report.miner_heat_value_per_h)) : json(nullptr)},
               {"heat_zones", zones}}},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},

@@ -38,7 +38,7 @@ TEST_CASE("publish: one status, each miner and each zone, as compact JSON", "[un
     z.temperature_c = 20.5;
     z.target_c = 21;
     z.heating = true;
-    st.decision.heat_zones.push_back(z);
+    st.decision.report.heat_zones.push_back(z);
 
     app::PublishConfig c;
     c.prefix = "home/miners";

@@ -25,8 +25,8 @@ TEST_CASE("journal: a decision's heat floor, hash revenue and heat value", "[hea
     heat.policy = "layered";
     heat.budget_w = 500;
     heat.miner_floor_w = {{"a", 200}, {"b", 100}};
-    heat.miner_hash_value_per_h = {{"a", 0.004}, {"c", 0.002}};
-    heat.miner_heat_value_per_h = {{"a", 0.02}};
+    heat.report.miner_hash_value_per_h = {{"a", 0.004}, {"c", 0.002}};
+    heat.report.miner_heat_value_per_h = {{"a", 0.02}};
     journal.record_decision(t0 + std::chrono::seconds(1), 2, heat);
     journal.flush();
 

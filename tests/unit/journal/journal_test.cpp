@@ -44,6 +44,22 @@ JournalOptions held_queue(std::size_t capacity) {
     return o;
 }
 
+// A policy's state as the journal sees it: opaque, with its JSON.
+class JsonState final : public PolicyMemory::Held {
+public:
+    explicit JsonState(std::string text) : text_(std::move(text)) {}
+    std::string json() const override { return text_; }
+    std::size_t bytes() const override { return text_.size(); }
+    bool equals(const Held& o) const override { return json() == o.json(); }
+
+private:
+    std::string text_;
+};
+
+PolicyMemory json_state(std::string text) {
+    return PolicyMemory(std::make_shared<const JsonState>(std::move(text)));
+}
+
 }  // namespace
 
 TEST_CASE("journal: readings land with their time, value and source", "[journal]") {
@@ -102,8 +118,7 @@ TEST_CASE("journal: decisions keep their memory as JSON and read back newest fir
     d.budget_w = 850.5;
     d.fail_safe = false;
     d.reason = "export 900 W, keeping 50 W margin";
-    d.memory.set("above_since_ms", 1'700'000'000'123.0);
-    d.memory.set("level", 2);
+    d.memory = json_state(R"({"v":1,"above_since":1700000000123,"level":2})");
     f.journal->record_decision(f.t0, 41, d);
     Decision safe;
     safe.policy = "surplus";
@@ -130,7 +145,8 @@ TEST_CASE("journal: decisions keep their memory as JSON and read back newest fir
     CHECK_FALSE(rows[1].fail_safe);
     CHECK(rows[1].reason == d.reason);
     auto memory = nlohmann::json::parse(rows[1].memory_json);
-    CHECK(memory["above_since_ms"].get<double>() == Approx(1'700'000'000'123.0));
+    CHECK(memory["v"].get<int>() == 1);
+    CHECK(memory["above_since"].get<std::int64_t>() == 1'700'000'000'123);
     CHECK(memory["level"].get<double>() == 2);
     CHECK(f.journal->recent_decisions(1).size() == 1);
 }
@@ -282,7 +298,7 @@ TEST_CASE("journal: hostile text is stored as given", "[journal]") {
     std::string odd = std::string("quote ' and \0 nul", 17) + "\xff\xfe";
     Decision d;
     d.policy = "p";
-    d.memory.set("bad\xff key", 1);
+    d.memory = json_state("{\"bad\xff key\":1}");
     f.journal->record_event(f.t0, Severity::info, "journal.test", odd, "'); DROP TABLE events;--");
     f.journal->record_decision(f.t0, 1, d);
     f.journal->flush();

@@ -8,6 +8,7 @@
 #include "policies/manual/manual.hpp"
 #include "policies/registry.hpp"
 #include "policies/schedule/schedule.hpp"
+#include "policies/solar_surplus/solar_surplus.hpp"
 #include "tests/support/fleet.hpp"
 
 using namespace hashsink;
@@ -180,7 +181,9 @@ TEST_CASE("layered: economics switches miners off inside the solar budget", "[la
     REQUIRE(a.targets[0].run);
     REQUIRE_FALSE(a.targets[2].run);
     // Memory is kept per layer.
-    REQUIRE(mem.has("solar_surplus/running"));
+    const auto layers = policies::state_of<policies::LayeredState>(mem).layers;
+    REQUIRE(layers.count("solar_surplus"));
+    REQUIRE(policies::state_of<policies::SolarSurplusState>(layers.at("solar_surplus")).running);
     // No hashprice: economics cannot decide, so the fleet goes to its safe state.
     snap.readings.erase(std::string(signal::kHashpricePerThDay));
     REQUIRE(p->decide(snap, mem).fail_safe);

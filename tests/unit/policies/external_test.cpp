@@ -1,14 +1,16 @@
 // The external policy judges the controller's latest reply: fresh and sane -> its budget and
 // ceilings; silent, stale, wrong seq or hostile -> the safe state with a reason. Also its place
 // in a layered policy (physical level; safety and manual still win).
-#include <catch2/catch.hpp>
+#include "policies/external/external.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 
 #include "daemon/loop/decide.hpp"
-#include "policies/external/external.hpp"
+#include "policies/layered/layered.hpp"
 #include "policies/registry.hpp"
+#include "policies/solar_surplus/solar_surplus.hpp"
 #include "tests/support/fleet.hpp"
 
 using namespace hashsink;
@@ -194,8 +196,10 @@ TEST_CASE("external: as a layer, the physical level, safety and manual still win
         m.state->state = MinerRunState::mining;
         m.target = MinerTarget{true, 20, 2};
     }
-    PolicyMemory running;   // solar has already started the fleet
-    running.set("solar_surplus/running", 1);
+    // Solar has already started the fleet.
+    const PolicyMemory running = policies::memory_of(policies::LayeredState{
+        .layers = {
+            {"solar_surplus", policies::memory_of(policies::SolarSurplusState{.running = true})}}});
     auto d = policy->decide(s, running);
     REQUIRE_FALSE(d.fail_safe);
     INFO(d.reason);

@@ -523,8 +523,8 @@ TEST_CASE("heat: solar surplus may push a zone up to max_store_c, not beyond", "
     // 20 °C (above setback 17 + 0.5: no heat needed), 3 kW of export: the zone stores up to 500 W.
     auto warm = run(20, -3000);
     CHECK(warm.decision.miner_floor_w.empty());
-    REQUIRE(warm.decision.heat_zones.size() == 1);   // layered shows the zones as they are
-    CHECK_FALSE(warm.decision.heat_zones[0].heating);
+    REQUIRE(warm.decision.report.heat_zones.size() == 1);  // layered shows the zones as they are
+    CHECK_FALSE(warm.decision.report.heat_zones[0].heating);
     double zone = 0;
     for (std::size_t i = 0; i < 2; ++i) zone += warm.governed[i].target.run ? warm.governed[i].target.power_w : 0;
     CHECK(zone > 100);
@@ -649,11 +649,11 @@ TEST_CASE("heat: economics reports hash revenue and heat value apart", "[heat][c
     put(s, "living.temp_c", 16);
     Decision d = EconomicsPolicy(es).decide(s, {});
     // 2 TH/s x 0.048 per TH/s per day = 0.004 per hour; 0.1 kW x 0.20 / 4 = 0.005 per hour.
-    CHECK(d.miner_hash_value_per_h.at("a") == Approx(0.004));
-    CHECK(d.miner_heat_value_per_h.at("a") == Approx(0.005));
-    CHECK(d.miner_hash_value_per_h.at("c") == Approx(0.004));
-    CHECK_FALSE(d.miner_heat_value_per_h.count("c"));
-    CHECK_FALSE(d.miner_hash_value_per_h.count("b"));   // paused: earns nothing
+    CHECK(d.report.miner_hash_value_per_h.at("a") == Approx(0.004));
+    CHECK(d.report.miner_heat_value_per_h.at("a") == Approx(0.005));
+    CHECK(d.report.miner_hash_value_per_h.at("c") == Approx(0.004));
+    CHECK_FALSE(d.report.miner_heat_value_per_h.count("c"));
+    CHECK_FALSE(d.report.miner_hash_value_per_h.count("b"));  // paused: earns nothing
 }
 
 TEST_CASE("heat: in layered, economics goes below a floor only where the zone allows it",
@@ -706,6 +706,7 @@ namespace {
 class EmergencyLayer final : public Policy {
 public:
     std::string_view name() const override { return "genset_follow"; }
+    Precedence precedence() const override { return Precedence::physical_limit; }
     Decision decide(const SiteSnapshot&, const PolicyMemory& memory) const override {
         Decision d;
         d.policy = "genset_follow";
@@ -802,10 +803,10 @@ TEST_CASE("heat: optimum start warms up ahead of comfort and latches until it op
     d = policy.decide(s, d.memory);
     CHECK(d.miner_floor_w.count("a"));
     CHECK(d.reason.find("pre-heating") != std::string::npos);
-    REQUIRE(d.heat_zones.size() == 1);
-    CHECK(d.heat_zones[0].preheating);
-    CHECK(d.heat_zones[0].heating);
-    CHECK(d.heat_zones[0].target_c == 21);
+    REQUIRE(d.report.heat_zones.size() == 1);
+    CHECK(d.report.heat_zones[0].preheating);
+    CHECK(d.report.heat_zones[0].heating);
+    CHECK(d.report.heat_zones[0].target_c == 21);
     CHECK(z.wants_heat(s, false));   // heat stored for the window is wanted
 
     s.now = kMonday + 5h;            // warmer now, less to go: still pre-heating
@@ -817,7 +818,7 @@ TEST_CASE("heat: optimum start warms up ahead of comfort and latches until it op
     put(s, "living.temp_c", 21.0);
     d = policy.decide(s, d.memory);
     CHECK(d.reason.find("pre-heating") == std::string::npos);
-    CHECK_FALSE(d.memory.has("preheat_ms.living"));
+    CHECK_FALSE(state_of<HeatDemandState>(d.memory).zones.at("living").preheat_for);
 }
 
 TEST_CASE("heat: the warming rate is learnt from full-power heating", "[heat][preheat]") {
@@ -836,5 +837,6 @@ TEST_CASE("heat: the warming rate is learnt from full-power heating", "[heat][pr
         s.now += 1min;
     }
     // The assumed 1 K/h moved 30 % of the way to the sample.
-    CHECK(mem.get("rate.living") == Approx(1.0 + 0.3 * (3.0 - 1.0)).epsilon(0.01));
+    CHECK(state_of<HeatDemandState>(mem).zones.at("living").warm_k_per_h ==
+          Approx(1.0 + 0.3 * (3.0 - 1.0)).epsilon(0.01));
 }

@@ -64,8 +64,7 @@ double total_w(const std::vector<MinerTarget>& targets) {
 
 TEST_CASE("zero export: an import after a probe takes one level off, not a miner", "[zero_export]") {
     policies::SolarSurplusPolicy p(settings());
-    PolicyMemory mem;
-    mem.set("running", 1);
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     // 300 + 200 W running, the inverter throttled at zero: the probe asks for one step more.
     auto fleet = fleet_at(300, 200);
     auto d = p.decide(throttled(kT0, 0, fleet), mem);
@@ -103,9 +102,8 @@ TEST_CASE("zero export: an import after a probe takes one level off, not a miner
 
 TEST_CASE("zero export: at their lowest levels, a back-off pauses one miner", "[zero_export]") {
     policies::SolarSurplusPolicy p(settings());
-    PolicyMemory mem;
-    mem.set("running", 1);
-    mem.set("hidden_at_ms", static_cast<double>(unix_ms(kT0)));
+    PolicyMemory mem =
+        policies::memory_of(policies::SolarSurplusState{.running = true, .hidden_at = kT0});
     auto fleet = fleet_at(100, 100);
     auto d = p.decide(throttled(kT0 + 1s, 40, fleet), mem);
     REQUIRE(d.budget_w == Approx(160));   // no probe open: the import comes off
@@ -115,9 +113,8 @@ TEST_CASE("zero export: at their lowest levels, a back-off pauses one miner", "[
 
 TEST_CASE("zero export: a larger import backs off by the import", "[zero_export]") {
     policies::SolarSurplusPolicy p(settings());
-    PolicyMemory mem;
-    mem.set("running", 1);
-    mem.set("hidden_at_ms", static_cast<double>(unix_ms(kT0)));
+    PolicyMemory mem =
+        policies::memory_of(policies::SolarSurplusState{.running = true, .hidden_at = kT0});
     // A cloud while throttled: 180 W of import comes off what the fleet was told (600 W).
     auto fleet = fleet_at(300, 300);
     auto d = p.decide(throttled(kT0 + 2s, 180, fleet), mem);
@@ -133,7 +130,7 @@ namespace {
 // first `failing` probes imports on the next tick and the later ones hold.
 std::vector<int> probe_times(int seconds, std::size_t failing, PolicyMemory& mem) {
     policies::SolarSurplusPolicy p(settings());
-    mem.set("running", 1);
+    mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = fleet_at(300, 200);
     std::vector<int> probes;
     for (int s = 0; s < seconds; ++s) {
@@ -165,13 +162,12 @@ TEST_CASE("zero export: a probe that held resets the hold", "[zero_export]") {
     CHECK(probes[2] - probes[1] == 61);
     CHECK(probes[3] - probes[2] == 10);   // probe_interval: it held
     CHECK(probes[4] - probes[3] == 10);
-    CHECK_FALSE(mem.has("probe_fails"));
+    CHECK(policies::state_of<policies::SolarSurplusState>(mem).probe_fails == 0);
 }
 
 TEST_CASE("battery: a discharge that holds the grid at zero is no dead band", "[zero_export]") {
     policies::SolarSurplusPolicy p(settings());
-    PolicyMemory mem;
-    mem.set("running", 1);
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = fleet_at(300, 200);
     // The battery covers 300 W of the fleet's 500 W: the meter reads zero, the reserve is 20 W.
     auto snap = test::snapshot_with_grid(kT0, 0, fleet);

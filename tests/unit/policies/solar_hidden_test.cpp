@@ -119,8 +119,7 @@ TEST_CASE("solar: an export-limited site fills up to the limit", "[solar_surplus
 
 TEST_CASE("solar: clipping above the AC rating cannot reach the miners", "[solar_surplus]") {
     policies::SolarSurplusPolicy p(quick());
-    PolicyMemory mem;
-    mem.set("running", 1);
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = std::vector<MinerView>{test::online_miner("a", test::ladder_caps(10, 30, 3), 20)};
     // Exporting 100 W at the AC rating with DC to spare: the surplus is the export, no more.
     auto snap = test::snapshot_with_grid(kT0, -100, fleet);
@@ -140,8 +139,7 @@ TEST_CASE("solar: battery charging is reserved, discharge never mined below the 
     auto s = quick();
     s.battery_min_soc_pct = 50;
     policies::SolarSurplusPolicy p(s);
-    PolicyMemory mem;
-    mem.set("running", 1);
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = std::vector<MinerView>{test::online_miner("a", test::ladder_caps(10, 300, 5), 100)};
     auto snap = test::snapshot_with_grid(kT0, -200, fleet);
     put(snap, signal::kBatteryPowerW, -500);   // charging 500 W

@@ -50,8 +50,7 @@ TEST_CASE("starts only after the surplus held for enable_delay", "[solar_surplus
 
 TEST_CASE("budget is export plus own draw minus reserve", "[solar_surplus]") {
     policies::SolarSurplusPolicy p(quick());
-    PolicyMemory running;
-    running.set("running", 1);
+    const PolicyMemory running = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = std::vector<MinerView>{test::online_miner("a", test::ladder_caps(10, 30, 3), 25)};
     auto d = p.decide(test::snapshot_with_grid(kT0, -100, fleet), running);
     REQUIRE(d.budget_w == Approx(100 + 25 - 20));
@@ -62,8 +61,7 @@ TEST_CASE("budget is export plus own draw minus reserve", "[solar_surplus]") {
 
 TEST_CASE("import is shed at once and the fleet stops after shed_after", "[solar_surplus]") {
     policies::SolarSurplusPolicy p(quick());
-    PolicyMemory mem;
-    mem.set("running", 1);
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = std::vector<MinerView>{test::online_miner("a", test::ladder_caps(10, 30, 3), 15)};
     // Importing 100 W while drawing 15 W: the budget goes to zero at once.
     auto d = p.decide(test::snapshot_with_grid(kT0, 100, fleet), mem);
@@ -73,13 +71,12 @@ TEST_CASE("import is shed at once and the fleet stops after shed_after", "[solar
         d = p.decide(test::snapshot_with_grid(kT0 + std::chrono::seconds(s), 100, fleet), mem);
         mem = d.memory;
     }
-    REQUIRE_FALSE(mem.has("running"));
+    REQUIRE_FALSE(policies::state_of<policies::SolarSurplusState>(mem).running);
 }
 
 TEST_CASE("a short dip holds the minimum while exporting", "[solar_surplus]") {
     policies::SolarSurplusPolicy p(quick());
-    PolicyMemory mem;
-    mem.set("running", 1);
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
     auto fleet = std::vector<MinerView>{test::online_miner("a", test::ladder_caps(10, 30, 3), 10)};
     // Exporting 15 W while drawing 10: surplus 5 < 10 W minimum, but no import.
     auto d = p.decide(test::snapshot_with_grid(kT0, -15, fleet), mem);

@@ -103,6 +103,7 @@ struct GensetFeed final : Source {
 struct SeesHeadroom final : Policy {
     mutable std::optional<double> seen;
     std::string_view name() const override { return "sees_headroom"; }
+    Precedence precedence() const override { return Precedence::standalone; }
     Decision decide(const SiteSnapshot& s, const PolicyMemory& m) const override {
         seen = s.fresh(d::kGensetHeadroomW);
         return {

@@ -10,8 +10,8 @@ TEST_CASE("status: heat floor, hash revenue and heat value, per miner and in tot
     loop::LoopStatus st;
     st.decision.policy = "layered";
     st.decision.miner_floor_w = {{"a", 200}};
-    st.decision.miner_hash_value_per_h = {{"a", 0.004}, {"b", 0.002}};
-    st.decision.miner_heat_value_per_h = {{"a", 0.02}};
+    st.decision.report.miner_hash_value_per_h = {{"a", 0.004}, {"b", 0.002}};
+    st.decision.report.miner_heat_value_per_h = {{"a", 0.02}};
     for (const char* id : {"a", "b"}) {
         loop::MinerStatus m;
         m.id = id;
@@ -47,7 +47,7 @@ TEST_CASE("status: each heat zone's temperature, setpoint and state", "[heat][we
     HeatZoneView shed;
     shed.id = "shed";
     shed.stale = true;
-    st.decision.heat_zones = {house, shed};
+    st.decision.report.heat_zones = {house, shed};
     auto j = web::status_json(st, TimePoint{});
     const auto& zones = j["decision"]["heat_zones"];
     REQUIRE(zones.size() == 2);

@@ -179,7 +179,7 @@ TEST_CASE("metrics text: heat zones, a stale one without temperature", "[unit][w
     attic.id = "attic";
     attic.target_c = 12;
     attic.stale = true;
-    st.decision.heat_zones = {living, attic};
+    st.decision.report.heat_zones = {living, attic};
     const std::string text = web::metrics_text(st, kNow);
     CHECK(has_line(text, "hashsink_zone_temperature_celsius{zone=\"living\"} 20.5"));
     CHECK(has_line(text, "hashsink_zone_target_celsius{zone=\"living\"} 21"));
@@ -214,8 +214,8 @@ TEST_CASE(
     "metrics text: economics per miner and in total, non-finite values as the format spells them",
     "[unit][web][metrics]") {
     auto st = sample_status();
-    st.decision.miner_hash_value_per_h["a"] = 0.25;
-    st.decision.miner_heat_value_per_h["a"] = 0.5;
+    st.decision.report.miner_hash_value_per_h["a"] = 0.25;
+    st.decision.report.miner_heat_value_per_h["a"] = 0.5;
     st.decision.budget_w = std::numeric_limits<double>::infinity();
     st.sources[0].readings[0].second.value = std::numeric_limits<double>::quiet_NaN();
     const std::string text = web::metrics_text(st, kNow);
