@@ -238,7 +238,7 @@ TEST_CASE("loop: a miner back from offline while mining on a surplus is not paus
           "[loop][fleet]") {
     Rig rig;
     // The miner's returning poll lands between the tick's views and its writes: the window in
-    // which a target decided without it used to go out.
+    // which a target decided without seeing it could go out.
     std::atomic<bool> land_poll_in_tick{false};
     rig.loop->on_snapshot([&](SiteSnapshot& snap) {
         if (!land_poll_in_tick) return;
