@@ -1,4 +1,5 @@
-// What an operator layer (manual override, schedule) asks for, before it becomes a decision.
+// What a layer offers a composed policy beyond its decision: an operator layer's intent
+// (manual override, schedule), a heat-floor layer's say on its floors.
 #pragma once
 
 #include <optional>
@@ -24,6 +25,13 @@ class IntentSource {
 public:
     virtual ~IntentSource() = default;
     virtual std::optional<Intent> intent(const SiteSnapshot& snap) const = 0;
+};
+
+// Heat-floor layers: whether a valuation may lower `miner_id` below the floor the layer set.
+class FloorSource {
+public:
+    virtual ~FloorSource() = default;
+    virtual bool floor_may_yield(const std::string& miner_id) const = 0;
 };
 
 // An operator layer used alone: its intent's decision, or every miner paused (with `paused_why`

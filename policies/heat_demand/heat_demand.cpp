@@ -180,6 +180,11 @@ HeatDemandSettings HeatDemandSettings::from(const Options& given,
     return s;
 }
 
+bool HeatDemandPolicy::floor_may_yield(const std::string& miner_id) const {
+    const HeatZone* zone = zone_of(miner_id);
+    return zone != nullptr && zone->below_floor_allowed;
+}
+
 const HeatZone* HeatDemandPolicy::zone_of(const std::string& miner_id) const {
     for (const auto& z : settings_.zones)
         if (z.has_miner(miner_id)) return &z;

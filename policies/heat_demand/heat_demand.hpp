@@ -12,6 +12,7 @@
 
 #include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "policies/common/intent.hpp"
 #include "policies/common/policy_with.hpp"
 #include "policies/heat_demand/heat_zone.hpp"
 
@@ -63,7 +64,8 @@ struct HeatDemandState {
 };
 
 class HeatDemandPolicy final
-    : public PolicyWith<Precedence::heat_floor, HeatDemandSettings, HeatDemandState> {
+    : public PolicyWith<Precedence::heat_floor, HeatDemandSettings, HeatDemandState>,
+      public FloorSource {
 public:
     explicit HeatDemandPolicy(HeatDemandSettings settings) : PolicyWith(std::move(settings)) {}
     std::string_view name() const override { return "heat_demand"; }
@@ -72,6 +74,8 @@ public:
 
     // The zone a miner heats (the first naming it), or null.
     const HeatZone* zone_of(const std::string& miner_id) const;
+    // Only in a zone with below_floor_allowed.
+    bool floor_may_yield(const std::string& miner_id) const override;
 
 private:
     HeatZoneView decide_zone(const HeatZone& zone, const SiteSnapshot& snap, HeatZoneState& state,

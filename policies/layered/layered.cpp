@@ -5,7 +5,6 @@
 
 #include "policies/common/intent.hpp"
 #include "policies/common/policy_util.hpp"
-#include "policies/heat_demand/heat_demand.hpp"
 
 namespace hashsink::policies {
 namespace {
@@ -38,7 +37,7 @@ struct Said {
     std::string limit_reason;
     std::map<std::string, double> limit_ceilings;
     std::optional<Decision> heat, valuation;
-    const HeatDemandPolicy* heat_policy = nullptr;
+    const FloorSource* heat_floor = nullptr;
 };
 
 void take_limit(const Policy& layer, const Decision& ld, Said& said) {
@@ -75,7 +74,7 @@ Said ask_layers(const std::vector<std::unique_ptr<Policy>>& layers, const SiteSn
                 break;
             case Precedence::heat_floor:
                 said.heat = std::move(ld);
-                said.heat_policy = dynamic_cast<const HeatDemandPolicy*>(layer.get());
+                said.heat_floor = dynamic_cast<const FloorSource*>(layer.get());
                 break;
             case Precedence::valuation:
                 said.valuation = std::move(ld);
@@ -141,8 +140,7 @@ void apply_valuation(const Said& said, Decision& d) {
     for (auto& [id, w] : ceilings) {
         auto f = d.miner_floor_w.find(id);
         if (f == d.miner_floor_w.end()) continue;
-        const HeatZone* zone = said.heat_policy ? said.heat_policy->zone_of(id) : nullptr;
-        if (zone && zone->below_floor_allowed)
+        if (said.heat_floor && said.heat_floor->floor_may_yield(id))
             f->second = std::min(f->second, w);
         else
             w = std::max(w, f->second);
