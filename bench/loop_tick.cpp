@@ -92,7 +92,7 @@ void bench_loop(int n) {
     loop::LoopSettings ls;
     ls.miner_threads = 16;
     ls.limits.min_dwell = 0s;
-    policies::SolarSurplusSettings ps;
+    auto ps = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
     ps.enable_delay = 0s;
     loop::ControlLoop loop(ls, std::make_unique<policies::SolarSurplusPolicy>(ps), clock, recorder);
     loop.add_source({"meter", "bench", 1s, 5s}, std::make_unique<SwingingMeter>());

@@ -8,8 +8,8 @@
 #include <tuple>
 #include <vector>
 
-#include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/settings.hpp"
 #include "policies/common/policy_with.hpp"
 #include "policies/heat_demand/heat_zone.hpp"
 
@@ -17,20 +17,21 @@ namespace hashsink::policies {
 
 struct EconomicsSettings {
     double hashprice_per_th_day = 0;     // fallback when no signal or schedule has one (0 = none)
-    double import_per_kwh = -1;          // fallbacks for the energy prices (< 0 = none)
+    double import_per_kwh = 0;           // fallbacks for the energy prices (< 0 = none)
     double feed_in_per_kwh = 0;
     double clipped_cost_per_kwh = 0;     // power the inverter would clip or curtail
     double genset_cost_per_kwh = 0;      // power from the site's generator (flare gas)
     double pool_fee_pct = 0;
-    double start_margin_per_kwh = 0.005; // a paused miner starts only this far above break-even
-    Duration lookahead{900'000};         // no start when a price spike comes within this
-    Duration stop_ahead{30'000};         // a running miner stops this long before a spike
-    Duration start_delay{30'000};        // a start must be worth it this long
-    Duration stop_delay{60'000};         // a stop must be warranted this long
+    double start_margin_per_kwh = 0;  // a paused miner starts only this far above break-even
+    Duration lookahead{};             // no start when a price spike comes within this
+    Duration stop_ahead{};            // a running miner stops this long before a spike
+    Duration start_delay{};           // a start must be worth it this long
+    Duration stop_delay{};            // a stop must be warranted this long
     // Heated zones ([policy.heat_demand]): a zone's miners are credited the value of the heat
     // they make while the zone wants heat. Not a key of [policy.economics].
     std::vector<HeatZone> heat_zones;
 
+    static const Settings<EconomicsSettings>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static EconomicsSettings from(const Options& options);
 };

@@ -5,25 +5,26 @@
 #include <optional>
 #include <tuple>
 
-#include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/settings.hpp"
 #include "policies/common/policy_with.hpp"
 
 namespace hashsink::policies {
 
 struct GensetFollowSettings {
     double rating_w = 0;                 // generator rating; 0 = from the genset.rating_w signal
-    double band_low_pct = 75;            // add load below this share of the rating
-    double band_high_pct = 90;           // take load off above it
-    double trip_pct = 95;                // above this: shed in the same tick
-    double nominal_frequency_hz = 60;
-    double max_frequency_dip_hz = 1.0;   // shed when frequency < nominal - this
+    double band_low_pct = 0;             // add load below this share of the rating
+    double band_high_pct = 0;            // take load off above it
+    double trip_pct = 0;                 // above this: shed in the same tick
+    double nominal_frequency_hz = 0;
+    double max_frequency_dip_hz = 0;     // shed when frequency < nominal - this
     double step_w = 0;                   // load added per step; 0 = 5 % of the rating
-    double start_margin_w = 10;          // as governor.start_margin_w: a start needs this spare
-    Duration settle{20'000};             // between two added steps
-    Duration restart_delay{60'000};      // after the generator (re)starts, before any load
-    Duration shed_hold{60'000};          // after a shed, before load is added again
+    double start_margin_w = 0;           // as governor.start_margin_w: a start needs this spare
+    Duration settle{};                   // between two added steps
+    Duration restart_delay{};            // after the generator (re)starts, before any load
+    Duration shed_hold{};                // after a shed, before load is added again
 
+    static const Settings<GensetFollowSettings>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static GensetFollowSettings from(const Options& options);
 };

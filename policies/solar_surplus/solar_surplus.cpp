@@ -39,96 +39,155 @@ double smallest_probe_w(const SiteSnapshot& s, double probe_step_w) {
 
 }  // namespace
 
-const KeyTable& SolarSurplusSettings::keys() {
-    static const KeyTable table = {
-        {.name = "reserve_w", .type = KeyType::number,
-         .doc = "Export kept back as a margin; the fleet never plans to use it.", .unit = "W",
-         .fallback = 50.0, .min = 0.0, .max = 1e6},
-        {.name = "enable_threshold_w", .type = KeyType::number,
-         .doc = "Surplus needed above the smallest miner's draw before the fleet starts.",
-         .unit = "W", .fallback = 0.0, .min = 0.0, .max = 1e6},
-        {.name = "enable_delay", .type = KeyType::duration,
-         .doc = "How long the surplus must hold before the fleet starts.", .unit = "s",
-         .fallback = Duration{30'000}, .min = 0.0, .max = 3600.0},
-        {.name = "disable_delay", .type = KeyType::duration,
-         .doc = "How long a deficit must hold before the last miners stop (they run at their "
-                "minimum meanwhile, unless that imports).",
-         .unit = "s", .fallback = Duration{120'000}, .min = 0.0, .max = 3600.0},
-        {.name = "import_tolerance_w", .type = KeyType::number,
-         .doc = "Grid import below this is treated as metering noise.", .unit = "W",
-         .fallback = 25.0, .min = 0.0, .max = 1e5},
-        {.name = "hysteresis_w", .type = KeyType::number,
-         .doc = "Dead band: while the export stays within this of reserve_w (and nothing is "
-                "imported), every miner keeps its target, so noise does not switch miners.",
-         .unit = "W", .fallback = 30.0, .min = 0.0, .max = 1e5},
-        {.name = "shed_after", .type = KeyType::duration,
-         .doc = "Import held this long removes every allowance: the budget drops to the "
-                "measured surplus, stopping miners if needed.",
-         .unit = "s", .fallback = Duration{10'000}, .min = 0.0, .max = 600.0},
-        {.name = "probe_step_w", .type = KeyType::number,
-         .doc = "Hidden surplus: while the inverter throttles (or its DC exceeds its AC output) "
-                "and the grid sits at zero or at the export limit, the budget rises by this "
-                "(at least one miner step) every probe_interval, and backs off on import.",
-         .unit = "W", .fallback = 50.0, .min = 1.0, .max = 1e6},
-        {.name = "probe_interval", .type = KeyType::duration,
-         .doc = "Time between two probes: long enough for the miners and the inverter to "
-                "settle.",
-         .unit = "s", .fallback = Duration{10'000}, .min = 1.0, .max = 3600.0},
-        {.name = "probe_hold", .type = KeyType::duration,
-         .doc = "After a probe made the site import, how long before the next one.", .unit = "s",
-         .fallback = Duration{60'000}, .min = 0.0, .max = 3600.0},
-        {.name = "probe_hold_max", .type = KeyType::duration,
-         .doc = "The hold after a failed probe doubles with each failure in a row, up to this; a "
-                "probe that held resets it.",
-         .unit = "s", .fallback = Duration{120'000}, .min = 0.0, .max = 86400.0},
-        {.name = "backoff_settle", .type = KeyType::duration,
-         .doc = "Hidden surplus: after a back-off on import, the miners get this long to settle "
-                "before the next back-off.",
-         .unit = "s", .fallback = Duration{5'000}, .min = 0.0, .max = 600.0},
-        {.name = "limit_band_w", .type = KeyType::number,
-         .doc = "Grid power this close to zero, or to grid.export_limit_w, counts as held there "
-                "by the inverter.",
-         .unit = "W", .fallback = 50.0, .min = 0.0, .max = 1e5},
-        {.name = "dc_ac_efficiency", .type = KeyType::number,
-         .doc = "AC the inverter makes of its DC input, to estimate the hidden surplus from "
-                "pv.dc_power_w.",
-         .fallback = 0.97, .min = 0.5, .max = 1.0},
-        {.name = "battery_reserve_charge", .type = KeyType::boolean,
-         .doc = "The battery's charging power is reserved for it, not surplus (until "
-                "battery_full_soc_pct).",
-         .fallback = true},
-        {.name = "battery_full_soc_pct", .type = KeyType::number,
-         .doc = "From this state of charge, the battery's charging power counts as surplus.",
-         .unit = "%", .fallback = 95.0, .min = 0.0, .max = 100.0},
-        {.name = "battery_min_soc_pct", .type = KeyType::number,
-         .doc = "Above this state of charge the fleet may run from the battery (its discharge "
-                "is not taken off the surplus); at or below it never. 100 = never.",
-         .unit = "%", .fallback = 100.0, .min = 0.0, .max = 100.0},
-    };
-    return table;
+const Settings<SolarSurplusSettings>& SolarSurplusSettings::settings() {
+    static const auto settings =
+        Settings<SolarSurplusSettings>{}
+            .bind(&SolarSurplusSettings::reserve_w,
+                  {.name = "reserve_w",
+                   .doc = "Export kept back as a margin; the fleet never plans to use it.",
+                   .unit = "W",
+                   .fallback = 50.0,
+                   .min = 0.0,
+                   .max = 1e6})
+            .bind(&SolarSurplusSettings::enable_threshold_w,
+                  {.name = "enable_threshold_w",
+                   .doc = "Surplus needed above the smallest miner's draw before the fleet starts.",
+                   .unit = "W",
+                   .fallback = 0.0,
+                   .min = 0.0,
+                   .max = 1e6})
+            .bind(&SolarSurplusSettings::enable_delay,
+                  {.name = "enable_delay",
+                   .doc = "How long the surplus must hold before the fleet starts.",
+                   .unit = "s",
+                   .fallback = Duration{30'000},
+                   .min = 0.0,
+                   .max = 3600.0})
+            .bind(
+                &SolarSurplusSettings::disable_delay,
+                {.name = "disable_delay",
+                 .doc =
+                     "How long a deficit must hold before the last miners stop (they run at their "
+                     "minimum meanwhile, unless that imports).",
+                 .unit = "s",
+                 .fallback = Duration{120'000},
+                 .min = 0.0,
+                 .max = 3600.0})
+            .bind(&SolarSurplusSettings::import_tolerance_w,
+                  {.name = "import_tolerance_w",
+                   .doc = "Grid import below this is treated as metering noise.",
+                   .unit = "W",
+                   .fallback = 25.0,
+                   .min = 0.0,
+                   .max = 1e5})
+            .bind(&SolarSurplusSettings::hysteresis_w,
+                  {.name = "hysteresis_w",
+                   .doc =
+                       "Dead band: while the export stays within this of reserve_w (and nothing is "
+                       "imported), every miner keeps its target, so noise does not switch miners.",
+                   .unit = "W",
+                   .fallback = 30.0,
+                   .min = 0.0,
+                   .max = 1e5})
+            .bind(&SolarSurplusSettings::shed_after,
+                  {.name = "shed_after",
+                   .doc = "Import held this long removes every allowance: the budget drops to the "
+                          "measured surplus, stopping miners if needed.",
+                   .unit = "s",
+                   .fallback = Duration{10'000},
+                   .min = 0.0,
+                   .max = 600.0})
+            .bind(&SolarSurplusSettings::probe_step_w,
+                  {.name = "probe_step_w",
+                   .doc =
+                       "Hidden surplus: while the inverter throttles (or its DC exceeds its AC "
+                       "output) "
+                       "and the grid sits at zero or at the export limit, the budget rises by this "
+                       "(at least one miner step) every probe_interval, and backs off on import.",
+                   .unit = "W",
+                   .fallback = 50.0,
+                   .min = 1.0,
+                   .max = 1e6})
+            .bind(&SolarSurplusSettings::probe_interval,
+                  {.name = "probe_interval",
+                   .doc = "Time between two probes: long enough for the miners and the inverter to "
+                          "settle.",
+                   .unit = "s",
+                   .fallback = Duration{10'000},
+                   .min = 1.0,
+                   .max = 3600.0})
+            .bind(&SolarSurplusSettings::probe_hold,
+                  {.name = "probe_hold",
+                   .doc = "After a probe made the site import, how long before the next one.",
+                   .unit = "s",
+                   .fallback = Duration{60'000},
+                   .min = 0.0,
+                   .max = 3600.0})
+            .bind(&SolarSurplusSettings::probe_hold_max,
+                  {.name = "probe_hold_max",
+                   .doc = "The hold after a failed probe doubles with each failure in a row, up to "
+                          "this; a "
+                          "probe that held resets it.",
+                   .unit = "s",
+                   .fallback = Duration{120'000},
+                   .min = 0.0,
+                   .max = 86400.0})
+            .bind(&SolarSurplusSettings::backoff_settle,
+                  {.name = "backoff_settle",
+                   .doc = "Hidden surplus: after a back-off on import, the miners get this long to "
+                          "settle "
+                          "before the next back-off.",
+                   .unit = "s",
+                   .fallback = Duration{5'000},
+                   .min = 0.0,
+                   .max = 600.0})
+            .bind(&SolarSurplusSettings::limit_band_w,
+                  {.name = "limit_band_w",
+                   .doc = "Grid power this close to zero, or to grid.export_limit_w, counts as "
+                          "held there "
+                          "by the inverter.",
+                   .unit = "W",
+                   .fallback = 50.0,
+                   .min = 0.0,
+                   .max = 1e5})
+            .bind(&SolarSurplusSettings::dc_ac_efficiency,
+                  {.name = "dc_ac_efficiency",
+                   .doc =
+                       "AC the inverter makes of its DC input, to estimate the hidden surplus from "
+                       "pv.dc_power_w.",
+                   .fallback = 0.97,
+                   .min = 0.5,
+                   .max = 1.0})
+            .bind(&SolarSurplusSettings::battery_reserve_charge,
+                  {.name = "battery_reserve_charge",
+                   .doc = "The battery's charging power is reserved for it, not surplus (until "
+                          "battery_full_soc_pct).",
+                   .fallback = true})
+            .bind(&SolarSurplusSettings::battery_full_soc_pct,
+                  {.name = "battery_full_soc_pct",
+                   .doc =
+                       "From this state of charge, the battery's charging power counts as surplus.",
+                   .unit = "%",
+                   .fallback = 95.0,
+                   .min = 0.0,
+                   .max = 100.0})
+            .bind(
+                &SolarSurplusSettings::battery_min_soc_pct,
+                {.name = "battery_min_soc_pct",
+                 .doc =
+                     "Above this state of charge the fleet may run from the battery (its discharge "
+                     "is not taken off the surplus); at or below it never. 100 = never.",
+                 .unit = "%",
+                 .fallback = 100.0,
+                 .min = 0.0,
+                 .max = 100.0});
+    return settings;
 }
 
-SolarSurplusSettings SolarSurplusSettings::from(const Options& given) {
-    Options o = with_defaults(keys(), given);
-    SolarSurplusSettings s;
-    s.reserve_w = o.get_number("reserve_w");
-    s.enable_threshold_w = o.get_number("enable_threshold_w");
-    s.enable_delay = o.get_duration("enable_delay");
-    s.disable_delay = o.get_duration("disable_delay");
-    s.import_tolerance_w = o.get_number("import_tolerance_w");
-    s.hysteresis_w = o.get_number("hysteresis_w");
-    s.shed_after = o.get_duration("shed_after");
-    s.probe_step_w = o.get_number("probe_step_w");
-    s.probe_interval = o.get_duration("probe_interval");
-    s.probe_hold = o.get_duration("probe_hold");
-    s.probe_hold_max = o.get_duration("probe_hold_max");
-    s.backoff_settle = o.get_duration("backoff_settle");
-    s.limit_band_w = o.get_number("limit_band_w");
-    s.dc_ac_efficiency = o.get_number("dc_ac_efficiency");
-    s.battery_reserve_charge = o.get_bool("battery_reserve_charge");
-    s.battery_full_soc_pct = o.get_number("battery_full_soc_pct");
-    s.battery_min_soc_pct = o.get_number("battery_min_soc_pct");
-    return s;
+const KeyTable& SolarSurplusSettings::keys() { return settings().keys(); }
+
+SolarSurplusSettings SolarSurplusSettings::from(const Options& options) {
+    return settings().from(options);
 }
 
 namespace {

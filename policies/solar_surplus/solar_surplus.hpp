@@ -5,33 +5,34 @@
 #include <optional>
 #include <tuple>
 
-#include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/settings.hpp"
 #include "policies/common/policy_with.hpp"
 
 namespace hashsink::policies {
 
 struct SolarSurplusSettings {
-    double reserve_w = 50;            // export kept back as a safety margin
+    double reserve_w = 0;             // export kept back as a safety margin
     double enable_threshold_w = 0;    // surplus above the smallest miner needed to start
-    Duration enable_delay{30'000};    // surplus must hold this long before the fleet starts
-    Duration disable_delay{120'000};  // a deficit must hold this long before the fleet stops
-    double import_tolerance_w = 25;   // grid import below this is metering noise
-    double hysteresis_w = 30;         // export within this of the reserve changes nothing
-    Duration shed_after{10'000};      // import held this long cuts the budget to the surplus
+    Duration enable_delay{};          // surplus must hold this long before the fleet starts
+    Duration disable_delay{};         // a deficit must hold this long before the fleet stops
+    double import_tolerance_w = 0;    // grid import below this is metering noise
+    double hysteresis_w = 0;          // export within this of the reserve changes nothing
+    Duration shed_after{};            // import held this long cuts the budget to the surplus
     // Hidden surplus (export-limited, zero-export or throttled inverters).
-    double probe_step_w = 50;         // extra load per probe (at least one miner step)
-    Duration probe_interval{10'000};  // between two probes
-    Duration probe_hold{60'000};      // no probe for this long after a probe imported...
-    Duration probe_hold_max{120'000}; // ...doubling with each failed probe in a row, up to this
-    Duration backoff_settle{5'000};   // after a back-off on import, before the next one
-    double limit_band_w = 50;         // grid this close to 0 or to the export limit is "at it"
-    double dc_ac_efficiency = 0.97;   // AC the inverter makes of its DC input
+    double probe_step_w = 0;      // extra load per probe (at least one miner step)
+    Duration probe_interval{};    // between two probes
+    Duration probe_hold{};        // no probe for this long after a probe imported...
+    Duration probe_hold_max{};    // ...doubling with each failed probe in a row, up to this
+    Duration backoff_settle{};    // after a back-off on import, before the next one
+    double limit_band_w = 0;      // grid this close to 0 or to the export limit is "at it"
+    double dc_ac_efficiency = 0;  // AC the inverter makes of its DC input
     // Battery.
-    bool battery_reserve_charge = true;  // its charging power is not surplus...
-    double battery_full_soc_pct = 95;    // ...unless it is this full
-    double battery_min_soc_pct = 100;    // the fleet may run from the battery above this SoC
+    bool battery_reserve_charge = false;  // its charging power is not surplus...
+    double battery_full_soc_pct = 0;      // ...unless it is this full
+    double battery_min_soc_pct = 0;       // the fleet may run from the battery above this SoC
 
+    static const Settings<SolarSurplusSettings>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static SolarSurplusSettings from(const Options& options);
 };

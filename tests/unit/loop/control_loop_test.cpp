@@ -75,7 +75,7 @@ struct Rig {
     std::unique_ptr<loop::ControlLoop> loop;
 
     explicit Rig(Duration apply_delay = Duration{0}, bool mining = true) {
-        policies::SolarSurplusSettings s;
+        auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
         s.enable_delay = 5s;
         s.reserve_w = 10;
         loop::LoopSettings ls;

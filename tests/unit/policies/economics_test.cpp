@@ -46,7 +46,7 @@ SiteSnapshot site(double grid_w, double import_price, std::vector<MinerView> fle
 }
 
 policies::EconomicsSettings no_margin() {
-    policies::EconomicsSettings e;
+    auto e = policies::EconomicsSettings::from(Options{});  // the declared defaults
     e.start_margin_per_kwh = 0;
     e.start_delay = Duration{0};
     e.stop_delay = Duration{0};
@@ -144,7 +144,7 @@ TEST_CASE("economics: no start minutes before a price spike", "[economics]") {
 TEST_CASE("economics: properties over generated snapshots", "[economics]") {
     std::mt19937 rng(3);
     std::uniform_real_distribution<double> grid(-20'000, 5'000), price(-0.05, 0.4), hp(0.01, 0.1);
-    policies::EconomicsPolicy p({});
+    policies::EconomicsPolicy p(policies::EconomicsSettings::from(Options{}));
     loop::SiteLimits limits;
     for (int k = 0; k < 1000; ++k) {
         auto fleet = test::random_fleet(rng, 10);
@@ -170,7 +170,7 @@ TEST_CASE("economics: properties over generated snapshots", "[economics]") {
 
 TEST_CASE("economics: a price or a surplus hovering at break-even does not flap", "[economics]") {
     std::mt19937 rng(5);
-    policies::EconomicsPolicy p({});   // default margin and delays
+    policies::EconomicsPolicy p(policies::EconomicsSettings::from(Options{}));   // default margin and delays
     auto run_hour = [&](auto grid_of, auto price_of) {
         std::vector<MinerView> fleet = {miner("a", 30)};
         PolicyMemory mem;

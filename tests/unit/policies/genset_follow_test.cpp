@@ -14,7 +14,7 @@ namespace {
 const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
 
 policies::GensetFollowSettings settings() {
-    policies::GensetFollowSettings s;
+    auto s = policies::GensetFollowSettings::from(Options{});  // the declared defaults
     s.rating_w = 10'000;
     s.step_w = 500;
     s.settle = 10s;

@@ -585,7 +585,7 @@ TEST_CASE("heat: the credit applies only while the zone wants heat", "[heat][cre
 TEST_CASE("heat: economics runs a miner unprofitable on hash alone while its heat pays",
           "[heat][credit]") {
     // Hash worth about 0.05/kWh at these miners' efficiency; import at 0.20.
-    EconomicsSettings es;
+    auto es = EconomicsSettings::from(Options{});  // the declared defaults
     es.hashprice_per_th_day = 0.05;
     es.import_per_kwh = 0.20;
     es.start_delay = Duration{0};
@@ -631,7 +631,7 @@ TEST_CASE("heat: economics runs a miner unprofitable on hash alone while its hea
 }
 
 TEST_CASE("heat: economics reports hash revenue and heat value apart", "[heat][credit]") {
-    EconomicsSettings es;
+    auto es = EconomicsSettings::from(Options{});  // the declared defaults
     es.hashprice_per_th_day = 0.048;
     es.import_per_kwh = 0.20;
     HeatZone z = living();

@@ -85,7 +85,7 @@ TEST_CASE("policy state: unknown versions and malformed text give a fresh state"
 
 TEST_CASE("policy state: a policy restores its journalled state, a layered one each layer's",
           "[policy_state]") {
-    SolarSurplusPolicy solar(SolarSurplusSettings{});
+    SolarSurplusPolicy solar(SolarSurplusSettings::from(Options{}));
     const PolicyMemory kept = memory_of(busy_solar());
     CHECK(solar.restore(kept.json()) == kept);
     CHECK(solar.restore("{\"v\":9}") == memory_of(SolarSurplusState{}));
@@ -95,7 +95,7 @@ TEST_CASE("policy state: a policy restores its journalled state, a layered one e
 
     std::vector<std::unique_ptr<Policy>> layers;
     layers.push_back(std::make_unique<ManualPolicy>());
-    layers.push_back(std::make_unique<SolarSurplusPolicy>(SolarSurplusSettings{}));
+    layers.push_back(std::make_unique<SolarSurplusPolicy>(SolarSurplusSettings::from(Options{})));
     LayeredPolicy layered(std::move(layers));
     const PolicyMemory both = memory_of(LayeredState{
         .layers = {{"solar_surplus", kept}, {"gone", memory_of(GensetFollowState{})}}});

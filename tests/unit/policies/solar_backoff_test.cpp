@@ -14,7 +14,7 @@ namespace {
 const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
 
 policies::SolarSurplusSettings settings() {
-    policies::SolarSurplusSettings s;
+    auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
     s.reserve_w = 20;
     s.probe_step_w = 50;
     s.probe_interval = 10s;

@@ -21,7 +21,7 @@ void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Durati
 }
 
 policies::SolarSurplusSettings quick() {
-    policies::SolarSurplusSettings s;
+    auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
     s.reserve_w = 20;
     s.enable_delay = 10s;
     s.disable_delay = 30s;

@@ -14,7 +14,7 @@ namespace {
 const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
 
 policies::SolarSurplusSettings quick() {
-    policies::SolarSurplusSettings s;
+    auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
     s.reserve_w = 20;
     s.enable_delay = 10s;
     s.disable_delay = 30s;
