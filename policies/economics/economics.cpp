@@ -88,105 +88,108 @@ std::optional<double> schedule_max(const SiteSnapshot& s, std::string_view name,
     return best;
 }
 
+namespace {
+
+Settings<EconomicsSettings> price_keys(Settings<EconomicsSettings> s) {
+    return std::move(s)
+        .bind(&EconomicsSettings::hashprice_per_th_day,
+              {.name = "hashprice_per_th_day",
+               .doc = "Hashprice used when no source publishes price.hashprice_per_th_day "
+                      "(reading or "
+                      "schedule); 0 means a source must. Without any, the fleet goes to its "
+                      "safe state.",
+               .unit = "currency/TH/s/day",
+               .fallback = 0.0,
+               .min = 0.0,
+               .max = 1e6})
+        .bind(&EconomicsSettings::import_per_kwh,
+              {.name = "import_per_kwh",
+               .doc = "Import price used when no source publishes price.import_per_kwh; negative "
+                      "means none, and then the fleet never plans to import.",
+               .unit = "currency/kWh",
+               .fallback = -1.0,
+               .min = -1.0,
+               .max = 1e3})
+        .bind(&EconomicsSettings::feed_in_per_kwh,
+              {.name = "feed_in_per_kwh",
+               .doc = "Feed-in tariff used when no source publishes price.feed_in_per_kwh: what "
+                      "exported power would earn, so what mining it gives up.",
+               .unit = "currency/kWh",
+               .fallback = 0.0,
+               .min = -1e3,
+               .max = 1e3})
+        .bind(&EconomicsSettings::clipped_cost_per_kwh,
+              {.name = "clipped_cost_per_kwh",
+               .doc = "Cost of power the inverter would clip or curtail (it reports THROTTLED, an "
+                      "active limit, or DC above its AC rating).",
+               .unit = "currency/kWh",
+               .fallback = 0.0,
+               .min = -1e3,
+               .max = 1e3})
+        .bind(&EconomicsSettings::genset_cost_per_kwh,
+              {.name = "genset_cost_per_kwh",
+               .doc = "Cost of power from the site's generator (flare gas: near nothing).",
+               .unit = "currency/kWh",
+               .fallback = 0.0,
+               .min = -1e3,
+               .max = 1e3})
+        .bind(&EconomicsSettings::pool_fee_pct, {.name = "pool_fee_pct",
+                                                 .doc = "Pool fee taken off the revenue.",
+                                                 .unit = "%",
+                                                 .fallback = 0.0,
+                                                 .min = 0.0,
+                                                 .max = 100.0})
+        .bind(&EconomicsSettings::start_margin_per_kwh,
+              {.name = "start_margin_per_kwh",
+               .doc = "A paused miner starts only when its hash is worth this much more than its "
+                      "energy (a running one stops at break-even), so a price near break-even does "
+                      "not switch it.",
+               .unit = "currency/kWh",
+               .fallback = 0.005,
+               .min = 0.0,
+               .max = 1e3});
+}
+
+Settings<EconomicsSettings> timing_keys(Settings<EconomicsSettings> s) {
+    return std::move(s)
+        .bind(&EconomicsSettings::lookahead,
+              {.name = "lookahead",
+               .doc = "A paused miner does not start when a scheduled price within this would "
+                      "make it "
+                      "unprofitable.",
+               .unit = "s",
+               .fallback = Duration{900'000},
+               .min = 0.0,
+               .max = 86400.0})
+        .bind(&EconomicsSettings::stop_ahead,
+              {.name = "stop_ahead",
+               .doc = "A running miner stops this long before an unprofitable price slot begins "
+                      "(about the governor's min_dwell, so it is off when the slot starts).",
+               .unit = "s",
+               .fallback = Duration{30'000},
+               .min = 0.0,
+               .max = 3600.0})
+        .bind(&EconomicsSettings::start_delay,
+              {.name = "start_delay",
+               .doc = "A paused miner starts only once running it has been worth it this long.",
+               .unit = "s",
+               .fallback = Duration{30'000},
+               .min = 0.0,
+               .max = 3600.0})
+        .bind(&EconomicsSettings::stop_delay,
+              {.name = "stop_delay",
+               .doc = "A running miner stops only once it has been unprofitable this long (it runs "
+                      "at its lowest level meanwhile); scheduled spikes are met by stop_ahead.",
+               .unit = "s",
+               .fallback = Duration{60'000},
+               .min = 0.0,
+               .max = 3600.0});
+}
+
+}  // namespace
+
 const Settings<EconomicsSettings>& EconomicsSettings::settings() {
-    static const auto settings =
-        Settings<EconomicsSettings>{}
-            .bind(&EconomicsSettings::hashprice_per_th_day,
-                  {.name = "hashprice_per_th_day",
-                   .doc = "Hashprice used when no source publishes price.hashprice_per_th_day "
-                          "(reading or "
-                          "schedule); 0 means a source must. Without any, the fleet goes to its "
-                          "safe state.",
-                   .unit = "currency/TH/s/day",
-                   .fallback = 0.0,
-                   .min = 0.0,
-                   .max = 1e6})
-            .bind(
-                &EconomicsSettings::import_per_kwh,
-                {.name = "import_per_kwh",
-                 .doc = "Import price used when no source publishes price.import_per_kwh; negative "
-                        "means none, and then the fleet never plans to import.",
-                 .unit = "currency/kWh",
-                 .fallback = -1.0,
-                 .min = -1.0,
-                 .max = 1e3})
-            .bind(
-                &EconomicsSettings::feed_in_per_kwh,
-                {.name = "feed_in_per_kwh",
-                 .doc = "Feed-in tariff used when no source publishes price.feed_in_per_kwh: what "
-                        "exported power would earn, so what mining it gives up.",
-                 .unit = "currency/kWh",
-                 .fallback = 0.0,
-                 .min = -1e3,
-                 .max = 1e3})
-            .bind(&EconomicsSettings::clipped_cost_per_kwh,
-                  {.name = "clipped_cost_per_kwh",
-                   .doc =
-                       "Cost of power the inverter would clip or curtail (it reports THROTTLED, an "
-                       "active limit, or DC above its AC rating).",
-                   .unit = "currency/kWh",
-                   .fallback = 0.0,
-                   .min = -1e3,
-                   .max = 1e3})
-            .bind(&EconomicsSettings::genset_cost_per_kwh,
-                  {.name = "genset_cost_per_kwh",
-                   .doc = "Cost of power from the site's generator (flare gas: near nothing).",
-                   .unit = "currency/kWh",
-                   .fallback = 0.0,
-                   .min = -1e3,
-                   .max = 1e3})
-            .bind(&EconomicsSettings::pool_fee_pct, {.name = "pool_fee_pct",
-                                                     .doc = "Pool fee taken off the revenue.",
-                                                     .unit = "%",
-                                                     .fallback = 0.0,
-                                                     .min = 0.0,
-                                                     .max = 100.0})
-            .bind(
-                &EconomicsSettings::start_margin_per_kwh,
-                {.name = "start_margin_per_kwh",
-                 .doc =
-                     "A paused miner starts only when its hash is worth this much more than its "
-                     "energy (a running one stops at break-even), so a price near break-even does "
-                     "not switch it.",
-                 .unit = "currency/kWh",
-                 .fallback = 0.005,
-                 .min = 0.0,
-                 .max = 1e3})
-            .bind(&EconomicsSettings::lookahead,
-                  {.name = "lookahead",
-                   .doc = "A paused miner does not start when a scheduled price within this would "
-                          "make it "
-                          "unprofitable.",
-                   .unit = "s",
-                   .fallback = Duration{900'000},
-                   .min = 0.0,
-                   .max = 86400.0})
-            .bind(
-                &EconomicsSettings::stop_ahead,
-                {.name = "stop_ahead",
-                 .doc = "A running miner stops this long before an unprofitable price slot begins "
-                        "(about the governor's min_dwell, so it is off when the slot starts).",
-                 .unit = "s",
-                 .fallback = Duration{30'000},
-                 .min = 0.0,
-                 .max = 3600.0})
-            .bind(&EconomicsSettings::start_delay,
-                  {.name = "start_delay",
-                   .doc = "A paused miner starts only once running it has been worth it this long.",
-                   .unit = "s",
-                   .fallback = Duration{30'000},
-                   .min = 0.0,
-                   .max = 3600.0})
-            .bind(
-                &EconomicsSettings::stop_delay,
-                {.name = "stop_delay",
-                 .doc =
-                     "A running miner stops only once it has been unprofitable this long (it runs "
-                     "at its lowest level meanwhile); scheduled spikes are met by stop_ahead.",
-                 .unit = "s",
-                 .fallback = Duration{60'000},
-                 .min = 0.0,
-                 .max = 3600.0});
+    static const auto settings = timing_keys(price_keys(Settings<EconomicsSettings>{}));
     return settings;
 }
 

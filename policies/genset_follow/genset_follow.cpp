@@ -22,102 +22,107 @@ Input input(const SiteSnapshot& s, std::string_view name, double& value) {
 
 }  // namespace
 
+namespace {
+
+Settings<GensetFollowSettings> load_band_keys(Settings<GensetFollowSettings> s) {
+    return std::move(s)
+        .bind(
+            &GensetFollowSettings::rating_w,
+            {.name = "rating_w",
+             .doc = "Generator rating; 0 takes it from the genset.rating_w signal (one of the two "
+                    "is needed).",
+             .unit = "W",
+             .fallback = 0.0,
+             .min = 0.0,
+             .max = 1e9})
+        .bind(&GensetFollowSettings::band_low_pct,
+              {.name = "band_low_pct",
+               .doc = "Lower edge of the load band: below it load is added, one step at a time.",
+               .unit = "%",
+               .fallback = 75.0,
+               .min = 0.0,
+               .max = 100.0})
+        .bind(
+            &GensetFollowSettings::band_high_pct,
+            {.name = "band_high_pct",
+             .doc = "Upper edge of the load band: above it load is taken off (dwell and ramp-down "
+                    "limits apply).",
+             .unit = "%",
+             .fallback = 90.0,
+             .min = 1.0,
+             .max = 100.0})
+        .bind(&GensetFollowSettings::trip_pct,
+              {.name = "trip_pct",
+               .doc = "Load above this sheds in the same tick, back to the lower band edge.",
+               .unit = "%",
+               .fallback = 95.0,
+               .min = 1.0,
+               .max = 120.0})
+        .bind(&GensetFollowSettings::nominal_frequency_hz,
+              {.name = "nominal_frequency_hz",
+               .doc = "The generator's nominal frequency (50 or 60).",
+               .unit = "Hz",
+               .fallback = 60.0,
+               .min = 10.0,
+               .max = 500.0})
+        .bind(&GensetFollowSettings::max_frequency_dip_hz,
+              {.name = "max_frequency_dip_hz",
+               .doc = "A frequency more than this below nominal sheds in the same tick.",
+               .unit = "Hz",
+               .fallback = 1.0,
+               .min = 0.05,
+               .max = 50.0})
+        .bind(&GensetFollowSettings::step_w,
+              {.name = "step_w",
+               .doc = "Load added per step (at least one miner start or level); 0 means 5 % of the "
+                      "rating.",
+               .unit = "W",
+               .fallback = 0.0,
+               .min = 0.0,
+               .max = 1e9})
+        .bind(&GensetFollowSettings::start_margin_w,
+              {.name = "start_margin_w",
+               .doc = "Keep equal to governor.start_margin_w: a step that starts a miner "
+                      "includes it.",
+               .unit = "W",
+               .fallback = 10.0,
+               .min = 0.0,
+               .max = 1e6});
+}
+
+Settings<GensetFollowSettings> timing_keys(Settings<GensetFollowSettings> s) {
+    return std::move(s)
+        .bind(&GensetFollowSettings::settle,
+              {.name = "settle",
+               .doc = "Settling time after an added step before the next one.",
+               .unit = "s",
+               .fallback = Duration{20'000},
+               .min = 0.0,
+               .max = 3600.0})
+        .bind(&GensetFollowSettings::restart_delay,
+              {.name = "restart_delay",
+               .doc = "After the generator starts (or restarts), how long it runs unloaded "
+                      "before the "
+                      "staged start adds the first step.",
+               .unit = "s",
+               .fallback = Duration{60'000},
+               .min = 0.0,
+               .max = 3600.0})
+        .bind(
+            &GensetFollowSettings::shed_hold,
+            {.name = "shed_hold",
+             .doc = "After a shed (frequency dip, overload, alarm), how long before load is added "
+                    "again.",
+             .unit = "s",
+             .fallback = Duration{60'000},
+             .min = 0.0,
+             .max = 3600.0});
+}
+
+}  // namespace
+
 const Settings<GensetFollowSettings>& GensetFollowSettings::settings() {
-    static const auto settings =
-        Settings<GensetFollowSettings>{}
-            .bind(
-                &GensetFollowSettings::rating_w,
-                {.name = "rating_w",
-                 .doc =
-                     "Generator rating; 0 takes it from the genset.rating_w signal (one of the two "
-                     "is needed).",
-                 .unit = "W",
-                 .fallback = 0.0,
-                 .min = 0.0,
-                 .max = 1e9})
-            .bind(
-                &GensetFollowSettings::band_low_pct,
-                {.name = "band_low_pct",
-                 .doc = "Lower edge of the load band: below it load is added, one step at a time.",
-                 .unit = "%",
-                 .fallback = 75.0,
-                 .min = 0.0,
-                 .max = 100.0})
-            .bind(
-                &GensetFollowSettings::band_high_pct,
-                {.name = "band_high_pct",
-                 .doc =
-                     "Upper edge of the load band: above it load is taken off (dwell and ramp-down "
-                     "limits apply).",
-                 .unit = "%",
-                 .fallback = 90.0,
-                 .min = 1.0,
-                 .max = 100.0})
-            .bind(&GensetFollowSettings::trip_pct,
-                  {.name = "trip_pct",
-                   .doc = "Load above this sheds in the same tick, back to the lower band edge.",
-                   .unit = "%",
-                   .fallback = 95.0,
-                   .min = 1.0,
-                   .max = 120.0})
-            .bind(&GensetFollowSettings::nominal_frequency_hz,
-                  {.name = "nominal_frequency_hz",
-                   .doc = "The generator's nominal frequency (50 or 60).",
-                   .unit = "Hz",
-                   .fallback = 60.0,
-                   .min = 10.0,
-                   .max = 500.0})
-            .bind(&GensetFollowSettings::max_frequency_dip_hz,
-                  {.name = "max_frequency_dip_hz",
-                   .doc = "A frequency more than this below nominal sheds in the same tick.",
-                   .unit = "Hz",
-                   .fallback = 1.0,
-                   .min = 0.05,
-                   .max = 50.0})
-            .bind(
-                &GensetFollowSettings::step_w,
-                {.name = "step_w",
-                 .doc =
-                     "Load added per step (at least one miner start or level); 0 means 5 % of the "
-                     "rating.",
-                 .unit = "W",
-                 .fallback = 0.0,
-                 .min = 0.0,
-                 .max = 1e9})
-            .bind(&GensetFollowSettings::start_margin_w,
-                  {.name = "start_margin_w",
-                   .doc = "Keep equal to governor.start_margin_w: a step that starts a miner "
-                          "includes it.",
-                   .unit = "W",
-                   .fallback = 10.0,
-                   .min = 0.0,
-                   .max = 1e6})
-            .bind(&GensetFollowSettings::settle,
-                  {.name = "settle",
-                   .doc = "Settling time after an added step before the next one.",
-                   .unit = "s",
-                   .fallback = Duration{20'000},
-                   .min = 0.0,
-                   .max = 3600.0})
-            .bind(&GensetFollowSettings::restart_delay,
-                  {.name = "restart_delay",
-                   .doc = "After the generator starts (or restarts), how long it runs unloaded "
-                          "before the "
-                          "staged start adds the first step.",
-                   .unit = "s",
-                   .fallback = Duration{60'000},
-                   .min = 0.0,
-                   .max = 3600.0})
-            .bind(
-                &GensetFollowSettings::shed_hold,
-                {.name = "shed_hold",
-                 .doc =
-                     "After a shed (frequency dip, overload, alarm), how long before load is added "
-                     "again.",
-                 .unit = "s",
-                 .fallback = Duration{60'000},
-                 .min = 0.0,
-                 .max = 3600.0});
+    static const auto settings = timing_keys(load_band_keys(Settings<GensetFollowSettings>{}));
     return settings;
 }
 
