@@ -1,8 +1,6 @@
 #include "adapters/miners/driver_support.hpp"
 
 #include <algorithm>
-#include <cassert>
-#include <cmath>
 #include <thread>
 
 namespace hashsink::miners {

@@ -76,12 +76,6 @@ public:
         return std::move(*this);
     }
 
-    // A key with no struct member of its own (read by hand, e.g. a table_list).
-    Settings&& key(KeySpec spec) && {
-        keys_.push_back(std::move(spec));
-        return std::move(*this);
-    }
-
     const KeyTable& keys() const { return keys_; }
 
     // The struct from options (validated against keys(), or built by hand): defaults filled in.

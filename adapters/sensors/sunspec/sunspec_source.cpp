@@ -67,7 +67,7 @@ SourceConfig SunspecSource::config_from(const Options& options) {
     // The range allows 0; anything but -1 means "as the meter says".
     c.meter_sign = c.meter_sign < 0 ? -1 : 1;
     // Every source's own deadline ([[sources]] timeout, config::source_settings()).
-    c.timeout = options.get_duration("timeout", Duration{1000});
+    c.timeout = options.get_duration("timeout", c.timeout);
     return c;
 }
 
