@@ -1,20 +1,19 @@
 #include "sim/simulator.hpp"
 
-#include "daemon/loop/loop_settings.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "daemon/loop/allocator.hpp"
+#include "daemon/loop/loop_settings.hpp"
+#include "policies/heat_demand/heat_demand.hpp"
+#include "policies/registry.hpp"
+#include "sim/days.hpp"
 #include "sim/driver_models.hpp"
 #include "sim/site_battery.hpp"
 #include "sim/site_model.hpp"
-#include "policies/heat_demand/heat_demand.hpp"
-#include "policies/registry.hpp"
 
 namespace hashsink::sim {
 namespace {
@@ -170,6 +169,10 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
         snap.schedules[std::string(signal::kPriceFeedInPerKwh)] = slots(Column::feed_in_per_kwh);
 
     Metrics m;
+    const DaySplit split(trace);
+    m.days.resize(split.count());
+    for (std::size_t d = 0; d < m.days.size(); ++d) m.days[d].date = split.date(d);
+    std::vector<double> miner_switches(n, 0);
     double fleet_w = idle_w;   // true draw, idle included
     double next_poll = trace.start_s();
     double band_ticks = 0, genset_ticks = 0;
@@ -202,11 +205,16 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
             next_poll += poll_s;
         }
 
+        DayMetrics& day = m.days[split.index(t)];
         auto targets = controller.decide(snap);
         for (std::size_t i = 0; i < n && i < targets.size(); ++i) {
             MinerView& v = snap.miners[i];
             if (targets[i] == v.target) continue;
-            if (targets[i].run != v.target.run) switches += 1;
+            if (targets[i].run != v.target.run) {
+                switches += 1;
+                miner_switches[i] += 1;
+                day.switches_per_miner_day += 1.0 / static_cast<double>(n);
+            }
             models[i].set_target(targets[i]);
             v.target = targets[i];
             v.target_since = now;
@@ -227,8 +235,13 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
         const double h = dt / 3600.0;
         m.available_surplus_kwh += (battery ? in.surplus_w : available_w) * h / 1000;
         m.absorbed_kwh += absorbed_w * h / 1000;
+        day.absorbed_kwh += absorbed_w * h / 1000;
+        day.hours += h;
         const bool clean = in.genset ? in.house_w + fleet_w <= in.capacity_w + 1e-6 : excess_w <= 1e-6;
-        if (clean) m.absorbed_without_import_kwh += absorbed_w * h / 1000;
+        if (clean) {
+            m.absorbed_without_import_kwh += absorbed_w * h / 1000;
+            day.absorbed_without_import_kwh += absorbed_w * h / 1000;
+        }
         m.fleet_kwh += controlled_w * h / 1000;
         m.revenue += hash * in.hashprice * dt / 86400.0;
         double load_pct = 0;
@@ -243,6 +256,7 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
             if (load > in.capacity_w + 1e-6) m.genset_overload_s += dt;
         } else if (!in.genset) {
             m.import_wh += excess_w * h;
+            day.import_wh += excess_w * h;
             m.peak_import_w = std::max(m.peak_import_w, excess_w);
             m.energy_cost += (excess_w * in.price_import + absorbed_w * in.price_feed_in) * h / 1000;
         }
@@ -258,6 +272,12 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
     if (trip) m.genset_trips = trip->trips();
     const double days = m.hours / 24;
     m.switches_per_miner_day = n > 0 && days > 0 ? switches / static_cast<double>(n) / days : 0;
+    if (days > 0)
+        for (double s : miner_switches)
+            m.max_miner_switches_per_day = std::max(m.max_miner_switches_per_day, s / days);
+    // A day's switches per miner, scaled to a whole day when the trace covers only part of it.
+    for (auto& d : m.days)
+        if (d.hours > 0) d.switches_per_miner_day *= 24 / d.hours;
     if (heat.active()) m.heat = heat.metrics();
     return m;
 }
@@ -271,6 +291,12 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
 // raise the bound: the baselines do not honour the ramp limit, and the bound must hold for
 // them too.
 double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings) {
+    double kwh = 0;
+    for (double d : oracle_absorbed_kwh_by_day(trace, settings)) kwh += d;
+    return kwh;
+}
+
+std::vector<double> oracle_absorbed_kwh_by_day(const Trace& trace, const SimSettings& settings) {
     struct Choice { double lo, hi; };
     std::vector<std::vector<Choice>> fleet;
     double total_max = 0, idle_w = 0;
@@ -343,7 +369,8 @@ double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings) {
     if (settings.battery.capacity_kwh > 0 && !site.genset()) battery.emplace(settings.battery);
     const double dt = std::max(0.1, seconds(settings.loop.period));
     const double max_draw = settings.loop.limits.max_draw_w > 0 ? settings.loop.limits.max_draw_w : 1e300;
-    double kwh = 0;
+    const DaySplit split(trace);
+    std::vector<double> kwh(split.count(), 0);
     std::size_t ticks = 0;
     for (double t = trace.start_s(); t < trace.end_s(); t = trace.start_s() + static_cast<double>(++ticks) * dt) {
         const SiteInputs in = site.inputs(t);
@@ -353,7 +380,7 @@ double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings) {
         cap = std::max(0.0, cap);
         const std::size_t u = std::min(units_of(cap), units);
         double p = std::min(cap, best[u] * q + slack_w);
-        kwh += p * dt / 3.6e6;
+        kwh[split.index(t)] += p * dt / 3.6e6;
         if (battery) battery->step(in.potential_ac_w - in.house_w - idle_w - p, dt);
     }
     return kwh;
@@ -363,11 +390,18 @@ Report evaluate(const Trace& trace, const SimSettings& settings) {
     Report r;
     r.policy = settings.policy;
     r.site_kind = trace.has(Column::genset_capacity_w) ? "genset" : "grid";
-    const double oracle = oracle_absorbed_kwh(trace, settings);
+    const auto oracle_by_day = oracle_absorbed_kwh_by_day(trace, settings);
+    double oracle = 0;
+    for (double d : oracle_by_day) oracle += d;
     auto score = [&](Controller& c) {
         Metrics m = run(trace, settings, c);
         m.oracle_absorbed_kwh = oracle;
         m.oracle_ratio = oracle > 1e-9 ? m.absorbed_kwh / oracle : 1.0;
+        for (std::size_t d = 0; d < m.days.size() && d < oracle_by_day.size(); ++d) {
+            m.days[d].oracle_absorbed_kwh = oracle_by_day[d];
+            m.days[d].oracle_ratio =
+                oracle_by_day[d] > 1e-9 ? m.days[d].absorbed_kwh / oracle_by_day[d] : 1.0;
+        }
         return m;
     };
     auto hs = make_hashsink_controller(settings);
@@ -406,10 +440,19 @@ nlohmann::json metrics_json(const Metrics& m) {
     j["genset_trips"] = m.genset_trips;
     j["genset_band_pct"] = m.genset_band_pct ? nlohmann::json(round_to(*m.genset_band_pct, 2)) : nlohmann::json();
     j["switches_per_miner_day"] = round_to(m.switches_per_miner_day, 2);
+    j["max_miner_switches_per_day"] = round_to(m.max_miner_switches_per_day, 2);
     j["revenue"] = round_to(m.revenue, 4);
     j["energy_cost"] = round_to(m.energy_cost, 4);
     j["fleet_kwh"] = round_to(m.fleet_kwh, 4);
     j["absorbed_without_import_kwh"] = round_to(m.absorbed_without_import_kwh, 4);
+    j["per_day"] = nlohmann::json::array();
+    for (const auto& d : m.days)
+        j["per_day"].push_back({{"date", d.date},
+                                {"absorbed_kwh", round_to(d.absorbed_kwh, 4)},
+                                {"oracle_absorbed_kwh", round_to(d.oracle_absorbed_kwh, 4)},
+                                {"oracle_ratio", round_to(d.oracle_ratio, 4)},
+                                {"import_wh", round_to(d.import_wh, 2)},
+                                {"switches_per_miner_day", round_to(d.switches_per_miner_day, 2)}});
     if (m.heat) {
         j["comfort_violation_kh"] = round_to(m.heat->comfort_violation_kh, 3);
         j["heat_delivered_kwh"] = round_to(m.heat->heat_delivered_kwh, 4);

@@ -63,6 +63,18 @@ struct SimSettings {
 Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
                                          const std::string& policy_override = {});
 
+// One day of a run (days as DaySplit cuts them).
+struct DayMetrics {
+    std::string date;  // YYYY-MM-DD
+    double hours = 0;
+    double absorbed_kwh = 0;
+    double absorbed_without_import_kwh = 0;
+    double oracle_absorbed_kwh = 0;
+    double oracle_ratio = 0;  // 1 when there is nothing to absorb
+    double import_wh = 0;
+    double switches_per_miner_day = 0;
+};
+
 struct Metrics {
     double hours = 0;
     double available_surplus_kwh = 0;   // what would be exported, curtailed or flared
@@ -75,6 +87,7 @@ struct Metrics {
     int genset_trips = 0;               // times its protection tripped it (GensetTripSpec)
     std::optional<double> genset_band_pct;   // % of generator time inside the band
     double switches_per_miner_day = 0;  // run <-> pause changes
+    double max_miner_switches_per_day = 0;  // of the miner that switches most
     double revenue = 0;                 // hashprice x hashrate, in the trace's currency
     double energy_cost = 0;             // import at the import price + absorbed at the feed-in
     double fleet_kwh = 0;               // everything the fleet drew above idle
@@ -83,6 +96,7 @@ struct Metrics {
     // by import_wh.
     double absorbed_without_import_kwh = 0;
     std::optional<HeatMetrics> heat;    // with heat zones (docs/simulator.md, "Heat")
+    std::vector<DayMetrics> days;
 };
 
 // One tick of a controller under test: targets for every miner, from what it sees.
@@ -126,6 +140,8 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
 // Perfect-foresight upper bound of the energy (kWh) the fleet can absorb without import, under
 // its steps, minimum power, per-miner limits and the site's max_draw_w.
 double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings);
+// The same bound, day by day (DaySplit's days).
+std::vector<double> oracle_absorbed_kwh_by_day(const Trace& trace, const SimSettings& settings);
 
 struct Report {
     std::string policy;

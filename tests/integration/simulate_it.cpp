@@ -32,6 +32,17 @@ TEST_CASE("simulate --json prints one object with every metric and both baseline
     CHECK(j["absorbed_kwh"].get<double>() <= j["oracle_absorbed_kwh"].get<double>());
     CHECK(j["oracle_ratio"].get<double>() <= 1.0);
     CHECK(j["genset_band_pct"].is_null());
+    // One day: its figures are the run's.
+    REQUIRE(j["per_day"].size() == 1);
+    const auto& day = j["per_day"][0];
+    for (const char* key : {"date", "absorbed_kwh", "oracle_absorbed_kwh", "oracle_ratio",
+                            "import_wh", "switches_per_miner_day"}) {
+        INFO(key);
+        CHECK(day.contains(key));
+    }
+    CHECK(day["absorbed_kwh"].get<double>() ==
+          Approx(j["absorbed_kwh"].get<double>()).margin(1e-3));
+    CHECK(j["baselines"]["export_follower"]["per_day"].size() == 1);
 }
 
 TEST_CASE("simulate reports a bad trace with its line and exits 65", "[simulate]") {

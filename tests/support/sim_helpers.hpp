@@ -3,9 +3,9 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
+#include "daemon/loop/allocator.hpp"
 #include "sim/simulator.hpp"
 
 namespace hashsink::test {
@@ -33,5 +33,25 @@ inline sim::SimSettings one_miner(double power_w) {
     s.miners.push_back(m);
     return s;
 }
+
+// Runs every miner at its top level all the time, or switches on a fixed period.
+class FixedController final : public sim::Controller {
+public:
+    explicit FixedController(double toggle_s = 0) : toggle_s_(toggle_s) {}
+    std::string name() const override { return "fixed"; }
+    std::vector<MinerTarget> decide(const SiteSnapshot& snap) override {
+        std::vector<MinerTarget> out;
+        const double t = static_cast<double>(unix_ms(snap.now)) / 1000;
+        const bool on = toggle_s_ <= 0 || static_cast<long>(t / toggle_s_) % 2 == 0;
+        for (const auto& m : snap.miners) {
+            auto levels = loop::allowed_levels(m);
+            out.push_back(on ? loop::run_at(m, levels, levels.size() - 1) : loop::paused_target());
+        }
+        return out;
+    }
+
+private:
+    double toggle_s_;
+};
 
 }  // namespace hashsink::test

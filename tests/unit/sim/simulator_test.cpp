@@ -8,32 +8,9 @@
 
 using namespace hashsink;
 
-namespace {
-
+using test::FixedController;
 using test::one_miner;
 using test::trace_of;
-
-// Runs every miner at its top level all the time, or switches on a fixed period.
-class FixedController final : public sim::Controller {
-public:
-    explicit FixedController(double toggle_s = 0) : toggle_s_(toggle_s) {}
-    std::string name() const override { return "fixed"; }
-    std::vector<MinerTarget> decide(const SiteSnapshot& snap) override {
-        std::vector<MinerTarget> out;
-        const double t = static_cast<double>(unix_ms(snap.now)) / 1000;
-        const bool on = toggle_s_ <= 0 || static_cast<long>(t / toggle_s_) % 2 == 0;
-        for (const auto& m : snap.miners) {
-            auto levels = loop::allowed_levels(m);
-            out.push_back(on ? loop::run_at(m, levels, levels.size() - 1) : loop::paused_target());
-        }
-        return out;
-    }
-
-private:
-    double toggle_s_;
-};
-
-}  // namespace
 
 TEST_CASE("simulator metrics on a constant surplus", "[sim]") {
     // 1 kW of surplus for one hour; a 500 W miner that runs all the time.
