@@ -272,9 +272,11 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
     if (trip) m.genset_trips = trip->trips();
     const double days = m.hours / 24;
     m.switches_per_miner_day = n > 0 && days > 0 ? switches / static_cast<double>(n) / days : 0;
-    if (days > 0)
-        for (double s : miner_switches)
-            m.max_miner_switches_per_day = std::max(m.max_miner_switches_per_day, s / days);
+    for (std::size_t i = 0; days > 0 && i < n; ++i) {
+        m.miner_switches_per_day[settings.miners[i].id] = miner_switches[i] / days;
+        m.max_miner_switches_per_day =
+            std::max(m.max_miner_switches_per_day, miner_switches[i] / days);
+    }
     // A day's switches per miner, scaled to a whole day when the trace covers only part of it.
     for (auto& d : m.days)
         if (d.hours > 0) d.switches_per_miner_day *= 24 / d.hours;
@@ -441,6 +443,9 @@ nlohmann::json metrics_json(const Metrics& m) {
     j["genset_band_pct"] = m.genset_band_pct ? nlohmann::json(round_to(*m.genset_band_pct, 2)) : nlohmann::json();
     j["switches_per_miner_day"] = round_to(m.switches_per_miner_day, 2);
     j["max_miner_switches_per_day"] = round_to(m.max_miner_switches_per_day, 2);
+    j["miner_switches_per_day"] = nlohmann::json::object();
+    for (const auto& [id, per_day] : m.miner_switches_per_day)
+        j["miner_switches_per_day"][id] = round_to(per_day, 2);
     j["revenue"] = round_to(m.revenue, 4);
     j["energy_cost"] = round_to(m.energy_cost, 4);
     j["fleet_kwh"] = round_to(m.fleet_kwh, 4);

@@ -88,6 +88,7 @@ struct Metrics {
     std::optional<double> genset_band_pct;   // % of generator time inside the band
     double switches_per_miner_day = 0;  // run <-> pause changes
     double max_miner_switches_per_day = 0;  // of the miner that switches most
+    std::map<std::string, double> miner_switches_per_day;  // by miner id
     double revenue = 0;                 // hashprice x hashrate, in the trace's currency
     double energy_cost = 0;             // import at the import price + absorbed at the feed-in
     double fleet_kwh = 0;               // everything the fleet drew above idle
