@@ -3,44 +3,27 @@
 #include <algorithm>
 #include <chrono>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
 
 namespace hashsink::miners {
 
+using namespace std::chrono_literals;
+
 Settings<PlugConfig> plug_settings(const std::string& password_doc) {
     return Settings<PlugConfig>{}
-        .bind(&PlugConfig::url, {.name = "url",
-                                 .doc = "Base URL of the plug, e.g. http://192.168.1.80",
-                                 .required = true})
-        .bind(&PlugConfig::password_file,
-              {.name = "password_file", .doc = password_doc, .secret = true})
-        .bind(&PlugConfig::timeout, {.name = "timeout",
-                                     .doc = "Deadline for each request",
-                                     .unit = "s",
-                                     .fallback = OptionValue{Duration{2000}},
-                                     .min = 0.1,
-                                     .max = 30})
-        .bind(&PlugConfig::verify_timeout,
-              {.name = "verify_timeout",
-               .doc = "How long a switch may take to show before it counts as not applied",
-               .unit = "s",
-               .fallback = OptionValue{Duration{5000}},
-               .min = 0.1,
-               .max = 60})
-        .bind(&PlugConfig::power_w, {.name = "power_w",
-                                     .doc = "The miner's draw when the plug is on",
-                                     .unit = "W",
-                                     .required = true,
-                                     .min = 1,
-                                     .max = 4000})
+        .bind(&PlugConfig::url, keys::url("Base URL of the plug, e.g. http://192.168.1.80"))
+        .bind(&PlugConfig::password_file, keys::secret_file("password_file", password_doc))
+        .bind(&PlugConfig::timeout, keys::timeout("Deadline for each request", 2s))
+        .bind(
+            &PlugConfig::verify_timeout,
+            keys::verify_timeout(
+                "How long a switch may take to show before it counts as not applied", 5s, 0.1, 60))
+        .bind(&PlugConfig::power_w,
+              keys::nameplate_power("The miner's draw when the plug is on", 4000))
         .bind(&PlugConfig::hashrate_ths,
-              {.name = "hashrate_ths",
-               .doc = "The miner's hashrate when on (for ranking by efficiency)",
-               .unit = "TH/s",
-               .fallback = OptionValue{0.0},
-               .min = 0,
-               .max = 1000});
+              keys::hashrate("The miner's hashrate when on (for ranking by efficiency)", 1000));
 }
 
 PlugDriver::PlugDriver(std::string family, std::string id, PlugConfig config)

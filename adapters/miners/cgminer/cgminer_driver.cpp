@@ -1,50 +1,22 @@
 #include "adapters/miners/cgminer/cgminer_driver.hpp"
 
-#include "adapters/miners/driver_support.hpp"
-
 #include <algorithm>
+
+#include "adapters/miners/driver_keys.hpp"
+#include "adapters/miners/driver_support.hpp"
 
 namespace hashsink::miners::cgminer {
 
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
-            .bind(&DriverConfig::host,
-                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
-            .bind(&DriverConfig::port, {.name = "port",
-                                        .doc = "API port",
-                                        .fallback = OptionValue{std::int64_t{4028}},
-                                        .min = 1,
-                                        .max = 65535})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each API command",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{3000}},
-                                           .min = 0.1,
-                                           .max = 30})
+            .include(keys::cgminer_api<DriverConfig>())
             .bind(&DriverConfig::power_w,
-                  {.name = "power_w",
-                   .doc = "Declared draw while hashing (the API reports none)",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
+                  keys::optional_power("power_w",
+                                       "Declared draw while hashing (the API reports none)"))
             .bind(&DriverConfig::hashrate_ths,
-                  {.name = "hashrate_ths",
-                   .doc = "Declared hashrate; 0 takes the measured average",
-                   .unit = "TH/s",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 10000});
+                  keys::hashrate("Declared hashrate; 0 takes the measured average"));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<CgminerDriver>(id, driver_config(options));
 }
 
 CgminerDriver::CgminerDriver(std::string id, DriverConfig config)

@@ -24,8 +24,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class CgminerDriver final : public DriverBase {
 public:
@@ -49,7 +47,5 @@ private:
     Reading identity_;
     double measured_ths_ = 0;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::cgminer
