@@ -9,17 +9,15 @@
 
 namespace hashsink::miners {
 
-using namespace std::chrono_literals;
-
 Settings<PlugConfig> plug_settings(const std::string& password_doc) {
     return Settings<PlugConfig>{}
         .bind(&PlugConfig::url, keys::url("Base URL of the plug, e.g. http://192.168.1.80"))
         .bind(&PlugConfig::password_file, keys::secret_file("password_file", password_doc))
-        .bind(&PlugConfig::timeout, keys::timeout("Deadline for each request", 2s))
-        .bind(
-            &PlugConfig::verify_timeout,
-            keys::verify_timeout(
-                "How long a switch may take to show before it counts as not applied", 5s, 0.1, 60))
+        .bind(&PlugConfig::timeout, keys::timeout("Deadline for each request", Duration{2000}))
+        .bind(&PlugConfig::verify_timeout,
+              keys::verify_timeout(
+                  "How long a switch may take to show before it counts as not applied",
+                  Duration{5000}, 0.1, 60))
         .bind(&PlugConfig::power_w,
               keys::nameplate_power("The miner's draw when the plug is on", 4000))
         .bind(&PlugConfig::hashrate_ths,
@@ -38,7 +36,7 @@ Result<std::string> PlugDriver::password() {
     return *pw;
 }
 
-MinerCaps PlugDriver::caps() const {
+MinerCaps PlugDriver::known_caps() const {
     MinerCaps c;
     c.levels.push_back({.power_w = config_.power_w, .hashrate_ths = config_.hashrate_ths});
     c.nominal_level = 0;
@@ -52,7 +50,7 @@ Result<MinerCaps> PlugDriver::probe_miner() {
     if (auto st = identify(model, firmware); !st) return offline(error(st));
     model_ = model;
     firmware_ = firmware;
-    caps_ = caps();
+    caps_ = known_caps();
     return *caps_;
 }
 
@@ -66,7 +64,7 @@ Result<MinerState> PlugDriver::read_miner() {
     if (!r->on) s.hashrate_ths = 0.0;
     s.detail =
         std::string("plug ") + (r->on ? "on" : "off") + (r->power_w ? "" : ", no power reading");
-    s.caps = caps();
+    s.caps = known_caps();
     return s;
 }
 

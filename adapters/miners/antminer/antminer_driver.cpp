@@ -10,8 +10,6 @@
 
 namespace hashsink::miners::antminer {
 
-using namespace std::chrono_literals;
-
 namespace {
 
 using nlohmann::json;
@@ -35,7 +33,8 @@ const Settings<DriverConfig>& driver_settings() {
                   keys::secret_file(
                       "password_file",
                       "File holding the web password (default: the factory password root)"))
-            .bind(&DriverConfig::timeout, keys::timeout("Deadline for each read", 5s, 60))
+            .bind(&DriverConfig::timeout,
+                  keys::timeout("Deadline for each read", Duration{5000}, 60))
             .bind(&DriverConfig::write_timeout,
                   {.name = "write_timeout",
                    .doc = "Deadline for set_miner_conf.cgi (firmware has taken about 21 s)",
@@ -46,7 +45,7 @@ const Settings<DriverConfig>& driver_settings() {
             .bind(&DriverConfig::verify_timeout,
                   keys::verify_timeout("How long a new work mode may take to show before the "
                                        "write counts as not applied",
-                                       60s, 0.1, 600))
+                                       Duration{60000}, 0.1, 600))
             .bind(&DriverConfig::power_w, keys::nameplate_power("Draw in normal mode (nameplate)"))
             .bind(&DriverConfig::low_power_w,
                   keys::optional_power(

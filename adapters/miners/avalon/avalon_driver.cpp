@@ -11,15 +11,13 @@
 
 namespace hashsink::miners::avalon {
 
-using namespace std::chrono_literals;
-
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
             .include(keys::cgminer_api<DriverConfig>())
             .bind(&DriverConfig::verify_timeout,
-                  keys::verify_timeout("How long soft off/on or a work mode may take to show", 30s,
-                                       0.1, 300))
+                  keys::verify_timeout("How long soft off/on or a work mode may take to show",
+                                       Duration{30000}, 0.1, 300))
             .bind(&DriverConfig::power_w,
                   keys::nameplate_power("Draw in the standard work mode (1)"))
             .bind(&DriverConfig::eco_power_w,

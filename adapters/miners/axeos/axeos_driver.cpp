@@ -10,8 +10,6 @@
 
 namespace hashsink::miners::axeos {
 
-using namespace std::chrono_literals;
-
 namespace {
 
 using nlohmann::json;
@@ -48,7 +46,7 @@ const Settings<DriverConfig>& driver_settings() {
         Settings<DriverConfig>{}
             .bind(&DriverConfig::url,
                   keys::url("Base URL of the miner's web API, e.g. http://192.168.1.50"))
-            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, 2s))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, Duration{2000}))
             .bind(&DriverConfig::allow_overclock,
                   keys::allow_overclock("Offer levels above the stock frequency and core voltage"));
     return settings;

@@ -10,8 +10,6 @@
 
 namespace hashsink::miners::braiins {
 
-using namespace std::chrono_literals;
-
 namespace {
 
 using nlohmann::json;
@@ -29,9 +27,9 @@ const Settings<DriverConfig>& driver_settings() {
                   keys::secret_file(
                       "password_file",
                       "File holding the web password (first line); absent: empty password"))
-            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, 3s))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, Duration{3000}))
             .bind(&DriverConfig::verify_timeout,
-                  keys::verify_timeout(keys::kReadBackDeadline, 15s, 0.2, 300))
+                  keys::verify_timeout(keys::kReadBackDeadline, Duration{15000}, 0.2, 300))
             .bind(&DriverConfig::power_step_w,
                   keys::power_step("Granularity of power targets sent to the tuner"));
     return settings;

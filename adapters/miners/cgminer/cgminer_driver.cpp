@@ -24,7 +24,7 @@ CgminerDriver::CgminerDriver(std::string id, DriverConfig config)
       config_(std::move(config)),
       client_(config_.host, config_.port, {.timeout = config_.timeout}) {}
 
-MinerCaps CgminerDriver::caps() const {
+MinerCaps CgminerDriver::known_caps() const {
     MinerCaps c;
     if (config_.power_w > 0) {
         c.levels.push_back({.power_w = config_.power_w,
@@ -43,7 +43,7 @@ Result<MinerCaps> CgminerDriver::probe_miner() {
     identity_ = r;
     model_ = r.model;
     firmware_ = r.firmware;
-    caps_ = caps();
+    caps_ = known_caps();
     return *caps_;
 }
 
@@ -68,7 +68,7 @@ Result<MinerState> CgminerDriver::read_miner() {
     s.state = hashing ? MinerRunState::mining : MinerRunState::error;
     s.detail = hashing ? "read-only (cgminer API)" : "online but not hashing";
     if (!stats) s.detail += "; stats refused: " + stats.error().message;
-    s.caps = caps();
+    s.caps = known_caps();
     return s;
 }
 

@@ -39,8 +39,7 @@ private:
     Result<MinerState> read_miner() override;
     Status apply_target(const MinerTarget& target) override;
     // The configured level, at the measured hashrate when none is configured.
-    MinerCaps known_caps() const override { return caps(); }
-    MinerCaps caps() const;
+    MinerCaps known_caps() const override;
 
     DriverConfig config_;
     transport::CgminerClient client_;

@@ -8,8 +8,6 @@
 
 namespace hashsink::miners::luxos {
 
-using namespace std::chrono_literals;
-
 namespace {
 
 using nlohmann::json;
@@ -32,7 +30,7 @@ const Settings<DriverConfig>& driver_settings() {
             .include(keys::cgminer_api<DriverConfig>(
                 "Address of the miner (its cgminer-style API on TCP 4028)"))
             .bind(&DriverConfig::verify_timeout,
-                  keys::verify_timeout(keys::kReadBackDeadline, 15s, 0.2, 300))
+                  keys::verify_timeout(keys::kReadBackDeadline, Duration{15000}, 0.2, 300))
             .bind(&DriverConfig::allow_overclock,
                   keys::allow_overclock("Offer profiles above the stock (default) profile"));
     return settings;

@@ -9,8 +9,6 @@
 
 namespace hashsink::miners::vnish {
 
-using namespace std::chrono_literals;
-
 using nlohmann::json;
 
 const Settings<DriverConfig>& driver_settings() {
@@ -25,9 +23,9 @@ const Settings<DriverConfig>& driver_settings() {
                   keys::secret_file("api_key_file",
                                     "File holding an API key (first line); used instead of the "
                                     "password when set"))
-            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, 3s))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, Duration{3000}))
             .bind(&DriverConfig::verify_timeout,
-                  keys::verify_timeout(keys::kReadBackDeadline, 20s, 0.2, 300));
+                  keys::verify_timeout(keys::kReadBackDeadline, Duration{20000}, 0.2, 300));
     return settings;
 }
 

@@ -9,8 +9,6 @@
 
 namespace hashsink::miners::whatsminer {
 
-using namespace std::chrono_literals;
-
 using nlohmann::json;
 
 const Settings<DriverConfig>& driver_settings() {
@@ -31,10 +29,10 @@ const Settings<DriverConfig>& driver_settings() {
                                   "File holding the API password (first line); needed for writes"))
             .bind(&DriverConfig::account,
                   keys::text("account", "API v3 account that signs writes", "super"))
-            .bind(&DriverConfig::timeout, keys::timeout(keys::kApiCommandDeadline, 3s))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kApiCommandDeadline, Duration{3000}))
             .bind(&DriverConfig::verify_timeout,
-                  keys::verify_timeout("How long a write may take to show when read back", 20s, 0.1,
-                                       300))
+                  keys::verify_timeout("How long a write may take to show when read back",
+                                       Duration{20000}, 0.1, 300))
             .bind(&DriverConfig::power_w,
                   keys::optional_power(
                       "power_w", "Highest power limit to use; 0 takes the limit the miner reports"))
