@@ -18,7 +18,28 @@ namespace {
 struct Hit {
     std::string family, driver, description, why;
     bool answered = false;
+
+    void found(std::string family_name, std::string driver_name, std::string what) {
+        family = std::move(family_name);
+        driver = std::move(driver_name);
+        description = std::move(what);
+    }
 };
+
+// A text a firmware names itself by, the family it means and that family's driver.
+struct Marker {
+    const char* text;
+    const char* family;
+    const char* driver;
+};
+
+// The first of `markers` whose text occurs in `text`, or null.
+template <std::size_t N>
+const Marker* first_marker(const std::string& text, const Marker (&markers)[N]) {
+    for (const auto& m : markers)
+        if (text.find(m.text) != std::string::npos) return &m;
+    return nullptr;
+}
 
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -56,10 +77,9 @@ Hit probe_http(const DetectTarget& t) {
         h.answered = true;
         auto j = nlohmann::json::parse(info->body, nullptr, false);
         if (j.is_object() && j.contains("ASICModel")) {
-            h.family = "AxeOS";
-            h.driver = "axeos";
-            h.description = transport::json_string(j, "ASICModel") + " " +
-                            transport::json_string(j, "version");
+            h.found("AxeOS", "axeos",
+                    transport::json_string(j, "ASICModel") + " " +
+                        transport::json_string(j, "version"));
             return h;
         }
         h.why = "web: GET /api/system/info: no ASICModel field; ";
@@ -75,9 +95,7 @@ Hit probe_http(const DetectTarget& t) {
             // Stock Antminer answers its page with a Digest challenge, realm "antMiner ...".
             const std::string realm = digest_realm(t);
             if (realm.find("antMiner") != std::string::npos) {
-                h.family = "Antminer";
-                h.driver = "antminer";
-                h.description = "stock Antminer web (realm \"" + realm + "\")";
+                h.found("Antminer", "antminer", "stock Antminer web (realm \"" + realm + "\")");
                 return h;
             }
             h.why += "web: 401 (digest-protected page" +
@@ -88,24 +106,14 @@ Hit probe_http(const DetectTarget& t) {
         return h;
     }
     h.answered = true;
-    const std::string& b = page->body;
-    struct Marker {
-        const char* text;
-        const char* family;
-        const char* driver;
-    };
     static const Marker kMarkers[] = {
         {"Braiins OS", "Braiins OS", "braiins"}, {"AnthillOS", "Vnish", "vnish"},
         {"Luxor Firmware", "LuxOS", "luxos"},    {"AxeOS", "AxeOS", "axeos"},
         {"Avalon", "Avalon", "avalon"},
     };
-    for (const auto& m : kMarkers) {
-        if (b.find(m.text) != std::string::npos) {
-            h.family = m.family;
-            h.driver = m.driver;
-            h.description = std::string(m.family) + " web page";
-            return h;
-        }
+    if (const Marker* m = first_marker(page->body, kMarkers)) {
+        h.found(m->family, m->driver, std::string(m->family) + " web page");
+        return h;
     }
     h.why += "web: page answered but names no known firmware";
     return h;
@@ -125,11 +133,6 @@ Hit probe_api(const DetectTarget& t) {
     const auto& v = transport::first_of(*r, "VERSION");
     const std::string type = transport::json_string(v, "Type");
     const std::string desc = transport::reply_status(*r).description;
-    struct Marker {
-        const char* text;
-        const char* family;
-        const char* driver;
-    };
     // Order matters: firmware names before the miner make they run on.
     static const Marker kMarkers[] = {
         {"LUXMINER", "LuxOS", "luxos"},        {"BOSMINER", "Braiins OS", "braiins"},
@@ -148,19 +151,13 @@ Hit probe_api(const DetectTarget& t) {
         if (!v) return std::nullopt;
         return "Whatsminer " + v->firmware + " (API " + v->api + ")";
     };
-    for (const auto& m : kMarkers) {
-        if (text.find(m.text) != std::string::npos) {
-            h.family = m.family;
-            h.driver = m.driver;
-            h.description = !type.empty() ? type + " (" + desc + ")" : desc;
-            if (h.driver == "whatsminer") h.description = whatsminer().value_or(h.description);
-            return h;
-        }
+    if (const Marker* m = first_marker(text, kMarkers)) {
+        h.found(m->family, m->driver, !type.empty() ? type + " (" + desc + ")" : desc);
+        if (h.driver == "whatsminer") h.description = whatsminer().value_or(h.description);
+        return h;
     }
     if (auto w = whatsminer()) {
-        h.family = "Whatsminer";
-        h.driver = "whatsminer";
-        h.description = *w;
+        h.found("Whatsminer", "whatsminer", *w);
         return h;
     }
     h.why = "4028: version reply names no known firmware";

@@ -40,6 +40,9 @@ Result<nlohmann::json> exchange_json(transport::HttpClient& client, std::string_
 // has at least one level.
 std::size_t level_for(const MinerTarget& target, const MinerCaps& caps, double tolerance_w);
 
+// The pause between two read-backs of a write that has not shown yet.
+inline constexpr Duration kReadBackInterval{250};
+
 // Calls `check` until it returns ok, a non-not_applied error, or the deadline passes (then the
 // last not_applied status is returned). At least one call; `interval` between calls.
 Status poll_until(Duration deadline, Duration interval, const std::function<Status()>& check);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
 
@@ -10,37 +11,17 @@ namespace hashsink::miners {
 
 Settings<PlugConfig> plug_settings(const std::string& password_doc) {
     return Settings<PlugConfig>{}
-        .bind(&PlugConfig::url, {.name = "url",
-                                 .doc = "Base URL of the plug, e.g. http://192.168.1.80",
-                                 .required = true})
-        .bind(&PlugConfig::password_file,
-              {.name = "password_file", .doc = password_doc, .secret = true})
-        .bind(&PlugConfig::timeout, {.name = "timeout",
-                                     .doc = "Deadline for each request",
-                                     .unit = "s",
-                                     .fallback = OptionValue{Duration{2000}},
-                                     .min = 0.1,
-                                     .max = 30})
+        .bind(&PlugConfig::url, keys::url("Base URL of the plug, e.g. http://192.168.1.80"))
+        .bind(&PlugConfig::password_file, keys::secret_file("password_file", password_doc))
+        .bind(&PlugConfig::timeout, keys::timeout("Deadline for each request", Duration{2000}))
         .bind(&PlugConfig::verify_timeout,
-              {.name = "verify_timeout",
-               .doc = "How long a switch may take to show before it counts as not applied",
-               .unit = "s",
-               .fallback = OptionValue{Duration{5000}},
-               .min = 0.1,
-               .max = 60})
-        .bind(&PlugConfig::power_w, {.name = "power_w",
-                                     .doc = "The miner's draw when the plug is on",
-                                     .unit = "W",
-                                     .required = true,
-                                     .min = 1,
-                                     .max = 4000})
+              keys::verify_timeout(
+                  "How long a switch may take to show before it counts as not applied",
+                  Duration{5000}, 0.1, 60))
+        .bind(&PlugConfig::power_w,
+              keys::nameplate_power("The miner's draw when the plug is on", 4000))
         .bind(&PlugConfig::hashrate_ths,
-              {.name = "hashrate_ths",
-               .doc = "The miner's hashrate when on (for ranking by efficiency)",
-               .unit = "TH/s",
-               .fallback = OptionValue{0.0},
-               .min = 0,
-               .max = 1000});
+              keys::hashrate("The miner's hashrate when on (for ranking by efficiency)", 1000));
 }
 
 PlugDriver::PlugDriver(std::string family, std::string id, PlugConfig config)
@@ -55,7 +36,7 @@ Result<std::string> PlugDriver::password() {
     return *pw;
 }
 
-MinerCaps PlugDriver::caps() const {
+MinerCaps PlugDriver::known_caps() const {
     MinerCaps c;
     c.levels.push_back({.power_w = config_.power_w, .hashrate_ths = config_.hashrate_ths});
     c.nominal_level = 0;
@@ -69,7 +50,7 @@ Result<MinerCaps> PlugDriver::probe_miner() {
     if (auto st = identify(model, firmware); !st) return offline(error(st));
     model_ = model;
     firmware_ = firmware;
-    caps_ = caps();
+    caps_ = known_caps();
     return *caps_;
 }
 
@@ -83,7 +64,7 @@ Result<MinerState> PlugDriver::read_miner() {
     if (!r->on) s.hashrate_ths = 0.0;
     s.detail =
         std::string("plug ") + (r->on ? "on" : "off") + (r->power_w ? "" : ", no power reading");
-    s.caps = caps();
+    s.caps = known_caps();
     return s;
 }
 

@@ -52,8 +52,7 @@ private:
     // after verify_timeout). run=true with any level or power is "on": there is one level.
     Status apply_target(const MinerTarget& target) override;
     // One level, from the config: known before any probe.
-    MinerCaps known_caps() const override { return caps(); }
-    MinerCaps caps() const;
+    MinerCaps known_caps() const override;
 
     PlugConfig config_;
     std::optional<std::string> password_;

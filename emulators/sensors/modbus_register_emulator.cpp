@@ -1,10 +1,7 @@
 #include "emulators/sensors/modbus_register_emulator.hpp"
 
-#include <arpa/inet.h>
 #include <modbus/modbus.h>
-#include <netinet/in.h>
 #include <sys/select.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +12,6 @@ namespace hashsink::sensors {
 namespace {
 
 using transport::RegisterTable;
-constexpr std::size_t kMaxClients = 16;
 constexpr int kTableSize = 65536;
 
 std::uint16_t crc16(const std::uint8_t* data, int length) {
@@ -115,95 +111,37 @@ std::vector<int> RegisterEmulator::request_units() const {
 }
 
 Status RegisterEmulator::start() {
+    if (options_.device.empty()) {
+        return server_.start("modbus emulator", options_.bind, options_.port,
+                             [this](_modbus* ctx, const std::uint8_t* query, int length) {
+                                 handle(ctx, query, length);
+                             });
+    }
     if (thread_.joinable()) return Status::success();
-    const std::string where = options_.device.empty()
-                                  ? options_.bind + ":" + std::to_string(options_.port)
-                                  : options_.device;
     auto fail = [&](const std::string& what) {
-        std::string msg = "modbus emulator " + where + ": " + what + ": " + modbus_strerror(errno);
+        std::string msg =
+            "modbus emulator " + options_.device + ": " + what + ": " + modbus_strerror(errno);
         if (ctx_ != nullptr) modbus_free(ctx_);
         ctx_ = nullptr;
-        if (listen_fd_ >= 0) ::close(listen_fd_);
-        listen_fd_ = -1;
         return Status::error(ErrorCode::io, msg, false);
     };
-    if (!options_.device.empty()) {
-        ctx_ = modbus_new_rtu(options_.device.c_str(), options_.baud, options_.parity,
-                              options_.data_bits, options_.stop_bits);
-        if (ctx_ == nullptr) return fail("create");
-        if (modbus_connect(ctx_) != 0) return fail("open");
-        stop_ = false;
-        thread_ = std::thread([this] { serve_rtu(); });
-        return Status::success();
-    }
-    ctx_ = modbus_new_tcp(options_.bind.c_str(), options_.port);
+    ctx_ = modbus_new_rtu(options_.device.c_str(), options_.baud, options_.parity,
+                          options_.data_bits, options_.stop_bits);
     if (ctx_ == nullptr) return fail("create");
-    listen_fd_ = modbus_tcp_listen(ctx_, 8);
-    if (listen_fd_ < 0) return fail("listen");
-    sockaddr_in addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        return fail("getsockname");
-    port_ = ntohs(addr.sin_port);
-    modbus_set_byte_timeout(ctx_, 0, 200'000);
+    if (modbus_connect(ctx_) != 0) return fail("open");
     stop_ = false;
-    thread_ = std::thread([this] { serve_tcp(); });
+    thread_ = std::thread([this] { serve_rtu(); });
     return Status::success();
 }
 
 void RegisterEmulator::stop() {
+    server_.stop();
     if (!thread_.joinable()) return;
     stop_ = true;
     thread_.join();
-    if (ctx_ != nullptr) {
-        if (!options_.device.empty()) modbus_close(ctx_);
-        modbus_free(ctx_);
-    }
+    modbus_close(ctx_);
+    modbus_free(ctx_);
     ctx_ = nullptr;
-}
-
-void RegisterEmulator::serve_tcp() {
-    std::vector<int> clients;
-    std::uint8_t query[MODBUS_TCP_MAX_ADU_LENGTH];
-    while (!stop_) {
-        fd_set readable;
-        FD_ZERO(&readable);
-        FD_SET(listen_fd_, &readable);
-        int max_fd = listen_fd_;
-        for (int fd : clients) {
-            FD_SET(fd, &readable);
-            max_fd = std::max(max_fd, fd);
-        }
-        timeval tv{0, 100'000};
-        if (::select(max_fd + 1, &readable, nullptr, nullptr, &tv) <= 0) continue;
-        if (FD_ISSET(listen_fd_, &readable)) {
-            int fd = ::accept(listen_fd_, nullptr, nullptr);
-            if (fd >= 0) {
-                if (fd >= FD_SETSIZE || clients.size() >= kMaxClients)
-                    ::close(fd);
-                else
-                    clients.push_back(fd);
-            }
-        }
-        for (auto it = clients.begin(); it != clients.end();) {
-            if (!FD_ISSET(*it, &readable)) {
-                ++it;
-                continue;
-            }
-            modbus_set_socket(ctx_, *it);
-            int n = modbus_receive(ctx_, query);
-            if (n > 0) handle(query, n);
-            if (n < 0) {
-                ::close(*it);
-                it = clients.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-    for (int fd : clients) ::close(fd);
-    ::close(listen_fd_);
-    listen_fd_ = -1;
 }
 
 // libmodbus's RTU server only answers one unit id, and a bus has several: frames are read here
@@ -235,15 +173,15 @@ void RegisterEmulator::serve_rtu() {
             if (want == 0 || have < want) break;
             const std::uint16_t crc = crc16(frame, want - 2);
             if (frame[want - 2] == (crc & 0xFF) && frame[want - 1] == (crc >> 8))
-                handle(frame, want);
+                handle(ctx_, frame, want);
             std::copy(frame + want, frame + have, frame);
             have -= want;
         }
     }
 }
 
-void RegisterEmulator::handle(const std::uint8_t* query, int length) {
-    const int hl = modbus_get_header_length(ctx_);
+void RegisterEmulator::handle(_modbus* ctx, const std::uint8_t* query, int length) {
+    const int hl = modbus_get_header_length(ctx);
     if (length < hl + 5) return;
     const int unit_id = query[hl - 1];
     const int function = query[hl];
@@ -257,14 +195,14 @@ void RegisterEmulator::handle(const std::uint8_t* query, int length) {
     if (fault_ == EmulatorFault::garbage) {
         const std::uint8_t junk[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x05,
                                      0xEE, 0x99, 0x42, 0x13, 0x37};
-        (void)!::write(modbus_get_socket(ctx_), junk, sizeof junk);
+        (void)!::write(modbus_get_socket(ctx), junk, sizeof junk);
         return;
     }
-    modbus_set_slave(ctx_, unit_id);
+    modbus_set_slave(ctx, unit_id);
     auto it = units_.find(unit_id);
     if (it == units_.end()) {
         if (options_.device.empty())
-            modbus_reply_exception(ctx_, query, MODBUS_EXCEPTION_GATEWAY_TARGET);
+            modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_GATEWAY_TARGET);
         return;
     }
     Unit& unit = it->second;
@@ -274,16 +212,16 @@ void RegisterEmulator::handle(const std::uint8_t* query, int length) {
                                                                       : RegisterTable::holding;
         for (const auto& [key, code] : unit.exceptions) {
             if (key.first == table && key.second >= addr && key.second < addr + count) {
-                modbus_reply_exception(ctx_, query, code);
+                modbus_reply_exception(ctx, query, code);
                 return;
             }
         }
     } else if (function != MODBUS_FC_WRITE_SINGLE_REGISTER &&
                function != MODBUS_FC_WRITE_MULTIPLE_REGISTERS) {
-        modbus_reply_exception(ctx_, query, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
+        modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
         return;
     }
-    modbus_reply(ctx_, query, length, unit.mapping);
+    modbus_reply(ctx, query, length, unit.mapping);
 }
 
 }  // namespace hashsink::sensors

@@ -16,6 +16,7 @@
 #include "adapters/sensors/profiles/modbus_profile.hpp"
 #include "adapters/transport/modbus_client.hpp"
 #include "daemon/core/result.hpp"
+#include "emulators/transport/modbus_tcp_server.hpp"
 
 struct _modbus;
 struct _modbus_mapping_t;
@@ -45,7 +46,7 @@ public:
 
     Status start();
     void stop();
-    int port() const { return port_; }
+    int port() const { return server_.port(); }  // TCP
 
     // Thread-safe. Unknown units are ignored.
     void set_registers(int unit, transport::RegisterTable table, int address,
@@ -67,22 +68,20 @@ private:
         std::map<std::pair<transport::RegisterTable, int>, int> exceptions;
     };
 
-    void serve_tcp();
     void serve_rtu();
     // Answers one complete request (TCP: MBAP header + PDU; RTU: address + PDU + CRC).
-    void handle(const std::uint8_t* query, int length);
+    void handle(_modbus* ctx, const std::uint8_t* query, int length);
 
     RegisterEmulatorOptions options_;
     std::map<int, Unit> units_;
     mutable std::mutex mu_;
     EmulatorFault fault_ = EmulatorFault::none;
     std::vector<int> request_units_;
-    _modbus* ctx_ = nullptr;
-    int listen_fd_ = -1;
-    int port_ = 0;
+    transport::ModbusTcpServer server_;
+    _modbus* ctx_ = nullptr;  // RTU
     std::atomic<std::uint64_t> requests_{0};
     std::atomic<bool> stop_{false};
-    std::thread thread_;
+    std::thread thread_;  // RTU
 };
 
 }  // namespace hashsink::sensors

@@ -1,11 +1,6 @@
 #include "emulators/sensors/sunspec_emulator.hpp"
 
-#include <arpa/inet.h>
 #include <modbus/modbus.h>
-#include <netinet/in.h>
-#include <sys/select.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -26,7 +21,6 @@ const std::map<std::string, int> kScaleFactors = {
     {"DCV_SF", -1}, {"Tmp_SF", -1},
 };
 
-constexpr std::size_t kMaxClients = 16;
 constexpr double kModuleVoltageV = 350;
 
 std::uint16_t sentinel(PointType t, int word) {
@@ -353,95 +347,23 @@ bool SunspecEmulator::limit_enabled() const {
 }
 
 Status SunspecEmulator::start() {
-    if (thread_.joinable()) return Status::success();
-    auto fail = [&](const std::string& what) {
-        std::string msg = "sunspec emulator " + options_.bind + ":" +
-                          std::to_string(options_.port) + ": " + what + ": " +
-                          modbus_strerror(errno);
-        if (ctx_ != nullptr) modbus_free(ctx_);
-        ctx_ = nullptr;
-        if (listen_fd_ >= 0) ::close(listen_fd_);
-        listen_fd_ = -1;
-        return Status::error(ErrorCode::io, msg, false);
-    };
-    ctx_ = modbus_new_tcp(options_.bind.c_str(), options_.port);
-    if (ctx_ == nullptr) return fail("create");
-    listen_fd_ = modbus_tcp_listen(ctx_, 8);
-    if (listen_fd_ < 0) return fail("listen");
-    sockaddr_in addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        return fail("getsockname");
-    port_ = ntohs(addr.sin_port);
-    // A client that sends half a request and goes silent holds the server this long at most.
-    modbus_set_byte_timeout(ctx_, 0, 200'000);
-    stop_ = false;
-    thread_ = std::thread([this] { serve(); });
-    return Status::success();
+    return server_.start("sunspec emulator", options_.bind, options_.port,
+                         [this](_modbus* ctx, const std::uint8_t* query, int length) {
+                             handle(ctx, query, length);
+                         });
 }
 
-void SunspecEmulator::stop() {
-    if (!thread_.joinable()) return;
-    stop_ = true;
-    thread_.join();
-    if (ctx_ != nullptr) modbus_free(ctx_);
-    ctx_ = nullptr;
-}
+void SunspecEmulator::stop() { server_.stop(); }
 
-void SunspecEmulator::serve() {
-    std::vector<int> clients;
-    std::uint8_t query[MODBUS_TCP_MAX_ADU_LENGTH];
-    while (!stop_) {
-        fd_set readable;
-        FD_ZERO(&readable);
-        FD_SET(listen_fd_, &readable);
-        int max_fd = listen_fd_;
-        for (int fd : clients) {
-            FD_SET(fd, &readable);
-            max_fd = std::max(max_fd, fd);
-        }
-        timeval tv{0, 100'000};
-        int rc = ::select(max_fd + 1, &readable, nullptr, nullptr, &tv);
-        if (rc <= 0) continue;
-        if (FD_ISSET(listen_fd_, &readable)) {
-            int fd = ::accept(listen_fd_, nullptr, nullptr);
-            if (fd >= 0) {
-                if (fd >= FD_SETSIZE || clients.size() >= kMaxClients) ::close(fd);
-                else clients.push_back(fd);
-            }
-        }
-        for (auto it = clients.begin(); it != clients.end();) {
-            int fd = *it;
-            if (!FD_ISSET(fd, &readable)) {
-                ++it;
-                continue;
-            }
-            modbus_set_socket(ctx_, fd);
-            int n = modbus_receive(ctx_, query);
-            if (n > 0) handle(fd, query, n);
-            if (n < 0) {
-                ::close(fd);
-                it = clients.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-    for (int fd : clients) ::close(fd);
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-}
-
-void SunspecEmulator::handle(int fd, const std::uint8_t* query, int length) {
-    modbus_set_socket(ctx_, fd);
-    int hl = modbus_get_header_length(ctx_);
+void SunspecEmulator::handle(_modbus* ctx, const std::uint8_t* query, int length) {
+    int hl = modbus_get_header_length(ctx);
     if (length < hl + 5) return;
     int unit_id = query[hl - 1];
     int index = -1;
     for (std::size_t u = 0; u < units_.size(); ++u)
         if (units_[u].unit_id == unit_id) index = static_cast<int>(u);
     if (index < 0) {
-        modbus_reply_exception(ctx_, query, MODBUS_EXCEPTION_GATEWAY_TARGET);
+        modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_GATEWAY_TARGET);
         return;
     }
     int function = query[hl];
@@ -454,7 +376,7 @@ void SunspecEmulator::handle(int fd, const std::uint8_t* query, int length) {
         int ena = index == 0 ? address_of(123, "WMaxLim_Ena") : -1;
         for (int a = addr; a < addr + count; ++a) {
             if (a != pct && a != ena) {
-                modbus_reply_exception(ctx_, query, MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
+                modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
                 return;
             }
         }
@@ -463,15 +385,15 @@ void SunspecEmulator::handle(int fd, const std::uint8_t* query, int length) {
             if (at + 1 >= length) return;
             int value = (query[at] << 8) | query[at + 1];
             if ((a == pct && value > 100) || (a == ena && value > 1)) {
-                modbus_reply_exception(ctx_, query, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+                modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
                 return;
             }
         }
     } else if (function != MODBUS_FC_READ_HOLDING_REGISTERS) {
-        modbus_reply_exception(ctx_, query, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
+        modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
         return;
     }
-    modbus_reply(ctx_, query, length, units_[index].mapping);
+    modbus_reply(ctx, query, length, units_[index].mapping);
     if (function != MODBUS_FC_READ_HOLDING_REGISTERS) render_locked();
 }
 

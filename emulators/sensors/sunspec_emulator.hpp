@@ -2,15 +2,14 @@
 // image is built from the same model tables the decoder uses. For tests and `hashsink demo`.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "daemon/core/result.hpp"
 #include "daemon/core/snapshot.hpp"
+#include "emulators/transport/modbus_tcp_server.hpp"
 
 struct _modbus;
 struct _modbus_mapping_t;
@@ -58,7 +57,7 @@ public:
     // Binds and starts serving on a background thread.
     Status start();
     void stop();
-    int port() const { return port_; }
+    int port() const { return server_.port(); }
 
     // Thread-safe. While the model-123 limit is enabled the served AC power (and DC power, in
     // proportion) is capped at WMaxLimPct x WMax and St reads THROTTLED, as an inverter would.
@@ -87,8 +86,7 @@ private:
 
     void build();
     void render_locked();
-    void serve();
-    void handle(int fd, const std::uint8_t* query, int length);
+    void handle(_modbus* ctx, const std::uint8_t* query, int length);
     Block* find_block(std::uint16_t id);
     const Block* find_block(std::uint16_t id) const;
     void put(std::uint16_t model_id, const std::string& point, double value);
@@ -102,11 +100,7 @@ private:
     std::vector<Unit> units_;
     InverterImage image_;
     mutable std::mutex mu_;
-    _modbus* ctx_ = nullptr;
-    int listen_fd_ = -1;
-    int port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
+    transport::ModbusTcpServer server_;
 };
 
 }  // namespace hashsink::sensors::sunspec

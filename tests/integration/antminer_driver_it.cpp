@@ -27,7 +27,7 @@ EmulatorConfig emu_config() {
 }
 
 DriverConfig cfg(const AntminerEmulator& emu) {
-    DriverConfig c = driver_config(Options{});  // the declared defaults
+    DriverConfig c = driver_settings().from(Options{});  // the declared defaults
     c.url = emu.url();
     c.timeout = 1000ms;
     c.write_timeout = 3000ms;

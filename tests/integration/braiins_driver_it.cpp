@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Rig : test::LoginRig<BraiinsEmulator, EmulatorConfig, DriverConfig, &driver_config> {
+struct Rig : test::LoginRig<BraiinsEmulator, EmulatorConfig, DriverConfig, &driver_settings> {
     explicit Rig(EmulatorConfig c = base()) : LoginRig(std::move(c), "secret-pw") {}
     static EmulatorConfig base() {
         EmulatorConfig c;

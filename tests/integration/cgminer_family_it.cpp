@@ -26,7 +26,7 @@ avalon::EmulatorConfig avalon_emu() {
 }
 
 avalon::DriverConfig avalon_cfg(const avalon::AvalonEmulator& emu) {
-    avalon::DriverConfig c = avalon::driver_config(Options{});  // the declared defaults
+    avalon::DriverConfig c = avalon::driver_settings().from(Options{});  // the declared defaults
     c.host = emu.host();
     c.port = emu.port();
     c.timeout = 1000ms;

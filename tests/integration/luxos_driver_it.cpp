@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 namespace {
 
 DriverConfig cfg(const LuxosEmulator& emu, Duration timeout = 1000ms) {
-    DriverConfig c = driver_config(Options{});  // the declared defaults
+    DriverConfig c = driver_settings().from(Options{});  // the declared defaults
     c.host = "127.0.0.1";
     c.port = emu.port();
     c.timeout = timeout;

@@ -21,8 +21,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-PlugConfig plug_cfg(const std::string& url) {
-    PlugConfig c = plug_settings("").from(Options{});  // the declared defaults
+// A family's config from its declared defaults (switch 0, relay 1, user admin), at `url`.
+template <class Config>
+Config plug_cfg(const Settings<Config>& settings, const std::string& url) {
+    Config c = settings.from(Options{});
     c.url = url;
     c.timeout = 500ms;
     c.verify_timeout = 600ms;
@@ -36,8 +38,8 @@ struct BothPlugs {
     shelly::ShellyEmulator se;
     tasmota::TasmotaEmulator te;
     bool started = se.start().ok() && te.start().ok();
-    shelly::ShellyDriver sd{"s", plug_cfg(se.url()), 0};
-    tasmota::TasmotaDriver td{"t", plug_cfg(te.url()), 1, "admin"};
+    shelly::ShellyDriver sd{"s", plug_cfg(shelly::driver_settings(), se.url())};
+    tasmota::TasmotaDriver td{"t", plug_cfg(tasmota::driver_settings(), te.url())};
 };
 
 // Both families go through the same checks.
@@ -96,7 +98,7 @@ TEST_CASE("plug drivers: registered, password_file secret", "[plug]") {
 TEST_CASE("shelly driver: read, switch, verify, idempotent", "[plug][shelly]") {
     shelly::ShellyEmulator emu({.boot_s = 5});
     REQUIRE(emu.start());
-    shelly::ShellyDriver d("plug1", plug_cfg(emu.url()), 0);
+    shelly::ShellyDriver d("plug1", plug_cfg(shelly::driver_settings(), emu.url()));
     common_checks(emu, d);
     auto s = d.read_state();
     CHECK(s->model == "PlusPlugS SNPL-00112EU");
@@ -109,7 +111,7 @@ TEST_CASE("shelly driver: read, switch, verify, idempotent", "[plug][shelly]") {
 TEST_CASE("tasmota driver: read, switch, verify, idempotent", "[plug][tasmota]") {
     tasmota::TasmotaEmulator emu({.boot_s = 5});
     REQUIRE(emu.start());
-    tasmota::TasmotaDriver d("plug2", plug_cfg(emu.url()), 1, "admin");
+    tasmota::TasmotaDriver d("plug2", plug_cfg(tasmota::driver_settings(), emu.url()));
     common_checks(emu, d);
     auto s = d.read_state();
     CHECK(s->model == "Tasmota Miner plug (ESP8266EX)");
@@ -176,7 +178,7 @@ TEST_CASE("plug drivers: reboot restores the relay and the miner boots again", "
     auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
     tasmota::TasmotaEmulator te({.boot_s = 2}, clock);
     REQUIRE(te.start());
-    tasmota::TasmotaDriver td("t", plug_cfg(te.url()), 1, "admin");
+    tasmota::TasmotaDriver td("t", plug_cfg(tasmota::driver_settings(), te.url()));
     REQUIRE(td.read_state());
     te.reboot(300ms);
     CHECK_FALSE(td.read_state());
@@ -190,14 +192,14 @@ TEST_CASE("plug drivers: reboot restores the relay and the miner boots again", "
 TEST_CASE("tasmota driver: password from a file, never in a message", "[plug][tasmota]") {
     tasmota::TasmotaEmulator te({.password = "s3cret"});
     REQUIRE(te.start());
-    auto c = plug_cfg(te.url());
-    tasmota::TasmotaDriver none("t", c, 1, "admin");
+    auto c = plug_cfg(tasmota::driver_settings(), te.url());
+    tasmota::TasmotaDriver none("t", c);
     const Status r = test::failed(none.read_state());
     CHECK(r.code == ErrorCode::rejected);
     CHECK(r.message.find("password_file") != std::string::npos);
 
     c.password_file = test::secret_file("s3cret");
-    tasmota::TasmotaDriver good("t", c, 1, "admin");
+    tasmota::TasmotaDriver good("t", c);
     REQUIRE(good.read_state());
     REQUIRE(good.apply({.run = false}));
     CHECK_FALSE(te.on());

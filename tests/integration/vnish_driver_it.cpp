@@ -32,7 +32,7 @@ struct Rig {
         return c;
     }
     DriverConfig cfg(Duration timeout = 1000ms) const {
-        DriverConfig c = driver_config(Options{});  // the declared defaults
+        DriverConfig c = driver_settings().from(Options{});  // the declared defaults
         c.url = emu.url();
         c.password_file = dir + "/pw";
         c.timeout = timeout;

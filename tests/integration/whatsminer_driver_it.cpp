@@ -26,7 +26,7 @@ std::string password_file(const std::string& password) {
 }
 
 DriverConfig config_for(const WhatsminerEmulator& emu, const std::string& password) {
-    DriverConfig c = driver_config(Options{});  // the declared defaults
+    DriverConfig c = driver_settings().from(Options{});  // the declared defaults
     c.host = "127.0.0.1";
     c.port = emu.port();
     c.v3_port = emu.api() == Api::v3 ? emu.v3_port() : test::free_port();
@@ -305,7 +305,7 @@ TEST_CASE("whatsminer: hashsink emulate whatsminer serves v2 and v3", "[whatsmin
         test::Child child({HASHSINK_BINARY, "emulate", "whatsminer", "--api", api, "--port",
                            std::to_string(port), "--v3-port", std::to_string(v3_port)});
         REQUIRE(test::wait_for_port(port));
-        DriverConfig c = driver_config(Options{});  // the declared defaults
+        DriverConfig c = driver_settings().from(Options{});  // the declared defaults
         c.host = "127.0.0.1";
         c.port = port;
         c.v3_port = v3_port;

@@ -3,21 +3,21 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
 
 #include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/time.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
 #include "tests/support/process.hpp"
 
 namespace hashsink::test {
 
-// `defaults` makes the driver's config from its declared defaults (its driver_config).
+// `settings` declares the driver's keys; the config starts from their defaults.
 template <class Emulator, class EmulatorConfig, class DriverConfig,
-          DriverConfig (*defaults)(const Options&)>
+          const Settings<DriverConfig>& (*settings)()>
 struct LoginRig {
     std::string dir = temp_dir();
     std::shared_ptr<miners::emu::ManualEmulatorClock> clock =
@@ -29,7 +29,7 @@ struct LoginRig {
         write_file(dir + "/pw", password + "\n");
     }
     DriverConfig cfg(Duration timeout = std::chrono::milliseconds(1000)) const {
-        DriverConfig c = defaults(Options{});
+        DriverConfig c = settings().from(Options{});
         c.url = emu.url();
         c.password_file = dir + "/pw";
         c.timeout = timeout;

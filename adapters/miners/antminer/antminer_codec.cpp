@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "adapters/miners/fan_speed.hpp"
 #include "adapters/miners/json_fields.hpp"
 
 namespace hashsink::miners::antminer {
@@ -56,15 +57,6 @@ void max_of_temps(const json& v, std::optional<double>& acc) {
     } else if (v.is_number()) {
         take_max(acc, v.get<double>());
     }
-}
-
-void mean_fans(const std::vector<double>& fans, Telemetry& out) {
-    double sum = 0;
-    int n = 0;
-    for (double f : fans)
-        if (std::isfinite(f) && f > 0 && f < 100000) sum += f, ++n;
-    if (n > 0) out.fan_rpm = sum / n;
-    else if (!fans.empty()) out.fan_rpm = 0;
 }
 
 }  // namespace
@@ -163,7 +155,7 @@ void decode_stats(const json& stats, Telemetry& out) {
                 std::vector<double> v;
                 for (const auto& f : *fans)
                     if (f.is_number() && v.size() < 16) v.push_back(f.get<double>());
-                mean_fans(v, out);
+                if (auto rpm = mean_fan_rpm(v)) out.fan_rpm = rpm;
             }
             if (auto w = json_number(e, "watt"); w && *w > 0) out.power_w = *w;
             if (auto m = json_number(e, "miner-mode"))
@@ -182,7 +174,7 @@ void decode_stats(const json& stats, Telemetry& out) {
                 if (auto t = e.find(k); t != e.end()) max_of_temps(*t, out.board_temp_c);
                 if (auto f = json_number(e, ("fan" + std::to_string(i)).c_str())) fans.push_back(*f);
             }
-            mean_fans(fans, out);
+            if (auto rpm = mean_fan_rpm(fans)) out.fan_rpm = rpm;
             if (auto f = json_number(e, "total_freqavg"); f && *f > 0) out.frequency_mhz = *f;
             else if (auto f2 = json_number(e, "frequency"); f2 && *f2 > 0) out.frequency_mhz = *f2;
             if (auto w = json_number(e, "watt"); w && *w > 0) out.power_w = *w;

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/json_fields.hpp"
 #include "adapters/miners/secret_file.hpp"
 
 namespace hashsink::miners::antminer {
+
 namespace {
 
 using nlohmann::json;
@@ -25,22 +27,14 @@ const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
             .bind(&DriverConfig::url,
-                  {.name = "url",
-                   .doc = "Base URL of the miner's web interface, e.g. http://192.168.1.70",
-                   .required = true})
-            .bind(&DriverConfig::user, {.name = "user",
-                                        .doc = "Web (HTTP Digest) user",
-                                        .fallback = OptionValue{std::string("root")}})
+                  keys::url("Base URL of the miner's web interface, e.g. http://192.168.1.70"))
+            .bind(&DriverConfig::user, keys::text("user", "Web (HTTP Digest) user", "root"))
             .bind(&DriverConfig::password_file,
-                  {.name = "password_file",
-                   .doc = "File holding the web password (default: the factory password root)",
-                   .secret = true})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each read",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{5000}},
-                                           .min = 0.1,
-                                           .max = 60})
+                  keys::secret_file(
+                      "password_file",
+                      "File holding the web password (default: the factory password root)"))
+            .bind(&DriverConfig::timeout,
+                  keys::timeout("Deadline for each read", Duration{5000}, 60))
             .bind(&DriverConfig::write_timeout,
                   {.name = "write_timeout",
                    .doc = "Deadline for set_miner_conf.cgi (firmware has taken about 21 s)",
@@ -49,48 +43,19 @@ const Settings<DriverConfig>& driver_settings() {
                    .min = 0.1,
                    .max = 300})
             .bind(&DriverConfig::verify_timeout,
-                  {.name = "verify_timeout",
-                   .doc = "How long a new work mode may take to show before the write counts as "
-                          "not applied",
-                   .unit = "s",
-                   .fallback = OptionValue{Duration{60000}},
-                   .min = 0.1,
-                   .max = 600})
-            .bind(&DriverConfig::power_w, {.name = "power_w",
-                                           .doc = "Draw in normal mode (nameplate)",
-                                           .unit = "W",
-                                           .required = true,
-                                           .min = 1,
-                                           .max = 20000})
+                  keys::verify_timeout("How long a new work mode may take to show before the "
+                                       "write counts as not applied",
+                                       Duration{60000}, 0.1, 600))
+            .bind(&DriverConfig::power_w, keys::nameplate_power("Draw in normal mode (nameplate)"))
             .bind(&DriverConfig::low_power_w,
-                  {.name = "low_power_w",
-                   .doc = "Draw in low-power mode (work mode 3); 0 when the model has none",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
-            .bind(&DriverConfig::sleep_power_w, {.name = "sleep_power_w",
-                                                 .doc = "Draw while asleep",
-                                                 .unit = "W",
-                                                 .fallback = OptionValue{10.0},
-                                                 .min = 0,
-                                                 .max = 500})
+                  keys::optional_power(
+                      "low_power_w",
+                      "Draw in low-power mode (work mode 3); 0 when the model has none"))
+            .bind(&DriverConfig::sleep_power_w,
+                  keys::standby_power("sleep_power_w", "Draw while asleep", 10))
             .bind(&DriverConfig::hashrate_ths,
-                  {.name = "hashrate_ths",
-                   .doc = "Hashrate in normal mode; 0 takes the miner's own ideal rate",
-                   .unit = "TH/s",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 10000});
+                  keys::hashrate("Hashrate in normal mode; 0 takes the miner's own ideal rate"));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<AntminerDriver>(id, driver_config(options));
 }
 
 AntminerDriver::AntminerDriver(std::string id, DriverConfig config)

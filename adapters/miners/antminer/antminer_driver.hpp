@@ -31,8 +31,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 // apply() may block for write_timeout + verify_timeout: it runs on the fleet's pool, never on
 // the loop.
@@ -63,7 +61,5 @@ private:
     std::unique_ptr<transport::HttpClient> client_;        // reads
     std::unique_ptr<transport::HttpClient> write_client_;  // set_miner_conf, long deadline
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::antminer

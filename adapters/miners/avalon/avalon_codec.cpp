@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "adapters/miners/fan_speed.hpp"
+
 namespace hashsink::miners::avalon {
 namespace {
 
@@ -66,12 +68,7 @@ MmState decode_mm(const std::map<std::string, std::string>& f) {
     std::vector<double> fans;
     for (const char* k : {"Fan1", "Fan2", "Fan3", "Fan4"})
         if (auto v = number(f, k)) fans.push_back(*v);
-    double sum = 0;
-    int n = 0;
-    for (double v : fans)
-        if (v > 0 && v < 100000) sum += v, ++n;
-    if (n > 0) s.fan_rpm = sum / n;
-    else if (!fans.empty()) s.fan_rpm = 0;
+    if (auto rpm = mean_fan_rpm(fans)) s.fan_rpm = rpm;
     if (auto fr = number(f, "Freq"); fr && *fr > 0) s.frequency_mhz = *fr;
     // Wall power: WALLPOWER[w] where the firmware has it (pyasic's Avalon backend), else the 7th
     // value of PS[...] (pyasic reads that on the Nano 3s). Canaan documents neither.

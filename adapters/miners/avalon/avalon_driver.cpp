@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "adapters/miners/cgminer/cgminer_codec.hpp"
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 
 namespace hashsink::miners::avalon {
@@ -13,68 +14,23 @@ namespace hashsink::miners::avalon {
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
-            .bind(&DriverConfig::host,
-                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
-            .bind(&DriverConfig::port, {.name = "port",
-                                        .doc = "API port",
-                                        .fallback = OptionValue{std::int64_t{4028}},
-                                        .min = 1,
-                                        .max = 65535})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each API command",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{3000}},
-                                           .min = 0.1,
-                                           .max = 30})
+            .include(keys::cgminer_api<DriverConfig>())
             .bind(&DriverConfig::verify_timeout,
-                  {.name = "verify_timeout",
-                   .doc = "How long soft off/on or a work mode may take to show",
-                   .unit = "s",
-                   .fallback = OptionValue{Duration{30000}},
-                   .min = 0.1,
-                   .max = 300})
-            .bind(&DriverConfig::power_w, {.name = "power_w",
-                                           .doc = "Draw in the standard work mode (1)",
-                                           .unit = "W",
-                                           .required = true,
-                                           .min = 1,
-                                           .max = 20000})
+                  keys::verify_timeout("How long soft off/on or a work mode may take to show",
+                                       Duration{30000}, 0.1, 300))
+            .bind(&DriverConfig::power_w,
+                  keys::nameplate_power("Draw in the standard work mode (1)"))
             .bind(&DriverConfig::eco_power_w,
-                  {.name = "eco_power_w",
-                   .doc = "Draw in the eco work mode (0); 0 when not offered",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
+                  keys::optional_power("eco_power_w",
+                                       "Draw in the eco work mode (0); 0 when not offered"))
             .bind(&DriverConfig::super_power_w,
-                  {.name = "super_power_w",
-                   .doc = "Draw in the super work mode (2); 0 when not offered",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
+                  keys::optional_power("super_power_w",
+                                       "Draw in the super work mode (2); 0 when not offered"))
             .bind(&DriverConfig::hashrate_ths,
-                  {.name = "hashrate_ths",
-                   .doc = "Hashrate in the standard mode; 0 takes the miner's GHSmm",
-                   .unit = "TH/s",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 10000})
-            .bind(&DriverConfig::idle_power_w, {.name = "idle_power_w",
-                                                .doc = "Draw when soft off",
-                                                .unit = "W",
-                                                .fallback = OptionValue{15.0},
-                                                .min = 0,
-                                                .max = 500});
+                  keys::hashrate("Hashrate in the standard mode; 0 takes the miner's GHSmm"))
+            .bind(&DriverConfig::idle_power_w,
+                  keys::standby_power("idle_power_w", "Draw when soft off", 15));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<AvalonDriver>(id, driver_config(options));
 }
 
 AvalonDriver::AvalonDriver(std::string id, DriverConfig config)

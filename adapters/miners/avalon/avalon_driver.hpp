@@ -28,8 +28,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class AvalonDriver final : public DriverBase {
 public:
@@ -51,7 +49,5 @@ private:
     DriverConfig config_;
     transport::CgminerClient client_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::avalon

@@ -1,13 +1,15 @@
 #include "adapters/miners/axeos/axeos_driver.hpp"
-#include "adapters/miners/json_fields.hpp"
-
-#include "adapters/miners/driver_support.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
+#include "adapters/miners/driver_keys.hpp"
+#include "adapters/miners/driver_support.hpp"
+#include "adapters/miners/json_fields.hpp"
+
 namespace hashsink::miners::axeos {
+
 namespace {
 
 using nlohmann::json;
@@ -43,28 +45,11 @@ const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
             .bind(&DriverConfig::url,
-                  {.name = "url",
-                   .doc = "Base URL of the miner's web API, e.g. http://192.168.1.50",
-                   .required = true})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each HTTP request",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{2000}},
-                                           .min = 0.1,
-                                           .max = 30})
+                  keys::url("Base URL of the miner's web API, e.g. http://192.168.1.50"))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, Duration{2000}))
             .bind(&DriverConfig::allow_overclock,
-                  {.name = "allow_overclock",
-                   .doc = "Offer levels above the stock frequency and core voltage",
-                   .fallback = OptionValue{false}});
+                  keys::allow_overclock("Offer levels above the stock frequency and core voltage"));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<AxeosDriver>(id, driver_config(options));
 }
 
 AxeosDriver::AxeosDriver(std::string id, DriverConfig config)

@@ -24,9 +24,6 @@ struct DriverConfig {
 
 // Keys of the "axeos" driver: url, timeout, allow_overclock.
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-// Config from validated options (defaults filled in; timeout clamped to 0.1..30 s).
-DriverConfig driver_config(const Options& options);
 
 class AxeosDriver final : public DriverBase {
 public:
@@ -54,7 +51,5 @@ private:
     transport::HttpClient client_;
     std::optional<AsicOptions> asic_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::axeos

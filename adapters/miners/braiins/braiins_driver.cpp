@@ -3,16 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 
 namespace hashsink::miners::braiins {
+
 namespace {
 
 using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
-constexpr Duration kPollInterval{250};
 
 }  // namespace
 
@@ -20,35 +21,18 @@ const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
             .bind(&DriverConfig::url,
-                  {.name = "url", .doc = "Base URL of the miner's web API, e.g. http://192.168.1.60",
-                   .required = true})
-            .bind(&DriverConfig::username, {.name = "username", .doc = "Web login user",
-                                            .fallback = OptionValue{std::string("root")}})
+                  keys::url("Base URL of the miner's web API, e.g. http://192.168.1.60"))
+            .bind(&DriverConfig::username, keys::text("username", "Web login user", "root"))
             .bind(&DriverConfig::password_file,
-                  {.name = "password_file",
-                   .doc = "File holding the web password (first line); absent: empty password",
-                   .secret = true})
-            .bind(&DriverConfig::timeout,
-                  {.name = "timeout", .doc = "Deadline for each HTTP request", .unit = "s",
-                   .fallback = OptionValue{Duration{3000}}, .min = 0.1, .max = 30})
+                  keys::secret_file(
+                      "password_file",
+                      "File holding the web password (first line); absent: empty password"))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, Duration{3000}))
             .bind(&DriverConfig::verify_timeout,
-                  {.name = "verify_timeout",
-                   .doc = "How long a write may take to show when read back before it counts as "
-                          "not applied",
-                   .unit = "s", .fallback = OptionValue{Duration{15000}}, .min = 0.2, .max = 300})
+                  keys::verify_timeout(keys::kReadBackDeadline, Duration{15000}, 0.2, 300))
             .bind(&DriverConfig::power_step_w,
-                  {.name = "power_step_w", .doc = "Granularity of power targets sent to the tuner",
-                   .unit = "W", .fallback = OptionValue{50.0}, .min = 1, .max = 1000});
+                  keys::power_step("Granularity of power targets sent to the tuner"));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<BraiinsDriver>(id,
-                                           driver_config(options));
 }
 
 BraiinsDriver::BraiinsDriver(std::string id, DriverConfig config)
@@ -137,7 +121,7 @@ Result<MinerState> BraiinsDriver::read_miner() {
 }
 
 Status BraiinsDriver::verify(bool run, std::optional<double> watt) {
-    return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+    return poll_until(config_.verify_timeout, kReadBackInterval, [&]() -> Status {
         auto details = call("GET", "/api/v1/miner/details");
         if (!details) return details.error();
         const int status = static_cast<int>(transport::json_number(*details, "status").value_or(0));

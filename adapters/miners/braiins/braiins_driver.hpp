@@ -27,8 +27,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class BraiinsDriver final : public DriverBase {
 public:
@@ -58,7 +56,5 @@ private:
     int logins_ = 0;
     std::optional<PowerRange> range_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::braiins

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "adapters/miners/fan_speed.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 
 namespace hashsink::miners::cgminer {
@@ -87,12 +88,7 @@ void decode_stats(const json& stats, Reading& out) {
             for (const std::string& k : {"temp_pcb" + n, "temp" + n})
                 if (auto v = e.find(k); v != e.end()) temps_into(*v, out.board_temp_c);
         }
-        double sum = 0;
-        int n = 0;
-        for (double f : fans)
-            if (f > 0 && f < 100000) sum += f, ++n;
-        if (n > 0) out.fan_rpm = sum / n;
-        else if (!fans.empty()) out.fan_rpm = 0;
+        if (auto rpm = mean_fan_rpm(fans)) out.fan_rpm = rpm;
         if (auto f = json_number(e, "total_freqavg"); f && *f > 0) out.frequency_mhz = *f;
         else if (auto f2 = json_number(e, "frequency"); f2 && *f2 > 0) out.frequency_mhz = *f2;
         if (auto g = json_number(e, "GHS 5s"); g && !out.hashrate_ths) out.hashrate_ths = *g / 1e3;

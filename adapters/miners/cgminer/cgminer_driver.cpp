@@ -1,50 +1,22 @@
 #include "adapters/miners/cgminer/cgminer_driver.hpp"
 
-#include "adapters/miners/driver_support.hpp"
-
 #include <algorithm>
+
+#include "adapters/miners/driver_keys.hpp"
+#include "adapters/miners/driver_support.hpp"
 
 namespace hashsink::miners::cgminer {
 
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
-            .bind(&DriverConfig::host,
-                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
-            .bind(&DriverConfig::port, {.name = "port",
-                                        .doc = "API port",
-                                        .fallback = OptionValue{std::int64_t{4028}},
-                                        .min = 1,
-                                        .max = 65535})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each API command",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{3000}},
-                                           .min = 0.1,
-                                           .max = 30})
+            .include(keys::cgminer_api<DriverConfig>())
             .bind(&DriverConfig::power_w,
-                  {.name = "power_w",
-                   .doc = "Declared draw while hashing (the API reports none)",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
+                  keys::optional_power("power_w",
+                                       "Declared draw while hashing (the API reports none)"))
             .bind(&DriverConfig::hashrate_ths,
-                  {.name = "hashrate_ths",
-                   .doc = "Declared hashrate; 0 takes the measured average",
-                   .unit = "TH/s",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 10000});
+                  keys::hashrate("Declared hashrate; 0 takes the measured average"));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<CgminerDriver>(id, driver_config(options));
 }
 
 CgminerDriver::CgminerDriver(std::string id, DriverConfig config)
@@ -52,7 +24,7 @@ CgminerDriver::CgminerDriver(std::string id, DriverConfig config)
       config_(std::move(config)),
       client_(config_.host, config_.port, {.timeout = config_.timeout}) {}
 
-MinerCaps CgminerDriver::caps() const {
+MinerCaps CgminerDriver::known_caps() const {
     MinerCaps c;
     if (config_.power_w > 0) {
         c.levels.push_back({.power_w = config_.power_w,
@@ -71,7 +43,7 @@ Result<MinerCaps> CgminerDriver::probe_miner() {
     identity_ = r;
     model_ = r.model;
     firmware_ = r.firmware;
-    caps_ = caps();
+    caps_ = known_caps();
     return *caps_;
 }
 
@@ -96,7 +68,7 @@ Result<MinerState> CgminerDriver::read_miner() {
     s.state = hashing ? MinerRunState::mining : MinerRunState::error;
     s.detail = hashing ? "read-only (cgminer API)" : "online but not hashing";
     if (!stats) s.detail += "; stats refused: " + stats.error().message;
-    s.caps = caps();
+    s.caps = known_caps();
     return s;
 }
 

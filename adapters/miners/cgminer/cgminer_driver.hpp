@@ -24,8 +24,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class CgminerDriver final : public DriverBase {
 public:
@@ -41,15 +39,12 @@ private:
     Result<MinerState> read_miner() override;
     Status apply_target(const MinerTarget& target) override;
     // The configured level, at the measured hashrate when none is configured.
-    MinerCaps known_caps() const override { return caps(); }
-    MinerCaps caps() const;
+    MinerCaps known_caps() const override;
 
     DriverConfig config_;
     transport::CgminerClient client_;
     Reading identity_;
     double measured_ths_ = 0;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::cgminer

@@ -3,17 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 
 namespace hashsink::miners::luxos {
+
 namespace {
 
 using nlohmann::json;
 using transport::first_of;
 using transport::json_bool;
 using transport::json_string;
-
-constexpr Duration kPollInterval{250};
 
 bool session_problem(const Status& st) {
     if (st.code != ErrorCode::rejected) return false;
@@ -27,42 +27,13 @@ bool session_problem(const Status& st) {
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
-            .bind(&DriverConfig::host,
-                  {.name = "host",
-                   .doc = "Address of the miner (its cgminer-style API on TCP 4028)",
-                   .required = true})
-            .bind(&DriverConfig::port, {.name = "port",
-                                        .doc = "API port",
-                                        .fallback = OptionValue{std::int64_t{4028}},
-                                        .min = 1,
-                                        .max = 65535})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each API command",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{3000}},
-                                           .min = 0.1,
-                                           .max = 30})
+            .include(keys::cgminer_api<DriverConfig>(
+                "Address of the miner (its cgminer-style API on TCP 4028)"))
             .bind(&DriverConfig::verify_timeout,
-                  {.name = "verify_timeout",
-                   .doc = "How long a write may take to show when read back before it counts as "
-                          "not applied",
-                   .unit = "s",
-                   .fallback = OptionValue{Duration{15000}},
-                   .min = 0.2,
-                   .max = 300})
+                  keys::verify_timeout(keys::kReadBackDeadline, Duration{15000}, 0.2, 300))
             .bind(&DriverConfig::allow_overclock,
-                  {.name = "allow_overclock",
-                   .doc = "Offer profiles above the stock (default) profile",
-                   .fallback = OptionValue{false}});
+                  keys::allow_overclock("Offer profiles above the stock (default) profile"));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<LuxosDriver>(id, driver_config(options));
 }
 
 LuxosDriver::LuxosDriver(std::string id, DriverConfig config)
@@ -190,7 +161,7 @@ Status LuxosDriver::apply_target(const MinerTarget& target) {
         if (sleeping) return Status::success();
         auto r = privileged("curtail", "sleep");
         if (!r) return r.error();
-        return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+        return poll_until(config_.verify_timeout, kReadBackInterval, [&]() -> Status {
             auto now = config();
             if (!now) return now.error();
             auto mode = json_string(first_of(*now, "CONFIG"), "CurtailMode");
@@ -215,7 +186,7 @@ Status LuxosDriver::apply_target(const MinerTarget& target) {
         wrote = true;
     }
     if (!wrote) return Status::success();
-    return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+    return poll_until(config_.verify_timeout, kReadBackInterval, [&]() -> Status {
         auto now = config();
         if (!now) return now.error();
         const json& n = first_of(*now, "CONFIG");

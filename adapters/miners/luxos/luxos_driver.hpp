@@ -25,8 +25,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class LuxosDriver final : public DriverBase {
 public:
@@ -53,7 +51,5 @@ private:
     std::string lux_version_;         // from version, at probe
     std::string session_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::luxos

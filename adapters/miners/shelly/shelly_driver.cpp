@@ -19,15 +19,8 @@ const Settings<DriverConfig>& driver_settings() {
     return settings;
 }
 
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    const DriverConfig c = driver_settings().from(options);
-    return std::make_unique<ShellyDriver>(id, c, c.switch_id);
-}
-
-ShellyDriver::ShellyDriver(std::string id, PlugConfig config, int switch_id)
-    : PlugDriver("shelly", std::move(id), std::move(config)), switch_id_(switch_id) {}
+ShellyDriver::ShellyDriver(std::string id, DriverConfig config)
+    : PlugDriver("shelly", std::move(id), config), switch_id_(config.switch_id) {}
 
 Result<json> ShellyDriver::rpc(const std::string& call) {
     if (!client_) {

@@ -17,11 +17,10 @@ struct DriverConfig : PlugConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
 
 class ShellyDriver final : public PlugDriver {
 public:
-    ShellyDriver(std::string id, PlugConfig config, int switch_id);
+    ShellyDriver(std::string id, DriverConfig config);
 
 protected:
     Status identify(std::string& model, std::string& firmware) override;
@@ -33,7 +32,5 @@ private:
     int switch_id_;
     std::unique_ptr<transport::HttpClient> client_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::shelly

@@ -21,13 +21,6 @@ const Settings<DriverConfig>& driver_settings() {
     return settings;
 }
 
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    const DriverConfig c = driver_settings().from(options);
-    return std::make_unique<TasmotaDriver>(id, c, c.relay, c.user);
-}
-
 std::string url_encode(const std::string& s) {
     static const char* kHex = "0123456789ABCDEF";
     std::string out;
@@ -43,8 +36,8 @@ std::string url_encode(const std::string& s) {
     return out;
 }
 
-TasmotaDriver::TasmotaDriver(std::string id, PlugConfig config, int relay, std::string user)
-    : PlugDriver("tasmota", std::move(id), std::move(config)), relay_(relay), user_(std::move(user)) {}
+TasmotaDriver::TasmotaDriver(std::string id, DriverConfig config)
+    : PlugDriver("tasmota", std::move(id), config), relay_(config.relay), user_(config.user) {}
 
 std::string TasmotaDriver::power_command() const { return "Power" + std::to_string(relay_); }
 

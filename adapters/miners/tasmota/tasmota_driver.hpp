@@ -18,14 +18,13 @@ struct DriverConfig : PlugConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
 
 // "Power1 ON" -> "Power1%20ON" (RFC 3986 unreserved characters kept).
 std::string url_encode(const std::string& s);
 
 class TasmotaDriver final : public PlugDriver {
 public:
-    TasmotaDriver(std::string id, PlugConfig config, int relay, std::string user);
+    TasmotaDriver(std::string id, DriverConfig config);
 
 protected:
     Status identify(std::string& model, std::string& firmware) override;
@@ -40,7 +39,5 @@ private:
     std::string user_;
     std::unique_ptr<transport::HttpClient> client_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::tasmota

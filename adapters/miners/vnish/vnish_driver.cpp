@@ -2,58 +2,31 @@
 
 #include <algorithm>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
 #include "adapters/transport/cgminer_client.hpp"
 
 namespace hashsink::miners::vnish {
-namespace {
 
 using nlohmann::json;
-constexpr Duration kPollInterval{250};
-
-}  // namespace
 
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
             .bind(&DriverConfig::url,
-                  {.name = "url",
-                   .doc = "Base URL of the miner's web API, e.g. http://192.168.1.70",
-                   .required = true})
+                  keys::url("Base URL of the miner's web API, e.g. http://192.168.1.70"))
             .bind(&DriverConfig::password_file,
-                  {.name = "password_file",
-                   .doc = "File holding the web password (first line), used to unlock",
-                   .secret = true})
-            .bind(
-                &DriverConfig::api_key_file,
-                {.name = "api_key_file",
-                 .doc =
-                     "File holding an API key (first line); used instead of the password when set",
-                 .secret = true})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each HTTP request",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{3000}},
-                                           .min = 0.1,
-                                           .max = 30})
+                  keys::secret_file("password_file",
+                                    "File holding the web password (first line), used to unlock"))
+            .bind(&DriverConfig::api_key_file,
+                  keys::secret_file("api_key_file",
+                                    "File holding an API key (first line); used instead of the "
+                                    "password when set"))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kHttpRequestDeadline, Duration{3000}))
             .bind(&DriverConfig::verify_timeout,
-                  {.name = "verify_timeout",
-                   .doc = "How long a write may take to show when read back before it counts as "
-                          "not applied",
-                   .unit = "s",
-                   .fallback = OptionValue{Duration{20000}},
-                   .min = 0.2,
-                   .max = 300});
+                  keys::verify_timeout(keys::kReadBackDeadline, Duration{20000}, 0.2, 300));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<VnishDriver>(id, driver_config(options));
 }
 
 VnishDriver::VnishDriver(std::string id, DriverConfig config)
@@ -155,7 +128,7 @@ Status VnishDriver::apply_target(const MinerTarget& target) {
         if (stopped) return Status::success();
         auto r = call("POST", "/mining/stop");
         if (!r) return r.error();
-        return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+        return poll_until(config_.verify_timeout, kReadBackInterval, [&]() -> Status {
             auto s = call("GET", "/summary");
             if (!s) return s.error();
             auto now = transport::json_string((*s)["miner"]["miner_status"], "miner_state");
@@ -191,7 +164,7 @@ Status VnishDriver::apply_target(const MinerTarget& target) {
         wrote = true;
     }
     if (!wrote) return Status::success();
-    return poll_until(config_.verify_timeout, kPollInterval, [&]() -> Status {
+    return poll_until(config_.verify_timeout, kReadBackInterval, [&]() -> Status {
         auto p = call("GET", "/perf-summary");
         if (!p) return p.error();
         auto s = call("GET", "/summary");

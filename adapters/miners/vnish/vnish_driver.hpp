@@ -26,8 +26,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class VnishDriver final : public DriverBase {
 public:
@@ -54,7 +52,5 @@ private:
     bool throttle_ = false;
     nlohmann::json info_;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::vnish

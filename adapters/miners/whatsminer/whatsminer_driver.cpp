@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/miners/driver_keys.hpp"
 #include "adapters/miners/driver_support.hpp"
 #include "adapters/miners/secret_file.hpp"
 
@@ -13,85 +14,37 @@ using nlohmann::json;
 const Settings<DriverConfig>& driver_settings() {
     static const auto settings =
         Settings<DriverConfig>{}
-            .bind(&DriverConfig::host,
-                  {.name = "host", .doc = "Miner address (IP or name)", .required = true})
-            .bind(&DriverConfig::port, {.name = "port",
-                                        .doc = "API v2 port (JSON over TCP)",
-                                        .fallback = OptionValue{std::int64_t{4028}},
-                                        .min = 1,
-                                        .max = 65535})
-            .bind(&DriverConfig::v3_port, {.name = "v3_port",
-                                           .doc = "API v3 port (length-prefixed JSON over TCP)",
-                                           .fallback = OptionValue{std::int64_t{4433}},
-                                           .min = 1,
-                                           .max = 65535})
+            .bind(&DriverConfig::host, keys::host())
+            .bind(&DriverConfig::port, keys::port("port", 4028, "API v2 port (JSON over TCP)"))
+            .bind(&DriverConfig::v3_port,
+                  keys::port("v3_port", 4433, "API v3 port (length-prefixed JSON over TCP)"))
             .bind(&DriverConfig::api,
                   {.name = "api",
                    .doc = "API generation; auto picks by firmware (v3 after 2024-11)",
                    .fallback = OptionValue{std::string("auto")},
                    .choices = {"auto", "v2", "v3"}})
-            .bind(&DriverConfig::password_file,
-                  {.name = "password_file",
-                   .doc = "File holding the API password (first line); needed for writes",
-                   .secret = true})
-            .bind(&DriverConfig::account, {.name = "account",
-                                           .doc = "API v3 account that signs writes",
-                                           .fallback = OptionValue{std::string("super")}})
-            .bind(&DriverConfig::timeout, {.name = "timeout",
-                                           .doc = "Deadline for each API command",
-                                           .unit = "s",
-                                           .fallback = OptionValue{Duration{3000}},
-                                           .min = 0.1,
-                                           .max = 30})
+            .bind(
+                &DriverConfig::password_file,
+                keys::secret_file("password_file",
+                                  "File holding the API password (first line); needed for writes"))
+            .bind(&DriverConfig::account,
+                  keys::text("account", "API v3 account that signs writes", "super"))
+            .bind(&DriverConfig::timeout, keys::timeout(keys::kApiCommandDeadline, Duration{3000}))
             .bind(&DriverConfig::verify_timeout,
-                  {.name = "verify_timeout",
-                   .doc = "How long a write may take to show when read back",
-                   .unit = "s",
-                   .fallback = OptionValue{Duration{20000}},
-                   .min = 0.1,
-                   .max = 300})
+                  keys::verify_timeout("How long a write may take to show when read back",
+                                       Duration{20000}, 0.1, 300))
             .bind(&DriverConfig::power_w,
-                  {.name = "power_w",
-                   .doc = "Highest power limit to use; 0 takes the limit the miner reports",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
+                  keys::optional_power(
+                      "power_w", "Highest power limit to use; 0 takes the limit the miner reports"))
             .bind(&DriverConfig::min_power_w,
-                  {.name = "min_power_w",
-                   .doc = "Lowest power limit to use; 0 is half of power_w",
-                   .unit = "W",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 20000})
-            .bind(&DriverConfig::power_step_w, {.name = "power_step_w",
-                                                .doc = "Granularity of the limit",
-                                                .unit = "W",
-                                                .fallback = OptionValue{50.0},
-                                                .min = 1,
-                                                .max = 1000})
+                  keys::optional_power("min_power_w",
+                                       "Lowest power limit to use; 0 is half of power_w"))
+            .bind(&DriverConfig::power_step_w, keys::power_step("Granularity of the limit"))
             .bind(&DriverConfig::hashrate_ths,
-                  {.name = "hashrate_ths",
-                   .doc = "Hashrate at power_w; 0 takes the factory hashrate",
-                   .unit = "TH/s",
-                   .fallback = OptionValue{0.0},
-                   .min = 0,
-                   .max = 10000})
-            .bind(&DriverConfig::idle_power_w, {.name = "idle_power_w",
-                                                .doc = "Draw when powered off",
-                                                .unit = "W",
-                                                .fallback = OptionValue{20.0},
-                                                .min = 0,
-                                                .max = 500});
+                  keys::hashrate("Hashrate at power_w; 0 takes the factory hashrate"))
+            .bind(&DriverConfig::idle_power_w,
+                  keys::standby_power("idle_power_w", "Draw when powered off", 20));
     return settings;
-}
-
-const KeyTable& driver_keys() { return driver_settings().keys(); }
-
-DriverConfig driver_config(const Options& options) { return driver_settings().from(options); }
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options) {
-    return std::make_unique<WhatsminerDriver>(id, driver_config(options));
 }
 
 WhatsminerDriver::WhatsminerDriver(std::string id, DriverConfig config,

@@ -36,8 +36,6 @@ struct DriverConfig {
 };
 
 const Settings<DriverConfig>& driver_settings();
-const KeyTable& driver_keys();
-DriverConfig driver_config(const Options& options);
 
 class WhatsminerDriver final : public DriverBase {
 public:
@@ -74,7 +72,5 @@ private:
     std::string password_;      // for writes, read when the first needs it; never logged
     int renewals_ = 0;
 };
-
-std::unique_ptr<MinerDriver> make_driver(const std::string& id, const Options& options);
 
 }  // namespace hashsink::miners::whatsminer

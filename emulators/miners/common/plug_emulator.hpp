@@ -23,10 +23,12 @@ public:
     }
 
 protected:
-    PlugEmulator(std::string name, std::string bind, int port, SharedClock clock,
-                 double miner_power_w, double boot_s, bool on)
-        : HttpEmulator(std::move(name), std::move(bind), port, std::move(clock)),
-          load_(this->clock(), miner_power_w, boot_s, on) {}
+    // From a family's config: where it listens (bind, port) and the miner behind it
+    // (miner_power_w, boot_s, on).
+    template <class Config>
+    PlugEmulator(std::string name, const Config& config, SharedClock clock)
+        : HttpEmulator(std::move(name), config.bind, config.port, std::move(clock)),
+          load_(this->clock(), config.miner_power_w, config.boot_s, config.on) {}
 
     // Whether the relay is on after a restart, from whether it was before.
     virtual bool on_after_restart(bool was_on) const = 0;

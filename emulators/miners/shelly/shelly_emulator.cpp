@@ -12,9 +12,7 @@ namespace hashsink::miners::shelly {
 using ordered_json = nlohmann::ordered_json;
 
 ShellyEmulator::ShellyEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : PlugEmulator("shelly", config.bind, config.port, std::move(emu_clock), config.miner_power_w,
-                   config.boot_s, config.on),
-      config_(std::move(config)) {}
+    : PlugEmulator("shelly", config, std::move(emu_clock)), config_(std::move(config)) {}
 
 ShellyEmulator::~ShellyEmulator() { stop(); }
 

@@ -13,9 +13,7 @@ namespace hashsink::miners::tasmota {
 using ordered_json = nlohmann::ordered_json;
 
 TasmotaEmulator::TasmotaEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : PlugEmulator("tasmota", config.bind, config.port, std::move(emu_clock), config.miner_power_w,
-                   config.boot_s, config.on),
-      config_(std::move(config)) {}
+    : PlugEmulator("tasmota", config, std::move(emu_clock)), config_(std::move(config)) {}
 
 TasmotaEmulator::~TasmotaEmulator() { stop(); }
 
