@@ -6,6 +6,7 @@
 
 #include "adapters/miners/braiins/braiins_driver.hpp"
 #include "emulators/miners/braiins/braiins_emulator.hpp"
+#include "tests/support/fixtures.hpp"
 #include "adapters/miners/registry.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/login_rig.hpp"
@@ -27,10 +28,7 @@ struct Rig : test::LoginRig<BraiinsEmulator, EmulatorConfig, DriverConfig, &driv
     }
 };
 
-nlohmann::json fixture(const std::string& name) {
-    return nlohmann::json::parse(
-        test::read_file(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/braiins/" + name));
-}
+nlohmann::json fixture(const std::string& name) { return test::fixture_json("braiins/" + name); }
 
 }  // namespace
 

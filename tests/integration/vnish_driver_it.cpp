@@ -7,6 +7,7 @@
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/vnish/vnish_driver.hpp"
 #include "emulators/miners/vnish/vnish_emulator.hpp"
+#include "tests/support/fixtures.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/results.hpp"
 
@@ -41,10 +42,7 @@ struct Rig {
     }
 };
 
-nlohmann::json fixture(const std::string& name) {
-    return nlohmann::json::parse(
-        test::read_file(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/vnish/" + name));
-}
+nlohmann::json fixture(const std::string& name) { return test::fixture_json("vnish/" + name); }
 
 }  // namespace
 
