@@ -1,6 +1,8 @@
 // `probe miner` detection, `emulate braiins|luxos|vnish` and `scan` as subprocesses.
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "emulators/miners/braiins/braiins_emulator.hpp"
@@ -35,17 +37,26 @@ RunResult probe_miner(const std::string& url, const std::string& api_port,
     return run(argv, 30);
 }
 
+// An emulated miner whose web login takes `password`, started.
+template <class Emulator, class Config>
+std::unique_ptr<Emulator> started_with_password(const std::string& password) {
+    Config c;
+    c.password = password;
+    auto emu = std::make_unique<Emulator>(c);
+    REQUIRE(emu->start());
+    return emu;
+}
+
 }  // namespace
 
 TEST_CASE("miner cli: probe miner detects Braiins OS, LuxOS and Vnish", "[drivers]") {
     const std::string dir = temp_dir();
     write_file(dir + "/pw", "pw\n");
 
-    miners::braiins::EmulatorConfig bc;
-    bc.password = "pw";
-    miners::braiins::BraiinsEmulator bos(bc);
-    REQUIRE(bos.start());
-    auto b = json_out(probe_miner(bos.url(), closed_port(), dir + "/pw"));
+    auto bos =
+        started_with_password<miners::braiins::BraiinsEmulator, miners::braiins::EmulatorConfig>(
+            "pw");
+    auto b = json_out(probe_miner(bos->url(), closed_port(), dir + "/pw"));
     CHECK(b["driver"] == "braiins");
     CHECK(b["model"] == "Antminer S21 Pro");
     CHECK(b["caps"]["continuous_power"] == true);
@@ -56,14 +67,12 @@ TEST_CASE("miner cli: probe miner detects Braiins OS, LuxOS and Vnish", "[driver
     CHECK(l["driver"] == "luxos");
     CHECK(l["model"] == "Antminer S19k Pro");
 
-    miners::vnish::EmulatorConfig vc;
-    vc.password = "pw";
-    miners::vnish::VnishEmulator vn(vc);
-    REQUIRE(vn.start());
-    auto v = json_out(probe_miner(vn.url(), closed_port(), dir + "/pw"));
+    auto vn =
+        started_with_password<miners::vnish::VnishEmulator, miners::vnish::EmulatorConfig>("pw");
+    auto v = json_out(probe_miner(vn->url(), closed_port(), dir + "/pw"));
     CHECK(v["driver"] == "vnish");
     // The password never appears in what is printed.
-    auto again = probe_miner(vn.url(), closed_port(), dir + "/pw");
+    auto again = probe_miner(vn->url(), closed_port(), dir + "/pw");
     CHECK(again.out.find("\"pw\"") == std::string::npos);
     CHECK(again.err.find("pw\n") == std::string::npos);
 }
