@@ -1,6 +1,8 @@
 #include "daemon/cli/cli.hpp"
 
+#include <cassert>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace hashsink::app {
@@ -75,20 +77,6 @@ std::string usage(const std::string& synopsis, const std::string& summary,
     return out;
 }
 
-std::optional<int> handle_common(const Args& args, const std::string& synopsis,
-                                 const std::string& summary,
-                                 const std::vector<OptionSpec>& specs) {
-    if (args.help()) {
-        std::cout << usage(synopsis, summary, specs);
-        return 0;
-    }
-    if (!args.error().empty()) {
-        std::cerr << "hashsink: " << args.error() << "\n" << usage(synopsis, summary, specs);
-        return kExitUsage;
-    }
-    return std::nullopt;
-}
-
 std::optional<long> int_option(const Args& args, const std::string& name, long min, long max,
                                long fallback) {
     if (!args.has(name)) return fallback;
@@ -98,18 +86,76 @@ std::optional<long> int_option(const Args& args, const std::string& name, long m
 }
 
 std::optional<int> Command::early_exit() const {
-    return handle_common(args_, synopsis_, summary_, specs_);
+    if (args_.help()) {
+        std::cout << usage(synopsis_, summary_, specs_);
+        return 0;
+    }
+    if (!args_.error().empty()) {
+        std::cerr << "hashsink: " << args_.error() << "\n" << usage(synopsis_, summary_, specs_);
+        return kExitUsage;
+    }
+    return std::nullopt;
 }
 
 int Command::usage_error(const std::string& message) const {
-    std::cerr << "hashsink " << name_ << ": " << message << "\n"
-              << usage(synopsis_, summary_, specs_);
+    std::cerr << "hashsink " << name_ << ": " << message << "\n";
+    return usage_exit();
+}
+
+int Command::usage_exit() const {
+    std::cerr << usage(synopsis_, summary_, specs_);
     return kExitUsage;
 }
 
 int Command::fail(const std::string& message, int code) const {
     std::cerr << "hashsink " << name_ << ": " << message << "\n";
     return code;
+}
+
+const OptionSpec& Command::spec(const std::string& name) const {
+    for (const auto& s : specs_)
+        if (s.name == name) return s;
+    assert(false && "an option the command declares");
+    std::abort();
+}
+
+std::optional<long> Command::int_value(const std::string& name) const {
+    const auto& r = std::get<IntRange>(spec(name).range);
+    auto value = int_option(args_, name, r.min, r.max, r.fallback);
+    if (!value)
+        fail("--" + name + " must be " + std::to_string(r.min) + ".." + std::to_string(r.max),
+             kExitUsage);
+    return value;
+}
+
+std::optional<OptionValues> Command::values() const {
+    OptionValues out;
+    bool ok = true;
+    for (const auto& s : specs_) {
+        if (std::holds_alternative<IntRange>(s.range)) {
+            auto v = int_value(s.name);
+            if (v) out.ints_[s.name] = *v;
+            ok = ok && v;
+        } else if (std::holds_alternative<DurationRange>(s.range)) {
+            auto v = duration_value(s.name);
+            if (v) out.durations_[s.name] = *v;
+            ok = ok && v;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+std::optional<Duration> Command::duration_value(const std::string& name) const {
+    const auto& r = std::get<DurationRange>(spec(name).range);
+    auto value = parse_duration(args_.get(name, r.fallback));
+    const bool too_long = r.max.count() > 0 && value && *value > r.max;
+    if (value && *value >= r.min && !too_long) return value;
+    fail("--" + name + " must be a duration " +
+             (r.max.count() > 0 ? "from " + format_duration(r.min) + " to " + format_duration(r.max)
+                                : "like " + r.fallback),
+         kExitUsage);
+    return std::nullopt;
 }
 
 }  // namespace hashsink::app

@@ -17,22 +17,18 @@ int cmd_check(const CommandArgs& argv) {
     const std::string summary =
         "Validates a config file and reports every problem as FILE:LINE:COL: error: key: message.\n"
         "Exit status: 0 valid, 78 invalid or unreadable, 64 usage error.";
-    Args args(argv, specs);
-    if (auto code = handle_common(args, synopsis, summary, specs)) return *code;
-    if (!args.positional().empty()) {
-        std::cerr << "hashsink check: unexpected argument '" << args.positional().front() << "'\n"
-                  << usage(synopsis, summary, specs);
-        return kExitUsage;
-    }
+    const Command cmd("check", synopsis, summary, specs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    if (!args.positional().empty())
+        return cmd.usage_error("unexpected argument '" + args.positional().front() + "'");
     const config::Catalog catalog = build_catalog();
     if (args.has("reference")) {
         std::cout << config::reference_markdown(catalog);
         return 0;
     }
-    if (!args.has("config") || args.get("config").empty()) {
-        std::cerr << "hashsink check: --config FILE is required\n" << usage(synopsis, summary, specs);
-        return kExitUsage;
-    }
+    if (!args.has("config") || args.get("config").empty())
+        return cmd.usage_error("--config FILE is required");
     const std::string path = args.get("config");
     config::LoadResult result = config::load_file(path, catalog);
     if (result.ok()) {

@@ -14,13 +14,15 @@ namespace hashsink::app {
 namespace {
 
 const std::vector<OptionSpec> kOptions = {
-    {"port", "N", "serve the status page on 127.0.0.1:N (default 8080)"},
-    {"speed", "N", "site minutes per real minute (default 60: the day in 13 minutes)"},
+    {"port", "N", "serve the status page on 127.0.0.1:N (default 8080)", IntRange{0, 65535, 8080}},
+    {"speed", "N", "site minutes per real minute (default 60: the day in 13 minutes)",
+     IntRange{1, 3600, 60}},
     {"start", "HH:MM", "time of day to start at (default 06:00)"},
     {"db", "FILE", "the journal (default: a new file under /tmp)"},
     {"duration", "SECONDS", "stop by itself after this many seconds (default: run until Ctrl-C)"},
-    {"miners", "N", "put only the first N emulated miners in the config (default: all); the "
-                    "others run unconfigured, to be added from the page"},
+    {"miners", "N",
+     "put only the first N emulated miners in the config (default: all); the "
+     "others run unconfigured, to be added from the page"},
 };
 
 constexpr const char* kSynopsis = "demo [--port 8080] [--speed 60] [--start 06:00] [--db FILE]";
@@ -79,9 +81,9 @@ std::string clock_text(double minute) {
 std::optional<int> read_options(const Command& cmd, DemoSiteOptions& opts, long& web_port,
                                 std::optional<long>& duration) {
     const Args& args = cmd.args();
-    auto port = int_option(args, "port", 0, 65535, 8080);
-    auto speed = int_option(args, "speed", 1, 3600, 60);
-    if (!port || !speed) return cmd.fail("--port must be 0..65535 and --speed 1..3600", kExitUsage);
+    auto port = cmd.int_value("port");
+    auto speed = cmd.int_value("speed");
+    if (!port || !speed) return kExitUsage;
     web_port = *port;
     opts.speed = static_cast<double>(*speed);
     if (args.has("start")) {
@@ -170,7 +172,7 @@ int cmd_demo(const CommandArgs& argv) {
     DemoSite demo(opts);
     if (auto st = demo.start(); !st) {
         log::error("demo", st.message);
-        return 69;
+        return kExitUnavailable;
     }
     std::size_t configured = demo.miner_ids().size();
     if (args.has("miners")) {
@@ -192,12 +194,12 @@ int cmd_demo(const CommandArgs& argv) {
     auto site = Site::build(*loaded.config, {db, ""}, clock);
     if (!site) {
         log::error("demo", site.error().message);
-        return 69;
+        return kExitUnavailable;
     }
     install_stop_signals();
     if (auto st = (*site)->start(); !st) {
         log::error("demo", st.message);
-        return 69;
+        return kExitUnavailable;
     }
     print_banner(**site, demo, opts, db, config_path, configured);
     report_until_stop(**site, demo, duration);

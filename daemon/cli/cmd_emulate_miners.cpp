@@ -20,6 +20,7 @@
 #include "emulators/miners/vnish/vnish_emulator.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/emulate_common.hpp"
+#include "daemon/cli/options.hpp"
 
 namespace hashsink::app {
 namespace {
@@ -64,28 +65,23 @@ struct Family {
     std::string summary;
     // The emulator from the family's options (--bind and --port given); nullopt after a usage
     // error, printed.
-    std::function<std::optional<Emulation>(const Args&, const std::string& bind, int port)> make;
+    std::function<std::optional<Emulation>(const Command&, const std::string& bind, int port)> make;
 
     std::string command() const { return "emulate " + name; }
     std::vector<OptionSpec> specs() const {
-        std::vector<OptionSpec> all = {
-            {"bind", "ADDR", "address to listen on (default 127.0.0.1)"},
-            {"port", "PORT",
-             port_what + ", 0 picks a free one (default " + std::to_string(default_port) + ")"},
-        };
+        std::vector<OptionSpec> all = {bind_option(), listen_port_option(port_what, default_port)};
         all.insert(all.end(), options.begin(), options.end());
         return all;
     }
 };
 
-std::optional<Emulation> make_axeos(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_axeos(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::axeos::EmulatorConfig>(bind, port);
-    c.board = args.get("board", "gamma");
-    c.hostname = args.get("hostname", "bitaxe");
-    c.version = args.get("version", "v2.14.0");
+    c.board = cmd.args().get("board", "gamma");
+    c.hostname = cmd.args().get("hostname", "bitaxe");
+    c.version = cmd.args().get("version", "v2.14.0");
     if (miners::axeos::find_board(c.board) == nullptr) {
-        std::cerr << "hashsink emulate axeos: --board: unknown board '" << c.board
-                  << "' (gamma, supra, hex)\n";
+        cmd.fail("--board: unknown board '" + c.board + "' (gamma, supra, hex)", kExitUsage);
         return std::nullopt;
     }
     return emulation<miners::axeos::AxeosEmulator>(c, [c](miners::axeos::AxeosEmulator& e) {
@@ -95,23 +91,22 @@ std::optional<Emulation> make_axeos(const Args& args, const std::string& bind, i
     });
 }
 
-std::optional<Emulation> make_antminer(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_antminer(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::antminer::EmulatorConfig>(bind, port);
-    c.model = args.get("model", c.model);
-    c.password = args.get("password", c.password);
-    c.write_delay_ms = static_cast<int>(args.get_int("write-delay-ms").value_or(2000));
-    c.ramp_s = static_cast<double>(args.get_int("ramp-s").value_or(30));
+    c.model = cmd.args().get("model", c.model);
+    c.password = cmd.args().get("password", c.password);
+    c.write_delay_ms = static_cast<int>(cmd.args().get_int("write-delay-ms").value_or(2000));
+    c.ramp_s = static_cast<double>(cmd.args().get_int("ramp-s").value_or(30));
     return emulation<miners::antminer::AntminerEmulator>(
         c, [c](miners::antminer::AntminerEmulator& e) {
             return c.model + " (Digest user root) listening on " + e.url();
         });
 }
 
-std::optional<Emulation> make_braiins(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_braiins(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::braiins::EmulatorConfig>(bind, port);
-    c.password = args.get("password", "root");
-    auto timeout = emulate_int(args, "emulate braiins", "token-timeout", 1, 86400,
-                               c.token_timeout_s);
+    c.password = cmd.args().get("password", "root");
+    auto timeout = cmd.int_value("token-timeout");
     if (!timeout) return std::nullopt;
     c.token_timeout_s = static_cast<int>(*timeout);
     return emulation<miners::braiins::BraiinsEmulator>(
@@ -121,10 +116,10 @@ std::optional<Emulation> make_braiins(const Args& args, const std::string& bind,
         });
 }
 
-std::optional<Emulation> make_luxos(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_luxos(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::luxos::EmulatorConfig>(bind, port);
-    if (args.has("session-ttl")) {
-        auto ttl = emulate_int(args, "emulate luxos", "session-ttl", 1, 86400, 0);
+    if (cmd.args().has("session-ttl")) {
+        auto ttl = cmd.int_value("session-ttl");
         if (!ttl) return std::nullopt;
         c.session_ttl_s = static_cast<double>(*ttl);
     }
@@ -133,19 +128,19 @@ std::optional<Emulation> make_luxos(const Args& args, const std::string& bind, i
     });
 }
 
-std::optional<Emulation> make_vnish(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_vnish(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::vnish::EmulatorConfig>(bind, port);
-    c.password = args.get("password", "admin");
-    c.version = args.get("version", "1.3.4");
+    c.password = cmd.args().get("password", "admin");
+    c.version = cmd.args().get("version", "1.3.4");
     return emulation<miners::vnish::VnishEmulator>(c, [c](miners::vnish::VnishEmulator& e) {
         return listening_on("Antminer S19 (Vnish " + c.version + ")", "http://" + c.bind + ":",
                             e.port());
     });
 }
 
-std::optional<Emulation> make_avalon(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_avalon(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::avalon::EmulatorConfig>(bind, port);
-    c.idle = args.has("idle");
+    c.idle = cmd.args().has("idle");
     return emulation<miners::avalon::AvalonEmulator>(c, [](miners::avalon::AvalonEmulator& e) {
         return listening_on("Avalon Q (cgminer 4.11.1)", e.host() + ":", e.port());
     });
@@ -165,18 +160,18 @@ void read_plug_options(const Args& args, Config& c) {
     c.on = !args.has("off");
 }
 
-std::optional<Emulation> make_shelly(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_shelly(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::shelly::EmulatorConfig>(bind, port);
-    read_plug_options(args, c);
+    read_plug_options(cmd.args(), c);
     return emulation<miners::shelly::ShellyEmulator>(c, [](miners::shelly::ShellyEmulator& e) {
         return "Shelly Plus Plug S listening on " + e.url();
     });
 }
 
-std::optional<Emulation> make_tasmota(const Args& args, const std::string& bind, int port) {
+std::optional<Emulation> make_tasmota(const Command& cmd, const std::string& bind, int port) {
     auto c = listening<miners::tasmota::EmulatorConfig>(bind, port);
-    read_plug_options(args, c);
-    c.password = args.get("password");
+    read_plug_options(cmd.args(), c);
+    c.password = cmd.args().get("password");
     return emulation<miners::tasmota::TasmotaEmulator>(
         c, [](miners::tasmota::TasmotaEmulator& e) {
             return "Tasmota plug listening on " + e.url();
@@ -208,12 +203,14 @@ const std::vector<Family>& families() {
          make_antminer},
         {"braiins", 8082, "TCP port",
          {{"password", "TEXT", "web password the login accepts (default root)"},
-          {"token-timeout", "SECONDS", "idle validity of login tokens (default 3600)"}},
+          {"token-timeout", "SECONDS", "idle validity of login tokens (default 3600)",
+           IntRange{1, 86400, 3600}}},
          "emulate braiins [--bind 127.0.0.1] [--port 8082] [--password root]",
          "Serves the Braiins OS REST API of an emulated S21 Pro until SIGINT or SIGTERM.",
          make_braiins},
         {"luxos", 4028, "TCP port of the 4028-style API",
-         {{"session-ttl", "SECONDS", "idle expiry of the logon session (default 60)"}},
+         {{"session-ttl", "SECONDS", "idle expiry of the logon session (default 60)",
+           IntRange{1, 86400, 60}}},
          "emulate luxos [--bind 127.0.0.1] [--port 4028]",
          "Serves the LuxOS API of an emulated S19k Pro until SIGINT or SIGTERM.", make_luxos},
         {"vnish", 8083, "TCP port",
@@ -242,12 +239,11 @@ int emulate(const std::string& name, const CommandArgs& argv) {
         if (f.name == name) family = &f;
     assert(family && "every emulate command has a row in families()");
     const auto specs = family->specs();
-    Args args(argv, specs);
-    if (auto code = handle_common(args, family->synopsis, family->summary, specs)) return *code;
-    const std::string bind = args.get("bind", "127.0.0.1");
-    auto port = emulate_port(args, family->command(), family->default_port);
+    const Command cmd(family->command(), family->synopsis, family->summary, specs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    auto port = cmd.int_value("port");
     if (!port) return kExitUsage;
-    auto emu = family->make(args, bind, *port);
+    auto emu = family->make(cmd, bind_address(cmd.args()), static_cast<int>(*port));
     if (!emu) return kExitUsage;
     return serve_until_signal(family->command(), emu->start, emu->banner, emu->stop);
 }

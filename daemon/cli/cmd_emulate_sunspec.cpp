@@ -6,9 +6,10 @@
 #include <iostream>
 #include <thread>
 
-#include "emulators/sensors/sunspec_emulator.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/cli/options.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 
 namespace hashsink::app {
 namespace {
@@ -17,16 +18,18 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 const std::vector<OptionSpec> kSpecs = {
-    {"bind", "ADDR", "address to listen on (default 127.0.0.1)"},
-    {"port", "PORT", "TCP port (default 1502; 0 picks a free one)"},
-    {"unit", "ID", "unit id to answer (default 1)"},
-    {"base", "ADDR", "SunSpec base register: 40000, 50000 or 0 (default 40000)"},
-    {"common-length", "L", "model 1 length, 66 or 65 (default 66)"},
+    bind_option(),
+    {"port", "PORT", "TCP port (default 1502; 0 picks a free one)", IntRange{0, 65535, 1502}},
+    {"unit", "ID", "unit id to answer (default 1)", IntRange{1, 247, 1}},
+    {"base", "ADDR", "SunSpec base register: 40000, 50000 or 0 (default 40000)",
+     IntRange{0, 65000, 40000}},
+    {"common-length", "L", "model 1 length, 66 or 65 (default 66)", IntRange{65, 66, 66}},
     {"float", "", "serve float models 113/213 instead of 103/203"},
-    {"rating-w", "W", "nameplate rating and WMax (default 5000)"},
-    {"pv-w", "W", "AC output power (default 3000)"},
-    {"grid-w", "W", "meter power, + import, - export (default -1000)"},
-    {"mppt", "N", "model 160 modules (default 2; 0 leaves model 160 out)"},
+    {"rating-w", "W", "nameplate rating and WMax (default 5000)", IntRange{0, 1'000'000, 5000}},
+    {"pv-w", "W", "AC output power (default 3000)", IntRange{0, 1'000'000, 3000}},
+    {"grid-w", "W", "meter power, + import, - export (default -1000)",
+     IntRange{-1'000'000, 1'000'000, -1000}},
+    {"mppt", "N", "model 160 modules (default 2; 0 leaves model 160 out)", IntRange{0, 20, 2}},
     {"no-meter", "", "leave the meter model out"},
 };
 
@@ -42,48 +45,33 @@ int cmd_emulate_sunspec(const CommandArgs& argv) {
     const Command cmd("emulate sunspec", kSynopsis, kSummary, kSpecs, argv);
     if (auto code = cmd.early_exit()) return *code;
     const Args& args = cmd.args();
-    auto int_arg = [&](const char* name, long fallback, long lo, long hi) {
-        auto v = int_option(args, name, lo, hi, fallback);
-        if (!v)
-            cmd.fail("--" + std::string(name) + " must be " + std::to_string(lo) + ".." +
-                         std::to_string(hi),
-                     kExitUsage);
-        return v;
-    };
-    auto port = int_arg("port", 1502, 0, 65535);
-    auto unit = int_arg("unit", 1, 1, 247);
-    auto base = int_arg("base", 40000, 0, 65000);
-    auto common = int_arg("common-length", 66, 65, 66);
-    auto rating = int_arg("rating-w", 5000, 0, 1'000'000);
-    auto pv = int_arg("pv-w", 3000, 0, 1'000'000);
-    auto grid = int_arg("grid-w", -1000, -1'000'000, 1'000'000);
-    auto mppt = int_arg("mppt", 2, 0, 20);
-    if (!port || !unit || !base || !common || !rating || !pv || !grid || !mppt) return kExitUsage;
+    const auto values = cmd.values();
+    if (!values) return kExitUsage;
 
     sensors::sunspec::EmulatorOptions o;
-    o.bind = args.get("bind", "127.0.0.1");
-    o.port = static_cast<int>(*port);
-    o.unit_id = static_cast<int>(*unit);
-    o.base_address = static_cast<int>(*base);
-    o.common_length = static_cast<int>(*common);
+    o.bind = bind_address(args);
+    o.port = values->small("port");
+    o.unit_id = values->small("unit");
+    o.base_address = values->small("base");
+    o.common_length = values->small("common-length");
     o.float_models = args.has("float");
-    o.mppt_count = static_cast<int>(*mppt);
+    o.mppt_count = values->small("mppt");
     o.include_meter = !args.has("no-meter");
     sensors::sunspec::SunspecEmulator emulator(o);
     sensors::sunspec::InverterImage image;
-    image.rating_w = static_cast<double>(*rating);
+    image.rating_w = static_cast<double>(values->integer("rating-w"));
     image.wmax_w = image.rating_w;
-    image.ac_power_w = static_cast<double>(*pv);
+    image.ac_power_w = static_cast<double>(values->integer("pv-w"));
     image.dc_power_w = image.ac_power_w / 0.97;
     for (int k = 0; k < o.mppt_count; ++k) image.mppt_dc_w.push_back(image.dc_power_w / o.mppt_count);
-    image.grid_power_w = static_cast<double>(*grid);
+    image.grid_power_w = static_cast<double>(values->integer("grid-w"));
     image.state = image.ac_power_w > 0 ? InverterState::mppt : InverterState::sleeping;
     image.lifetime_wh = 1'234'567;
     emulator.update(image);
 
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
-    if (auto st = emulator.start(); !st) return cmd.fail(st.message, 69);
+    if (auto st = emulator.start(); !st) return cmd.fail(st.message, kExitUnavailable);
     std::cout << "sunspec emulator listening on " << o.bind << ":" << emulator.port() << " (unit "
               << o.unit_id << ", base " << o.base_address << ")" << std::endl;
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

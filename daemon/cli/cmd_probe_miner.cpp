@@ -1,26 +1,25 @@
 // hashsink probe miner: detect a miner's firmware, probe it and print its normalised state.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "adapters/miners/detect.hpp"
-#include "web/api/miner_json.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/transport/http_client.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/cli/options.hpp"
+#include "web/api/miner_json.hpp"
 
 namespace hashsink::app {
 namespace {
 
-constexpr int kExitUnavailable = 69;   // EX_UNAVAILABLE
-
 const std::vector<OptionSpec> kSpecs = {
     {"url", "URL", "miner web address, e.g. http://192.168.1.50 (required)"},
     {"driver", "NAME", "skip detection and use this driver"},
-    {"timeout", "DURATION", "deadline for each request (default 2s)"},
+    {"timeout", "DURATION", "deadline for each request (default 2s)",
+     DurationRange{std::chrono::milliseconds(100), std::chrono::seconds(30), "2s"}},
     {"allow-overclock", "", "list levels above the stock frequency/voltage"},
-    {"api-port", "PORT", "port of the cgminer-style API (default 4028)"},
+    {"api-port", "PORT", "port of the cgminer-style API (default 4028)", remote_port(4028)},
     {"password-file", "FILE", "file holding the web password (braiins, vnish)"},
     {"api-key-file", "FILE", "file holding an API key (vnish)"},
 };
@@ -50,15 +49,13 @@ int cmd_probe_miner(const CommandArgs& argv) {
     const std::string url = args.get("url");
     if (auto st = transport::HttpClient::check_base_url(url); !st)
         return cmd.fail(st.message, kExitUsage);
-    auto timeout = parse_duration(args.get("timeout", "2s"));
-    if (!timeout || *timeout < Duration{100} || *timeout > Duration{30000})
-        return cmd.fail("--timeout: expected a duration from 100ms to 30s", kExitUsage);
+    auto timeout = cmd.duration_value("timeout");
+    auto api_port = cmd.int_value("api-port");
+    if (!timeout || !api_port) return kExitUsage;
 
     miners::DetectTarget target;
     split_url(url, target.host, target.http_port);
     target.timeout = *timeout;
-    auto api_port = int_option(args, "api-port", 1, 65535, target.api_port);
-    if (!api_port) return cmd.fail("--api-port: expected 1..65535", kExitUsage);
     target.api_port = static_cast<int>(*api_port);
     std::string driver_name = args.get("driver");
     if (driver_name.empty()) {

@@ -7,26 +7,24 @@
 #include "adapters/sensors/profiles/profile_catalog.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/cli/commands.hpp"
-#include "daemon/core/time.hpp"
+#include "daemon/cli/options.hpp"
 
 namespace hashsink::app {
 namespace {
-
-constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE
 
 const std::vector<OptionSpec> kSpecs = {
     {"profile", "NAME", "register-map profile (required; --list shows them)"},
     {"list", "", "list the available profiles and exit"},
     {"profile-dir", "DIR", "look for NAME.toml here before the built-in profiles"},
     {"host", "HOST", "Modbus TCP address (or --device)"},
-    {"port", "PORT", "Modbus TCP port (default: the profile's)"},
+    {"port", "PORT", "Modbus TCP port (default: the profile's)", IntRange{1, 65535, 0}},
     {"device", "PATH", "serial device for Modbus RTU, e.g. /dev/ttyUSB0"},
-    {"baud", "N", "RTU baud rate (default: the profile's)"},
+    {"baud", "N", "RTU baud rate (default: the profile's)", IntRange{50, 1000000, 0}},
     {"parity", "N|E|O", "RTU parity (default: the profile's)"},
-    {"data-bits", "N", "RTU data bits (default: the profile's)"},
-    {"stop-bits", "N", "RTU stop bits (default: the profile's)"},
-    {"unit", "ID", "Modbus unit id (default: the profile's)"},
-    {"timeout", "DURATION", "response timeout per request (default 2s)"},
+    {"data-bits", "N", "RTU data bits (default: the profile's)", IntRange{5, 8, 0}},
+    {"stop-bits", "N", "RTU stop bits (default: the profile's)", IntRange{1, 2, 0}},
+    {"unit", "ID", "Modbus unit id (default: the profile's)", IntRange{1, 247, 0}},
+    response_timeout_option(),
 };
 
 constexpr const char* kSynopsis =
@@ -44,31 +42,20 @@ std::optional<int> read_endpoint(const Command& cmd, transport::ModbusEndpoint& 
     const bool tcp = !args.get("host").empty();
     if (tcp == !args.get("device").empty())
         return cmd.usage_error("give exactly one of --host and --device");
-    auto port = int_option(args, "port", 1, 65535, 0);
-    auto unit = int_option(args, "unit", 1, 247, 0);
-    auto baud = int_option(args, "baud", 50, 1000000, 0);
-    auto data_bits = int_option(args, "data-bits", 5, 8, 0);
-    auto stop_bits = int_option(args, "stop-bits", 1, 2, 0);
-    if (!port) return cmd.usage_error("--port must be 1..65535");
-    if (!unit) return cmd.usage_error("--unit must be 1..247");
-    if (!baud) return cmd.usage_error("--baud must be 50..1000000");
-    if (!data_bits) return cmd.usage_error("--data-bits must be 5..8");
-    if (!stop_bits) return cmd.usage_error("--stop-bits must be 1 or 2");
+    const auto values = cmd.values();
+    if (!values) return cmd.usage_exit();
     std::string parity = args.get("parity");
     if (!parity.empty() && parity != "N" && parity != "E" && parity != "O")
         return cmd.usage_error("--parity must be N, E or O");
-    auto timeout = parse_duration(args.get("timeout", "2s"));
-    if (!timeout || timeout->count() <= 0)
-        return cmd.usage_error("--timeout must be a duration like 2s");
     e.host = args.get("host");
     e.device = args.get("device");
-    e.port = static_cast<int>(*port);
-    e.unit = static_cast<int>(*unit);
-    e.baud = static_cast<int>(*baud);
+    e.port = values->small("port");
+    e.unit = values->small("unit");
+    e.baud = values->small("baud");
     e.parity = parity.empty() ? '\0' : parity[0];
-    e.data_bits = static_cast<int>(*data_bits);
-    e.stop_bits = static_cast<int>(*stop_bits);
-    e.response_timeout = *timeout;
+    e.data_bits = values->small("data-bits");
+    e.stop_bits = values->small("stop-bits");
+    e.response_timeout = values->duration("timeout");
     e.pace = Duration{10};
     return std::nullopt;
 }

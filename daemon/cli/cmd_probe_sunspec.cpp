@@ -1,7 +1,6 @@
 // hashsink probe sunspec: walk a SunSpec device's model chain and print every known model,
 // decoded, as JSON.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "adapters/sensors/sunspec/chain.hpp"
@@ -9,19 +8,18 @@
 #include "adapters/transport/modbus_client.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/cli/commands.hpp"
-#include "daemon/core/time.hpp"
+#include "daemon/cli/options.hpp"
 
 namespace hashsink::app {
 namespace {
 
-constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE
-
 const std::vector<OptionSpec> kSpecs = {
     {"host", "HOST", "device address (required)"},
-    {"port", "PORT", "Modbus TCP port (default 502)"},
-    {"unit", "ID", "Modbus unit id (default 1)"},
-    {"base", "ADDR", "SunSpec base register (default: find it at 40000, 50000, 0)"},
-    {"timeout", "DURATION", "response timeout per request (default 2s)"},
+    {"port", "PORT", "Modbus TCP port (default 502)", IntRange{1, 65535, 502}},
+    {"unit", "ID", "Modbus unit id (default 1)", IntRange{0, 255, 1}},
+    {"base", "ADDR", "SunSpec base register (default: find it at 40000, 50000, 0)",
+     IntRange{0, 65534, -1}},
+    response_timeout_option(),
 };
 
 constexpr const char* kSynopsis = "probe sunspec --host HOST [options]";
@@ -36,25 +34,19 @@ int cmd_probe_sunspec(const CommandArgs& argv) {
     if (auto code = cmd.early_exit()) return *code;
     const Args& args = cmd.args();
     if (!args.has("host") || args.get("host").empty()) return cmd.usage_error("--host is required");
-    auto port = int_option(args, "port", 1, 65535, 502);
-    if (!port) return cmd.usage_error("--port must be 1..65535");
-    auto unit = int_option(args, "unit", 0, 255, 1);
-    if (!unit) return cmd.usage_error("--unit must be 0..255");
-    auto base = int_option(args, "base", -1, 65534, -1);
-    if (!base) return cmd.usage_error("--base must be 0..65534");
-    auto timeout = parse_duration(args.get("timeout", "2s"));
-    if (!timeout || timeout->count() <= 0)
-        return cmd.usage_error("--timeout must be a duration like 2s");
+    const auto values = cmd.values();
+    if (!values) return cmd.usage_exit();
 
+    const int unit = values->small("unit");
     transport::ModbusClient client(
-        {args.get("host"), static_cast<int>(*port), static_cast<int>(*unit), *timeout});
-    auto chain = sensors::sunspec::walk_chain(client, static_cast<int>(*base));
+        {args.get("host"), values->small("port"), unit, values->duration("timeout")});
+    auto chain = sensors::sunspec::walk_chain(client, values->small("base"));
     if (!chain) return cmd.fail(chain.error().message, kExitUnavailable);
     auto models = sensors::sunspec::read_models(client, chain->models);
     if (!models) return cmd.fail(models.error().message, kExitUnavailable);
     nlohmann::ordered_json out;
     out["base_address"] = chain->base;
-    out["unit"] = *unit;
+    out["unit"] = unit;
     auto all = nlohmann::ordered_json::object();
     for (const auto& loc : chain->models) {
         // A second model with the same id (two meters, say) gets "<id>_2", "<id>_3", ...

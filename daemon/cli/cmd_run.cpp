@@ -11,7 +11,7 @@
 namespace hashsink::app {
 namespace {
 
-const std::vector<OptionSpec> kOptions = {
+const std::vector<OptionSpec> kSpecs = {
     {"config", "FILE", "the site's TOML config (required)"},
     {"db", "FILE", "the SQLite journal (default: journal.path from the config)"},
     {"listen", "HOST:PORT", "serve the status page here (default: web.listen)"},
@@ -32,13 +32,11 @@ std::optional<log::Level> level_from_env() {
 }  // namespace
 
 int cmd_run(const CommandArgs& argv) {
-    Args args(argv, kOptions);
-    const std::string synopsis = "run --config FILE [--db FILE] [--listen HOST:PORT]";
-    if (auto rc = handle_common(args, synopsis, "Runs the daemon in the foreground.", kOptions)) return *rc;
-    if (!args.has("config")) {
-        std::cerr << "hashsink run: --config FILE is required\n" << usage(synopsis, "", kOptions);
-        return kExitUsage;
-    }
+    const Command cmd("run", "run --config FILE [--db FILE] [--listen HOST:PORT]",
+                      "Runs the daemon in the foreground.", kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    if (!args.has("config")) return cmd.usage_error("--config FILE is required");
     if (args.has("verbose")) log::set_level(log::Level::debug);
     else if (auto l = level_from_env()) log::set_level(*l);
 
@@ -51,7 +49,7 @@ int cmd_run(const CommandArgs& argv) {
     auto site = Site::build(*loaded.config, {args.get("db"), args.get("listen")}, clock);
     if (!site) {
         log::error("run", site.error().message);
-        return 69;  // EX_UNAVAILABLE
+        return kExitUnavailable;
     }
     install_stop_signals();
 
@@ -65,7 +63,7 @@ int cmd_run(const CommandArgs& argv) {
     });
     if (auto st = (*site)->start(); !st) {
         log::error("run", st.message);
-        return 69;
+        return kExitUnavailable;
     }
     log::notice("run", "running with " + std::to_string(loaded.config->sources.size()) +
                            " source(s) and " + std::to_string(loaded.config->miners.size()) +

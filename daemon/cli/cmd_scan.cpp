@@ -5,23 +5,24 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "adapters/miners/scan.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/cli/options.hpp"
 
 namespace hashsink::app {
 namespace {
 
 const std::vector<OptionSpec> kSpecs = {
     {"json", "", "print a JSON array instead of text"},
-    {"timeout", "DURATION", "deadline of each probe (default 1s)"},
-    {"concurrency", "N", "hosts probed at once, 1..256 (default 32)"},
-    {"http-port", "PORT", "web port to probe (default 80)"},
-    {"api-port", "PORT", "cgminer-style API port to probe (default 4028)"},
+    {"timeout", "DURATION", "deadline of each probe (default 1s)",
+     DurationRange{std::chrono::milliseconds(50), std::chrono::seconds(30), "1s"}},
+    {"concurrency", "N", "hosts probed at once, 1..256 (default 32)", IntRange{1, 256, 32}},
+    {"http-port", "PORT", "web port to probe (default 80)", remote_port(80)},
+    {"api-port", "PORT", "cgminer-style API port to probe (default 4028)", remote_port(4028)},
 };
 
 constexpr const char* kSynopsis =
@@ -38,15 +39,11 @@ int cmd_scan(const CommandArgs& argv) {
     const Args& args = cmd.args();
     if (args.positional().size() != 1)
         return cmd.usage_error("expected one CIDR range, e.g. 192.168.1.0/24");
-    auto timeout = parse_duration(args.get("timeout", "1s"));
-    if (!timeout) return cmd.fail("--timeout: expected a duration from 50ms to 30s", kExitUsage);
-    auto concurrency = int_option(args, "concurrency", 1, 256, 32);
-    auto http_port = int_option(args, "http-port", 1, 65535, 80);
-    auto api_port = int_option(args, "api-port", 1, 65535, 4028);
-    if (!http_port || !api_port || !concurrency)
-        return cmd.fail("expected ports 1..65535 and --concurrency 1..256", kExitUsage);
-    miners::ScanOptions options{args.positional()[0], *timeout, static_cast<int>(*concurrency),
-                                static_cast<int>(*http_port), static_cast<int>(*api_port)};
+    const auto values = cmd.values();
+    if (!values) return kExitUsage;
+    miners::ScanOptions options{args.positional()[0], values->duration("timeout"),
+                                values->small("concurrency"), values->small("http-port"),
+                                values->small("api-port")};
     auto scanned = miners::scan_range(options);
     if (!scanned) return cmd.fail(scanned.error().message, kExitUsage);
     const auto& found = *scanned;

@@ -12,7 +12,7 @@
 namespace hashsink::app {
 namespace {
 
-const std::vector<OptionSpec> kOptions = {
+const std::vector<OptionSpec> kSpecs = {
     {"trace", "CSV", "the site's time series (required; docs/simulator.md lists the columns)"},
     {"config", "FILE", "the site's TOML config: governor, policy and miners (required)"},
     {"policy", "NAME", "decide with this policy instead of [policy] use"},
@@ -37,18 +37,14 @@ std::optional<double> number_arg(const Args& args, const std::string& name, std:
 }  // namespace
 
 int cmd_simulate(const CommandArgs& argv) {
-    Args args(argv, kOptions);
-    const std::string synopsis = "simulate --trace CSV --config FILE [--policy NAME] [--json]";
-    if (auto rc = handle_common(args, synopsis,
-                                "Replays a trace through the policy, allocator and governor with "
-                                "modelled miners; scores it against two baselines and the oracle.",
-                                kOptions))
-        return *rc;
-    if (!args.has("trace") || !args.has("config")) {
-        std::cerr << "hashsink simulate: --trace CSV and --config FILE are required\n"
-                  << usage(synopsis, "", kOptions);
-        return kExitUsage;
-    }
+    const Command cmd("simulate", "simulate --trace CSV --config FILE [--policy NAME] [--json]",
+                      "Replays a trace through the policy, allocator and governor with modelled "
+                      "miners; scores it against two baselines and the oracle.",
+                      kSpecs, argv);
+    if (auto code = cmd.early_exit()) return *code;
+    const Args& args = cmd.args();
+    if (!args.has("trace") || !args.has("config"))
+        return cmd.usage_error("--trace CSV and --config FILE are required");
     log::set_level(log::Level::warning);
 
     auto loaded = config::load_file(args.get("config"), build_catalog());
@@ -65,20 +61,12 @@ int cmd_simulate(const CommandArgs& argv) {
     if (auto v = number_arg(args, "pv-kwp", error)) settings->pv.kwp = *v;
     if (auto v = number_arg(args, "inverter-ac-max-w", error)) settings->pv.inverter_ac_max_w = *v;
     if (auto v = number_arg(args, "hashprice", error)) settings->hashprice_per_th_day = *v;
-    if (!error.empty()) {
-        std::cerr << "hashsink simulate: " << error << "\n";
-        return kExitUsage;
-    }
+    if (!error.empty()) return cmd.fail(error, kExitUsage);
 
     auto trace = sim::load_trace(args.get("trace"));
-    if (!trace) {
-        std::cerr << "hashsink simulate: " << trace.error().message << "\n";
-        return 65;   // EX_DATAERR
-    }
-    if (auto st = sim::check_inputs(*trace, *settings); !st) {
-        std::cerr << "hashsink simulate: " << st.message << "\n";
-        return 65;
-    }
+    if (!trace) return cmd.fail(trace.error().message, kExitDataErr);
+    if (auto st = sim::check_inputs(*trace, *settings); !st)
+        return cmd.fail(st.message, kExitDataErr);
     auto report = sim::evaluate(*trace, *settings);
     if (args.has("json"))
         std::cout << sim::report_json(report, args.get("trace")) << "\n";

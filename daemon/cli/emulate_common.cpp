@@ -7,22 +7,6 @@
 
 namespace hashsink::app {
 
-std::optional<long> emulate_int(const Args& args, const std::string& command,
-                                const std::string& name, long min, long max, long fallback) {
-    auto value = int_option(args, name, min, max, fallback);
-    if (!value) {
-        std::cerr << "hashsink " << command << ": --" << name << ": expected " << min << ".." << max
-                  << "\n";
-    }
-    return value;
-}
-
-std::optional<int> emulate_port(const Args& args, const std::string& command, int fallback) {
-    auto port = emulate_int(args, command, "port", 0, 65535, fallback);
-    if (!port) return std::nullopt;
-    return static_cast<int>(*port);
-}
-
 int serve_until_signal(const std::string& command, const std::function<Status()>& start,
                        const std::function<std::string()>& banner,
                        const std::function<void()>& stop) {

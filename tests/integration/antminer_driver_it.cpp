@@ -1,17 +1,17 @@
 // The stock Antminer driver against its emulator: Digest auth, work modes, slow and ignored
 // writes, reboots, session expiry, faults.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <filesystem>
 
 #include "adapters/miners/antminer/antminer_driver.hpp"
-#include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/driver_types.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/wait.hpp"
 #include "tests/support/results.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::antminer;
@@ -40,18 +40,12 @@ DriverConfig cfg(const AntminerEmulator& emu) {
 }  // namespace
 
 TEST_CASE("antminer driver: registered with its keys", "[antminer]") {
-    const auto* t = miners::find_driver_type("antminer");
-    REQUIRE(t != nullptr);
-    bool secret = false;
-    for (const auto& k : t->keys)
-        if (k.name == "password_file") secret = k.secret;
-    CHECK(secret);
+    const auto& t = test::registered("antminer");
+    CHECK(test::key_of(t, "password_file").secret);
     Options o;
     o.set("url", std::string("http://127.0.0.1:1"));
     o.set("power_w", 3250.0);
-    auto d = t->make("s19", with_defaults(t->keys, o));
-    REQUIRE(d);
-    CHECK(d->driver_name() == "antminer");
+    test::check_makes(t, o);
 }
 
 TEST_CASE("antminer driver: probe and read through Digest auth", "[antminer]") {

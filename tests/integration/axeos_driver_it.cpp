@@ -1,12 +1,12 @@
 // The AxeOS driver against the emulator over real HTTP on loopback.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "adapters/miners/axeos/axeos_driver.hpp"
-#include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/driver_types.hpp"
 #include "tests/support/results.hpp"
 
 using namespace hashsink;
@@ -32,16 +32,13 @@ DriverConfig driver_config_for(const AxeosEmulator& emu, Duration timeout = 1000
 }  // namespace
 
 TEST_CASE("axeos driver: registered with its keys", "[axeos]") {
-    const auto* t = miners::find_driver_type("axeos");
-    REQUIRE(t != nullptr);
+    const auto& t = test::registered("axeos");
     std::vector<std::string> names;
-    for (const auto& k : t->keys) names.push_back(k.name);
+    for (const auto& k : t.keys) names.push_back(k.name);
     CHECK(names == std::vector<std::string>{"url", "timeout", "allow_overclock"});
     Options o;
     o.set("url", std::string("http://127.0.0.1:1"));
-    auto d = t->make("m1", with_defaults(t->keys, o));
-    REQUIRE(d);
-    CHECK(d->driver_name() == "axeos");
+    test::check_makes(t, o);
 }
 
 TEST_CASE("axeos driver: probe and read the emulator", "[axeos]") {

@@ -1,14 +1,16 @@
 // The Braiins OS driver against its emulator over real HTTP on loopback, and the recorded bodies.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <thread>
 
 #include "adapters/miners/braiins/braiins_driver.hpp"
-#include "emulators/miners/braiins/braiins_emulator.hpp"
 #include "adapters/miners/registry.hpp"
-#include "tests/support/process.hpp"
+#include "emulators/miners/braiins/braiins_emulator.hpp"
+#include "tests/support/driver_types.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/http_faults.hpp"
 #include "tests/support/login_rig.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/results.hpp"
 
 using namespace hashsink;
@@ -27,10 +29,7 @@ struct Rig : test::LoginRig<BraiinsEmulator, EmulatorConfig, DriverConfig, &driv
     }
 };
 
-nlohmann::json fixture(const std::string& name) {
-    return nlohmann::json::parse(
-        test::read_file(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/braiins/" + name));
-}
+nlohmann::json fixture(const std::string& name) { return test::fixture_json("braiins/" + name); }
 
 }  // namespace
 
@@ -56,11 +55,7 @@ TEST_CASE("braiins fixtures: recorded bodies decode to the expected values", "[b
 }
 
 TEST_CASE("braiins driver: registered with a secret password_file key", "[braiins]") {
-    const auto* t = miners::find_driver_type("braiins");
-    REQUIRE(t != nullptr);
-    bool secret = false;
-    for (const auto& k : t->keys) secret |= (k.name == "password_file" && k.secret);
-    CHECK(secret);
+    CHECK(test::key_of(test::registered("braiins"), "password_file").secret);
 }
 
 TEST_CASE("braiins driver: login, probe and read", "[braiins]") {
@@ -162,27 +157,7 @@ TEST_CASE("braiins driver: latency, 500, malformed, offline, reboot mid-ramp", "
     Rig rig(slow_ramp);
     BraiinsDriver d("bos1", rig.cfg(300ms));
     REQUIRE(d.read_state());
-    rig.emu.set_latency_ms(1000);
-    const Status slow = test::failed(d.read_state());
-    CHECK(slow.code == ErrorCode::timeout);
-    rig.emu.set_latency_ms(0);
-
-    rig.emu.set_http_500(true);
-    const Status e500 = test::failed(d.read_state());
-    CHECK(e500.code == ErrorCode::rejected);
-    CHECK(e500.retryable);
-    rig.emu.set_http_500(false);
-
-    rig.emu.set_malformed_json(true);
-    const Status bad = test::failed(d.read_state());
-    CHECK(bad.code == ErrorCode::protocol);
-    rig.emu.set_malformed_json(false);
-
-    rig.emu.set_offline(true);
-    const Status off = test::failed(d.read_state());
-    CHECK(off.code == ErrorCode::unreachable);
-    CHECK(d.last_state().state == MinerRunState::offline);
-    rig.emu.set_offline(false);
+    test::check_http_faults(d, rig.emu);
 
     REQUIRE(d.apply({.run = true, .power_w = 3000}));
     rig.emu.reboot();   // tokens gone, power at 0

@@ -1,16 +1,16 @@
 // The Avalon and generic cgminer drivers against their emulators over the 4028 protocol.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "adapters/miners/avalon/avalon_driver.hpp"
-#include "emulators/miners/avalon/avalon_emulator.hpp"
 #include "adapters/miners/cgminer/cgminer_driver.hpp"
-#include "emulators/miners/cgminer/cgminer_emulator.hpp"
 #include "adapters/miners/registry.hpp"
+#include "emulators/miners/avalon/avalon_emulator.hpp"
+#include "emulators/miners/cgminer/cgminer_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
-#include "tests/support/wait.hpp"
+#include "tests/support/driver_types.hpp"
 #include "tests/support/results.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -41,14 +41,10 @@ avalon::DriverConfig avalon_cfg(const avalon::AvalonEmulator& emu) {
 
 TEST_CASE("avalon and cgminer drivers: registered", "[avalon][cgminer]") {
     for (const char* name : {"avalon", "cgminer"}) {
-        const auto* t = find_driver_type(name);
-        REQUIRE(t != nullptr);
         Options o;
         o.set("host", std::string("127.0.0.1"));
         o.set("power_w", 1300.0);
-        auto d = t->make("m", with_defaults(t->keys, o));
-        REQUIRE(d);
-        CHECK(d->driver_name() == name);
+        test::check_makes(test::registered(name), o);
     }
 }
 

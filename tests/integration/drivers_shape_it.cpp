@@ -74,6 +74,26 @@ Options host_options(int port) {
     return o;
 }
 
+// A miner whose web login takes the password "pw".
+template <class Emulator, class Config>
+Rig login() {
+    Config c;
+    c.password = "pw";
+    auto e = started<Emulator>(c);
+    return Rig{e, url_options(e->url(), "pw")};
+}
+
+// A 300 W miner behind a smart plug, at full power 0.2 s after the relay closes.
+template <class Emulator, class Config>
+Rig plug() {
+    Config c;
+    c.boot_s = 0.2;
+    auto e = started<Emulator>(c);
+    Options o = url_options(e->url());
+    o.set("power_w", 300.0);
+    return Rig{e, o};
+}
+
 constexpr Expect kFull{};
 // Stock Antminer reports its draw only on models that have a `watt` field (S23 Hyd.).
 constexpr Expect kNoPowerReading{.power = false};
@@ -83,27 +103,23 @@ constexpr Expect kReadOnly{.power = false, .writes = false};
 
 const std::vector<Row>& rows() {
     static const std::vector<Row> all = {
-        {"axeos", [] {
+        {"axeos",
+         [] {
              auto e = started<miners::axeos::AxeosEmulator>(miners::axeos::EmulatorConfig{});
              return Rig{e, url_options(e->url())};
-         }, kFull},
-        {"braiins", [] {
-             miners::braiins::EmulatorConfig c;
-             c.password = "pw";
-             auto e = started<miners::braiins::BraiinsEmulator>(c);
-             return Rig{e, url_options(e->url(), "pw")};
-         }, kFull},
-        {"luxos", [] {
+         },
+         kFull},
+        {"braiins", login<miners::braiins::BraiinsEmulator, miners::braiins::EmulatorConfig>,
+         kFull},
+        {"luxos",
+         [] {
              auto e = started<miners::luxos::LuxosEmulator>(miners::luxos::EmulatorConfig{});
              return Rig{e, host_options(e->port())};
-         }, kFull},
-        {"vnish", [] {
-             miners::vnish::EmulatorConfig c;
-             c.password = "pw";
-             auto e = started<miners::vnish::VnishEmulator>(c);
-             return Rig{e, url_options(e->url(), "pw")};
-         }, kFull},
-        {"antminer", [] {
+         },
+         kFull},
+        {"vnish", login<miners::vnish::VnishEmulator, miners::vnish::EmulatorConfig>, kFull},
+        {"antminer",
+         [] {
              miners::antminer::EmulatorConfig c;
              c.ramp_s = 0.2;
              auto e = started<miners::antminer::AntminerEmulator>(c);
@@ -111,8 +127,10 @@ const std::vector<Row>& rows() {
              o.set("power_w", 3250.0);
              o.set("low_power_w", 2600.0);
              return Rig{e, o};
-         }, kNoPowerReading},
-        {"avalon", [] {
+         },
+         kNoPowerReading},
+        {"avalon",
+         [] {
              miners::avalon::EmulatorConfig c;
              c.switch_delay_ms = 100;
              c.ramp_s = 0.2;
@@ -122,37 +140,28 @@ const std::vector<Row>& rows() {
              o.set("eco_power_w", 800.0);
              o.set("verify_timeout", Duration{5000});
              return Rig{e, o};
-         }, kFull},
-        {"cgminer", [] {
+         },
+         kFull},
+        {"cgminer",
+         [] {
              auto e = started<miners::cgminer::CgminerEmulator>(miners::cgminer::EmulatorConfig{});
              Options o = host_options(e->port());
              o.set("power_w", 1350.0);
              o.set("hashrate_ths", 13.5);   // else the level learns it from the first reading
              return Rig{e, o};
-         }, kReadOnly},
-        {"shelly", [] {
-             miners::shelly::EmulatorConfig c;
-             c.boot_s = 0.2;
-             auto e = started<miners::shelly::ShellyEmulator>(c);
-             Options o = url_options(e->url());
-             o.set("power_w", 300.0);
-             return Rig{e, o};
-         }, kPlug},
-        {"tasmota", [] {
-             miners::tasmota::EmulatorConfig c;
-             c.boot_s = 0.2;
-             auto e = started<miners::tasmota::TasmotaEmulator>(c);
-             Options o = url_options(e->url());
-             o.set("power_w", 300.0);
-             return Rig{e, o};
-         }, kPlug},
-        {"whatsminer", [] {
+         },
+         kReadOnly},
+        {"shelly", plug<miners::shelly::ShellyEmulator, miners::shelly::EmulatorConfig>, kPlug},
+        {"tasmota", plug<miners::tasmota::TasmotaEmulator, miners::tasmota::EmulatorConfig>, kPlug},
+        {"whatsminer",
+         [] {
              auto e = started<miners::whatsminer::WhatsminerEmulator>(
                  miners::whatsminer::EmulatorConfig{});
              Options o = host_options(e->port());
              o.set("password_file", password_file("admin"));
              return Rig{e, o};
-         }, kFull},
+         },
+         kFull},
     };
     return all;
 }

@@ -1,13 +1,13 @@
 // The LuxOS driver against its emulator over real TCP on loopback, and the recorded replies.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "adapters/miners/luxos/luxos_driver.hpp"
-#include "emulators/miners/luxos/luxos_emulator.hpp"
 #include "adapters/miners/registry.hpp"
-#include "tests/support/process.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "emulators/miners/luxos/luxos_emulator.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hashsink;
@@ -32,8 +32,7 @@ EmulatorConfig emu_cfg() {
 }
 
 nlohmann::json fixture(const std::string& name) {
-    auto text = test::read_file(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/luxos/" + name);
-    auto r = transport::parse_cgminer_reply(text, name);
+    auto r = transport::parse_cgminer_reply(test::fixture_text("luxos/" + name), name);
     REQUIRE(r);
     return *r;
 }

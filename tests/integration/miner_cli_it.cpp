@@ -1,6 +1,8 @@
 // `probe miner` detection, `emulate braiins|luxos|vnish` and `scan` as subprocesses.
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "emulators/miners/braiins/braiins_emulator.hpp"
@@ -24,40 +26,53 @@ nlohmann::json json_out(const RunResult& r) {
 
 std::string closed_port() { return std::to_string(free_port()); }
 
+// `hashsink probe miner` of the web page at `url` and the 4028-style API at `api_port`, with
+// the password file when one is given and the `more` options.
+RunResult probe_miner(const std::string& url, const std::string& api_port,
+                      const std::string& password_file = {}, std::vector<std::string> more = {}) {
+    std::vector<std::string> argv = {HASHSINK_BINARY, "probe", "miner", "--url", url,
+                                     "--api-port",    api_port};
+    if (!password_file.empty()) argv.insert(argv.end(), {"--password-file", password_file});
+    argv.insert(argv.end(), more.begin(), more.end());
+    return run(argv, 30);
+}
+
+// An emulated miner whose web login takes `password`, started.
+template <class Emulator, class Config>
+std::unique_ptr<Emulator> started_with_password(const std::string& password) {
+    Config c;
+    c.password = password;
+    auto emu = std::make_unique<Emulator>(c);
+    REQUIRE(emu->start());
+    return emu;
+}
+
 }  // namespace
 
 TEST_CASE("miner cli: probe miner detects Braiins OS, LuxOS and Vnish", "[drivers]") {
     const std::string dir = temp_dir();
     write_file(dir + "/pw", "pw\n");
 
-    miners::braiins::EmulatorConfig bc;
-    bc.password = "pw";
-    miners::braiins::BraiinsEmulator bos(bc);
-    REQUIRE(bos.start());
-    auto b = json_out(run({HASHSINK_BINARY, "probe", "miner", "--url", bos.url(), "--api-port",
-                           closed_port(), "--password-file", dir + "/pw"}, 30));
+    auto bos =
+        started_with_password<miners::braiins::BraiinsEmulator, miners::braiins::EmulatorConfig>(
+            "pw");
+    auto b = json_out(probe_miner(bos->url(), closed_port(), dir + "/pw"));
     CHECK(b["driver"] == "braiins");
     CHECK(b["model"] == "Antminer S21 Pro");
     CHECK(b["caps"]["continuous_power"] == true);
 
     miners::luxos::LuxosEmulator lux;
     REQUIRE(lux.start());
-    auto l = json_out(run({HASHSINK_BINARY, "probe", "miner", "--url",
-                           "http://127.0.0.1:" + closed_port(), "--api-port",
-                           std::to_string(lux.port())}, 30));
+    auto l = json_out(probe_miner("http://127.0.0.1:" + closed_port(), std::to_string(lux.port())));
     CHECK(l["driver"] == "luxos");
     CHECK(l["model"] == "Antminer S19k Pro");
 
-    miners::vnish::EmulatorConfig vc;
-    vc.password = "pw";
-    miners::vnish::VnishEmulator vn(vc);
-    REQUIRE(vn.start());
-    auto v = json_out(run({HASHSINK_BINARY, "probe", "miner", "--url", vn.url(), "--api-port",
-                           closed_port(), "--password-file", dir + "/pw"}, 30));
+    auto vn =
+        started_with_password<miners::vnish::VnishEmulator, miners::vnish::EmulatorConfig>("pw");
+    auto v = json_out(probe_miner(vn->url(), closed_port(), dir + "/pw"));
     CHECK(v["driver"] == "vnish");
     // The password never appears in what is printed.
-    auto again = run({HASHSINK_BINARY, "probe", "miner", "--url", vn.url(), "--api-port",
-                      closed_port(), "--password-file", dir + "/pw"}, 30);
+    auto again = probe_miner(vn->url(), closed_port(), dir + "/pw");
     CHECK(again.out.find("\"pw\"") == std::string::npos);
     CHECK(again.err.find("pw\n") == std::string::npos);
 }
@@ -70,17 +85,17 @@ TEST_CASE("miner cli: emulate luxos, braiins and vnish serve until SIGTERM", "[d
         Child emu({HASHSINK_BINARY, "emulate", family, "--port", std::to_string(port)},
                   dir + "/emu.log");
         REQUIRE(wait_for_port(port));
-        std::vector<std::string> probe = {HASHSINK_BINARY, "probe", "miner", "--timeout", "1s"};
+        const std::vector<std::string> timeout = {"--timeout", "1s"};
+        RunResult probed;
         if (std::string(family) == "luxos") {
-            probe.insert(probe.end(), {"--url", "http://127.0.0.1:" + closed_port(), "--api-port",
-                                       std::to_string(port)});
+            probed =
+                probe_miner("http://127.0.0.1:" + closed_port(), std::to_string(port), {}, timeout);
         } else {
             write_file(dir + "/pw", std::string(family) == "braiins" ? "root\n" : "admin\n");
-            probe.insert(probe.end(), {"--url", "http://127.0.0.1:" + std::to_string(port),
-                                       "--api-port", closed_port(), "--password-file",
-                                       dir + "/pw"});
+            probed = probe_miner("http://127.0.0.1:" + std::to_string(port), closed_port(),
+                                 dir + "/pw", timeout);
         }
-        auto j = json_out(run(probe, 30));
+        auto j = json_out(probed);
         CHECK(j["driver"] == family);
         emu.kill(15);
         CHECK(emu.wait() == 0);

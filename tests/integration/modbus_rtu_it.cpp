@@ -47,6 +47,19 @@ struct PtyPair {
     bool ready() const { return exists(a) && exists(b); }
 };
 
+// A pty line with a DSE genset emulated as unit 10 on the far end, producing 30 kW.
+struct GensetLine {
+    PtyPair pty;
+    RegisterEmulator emu{{.device = pty.b, .baud = 19200, .stop_bits = 1, .units = {10}}};
+
+    GensetLine() {
+        REQUIRE(pty.ready());
+        auto p = profiles::load_profile("dse_gencomm", "/nonexistent-profile-dir");
+        REQUIRE(emu.start().ok());
+        REQUIRE(emu.set_point(10, *p, "total_power", 30000).ok());
+    }
+};
+
 ModbusSourceConfig rtu_config(const std::string& device, int unit, Duration pace = Duration{5}) {
     ModbusSourceConfig c;
     c.profile = "dse_gencomm";
@@ -100,14 +113,9 @@ TEST_CASE("RTU: two gensets on one bus, one shared connection, paced requests", 
 }
 
 TEST_CASE("RTU: a silent unit times out without closing the bus for the others", "[modbus][rtu]") {
-    PtyPair pty;
-    REQUIRE(pty.ready());
-    auto p = profiles::load_profile("dse_gencomm", "/nonexistent-profile-dir");
-    RegisterEmulator emu({.device = pty.b, .baud = 19200, .stop_bits = 1, .units = {10}});
-    REQUIRE(emu.start().ok());
-    REQUIRE(emu.set_point(10, *p, "total_power", 30000).ok());
-    ModbusProfileSource present("present", rtu_config(pty.a, 10));
-    ModbusProfileSource absent("absent", rtu_config(pty.a, 12));
+    GensetLine line;
+    ModbusProfileSource present("present", rtu_config(line.pty.a, 10));
+    ModbusProfileSource absent("absent", rtu_config(line.pty.a, 12));
     Accumulator acc;
     auto start = Steady::now();
     auto st = absent.collect(TimePoint{}, acc);
@@ -124,17 +132,12 @@ TEST_CASE("RTU: a silent unit times out without closing the bus for the others",
 
 TEST_CASE("RTU: a line that goes silent fails within the deadline, then recovers",
           "[modbus][rtu]") {
-    PtyPair pty;
-    REQUIRE(pty.ready());
-    auto p = profiles::load_profile("dse_gencomm", "/nonexistent-profile-dir");
-    RegisterEmulator emu({.device = pty.b, .baud = 19200, .stop_bits = 1, .units = {10}});
-    REQUIRE(emu.start().ok());
-    REQUIRE(emu.set_point(10, *p, "total_power", 30000).ok());
-    ModbusProfileSource genset("genset", rtu_config(pty.a, 10));
+    GensetLine line;
+    ModbusProfileSource genset("genset", rtu_config(line.pty.a, 10));
     Accumulator acc;
     REQUIRE(genset.collect(TimePoint{}, acc).ok());
     for (auto fault : {EmulatorFault::silent, EmulatorFault::garbage}) {
-        emu.set_fault(fault);
+        line.emu.set_fault(fault);
         acc.clear();
         auto start = Steady::now();
         auto st = genset.collect(TimePoint{}, acc);
@@ -144,7 +147,7 @@ TEST_CASE("RTU: a line that goes silent fails within the deadline, then recovers
         CHECK(Steady::now() - start <
               std::chrono::milliseconds(300 * ModbusProfileSource::kBudgetFactor + 1500));
     }
-    emu.set_fault(EmulatorFault::none);
+    line.emu.set_fault(EmulatorFault::none);
     CHECK(test::eventually(
         [&] {
             acc.clear();

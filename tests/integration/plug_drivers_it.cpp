@@ -1,19 +1,19 @@
 // The smart-plug drivers (Shelly Gen2, Tasmota) against their emulators: on/off verified by
 // reading back, measured power, faults, credentials never shown.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <filesystem>
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/shelly/shelly_driver.hpp"
-#include "emulators/miners/shelly/shelly_emulator.hpp"
 #include "adapters/miners/tasmota/tasmota_driver.hpp"
-#include "emulators/miners/tasmota/tasmota_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "emulators/miners/shelly/shelly_emulator.hpp"
+#include "emulators/miners/tasmota/tasmota_emulator.hpp"
+#include "tests/support/driver_types.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/wait.hpp"
 #include "tests/support/results.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -77,21 +77,13 @@ void common_checks(Emu& emu, Driver& d) {
 
 TEST_CASE("plug drivers: registered, password_file secret", "[plug]") {
     for (const char* name : {"shelly", "tasmota"}) {
-        const auto* t = find_driver_type(name);
-        REQUIRE(t != nullptr);
-        bool secret = false, power = false;
-        for (const auto& k : t->keys) {
-            if (k.name == "password_file") secret = k.secret;
-            if (k.name == "power_w") power = k.required;
-        }
-        CHECK(secret);
-        CHECK(power);
+        const auto& t = test::registered(name);
+        CHECK(test::key_of(t, "password_file").secret);
+        CHECK(test::key_of(t, "power_w").required);
         Options o;
         o.set("url", std::string("http://127.0.0.1:1"));
         o.set("power_w", 300.0);
-        auto d = t->make("p", with_defaults(t->keys, o));
-        REQUIRE(d);
-        CHECK(d->driver_name() == name);
+        test::check_makes(t, o);
     }
 }
 

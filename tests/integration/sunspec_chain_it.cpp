@@ -15,6 +15,19 @@ transport::ModbusClient client_for(int port) {
     return transport::ModbusClient({"127.0.0.1", port, 1, Duration{1000}});
 }
 
+// A client of `emu`, started.
+transport::ModbusClient started_client(SunspecEmulator& emu) {
+    REQUIRE(emu.start().ok());
+    return client_for(emu.port());
+}
+
+// The chain `client` finds where the base is searched for.
+Chain walked(transport::ModbusClient& client) {
+    auto chain = walk_chain(client);
+    REQUIRE(chain.has_value());
+    return *chain;
+}
+
 std::vector<std::uint16_t> ids(const Chain& c) {
     std::vector<std::uint16_t> out;
     for (const auto& m : c.models) out.push_back(m.id);
@@ -25,20 +38,18 @@ std::vector<std::uint16_t> ids(const Chain& c) {
 
 TEST_CASE("sunspec chain: base 40000, int models, model 1 with L=66", "[sunspec]") {
     SunspecEmulator emu;
-    REQUIRE(emu.start().ok());
-    auto client = client_for(emu.port());
-    auto chain = walk_chain(client);
-    REQUIRE(chain.has_value());
-    CHECK(chain->base == 40000);
-    CHECK(ids(*chain) == std::vector<std::uint16_t>{1, 103, 120, 121, 123, 160, 203});
+    auto client = started_client(emu);
+    const Chain chain = walked(client);
+    CHECK(chain.base == 40000);
+    CHECK(ids(chain) == std::vector<std::uint16_t>{1, 103, 120, 121, 123, 160, 203});
     // The worked example of a 66-register common block with 160 N=2.
-    CHECK(chain->models[0].length == 66);
-    CHECK(chain->find(103)->address == 40070);
-    CHECK(chain->find(120)->address == 40122);
-    CHECK(chain->find(121)->address == 40150);
-    CHECK(chain->find(123)->address == 40182);
-    CHECK(chain->find(160)->address == 40208);
-    CHECK(chain->find(160)->length == 48);
+    CHECK(chain.models[0].length == 66);
+    CHECK(chain.find(103)->address == 40070);
+    CHECK(chain.find(120)->address == 40122);
+    CHECK(chain.find(121)->address == 40150);
+    CHECK(chain.find(123)->address == 40182);
+    CHECK(chain.find(160)->address == 40208);
+    CHECK(chain.find(160)->length == 48);
     CHECK(emu.address_of(103, "W") == 40084);
 
     InverterImage im;
@@ -47,7 +58,7 @@ TEST_CASE("sunspec chain: base 40000, int models, model 1 with L=66", "[sunspec]
     im.frequency_hz = 50.03;
     im.mppt_dc_w = {1400, 1200};
     emu.update(im);
-    auto models = read_models(client, chain->models);
+    auto models = read_models(client, chain.models);
     REQUIRE(models.has_value());
     CHECK(models->size() == 7);
     const auto& inv = models->at(40070);
@@ -64,23 +75,21 @@ TEST_CASE("sunspec chain: base 50000, float models, model 1 with L=65", "[sunspe
     o.float_models = true;
     o.mppt_count = 3;
     SunspecEmulator emu(o);
-    REQUIRE(emu.start().ok());
-    auto client = client_for(emu.port());
-    auto chain = walk_chain(client);
-    REQUIRE(chain.has_value());
-    CHECK(chain->base == 50000);
-    CHECK(ids(*chain) == std::vector<std::uint16_t>{1, 113, 120, 121, 123, 160, 213});
-    CHECK(chain->models[0].length == 65);
-    CHECK(chain->find(113)->address == 50069);
+    auto client = started_client(emu);
+    const Chain chain = walked(client);
+    CHECK(chain.base == 50000);
+    CHECK(ids(chain) == std::vector<std::uint16_t>{1, 113, 120, 121, 123, 160, 213});
+    CHECK(chain.models[0].length == 65);
+    CHECK(chain.find(113)->address == 50069);
     InverterImage im;
     im.ac_power_w = 1234.5;
     im.grid_power_w = -700.25;
     emu.update(im);
-    auto models = read_models(client, chain->models);
+    auto models = read_models(client, chain.models);
     REQUIRE(models.has_value());
     CHECK(models->at(50069).number("W") == 1234.5);
-    CHECK(models->at(chain->find(213)->address).number("W") == -700.25);
-    CHECK(models->at(chain->find(160)->address).groups.size() == 3);
+    CHECK(models->at(chain.find(213)->address).number("W") == -700.25);
+    CHECK(models->at(chain.find(160)->address).groups.size() == 3);
 }
 
 TEST_CASE("sunspec chain: base 0 is found after 40000 and 50000 answer with exceptions",
@@ -89,12 +98,10 @@ TEST_CASE("sunspec chain: base 0 is found after 40000 and 50000 answer with exce
     o.base_address = 0;
     o.include_meter = false;
     SunspecEmulator emu(o);
-    REQUIRE(emu.start().ok());
-    auto client = client_for(emu.port());
-    auto chain = walk_chain(client);
-    REQUIRE(chain.has_value());
-    CHECK(chain->base == 0);
-    CHECK(chain->find(203) == nullptr);
+    auto client = started_client(emu);
+    const Chain chain = walked(client);
+    CHECK(chain.base == 0);
+    CHECK(chain.find(203) == nullptr);
     auto wrong = walk_chain(client, 40000);
     REQUIRE_FALSE(wrong.has_value());
     CHECK(wrong.error().code == ErrorCode::unsupported);
@@ -116,8 +123,7 @@ TEST_CASE("sunspec modbus client: errors are values with clear messages", "[suns
 
 TEST_CASE("sunspec modbus client: long reads are split, exceptions are rejections", "[sunspec]") {
     SunspecEmulator emu;
-    REQUIRE(emu.start().ok());
-    auto client = client_for(emu.port());
+    auto client = started_client(emu);
     auto all = client.read_holding_registers(40000, 300);   // 125 + 125 + 50
     REQUIRE(all.has_value());
     CHECK((*all)[0] == kMarkerHigh);
@@ -131,8 +137,7 @@ TEST_CASE("sunspec modbus client: long reads are split, exceptions are rejection
 
 TEST_CASE("sunspec emulator: accepts model 123 limit writes, rejects others", "[sunspec]") {
     SunspecEmulator emu;
-    REQUIRE(emu.start().ok());
-    auto client = client_for(emu.port());
+    auto client = started_client(emu);
     int pct = emu.address_of(123, "WMaxLimPct");
     int ena = emu.address_of(123, "WMaxLim_Ena");
     CHECK(emu.limit_pct() == 100);

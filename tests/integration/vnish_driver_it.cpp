@@ -1,12 +1,13 @@
 // The Vnish driver against its emulator over real HTTP on loopback, and the recorded bodies.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <thread>
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/vnish/vnish_driver.hpp"
 #include "emulators/miners/vnish/vnish_emulator.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/http_faults.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/results.hpp"
 
@@ -41,10 +42,7 @@ struct Rig {
     }
 };
 
-nlohmann::json fixture(const std::string& name) {
-    return nlohmann::json::parse(
-        test::read_file(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/vnish/" + name));
-}
+nlohmann::json fixture(const std::string& name) { return test::fixture_json("vnish/" + name); }
 
 }  // namespace
 
@@ -157,21 +155,7 @@ TEST_CASE("vnish driver: latency, 500, malformed, offline, reboot", "[vnish]") {
     Rig rig;
     VnishDriver d("vn1", rig.cfg(300ms));
     REQUIRE(d.read_state());
-    rig.emu.set_latency_ms(1000);
-    CHECK(d.read_state().error().code == ErrorCode::timeout);
-    rig.emu.set_latency_ms(0);
-    rig.emu.set_http_500(true);
-    const Status e = test::failed(d.read_state());
-    CHECK(e.code == ErrorCode::rejected);
-    CHECK(e.retryable);
-    rig.emu.set_http_500(false);
-    rig.emu.set_malformed_json(true);
-    CHECK(d.read_state().error().code == ErrorCode::protocol);
-    rig.emu.set_malformed_json(false);
-    rig.emu.set_offline(true);
-    CHECK(d.read_state().error().code == ErrorCode::unreachable);
-    CHECK(d.last_state().state == MinerRunState::offline);
-    rig.emu.set_offline(false);
+    test::check_http_faults(d, rig.emu);
     REQUIRE(d.apply({.run = true, .level = 0}));
     rig.emu.reboot();   // throttle lost, tokens dropped
     REQUIRE(d.apply({.run = true, .level = 0}));

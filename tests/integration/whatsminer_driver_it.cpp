@@ -44,6 +44,21 @@ struct Mode {
     std::string password;
 };
 
+// The emulator of a mode, started, and a driver "wm" of it with `password` in its file.
+struct Rig {
+    WhatsminerEmulator emu;
+    WhatsminerDriver d;
+
+    Rig(const Mode& mode, const std::string& password)
+        : emu(mode.config), d("wm", config_for(started(emu), password)) {}
+
+private:
+    static const WhatsminerEmulator& started(WhatsminerEmulator& emu) {
+        REQUIRE(emu.start());
+        return emu;
+    }
+};
+
 std::vector<Mode> modes() { return {{"v2", EmulatorConfig{}, "admin"}, {"v3", v3_defaults(), "super"}}; }
 
 }  // namespace
@@ -115,9 +130,8 @@ TEST_CASE("whatsminer: v3 firmware is picked by its version and read over 4433",
 TEST_CASE("whatsminer: every write is applied and verified by reading back", "[whatsminer]") {
     for (const auto& mode : modes()) {
         INFO("API " << mode.name);
-        WhatsminerEmulator emu(mode.config);
-        REQUIRE(emu.start());
-        WhatsminerDriver d("wm", config_for(emu, mode.password));
+        Rig rig(mode, mode.password);
+        auto& [emu, d] = rig;
         auto caps = d.probe();
         REQUIRE(caps);
 
@@ -229,9 +243,8 @@ TEST_CASE("whatsminer: faults give clear errors", "[whatsminer]") {
 TEST_CASE("whatsminer: an expired token is renewed once and the write repeated", "[whatsminer]") {
     for (const auto& mode : modes()) {
         INFO("API " << mode.name);
-        WhatsminerEmulator emu(mode.config);
-        REQUIRE(emu.start());
-        WhatsminerDriver d("wm", config_for(emu, mode.password));
+        Rig rig(mode, mode.password);
+        auto& [emu, d] = rig;
         REQUIRE(d.apply({.run = true, .power_w = 2000}));
         CHECK(d.token_renewals() == 0);
         emu.expire_tokens();
@@ -249,9 +262,8 @@ TEST_CASE("whatsminer: an expired token is renewed once and the write repeated",
 TEST_CASE("whatsminer: a wrong password gives a clear, non-retryable error", "[whatsminer]") {
     for (const auto& mode : modes()) {
         INFO("API " << mode.name);
-        WhatsminerEmulator emu(mode.config);
-        REQUIRE(emu.start());
-        WhatsminerDriver d("wm", config_for(emu, "s3cret-wrong"));
+        Rig rig(mode, "s3cret-wrong");
+        auto& [emu, d] = rig;
         REQUIRE(d.read_state());   // reads need no password
         const Status st = test::failed(d.apply({.run = false}));
         CHECK(st.code == ErrorCode::rejected);

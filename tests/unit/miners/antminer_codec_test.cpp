@@ -1,11 +1,10 @@
 // Stock Antminer decoding against the recorded responses (tests/fixtures/antminer-stock).
+#include "adapters/miners/antminer/antminer_codec.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
-#include "adapters/miners/antminer/antminer_codec.hpp"
 #include "adapters/miners/json_fields.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::antminer;
@@ -14,11 +13,7 @@ using nlohmann::json;
 namespace {
 
 json fixture(const std::string& name) {
-    std::ifstream in(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/antminer-stock/" + name);
-    REQUIRE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto j = hashsink::miners::parse_object(ss.str(), name);
+    auto j = hashsink::miners::parse_object(test::fixture_text("antminer-stock/" + name), name);
     REQUIRE(j);
     return *j;
 }

@@ -1,9 +1,8 @@
+#include "adapters/miners/axeos/axeos_codec.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
-#include "adapters/miners/axeos/axeos_codec.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners::axeos;
@@ -11,13 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-    std::ifstream in(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/esp-miner/" + name);
-    REQUIRE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string fixture(const std::string& name) { return test::fixture_text("esp-miner/" + name); }
 
 json info_fixture() {
     auto j = parse_object(fixture("gamma601_v2.12.2_api_system_info_doc.json"), "info");

@@ -1,12 +1,10 @@
 // Generic cgminer/bmminer and Avalon decoding against the recorded replies.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "adapters/miners/avalon/avalon_codec.hpp"
 #include "adapters/miners/cgminer/cgminer_codec.hpp"
 #include "adapters/transport/cgminer_client.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace hashsink;
 using namespace hashsink::miners;
@@ -15,11 +13,7 @@ using nlohmann::json;
 namespace {
 
 json fixture(const std::string& name) {
-    std::ifstream in(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/" + name);
-    REQUIRE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto j = transport::parse_cgminer_reply(ss.str(), name);
+    auto j = transport::parse_cgminer_reply(test::fixture_text(name), name);
     REQUIRE(j);
     return *j;
 }

@@ -1,25 +1,18 @@
 // Whatsminer decoding against the recorded replies (tests/fixtures/whatsminer), API choice by
 // firmware, and the write credentials of v2 and v3.
+#include "adapters/miners/whatsminer/whatsminer_codec.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "adapters/miners/crypto.hpp"
-#include "adapters/miners/whatsminer/whatsminer_codec.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace hashsink::miners::whatsminer;
 using nlohmann::json;
 
 namespace {
 
-json fixture(const std::string& name) {
-    std::ifstream in(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/whatsminer/" + name);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return json::parse(ss.str());
-}
+json fixture(const std::string& name) { return hashsink::test::fixture_json("whatsminer/" + name); }
 
 }  // namespace
 

@@ -42,6 +42,13 @@ public:
     double seen_soc = -1, seen_battery_w = 0;
 };
 
+// `trace` run with a 500 W miner that `c` always runs, beside the ten-kWh battery.
+sim::Metrics run_with_battery(const sim::Trace& trace, AlwaysOn& c) {
+    auto s = one_miner(500);
+    s.battery = ten_kwh();
+    return sim::run(trace, s, c);
+}
+
 }  // namespace
 
 TEST_CASE("battery: charge and discharge by hand", "[zero_export]") {
@@ -77,10 +84,8 @@ TEST_CASE("battery: the simulator charges it first and publishes its power and S
     // 3.5 kW of spare PV for an hour and a 500 W miner that always runs: the battery comes
     // first (its 3 kW limit), the miner absorbs the 500 W beyond it.
     auto trace = trace_of("time,pv_ac_w,house_load_w\n0,4000,500\n3600,4000,500\n");
-    auto s = one_miner(500);
-    s.battery = ten_kwh();
     AlwaysOn c;
-    auto m = sim::run(trace, s, c);
+    auto m = run_with_battery(trace, c);
     // Without the fleet the battery would charge 3000 of the 3500 W spare: 500 W is surplus.
     CHECK(m.available_surplus_kwh == Approx(0.5).epsilon(0.01));
     CHECK(m.absorbed_kwh == Approx(0.5).epsilon(0.01));
@@ -93,10 +98,8 @@ TEST_CASE("battery: the simulator charges it first and publishes its power and S
 TEST_CASE("battery: the fleet drawing from it counts as import", "[zero_export]") {
     // No PV: the battery covers the house and the 500 W miner.
     auto trace = trace_of("time,pv_ac_w,house_load_w\n0,0,500\n3600,0,500\n");
-    auto s = one_miner(500);
-    s.battery = ten_kwh();
     AlwaysOn c;
-    auto m = sim::run(trace, s, c);
+    auto m = run_with_battery(trace, c);
     CHECK(m.absorbed_kwh == 0);
     CHECK(m.import_wh == Approx(500).epsilon(0.01));
     CHECK(c.seen_battery_w == Approx(1000).margin(1));

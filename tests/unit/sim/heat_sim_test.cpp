@@ -303,12 +303,15 @@ TEST_CASE("heat zones come from [policy.heat_demand], a building names one of th
         "temperature = \"living.temp_c\"\ncomfort_c = 21.0\nsetback_c = 17.0\n"
         "comfort = [\"mon-fri 06:00-08:30\"]\nmax_power_w = 800\n"
         "[[miners]]\nid = \"m\"\ndriver = \"axeos\"\n";
-    auto good = config::load_string(base +
-                                        "[[simulate.buildings]]\nzone = \"living\"\n"
-                                        "ua_w_per_k = 150\ncapacity_kwh_per_k = 2.5\n",
-                                    "c.toml", catalog);
-    REQUIRE(good.ok());
-    auto s = sim::settings_from_config(*good.config);
+    // The simulator's settings from `base` with a building in `zone`.
+    auto with_building = [&](const std::string& zone) {
+        auto loaded = config::load_string(base + "[[simulate.buildings]]\nzone = \"" + zone +
+                                              "\"\nua_w_per_k = 150\ncapacity_kwh_per_k = 2.5\n",
+                                          "c.toml", catalog);
+        REQUIRE(loaded.ok());
+        return sim::settings_from_config(*loaded.config);
+    };
+    auto s = with_building("living");
     REQUIRE(s);
     REQUIRE(s->heat_zones.size() == 1);
     REQUIRE(s->buildings.size() == 1);
@@ -322,12 +325,7 @@ TEST_CASE("heat zones come from [policy.heat_demand], a building names one of th
     CHECK(band.high_c == zone.max_store_c);
     CHECK(sim::comfort_band(zone, from_unix_ms(1641225600000)).target_c == 17.0);
 
-    auto bad = config::load_string(base +
-                                       "[[simulate.buildings]]\nzone = \"kitchen\"\n"
-                                       "ua_w_per_k = 150\ncapacity_kwh_per_k = 2.5\n",
-                                   "c.toml", catalog);
-    REQUIRE(bad.ok());
-    auto e = sim::settings_from_config(*bad.config);
+    auto e = with_building("kitchen");
     REQUIRE_FALSE(e);
     CHECK(e.error().message ==
           "simulate: c.toml:18: simulate.buildings: zone 'kitchen' is not a "

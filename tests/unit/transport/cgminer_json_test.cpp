@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "adapters/transport/cgminer_client.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace hashsink;
 using namespace hashsink::transport;
@@ -17,9 +17,7 @@ json parsed(std::string_view raw) {
     return *r;
 }
 
-std::string fixture(const std::string& name) {
-    return test::read_file(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/" + name);
-}
+std::string fixture(const std::string& name) { return test::fixture_text(name); }
 
 }  // namespace
 
