@@ -9,12 +9,14 @@
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/secret_file.hpp"
-#include "daemon/app/catalog.hpp"
 #include "adapters/sensors/registry.hpp"
+#include "daemon/app/catalog.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/status_publisher.hpp"
 #include "daemon/app/web_control.hpp"
 #include "daemon/core/log.hpp"
+#include "policies/external/external.hpp"
+#include "policies/layered/layered.hpp"
 #include "policies/registry.hpp"
 
 namespace hashsink::app {
@@ -162,7 +164,7 @@ bool uses_external(const config::SiteConfig& cfg) {
     if (cfg.policy == "external") return true;
     auto it = cfg.policy_tables.find("layered");
     if (cfg.policy != "layered" || it == cfg.policy_tables.end()) return false;
-    auto layers = it->second.get_list("layers");
+    const auto layers = policies::LayeredSettings::from(it->second).layers;
     return std::find(layers.begin(), layers.end(), "external") != layers.end();
 }
 
@@ -198,8 +200,11 @@ void Site::update_external_bridge(const config::SiteConfig& cfg, const config::S
         return;
     std::shared_ptr<external::ExternalBridge> next;
     if (wanted) {
+        const Options options = external_options(cfg);
         next = std::make_shared<external::ExternalBridge>(
-            external::bridge_config_from(external_options(cfg)), *clock_);
+            external::bridge_config_from(options,
+                                         policies::ExternalSettings::from(options).deadline),
+            *clock_);
         if (!next->setup_status().ok()) log::error("site", next->setup_status().message);
         else log::info("site", "external controller bridge on " + next->config().broker.broker +
                                    ", topics " + next->config().prefix + "/{snapshot,decision}");
