@@ -325,15 +325,15 @@ Status Site::start() {
         if (auto st = web_->start(listen_); !st) return st;
     }
     loop_->start();
-    if (const auto cfg = config(); cfg.publish.get_bool("enabled", false)) {
-        publisher_ = std::make_unique<StatusPublisher>(
-            publish_config_from(cfg.publish), loop_->status_board(), *clock_,
-            1 + cfg.miners.size() + 16);
+    const auto cfg = config();
+    if (const PublishConfig publish = publish_config_from(cfg.publish); publish.enabled) {
+        publisher_ = std::make_unique<StatusPublisher>(publish, loop_->status_board(), *clock_,
+                                                       1 + cfg.miners.size() + 16);
         if (!publisher_->setup_status().ok()) {
             log::error("site", publisher_->setup_status().message);
         } else {
-            log::info("site", "publishing the status to " + cfg.publish.get_string("broker") +
-                                  " under " + publish_config_from(cfg.publish).prefix);
+            log::info("site", "publishing the status to " + publish.broker.broker + " under " +
+                                  publish.prefix);
         }
     }
     return {};
