@@ -1,7 +1,5 @@
 #include "daemon/app/site.hpp"
 
-#include "daemon/loop/loop_settings.hpp"
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,10 +18,6 @@
 #include "policies/registry.hpp"
 
 namespace hashsink::app {
-
-loop::LoopSettings loop_settings(const config::SiteConfig& cfg) {
-    return loop::loop_settings(cfg.site, cfg.governor, cfg.miners.size());
-}
 
 namespace {
 
@@ -49,7 +43,8 @@ bool policy_differs(const config::SiteConfig& cfg, const config::SiteConfig& old
         auto it = old.policy_tables.find(name);
         if (it == old.policy_tables.end() || it->second.values() != o.values()) return true;
     }
-    return old.site.get_string("timezone") != cfg.site.get_string("timezone");
+    const auto& site = config::site_settings();
+    return site.from(old.site).timezone != site.from(cfg.site).timezone;
 }
 
 void note(ReloadSummary* summary, std::vector<std::string> ReloadSummary::*list,
@@ -105,7 +100,7 @@ Status plan_sources(loop::LoopChanges& ch, const config::SiteConfig& cfg,
 
 Status plan_miners(loop::LoopChanges& ch, const config::SiteConfig& cfg,
                    const config::SiteConfig* old, ReloadSummary* summary) {
-    const Duration miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
+    const Duration miner_poll = config::site_settings().from(cfg.site).miner_poll_interval;
     for (const auto& m : cfg.miners) {
         const auto common = config::miner_settings().from(m.common);
         if (!common.enabled) continue;
@@ -144,7 +139,7 @@ void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
 Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg, const config::SiteConfig* old,
                                        ReloadSummary* summary = nullptr) {
     loop::LoopChanges ch;
-    ch.settings = loop_settings(cfg);
+    ch.settings = config::loop_settings(cfg);
     if (!old || policy_differs(cfg, *old)) {
         // make_policy: a layered policy builds each layer from its own table.
         ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone);
@@ -266,8 +261,9 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     if (policy_type == nullptr)
         return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
     site->loop_ = std::make_unique<loop::ControlLoop>(
-        loop_settings(cfg), policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone),
-        clock, *site->recorder_);
+        config::loop_settings(cfg),
+        policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone), clock,
+        *site->recorder_);
     auto changes = plan_changes(cfg, nullptr);
     if (!changes) return changes.error();
     changes->policy.reset();   // the loop already has it
