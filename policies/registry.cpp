@@ -54,7 +54,7 @@ const std::vector<PolicyType>& policy_types() {
             {"layered",
              "several policies with a fixed precedence: manual, schedule, physical limits, "
              "heat, economics",
-             LayeredPolicy::kPrecedence, LayeredPolicy::keys(),
+             LayeredPolicy::kPrecedence, LayeredSettings::keys(),
              [](const Options& o, const std::optional<TimeZone>& zone) -> std::unique_ptr<Policy> {
                  return make_policy("layered", {{"layered", o}}, zone);
              }},
@@ -86,9 +86,8 @@ std::unique_ptr<Policy> make_policy(const std::string& use,
         return std::make_unique<EconomicsPolicy>(std::move(s));
     };
     if (use == "layered") {
-        Options o = with_defaults(LayeredPolicy::keys(), options_of("layered"));
         std::vector<std::unique_ptr<Policy>> layers;
-        for (const auto& name : o.get_list("layers")) {
+        for (const auto& name : LayeredSettings::from(options_of("layered")).layers) {
             const PolicyType* t = find_policy_type(name);
             // The config check rejects these.
             if (t == nullptr || t->precedence == Precedence::standalone) continue;

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/loop/allocator.hpp"
-#include "daemon/loop/loop_settings.hpp"
 #include "policies/heat_demand/heat_demand.hpp"
 #include "policies/registry.hpp"
 #include "sim/days.hpp"
@@ -30,22 +29,22 @@ MinerView view_of(const SimMiner& m, const miners::simulated::MinerModel& model)
     return v;
 }
 
-BatterySpec battery_spec(const Options& site) {
+BatterySpec battery_spec(const config::SiteSection& site) {
     BatterySpec b;
-    b.capacity_kwh = site.get_number("battery_kwh", 0);
-    b.max_charge_w = site.get_number("battery_power_w", 0);
+    b.capacity_kwh = site.battery_kwh;
+    b.max_charge_w = site.battery_power_w;
     b.max_discharge_w = b.max_charge_w;
-    b.efficiency = site.get_number("battery_efficiency", b.efficiency);
-    b.initial_soc_pct = site.get_number("battery_soc_pct", b.initial_soc_pct);
+    b.efficiency = site.battery_efficiency;
+    b.initial_soc_pct = site.battery_soc_pct;
     return b;
 }
 
-GensetTripSpec genset_trip_spec(const Options& site) {
+GensetTripSpec genset_trip_spec(const config::SiteSection& site) {
     GensetTripSpec g;
     g.enabled = true;
-    g.trip_after_s = seconds(site.get_duration("genset_trip_after", Duration{10'000}));
-    g.trip_frequency_hz = site.get_number("genset_trip_hz", 0);
-    g.restart_s = seconds(site.get_duration("genset_restart", Duration{120'000}));
+    g.trip_after_s = seconds(site.genset_trip_after);
+    g.trip_frequency_hz = site.genset_trip_hz;
+    g.restart_s = seconds(site.genset_restart);
     return g;
 }
 
@@ -54,8 +53,9 @@ GensetTripSpec genset_trip_spec(const Options& site) {
 Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
                                          const std::string& policy_override) {
     SimSettings s;
-    s.loop = loop::loop_settings(cfg.site, cfg.governor, cfg.miners.size());
-    s.miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
+    const config::SiteSection site = config::site_settings().from(cfg.site);
+    s.loop = config::loop_settings(cfg);
+    s.miner_poll = site.miner_poll_interval;
 
     s.policy = policy_override.empty() ? cfg.policy : policy_override;
     const auto* type = policies::find_policy_type(s.policy);
@@ -77,18 +77,19 @@ Result<SimSettings> settings_from_config(const config::SiteConfig& cfg,
     if (auto v = s.policy_options.find_number("band_high_pct")) s.band_high_pct = *v;
     if (auto v = s.policy_options.find_number("nominal_frequency_hz")) s.genset_frequency_hz = *v;
 
-    s.battery = battery_spec(cfg.site);
+    s.battery = battery_spec(site);
     // The policy's own battery rule is the one to score.
     if (auto v = s.policy_options.find_number("battery_full_soc_pct")) s.battery.full_soc_pct = *v;
     if (!s.policy_options.get_bool("battery_reserve_charge", true)) s.battery.full_soc_pct = 0;
-    s.genset_trip = genset_trip_spec(cfg.site);
+    s.genset_trip = genset_trip_spec(site);
 
     for (const auto& m : cfg.miners) {
-        if (!m.common.get_bool("enabled", true)) continue;
+        const auto common = config::miner_settings().from(m.common);
+        if (!common.enabled) continue;
         SimMiner sm;
         sm.id = m.id;
-        sm.max_power_w = m.common.get_number("max_power_w");
-        sm.min_power_w = m.common.get_number("min_power_w");
+        sm.max_power_w = common.max_power_w;
+        sm.min_power_w = common.min_power_w;
         if (auto model = model_for_driver(m.kind, m.options)) {
             sm.model = *model;
         } else {

@@ -37,32 +37,35 @@ struct ExternalBridge::Cell {
     }
 };
 
-KeyTable bridge_keys(KeyTable t) {
-    const KeyTable own = {
-        {.name = "prefix",
-         .type = KeyType::string,
-         .doc = "topic prefix: snapshots go to <prefix>/snapshot, replies come from "
-                "<prefix>/decision",
-         .fallback = std::string("hashsink/site1/policy"),
-         .check = check_prefix},
-        {.name = "qos",
-         .type = KeyType::integer,
-         .doc = "MQTT QoS of the published snapshots (0: at most once, 1: at least once); "
-                "never retained",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 1},
-    };
-    t.insert(t.end(), own.begin(), own.end());
-    return sensors::mqtt::with_broker_keys(std::move(t));
+const Settings<BridgeConfig>& bridge_settings() {
+    static const auto settings =
+        Settings<BridgeConfig>{}
+            .bind(&BridgeConfig::prefix,
+                  {.name = "prefix",
+                   .doc = "topic prefix: snapshots go to <prefix>/snapshot, replies come from "
+                          "<prefix>/decision",
+                   .fallback = std::string("hashsink/site1/policy"),
+                   .check = check_prefix})
+            .bind(&BridgeConfig::qos,
+                  {.name = "qos",
+                   .doc = "MQTT QoS of the published snapshots (0: at most once, 1: at least "
+                          "once); never retained",
+                   .fallback = std::int64_t{0},
+                   .min = 0,
+                   .max = 1})
+            .nest(&BridgeConfig::broker, sensors::mqtt::broker_settings());
+    return settings;
 }
 
-BridgeConfig bridge_config_from(const Options& o) {
-    BridgeConfig c;
-    c.broker = sensors::mqtt::broker_settings_from(o);
-    c.prefix = o.get_string("prefix", c.prefix);
-    c.qos = static_cast<int>(o.get_int("qos", 0));
-    c.deadline = o.get_duration("deadline", c.deadline);
+KeyTable bridge_keys(KeyTable t) {
+    const KeyTable& own = bridge_settings().keys();
+    t.insert(t.end(), own.begin(), own.end());
+    return t;
+}
+
+BridgeConfig bridge_config_from(const Options& options, Duration deadline) {
+    BridgeConfig c = bridge_settings().from(options);
+    c.deadline = deadline;
     return c;
 }
 

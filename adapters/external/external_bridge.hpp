@@ -18,22 +18,25 @@
 
 #include "adapters/transport/mqtt_client.hpp"
 #include "adapters/transport/mqtt_publish_queue.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/snapshot.hpp"
 
 namespace hashsink::external {
 
 struct BridgeConfig {
     transport::MqttSettings broker;
-    std::string prefix = "hashsink/site1/policy";
+    std::string prefix;
     int qos = 0;
-    Duration deadline{3000};        // told to the controller in every snapshot
+    Duration deadline{};            // the policy's; told to the controller in every snapshot
     std::size_t queue_depth = 8;    // snapshots waiting to go out; older ones are dropped
 };
 
-// [policy.external]: the policy's own keys plus prefix, qos and the shared MQTT broker keys.
+// The bridge's own keys (prefix, qos) and the shared MQTT broker keys, with their defaults.
+const Settings<BridgeConfig>& bridge_settings();
+// [policy.external]: the policy's own keys, then the bridge's.
 KeyTable bridge_keys(KeyTable policy_keys);
-BridgeConfig bridge_config_from(const Options& options);
+// deadline: the policy's own (policies::ExternalSettings), which the bridge cannot see.
+BridgeConfig bridge_config_from(const Options& options, Duration deadline);
 
 struct BridgeCounters {
     std::uint64_t published = 0;    // snapshots the broker took

@@ -58,132 +58,116 @@ ModbusEndpoint endpoint_for(const profiles::Profile& p, ModbusEndpoint e, bool e
 
 namespace {
 
+char parity_of(const std::string& parity) { return parity.empty() ? '\0' : parity[0]; }
+
 // Which profile, and where its files are.
-KeyTable profile_keys() {
-    return {
-        {.name = "profile",
-         .type = KeyType::string,
-         .doc = "register-map profile: built in are dse_gencomm, huawei_sun2000, sma_modbus, "
-                "solaredge_meter, victron_gx; or <name>.toml in profile_dir",
-         .required = true},
-        {.name = "profile_dir",
-         .type = KeyType::string,
-         .doc = "directory searched for <profile>.toml before the built-in profiles (default: "
-                "the installed share/hashsink/profiles)",
-         .fallback = std::string()},
-    };
+Settings<ModbusSourceConfig> profile_keys(Settings<ModbusSourceConfig> s) {
+    return std::move(s)
+        .bind(&ModbusSourceConfig::profile,
+              {.name = "profile",
+               .doc = "register-map profile: built in are dse_gencomm, huawei_sun2000, sma_modbus, "
+                      "solaredge_meter, victron_gx; or <name>.toml in profile_dir",
+               .required = true})
+        .bind(
+            &ModbusSourceConfig::profile_dir,
+            {.name = "profile_dir",
+             .doc = "directory searched for <profile>.toml before the built-in profiles (default: "
+                    "the installed share/hashsink/profiles)",
+             .fallback = std::string()});
 }
 
 // How the device is reached: Modbus TCP or RTU, each setting 0 or empty for the profile's.
-KeyTable endpoint_keys() {
-    return {
-        {.name = "host",
-         .type = KeyType::string,
-         .doc = "Modbus TCP address (IP or name); give host or device",
-         .fallback = std::string(),
-         .one_of = "endpoint"},
-        {.name = "port",
-         .type = KeyType::integer,
-         .doc = "Modbus TCP port (0: the profile's)",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 65535},
-        {.name = "device",
-         .type = KeyType::string,
-         .doc = "serial device for Modbus RTU (RS-485), e.g. /dev/ttyUSB0; give host or device",
-         .fallback = std::string(),
-         .one_of = "endpoint"},
-        {.name = "baud",
-         .type = KeyType::integer,
-         .doc = "RTU baud rate (0: the profile's)",
-         .unit = "bit/s",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 1000000},
-        {.name = "parity",
-         .type = KeyType::string,
-         .doc = "RTU parity (empty: the profile's)",
-         .fallback = std::string(),
-         .choices = {"N", "E", "O"}},
-        {.name = "data_bits",
-         .type = KeyType::integer,
-         .doc = "RTU data bits (0: the profile's)",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 8},
-        {.name = "stop_bits",
-         .type = KeyType::integer,
-         .doc = "RTU stop bits (0: the profile's)",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 2},
-        {.name = "unit",
-         .type = KeyType::integer,
-         .doc = "Modbus unit id (0: the profile's)",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 247},
-        {.name = "pace",
-         .type = KeyType::duration,
-         .doc = "least time between two requests on the shared connection (an RS-485 bus "
-                "needs a silent gap between frames)",
-         .unit = "s",
-         .fallback = Duration{10},
-         .min = 0,
-         .max = 10},
-    };
+Settings<transport::ModbusEndpoint> endpoint_keys() {
+    return Settings<transport::ModbusEndpoint>{}
+        .bind(&transport::ModbusEndpoint::host,
+              {.name = "host",
+               .doc = "Modbus TCP address (IP or name); give host or device",
+               .fallback = std::string(),
+               .one_of = "endpoint"})
+        .bind(&transport::ModbusEndpoint::port, {.name = "port",
+                                                 .doc = "Modbus TCP port (0: the profile's)",
+                                                 .fallback = std::int64_t{0},
+                                                 .min = 0,
+                                                 .max = 65535})
+        .bind(
+            &transport::ModbusEndpoint::device,
+            {.name = "device",
+             .doc = "serial device for Modbus RTU (RS-485), e.g. /dev/ttyUSB0; give host or device",
+             .fallback = std::string(),
+             .one_of = "endpoint"})
+        .bind(&transport::ModbusEndpoint::baud, {.name = "baud",
+                                                 .doc = "RTU baud rate (0: the profile's)",
+                                                 .unit = "bit/s",
+                                                 .fallback = std::int64_t{0},
+                                                 .min = 0,
+                                                 .max = 1000000})
+        .bind(&transport::ModbusEndpoint::parity,
+              {.name = "parity",
+               .doc = "RTU parity (empty: the profile's)",
+               .fallback = std::string(),
+               .choices = {"N", "E", "O"}},
+              &parity_of)
+        .bind(&transport::ModbusEndpoint::data_bits, {.name = "data_bits",
+                                                      .doc = "RTU data bits (0: the profile's)",
+                                                      .fallback = std::int64_t{0},
+                                                      .min = 0,
+                                                      .max = 8})
+        .bind(&transport::ModbusEndpoint::stop_bits, {.name = "stop_bits",
+                                                      .doc = "RTU stop bits (0: the profile's)",
+                                                      .fallback = std::int64_t{0},
+                                                      .min = 0,
+                                                      .max = 2})
+        .bind(&transport::ModbusEndpoint::unit, {.name = "unit",
+                                                 .doc = "Modbus unit id (0: the profile's)",
+                                                 .fallback = std::int64_t{0},
+                                                 .min = 0,
+                                                 .max = 247})
+        .bind(&transport::ModbusEndpoint::pace,
+              {.name = "pace",
+               .doc = "least time between two requests on the shared connection (an RS-485 bus "
+                      "needs a silent gap between frames)",
+               .unit = "s",
+               .fallback = Duration{10},
+               .min = 0,
+               .max = 10});
 }
 
 // What the site adds to the profile's signals.
-KeyTable site_keys() {
-    return {
-        {.name = "rating_w",
-         .type = KeyType::number,
-         .doc = "device rating, published as the profile's rating signal (0: none)",
-         .unit = "W",
-         .fallback = 0.0,
-         .min = 0,
-         .max = 1e9},
-        {.name = "frequency_min_hz",
-         .type = KeyType::number,
-         .doc = "generator's lowest safe frequency, for genset.frequency_margin_hz (0: 95 % of "
-                "the nominal 50 or 60 Hz)",
-         .unit = "Hz",
-         .fallback = 0.0,
-         .min = 0,
-         .max = 100},
-    };
+Settings<ModbusSourceConfig> site_keys(Settings<ModbusSourceConfig> s) {
+    return std::move(s)
+        .bind(&ModbusSourceConfig::rating_w,
+              {.name = "rating_w",
+               .doc = "device rating, published as the profile's rating signal (0: none)",
+               .unit = "W",
+               .fallback = 0.0,
+               .min = 0,
+               .max = 1e9})
+        .bind(
+            &ModbusSourceConfig::frequency_min_hz,
+            {.name = "frequency_min_hz",
+             .doc = "generator's lowest safe frequency, for genset.frequency_margin_hz (0: 95 % of "
+                    "the nominal 50 or 60 Hz)",
+             .unit = "Hz",
+             .fallback = 0.0,
+             .min = 0,
+             .max = 100});
 }
 
 }  // namespace
 
-const KeyTable& ModbusProfileSource::keys() {
-    static const KeyTable table = [] {
-        KeyTable all = profile_keys();
-        for (KeyTable more : {endpoint_keys(), site_keys()})
-            all.insert(all.end(), more.begin(), more.end());
-        return all;
-    }();
-    return table;
+const Settings<ModbusSourceConfig>& ModbusProfileSource::settings() {
+    static const auto settings =
+        site_keys(profile_keys(Settings<ModbusSourceConfig>{})
+                      .nest(&ModbusSourceConfig::endpoint, endpoint_keys()));
+    return settings;
 }
 
-ModbusSourceConfig ModbusProfileSource::config_from(const Options& o) {
-    ModbusSourceConfig c;
-    c.profile = o.get_string("profile");
-    c.profile_dir = o.get_string("profile_dir");
-    c.endpoint.host = o.get_string("host");
-    c.endpoint.port = static_cast<int>(o.get_int("port", 0));
-    c.endpoint.device = o.get_string("device");
-    c.endpoint.baud = static_cast<int>(o.get_int("baud", 0));
-    std::string parity = o.get_string("parity");
-    c.endpoint.parity = parity.empty() ? '\0' : parity[0];
-    c.endpoint.data_bits = static_cast<int>(o.get_int("data_bits", 0));
-    c.endpoint.stop_bits = static_cast<int>(o.get_int("stop_bits", 0));
-    c.endpoint.unit = static_cast<int>(o.get_int("unit", 0));
-    c.endpoint.pace = o.get_duration("pace", Duration{10});
-    c.endpoint.response_timeout = o.get_duration("timeout", Duration{1000});
-    c.rating_w = o.get_number("rating_w", 0);
-    c.frequency_min_hz = o.get_number("frequency_min_hz", 0);
+const KeyTable& ModbusProfileSource::keys() { return settings().keys(); }
+
+ModbusSourceConfig ModbusProfileSource::config_from(const Options& options) {
+    ModbusSourceConfig c = settings().from(options);
+    // Every source's own deadline ([[sources]] timeout, config::source_settings()).
+    c.endpoint.response_timeout = options.get_duration("timeout", c.endpoint.response_timeout);
     return c;
 }
 

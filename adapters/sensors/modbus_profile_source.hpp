@@ -11,7 +11,7 @@
 
 #include "adapters/sensors/profiles/modbus_profile.hpp"
 #include "adapters/transport/modbus_link.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/source.hpp"
 
 namespace hashsink::sensors {
@@ -45,6 +45,7 @@ public:
     std::string_view type_name() const override { return "modbus"; }
     Status collect(TimePoint now, Accumulator& out) noexcept override;
 
+    static const Settings<ModbusSourceConfig>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static ModbusSourceConfig config_from(const Options& options);
 

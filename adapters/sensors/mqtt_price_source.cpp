@@ -17,96 +17,97 @@ std::string range_problem(double v, double min, double max, const std::string& w
     return s.str();
 }
 
+std::string signal_of(const std::string& kind) {
+    return std::string(kind == "hashprice" ? signal::kHashpricePerThDay
+                       : kind == "feed_in" ? signal::kPriceFeedInPerKwh
+                                           : signal::kPriceImportPerKwh);
+}
+PriceFormat format_of(const std::string& f) {
+    return f == "slots" ? PriceFormat::slots : PriceFormat::scalar;
+}
+double per_kwh(const std::string& eu) { return eu == "MWh" ? 1e-3 : eu == "Wh" ? 1e3 : 1; }
+double per_th(const std::string& hu) { return hu == "PH/s" ? 1e-3 : hu == "EH/s" ? 1e-6 : 1; }
+
 }  // namespace
 
-const KeyTable& MqttPriceSource::keys() {
-    static const KeyTable table = with_broker_keys({
-        {.name = "topic",
-         .type = KeyType::string,
-         .doc = "MQTT topic carrying the price",
-         .required = true,
-         .check = &check_topic},
-        {.name = "kind",
-         .type = KeyType::string,
-         .doc = "import (price.import_per_kwh), feed_in (price.feed_in_per_kwh) or hashprice "
-                "(price.hashprice_per_th_day)",
-         .fallback = std::string("import"),
-         .choices = {"import", "feed_in", "hashprice"}},
-        {.name = "format",
-         .type = KeyType::string,
-         .doc = "scalar: the current price; slots: JSON [{start, end, value}] or Home "
-                "Assistant's raw_today/raw_tomorrow",
-         .fallback = std::string("scalar"),
-         .choices = {"scalar", "slots"}},
-        {.name = "json_pointer",
-         .type = KeyType::string,
-         .doc = "scalar inside a JSON payload, e.g. /price (empty: the payload is the number)",
-         .fallback = std::string(),
-         .check = &check_json_pointer},
-        {.name = "currency",
-         .type = KeyType::string,
-         .doc = "currency of the prices, e.g. EUR (the site's; not converted)",
-         .required = true},
-        {.name = "energy_unit",
-         .type = KeyType::string,
-         .doc = "energy prices are per this unit (converted to per kWh)",
-         .fallback = std::string("kWh"),
-         .choices = {"Wh", "kWh", "MWh"}},
-        {.name = "hash_unit",
-         .type = KeyType::string,
-         .doc = "hashprice is per this rate per day (converted to per TH/s per day)",
-         .fallback = std::string("TH/s"),
-         .choices = {"TH/s", "PH/s", "EH/s"}},
-        {.name = "scale",
-         .type = KeyType::number,
-         .doc = "the payload's values are multiplied by this (e.g. 0.01 for cents)",
-         .fallback = 1.0,
-         .min = -1e6,
-         .max = 1e6},
-        {.name = "min",
-         .type = KeyType::number,
-         .doc = "lowest believable price after conversion; lower values are refused",
-         .fallback = -100.0},
-        {.name = "max",
-         .type = KeyType::number,
-         .doc = "highest believable price after conversion; higher values are refused",
-         .fallback = 1000.0},
-        {.name = "message_max_age",
-         .type = KeyType::duration,
-         .doc = "scalar format: a message is valid this long (slots are valid while they cover "
-                "the present)",
-         .unit = "s",
-         .fallback = Duration{3600000},
-         .min = 1,
-         .max = 7 * 86400},
-    });
-    return table;
+const Settings<PriceConfig>& MqttPriceSource::settings() {
+    static const auto settings =
+        Settings<PriceConfig>{}
+            .bind(&PriceConfig::topic, {.name = "topic",
+                                        .doc = "MQTT topic carrying the price",
+                                        .required = true,
+                                        .check = &check_topic})
+            .bind(
+                &PriceConfig::signal,
+                {.name = "kind",
+                 .doc =
+                     "import (price.import_per_kwh), feed_in (price.feed_in_per_kwh) or hashprice "
+                     "(price.hashprice_per_th_day)",
+                 .fallback = std::string("import"),
+                 .choices = {"import", "feed_in", "hashprice"}},
+                &signal_of)
+            .bind(&PriceConfig::format,
+                  {.name = "format",
+                   .doc = "scalar: the current price; slots: JSON [{start, end, value}] or Home "
+                          "Assistant's raw_today/raw_tomorrow",
+                   .fallback = std::string("scalar"),
+                   .choices = {"scalar", "slots"}},
+                  &format_of)
+            .bind(
+                &PriceConfig::json_pointer,
+                {.name = "json_pointer",
+                 .doc =
+                     "scalar inside a JSON payload, e.g. /price (empty: the payload is the number)",
+                 .fallback = std::string(),
+                 .check = &check_json_pointer})
+            .bind(&PriceConfig::currency,
+                  {.name = "currency",
+                   .doc = "currency of the prices, e.g. EUR (the site's; not converted)",
+                   .required = true})
+            .bind(&PriceConfig::energy_factor,
+                  {.name = "energy_unit",
+                   .doc = "energy prices are per this unit (converted to per kWh)",
+                   .fallback = std::string("kWh"),
+                   .choices = {"Wh", "kWh", "MWh"}},
+                  &per_kwh)
+            .bind(&PriceConfig::hash_factor,
+                  {.name = "hash_unit",
+                   .doc = "hashprice is per this rate per day (converted to per TH/s per day)",
+                   .fallback = std::string("TH/s"),
+                   .choices = {"TH/s", "PH/s", "EH/s"}},
+                  &per_th)
+            .bind(&PriceConfig::scale,
+                  {.name = "scale",
+                   .doc = "the payload's values are multiplied by this (e.g. 0.01 for cents)",
+                   .fallback = 1.0,
+                   .min = -1e6,
+                   .max = 1e6})
+            .bind(&PriceConfig::min,
+                  {.name = "min",
+                   .doc = "lowest believable price after conversion; lower values are refused",
+                   .fallback = -100.0})
+            .bind(&PriceConfig::max,
+                  {.name = "max",
+                   .doc = "highest believable price after conversion; higher values are refused",
+                   .fallback = 1000.0})
+            .bind(&PriceConfig::max_age, {.name = "message_max_age",
+                                          .doc = "scalar format: a message is valid this long "
+                                                 "(slots are valid while they cover "
+                                                 "the present)",
+                                          .unit = "s",
+                                          .fallback = Duration{3600000},
+                                          .min = 1,
+                                          .max = 7 * 86400})
+            .nest(&PriceConfig::broker, broker_settings());
+    return settings;
 }
 
-PriceConfig MqttPriceSource::config_from(const Options& o) {
-    PriceConfig c;
-    c.broker = broker_settings_from(o);
-    c.topic = o.get_string("topic");
-    const std::string kind = o.get_string("kind", "import");
-    c.format =
-        o.get_string("format", "scalar") == "slots" ? PriceFormat::slots : PriceFormat::scalar;
-    c.json_pointer = o.get_string("json_pointer");
-    c.currency = o.get_string("currency");
-    double unit = 1;
-    if (kind == "hashprice") {
-        c.signal = std::string(signal::kHashpricePerThDay);
-        const std::string hu = o.get_string("hash_unit", "TH/s");
-        unit = hu == "PH/s" ? 1e-3 : hu == "EH/s" ? 1e-6 : 1;
-    } else {
-        c.signal = std::string(kind == "feed_in" ? signal::kPriceFeedInPerKwh
-                                                 : signal::kPriceImportPerKwh);
-        const std::string eu = o.get_string("energy_unit", "kWh");
-        unit = eu == "MWh" ? 1e-3 : eu == "Wh" ? 1e3 : 1;
-    }
-    c.factor = unit * o.get_number("scale", 1);
-    c.min = o.get_number("min", -100);
-    c.max = o.get_number("max", 1000);
-    c.max_age = o.get_duration("message_max_age", Duration{3600000});
+const KeyTable& MqttPriceSource::keys() { return settings().keys(); }
+
+PriceConfig MqttPriceSource::config_from(const Options& options) {
+    PriceConfig c = settings().from(options);
+    const bool hashprice = c.signal == signal::kHashpricePerThDay;
+    c.factor = (hashprice ? c.hash_factor : c.energy_factor) * c.scale;
     return c;
 }
 

@@ -10,7 +10,7 @@
 
 #include "adapters/sensors/mqtt_topic_cell.hpp"
 #include "adapters/transport/mqtt_client.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/source.hpp"
 
 namespace hashsink::sensors::mqtt {
@@ -20,13 +20,16 @@ enum class PriceFormat { scalar, slots };
 struct PriceConfig {
     transport::MqttSettings broker;
     std::string topic;
-    std::string signal;  // price.import_per_kwh, ...
+    std::string signal;  // from kind: price.import_per_kwh, ...
     PriceFormat format = PriceFormat::scalar;
     std::string json_pointer;  // scalar inside JSON
     std::string currency;
-    double factor = 1;  // unit conversion x scale: payload value -> signal unit
-    double min = -100, max = 1000;
-    Duration max_age{3600000};  // scalar: how long one message is valid
+    double energy_factor = 0;  // energy_unit -> per kWh
+    double hash_factor = 0;    // hash_unit -> per TH/s
+    double scale = 0;
+    double factor = 0;  // the kind's unit factor x scale: payload value -> signal unit
+    double min = 0, max = 0;
+    Duration max_age{};  // scalar: how long one message is valid
 };
 
 class MqttPriceSource final : public Source {
@@ -37,6 +40,7 @@ public:
     bool reconnects_itself() const noexcept override { return true; }
     Status collect(TimePoint now, Accumulator& out) noexcept override;
 
+    static const Settings<PriceConfig>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static PriceConfig config_from(const Options& options);
 

@@ -1,7 +1,5 @@
 #include "daemon/app/site.hpp"
 
-#include "daemon/loop/loop_settings.hpp"
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,19 +7,17 @@
 
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/secret_file.hpp"
-#include "daemon/app/catalog.hpp"
 #include "adapters/sensors/registry.hpp"
+#include "daemon/app/catalog.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/status_publisher.hpp"
 #include "daemon/app/web_control.hpp"
 #include "daemon/core/log.hpp"
+#include "policies/external/external.hpp"
+#include "policies/layered/layered.hpp"
 #include "policies/registry.hpp"
 
 namespace hashsink::app {
-
-loop::LoopSettings loop_settings(const config::SiteConfig& cfg) {
-    return loop::loop_settings(cfg.site, cfg.governor, cfg.miners.size());
-}
 
 namespace {
 
@@ -47,7 +43,8 @@ bool policy_differs(const config::SiteConfig& cfg, const config::SiteConfig& old
         auto it = old.policy_tables.find(name);
         if (it == old.policy_tables.end() || it->second.values() != o.values()) return true;
     }
-    return old.site.get_string("timezone") != cfg.site.get_string("timezone");
+    const auto& site = config::site_settings();
+    return site.from(old.site).timezone != site.from(cfg.site).timezone;
 }
 
 void note(ReloadSummary* summary, std::vector<std::string> ReloadSummary::*list,
@@ -103,7 +100,7 @@ Status plan_sources(loop::LoopChanges& ch, const config::SiteConfig& cfg,
 
 Status plan_miners(loop::LoopChanges& ch, const config::SiteConfig& cfg,
                    const config::SiteConfig* old, ReloadSummary* summary) {
-    const Duration miner_poll = cfg.site.get_duration("miner_poll_interval", Duration{5000});
+    const Duration miner_poll = config::site_settings().from(cfg.site).miner_poll_interval;
     for (const auto& m : cfg.miners) {
         const auto common = config::miner_settings().from(m.common);
         if (!common.enabled) continue;
@@ -142,7 +139,7 @@ void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
 Result<loop::LoopChanges> plan_changes(const config::SiteConfig& cfg, const config::SiteConfig* old,
                                        ReloadSummary* summary = nullptr) {
     loop::LoopChanges ch;
-    ch.settings = loop_settings(cfg);
+    ch.settings = config::loop_settings(cfg);
     if (!old || policy_differs(cfg, *old)) {
         // make_policy: a layered policy builds each layer from its own table.
         ch.policy = policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone);
@@ -162,7 +159,7 @@ bool uses_external(const config::SiteConfig& cfg) {
     if (cfg.policy == "external") return true;
     auto it = cfg.policy_tables.find("layered");
     if (cfg.policy != "layered" || it == cfg.policy_tables.end()) return false;
-    auto layers = it->second.get_list("layers");
+    const auto layers = policies::LayeredSettings::from(it->second).layers;
     return std::find(layers.begin(), layers.end(), "external") != layers.end();
 }
 
@@ -198,8 +195,11 @@ void Site::update_external_bridge(const config::SiteConfig& cfg, const config::S
         return;
     std::shared_ptr<external::ExternalBridge> next;
     if (wanted) {
+        const Options options = external_options(cfg);
         next = std::make_shared<external::ExternalBridge>(
-            external::bridge_config_from(external_options(cfg)), *clock_);
+            external::bridge_config_from(options,
+                                         policies::ExternalSettings::from(options).deadline),
+            *clock_);
         if (!next->setup_status().ok()) log::error("site", next->setup_status().message);
         else log::info("site", "external controller bridge on " + next->config().broker.broker +
                                    ", topics " + next->config().prefix + "/{snapshot,decision}");
@@ -261,8 +261,9 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     if (policy_type == nullptr)
         return Status::error(ErrorCode::invalid, "policy " + cfg.policy + ": unknown", false);
     site->loop_ = std::make_unique<loop::ControlLoop>(
-        loop_settings(cfg), policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone),
-        clock, *site->recorder_);
+        config::loop_settings(cfg),
+        policies::make_policy(cfg.policy, cfg.policy_tables, cfg.time_zone), clock,
+        *site->recorder_);
     auto changes = plan_changes(cfg, nullptr);
     if (!changes) return changes.error();
     changes->policy.reset();   // the loop already has it
@@ -320,15 +321,15 @@ Status Site::start() {
         if (auto st = web_->start(listen_); !st) return st;
     }
     loop_->start();
-    if (const auto cfg = config(); cfg.publish.get_bool("enabled", false)) {
-        publisher_ = std::make_unique<StatusPublisher>(
-            publish_config_from(cfg.publish), loop_->status_board(), *clock_,
-            1 + cfg.miners.size() + 16);
+    const auto cfg = config();
+    if (const PublishConfig publish = publish_config_from(cfg.publish); publish.enabled) {
+        publisher_ = std::make_unique<StatusPublisher>(publish, loop_->status_board(), *clock_,
+                                                       1 + cfg.miners.size() + 16);
         if (!publisher_->setup_status().ok()) {
             log::error("site", publisher_->setup_status().message);
         } else {
-            log::info("site", "publishing the status to " + cfg.publish.get_string("broker") +
-                                  " under " + publish_config_from(cfg.publish).prefix);
+            log::info("site", "publishing the status to " + publish.broker.broker + " under " +
+                                  publish.prefix);
         }
     }
     return {};

@@ -68,7 +68,4 @@ private:
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };
 
-// Loop settings from the [site] and [governor] sections.
-loop::LoopSettings loop_settings(const config::SiteConfig& cfg);
-
 }  // namespace hashsink::app

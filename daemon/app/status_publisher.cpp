@@ -64,46 +64,41 @@ json miner_summary(const loop::MinerStatus& m) {
 
 }  // namespace
 
-KeyTable publish_keys() {
-    KeyTable t = {
-        {.name = "enabled",
-         .type = KeyType::boolean,
-         .doc = "publish the status over MQTT",
-         .fallback = false},
-        {.name = "prefix",
-         .type = KeyType::string,
-         .doc = "topic prefix: <prefix>/status, <prefix>/miner/<id>, <prefix>/zone/<id>",
-         .fallback = std::string("hashsink/site1"),
-         .check = sensors::mqtt::check_topic},
-        {.name = "interval",
-         .type = KeyType::duration,
-         .doc = "how often the status is published",
-         .unit = "s",
-         .fallback = Duration{10000},
-         .min = 1,
-         .max = 3600},
-        {.name = "retain",
-         .type = KeyType::boolean,
-         .doc = "publish retained, so a new subscriber sees the latest status at once",
-         .fallback = true},
-        {.name = "qos",
-         .type = KeyType::integer,
-         .doc = "MQTT QoS of the published messages (0: at most once, 1: at least once)",
-         .fallback = std::int64_t{0},
-         .min = 0,
-         .max = 1},
-    };
-    return sensors::mqtt::with_broker_keys(std::move(t));
+const Settings<PublishConfig>& publish_settings() {
+    static const auto settings =
+        Settings<PublishConfig>{}
+            .bind(&PublishConfig::enabled,
+                  {.name = "enabled", .doc = "publish the status over MQTT", .fallback = false})
+            .bind(&PublishConfig::prefix,
+                  {.name = "prefix",
+                   .doc = "topic prefix: <prefix>/status, <prefix>/miner/<id>, <prefix>/zone/<id>",
+                   .fallback = std::string("hashsink/site1"),
+                   .check = sensors::mqtt::check_topic})
+            .bind(&PublishConfig::interval, {.name = "interval",
+                                             .doc = "how often the status is published",
+                                             .unit = "s",
+                                             .fallback = Duration{10000},
+                                             .min = 1,
+                                             .max = 3600})
+            .bind(&PublishConfig::retain,
+                  {.name = "retain",
+                   .doc = "publish retained, so a new subscriber sees the latest status at once",
+                   .fallback = true})
+            .bind(&PublishConfig::qos,
+                  {.name = "qos",
+                   .doc = "MQTT QoS of the published messages (0: at most once, 1: at least once)",
+                   .fallback = std::int64_t{0},
+                   .min = 0,
+                   .max = 1})
+            .nest(&PublishConfig::broker, sensors::mqtt::broker_settings());
+    return settings;
 }
 
-PublishConfig publish_config_from(const Options& o) {
-    PublishConfig c;
-    c.broker = sensors::mqtt::broker_settings_from(o);
-    c.prefix = o.get_string("prefix", c.prefix);
+KeyTable publish_keys() { return publish_settings().keys(); }
+
+PublishConfig publish_config_from(const Options& options) {
+    PublishConfig c = publish_settings().from(options);
     while (!c.prefix.empty() && c.prefix.back() == '/') c.prefix.pop_back();
-    c.interval = o.get_duration("interval", c.interval);
-    c.retain = o.get_bool("retain", true);
-    c.qos = static_cast<int>(o.get_int("qos", 0));
     return c;
 }
 

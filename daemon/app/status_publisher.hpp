@@ -14,20 +14,22 @@
 #include <vector>
 
 #include "adapters/transport/mqtt_publish_queue.hpp"
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/loop/status.hpp"
 
 namespace hashsink::app {
 
 struct PublishConfig {
+    bool enabled = false;
     transport::MqttSettings broker;
-    std::string prefix = "hashsink/site1";
-    Duration interval{10000};
-    bool retain = true;
+    std::string prefix;  // without a trailing '/'
+    Duration interval{};
+    bool retain = false;
     int qos = 0;
 };
 
-// The [publish] key table: its own keys and the shared MQTT broker keys.
+// [publish]: its own keys and the shared MQTT broker keys, with their defaults.
+const Settings<PublishConfig>& publish_settings();
 KeyTable publish_keys();
 PublishConfig publish_config_from(const Options& options);
 

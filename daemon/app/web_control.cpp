@@ -1,15 +1,15 @@
 #include "daemon/app/web_control.hpp"
 
-#include "adapters/miners/scan.hpp"
-
 #include <algorithm>
 
-#include "web/api/miner_json.hpp"
 #include "adapters/miners/registry.hpp"
+#include "adapters/miners/scan.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
+#include "policies/layered/layered.hpp"
 #include "policies/registry.hpp"
+#include "web/api/miner_json.hpp"
 
 namespace hashsink::app {
 
@@ -92,10 +92,9 @@ Status WebControl::set_override(const std::optional<web::OverrideRequest>& reque
     bool manual = cfg.policy == "manual";
     if (cfg.policy == "layered") {
         auto it = cfg.policy_tables.find("layered");
-        std::vector<std::string> layers =
-            it != cfg.policy_tables.end() && it->second.has("layers")
-                ? it->second.get_list("layers")
-                : std::vector<std::string>{"manual", "solar_surplus"};
+        const std::vector<std::string> layers =
+            policies::LayeredSettings::from(it != cfg.policy_tables.end() ? it->second : Options{})
+                .layers;
         manual = std::find(layers.begin(), layers.end(), "manual") != layers.end();
     }
     if (!manual)

@@ -11,6 +11,7 @@
 
 #include "daemon/core/settings.hpp"
 #include "daemon/core/time_zone.hpp"
+#include "daemon/loop/loop_settings.hpp"
 
 namespace hashsink::config {
 
@@ -103,6 +104,27 @@ struct MinerCommon {
     double max_power_w = 0;
     double min_power_w = 0;
 };
+// [site]: the loop's part (period, max_draw_w, safe_state) and the rest.
+struct SiteSection {
+    std::string name;
+    loop::LoopSettings loop;  // period, limits.max_draw_w, limits.safe_state
+    std::string timezone;
+    Duration miner_poll_interval{};
+    // The site's equipment as `hashsink simulate` models it.
+    double battery_kwh = 0;
+    double battery_power_w = 0;
+    double battery_efficiency = 0;
+    double battery_soc_pct = 0;
+    Duration genset_trip_after{};
+    double genset_trip_hz = 0;
+    Duration genset_restart{};
+};
+// site_settings.cpp: [site], and [governor] bound to the loop's own settings.
+const Settings<SiteSection>& site_settings();
+const Settings<loop::LoopSettings>& governor_settings();
+// The loop's settings from [site] and [governor] (and the miner count: its thread pool).
+loop::LoopSettings loop_settings(const SiteConfig& cfg);
+
 const Settings<JournalSection>& journal_settings();
 const Settings<WebSection>& web_settings();
 const Settings<SourceCommon>& source_settings();

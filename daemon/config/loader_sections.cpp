@@ -55,7 +55,7 @@ const toml::table* Loader::section(const toml::table& root, const char* name) {
 
 // [site] timezone: the zone's file is read here, once, so a bad name fails `check`.
 void Loader::load_time_zone(const toml::table& root, SiteConfig& cfg) {
-    const std::string name = cfg.site.get_string("timezone");
+    const std::string name = site_settings().from(cfg.site).timezone;
     if (name.empty()) return;
     auto zone = load_zoneinfo(name);
     if (zone) {

@@ -55,6 +55,34 @@ public:
         return std::move(*this);
     }
 
+    // Declares `spec`, stored as Raw (the key type follows Raw), and fills `member` with
+    // `convert(value)`: a choice read into an enum, a list of windows parsed.
+    template <class T, class Raw>
+    Settings&& bind(T Config::*member, KeySpec spec, T (*convert)(const Raw&)) && {
+        spec.type = key_type_of<Raw>();
+        binders_.push_back([member, spec, convert](Config& config, const Options& options) {
+            config.*member = convert(read<Raw>(spec, options));
+        });
+        keys_.push_back(std::move(spec));
+        return std::move(*this);
+    }
+
+    // Declares the table_list `spec` whose entries have the keys of `entry`, each entry filling
+    // one element of `member` (a policy's zones).
+    template <class Entry>
+    Settings&& bind(std::vector<Entry> Config::*member, KeySpec spec,
+                    const Settings<Entry>& entry) && {
+        spec.type = KeyType::table_list;
+        spec.fields = entry.keys();
+        binders_.push_back([member, name = spec.name, entry](Config& c, const Options& o) {
+            (c.*member).clear();
+            for (std::size_t i = 0; i < list_size(o, name); ++i)
+                (c.*member).push_back(entry.from(list_item(o, name, i, entry.keys())));
+        });
+        keys_.push_back(std::move(spec));
+        return std::move(*this);
+    }
+
     // Every key of `base`, each filling its member in the Base part of this Config (a family
     // of drivers sharing keys, each adding its own).
     template <class Base>
@@ -80,10 +108,16 @@ public:
 
     // The struct from options (validated against keys(), or built by hand): defaults filled in.
     Config from(const Options& options) const {
-        const Options full = with_defaults(keys_, options);
         Config config{};
-        for (const auto& bind_one : binders_) bind_one(config, full);
+        fill(config, options);
         return config;
+    }
+
+    // Sets the members bound here from options, defaults filled in, and leaves the others (a
+    // struct two sections fill).
+    void fill(Config& config, const Options& options) const {
+        const Options full = with_defaults(keys_, options);
+        for (const auto& bind_one : binders_) bind_one(config, full);
     }
 
 private:

@@ -16,21 +16,13 @@
 #include "daemon/core/policy.hpp"
 #include "daemon/loop/decide.hpp"
 #include "daemon/loop/governor.hpp"
+#include "daemon/loop/loop_settings.hpp"
 #include "daemon/loop/miner_fleet.hpp"
 #include "daemon/loop/recorder.hpp"
 #include "daemon/loop/source_poller.hpp"
 #include "daemon/loop/status.hpp"
 
 namespace hashsink::loop {
-
-struct LoopSettings {
-    Duration period{1000};
-    SiteLimits limits;
-    std::vector<std::string> priority;  // miner ids served first
-    double start_margin_w = 0;          // spare power a paused miner needs to start...
-    double start_margin_pct = 0;        // ...at least this % of its lowest level
-    std::size_t miner_threads = 16;
-};
 
 // A new configuration for a running loop (a config saved from the web page).
 struct LoopChanges {

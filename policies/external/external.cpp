@@ -28,25 +28,22 @@ Decision fail(Decision d, std::string reason) {
 
 }  // namespace
 
-const KeyTable& ExternalSettings::keys() {
-    static const KeyTable table = {
+const Settings<ExternalSettings>& ExternalSettings::settings() {
+    static const auto settings = Settings<ExternalSettings>{}.bind(
+        &ExternalSettings::deadline,
         {.name = "deadline",
-         .type = KeyType::duration,
          .doc = "an answer counts while the snapshot it answers is at most this old; after "
                 "that the fleet goes to its safe state",
          .unit = "s",
          .fallback = Duration{3000},
          .min = 0.2,
-         .max = 600},
-    };
-    return table;
+         .max = 600});
+    return settings;
 }
 
-ExternalSettings ExternalSettings::from(const Options& o) {
-    ExternalSettings s;
-    s.deadline = o.get_duration("deadline", s.deadline);
-    return s;
-}
+const KeyTable& ExternalSettings::keys() { return settings().keys(); }
+
+ExternalSettings ExternalSettings::from(const Options& options) { return settings().from(options); }
 
 Decision ExternalPolicy::decide(const SiteSnapshot& snap, const PolicyMemory&) const {
     Decision d;

@@ -4,16 +4,17 @@
 // safe state, with the reason. See README.md beside this file for the contract.
 #pragma once
 
-#include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/settings.hpp"
 #include "policies/common/policy_with.hpp"
 
 namespace hashsink::policies {
 
 struct ExternalSettings {
     // An answer counts while the snapshot it answers is at most this old.
-    Duration deadline{3000};
+    Duration deadline{};
 
+    static const Settings<ExternalSettings>& settings();  // defaults and ranges
     static const KeyTable& keys();   // the policy's own keys; the bridge adds its broker keys
     static ExternalSettings from(const Options& options);
 };

@@ -154,29 +154,36 @@ ZoneFleet zone_fleet(const HeatDemandPolicy& policy, const HeatZone& zone, const
 
 }  // namespace
 
-const KeyTable& HeatDemandSettings::keys() {
-    static const KeyTable table = {
-        {.name = "zones", .type = KeyType::table_list,
-         .doc = "The heated zones, one [[policy.heat_demand.zones]] table each.",
-         .required = true, .fields = HeatZone::keys()},
-        {.name = "utc_offset_min", .type = KeyType::integer,
-         .doc = "Local time minus UTC, in minutes, for the comfort windows: a fixed offset "
-                "used only when [site] timezone is not given (prefer timezone: it follows "
-                "daylight saving).",
-         .unit = "min", .fallback = std::int64_t{0}, .min = -720.0, .max = 840.0},
-    };
-    return table;
+const Settings<HeatDemandSettings>& HeatDemandSettings::settings() {
+    static const auto settings =
+        Settings<HeatDemandSettings>{}
+            .bind(&HeatDemandSettings::zones,
+                  {.name = "zones",
+                   .doc = "The heated zones, one [[policy.heat_demand.zones]] table each.",
+                   .required = true},
+                  HeatZone::settings())
+            .bind(&HeatDemandSettings::utc_offset_min,
+                  {.name = "utc_offset_min",
+                   .doc = "Local time minus UTC, in minutes, for the comfort windows: a fixed "
+                          "offset used only when [site] timezone is not given (prefer timezone: "
+                          "it follows daylight saving).",
+                   .unit = "min",
+                   .fallback = std::int64_t{0},
+                   .min = -720.0,
+                   .max = 840.0});
+    return settings;
 }
 
-HeatDemandSettings HeatDemandSettings::from(const Options& given,
+const KeyTable& HeatDemandSettings::keys() { return settings().keys(); }
+
+HeatDemandSettings HeatDemandSettings::from(const Options& options,
                                             const std::optional<TimeZone>& time_zone) {
-    Options o = with_defaults(keys(), given);
-    HeatDemandSettings s;
+    HeatDemandSettings s = settings().from(options);
     s.time_zone = time_zone;
-    s.utc_offset_min = static_cast<int>(o.get_int("utc_offset_min"));
-    for (std::size_t i = 0; i < list_size(o, "zones"); ++i)
-        s.zones.push_back(HeatZone::from(list_item(o, "zones", i, HeatZone::keys()),
-                                         s.utc_offset_min, time_zone));
+    for (auto& zone : s.zones) {
+        zone.comfort.utc_offset_min = s.utc_offset_min;
+        zone.comfort.time_zone = time_zone;
+    }
     return s;
 }
 

@@ -10,8 +10,8 @@
 #include <tuple>
 #include <vector>
 
-#include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/settings.hpp"
 #include "policies/common/intent.hpp"
 #include "policies/common/policy_with.hpp"
 #include "policies/heat_demand/heat_zone.hpp"
@@ -25,6 +25,7 @@ struct HeatDemandSettings {
     std::optional<TimeZone> time_zone;
     int utc_offset_min = 0;
 
+    static const Settings<HeatDemandSettings>& settings();  // defaults and ranges
     static const KeyTable& keys();
     static HeatDemandSettings from(const Options& options,
                                    const std::optional<TimeZone>& time_zone = std::nullopt);

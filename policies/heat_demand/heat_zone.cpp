@@ -59,163 +59,172 @@ std::optional<double> plausible(const SiteSnapshot& snap, const std::string& nam
     return r->value;
 }
 
+// The comfort windows as schedule windows; their local time is the policy's (HeatZone::from).
+ScheduleSettings comfort_windows(const std::vector<std::string>& texts) {
+    ScheduleSettings comfort{};
+    for (const auto& text : texts)
+        if (auto w = parse_comfort(text, nullptr)) comfort.windows.push_back(*w);
+    return comfort;
+}
+
+HeatReplaces replaces_from(const std::string& r) {
+    return r == "heat_pump" ? HeatReplaces::heat_pump
+           : r == "gas"     ? HeatReplaces::gas
+                            : HeatReplaces::electric;
+}
+
+bool is_minimum(const std::string& safe_state) { return safe_state == "minimum"; }
+
 // The zone: its name, miners and temperature signals.
-KeyTable where_keys() {
-    return {
-        {.name = "id",
-         .type = KeyType::string,
-         .doc = "Name of the zone (status, journal)",
-         .required = true,
-         .check = &check_zone_id},
-        {.name = "miners",
-         .type = KeyType::string_list,
-         .doc = "Miners that heat the zone, in the order they take its heat floor; a miner "
-                "belongs to one zone (the first that names it)",
-         .required = true,
-         .ref = RefKind::miner},
-        {.name = "temperature",
-         .type = KeyType::string,
-         .doc = "Snapshot signal with the zone's temperature in °C (an mqtt_sensor's or a "
-                "Modbus profile point's signal)",
-         .required = true,
-         .check = &check_signal},
-        {.name = "outdoor_temperature",
-         .type = KeyType::string,
-         .doc = "Signal with the outdoor temperature in °C: the colder, the more heat from "
-                "the start (feed-forward); empty: none",
-         .fallback = std::string{},
-         .check = &check_signal},
-    };
+Settings<HeatZone> where_keys(Settings<HeatZone> s) {
+    return std::move(s)
+        .bind(&HeatZone::id, {.name = "id",
+                              .doc = "Name of the zone (status, journal)",
+                              .required = true,
+                              .check = &check_zone_id})
+        .bind(&HeatZone::miners,
+              {.name = "miners",
+               .doc = "Miners that heat the zone, in the order they take its heat floor; a miner "
+                      "belongs to one zone (the first that names it)",
+               .required = true,
+               .ref = RefKind::miner})
+        .bind(&HeatZone::temperature,
+              {.name = "temperature",
+               .doc = "Snapshot signal with the zone's temperature in °C (an mqtt_sensor's or a "
+                      "Modbus profile point's signal)",
+               .required = true,
+               .check = &check_signal})
+        .bind(&HeatZone::outdoor_temperature,
+              {.name = "outdoor_temperature",
+               .doc = "Signal with the outdoor temperature in °C: the colder, the more heat from "
+                      "the start (feed-forward); empty: none",
+               .fallback = std::string{},
+               .check = &check_signal});
 }
 
 // Its setpoints, comfort windows, band and power.
-KeyTable band_keys() {
-    return {
-        {.name = "comfort_c",
-         .type = KeyType::number,
-         .doc = "Setpoint inside the comfort windows (a room about 21, a hot-water tank "
-                "about 50)",
-         .unit = "°C",
-         .fallback = 21.0,
-         .min = 5.0,
-         .max = 80.0},
-        {.name = "setback_c",
-         .type = KeyType::number,
-         .doc = "Setpoint outside the comfort windows",
-         .unit = "°C",
-         .fallback = 17.0,
-         .min = 5.0,
-         .max = 80.0},
-        {.name = "comfort",
-         .type = KeyType::string_list,
-         .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time ([site] timezone), "
-                "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
-         .fallback = std::vector<std::string>{},
-         .check = &check_comfort},
-        {.name = "hysteresis_k",
-         .type = KeyType::number,
-         .doc = "Half-width of the band around the setpoint: heat starts at setpoint - "
-                "hysteresis_k and stops at setpoint + hysteresis_k",
-         .unit = "K",
-         .fallback = 0.5,
-         .min = 0.1,
-         .max = 10.0},
-        {.name = "max_store_c",
-         .type = KeyType::number,
-         .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
-                "in the building, or in a water tank up to its own limit); above it the "
-                "zone takes nothing beyond its floor",
-         .unit = "°C",
-         .fallback = 23.0,
-         .min = 5.0,
-         .max = 95.0},
-        {.name = "max_power_w",
-         .type = KeyType::number,
-         .doc = "The zone's miners together never draw more than this",
-         .unit = "W",
-         .required = true,
-         .min = 1.0,
-         .max = 1e6},
-    };
+Settings<HeatZone> band_keys(Settings<HeatZone> s) {
+    return std::move(s)
+        .bind(&HeatZone::comfort_c,
+              {.name = "comfort_c",
+               .doc = "Setpoint inside the comfort windows (a room about 21, a hot-water tank "
+                      "about 50)",
+               .unit = "°C",
+               .fallback = 21.0,
+               .min = 5.0,
+               .max = 80.0})
+        .bind(&HeatZone::setback_c, {.name = "setback_c",
+                                     .doc = "Setpoint outside the comfort windows",
+                                     .unit = "°C",
+                                     .fallback = 17.0,
+                                     .min = 5.0,
+                                     .max = 80.0})
+        .bind(&HeatZone::comfort,
+              {.name = "comfort",
+               .doc = "Comfort windows \"[DAYS ]HH:MM-HH:MM\" in local time ([site] timezone), "
+                      "e.g. \"mon-fri 06:00-08:30\"; setback otherwise",
+               .fallback = std::vector<std::string>{},
+               .check = &check_comfort},
+              &comfort_windows)
+        .bind(&HeatZone::hysteresis_k,
+              {.name = "hysteresis_k",
+               .doc = "Half-width of the band around the setpoint: heat starts at setpoint - "
+                      "hysteresis_k and stops at setpoint + hysteresis_k",
+               .unit = "K",
+               .fallback = 0.5,
+               .min = 0.1,
+               .max = 10.0})
+        .bind(&HeatZone::max_store_c,
+              {.name = "max_store_c",
+               .doc = "Solar surplus may warm the zone above its setpoint up to this (heat stored "
+                      "in the building, or in a water tank up to its own limit); above it the "
+                      "zone takes nothing beyond its floor",
+               .unit = "°C",
+               .fallback = 23.0,
+               .min = 5.0,
+               .max = 95.0})
+        .bind(&HeatZone::max_power_w,
+              {.name = "max_power_w",
+               .doc = "The zone's miners together never draw more than this",
+               .unit = "W",
+               .required = true,
+               .min = 1.0,
+               .max = 1e6});
 }
 
 // Its run, rest, staleness and pre-heat times.
-KeyTable time_keys() {
-    return {
-        {.name = "min_run",
-         .type = KeyType::duration,
-         .doc = "Once heating starts it lasts at least this long",
-         .unit = "s",
-         .fallback = Duration{600'000},
-         .min = 0.0,
-         .max = 21600.0},
-        {.name = "min_rest",
-         .type = KeyType::duration,
-         .doc = "Once heating stops it does not start again before this",
-         .unit = "s",
-         .fallback = Duration{300'000},
-         .min = 0.0,
-         .max = 21600.0},
-        {.name = "stale_after",
-         .type = KeyType::duration,
-         .doc = "A temperature older than this (or missing) puts the zone in its safe state",
-         .unit = "s",
-         .fallback = Duration{120'000},
-         .min = 5.0,
-         .max = 86400.0},
-        {.name = "preheat_max",
-         .type = KeyType::duration,
-         .doc = "Optimum start: heat towards comfort_c ahead of a comfort window, as early "
-                "as the zone's learnt warming rate needs and at most this early (0: off, "
-                "the setpoint changes when the window opens)",
-         .unit = "s",
-         .fallback = Duration{0},
-         .min = 0.0,
-         .max = 43200.0},
-    };
+Settings<HeatZone> time_keys(Settings<HeatZone> s) {
+    return std::move(s)
+        .bind(&HeatZone::min_run, {.name = "min_run",
+                                   .doc = "Once heating starts it lasts at least this long",
+                                   .unit = "s",
+                                   .fallback = Duration{600'000},
+                                   .min = 0.0,
+                                   .max = 21600.0})
+        .bind(&HeatZone::min_rest, {.name = "min_rest",
+                                    .doc = "Once heating stops it does not start again before this",
+                                    .unit = "s",
+                                    .fallback = Duration{300'000},
+                                    .min = 0.0,
+                                    .max = 21600.0})
+        .bind(&HeatZone::stale_after,
+              {.name = "stale_after",
+               .doc = "A temperature older than this (or missing) puts the zone in its safe state",
+               .unit = "s",
+               .fallback = Duration{120'000},
+               .min = 5.0,
+               .max = 86400.0})
+        .bind(&HeatZone::preheat_max,
+              {.name = "preheat_max",
+               .doc = "Optimum start: heat towards comfort_c ahead of a comfort window, as early "
+                      "as the zone's learnt warming rate needs and at most this early (0: off, "
+                      "the setpoint changes when the window opens)",
+               .unit = "s",
+               .fallback = Duration{0},
+               .min = 0.0,
+               .max = 43200.0});
 }
 
 // What its heat replaces, and what economics and a stale sensor may do.
-KeyTable value_keys() {
-    return {
-        {.name = "replaces",
-         .type = KeyType::string,
-         .doc = "What the zone's heat would otherwise come from: its value per kWh is the "
-                "import price (electric), the import price / cop (heat_pump) or "
-                "gas_price_per_kwh / boiler_efficiency (gas)",
-         .fallback = std::string("electric"),
-         .choices = {"electric", "heat_pump", "gas"}},
-        {.name = "cop",
-         .type = KeyType::number,
-         .doc = "Heat pump's coefficient of performance (replaces = heat_pump)",
-         .fallback = 3.0,
-         .min = 1.0,
-         .max = 10.0},
-        {.name = "gas_price_per_kwh",
-         .type = KeyType::number,
-         .doc = "Price of a kWh of gas (replaces = gas)",
-         .unit = "currency/kWh",
-         .fallback = 0.0,
-         .min = 0.0,
-         .max = 100.0},
-        {.name = "boiler_efficiency",
-         .type = KeyType::number,
-         .doc = "Heat out per kWh of gas in (replaces = gas)",
-         .fallback = 0.9,
-         .min = 0.3,
-         .max = 1.1},
-        {.name = "below_floor_allowed",
-         .type = KeyType::boolean,
-         .doc = "May economics run the zone below its heat floor when hash and heat "
-                "together do not pay for the energy?",
-         .fallback = false},
-        {.name = "safe_state",
-         .type = KeyType::string,
-         .doc = "The zone's miners when its temperature is stale or missing: paused, or "
-                "minimum (lowest level, within max_power_w)",
-         .fallback = std::string("paused"),
-         .choices = {"paused", "minimum"}},
-    };
+Settings<HeatZone> value_keys(Settings<HeatZone> s) {
+    return std::move(s)
+        .bind(&HeatZone::replaces,
+              {.name = "replaces",
+               .doc = "What the zone's heat would otherwise come from: its value per kWh is the "
+                      "import price (electric), the import price / cop (heat_pump) or "
+                      "gas_price_per_kwh / boiler_efficiency (gas)",
+               .fallback = std::string("electric"),
+               .choices = {"electric", "heat_pump", "gas"}},
+              &replaces_from)
+        .bind(&HeatZone::cop,
+              {.name = "cop",
+               .doc = "Heat pump's coefficient of performance (replaces = heat_pump)",
+               .fallback = 3.0,
+               .min = 1.0,
+               .max = 10.0})
+        .bind(&HeatZone::gas_price_per_kwh, {.name = "gas_price_per_kwh",
+                                             .doc = "Price of a kWh of gas (replaces = gas)",
+                                             .unit = "currency/kWh",
+                                             .fallback = 0.0,
+                                             .min = 0.0,
+                                             .max = 100.0})
+        .bind(&HeatZone::boiler_efficiency, {.name = "boiler_efficiency",
+                                             .doc = "Heat out per kWh of gas in (replaces = gas)",
+                                             .fallback = 0.9,
+                                             .min = 0.3,
+                                             .max = 1.1})
+        .bind(&HeatZone::below_floor_allowed,
+              {.name = "below_floor_allowed",
+               .doc = "May economics run the zone below its heat floor when hash and heat "
+                      "together do not pay for the energy?",
+               .fallback = false})
+        .bind(&HeatZone::safe_minimum,
+              {.name = "safe_state",
+               .doc = "The zone's miners when its temperature is stale or missing: paused, or "
+                      "minimum (lowest level, within max_power_w)",
+               .fallback = std::string("paused"),
+               .choices = {"paused", "minimum"}},
+              &is_minimum);
 }
 
 }  // namespace
@@ -229,48 +238,18 @@ const char* to_string(HeatReplaces r) noexcept {
     return "?";
 }
 
-const KeyTable& HeatZone::keys() {
-    static const KeyTable table = [] {
-        KeyTable t;
-        for (auto part : {&where_keys, &band_keys, &time_keys, &value_keys}) {
-            KeyTable keys = part();
-            t.insert(t.end(), keys.begin(), keys.end());
-        }
-        return t;
-    }();
-    return table;
+const Settings<HeatZone>& HeatZone::settings() {
+    static const auto settings = value_keys(time_keys(band_keys(where_keys(Settings<HeatZone>{}))));
+    return settings;
 }
 
-HeatZone HeatZone::from(const Options& given, int utc_offset_min,
+const KeyTable& HeatZone::keys() { return settings().keys(); }
+
+HeatZone HeatZone::from(const Options& entry, int utc_offset_min,
                         const std::optional<TimeZone>& time_zone) {
-    Options o = with_defaults(keys(), given);
-    HeatZone z;
-    z.id = o.get_string("id");
-    z.miners = o.get_list("miners");
-    z.temperature = o.get_string("temperature");
-    z.outdoor_temperature = o.get_string("outdoor_temperature");
-    z.comfort_c = o.get_number("comfort_c");
-    z.setback_c = o.get_number("setback_c");
+    HeatZone z = settings().from(entry);
     z.comfort.utc_offset_min = utc_offset_min;
     z.comfort.time_zone = time_zone;
-    for (const auto& text : o.get_list("comfort"))
-        if (auto w = parse_comfort(text, nullptr)) z.comfort.windows.push_back(*w);
-    z.hysteresis_k = o.get_number("hysteresis_k");
-    z.max_store_c = o.get_number("max_store_c");
-    z.max_power_w = o.get_number("max_power_w");
-    z.min_run = o.get_duration("min_run");
-    z.min_rest = o.get_duration("min_rest");
-    z.stale_after = o.get_duration("stale_after");
-    z.preheat_max = o.get_duration("preheat_max");
-    const std::string r = o.get_string("replaces");
-    z.replaces = r == "heat_pump" ? HeatReplaces::heat_pump
-                 : r == "gas"     ? HeatReplaces::gas
-                                  : HeatReplaces::electric;
-    z.cop = o.get_number("cop");
-    z.gas_price_per_kwh = o.get_number("gas_price_per_kwh");
-    z.boiler_efficiency = o.get_number("boiler_efficiency");
-    z.below_floor_allowed = o.get_bool("below_floor_allowed");
-    z.safe_minimum = o.get_string("safe_state") == "minimum";
     return z;
 }
 

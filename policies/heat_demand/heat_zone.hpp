@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/snapshot.hpp"
 #include "policies/schedule/schedule.hpp"
 
@@ -22,24 +22,25 @@ struct HeatZone {
     std::vector<std::string> miners;        // miner ids, in the order they take the floor
     std::string temperature;                // signal names (°C)
     std::string outdoor_temperature;        // empty: no feed-forward
-    double comfort_c = 21;
-    double setback_c = 17;
+    double comfort_c = 0;
+    double setback_c = 0;
     ScheduleSettings comfort;               // comfort windows (their mode is unused)
-    double hysteresis_k = 0.5;
-    double max_store_c = 23;
+    double hysteresis_k = 0;
+    double max_store_c = 0;
     double max_power_w = 0;
-    Duration min_run{600'000};
-    Duration min_rest{300'000};
-    Duration stale_after{120'000};
-    Duration preheat_max{0};                // optimum start: at most this early (0: off)
+    Duration min_run{};
+    Duration min_rest{};
+    Duration stale_after{};
+    Duration preheat_max{};  // optimum start: at most this early (0: off)
     HeatReplaces replaces = HeatReplaces::electric;
-    double cop = 3;
+    double cop = 0;
     double gas_price_per_kwh = 0;
-    double boiler_efficiency = 0.9;
+    double boiler_efficiency = 0;
     bool below_floor_allowed = false;
-    bool safe_minimum = false;              // safe_state = "minimum" (else paused)
+    bool safe_minimum = false;  // safe_state = "minimum" (else paused)
 
-    // Keys of one [[policy.heat_demand.zones]] entry.
+    // Keys of one [[policy.heat_demand.zones]] entry, with their defaults and ranges.
+    static const Settings<HeatZone>& settings();
     static const KeyTable& keys();
     // Comfort windows follow time_zone (the site's) when given, else the fixed utc_offset_min.
     static HeatZone from(const Options& entry, int utc_offset_min,

@@ -199,18 +199,22 @@ LayeredPolicy::LayeredPolicy(std::vector<std::unique_ptr<Policy>> layers)
     });
 }
 
-const KeyTable& LayeredPolicy::keys() {
-    static const KeyTable table = {
-        {.name = "layers", .type = KeyType::string_list,
+const Settings<LayeredSettings>& LayeredSettings::settings() {
+    static const auto settings = Settings<LayeredSettings>{}.bind(
+        &LayeredSettings::layers,
+        {.name = "layers",
          .doc = "The policies to compose, each configured in its own [policy.<name>] table. "
                 "Precedence is fixed, whatever the order here: manual, then schedule, then the "
                 "physical limits (solar_surplus, genset_follow: the tightest wins), then heat "
                 "(heat_demand floors), then economics; a fail-safe or emergency shed from any "
                 "layer wins over all.",
-         .fallback = std::vector<std::string>{"manual", "solar_surplus"}},
-    };
-    return table;
+         .fallback = std::vector<std::string>{"manual", "solar_surplus"}});
+    return settings;
 }
+
+const KeyTable& LayeredSettings::keys() { return settings().keys(); }
+
+LayeredSettings LayeredSettings::from(const Options& options) { return settings().from(options); }
 
 PolicyMemory LayeredPolicy::restore(std::string_view json) const {
     LayeredState kept = state_from_json<LayeredState>(json);

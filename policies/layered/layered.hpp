@@ -15,13 +15,22 @@
 #include <tuple>
 #include <vector>
 
-#include "daemon/core/options.hpp"
 #include "daemon/core/policy.hpp"
+#include "daemon/core/settings.hpp"
 #include "policies/common/state.hpp"
 
 namespace hashsink::policies {
 
 // Each layer's own state, by the layer's name (journalled, see policies/common/state.hpp).
+struct LayeredSettings {
+    std::vector<std::string> layers;  // policy names, in any order
+
+    // `layers`; its choices are filled by the registry.
+    static const Settings<LayeredSettings>& settings();
+    static const KeyTable& keys();
+    static LayeredSettings from(const Options& options);
+};
+
 struct LayeredState {
     std::map<std::string, PolicyMemory> layers;
 
@@ -40,8 +49,6 @@ public:
     Decision decide(const SiteSnapshot& snapshot, const PolicyMemory& memory) const override;
     // Each layer's state restored by the layer itself.
     PolicyMemory restore(std::string_view json) const override;
-
-    static const KeyTable& keys();   // `layers`; its choices are filled by the registry
 
 private:
     std::vector<std::unique_ptr<Policy>> layers_;

@@ -103,32 +103,45 @@ ParsedWindow parse_window(const std::string& text) {
     return {w, {}};
 }
 
-const KeyTable& ScheduleSettings::keys() {
-    static const KeyTable table = [] {
-        KeyTable t = {
-            {.name = "windows", .type = KeyType::string_list,
-             .doc = "Time windows \"[DAYS ]HH:MM-HH:MM MODE\" in local time, first match wins: "
-                    "DAYS like mon-fri or sat,sun; MODE off, min, max or a cap like 1500W.",
-             .fallback = std::vector<std::string>{}},
-            {.name = "utc_offset_min", .type = KeyType::integer,
-             .doc = "Local time minus UTC, in minutes, a fixed offset used only when [site] "
-                    "timezone is not given (prefer timezone: it follows daylight saving).",
-             .unit = "min", .fallback = std::int64_t{0}, .min = -720.0, .max = 840.0},
-        };
-        t[0].check = &check_windows;
-        return t;
-    }();
-    return table;
+namespace {
+
+std::vector<ScheduleWindow> windows_from(const std::vector<std::string>& texts) {
+    std::vector<ScheduleWindow> windows;
+    for (const auto& text : texts)
+        if (auto p = parse_window(text); p.window) windows.push_back(*p.window);
+    return windows;
 }
 
-ScheduleSettings ScheduleSettings::from(const Options& given,
+}  // namespace
+
+const Settings<ScheduleSettings>& ScheduleSettings::settings() {
+    static const auto settings =
+        Settings<ScheduleSettings>{}
+            .bind(&ScheduleSettings::windows,
+                  {.name = "windows",
+                   .doc = "Time windows \"[DAYS ]HH:MM-HH:MM MODE\" in local time, first match "
+                          "wins: DAYS like mon-fri or sat,sun; MODE off, min, max or a cap like "
+                          "1500W.",
+                   .fallback = std::vector<std::string>{},
+                   .check = &check_windows},
+                  &windows_from)
+            .bind(&ScheduleSettings::utc_offset_min,
+                  {.name = "utc_offset_min",
+                   .doc = "Local time minus UTC, in minutes, a fixed offset used only when [site] "
+                          "timezone is not given (prefer timezone: it follows daylight saving).",
+                   .unit = "min",
+                   .fallback = std::int64_t{0},
+                   .min = -720.0,
+                   .max = 840.0});
+    return settings;
+}
+
+const KeyTable& ScheduleSettings::keys() { return settings().keys(); }
+
+ScheduleSettings ScheduleSettings::from(const Options& options,
                                         const std::optional<TimeZone>& time_zone) {
-    Options o = with_defaults(keys(), given);
-    ScheduleSettings s;
+    ScheduleSettings s = settings().from(options);
     s.time_zone = time_zone;
-    s.utc_offset_min = static_cast<int>(o.get_int("utc_offset_min"));
-    for (const auto& text : o.get_list("windows"))
-        if (auto p = parse_window(text); p.window) s.windows.push_back(*p.window);
     return s;
 }
 

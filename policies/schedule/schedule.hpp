@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/options.hpp"
+#include "daemon/core/settings.hpp"
 #include "daemon/core/time_zone.hpp"
 #include "policies/common/intent.hpp"
 
@@ -38,6 +38,7 @@ struct ScheduleSettings {
     std::optional<TimeZone> time_zone;
     int utc_offset_min = 0;
 
+    static const Settings<ScheduleSettings>& settings();  // defaults and ranges
     static const KeyTable& keys();
     // time_zone: the site's zone, loaded by the config layer (nullopt: utc_offset_min).
     static ScheduleSettings from(const Options& options,

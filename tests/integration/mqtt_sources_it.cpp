@@ -163,7 +163,7 @@ TEST_CASE("mqtt_sensor: a value older than its max age is withheld as stale", "[
 TEST_CASE("mqtt_price: scalar prices converted from MWh, range-checked", "[mqtt]") {
     test::Mosquitto mosq;
     Publisher pub(mosq);
-    PriceConfig cfg;
+    PriceConfig cfg = MqttPriceSource::config_from(Options{});  // the declared defaults
     cfg.broker = broker_settings(mosq, "price-scalar");
     cfg.topic = "prices/now";
     cfg.signal = "price.import_per_kwh";
@@ -192,7 +192,7 @@ TEST_CASE("mqtt_price: slot arrays and Home Assistant raw_today/raw_tomorrow bec
           "[mqtt]") {
     test::Mosquitto mosq;
     Publisher pub(mosq);
-    PriceConfig cfg;
+    PriceConfig cfg = MqttPriceSource::config_from(Options{});  // the declared defaults
     cfg.broker = broker_settings(mosq, "price-slots");
     cfg.topic = "prices/slots";
     cfg.signal = "price.import_per_kwh";

@@ -72,7 +72,8 @@ TEST_CASE("external: the budget reaches the miners through allocator and governo
     loop::SiteLimits limits;
     limits.period = 1s;
     limits.min_dwell = 0s;
-    auto t = loop::decide_tick(ExternalPolicy(ExternalSettings{}), s, {}, limits, {});
+    auto t =
+        loop::decide_tick(ExternalPolicy(ExternalSettings::from(Options{})), s, {}, limits, {});
     REQUIRE(t.governed.size() == 2);
     REQUIRE(t.governed[0].target.run);
     REQUIRE(t.governed[0].target.power_w <= 30 + 1e-9);

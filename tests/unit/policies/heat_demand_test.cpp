@@ -26,7 +26,7 @@ void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Durati
 }
 
 HeatZone living(double max_power_w = 800) {
-    HeatZone z;
+    HeatZone z = HeatZone::settings().from(Options{});  // the declared defaults
     z.id = "living";
     z.miners = {"a", "b"};
     z.temperature = "living.temp_c";
@@ -40,7 +40,7 @@ HeatZone living(double max_power_w = 800) {
 }
 
 HeatDemandPolicy policy_of(std::vector<HeatZone> zones) {
-    HeatDemandSettings s;
+    HeatDemandSettings s = HeatDemandSettings::from(Options{});
     s.zones = std::move(zones);
     return HeatDemandPolicy(s);
 }

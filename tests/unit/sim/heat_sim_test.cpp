@@ -23,7 +23,7 @@ std::string error_of(const std::string& text) {
 
 // A zone without comfort windows: its target is setback_c all the time.
 policies::HeatZone zone(const std::string& id, std::vector<std::string> miners, double target_c) {
-    policies::HeatZone z;
+    policies::HeatZone z = policies::HeatZone::settings().from(Options{});  // the defaults
     z.id = id;
     z.miners = std::move(miners);
     z.temperature = id + ".temp_c";
