@@ -1,6 +1,8 @@
 #include "daemon/loop/control_loop.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "daemon/core/derived_signals.hpp"
 #include "daemon/core/log.hpp"
@@ -14,6 +16,7 @@ ControlLoop::ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, 
       policy_(std::move(policy)),
       clock_(clock),
       recorder_(recorder),
+      pacer_(settings_.period, settings_.min_spacing),
       fleet_(clock, recorder, settings_.miner_threads) {
     settings_.limits.period = settings_.period;
 }
@@ -21,8 +24,21 @@ ControlLoop::ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, 
 ControlLoop::~ControlLoop() { stop(); }
 
 void ControlLoop::add_source(SourceSettings settings, std::unique_ptr<Source> source) {
-    sources_.push_back(
-        std::make_unique<SourcePoller>(std::move(settings), std::move(source), clock_, recorder_));
+    sources_.push_back(make_poller(std::move(settings), std::move(source)));
+}
+
+std::unique_ptr<SourcePoller> ControlLoop::make_poller(SourceSettings settings,
+                                                       std::unique_ptr<Source> source) {
+    auto poller =
+        std::make_unique<SourcePoller>(std::move(settings), std::move(source), clock_, recorder_);
+    poller->on_reading([this] {
+        {
+            std::lock_guard lock(wake_mutex_);
+            pacer_.fresh_data();
+        }
+        wake_.notify_all();
+    });
+    return poller;
 }
 
 void ControlLoop::add_miner(MinerSettings settings, std::unique_ptr<MinerDriver> driver) {
@@ -42,7 +58,11 @@ void ControlLoop::start() {
 }
 
 void ControlLoop::stop(bool park, Duration park_limit) {
-    stopping_ = true;
+    {
+        std::lock_guard lock(wake_mutex_);  // a waiting tick thread sees it
+        stopping_ = true;
+    }
+    wake_.notify_all();
     if (thread_.joinable()) thread_.join();
     {
         // Whoever still waits for a reconfigure gets it applied here, on this thread.
@@ -129,8 +149,7 @@ void ControlLoop::apply_changes(LoopChanges& changes) {
             }
             if (!poller) continue;
         } else {
-            poller = std::make_unique<SourcePoller>(std::move(settings), std::move(source), clock_,
-                                                    recorder_);
+            poller = make_poller(std::move(settings), std::move(source));
             if (running) poller->start();
         }
         next.push_back(std::move(poller));
@@ -146,18 +165,34 @@ void ControlLoop::apply_changes(LoopChanges& changes) {
 }
 
 void ControlLoop::run() {
-    auto next = std::chrono::steady_clock::now();
     while (!stopping_) {
         apply_pending();
+        {
+            // A new reading from here on is after this tick's snapshot: it earns the next one.
+            std::lock_guard lock(wake_mutex_);
+            pacer_ = TickPacer(settings_.period, settings_.min_spacing);  // as reconfigured
+            pacer_.ticked(std::chrono::steady_clock::now());
+        }
         tick();
-        next += settings_.period;
-        auto now = std::chrono::steady_clock::now();
-        if (next < now) next = now;   // overran: do not try to catch up in a burst
-        // Sleep in short slices so stop() is prompt.
-        while (!stopping_ && std::chrono::steady_clock::now() < next)
-            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-                next - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+        wait_for_tick();
     }
+}
+
+void ControlLoop::wait_for_tick() {
+    std::unique_lock lock(wake_mutex_);
+    while (!stopping_) {
+        // A reading arriving meanwhile moves the due time earlier and wakes the wait.
+        const auto due = pacer_.next();
+        if (std::chrono::steady_clock::now() >= due) return;
+        wake_.wait_until(lock, due);
+    }
+}
+
+Duration ControlLoop::tick_span(TimePoint now) {
+    const TimePoint last = std::exchange(last_tick_at_, now);
+    if (last == TimePoint{}) return settings_.period;
+    return std::clamp(std::chrono::duration_cast<Duration>(now - last), Duration{0},
+                      settings_.period);
 }
 
 void ControlLoop::set_override(std::optional<ManualOverride> manual) {
@@ -180,12 +215,15 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     if (on_snapshot_) on_snapshot_(snap);
 
     // 2. Decide.
-    // The same pure function the simulator calls (daemon/loop/decide.hpp).
-    TickDecision decided =
-        decide_tick(*policy_, snap, memory_, settings_.limits,
-                    {.priority = settings_.priority, .start_margin_w = settings_.start_margin_w,
-                     .start_margin_pct = settings_.start_margin_pct},
-                    ramp_credit_w_);
+    // The same pure function the simulator calls (daemon/loop/decide.hpp). A tick that comes
+    // early for a new reading ramps by the time it covers, not by a whole period.
+    SiteLimits limits = settings_.limits;
+    limits.period = tick_span(snap.now);
+    TickDecision decided = decide_tick(*policy_, snap, memory_, limits,
+                                       {.priority = settings_.priority,
+                                        .start_margin_w = settings_.start_margin_w,
+                                        .start_margin_pct = settings_.start_margin_pct},
+                                       ramp_credit_w_);
     const Decision& d = decided.decision;
     memory_ = d.memory;
     ramp_credit_w_ = decided.ramp_credit_w;

@@ -1,6 +1,7 @@
 // The control loop: one thread owns decisions. Each tick freezes a snapshot of what the sources
 // and miners last reported, runs the policy, the allocator and the governor, hands changed
-// targets to the miner fleet, journals the tick and publishes the status.
+// targets to the miner fleet, journals the tick and publishes the status. The thread ticks when
+// a source delivers a reading (at most every min_spacing) and at least once a period.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include "daemon/loop/recorder.hpp"
 #include "daemon/loop/source_poller.hpp"
 #include "daemon/loop/status.hpp"
+#include "daemon/loop/tick_pacer.hpp"
 
 namespace hashsink::loop {
 
@@ -80,6 +82,14 @@ public:
 
 private:
     void run();
+    // Waits until the pacer says the next tick is due, or stop().
+    void wait_for_tick();
+    // A poller whose readings wake the tick thread.
+    std::unique_ptr<SourcePoller> make_poller(SourceSettings settings,
+                                              std::unique_ptr<Source> source);
+    // The site time this tick covers, for the governor's per-tick ramp: since the previous
+    // tick, at most a period.
+    Duration tick_span(TimePoint now);
     // The stages of a tick: the snapshot (the manual override carried in), the changed
     // targets handed to the fleet, the decision journalled, the status published.
     SiteSnapshot freeze();
@@ -96,6 +106,10 @@ private:
     std::unique_ptr<Policy> policy_;
     const Clock& clock_;
     Recorder& recorder_;
+    // Declared before sources_: a poller's wake-up calls into them until it stops.
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+    TickPacer pacer_;  // guarded by wake_mutex_
     std::vector<std::unique_ptr<SourcePoller>> sources_;
     MinerFleet fleet_;
     StatusBoard status_;
@@ -109,6 +123,7 @@ private:
     PolicyMemory memory_;
     double ramp_credit_w_ = 0;          // the governor's unused ramp allowance
     std::uint64_t tick_count_ = 0;
+    TimePoint last_tick_at_{};  // site time of the previous tick
     bool was_fail_safe_ = false;
     std::mutex changes_mutex_;
     std::condition_variable changes_done_;

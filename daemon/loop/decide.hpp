@@ -17,8 +17,8 @@ struct TickDecision {
     double ramp_credit_w = 0;               // the governor's ramp allowance for the next tick
 };
 
-// limits.period must be the tick period (the ramp limit is per tick). ramp_credit_w is the
-// previous tick's TickDecision::ramp_credit_w (see GovernInput).
+// limits.period is the time this tick covers (the ramp limit is per tick). ramp_credit_w is
+// the previous tick's TickDecision::ramp_credit_w (see GovernInput).
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snapshot,
                          const PolicyMemory& memory, const SiteLimits& limits,
                          const AllocateOptions& allocate_options, double ramp_credit_w = 0);

@@ -21,7 +21,7 @@ struct SiteLimits {
     // drops. Never applies to a shed or the safe state. A miner whose planned decrease does not
     // fit steps down one level instead (the first such step of a tick always passes).
     double ramp_down_w_per_s = 0;
-    Duration period{1000};          // the tick, to turn the ramp into watts per tick
+    Duration period{1000};  // the time a tick covers, to turn the ramp into watts per tick
 };
 
 struct GovernedTarget {

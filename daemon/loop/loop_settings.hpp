@@ -13,7 +13,8 @@
 namespace hashsink::loop {
 
 struct LoopSettings {
-    Duration period{1000};
+    Duration period{1000};      // the longest time between two ticks
+    Duration min_spacing{200};  // the shortest, when readings arrive faster
     SiteLimits limits;
     std::vector<std::string> priority;  // miner ids served first
     double start_margin_w = 0;          // spare power a paused miner needs to start...

@@ -16,6 +16,11 @@ SourcePoller::SourcePoller(SourceSettings settings, std::unique_ptr<Source> sour
 
 SourcePoller::~SourcePoller() { stop(); }
 
+void SourcePoller::on_reading(std::function<void()> callback) {
+    std::lock_guard lock(mutex_);
+    on_reading_ = std::move(callback);
+}
+
 void SourcePoller::start() {
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
@@ -57,6 +62,7 @@ void SourcePoller::poll_once() {
     bool went_down = false, came_back = false;
     std::string error;
     std::vector<std::string> newly_rejected, recovered;
+    std::function<void()> notify;
     {
         std::lock_guard lock(mutex_);
         for (const auto& [name, value] : acc.values()) {
@@ -71,6 +77,7 @@ void SourcePoller::poll_once() {
             if (added) newly_rejected.push_back(name + ": " + reason);
         }
         for (const auto& [name, slots] : acc.schedules()) schedules_[name] = slots;
+        if (!rows.empty()) notify = on_reading_;
         if (st.ok()) {
             came_back = status_.consecutive_failures > 0 || status_.last_ok == TimePoint{};
             status_.ok = true;
@@ -85,6 +92,7 @@ void SourcePoller::poll_once() {
             error = st.message;
         }
     }
+    if (notify) notify();
     if (!rows.empty()) recorder_.readings(now, rows);
     for (const auto& what : newly_rejected) {
         log::warn("source", settings_.id + ": rejected " + what);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,10 @@ public:
     ~SourcePoller();
     SourcePoller(const SourcePoller&) = delete;
     SourcePoller& operator=(const SourcePoller&) = delete;
+
+    // Called on the poll thread after each poll that stored a reading (the loop's wake-up); must
+    // return at once. Set it before start().
+    void on_reading(std::function<void()> callback);
 
     void start();
     void stop();
@@ -59,6 +64,7 @@ private:
     std::map<std::string, Reading, std::less<>> readings_;
     std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules_;
     std::map<std::string, std::string> rejected_;   // signal -> why its last value was refused
+    std::function<void()> on_reading_;
     std::thread thread_;
 };
 

@@ -13,6 +13,7 @@
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 #include "tests/support/web_client.hpp"
 
 using namespace hashsink;
@@ -100,6 +101,12 @@ TEST_CASE("daemon follows the surplus, records it, and goes safe when the meter 
     REQUIRE(gamma_target["frequency_mhz"].get<double>() > 490);
     const auto ticks_before = (*st)["tick"].get<std::uint64_t>();
     REQUIRE(ticks_before >= 3);
+
+    // The fleet can be mining on the first reading; a second one is journalled before the meter
+    // goes quiet.
+    REQUIRE(test::eventually([&] {
+        return count_rows(db, "SELECT count(*) FROM readings WHERE signal = 'grid.power_w'") >= 2;
+    }));
 
     // The meter goes quiet: after max_age the loop puts the fleet in its safe state (paused).
     site.inverter.stop();
