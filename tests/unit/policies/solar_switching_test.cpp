@@ -1,0 +1,45 @@
+// solar_surplus rules that keep miners from switching: draw readings that lag.
+#include <catch2/catch.hpp>
+
+#include "policies/solar_surplus/solar_surplus.hpp"
+#include "tests/support/fleet.hpp"
+
+using namespace hashsink;
+using namespace std::chrono_literals;
+
+namespace {
+const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
+
+policies::SolarSurplusSettings quick() {
+    auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
+    s.reserve_w = 20;
+    return s;
+}
+
+const PolicyMemory kRunning = policies::memory_of(policies::SolarSurplusState{.running = true});
+
+MinerView running_at(const std::string& id, double target_w, double measured_w) {
+    MinerView m = test::online_miner(id, test::ladder_caps(100, 300, 3), measured_w);
+    m.target.run = true;
+    m.target.power_w = target_w;
+    m.target_since = kT0 - 1min;
+    return m;
+}
+}  // namespace
+
+TEST_CASE("while exporting, a draw reading that lags does not cut the fleet's targets",
+          "[solar_surplus]") {
+    policies::SolarSurplusPolicy p(quick());
+    // Told 300 W, last polled at 20 W (before it ramped up): the meter already shows its draw.
+    auto fleet = std::vector<MinerView>{running_at("a", 300, 20)};
+    auto d = p.decide(test::snapshot_with_grid(kT0, -80, fleet), kRunning);
+    REQUIRE(d.budget_w == Approx(300));
+    // Importing: the surplus as measured, at once.
+    d = p.decide(test::snapshot_with_grid(kT0, 40, fleet), kRunning);
+    REQUIRE(d.budget_w == 0);
+    REQUIRE(d.shed);
+    // Exporting no more than the reserve: the surplus as measured (15 W, below the miner's
+    // lowest level, so it holds that level for disable_delay).
+    d = p.decide(test::snapshot_with_grid(kT0, -15, fleet), kRunning);
+    REQUIRE(d.budget_w == Approx(100));
+}
