@@ -376,6 +376,17 @@ void running_decision(const Inputs& in, const SolarSurplusSettings& s, const Sur
                fmt_w(in.draw_w) + " - reserve " + fmt_w(s.reserve_w) + ")" + in.battery_note;
 }
 
+// A miner paused less than min_rest ago stays paused: its ceiling is 0 (the allocator starts
+// no miner whose lowest level is above its ceiling). A miner never told anything since the
+// daemon started has no pause to count from.
+void keep_resting(const SiteSnapshot& snap, const SolarSurplusSettings& s, Decision& d) {
+    if (s.min_rest <= Duration{}) return;
+    for (const auto& m : snap.miners)
+        if (m.state_fresh && !m.target.run && m.target_since != TimePoint{} &&
+            snap.now - m.target_since < s.min_rest)
+            d.miner_ceiling_w[m.id] = 0;
+}
+
 }  // namespace
 
 Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
@@ -404,6 +415,7 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
         if ((st.running || start(snap, in, settings_, st, sp, d)) &&
             !ride_deficit(snap, in, settings_, import_s, sp, st, d))
             running_decision(in, settings_, sp, d);
+        keep_resting(snap, settings_, d);
     }
     d.memory = memory_of(std::move(st));
     return d;

@@ -58,7 +58,16 @@ Settings<SolarSurplusSettings> surplus_keys(Settings<SolarSurplusSettings> s) {
                .unit = "s",
                .fallback = Duration{10'000},
                .min = 0.0,
-               .max = 600.0});
+               .max = 600.0})
+        .bind(&SolarSurplusSettings::min_rest,
+              {.name = "min_rest",
+               .doc = "A miner paused less than this long ago stays paused, so a passing cloud "
+                      "costs it one stop, not a stop and a start each time the sun comes back; "
+                      "0 = off.",
+               .unit = "s",
+               .fallback = Duration{0},
+               .min = 0.0,
+               .max = 3600.0});
 }
 
 Settings<SolarSurplusSettings> probe_keys(Settings<SolarSurplusSettings> s) {

@@ -1,4 +1,4 @@
-// solar_surplus rules that keep miners from switching: draw readings that lag.
+// solar_surplus rules that keep miners from switching: draw readings that lag, and min_rest.
 #include <catch2/catch.hpp>
 
 #include "policies/solar_surplus/solar_surplus.hpp"
@@ -42,4 +42,25 @@ TEST_CASE("while exporting, a draw reading that lags does not cut the fleet's ta
     // lowest level, so it holds that level for disable_delay).
     d = p.decide(test::snapshot_with_grid(kT0, -15, fleet), kRunning);
     REQUIRE(d.budget_w == Approx(100));
+}
+
+TEST_CASE("a miner paused less than min_rest ago stays paused", "[solar_surplus]") {
+    auto s = quick();
+    s.min_rest = 5min;
+    policies::SolarSurplusPolicy p(s);
+    MinerView resting = test::online_miner("b", test::ladder_caps(10, 30, 3));
+    resting.target_since = kT0 - 4min;  // paused 4 minutes ago
+    MinerView fresh = test::online_miner("c", test::ladder_caps(10, 30, 3));  // never told
+    auto fleet = std::vector<MinerView>{running_at("a", 300, 300), resting, fresh};
+    auto d = p.decide(test::snapshot_with_grid(kT0, -500, fleet), kRunning);
+    REQUIRE(d.miner_ceiling_w.at("b") == 0);
+    REQUIRE(d.miner_ceiling_w.count("a") == 0);
+    REQUIRE(d.miner_ceiling_w.count("c") == 0);
+    // Rested long enough: free to start.
+    d = p.decide(test::snapshot_with_grid(kT0 + 1min, -500, fleet), kRunning);
+    REQUIRE(d.miner_ceiling_w.count("b") == 0);
+    // Off by default.
+    policies::SolarSurplusPolicy off(quick());
+    REQUIRE(
+        off.decide(test::snapshot_with_grid(kT0, -500, fleet), kRunning).miner_ceiling_w.empty());
 }
