@@ -265,9 +265,11 @@ Surplus find_surplus(const SiteSnapshot& snap, const Inputs& in, const SolarSurp
             probe(snap, in, s, base_w, st, sp);
     } else if (in.importing && hidden_recent && st.running) {
         back_off(in, s, probe_failed, st, sp);
-    } else if (!in.importing && in.grid_w - in.battery_adj_w < -s.reserve_w) {
+    } else if (!in.importing && (hidden_recent || in.grid_w - in.battery_adj_w < -s.reserve_w)) {
         // Exporting more than the reserve, the fleet's targets fit: a surplus below them comes
         // from draw readings that lag (a miner polled before it ramped up), not from the site.
+        // Nor is a throttle flag that flickers at the inverter's limit a deficit: a probe that
+        // started a miner is judged by the import it causes, not dropped a tick later.
         sp.w = std::max(sp.w, in.planned_w);
     }
     return sp;

@@ -1,4 +1,5 @@
-// solar_surplus rules that keep miners from switching: draw readings that lag, and min_rest.
+// solar_surplus rules that keep miners from switching: draw readings that lag, a throttle
+// flag that flickers, and min_rest.
 #include <catch2/catch.hpp>
 
 #include "policies/solar_surplus/solar_surplus.hpp"
@@ -41,6 +42,33 @@ TEST_CASE("while exporting, a draw reading that lags does not cut the fleet's ta
     // Exporting no more than the reserve: the surplus as measured (15 W, below the miner's
     // lowest level, so it holds that level for disable_delay).
     d = p.decide(test::snapshot_with_grid(kT0, -15, fleet), kRunning);
+    REQUIRE(d.budget_w == Approx(100));
+}
+
+// The inverter's state at `now`, holding the grid at grid_w.
+SiteSnapshot with_inverter(TimePoint now, double grid_w, InverterState state,
+                           const std::vector<MinerView>& fleet) {
+    auto snap = test::snapshot_with_grid(now, grid_w, fleet);
+    snap.readings[std::string(signal::kPvState)] =
+        Reading{static_cast<double>(state), now, Duration{5000}, "inverter"};
+    return snap;
+}
+
+TEST_CASE("a throttle flag that flickers at the limit does not cut a miner that is starting",
+          "[solar_surplus]") {
+    policies::SolarSurplusPolicy p(quick());
+    // Told 300 W by a probe, still at idle draw: the inverter throttles, then says it does not
+    // for a tick, the grid at zero all along.
+    auto fleet = std::vector<MinerView>{running_at("a", 300, 20)};
+    auto d = p.decide(with_inverter(kT0, 0, InverterState::throttled, fleet), kRunning);
+    d = p.decide(with_inverter(kT0 + 1s, 0, InverterState::mppt, fleet), d.memory);
+    REQUIRE(d.budget_w == Approx(300));
+    // Importing: backed off at once.
+    auto backed = p.decide(with_inverter(kT0 + 2s, 60, InverterState::mppt, fleet), d.memory);
+    REQUIRE(backed.budget_w < 300);
+    // Not throttled for longer than probe_interval: the surplus as measured (below the miner's
+    // lowest level, so it holds that for disable_delay).
+    d = p.decide(with_inverter(kT0 + 12s, 0, InverterState::mppt, fleet), d.memory);
     REQUIRE(d.budget_w == Approx(100));
 }
 
