@@ -389,6 +389,20 @@ void keep_resting(const SiteSnapshot& snap, const SolarSurplusSettings& s, Decis
             d.miner_ceiling_w[m.id] = 0;
 }
 
+// While probing a hidden surplus, a running continuous-power miner below its top takes the
+// probes: no other miner starts (a start is a large step that imports a minute later).
+void raise_before_start(const SiteSnapshot& snap, const Surplus& sp, Decision& d) {
+    if (!sp.probing && !sp.probe_wait) return;
+    const bool room = std::any_of(snap.miners.begin(), snap.miners.end(), [](const MinerView& m) {
+        if (!m.state_fresh || !m.target.run || !m.caps.continuous_power) return false;
+        auto levels = usable_levels(m);
+        return !levels.empty() && m.target.power_w < levels.back().power_w - 1e-9;
+    });
+    if (!room) return;
+    for (const auto& m : snap.miners)
+        if (m.state_fresh && !m.target.run) d.miner_ceiling_w[m.id] = 0;
+}
+
 }  // namespace
 
 Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
@@ -418,6 +432,7 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
             !ride_deficit(snap, in, settings_, import_s, sp, st, d))
             running_decision(in, settings_, sp, d);
         keep_resting(snap, settings_, d);
+        raise_before_start(snap, sp, d);
     }
     d.memory = memory_of(std::move(st));
     return d;

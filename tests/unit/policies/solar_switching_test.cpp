@@ -1,5 +1,5 @@
 // solar_surplus rules that keep miners from switching: draw readings that lag, a throttle
-// flag that flickers, and min_rest.
+// flag that flickers, probes taken by a continuous miner first, and min_rest.
 #include <catch2/catch.hpp>
 
 #include "policies/solar_surplus/solar_surplus.hpp"
@@ -70,6 +70,27 @@ TEST_CASE("a throttle flag that flickers at the limit does not cut a miner that 
     // lowest level, so it holds that for disable_delay).
     d = p.decide(with_inverter(kT0 + 12s, 0, InverterState::mppt, fleet), d.memory);
     REQUIRE(d.budget_w == Approx(100));
+}
+
+TEST_CASE("while probing, a continuous miner with room takes the probes before another starts",
+          "[solar_surplus]") {
+    policies::SolarSurplusPolicy p(quick());
+    MinerView cont = test::online_miner("a", test::ladder_caps(100, 300, 3), 200);
+    cont.caps.continuous_power = true;
+    cont.target.run = true;
+    cont.target.power_w = 200;
+    MinerView paused = test::online_miner("b", test::ladder_caps(100, 300, 3));
+    auto d = p.decide(with_inverter(kT0, 0, InverterState::throttled, {cont, paused}), kRunning);
+    REQUIRE(d.miner_ceiling_w.at("b") == 0);
+    REQUIRE(d.miner_ceiling_w.count("a") == 0);
+    // At its top, the next probe may start another.
+    cont.target.power_w = 300;
+    d = p.decide(with_inverter(kT0, 0, InverterState::throttled, {cont, paused}), kRunning);
+    REQUIRE(d.miner_ceiling_w.count("b") == 0);
+    // Exporting freely: no probe, every miner may start.
+    cont.target.power_w = 200;
+    d = p.decide(test::snapshot_with_grid(kT0, -500, {cont, paused}), kRunning);
+    REQUIRE(d.miner_ceiling_w.empty());
 }
 
 TEST_CASE("a miner paused less than min_rest ago stays paused", "[solar_surplus]") {
