@@ -216,10 +216,8 @@ TEST_CASE("a throttle flag that flickers at the limit does not cut a miner that 
 TEST_CASE("while probing, a continuous miner with room takes the probes before another starts",
           "[solar_surplus]") {
     policies::SolarSurplusPolicy p(quick());
-    MinerView cont = test::online_miner("a", test::ladder_caps(100, 300, 3), 200);
+    MinerView cont = running_at("a", 200, 200);
     cont.caps.continuous_power = true;
-    cont.target.run = true;
-    cont.target.power_w = 200;
     MinerView paused = test::online_miner("b", test::ladder_caps(100, 300, 3));
     auto d = p.decide(with_inverter(kT0, 0, InverterState::throttled, {cont, paused}), kRunning);
     REQUIRE(d.miner_ceiling_w.at("b") == 0);
