@@ -37,170 +37,6 @@ double smallest_probe_w(const SiteSnapshot& s, double probe_step_w) {
     return smallest_increment_w(s, probe_step_w);
 }
 
-}  // namespace
-
-namespace {
-
-Settings<SolarSurplusSettings> surplus_keys(Settings<SolarSurplusSettings> s) {
-    return std::move(s)
-        .bind(&SolarSurplusSettings::reserve_w,
-              {.name = "reserve_w",
-               .doc = "Export kept back as a margin; the fleet never plans to use it.",
-               .unit = "W",
-               .fallback = 50.0,
-               .min = 0.0,
-               .max = 1e6})
-        .bind(&SolarSurplusSettings::enable_threshold_w,
-              {.name = "enable_threshold_w",
-               .doc = "Surplus needed above the smallest miner's draw before the fleet starts.",
-               .unit = "W",
-               .fallback = 0.0,
-               .min = 0.0,
-               .max = 1e6})
-        .bind(&SolarSurplusSettings::enable_delay,
-              {.name = "enable_delay",
-               .doc = "How long the surplus must hold before the fleet starts.",
-               .unit = "s",
-               .fallback = Duration{30'000},
-               .min = 0.0,
-               .max = 3600.0})
-        .bind(&SolarSurplusSettings::disable_delay,
-              {.name = "disable_delay",
-               .doc = "How long a deficit must hold before the last miners stop (they run at their "
-                      "minimum meanwhile, unless that imports).",
-               .unit = "s",
-               .fallback = Duration{120'000},
-               .min = 0.0,
-               .max = 3600.0})
-        .bind(&SolarSurplusSettings::import_tolerance_w,
-              {.name = "import_tolerance_w",
-               .doc = "Grid import below this is treated as metering noise.",
-               .unit = "W",
-               .fallback = 25.0,
-               .min = 0.0,
-               .max = 1e5})
-        .bind(&SolarSurplusSettings::hysteresis_w,
-              {.name = "hysteresis_w",
-               .doc = "Dead band: while the export stays within this of reserve_w (and nothing is "
-                      "imported), every miner keeps its target, so noise does not switch miners.",
-               .unit = "W",
-               .fallback = 30.0,
-               .min = 0.0,
-               .max = 1e5})
-        .bind(&SolarSurplusSettings::shed_after,
-              {.name = "shed_after",
-               .doc = "Import held this long removes every allowance: the budget drops to the "
-                      "measured surplus, stopping miners if needed.",
-               .unit = "s",
-               .fallback = Duration{10'000},
-               .min = 0.0,
-               .max = 600.0});
-}
-
-Settings<SolarSurplusSettings> probe_keys(Settings<SolarSurplusSettings> s) {
-    return std::move(s)
-        .bind(&SolarSurplusSettings::probe_step_w,
-              {.name = "probe_step_w",
-               .doc = "Hidden surplus: while the inverter throttles (or its DC exceeds its AC "
-                      "output) "
-                      "and the grid sits at zero or at the export limit, the budget rises by this "
-                      "(at least one miner step) every probe_interval, and backs off on import.",
-               .unit = "W",
-               .fallback = 50.0,
-               .min = 1.0,
-               .max = 1e6})
-        .bind(&SolarSurplusSettings::probe_interval,
-              {.name = "probe_interval",
-               .doc = "Time between two probes: long enough for the miners and the inverter to "
-                      "settle.",
-               .unit = "s",
-               .fallback = Duration{10'000},
-               .min = 1.0,
-               .max = 3600.0})
-        .bind(&SolarSurplusSettings::probe_hold,
-              {.name = "probe_hold",
-               .doc = "After a probe made the site import, how long before the next one.",
-               .unit = "s",
-               .fallback = Duration{60'000},
-               .min = 0.0,
-               .max = 3600.0})
-        .bind(&SolarSurplusSettings::probe_hold_max,
-              {.name = "probe_hold_max",
-               .doc = "The hold after a failed probe doubles with each failure in a row, up to "
-                      "this; a "
-                      "probe that held resets it.",
-               .unit = "s",
-               .fallback = Duration{120'000},
-               .min = 0.0,
-               .max = 86400.0})
-        .bind(&SolarSurplusSettings::backoff_settle,
-              {.name = "backoff_settle",
-               .doc = "Hidden surplus: after a back-off on import, the miners get this long to "
-                      "settle "
-                      "before the next back-off.",
-               .unit = "s",
-               .fallback = Duration{5'000},
-               .min = 0.0,
-               .max = 600.0})
-        .bind(&SolarSurplusSettings::limit_band_w,
-              {.name = "limit_band_w",
-               .doc = "Grid power this close to zero, or to grid.export_limit_w, counts as "
-                      "held there "
-                      "by the inverter.",
-               .unit = "W",
-               .fallback = 50.0,
-               .min = 0.0,
-               .max = 1e5});
-}
-
-Settings<SolarSurplusSettings> battery_keys(Settings<SolarSurplusSettings> s) {
-    return std::move(s)
-        .bind(&SolarSurplusSettings::dc_ac_efficiency,
-              {.name = "dc_ac_efficiency",
-               .doc = "AC the inverter makes of its DC input, to estimate the hidden surplus from "
-                      "pv.dc_power_w.",
-               .fallback = 0.97,
-               .min = 0.5,
-               .max = 1.0})
-        .bind(&SolarSurplusSettings::battery_reserve_charge,
-              {.name = "battery_reserve_charge",
-               .doc = "The battery's charging power is reserved for it, not surplus (until "
-                      "battery_full_soc_pct).",
-               .fallback = true})
-        .bind(&SolarSurplusSettings::battery_full_soc_pct,
-              {.name = "battery_full_soc_pct",
-               .doc = "From this state of charge, the battery's charging power counts as surplus.",
-               .unit = "%",
-               .fallback = 95.0,
-               .min = 0.0,
-               .max = 100.0})
-        .bind(
-            &SolarSurplusSettings::battery_min_soc_pct,
-            {.name = "battery_min_soc_pct",
-             .doc = "Above this state of charge the fleet may run from the battery (its discharge "
-                    "is not taken off the surplus); at or below it never. 100 = never.",
-             .unit = "%",
-             .fallback = 100.0,
-             .min = 0.0,
-             .max = 100.0});
-}
-
-}  // namespace
-
-const Settings<SolarSurplusSettings>& SolarSurplusSettings::settings() {
-    static const auto settings =
-        battery_keys(probe_keys(surplus_keys(Settings<SolarSurplusSettings>{})));
-    return settings;
-}
-
-const KeyTable& SolarSurplusSettings::keys() { return settings().keys(); }
-
-SolarSurplusSettings SolarSurplusSettings::from(const Options& options) {
-    return settings().from(options);
-}
-
-namespace {
-
 // The grid reading, and why it cannot be used: nullopt with the reason when it, or an optional
 // signal a source publishes (once published, it must stay fresh), is missing or stale.
 struct GridReading {
@@ -429,6 +265,12 @@ Surplus find_surplus(const SiteSnapshot& snap, const Inputs& in, const SolarSurp
             probe(snap, in, s, base_w, st, sp);
     } else if (in.importing && hidden_recent && st.running) {
         back_off(in, s, probe_failed, st, sp);
+    } else if (!in.importing && (hidden_recent || in.grid_w - in.battery_adj_w < -s.reserve_w)) {
+        // Exporting more than the reserve, the fleet's targets fit: a surplus below them comes
+        // from draw readings that lag (a miner polled before it ramped up), not from the site.
+        // Nor is a throttle flag that flickers at the inverter's limit a deficit: a probe that
+        // started a miner is judged by the import it causes, not dropped a tick later.
+        sp.w = std::max(sp.w, in.planned_w);
     }
     return sp;
 }
@@ -536,6 +378,31 @@ void running_decision(const Inputs& in, const SolarSurplusSettings& s, const Sur
                fmt_w(in.draw_w) + " - reserve " + fmt_w(s.reserve_w) + ")" + in.battery_note;
 }
 
+// A miner paused less than min_rest ago stays paused: its ceiling is 0 (the allocator starts
+// no miner whose lowest level is above its ceiling). A miner never told anything since the
+// daemon started has no pause to count from.
+void keep_resting(const SiteSnapshot& snap, const SolarSurplusSettings& s, Decision& d) {
+    if (s.min_rest <= Duration{}) return;
+    for (const auto& m : snap.miners)
+        if (m.state_fresh && !m.target.run && m.target_since != TimePoint{} &&
+            snap.now - m.target_since < s.min_rest)
+            d.miner_ceiling_w[m.id] = 0;
+}
+
+// While probing a hidden surplus, a running continuous-power miner below its top takes the
+// probes: no other miner starts (a start is a large step that imports a minute later).
+void raise_before_start(const SiteSnapshot& snap, const Surplus& sp, Decision& d) {
+    if (!sp.probing && !sp.probe_wait) return;
+    const bool room = std::any_of(snap.miners.begin(), snap.miners.end(), [](const MinerView& m) {
+        if (!m.state_fresh || !m.target.run || !m.caps.continuous_power) return false;
+        auto levels = usable_levels(m);
+        return !levels.empty() && m.target.power_w < levels.back().power_w - 1e-9;
+    });
+    if (!room) return;
+    for (const auto& m : snap.miners)
+        if (m.state_fresh && !m.target.run) d.miner_ceiling_w[m.id] = 0;
+}
+
 }  // namespace
 
 Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory& memory) const {
@@ -564,6 +431,8 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
         if ((st.running || start(snap, in, settings_, st, sp, d)) &&
             !ride_deficit(snap, in, settings_, import_s, sp, st, d))
             running_decision(in, settings_, sp, d);
+        keep_resting(snap, settings_, d);
+        raise_before_start(snap, sp, d);
     }
     d.memory = memory_of(std::move(st));
     return d;

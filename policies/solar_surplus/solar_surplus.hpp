@@ -19,6 +19,7 @@ struct SolarSurplusSettings {
     double import_tolerance_w = 0;    // grid import below this is metering noise
     double hysteresis_w = 0;          // export within this of the reserve changes nothing
     Duration shed_after{};            // import held this long cuts the budget to the surplus
+    Duration min_rest{};              // a miner paused less than this ago stays paused
     // Hidden surplus (export-limited, zero-export or throttled inverters).
     double probe_step_w = 0;      // extra load per probe (at least one miner step)
     Duration probe_interval{};    // between two probes
