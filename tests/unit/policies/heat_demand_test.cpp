@@ -15,14 +15,13 @@
 using namespace hashsink;
 using namespace hashsink::policies;
 using namespace std::chrono_literals;
+using test::kMonday;
 
 namespace {
 
-// 2027-01-04 00:00:00 UTC, a Monday.
-const TimePoint kMonday{std::chrono::seconds{1'799'020'800}};
-
+// Sensor readings here stay fresh for ten minutes.
 void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Duration{0}) {
-    s.readings[std::string(name)] = Reading{v, s.now - age, Duration{600'000}, "sensor"};
+    test::put(s, name, v, age, Duration{600'000});
 }
 
 HeatZone living(double max_power_w = 800) {
