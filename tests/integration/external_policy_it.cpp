@@ -22,6 +22,7 @@
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/site_build.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hashsink;
@@ -279,12 +280,10 @@ TEST_CASE("external policy: the daemon's wiring from the config, refusals journa
     };
     auto load = [&](const std::string& text) {
         test::write_file(dir + "/hashsink.toml", text);
-        auto loaded = config::load_file(dir + "/hashsink.toml", app::build_catalog());
-        REQUIRE(loaded.ok());
-        return *loaded.config;
+        return test::loaded_config(dir + "/hashsink.toml");
     };
     SystemClock clock;
-    auto built = app::Site::build(load(site_config("layered")), {dir + "/journal.db", ""}, clock);
+    auto built = test::build_site(load(site_config("layered")), dir, clock);
     REQUIRE(built);
     auto site = std::move(*built);
     REQUIRE(site->start().ok());

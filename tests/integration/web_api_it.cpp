@@ -14,6 +14,7 @@
 #include "daemon/app/site.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/site_build.hpp"
 #include "tests/support/web_client.hpp"
 
 using namespace hashsink;
@@ -49,12 +50,7 @@ struct Rig {
         inverter.update(img);
         port = test::free_port();
         test::write_file(config_path, config());
-        auto loaded = config::load_file(config_path, app::build_catalog());
-        REQUIRE(loaded.ok());
-        auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
-        REQUIRE(built);
-        site = std::move(*built);
-        REQUIRE(site->start());
+        site = test::started_site(config_path, dir, clock);
         REQUIRE(test::wait_for_port(port, 10s));
         // The web server answers before the loop's first tick is published (/api/status says
         // 503 "starting" until then); under load that tick can come after the first requests.
