@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <tuple>
@@ -69,6 +70,14 @@ struct Rig {
     }
 };
 
+// Every GET of `paths` by `who` answers `status`; a failure names its path.
+void require_get_status(Browser& who, std::initializer_list<const char*> paths, int status) {
+    for (const char* path : paths) {
+        INFO("GET " << path);
+        REQUIRE(who.get(path)->status == status);
+    }
+}
+
 json body(const httplib::Result& r) {
     REQUIRE(r);
     return json::parse(r->body);
@@ -119,11 +128,10 @@ TEST_CASE("web api: first run sets the password once, security headers on every 
     auto s = body(anon.get("/api/session"));
     REQUIRE(s["setup_needed"] == true);
     REQUIRE(anon.get("/api/status")->status == 200);
-    REQUIRE(anon.get("/api/config")->status == 401);
-    REQUIRE(anon.get("/api/catalog")->status == 401);
-    REQUIRE(anon.get("/api/events")->status == 401);
-    REQUIRE(anon.get("/api/history?range=hour")->status == 401);
-    REQUIRE(anon.get("/api/history/signals?range=hour&name=grid.power_w")->status == 401);
+    require_get_status(anon,
+                       {"/api/config", "/api/catalog", "/api/events", "/api/history?range=hour",
+                        "/api/history/signals?range=hour&name=grid.power_w"},
+                       401);
     REQUIRE(anon.post("/api/config", json{{"config", json::object()}})->status == 401);
     REQUIRE(anon.post("/api/override", json{{"mode", "off"}, {"minutes", 5}})->status == 401);
 
@@ -268,12 +276,12 @@ TEST_CASE("web api: events and history refuse bad parameters, a viewer reads and
 
     // Events and history, with bad parameters refused.
     REQUIRE(body(admin.get("/api/events"))["events"].is_array());
-    REQUIRE(admin.get("/api/events?after=x")->status == 400);
-    REQUIRE(admin.get("/api/events?limit=0")->status == 400);
-    REQUIRE(admin.get("/api/history?range=year")->status == 400);
-    REQUIRE(admin.get("/api/history?from=10&to=5")->status == 400);
-    REQUIRE(admin.get("/api/history?from=0&to=9999999999999&bucket=1000")->status == 400);
-    REQUIRE(admin.get("/api/history?range=hour&bucket=10")->status == 400);
+    require_get_status(
+        admin,
+        {"/api/events?after=x", "/api/events?limit=0", "/api/history?range=year",
+         "/api/history?from=10&to=5", "/api/history?from=0&to=9999999999999&bucket=1000",
+         "/api/history?range=hour&bucket=10"},
+        400);
 
     // A viewer reads, never writes.
     REQUIRE(admin.post("/api/password", json{{"user", "viewer"}, {"password", "sofa-viewer"}})->status == 200);
