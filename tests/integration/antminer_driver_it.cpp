@@ -8,6 +8,7 @@
 #include "adapters/miners/registry.hpp"
 #include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/driver_rig.hpp"
 #include "tests/support/driver_types.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/results.hpp"
@@ -37,6 +38,11 @@ DriverConfig cfg(const AntminerEmulator& emu) {
     return c;
 }
 
+struct Rig : test::DriverRig<AntminerEmulator, AntminerDriver> {
+    explicit Rig(EmulatorConfig c = emu_config(), miners::emu::SharedClock clock = {})
+        : DriverRig(std::move(c), std::move(clock), "s19", cfg) {}
+};
+
 }  // namespace
 
 TEST_CASE("antminer driver: registered with its keys", "[antminer]") {
@@ -49,10 +55,8 @@ TEST_CASE("antminer driver: registered with its keys", "[antminer]") {
 }
 
 TEST_CASE("antminer driver: probe and read through Digest auth", "[antminer]") {
-    AntminerEmulator emu(emu_config());
-    REQUIRE(emu.start());
-    AntminerDriver d("s19", cfg(emu));
-    auto caps = d.probe();
+    Rig rig;
+    auto caps = rig.driver.probe();
     REQUIRE(caps);
     REQUIRE(caps->levels.size() == 2);
     CHECK(caps->levels[0].power_w == 2600);
@@ -62,7 +66,7 @@ TEST_CASE("antminer driver: probe and read through Digest auth", "[antminer]") {
     CHECK(caps->can_pause);
     CHECK(caps->idle_power_w == 10);
 
-    auto s = d.read_state();
+    auto s = rig.driver.read_state();
     REQUIRE(s);
     CHECK(s->online);
     CHECK(s->state == MinerRunState::mining);
@@ -73,7 +77,7 @@ TEST_CASE("antminer driver: probe and read through Digest auth", "[antminer]") {
     CHECK(*s->fan_rpm > 3000);
     CHECK(*s->frequency_mhz == 525);
     CHECK(s->detail == "work mode normal");
-    CHECK(emu.auth_failures() == 0);
+    CHECK(rig.emu.auth_failures() == 0);
 }
 
 TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never shown",
@@ -107,29 +111,27 @@ TEST_CASE("antminer driver: a wrong password is rejected, not retried, and never
 
 TEST_CASE("antminer driver: sleep, low power and normal, verified, idempotent", "[antminer]") {
     auto clock = std::make_shared<ManualEmulatorClock>();
-    AntminerEmulator emu(emu_config(), clock);
-    REQUIRE(emu.start());
-    AntminerDriver d("s19", cfg(emu));
-    REQUIRE(d.probe());
+    Rig rig(emu_config(), clock);
+    REQUIRE(rig.driver.probe());
 
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.mode() == WorkMode::sleep);
-    CHECK(d.read_state()->state == MinerRunState::paused);
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.mode() == WorkMode::sleep);
+    CHECK(rig.driver.read_state()->state == MinerRunState::paused);
     clock->advance(700ms);  // past the 0.5 s ramp down
-    CHECK(emu.power_w() < 20);
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 1);
+    CHECK(rig.emu.power_w() < 20);
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 1);
 
-    REQUIRE(d.apply({.run = true, .power_w = 2600, .level = 0}));
-    CHECK(emu.mode() == WorkMode::low);
-    REQUIRE(d.apply({.run = true, .level = 1}));
-    CHECK(emu.mode() == WorkMode::normal);
+    REQUIRE(rig.driver.apply({.run = true, .power_w = 2600, .level = 0}));
+    CHECK(rig.emu.mode() == WorkMode::low);
+    REQUIRE(rig.driver.apply({.run = true, .level = 1}));
+    CHECK(rig.emu.mode() == WorkMode::normal);
     // No level: the highest that fits the expected draw.
-    REQUIRE(d.apply({.run = true, .power_w = 3000}));
-    CHECK(emu.mode() == WorkMode::low);
-    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 4);
-    REQUIRE(d.apply({.run = true, .power_w = 3000}));
-    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 4);
+    REQUIRE(rig.driver.apply({.run = true, .power_w = 3000}));
+    CHECK(rig.emu.mode() == WorkMode::low);
+    CHECK(rig.emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 4);
+    REQUIRE(rig.driver.apply({.run = true, .power_w = 3000}));
+    CHECK(rig.emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 4);
 }
 
 TEST_CASE("antminer driver: firmware that honours only one key still switches", "[antminer]") {
@@ -145,84 +147,76 @@ TEST_CASE("antminer driver: firmware that honours only one key still switches", 
 }
 
 TEST_CASE("antminer driver: a write acknowledged without effect is not_applied", "[antminer]") {
-    AntminerEmulator emu(emu_config());
-    REQUIRE(emu.start());
-    AntminerDriver d("s19", cfg(emu));
-    REQUIRE(d.probe());
-    emu.set_ignore_writes(true);
+    Rig rig;
+    REQUIRE(rig.driver.probe());
+    rig.emu.set_ignore_writes(true);
     auto t0 = std::chrono::steady_clock::now();
-    auto st = d.apply({.run = false});
+    auto st = rig.driver.apply({.run = false});
     auto took = std::chrono::steady_clock::now() - t0;
     CHECK(st.code == ErrorCode::not_applied);
     CHECK(st.retryable);
     CHECK(st.message.find("expected work mode sleep, device reports normal") != std::string::npos);
     CHECK(took >= 900ms);
     CHECK(took < 3s);
-    emu.set_ignore_writes(false);
-    CHECK(d.apply({.run = false}));
+    rig.emu.set_ignore_writes(false);
+    CHECK(rig.driver.apply({.run = false}));
 }
 
 TEST_CASE("antminer driver: a slow CGI write within write_timeout succeeds", "[antminer]") {
     auto ec = emu_config();
     ec.write_delay_ms = 1200;
-    AntminerEmulator emu(ec);
-    REQUIRE(emu.start());
-    AntminerDriver d("s19", cfg(emu));   // reads 1 s, writes 3 s
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.mode() == WorkMode::sleep);
+    Rig rig(ec);  // reads 1 s, writes 3 s
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.mode() == WorkMode::sleep);
 
-    auto c = cfg(emu);
+    auto c = cfg(rig.emu);
     c.write_timeout = 400ms;
     AntminerDriver quick("s19", c);
     auto st = quick.apply({.run = true});
     CHECK(st.code == ErrorCode::timeout);
     CHECK(st.retryable);
     // The write took anyway: the retry finds it done and sends nothing.
-    REQUIRE(test::eventually([&] { return emu.mode() == WorkMode::normal; }));
-    emu.reset_request_counts();
+    REQUIRE(test::eventually([&] { return rig.emu.mode() == WorkMode::normal; }));
+    rig.emu.reset_request_counts();
     CHECK(quick.apply({.run = true}));
-    CHECK(emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 0);
+    CHECK(rig.emu.request_count("POST", "/cgi-bin/set_miner_conf.cgi") == 0);
 }
 
 TEST_CASE("antminer driver: reboot mid-ramp keeps the mode and shows offline", "[antminer]") {
     auto clock = std::make_shared<ManualEmulatorClock>();
     auto ec = emu_config();
     ec.ramp_s = 3;
-    AntminerEmulator emu(ec, clock);
-    REQUIRE(emu.start());
-    AntminerDriver d("s19", cfg(emu));
-    REQUIRE(d.apply({.run = false}));
+    Rig rig(ec, clock);
+    REQUIRE(rig.driver.apply({.run = false}));
     clock->advance(300ms);
-    REQUIRE(d.apply({.run = true, .level = 1}));
+    REQUIRE(rig.driver.apply({.run = true, .level = 1}));
     clock->advance(300ms);
-    const double mid = emu.hashrate_ths();
+    const double mid = rig.emu.hashrate_ths();
     CHECK(mid > 0);
     CHECK(mid < 100);
-    emu.reboot(600ms);
-    const Status s = test::failed(d.read_state());
+    rig.emu.reboot(600ms);
+    const Status s = test::failed(rig.driver.read_state());
     CHECK(s.code == ErrorCode::unreachable);
-    CHECK(d.last_state().state == MinerRunState::offline);
-    CHECK_FALSE(d.last_state().hashrate_ths);
+    CHECK(rig.driver.last_state().state == MinerRunState::offline);
+    CHECK_FALSE(rig.driver.last_state().hashrate_ths);
     // Back: still in normal mode (saved config), hashing again from zero.
     clock->advance(600ms);
-    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 5s));
-    CHECK(emu.mode() == WorkMode::normal);
-    CHECK(d.read_state()->state == MinerRunState::mining);
-    CHECK(emu.hashrate_ths() < 100);
-    CHECK(d.apply({.run = true, .level = 1}));
+    REQUIRE(test::eventually([&] { return static_cast<bool>(rig.driver.read_state()); }, 5s));
+    CHECK(rig.emu.mode() == WorkMode::normal);
+    CHECK(rig.driver.read_state()->state == MinerRunState::mining);
+    CHECK(rig.emu.hashrate_ths() < 100);
+    CHECK(rig.driver.apply({.run = true, .level = 1}));
 }
 
 TEST_CASE("antminer driver: expired Digest nonces are renewed", "[antminer]") {
-    AntminerEmulator emu(emu_config());
-    REQUIRE(emu.start());
-    AntminerDriver d("s19", cfg(emu));
-    REQUIRE(d.read_state());
-    emu.expire_sessions();
-    REQUIRE(d.read_state());
-    REQUIRE(d.apply({.run = false}));
-    emu.expire_sessions();
-    REQUIRE(d.apply({.run = true}));
-    CHECK(emu.auth_failures() == 0);
+    Rig rig;
+    REQUIRE(rig.driver.read_state());
+    rig.emu.expire_sessions();
+    REQUIRE(rig.driver.read_state());
+    REQUIRE(rig.driver.apply({.run = false}));
+    rig.emu.expire_sessions();
+    REQUIRE(rig.driver.apply({.run = true}));
+    CHECK(rig.emu.auth_failures() == 0);
 }
 
 TEST_CASE("antminer driver: latency, HTTP 500 and malformed JSON", "[antminer]") {

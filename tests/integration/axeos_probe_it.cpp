@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulators/miners/axeos/axeos_emulator.hpp"
+#include "tests/support/cli_output.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 
@@ -18,9 +19,7 @@ TEST_CASE("axeos probe miner: prints the normalised state as JSON", "[axeos]") {
     miners::axeos::AxeosEmulator emu;
     REQUIRE(emu.start());
     auto r = run({HASHSINK_BINARY, "probe", "miner", "--url", emu.url()}, 30);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    auto j = json_out(r);
     REQUIRE(j.is_object());
     CHECK(j["driver"] == "axeos");
     CHECK(j["state"] == "mining");
@@ -70,9 +69,7 @@ TEST_CASE("axeos emulate axeos: serves until SIGTERM, probe finds it", "[axeos]"
     REQUIRE(wait_for_port(port));
     auto r = run({HASHSINK_BINARY, "probe", "miner", "--url",
                   "http://127.0.0.1:" + std::to_string(port), "--driver", "axeos"}, 30);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    auto j = json_out(r);
     CHECK(j["model"] == "Supra BM1368 board 401");
     emu.kill(15);
     CHECK(emu.wait() == 0);

@@ -8,6 +8,7 @@
 #include "emulators/miners/avalon/avalon_emulator.hpp"
 #include "emulators/miners/cgminer/cgminer_emulator.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "tests/support/driver_rig.hpp"
 #include "tests/support/driver_types.hpp"
 #include "tests/support/results.hpp"
 #include "tests/support/wait.hpp"
@@ -37,6 +38,11 @@ avalon::DriverConfig avalon_cfg(const avalon::AvalonEmulator& emu) {
     return c;
 }
 
+struct Rig : test::DriverRig<avalon::AvalonEmulator, avalon::AvalonDriver> {
+    explicit Rig(avalon::EmulatorConfig c = avalon_emu())
+        : DriverRig(std::move(c), {}, "q1", avalon_cfg) {}
+};
+
 }  // namespace
 
 TEST_CASE("avalon and cgminer drivers: registered", "[avalon][cgminer]") {
@@ -49,17 +55,15 @@ TEST_CASE("avalon and cgminer drivers: registered", "[avalon][cgminer]") {
 }
 
 TEST_CASE("avalon driver: probe and read", "[avalon]") {
-    avalon::AvalonEmulator emu(avalon_emu());
-    REQUIRE(emu.start());
-    avalon::AvalonDriver d("q1", avalon_cfg(emu));
-    auto caps = d.probe();
+    Rig rig;
+    auto caps = rig.driver.probe();
     REQUIRE(caps);
     REQUIRE(caps->levels.size() == 3);
     CHECK(caps->levels[0].power_w == 800);
     CHECK(caps->nominal_level == 1);
     CHECK(caps->levels[1].hashrate_ths == Approx(72));
     CHECK(caps->can_pause);
-    auto s = d.read_state();
+    auto s = rig.driver.read_state();
     REQUIRE(s);
     CHECK(s->model == "Avalon Q");
     CHECK(s->firmware == "25052801_14a19a2");
@@ -68,35 +72,33 @@ TEST_CASE("avalon driver: probe and read", "[avalon]") {
     CHECK(*s->chip_temp_c > 45);
     CHECK(s->detail.find("work mode 1") != std::string::npos);
     REQUIRE(s->power_w);                 // from PS[...], as the emulator models the draw
-    CHECK(*s->power_w == Approx(emu.power_w()).margin(15));
+    CHECK(*s->power_w == Approx(rig.emu.power_w()).margin(15));
 }
 
 TEST_CASE("avalon driver: soft off, soft on (no reply), work modes, verified", "[avalon]") {
-    avalon::AvalonEmulator emu(avalon_emu());
-    REQUIRE(emu.start());
-    avalon::AvalonDriver d("q1", avalon_cfg(emu));
-    REQUIRE(d.probe());
+    Rig rig;
+    REQUIRE(rig.driver.probe());
 
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.idle());
-    auto idle = d.read_state();
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.idle());
+    auto idle = rig.driver.read_state();
     CHECK(idle->state == MinerRunState::paused);
     CHECK(idle->power_w.has_value());    // ramping down to the soft off draw
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.command_count("ascset") == 1);
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.command_count("ascset") == 1);
 
-    REQUIRE(d.apply({.run = true, .level = 2}));
-    CHECK_FALSE(emu.idle());
-    CHECK(emu.work_mode() == 2);
-    REQUIRE(d.apply({.run = true, .level = 0}));
-    CHECK(emu.work_mode() == 0);
-    REQUIRE(d.apply({.run = true, .power_w = 1400}));
-    CHECK(emu.work_mode() == 1);
-    const auto n = emu.command_count("ascset");
-    REQUIRE(d.apply({.run = true, .power_w = 1400}));
-    CHECK(emu.command_count("ascset") == n);
+    REQUIRE(rig.driver.apply({.run = true, .level = 2}));
+    CHECK_FALSE(rig.emu.idle());
+    CHECK(rig.emu.work_mode() == 2);
+    REQUIRE(rig.driver.apply({.run = true, .level = 0}));
+    CHECK(rig.emu.work_mode() == 0);
+    REQUIRE(rig.driver.apply({.run = true, .power_w = 1400}));
+    CHECK(rig.emu.work_mode() == 1);
+    const auto n = rig.emu.command_count("ascset");
+    REQUIRE(rig.driver.apply({.run = true, .power_w = 1400}));
+    CHECK(rig.emu.command_count("ascset") == n);
     // On the steady clock: the driver's verify waits out the delayed soft off and on.
-    CHECK(test::eventually([&] { return emu.power_w() == Approx(1300).epsilon(0.01); }));
+    CHECK(test::eventually([&] { return rig.emu.power_w() == Approx(1300).epsilon(0.01); }));
 }
 
 TEST_CASE("avalon driver: acknowledged but not applied", "[avalon]") {

@@ -8,6 +8,7 @@
 #include "emulators/miners/antminer/antminer_emulator.hpp"
 #include "adapters/miners/detect.hpp"
 #include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
+#include "tests/support/cli_output.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 
@@ -63,9 +64,7 @@ TEST_CASE("detect: probe miner and scan pick the whatsminer driver", "[detect]")
     auto r = run({HASHSINK_BINARY, "probe", "miner", "--url",
                   "http://127.0.0.1:" + std::to_string(free_port()), "--api-port",
                   std::to_string(emu.port()), "--password-file", dir + "/pw"}, 30);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    auto j = json_out(r);
     REQUIRE(j.is_object());
     CHECK(j["driver"] == "whatsminer");
     CHECK(j["model"] == "Whatsminer M50S");

@@ -22,6 +22,7 @@
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/site_build.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hashsink;
@@ -33,13 +34,6 @@ using Steady = std::chrono::steady_clock;
 namespace {
 
 const std::string kPrefix = "it/site1/policy";
-
-// test::broker_settings without the status topic (and its last will).
-MqttSettings broker(const test::Mosquitto& m, const std::string& client_id) {
-    MqttSettings s = test::broker_settings(m, client_id);
-    s.status_topic.clear();
-    return s;
-}
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
     return test::eventually(pred, limit, 25ms);
@@ -75,10 +69,12 @@ private:
 };
 
 // The external controller: answers every snapshot it sees (while `answering`) with a budget
-// and a ceiling for miner a, from its own thread (never inside the MQTT callback).
+// and a ceiling for miner a, from its own thread (never inside the MQTT callback). Constructed
+// once connected to the broker.
 class Controller {
 public:
-    explicit Controller(const test::Mosquitto& m) : client_(broker(m, "it-controller")) {
+    explicit Controller(const test::Mosquitto& m)
+        : client_(test::plain_client_settings(m, "it-controller")) {
         client_.subscribe(kPrefix + "/snapshot", 0, [this](const transport::MqttMessage& msg) {
             auto j = nlohmann::json::parse(msg.payload, nullptr, false);
             if (j.is_discarded() || !j.contains("seq")) return;
@@ -87,6 +83,7 @@ public:
             ++snapshots_;
         });
         client_.start();
+        REQUIRE(eventually([this] { return connected(); }));
         thread_ = std::thread([this] { run(); });
     }
     ~Controller() {
@@ -147,7 +144,7 @@ struct Rig {
 
     Rig(const test::Mosquitto& m, Duration deadline, int qos) {
         external::BridgeConfig bc;
-        bc.broker = broker(m, "it-hashsink");
+        bc.broker = test::plain_client_settings(m, "it-hashsink");
         bc.prefix = kPrefix;
         bc.qos = qos;
         bc.deadline = deadline;
@@ -185,7 +182,6 @@ TEST_CASE("external policy: the loop follows the controller, then falls back whe
     test::Mosquitto mosq;
     REQUIRE(mosq.start());
     Controller controller(mosq);
-    REQUIRE(eventually([&] { return controller.connected(); }));
     const Duration deadline = 1500ms;
     Rig rig(mosq, deadline, 1);
     rig.loop->start();
@@ -237,7 +233,6 @@ TEST_CASE("external policy: a dead broker never stalls a tick", "[external][mqtt
     test::Mosquitto mosq;
     REQUIRE(mosq.start());
     Controller controller(mosq);
-    REQUIRE(eventually([&] { return controller.connected(); }));
     Rig rig(mosq, 1s, 1);   // QoS 1: a publish waits for an acknowledgement
     rig.loop->start();
     REQUIRE(eventually([&] { return rig.status() && !rig.status()->decision.fail_safe; }));
@@ -266,7 +261,6 @@ TEST_CASE("external policy: the daemon's wiring from the config, refusals journa
     test::Mosquitto mosq;
     REQUIRE(mosq.start());
     Controller controller(mosq);
-    REQUIRE(eventually([&] { return controller.connected(); }));
     const std::string dir = test::temp_dir();
     auto site_config = [&](const std::string& policy) {
         return "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
@@ -279,12 +273,10 @@ TEST_CASE("external policy: the daemon's wiring from the config, refusals journa
     };
     auto load = [&](const std::string& text) {
         test::write_file(dir + "/hashsink.toml", text);
-        auto loaded = config::load_file(dir + "/hashsink.toml", app::build_catalog());
-        REQUIRE(loaded.ok());
-        return *loaded.config;
+        return test::loaded_config(dir + "/hashsink.toml");
     };
     SystemClock clock;
-    auto built = app::Site::build(load(site_config("layered")), {dir + "/journal.db", ""}, clock);
+    auto built = test::build_site(load(site_config("layered")), dir, clock);
     REQUIRE(built);
     auto site = std::move(*built);
     REQUIRE(site->start().ok());

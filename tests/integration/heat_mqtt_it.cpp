@@ -10,6 +10,7 @@
 #include "daemon/loop/source_poller.hpp"
 #include "policies/registry.hpp"
 #include "tests/support/fleet.hpp"
+#include "tests/support/heat_site.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/wait.hpp"
 
@@ -27,12 +28,7 @@ config::Catalog catalog() {
 }
 
 std::string site_config(const std::string& broker) {
-    return R"([site]
-max_draw_w = 2000
-
-[policy]
-use = "heat_demand"
-
+    return test::kHeatSiteHead + R"(
 [[policy.heat_demand.zones]]
 id = "living"
 miners = ["bitaxe-1", "bitaxe-2"]
@@ -47,7 +43,8 @@ stale_after = "1m"
 [[sources]]
 id = "living-temp"
 type = "mqtt_sensor"
-broker = ")" + broker + R"("
+broker = ")" +
+           broker + R"("
 client_id = "heat-it-sensor"
 topic = "home/living/sensor"
 json_pointer = "/temperature"
@@ -56,15 +53,7 @@ min = -40
 max = 60
 message_max_age = "2s"
 max_age = "2s"
-
-[[miners]]
-id = "bitaxe-1"
-driver = "simulated"
-
-[[miners]]
-id = "bitaxe-2"
-driver = "simulated"
-)";
+)" + test::kTwoSimulatedMiners;
 }
 
 }  // namespace

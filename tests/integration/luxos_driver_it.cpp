@@ -6,6 +6,7 @@
 #include "adapters/miners/registry.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
 #include "emulators/miners/luxos/luxos_emulator.hpp"
+#include "tests/support/driver_rig.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
@@ -30,6 +31,13 @@ EmulatorConfig emu_cfg() {
     c.lag_s = 0.2;
     return c;
 }
+
+struct Rig : test::DriverRig<LuxosEmulator, LuxosDriver> {
+    explicit Rig(EmulatorConfig c = emu_cfg(), miners::emu::SharedClock clock = {},
+                 const std::string& id = "lux1", Duration timeout = 1000ms)
+        : DriverRig(std::move(c), std::move(clock), id,
+                    [&](const LuxosEmulator& emu) { return cfg(emu, timeout); }) {}
+};
 
 nlohmann::json fixture(const std::string& name) {
     auto r = transport::parse_cgminer_reply(test::fixture_text("luxos/" + name), name);
@@ -72,13 +80,11 @@ TEST_CASE("luxos fixtures: recorded replies decode to the expected values", "[lu
 TEST_CASE("luxos driver: registered, probe and read the emulator", "[luxos]") {
     const auto* t = miners::find_driver_type("luxos");
     REQUIRE(t != nullptr);
-    LuxosEmulator emu(emu_cfg());
-    REQUIRE(emu.start());
-    LuxosDriver d("lux1", cfg(emu));
-    auto caps = d.probe();
+    Rig rig;
+    auto caps = rig.driver.probe();
     REQUIRE(caps);
     CHECK(caps->levels.size() == 17);
-    auto s = d.read_state();
+    auto s = rig.driver.read_state();
     REQUIRE(s);
     CHECK(s->online);
     CHECK(s->state == MinerRunState::mining);
@@ -89,111 +95,101 @@ TEST_CASE("luxos driver: registered, probe and read the emulator", "[luxos]") {
 }
 
 TEST_CASE("luxos driver: profile write with ATM off and restored, sleep and wake", "[luxos]") {
-    LuxosEmulator emu(emu_cfg());
-    REQUIRE(emu.start());
-    LuxosDriver d("lux1", cfg(emu));
-    REQUIRE(d.probe());
-    REQUIRE(d.apply({.run = true, .power_w = 1200}));
-    CHECK(emu.profile() == "290MHz");
-    CHECK(emu.atm_enabled());   // restored
-    CHECK(emu.command_count("atmset") == 2);
-    CHECK_FALSE(emu.session_active());   // logged off: the web UI is not locked out
-    REQUIRE(d.apply({.run = true, .level = 0}));
-    CHECK(emu.profile() == "190MHz");
+    Rig rig;
+    REQUIRE(rig.driver.probe());
+    REQUIRE(rig.driver.apply({.run = true, .power_w = 1200}));
+    CHECK(rig.emu.profile() == "290MHz");
+    CHECK(rig.emu.atm_enabled());  // restored
+    CHECK(rig.emu.command_count("atmset") == 2);
+    CHECK_FALSE(rig.emu.session_active());  // logged off: the web UI is not locked out
+    REQUIRE(rig.driver.apply({.run = true, .level = 0}));
+    CHECK(rig.emu.profile() == "190MHz");
     // Idempotent: nothing written again.
-    const auto sets = emu.command_count("profileset");
-    REQUIRE(d.apply({.run = true, .level = 0}));
-    CHECK(emu.command_count("profileset") == sets);
+    const auto sets = rig.emu.command_count("profileset");
+    REQUIRE(rig.driver.apply({.run = true, .level = 0}));
+    CHECK(rig.emu.command_count("profileset") == sets);
 
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.sleeping());
-    REQUIRE(d.read_state()->state == MinerRunState::paused);
-    REQUIRE(d.apply({.run = true}));   // wakes at the stock profile
-    CHECK_FALSE(emu.sleeping());
-    CHECK(emu.profile() == "default");
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.sleeping());
+    REQUIRE(rig.driver.read_state()->state == MinerRunState::paused);
+    REQUIRE(rig.driver.apply({.run = true}));  // wakes at the stock profile
+    CHECK_FALSE(rig.emu.sleeping());
+    CHECK(rig.emu.profile() == "default");
 }
 
 TEST_CASE("luxos driver: expired session is renewed, a foreign one is retryable", "[luxos]") {
     auto clock = std::make_shared<miners::emu::ManualEmulatorClock>();
     EmulatorConfig ec = emu_cfg();
     ec.session_ttl_s = 0.3;
-    LuxosEmulator emu(ec, clock);
-    REQUIRE(emu.start());
-    LuxosDriver d("lux1", cfg(emu));
-    REQUIRE(d.probe());
-    emu.hold_foreign_session();
-    auto st = d.apply({.run = false});
+    Rig rig(ec, clock);
+    REQUIRE(rig.driver.probe());
+    rig.emu.hold_foreign_session();
+    auto st = rig.driver.apply({.run = false});
     CHECK(st.code == ErrorCode::rejected);
     CHECK(st.retryable);
     CHECK(st.message.find("Another session is active") != std::string::npos);
     clock->advance(500ms);  // the foreign session idles out
-    REQUIRE(d.apply({.run = false}));
-    CHECK(emu.sleeping());
+    REQUIRE(rig.driver.apply({.run = false}));
+    CHECK(rig.emu.sleeping());
 }
 
 TEST_CASE("luxos driver: acknowledged but ignored writes are not_applied", "[luxos]") {
-    LuxosEmulator emu(emu_cfg());
-    REQUIRE(emu.start());
-    LuxosDriver d("lux1", cfg(emu));
-    REQUIRE(d.probe());
-    emu.set_ignore_writes(true);
+    Rig rig;
+    REQUIRE(rig.driver.probe());
+    rig.emu.set_ignore_writes(true);
     auto t0 = std::chrono::steady_clock::now();
-    auto st = d.apply({.run = false});
+    auto st = rig.driver.apply({.run = false});
     CHECK(st.code == ErrorCode::not_applied);
     CHECK(st.retryable);
     CHECK(std::chrono::steady_clock::now() - t0 < 3s);
-    CHECK(d.apply({.run = true, .level = 2}).code == ErrorCode::not_applied);
-    CHECK(emu.profile() == "default");
-    CHECK(emu.atm_enabled());   // restored even though the profile write did nothing
+    CHECK(rig.driver.apply({.run = true, .level = 2}).code == ErrorCode::not_applied);
+    CHECK(rig.emu.profile() == "default");
+    CHECK(rig.emu.atm_enabled());  // restored even though the profile write did nothing
 }
 
 TEST_CASE("luxos driver: latency, failing firmware, malformed replies, offline", "[luxos]") {
-    LuxosEmulator emu(emu_cfg());
-    REQUIRE(emu.start());
-    LuxosDriver d("lux1", cfg(emu, 300ms));
-    REQUIRE(d.read_state());
+    Rig rig(emu_cfg(), {}, "lux1", 300ms);
+    REQUIRE(rig.driver.read_state());
 
-    emu.set_latency_ms(1000);
-    auto slow = d.read_state();
+    rig.emu.set_latency_ms(1000);
+    auto slow = rig.driver.read_state();
     REQUIRE_FALSE(slow);
     CHECK(slow.error().code == ErrorCode::timeout);
     CHECK(slow.error().message.rfind("luxos lux1: config: ", 0) == 0);
-    emu.set_latency_ms(0);
+    rig.emu.set_latency_ms(0);
     // The server answers one request at a time: it answers again once the slow one is done.
-    REQUIRE(test::eventually([&] { return static_cast<bool>(d.read_state()); }, 10s));
+    REQUIRE(test::eventually([&] { return static_cast<bool>(rig.driver.read_state()); }, 10s));
 
-    emu.set_failing(true);
-    auto f = d.read_state();
+    rig.emu.set_failing(true);
+    auto f = rig.driver.read_state();
     REQUIRE_FALSE(f);
     CHECK(f.error().code == ErrorCode::rejected);
-    emu.set_failing(false);
+    rig.emu.set_failing(false);
 
-    emu.set_malformed(true);
-    auto m = d.read_state();
+    rig.emu.set_malformed(true);
+    auto m = rig.driver.read_state();
     REQUIRE_FALSE(m);
     CHECK(m.error().code == ErrorCode::protocol);
-    emu.set_malformed(false);
+    rig.emu.set_malformed(false);
 
-    REQUIRE(d.read_state());
-    emu.set_offline(true);
-    auto off = d.read_state();
+    REQUIRE(rig.driver.read_state());
+    rig.emu.set_offline(true);
+    auto off = rig.driver.read_state();
     REQUIRE_FALSE(off);
     CHECK(off.error().code == ErrorCode::unreachable);
-    CHECK(d.last_state().state == MinerRunState::offline);
-    CHECK_FALSE(d.last_state().power_w.has_value());
-    emu.set_offline(false);
-    REQUIRE(d.read_state());
+    CHECK(rig.driver.last_state().state == MinerRunState::offline);
+    CHECK_FALSE(rig.driver.last_state().power_w.has_value());
+    rig.emu.set_offline(false);
+    REQUIRE(rig.driver.read_state());
 }
 
 TEST_CASE("luxos driver: a reboot mid-ramp drops the session and power", "[luxos]") {
-    LuxosEmulator emu(emu_cfg());
-    REQUIRE(emu.start());
-    LuxosDriver d("lux1", cfg(emu));
-    REQUIRE(d.apply({.run = true, .level = 3}));
-    emu.reboot();
-    auto s = d.read_state();
+    Rig rig;
+    REQUIRE(rig.driver.apply({.run = true, .level = 3}));
+    rig.emu.reboot();
+    auto s = rig.driver.read_state();
     REQUIRE(s);
     CHECK(*s->power_w < 1080 * 0.5);
-    REQUIRE(d.apply({.run = true, .level = 4}));   // new session after the reboot
-    CHECK(emu.profile() == "290MHz");
+    REQUIRE(rig.driver.apply({.run = true, .level = 4}));  // new session after the reboot
+    CHECK(rig.emu.profile() == "290MHz");
 }

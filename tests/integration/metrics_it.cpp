@@ -12,6 +12,7 @@
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
 #include "tests/support/inverter_image.hpp"
+#include "tests/support/site_build.hpp"
 #include "tests/support/small_site.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
@@ -43,13 +44,7 @@ struct MetricsRig {
                                                          std::to_string(port) + "\"\n" +
                                                          web_extra,
                                                      inverter.port(), a.url(), dead_port));
-        auto loaded = config::load_file(path, app::build_catalog());
-        REQUIRE(loaded.ok());
-        auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
-        INFO((built ? "" : built.error().message));
-        REQUIRE(built);
-        site = std::move(*built);
-        REQUIRE(site->start());
+        site = test::started_site(path, dir, clock);
         REQUIRE(test::wait_for_port(port, 10s));
     }
 };
@@ -175,11 +170,8 @@ TEST_CASE("metrics: an unreadable or short token file stops the site from buildi
                              "\"\n[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\n"
                              "host = \"127.0.0.1\"\n[[miners]]\nid = \"a\"\ndriver = \"axeos\"\n"
                              "url = \"http://127.0.0.1:1\"\n");
-        auto loaded = config::load_file(dir + "/site.toml", app::build_catalog());
-        INFO((loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().format()));
-        REQUIRE(loaded.ok());
         SystemClock clock;
-        auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
+        auto built = test::build_site(test::loaded_config(dir + "/site.toml"), dir, clock);
         REQUIRE_FALSE(built);
         INFO(built.error().message);
         CHECK(built.error().message.find("web.metrics_token_file") != std::string::npos);

@@ -8,6 +8,7 @@
 #include "emulators/miners/braiins/braiins_emulator.hpp"
 #include "emulators/miners/luxos/luxos_emulator.hpp"
 #include "emulators/miners/vnish/vnish_emulator.hpp"
+#include "tests/support/cli_output.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 
@@ -15,14 +16,6 @@ using namespace hashsink;
 using namespace hashsink::test;
 
 namespace {
-
-nlohmann::json json_out(const RunResult& r) {
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
-    return j;
-}
 
 std::string closed_port() { return std::to_string(free_port()); }
 

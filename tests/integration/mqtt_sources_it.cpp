@@ -34,14 +34,25 @@ bool eventually(const std::function<bool()>& pred,
     return test::eventually(pred, limit, std::chrono::milliseconds(25));
 }
 
+// Starts `client` and REQUIREs that it connects; the client's error and the broker's log say
+// why when it does not.
+void require_connects(MqttClient& client, const test::Mosquitto& m) {
+    client.start();
+    const bool up = eventually([&] { return client.connected(); });
+    INFO(client.last_error() << "\n" << test::read_file(m.dir() + "/mosquitto.log"));
+    REQUIRE(up);
+}
+
+// Starts `client` and REQUIREs that it reports an error.
+void require_error(MqttClient& client) {
+    client.start();
+    REQUIRE(eventually([&] { return !client.last_error().empty(); }));
+}
+
 struct Publisher {
     MqttClient client;
     explicit Publisher(const test::Mosquitto& m)
-        : client([&] {
-              auto s = broker_settings(m, "test-publisher");
-              s.status_topic.clear();
-              return s;
-          }()) {
+        : client(test::plain_client_settings(m, "test-publisher")) {
         client.start();
         REQUIRE(eventually([&] { return client.connected(); }));
     }
@@ -294,11 +305,7 @@ TEST_CASE("mqtt: the status topic reads online while connected and offline after
     test::Mosquitto mosq;
     std::mutex mu;
     std::vector<std::string> seen;
-    MqttClient watcher([&] {
-        auto s = broker_settings(mosq, "watcher");
-        s.status_topic.clear();
-        return s;
-    }());
+    MqttClient watcher(test::plain_client_settings(mosq, "watcher"));
     watcher.subscribe("hashsink/#", 1, [&](const transport::MqttMessage& m) {
         std::lock_guard lock(mu);
         seen.push_back(m.topic + "=" + std::string(m.payload));
@@ -322,11 +329,7 @@ TEST_CASE("mqtt: once stop() returns, no handler runs or is still running", "[mq
     // after stop() (while the disconnect completes) would write into a destroyed owner.
     test::Mosquitto mosq;
     Publisher pub(mosq);
-    MqttClient sub([&] {
-        auto s = broker_settings(mosq, "stop-subscriber");
-        s.status_topic.clear();
-        return s;
-    }());
+    MqttClient sub(test::plain_client_settings(mosq, "stop-subscriber"));
     std::atomic<bool> stop_returned{false}, in_handler{false};
     std::atomic<int> handled{0}, after_stop{0};
     sub.subscribe("flood/#", 0, [&](const transport::MqttMessage&) {
@@ -365,21 +368,16 @@ TEST_CASE("mqtt: username and password from a file, a wrong password is reported
     settings.username = "hashsink";
     settings.password_file = dir + "/good";
     MqttClient good(settings);
-    good.start();
-    bool good_up = eventually([&] { return good.connected(); });
-    INFO(good.last_error() << "\n" << test::read_file(mosq.dir() + "/mosquitto.log"));
-    REQUIRE(good_up);
+    require_connects(good, mosq);
     settings.client_id = "auth-bad";
     settings.password_file = dir + "/bad";
     MqttClient bad(settings);
-    bad.start();
-    REQUIRE(eventually([&] { return !bad.last_error().empty(); }));
+    require_error(bad);
     CHECK_FALSE(bad.connected());
     settings.client_id = "auth-missing";
     settings.password_file = dir + "/missing";
     MqttClient missing(settings);
-    missing.start();
-    REQUIRE(eventually([&] { return !missing.last_error().empty(); }));
+    require_error(missing);
     CHECK_THAT(missing.last_error(), Catch::Contains("password_file"));
 }
 
@@ -395,16 +393,12 @@ TEST_CASE("mqtt: TLS with the broker's CA", "[mqtt]") {
     settings.broker = mosq.url("ssl");
     settings.ca_file = dir + "/cert.pem";
     MqttClient client(settings);
-    client.start();
-    bool up = eventually([&] { return client.connected(); });
-    INFO(client.last_error() << "\n" << test::read_file(mosq.dir() + "/mosquitto.log"));
-    REQUIRE(up);
+    require_connects(client, mosq);
     // Without the CA the broker's certificate is not trusted.
     settings.client_id = "tls-untrusting";
     settings.ca_file = dir + "/nonexistent.pem";
     MqttClient untrusting(settings);
-    untrusting.start();
-    REQUIRE(eventually([&] { return !untrusting.last_error().empty(); }));
+    require_error(untrusting);
     CHECK_FALSE(untrusting.connected());
 }
 
@@ -421,11 +415,7 @@ TEST_CASE("mqtt: the daemon killed with SIGKILL leaves offline on the status top
                          "signal = \"grid.power_w\"\n");
     std::mutex mu;
     std::vector<std::string> seen;
-    MqttClient watcher([&] {
-        auto s = broker_settings(mosq, "will-watcher");
-        s.status_topic.clear();
-        return s;
-    }());
+    MqttClient watcher(test::plain_client_settings(mosq, "will-watcher"));
     watcher.subscribe("hashsink/status", 1, [&](const transport::MqttMessage& m) {
         std::lock_guard lock(mu);
         seen.emplace_back(m.payload);

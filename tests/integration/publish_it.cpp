@@ -11,6 +11,7 @@
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
 #include "tests/support/inverter_image.hpp"
+#include "tests/support/site_build.hpp"
 #include "tests/support/small_site.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_settings.hpp"
@@ -79,14 +80,8 @@ TEST_CASE(
                                                "prefix = \"it/site\"\ninterval = \"1s\"\n"
                                                "status_topic = \"it/site/availability\"\n",
                                            inverter.port(), a.url(), test::free_port()));
-    auto loaded = config::load_file(dir + "/site.toml", app::build_catalog());
-    INFO((loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().format()));
-    REQUIRE(loaded.ok());
     SystemClock clock;
-    auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
-    REQUIRE(built);
-    auto site = std::move(*built);
-    REQUIRE(site->start());
+    auto site = test::started_site(dir + "/site.toml", dir, clock);
 
     Listener listen(mosq, "it/site/#");
     REQUIRE(eventually([&] { return listen.connected(); }, 20s));

@@ -65,8 +65,7 @@ TEST_CASE("mqtt_sensor behind its poller is healthy again within a few polls of 
             return false;
         });
     };
-    auto publisher_settings = test::broker_settings(mosq, "recovery-publisher");
-    publisher_settings.status_topic.clear();
+    auto publisher_settings = test::plain_client_settings(mosq, "recovery-publisher");
     {
         transport::MqttClient pub(publisher_settings);
         pub.start();

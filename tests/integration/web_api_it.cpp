@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <tuple>
@@ -14,6 +15,7 @@
 #include "daemon/app/site.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/site_build.hpp"
 #include "tests/support/web_client.hpp"
 
 using namespace hashsink;
@@ -49,12 +51,7 @@ struct Rig {
         inverter.update(img);
         port = test::free_port();
         test::write_file(config_path, config());
-        auto loaded = config::load_file(config_path, app::build_catalog());
-        REQUIRE(loaded.ok());
-        auto built = app::Site::build(*loaded.config, {dir + "/journal.db", ""}, clock);
-        REQUIRE(built);
-        site = std::move(*built);
-        REQUIRE(site->start());
+        site = test::started_site(config_path, dir, clock);
         REQUIRE(test::wait_for_port(port, 10s));
         // The web server answers before the loop's first tick is published (/api/status says
         // 503 "starting" until then); under load that tick can come after the first requests.
@@ -72,6 +69,14 @@ struct Rig {
                "[[miners]]\nid = \"b\"\ndriver = \"axeos\"\nurl = \"" + b.url() + "\"\n";
     }
 };
+
+// Every GET of `paths` by `who` answers `status`; a failure names its path.
+void require_get_status(Browser& who, std::initializer_list<const char*> paths, int status) {
+    for (const char* path : paths) {
+        INFO("GET " << path);
+        REQUIRE(who.get(path)->status == status);
+    }
+}
 
 json body(const httplib::Result& r) {
     REQUIRE(r);
@@ -123,11 +128,10 @@ TEST_CASE("web api: first run sets the password once, security headers on every 
     auto s = body(anon.get("/api/session"));
     REQUIRE(s["setup_needed"] == true);
     REQUIRE(anon.get("/api/status")->status == 200);
-    REQUIRE(anon.get("/api/config")->status == 401);
-    REQUIRE(anon.get("/api/catalog")->status == 401);
-    REQUIRE(anon.get("/api/events")->status == 401);
-    REQUIRE(anon.get("/api/history?range=hour")->status == 401);
-    REQUIRE(anon.get("/api/history/signals?range=hour&name=grid.power_w")->status == 401);
+    require_get_status(anon,
+                       {"/api/config", "/api/catalog", "/api/events", "/api/history?range=hour",
+                        "/api/history/signals?range=hour&name=grid.power_w"},
+                       401);
     REQUIRE(anon.post("/api/config", json{{"config", json::object()}})->status == 401);
     REQUIRE(anon.post("/api/override", json{{"mode", "off"}, {"minutes", 5}})->status == 401);
 
@@ -272,12 +276,12 @@ TEST_CASE("web api: events and history refuse bad parameters, a viewer reads and
 
     // Events and history, with bad parameters refused.
     REQUIRE(body(admin.get("/api/events"))["events"].is_array());
-    REQUIRE(admin.get("/api/events?after=x")->status == 400);
-    REQUIRE(admin.get("/api/events?limit=0")->status == 400);
-    REQUIRE(admin.get("/api/history?range=year")->status == 400);
-    REQUIRE(admin.get("/api/history?from=10&to=5")->status == 400);
-    REQUIRE(admin.get("/api/history?from=0&to=9999999999999&bucket=1000")->status == 400);
-    REQUIRE(admin.get("/api/history?range=hour&bucket=10")->status == 400);
+    require_get_status(
+        admin,
+        {"/api/events?after=x", "/api/events?limit=0", "/api/history?range=year",
+         "/api/history?from=10&to=5", "/api/history?from=0&to=9999999999999&bucket=1000",
+         "/api/history?range=hour&bucket=10"},
+        400);
 
     // A viewer reads, never writes.
     REQUIRE(admin.post("/api/password", json{{"user", "viewer"}, {"password", "sofa-viewer"}})->status == 200);

@@ -9,6 +9,7 @@
 #include "adapters/miners/registry.hpp"
 #include "adapters/miners/whatsminer/whatsminer_driver.hpp"
 #include "emulators/miners/whatsminer/whatsminer_emulator.hpp"
+#include "tests/support/driver_rig.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
@@ -45,18 +46,10 @@ struct Mode {
 };
 
 // The emulator of a mode, started, and a driver "wm" of it with `password` in its file.
-struct Rig {
-    WhatsminerEmulator emu;
-    WhatsminerDriver d;
-
+struct Rig : test::DriverRig<WhatsminerEmulator, WhatsminerDriver> {
     Rig(const Mode& mode, const std::string& password)
-        : emu(mode.config), d("wm", config_for(started(emu), password)) {}
-
-private:
-    static const WhatsminerEmulator& started(WhatsminerEmulator& emu) {
-        REQUIRE(emu.start());
-        return emu;
-    }
+        : DriverRig(mode.config, {}, "wm",
+                    [&](const WhatsminerEmulator& emu) { return config_for(emu, password); }) {}
 };
 
 std::vector<Mode> modes() { return {{"v2", EmulatorConfig{}, "admin"}, {"v3", v3_defaults(), "super"}}; }

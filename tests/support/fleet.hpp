@@ -3,11 +3,23 @@
 
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/core/snapshot.hpp"
 
 namespace hashsink::test {
+
+// The policy tests' start of time: 2027-01-15 08:00:00 UTC.
+inline const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
+// 2027-01-04 00:00:00 UTC, a Monday, for schedules by weekday.
+inline const TimePoint kMonday{std::chrono::seconds{1'799'020'800}};
+
+// Sets reading `name` of `s` to `value`, taken `age` before s.now and fresh for `max_age`.
+inline void put(SiteSnapshot& s, std::string_view name, double value, Duration age = Duration{0},
+                Duration max_age = Duration{5000}) {
+    s.readings[std::string(name)] = Reading{value, s.now - age, max_age, "test"};
+}
 
 // A Bitaxe-like ladder: n levels from low_w to high_w, hashrate rising slower than power.
 MinerCaps ladder_caps(double low_w, double high_w, int n, bool can_pause = true);

@@ -19,4 +19,13 @@ inline transport::MqttSettings broker_settings(const Mosquitto& m, const std::st
     return s;
 }
 
+// broker_settings for a client that only publishes or watches: no status topic (and so no last
+// will) of its own.
+inline transport::MqttSettings plain_client_settings(const Mosquitto& m,
+                                                     const std::string& client_id) {
+    auto s = broker_settings(m, client_id);
+    s.status_topic.clear();
+    return s;
+}
+
 }  // namespace hashsink::test

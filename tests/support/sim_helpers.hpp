@@ -16,6 +16,13 @@ inline sim::Trace trace_of(const std::string& text) {
     return *t;
 }
 
+// The message of a trace that must not parse.
+inline std::string trace_error(const std::string& text) {
+    auto t = sim::parse_trace(text, "t.csv");
+    REQUIRE_FALSE(t.has_value());
+    return t.error().message;
+}
+
 // One miner that only switches on and off, with no idle draw and (almost) no lag, so
 // energies are hand-computable.
 inline sim::SimSettings one_miner(double power_w) {

@@ -13,15 +13,10 @@
 
 using namespace hashsink;
 using namespace std::chrono_literals;
+using test::kMonday;
+using test::put;
 
 namespace {
-// 2027-01-04 00:00:00 UTC, a Monday.
-const TimePoint kMonday{std::chrono::seconds{1'799'020'800}};
-
-void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Duration{0}) {
-    s.readings[std::string(name)] = Reading{v, s.now - age, Duration{5000}, "src"};
-}
-
 std::vector<MinerView> fleet3() {
     return {test::online_miner("a", test::ladder_caps(10, 30, 3)),
             test::online_miner("b", test::ladder_caps(10, 30, 3)),

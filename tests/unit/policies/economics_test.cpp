@@ -9,14 +9,10 @@
 
 using namespace hashsink;
 using namespace std::chrono_literals;
+using test::kT0;
+using test::put;
 
 namespace {
-const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
-
-void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Duration{0}) {
-    s.readings[std::string(name)] = Reading{v, s.now - age, Duration{5000}, "prices"};
-}
-
 // A miner of `j_per_th` at every level (flat efficiency), 1-3 kW.
 MinerView miner(const std::string& id, double j_per_th, bool running = false) {
     MinerCaps caps;

@@ -17,10 +17,9 @@ using namespace hashsink;
 using namespace std::chrono_literals;
 using hashsink::policies::ExternalPolicy;
 using hashsink::policies::ExternalSettings;
+using test::kT0;
 
 namespace {
-
-const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
 
 // Two 10-30 W miners; the bridge has published up to `published` and the reply answers `seq`,
 // taken at t0 and received 200 ms later; the snapshot is `age` after t0.

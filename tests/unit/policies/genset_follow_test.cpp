@@ -9,10 +9,10 @@
 
 using namespace hashsink;
 using namespace std::chrono_literals;
+using test::kT0;
+using test::put;
 
 namespace {
-const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
-
 policies::GensetFollowSettings settings() {
     auto s = policies::GensetFollowSettings::from(Options{});  // the declared defaults
     s.rating_w = 10'000;
@@ -21,10 +21,6 @@ policies::GensetFollowSettings settings() {
     s.restart_delay = 30s;
     s.shed_hold = 20s;
     return s;
-}
-
-void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Duration{0}) {
-    s.readings[std::string(name)] = Reading{v, s.now - age, Duration{5000}, "genset"};
 }
 
 // A snapshot of a generator at power_w and freq_hz with the given fleet.

@@ -11,18 +11,18 @@
 #include "policies/layered/layered.hpp"
 #include "policies/registry.hpp"
 #include "tests/support/fleet.hpp"
+#include "tests/support/heat_site.hpp"
 
 using namespace hashsink;
 using namespace hashsink::policies;
 using namespace std::chrono_literals;
+using test::kMonday;
 
 namespace {
 
-// 2027-01-04 00:00:00 UTC, a Monday.
-const TimePoint kMonday{std::chrono::seconds{1'799'020'800}};
-
+// Sensor readings here stay fresh for ten minutes.
 void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Duration{0}) {
-    s.readings[std::string(name)] = Reading{v, s.now - age, Duration{600'000}, "sensor"};
+    test::put(s, name, v, age, Duration{600'000});
 }
 
 HeatZone living(double max_power_w = 800) {
@@ -85,25 +85,10 @@ config::Catalog catalog() {
     return c;
 }
 
-const char* kMiners = R"(
-[[miners]]
-id = "bitaxe-1"
-driver = "simulated"
-
-[[miners]]
-id = "bitaxe-2"
-driver = "simulated"
-)";
-
 }  // namespace
 
 TEST_CASE("heat: the zone keys check, defaults fill in, settings come out", "[heat]") {
-    auto r = config::load_string(std::string(R"([site]
-max_draw_w = 2000
-
-[policy]
-use = "heat_demand"
-
+    auto r = config::load_string(test::kHeatSiteHead + std::string(R"(
 [policy.heat_demand]
 utc_offset_min = 60
 
@@ -132,7 +117,7 @@ id = "office"
 miners = ["bitaxe-3"]
 temperature = "office.temp_c"
 max_power_w = 30
-)") + kMiners + "[[miners]]\nid = \"bitaxe-3\"\ndriver = \"simulated\"\n",
+)") + test::kTwoSimulatedMiners + "[[miners]]\nid = \"bitaxe-3\"\ndriver = \"simulated\"\n",
                                  "t.toml", catalog());
     for (const auto& d : r.diagnostics) INFO(d.format());
     REQUIRE(r.ok());
@@ -154,12 +139,7 @@ max_power_w = 30
 }
 
 TEST_CASE("heat: bad zones are reported at their line and column", "[heat][config]") {
-    auto r = config::load_string(std::string(R"([site]
-max_draw_w = 2000
-
-[policy]
-use = "heat_demand"
-
+    auto r = config::load_string(test::kHeatSiteHead + std::string(R"(
 [[policy.heat_demand.zones]]
 id = "living"
 miners = ["bitaxe-1", "bitaxe-9"]
@@ -172,7 +152,7 @@ max_power_w = -5
 [[policy.heat_demand.zones]]
 id = "no power"
 temperature = "x"
-)") + kMiners,
+)") + test::kTwoSimulatedMiners,
                                  "t.toml", catalog());
     REQUIRE_FALSE(r.ok());
     std::string all;
@@ -447,12 +427,7 @@ TEST_CASE("heat: the zone never draws more than max_power_w (generated snapshots
 }
 
 TEST_CASE("heat: a hot-water tank is a zone with its own temperatures", "[heat]") {
-    auto r = config::load_string(std::string(R"([site]
-max_draw_w = 2000
-
-[policy]
-use = "heat_demand"
-
+    auto r = config::load_string(test::kHeatSiteHead + std::string(R"(
 [[policy.heat_demand.zones]]
 id = "tank"
 miners = ["bitaxe-1"]
@@ -462,7 +437,8 @@ setback_c = 50.0
 hysteresis_k = 5.0
 max_store_c = 70.0
 max_power_w = 1500
-)") + kMiners, "t.toml", catalog());
+)") + test::kTwoSimulatedMiners,
+                                 "t.toml", catalog());
     REQUIRE(r.diagnostics.empty());
     HeatZone tank = living(400);
     tank.id = "tank";

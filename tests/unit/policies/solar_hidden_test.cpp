@@ -12,14 +12,10 @@
 
 using namespace hashsink;
 using namespace std::chrono_literals;
+using test::kT0;
+using test::put;
 
 namespace {
-const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
-
-void put(SiteSnapshot& s, std::string_view name, double v, Duration age = Duration{0}) {
-    s.readings[std::string(name)] = Reading{v, s.now - age, Duration{5000}, "inverter"};
-}
-
 policies::SolarSurplusSettings quick() {
     auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
     s.reserve_w = 20;

@@ -9,10 +9,9 @@
 
 using namespace hashsink;
 using namespace std::chrono_literals;
+using test::kT0;
 
 namespace {
-const TimePoint kT0{std::chrono::seconds{1'800'000'000}};
-
 policies::SolarSurplusSettings quick() {
     auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
     s.reserve_w = 20;

@@ -11,15 +11,10 @@
 
 using namespace hashsink;
 using sim::Column;
+using test::trace_error;
 using test::trace_of;
 
 namespace {
-
-std::string error_of(const std::string& text) {
-    auto t = sim::parse_trace(text, "t.csv");
-    REQUIRE_FALSE(t.has_value());
-    return t.error().message;
-}
 
 // A zone without comfort windows: its target is setback_c all the time.
 policies::HeatZone zone(const std::string& id, std::vector<std::string> miners, double target_c) {
@@ -107,19 +102,19 @@ TEST_CASE("trace heat columns: read, interpolated, and bad values named by line"
     CHECK(t.at(Column::heat_demand_w, 30) == Approx(600));
     CHECK(t.at(Column::indoor_temp_c, 30) == Approx(20.5));
 
-    CHECK(error_of("time,outdoor_temp_c\n0,1\n60,cold\n") ==
+    CHECK(trace_error("time,outdoor_temp_c\n0,1\n60,cold\n") ==
           "trace t.csv:3: outdoor_temp_c: not a number: 'cold'");
-    CHECK(error_of("time,indoor_temp_c\n0,21\n60,\n") ==
+    CHECK(trace_error("time,indoor_temp_c\n0,21\n60,\n") ==
           "trace t.csv:3: indoor_temp_c: not a number: ''");
-    CHECK(error_of("time,indoor_temp_c\n0,21\n60,294.15\n") ==
+    CHECK(trace_error("time,indoor_temp_c\n0,21\n60,294.15\n") ==
           "trace t.csv:3: indoor_temp_c: 294.15 is out of range (must be between -90 and 60 °C)");
-    CHECK(error_of("time,outdoor_temp_c\n# c\n0,-95\n60,1\n") ==
+    CHECK(trace_error("time,outdoor_temp_c\n# c\n0,-95\n60,1\n") ==
           "trace t.csv:3: outdoor_temp_c: -95 is out of range (must be between -90 and 60 °C)");
-    CHECK(error_of("time,heat_demand_w\n0,100\n60,-5\n") ==
+    CHECK(trace_error("time,heat_demand_w\n0,100\n60,-5\n") ==
           "trace t.csv:3: heat_demand_w: -5 is out of range (must be between 0 and 10 MW)");
-    CHECK(error_of("time,heat_demand_w,heat_demand_w\n0,1,1\n60,1,1\n").find(
-              "t.csv:1: column 'heat_demand_w' appears twice") != std::string::npos);
-    CHECK(error_of("time,indoor_temp_c,outdoor_temp_c\n0,20,1\n60,20\n") ==
+    CHECK(trace_error("time,heat_demand_w,heat_demand_w\n0,1,1\n60,1,1\n")
+              .find("t.csv:1: column 'heat_demand_w' appears twice") != std::string::npos);
+    CHECK(trace_error("time,indoor_temp_c,outdoor_temp_c\n0,20,1\n60,20\n") ==
           "trace t.csv:3: expected 3 values, got 2");
 }
 

@@ -1,17 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include "sim/trace.hpp"
+#include "tests/support/sim_helpers.hpp"
 
 using namespace hashsink;
 using sim::Column;
-
-namespace {
-std::string error_of(const std::string& text) {
-    auto t = sim::parse_trace(text, "t.csv");
-    REQUIRE_FALSE(t.has_value());
-    return t.error().message;
-}
-}  // namespace
+using test::trace_error;
 
 TEST_CASE("trace times: ISO 8601 with and without zones, Unix seconds", "[sim][trace]") {
     CHECK(sim::parse_time_s("1970-01-01T00:00:00Z") == 0);
@@ -80,7 +74,7 @@ TEST_CASE("bad traces name the line and the cause", "[sim][trace]") {
     };
     for (const auto& c : cases) {
         DYNAMIC_SECTION(c.name) {
-            auto e = error_of(c.csv);
+            auto e = trace_error(c.csv);
             if (c.match == Match::whole)
                 CHECK(e == c.message);
             else

@@ -3,6 +3,7 @@
 #include "web/api/metrics_text.hpp"
 
 #include <catch2/catch.hpp>
+#include <initializer_list>
 #include <map>
 #include <regex>
 #include <set>
@@ -74,6 +75,13 @@ bool has_line(const std::string& text, const std::string& line) {
     return false;
 }
 
+// Each expected line is its own section, so a failure names the line that is missing.
+void check_lines(const std::string& text, std::initializer_list<std::string> lines) {
+    for (const auto& line : lines) {
+        DYNAMIC_SECTION(line) { CHECK(has_line(text, line)); }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("metrics text: families, HELP and TYPE before samples, one block per name",
@@ -109,34 +117,34 @@ TEST_CASE("metrics text: families, HELP and TYPE before samples, one block per n
         REQUIRE(current.rfind("hashsink_", 0) == 0);
     }
 
-    CHECK(has_line(text, "# TYPE hashsink_ticks_total counter"));
-    CHECK(has_line(text, "hashsink_ticks_total 42"));
-    CHECK(has_line(text, "hashsink_tick_duration_seconds 0.0025"));
-    CHECK(has_line(text, "hashsink_status_age_seconds 0.5"));
-    CHECK(has_line(text, "hashsink_policy_info{policy=\"solar_surplus\"} 1"));
-    CHECK(has_line(text, "hashsink_budget_watts 300"));
-    CHECK(has_line(text, "hashsink_fail_safe 0"));
-    CHECK(has_line(text, "hashsink_shed 1"));
-    CHECK(has_line(text, "hashsink_planned_power_watts 250"));
-    CHECK(has_line(text, "hashsink_measured_power_watts 240.5"));
-    CHECK(has_line(text, "hashsink_heat_floor_watts 40"));
-    CHECK(has_line(text, "hashsink_source_ok{source=\"inverter\",type=\"sunspec\"} 1"));
-    CHECK(has_line(text, "hashsink_reading{source=\"inverter\",signal=\"pv.ac_power_w\"} 1234.5"));
-    CHECK(has_line(text, "hashsink_reading{source=\"inverter\",signal=\"grid.power_w\"} -200"));
-    CHECK(has_line(text,
-                   "hashsink_reading_age_seconds{source=\"inverter\",signal=\"grid.power_w\"} 10"));
-    CHECK(has_line(text, "hashsink_reading_stale{source=\"inverter\",signal=\"grid.power_w\"} 1"));
-    CHECK(has_line(text, "hashsink_reading_stale{source=\"inverter\",signal=\"pv.ac_power_w\"} 0"));
-    CHECK(has_line(text, "hashsink_miner_online{miner=\"a\",driver=\"axeos\"} 1"));
-    CHECK(has_line(text, "hashsink_miner_running{miner=\"a\",driver=\"axeos\"} 1"));
-    CHECK(has_line(text, "hashsink_miner_target_power_watts{miner=\"a\",driver=\"axeos\"} 16"));
-    CHECK(has_line(text, "hashsink_miner_power_watts{miner=\"a\",driver=\"axeos\"} 15.5"));
-    CHECK(has_line(text,
-                   "hashsink_miner_hashrate_hashes_per_second{miner=\"a\",driver=\"axeos\"} "
-                   "1.2e+12"));
-    CHECK(
-        has_line(text, "hashsink_miner_chip_temperature_celsius{miner=\"a\",driver=\"axeos\"} 55"));
-    CHECK(has_line(text, "hashsink_miner_heat_floor_watts{miner=\"a\",driver=\"axeos\"} 40"));
+    check_lines(text,
+                {
+                    "# TYPE hashsink_ticks_total counter",
+                    "hashsink_ticks_total 42",
+                    "hashsink_tick_duration_seconds 0.0025",
+                    "hashsink_status_age_seconds 0.5",
+                    "hashsink_policy_info{policy=\"solar_surplus\"} 1",
+                    "hashsink_budget_watts 300",
+                    "hashsink_fail_safe 0",
+                    "hashsink_shed 1",
+                    "hashsink_planned_power_watts 250",
+                    "hashsink_measured_power_watts 240.5",
+                    "hashsink_heat_floor_watts 40",
+                    "hashsink_source_ok{source=\"inverter\",type=\"sunspec\"} 1",
+                    "hashsink_reading{source=\"inverter\",signal=\"pv.ac_power_w\"} 1234.5",
+                    "hashsink_reading{source=\"inverter\",signal=\"grid.power_w\"} -200",
+                    "hashsink_reading_age_seconds{source=\"inverter\",signal=\"grid.power_w\"} 10",
+                    "hashsink_reading_stale{source=\"inverter\",signal=\"grid.power_w\"} 1",
+                    "hashsink_reading_stale{source=\"inverter\",signal=\"pv.ac_power_w\"} 0",
+                    "hashsink_miner_online{miner=\"a\",driver=\"axeos\"} 1",
+                    "hashsink_miner_running{miner=\"a\",driver=\"axeos\"} 1",
+                    "hashsink_miner_target_power_watts{miner=\"a\",driver=\"axeos\"} 16",
+                    "hashsink_miner_power_watts{miner=\"a\",driver=\"axeos\"} 15.5",
+                    "hashsink_miner_hashrate_hashes_per_second{miner=\"a\",driver=\"axeos\"} "
+                    "1.2e+12",
+                    "hashsink_miner_chip_temperature_celsius{miner=\"a\",driver=\"axeos\"} 55",
+                    "hashsink_miner_heat_floor_watts{miner=\"a\",driver=\"axeos\"} 40",
+                });
     // No economics: the value families are left out, not written empty.
     CHECK(text.find("value_per_hour") == std::string::npos);
 }
@@ -151,10 +159,12 @@ TEST_CASE("metrics text: an offline miner has state samples but no power, hashra
     stale.chip_temp_c = 70;
     st.miners[1].state = stale;
     const std::string text = web::metrics_text(st, kNow);
-    CHECK(has_line(text, "hashsink_miner_online{miner=\"b\",driver=\"braiins\"} 0"));
-    CHECK(has_line(text, "hashsink_miner_running{miner=\"b\",driver=\"braiins\"} 0"));
-    CHECK(has_line(text, "hashsink_miner_target_power_watts{miner=\"b\",driver=\"braiins\"} 0"));
-    CHECK(has_line(text, "hashsink_miner_consecutive_failures{miner=\"b\",driver=\"braiins\"} 3"));
+    check_lines(text, {
+                          "hashsink_miner_online{miner=\"b\",driver=\"braiins\"} 0",
+                          "hashsink_miner_running{miner=\"b\",driver=\"braiins\"} 0",
+                          "hashsink_miner_target_power_watts{miner=\"b\",driver=\"braiins\"} 0",
+                          "hashsink_miner_consecutive_failures{miner=\"b\",driver=\"braiins\"} 3",
+                      });
     for (const auto& line : lines_of(text)) {
         if (line.find("miner=\"b\"") == std::string::npos) continue;
         INFO(line);
@@ -181,14 +191,16 @@ TEST_CASE("metrics text: heat zones, a stale one without temperature", "[unit][w
     attic.stale = true;
     st.decision.report.heat_zones = {living, attic};
     const std::string text = web::metrics_text(st, kNow);
-    CHECK(has_line(text, "hashsink_zone_temperature_celsius{zone=\"living\"} 20.5"));
-    CHECK(has_line(text, "hashsink_zone_target_celsius{zone=\"living\"} 21"));
-    CHECK(has_line(text, "hashsink_zone_heating{zone=\"living\"} 1"));
-    CHECK(has_line(text, "hashsink_zone_preheating{zone=\"living\"} 0"));
-    CHECK(has_line(text, "hashsink_zone_heat_fraction{zone=\"living\"} 0.25"));
-    CHECK(has_line(text, "hashsink_zone_floor_watts{zone=\"living\"} 40"));
-    CHECK(has_line(text, "hashsink_zone_stale{zone=\"attic\"} 1"));
-    CHECK(has_line(text, "hashsink_zone_target_celsius{zone=\"attic\"} 12"));
+    check_lines(text, {
+                          "hashsink_zone_temperature_celsius{zone=\"living\"} 20.5",
+                          "hashsink_zone_target_celsius{zone=\"living\"} 21",
+                          "hashsink_zone_heating{zone=\"living\"} 1",
+                          "hashsink_zone_preheating{zone=\"living\"} 0",
+                          "hashsink_zone_heat_fraction{zone=\"living\"} 0.25",
+                          "hashsink_zone_floor_watts{zone=\"living\"} 40",
+                          "hashsink_zone_stale{zone=\"attic\"} 1",
+                          "hashsink_zone_target_celsius{zone=\"attic\"} 12",
+                      });
     CHECK(text.find("hashsink_zone_temperature_celsius{zone=\"attic\"}") == std::string::npos);
     // Without zones no zone family is written.
     CHECK(web::metrics_text(sample_status(), kNow).find("hashsink_zone_") == std::string::npos);
@@ -219,10 +231,12 @@ TEST_CASE(
     st.decision.budget_w = std::numeric_limits<double>::infinity();
     st.sources[0].readings[0].second.value = std::numeric_limits<double>::quiet_NaN();
     const std::string text = web::metrics_text(st, kNow);
-    CHECK(has_line(text, "hashsink_hash_value_per_hour 0.25"));
-    CHECK(has_line(text, "hashsink_heat_value_per_hour 0.5"));
-    CHECK(has_line(text, "hashsink_miner_hash_value_per_hour{miner=\"a\",driver=\"axeos\"} 0.25"));
-    CHECK(has_line(text, "hashsink_miner_heat_value_per_hour{miner=\"a\",driver=\"axeos\"} 0.5"));
+    check_lines(text, {
+                          "hashsink_hash_value_per_hour 0.25",
+                          "hashsink_heat_value_per_hour 0.5",
+                          "hashsink_miner_hash_value_per_hour{miner=\"a\",driver=\"axeos\"} 0.25",
+                          "hashsink_miner_heat_value_per_hour{miner=\"a\",driver=\"axeos\"} 0.5",
+                      });
     CHECK(text.find("value_per_hour{miner=\"b\"") == std::string::npos);
     CHECK(has_line(text, "hashsink_budget_watts +Inf"));
     CHECK(has_line(text, "hashsink_reading{source=\"inverter\",signal=\"pv.ac_power_w\"} NaN"));
