@@ -36,6 +36,19 @@ Result<std::string> PlugDriver::password() {
     return *pw;
 }
 
+Result<transport::HttpClient*> PlugDriver::http_client(const std::string& digest_user) {
+    if (client_) return client_.get();
+    auto pw = password();
+    if (!pw) return pw.error();
+    transport::HttpClientOptions o{.timeout = config_.timeout};
+    if (!digest_user.empty() && !pw->empty()) {
+        o.digest_user = digest_user;
+        o.digest_password = *pw;
+    }
+    client_ = std::make_unique<transport::HttpClient>(config_.url, o);
+    return client_.get();
+}
+
 MinerCaps PlugDriver::known_caps() const {
     MinerCaps c;
     c.levels.push_back({.power_w = config_.power_w, .hashrate_ths = config_.hashrate_ths});

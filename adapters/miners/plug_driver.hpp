@@ -3,11 +3,13 @@
 // supplies capabilities, the normalised state, idempotence and verification by reading back.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "adapters/miners/driver_base.hpp"
+#include "adapters/transport/http_client.hpp"
 #include "daemon/core/miner.hpp"
 #include "daemon/core/settings.hpp"
 
@@ -43,7 +45,9 @@ protected:
     virtual Status set_relay(bool on) = 0;
     // The password from password_file ("" when none); errors are io.
     Result<std::string> password();
-    const PlugConfig& plug_config_() const { return config_; }
+    // The plug's HTTP client (url, timeout), made on first use. With a digest_user and a
+    // password, requests carry HTTP Digest credentials; errors are password()'s.
+    Result<transport::HttpClient*> http_client(const std::string& digest_user = "");
 
 private:
     Result<MinerCaps> probe_miner() override;
@@ -56,6 +60,7 @@ private:
 
     PlugConfig config_;
     std::optional<std::string> password_;
+    std::unique_ptr<transport::HttpClient> client_;
 };
 
 }  // namespace hashsink::miners

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <exception>
 
 namespace hashsink::transport {
 namespace {
@@ -43,18 +42,11 @@ bool request_complete(const std::string& text) {
 
 CgminerServer::~CgminerServer() { stop(); }
 
-Status CgminerServer::start(const std::string& bind, int port, Handler handler) {
-    if (server_.running()) return Status::success();
-    handler_ = std::move(handler);
-    return server_.start(bind, port, [this](int fd) { handle(fd); });
-}
-
 void CgminerServer::handle(int fd) {
     std::string request;
     const auto deadline = SteadyClock::now() + std::chrono::milliseconds(kRequestTimeoutMs);
     char buf[4096];
-    while (!request_complete(request) && request.size() < kMaxRequestBytes &&
-           !server_.stopping()) {
+    while (!request_complete(request) && request.size() < kMaxRequestBytes && !stopping()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
                                                                           SteadyClock::now());
         if (left.count() <= 0) return;
@@ -67,12 +59,8 @@ void CgminerServer::handle(int fd) {
         request.append(buf, static_cast<std::size_t>(n));
     }
     if (auto nul = request.find('\0'); nul != std::string::npos) request.erase(nul);
-    std::optional<std::string> reply;
-    try {
-        reply = handler_(request);
-    } catch (const std::exception&) {
-        reply = R"({"STATUS":[{"STATUS":"F","Code":-1,"Msg":"emulator failure"}],"id":1})";
-    }
+    auto reply =
+        answer(request, R"({"STATUS":[{"STATUS":"F","Code":-1,"Msg":"emulator failure"}],"id":1})");
     if (!reply) return;   // close without replying
     if (append_nul_) reply->push_back('\0');
     std::size_t sent = 0;

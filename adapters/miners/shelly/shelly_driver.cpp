@@ -23,19 +23,11 @@ ShellyDriver::ShellyDriver(std::string id, DriverConfig config)
     : PlugDriver("shelly", std::move(id), config), switch_id_(config.switch_id) {}
 
 Result<json> ShellyDriver::rpc(const std::string& call) {
-    if (!client_) {
-        auto pw = password();
-        if (!pw) return pw.error();
-        transport::HttpClientOptions o{.timeout = plug_config_().timeout};
-        if (!pw->empty()) {
-            // Gen2 auth is HTTP Digest (SHA-256) with the fixed user "admin".
-            o.digest_user = "admin";
-            o.digest_password = *pw;
-        }
-        client_ = std::make_unique<transport::HttpClient>(plug_config_().url, o);
-    }
+    // Gen2 auth is HTTP Digest (SHA-256) with the fixed user "admin".
+    auto client = http_client("admin");
+    if (!client) return client.error();
     const std::string path = "/rpc/" + call;
-    auto res = client_->get(path);
+    auto res = (*client)->get(path);
     if (!res) return res.error();
     return parse_object(res->body, "GET " + path);
 }

@@ -2,13 +2,10 @@
 // README.md.
 #pragma once
 
-#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "adapters/miners/plug_driver.hpp"
-#include "adapters/transport/http_client.hpp"
 
 namespace hashsink::miners::shelly {
 
@@ -30,7 +27,6 @@ protected:
 private:
     Result<nlohmann::json> rpc(const std::string& method_and_query);
     int switch_id_;
-    std::unique_ptr<transport::HttpClient> client_;
 };
 
 }  // namespace hashsink::miners::shelly

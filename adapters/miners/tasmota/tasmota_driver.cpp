@@ -44,14 +44,12 @@ std::string TasmotaDriver::power_command() const { return "Power" + std::to_stri
 Result<json> TasmotaDriver::command(const std::string& cmnd) {
     auto pw = password();
     if (!pw) return pw.error();
-    if (!client_) {
-        client_ = std::make_unique<transport::HttpClient>(
-            plug_config_().url, transport::HttpClientOptions{.timeout = plug_config_().timeout});
-    }
+    auto client = http_client();  // the password goes in the query, not in a header
+    if (!client) return client.error();
     const std::string shown = "/cm?cmnd=" + url_encode(cmnd);
     std::string path = shown;
     if (!pw->empty()) path += "&user=" + url_encode(user_) + "&password=" + url_encode(*pw);
-    auto res = client_->get(path);
+    auto res = (*client)->get(path);
     if (!res) {
         // The client names the path it sent: put the one without the password in its place.
         Status e = res.error();

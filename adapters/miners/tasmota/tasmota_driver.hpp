@@ -2,13 +2,10 @@
 // README.md.
 #pragma once
 
-#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "adapters/miners/plug_driver.hpp"
-#include "adapters/transport/http_client.hpp"
 
 namespace hashsink::miners::tasmota {
 
@@ -37,7 +34,6 @@ private:
     std::string power_command() const;
     int relay_;
     std::string user_;
-    std::unique_ptr<transport::HttpClient> client_;
 };
 
 }  // namespace hashsink::miners::tasmota

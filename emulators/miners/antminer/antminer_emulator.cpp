@@ -61,11 +61,22 @@ ordered_json status_obj(const char* msg) {
     return {{"STATUS", "S"}, {"when", std::time(nullptr)}, {"Msg", msg}, {"api_version", "1.0.0"}};
 }
 
+// A summary.cgi or stats.cgi body: STATUS, INFO and `section` holding `item`.
+std::string cgi_reply(const char* msg, const std::string& model, const char* section,
+                      const ordered_json& item) {
+    ordered_json j;
+    j["STATUS"] = status_obj(msg);
+    j["INFO"] = {{"miner_version", "49.0.1.3"},
+                 {"CompileTime", "Tue Dec  6 16:12:30 CST 2022"},
+                 {"type", model}};
+    j[section] = ordered_json::array({item});
+    return j.dump();
+}
+
 }  // namespace
 
 AntminerEmulator::AntminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : HttpEmulator("antminer", config.bind, config.port, std::move(emu_clock)),
-      config_(std::move(config)) {
+    : HttpEmulator("antminer", config, std::move(emu_clock)), config_(std::move(config)) {
     const auto now = clock().now();
     // Start in steady state, as a miner that has been hashing for a while.
     sim_.mode = WorkMode::normal;
@@ -233,12 +244,7 @@ std::string AntminerEmulator::summary_body() {
         {{"type", "fans"}, {"status", "s"}, {"code", 0}, {"msg", ""}},
         {{"type", "temp"}, {"status", "s"}, {"code", 0}, {"msg", ""}},
     });
-    ordered_json j;
-    j["STATUS"] = status_obj("summary");
-    j["INFO"] = {{"miner_version", "49.0.1.3"}, {"CompileTime", "Tue Dec  6 16:12:30 CST 2022"},
-                 {"type", config_.model}};
-    j["SUMMARY"] = ordered_json::array({s});
-    return j.dump();
+    return cgi_reply("summary", config_.model, "SUMMARY", s);
 }
 
 std::string AntminerEmulator::stats_body() {
@@ -281,12 +287,7 @@ std::string AntminerEmulator::stats_body() {
     s["miner-mode"] = static_cast<int>(sim_.mode);
     s["freq-level"] = 100;
     s["chain"] = chains;
-    ordered_json j;
-    j["STATUS"] = status_obj("stats");
-    j["INFO"] = {{"miner_version", "49.0.1.3"}, {"CompileTime", "Tue Dec  6 16:12:30 CST 2022"},
-                 {"type", config_.model}};
-    j["STATS"] = ordered_json::array({s});
-    return j.dump();
+    return cgi_reply("stats", config_.model, "STATS", s);
 }
 
 void AntminerEmulator::routes(Routes& svr) {
@@ -324,7 +325,7 @@ void AntminerEmulator::routes(Routes& svr) {
                 j["system_filesystem_version"] = config_.firmware;
                 j["firmware_type"] = "Release";
                 j["serinum"] = "EMULATED0000001";
-                res.set_content(maybe_malformed(j.dump(1, '\t')), "application/json");
+                send_json(res, j.dump(1, '\t'));
             }));
     svr.get("/cgi-bin/get_miner_conf.cgi",
             guarded([this](const httplib::Request&, httplib::Response& res) {
@@ -333,14 +334,15 @@ void AntminerEmulator::routes(Routes& svr) {
                     std::lock_guard lock(mutex_);
                     body = conf_body();
                 }
-                res.set_content(maybe_malformed(body), "application/json");
+                send_json(res, body);
             }));
-    svr.get("/cgi-bin/summary.cgi", guarded([this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(maybe_malformed(summary_body()), "application/json");
-    }));
+    svr.get("/cgi-bin/summary.cgi",
+            guarded([this](const httplib::Request&, httplib::Response& res) {
+                send_json(res, summary_body());
+            }));
     svr.get("/cgi-bin/stats.cgi", guarded([this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(maybe_malformed(stats_body()), "application/json");
-    }));
+                send_json(res, stats_body());
+            }));
     svr.post("/cgi-bin/set_miner_conf.cgi",
              guarded([this](const httplib::Request& req, httplib::Response& res) {
                  // The real CGI restarts the mining process before answering (about 21 s). Real

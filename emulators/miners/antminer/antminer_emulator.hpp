@@ -12,9 +12,7 @@
 
 namespace hashsink::miners::antminer {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     std::string model = "Antminer S19 Pro";
     std::string firmware = "Antminer-S19-Pro-20221206";
     std::string user = "root";

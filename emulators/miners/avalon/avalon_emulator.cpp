@@ -10,7 +10,7 @@ namespace hashsink::miners::avalon {
 using ordered_json = nlohmann::ordered_json;
 
 AvalonEmulator::AvalonEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
+    : CgminerEmulator(config, std::move(emu_clock)),
       config_(config),
       idle_(config.idle),
       mode_(std::clamp(config.work_mode, 0, 2)),

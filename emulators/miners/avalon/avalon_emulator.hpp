@@ -11,9 +11,7 @@
 
 namespace hashsink::miners::avalon {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     double mode_power_w[3] = {800, 1300, 1674};    // eco, standard, super
     double mode_ths[3] = {48, 72, 90};
     double idle_power_w = 15;

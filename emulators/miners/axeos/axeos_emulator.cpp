@@ -63,8 +63,7 @@ const BoardProfile* find_board(std::string_view key) {
 }
 
 AxeosEmulator::AxeosEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : HttpEmulator("axeos", config.bind, config.port, std::move(emu_clock)),
-      config_(std::move(config)) {
+    : HttpEmulator("axeos", config, std::move(emu_clock)), config_(std::move(config)) {
     if (const auto* b = find_board(config_.board)) {
         board_ = *b;
         board_ok_ = true;
@@ -285,22 +284,19 @@ void AxeosEmulator::routes(Routes& svr) {
         // Success: 200 with an empty body.
     });
     if (version_at_least(2, 14)) {
-        svr.post("/api/system/pause", [this](const httplib::Request&, httplib::Response& res) {
-            if (!ignore_writes()) {
-                std::lock_guard lock(mutex_);
-                advance(sim_, clock().now());
-                sim_.paused = true;
-            }
-            res.set_content(R"({"message":"Mining paused"})", "application/json");
-        });
-        svr.post("/api/system/resume", [this](const httplib::Request&, httplib::Response& res) {
-            if (!ignore_writes()) {
-                std::lock_guard lock(mutex_);
-                advance(sim_, clock().now());
-                sim_.paused = false;
-            }
-            res.set_content(R"({"message":"Mining resumed"})", "application/json");
-        });
+        // POST /api/system/pause and /api/system/resume.
+        auto set_paused = [this](bool paused, const char* reply) -> emu::Handler {
+            return [this, paused, reply](const httplib::Request&, httplib::Response& res) {
+                if (!ignore_writes()) {
+                    std::lock_guard lock(mutex_);
+                    advance(sim_, clock().now());
+                    sim_.paused = paused;
+                }
+                res.set_content(reply, "application/json");
+            };
+        };
+        svr.post("/api/system/pause", set_paused(true, R"({"message":"Mining paused"})"));
+        svr.post("/api/system/resume", set_paused(false, R"({"message":"Mining resumed"})"));
     }
     svr.post("/api/system/restart", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(R"({"message":"System will restart shortly."})", "application/json");

@@ -35,9 +35,7 @@ struct BoardProfile {
 const std::vector<BoardProfile>& board_profiles();
 const BoardProfile* find_board(std::string_view key);   // nullptr when unknown
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;                     // 0: pick a free one (see port() after start())
+struct EmulatorConfig : emu::Listen {
     std::string board = "gamma";
     std::string hostname = "bitaxe";
     std::string version = "v2.14.0";  // < v2.14.0: no pause/resume; < v2.7.0: no /asic

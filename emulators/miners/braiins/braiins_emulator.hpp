@@ -12,9 +12,7 @@
 
 namespace hashsink::miners::braiins {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     std::string username = "root";
     std::string password = "root";
     int token_timeout_s = 3600;      // idle validity, refreshed by each request

@@ -7,8 +7,7 @@ namespace hashsink::miners::cgminer {
 using ordered_json = nlohmann::ordered_json;
 
 CgminerEmulator::CgminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : emu::CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
-      config_(std::move(config)) {}
+    : emu::CgminerEmulator(config, std::move(emu_clock)), config_(std::move(config)) {}
 
 CgminerEmulator::~CgminerEmulator() { stop(); }
 

@@ -10,9 +10,7 @@
 
 namespace hashsink::miners::cgminer {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     double ths = 13.5;
     std::string model = "Antminer S9";
 };

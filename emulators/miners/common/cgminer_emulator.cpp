@@ -6,8 +6,10 @@ namespace hashsink::miners::emu {
 
 using SteadyClock = std::chrono::steady_clock;
 
-CgminerEmulator::CgminerEmulator(std::string bind, int port, SharedClock clock)
-    : bind_(std::move(bind)), configured_port_(port), clock_(clock_or_steady(std::move(clock))) {}
+CgminerEmulator::CgminerEmulator(const Listen& listen, SharedClock clock)
+    : bind_(listen.bind),
+      configured_port_(listen.port),
+      clock_(clock_or_steady(std::move(clock))) {}
 
 CgminerEmulator::~CgminerEmulator() { stop(); }
 

@@ -7,23 +7,23 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
-#include "emulators/transport/cgminer_server.hpp"
 #include "daemon/core/result.hpp"
 #include "emulators/miners/common/downtime.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "emulators/miners/common/listen.hpp"
+#include "emulators/transport/cgminer_server.hpp"
 
 namespace hashsink::miners::emu {
 
 class CgminerEmulator {
 public:
     // `clock`: what the device's modelled delays run on (null: the steady clock).
-    CgminerEmulator(std::string bind, int port, SharedClock clock);
+    CgminerEmulator(const Listen& listen, SharedClock clock);
     virtual ~CgminerEmulator();   // derived classes call stop() in theirs
     CgminerEmulator(const CgminerEmulator&) = delete;
     CgminerEmulator& operator=(const CgminerEmulator&) = delete;

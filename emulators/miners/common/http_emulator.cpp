@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 namespace hashsink::miners::emu {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -38,10 +40,10 @@ void HttpEmulator::Routes::patch(const std::string& path, Handler h) {
     server_.Patch(path, with_faults(std::move(h)));
 }
 
-HttpEmulator::HttpEmulator(std::string name, std::string bind, int port, SharedClock clock)
+HttpEmulator::HttpEmulator(std::string name, const Listen& listen, SharedClock clock)
     : name_(std::move(name)),
-      bind_(std::move(bind)),
-      configured_port_(port),
+      bind_(listen.bind),
+      configured_port_(listen.port),
       clock_(clock_or_steady(std::move(clock))) {}
 
 HttpEmulator::~HttpEmulator() { stop(); }
@@ -162,9 +164,13 @@ void HttpEmulator::reset_request_counts() {
     counts_.clear();
 }
 
-std::string HttpEmulator::maybe_malformed(std::string body) const {
+void HttpEmulator::send_json(httplib::Response& res, std::string body) const {
     if (malformed_) body = body.substr(0, body.size() / 2);
-    return body;
+    res.set_content(body, "application/json");
+}
+
+void HttpEmulator::send_json(httplib::Response& res, const nlohmann::ordered_json& j) const {
+    send_json(res, j.dump());
 }
 
 }  // namespace hashsink::miners::emu

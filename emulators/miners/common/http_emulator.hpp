@@ -9,12 +9,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <thread>
 
 #include "daemon/core/result.hpp"
 #include "emulators/miners/common/downtime.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "emulators/miners/common/listen.hpp"
 
 namespace httplib {
 class Server;
@@ -55,7 +57,7 @@ public:
     };
 
     // `clock`: what the device's modelled delays run on (null: the steady clock).
-    HttpEmulator(std::string name, std::string bind, int port, SharedClock clock);
+    HttpEmulator(std::string name, const Listen& listen, SharedClock clock);
     virtual ~HttpEmulator();
     HttpEmulator(const HttpEmulator&) = delete;
     HttpEmulator& operator=(const HttpEmulator&) = delete;
@@ -88,8 +90,9 @@ protected:
     bool ignore_writes() const { return ignore_writes_; }
     // Takes a request back out of the counts (an auth challenge is not a real request).
     void uncount(const std::string& method, const std::string& path);
-    // Truncates a body to half its length when malformed JSON is on.
-    std::string maybe_malformed(std::string body) const;
+    // Answers `body` as application/json, cut to half its length when malformed JSON is on.
+    void send_json(httplib::Response& res, std::string body) const;
+    void send_json(httplib::Response& res, const nlohmann::ordered_json& j) const;
 
 private:
     Status listen_locked(int port);

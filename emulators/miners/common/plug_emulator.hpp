@@ -23,11 +23,11 @@ public:
     }
 
 protected:
-    // From a family's config: where it listens (bind, port) and the miner behind it
+    // From a family's config: where it listens (its Listen base) and the miner behind it
     // (miner_power_w, boot_s, on).
     template <class Config>
     PlugEmulator(std::string name, const Config& config, SharedClock clock)
-        : HttpEmulator(std::move(name), config.bind, config.port, std::move(clock)),
+        : HttpEmulator(std::move(name), config, std::move(clock)),
           load_(this->clock(), config.miner_power_w, config.boot_s, config.on) {}
 
     // Whether the relay is on after a restart, from whether it was before.

@@ -7,19 +7,17 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "emulators/transport/cgminer_server.hpp"
 #include "daemon/core/result.hpp"
 #include "emulators/miners/common/emulator_clock.hpp"
+#include "emulators/miners/common/listen.hpp"
+#include "emulators/transport/cgminer_server.hpp"
 
 namespace hashsink::miners::luxos {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;                     // 0: a free port
+struct EmulatorConfig : emu::Listen {
     double lag_s = 3.0;               // power/hashrate time constant
     double session_ttl_s = 60;        // idle expiry of the one session
     bool atm_enabled = true;

@@ -38,7 +38,7 @@ void ShellyEmulator::routes(Routes& svr) {
         j["app"] = "PlusPlugS";
         j["auth_en"] = false;
         j["auth_domain"] = nullptr;
-        res.set_content(maybe_malformed(j.dump()), "application/json");
+        send_json(res, j);
     });
     svr.get("/rpc/Switch.GetStatus", [this, error](const httplib::Request& req,
                                                     httplib::Response& res) {
@@ -58,7 +58,7 @@ void ShellyEmulator::routes(Routes& svr) {
                             {"minute_ts", std::time(nullptr)}};
             j["temperature"] = {{"tC", 38.2}, {"tF", 100.8}};
         }
-        res.set_content(maybe_malformed(j.dump()), "application/json");
+        send_json(res, j);
     });
     svr.get("/rpc/Switch.Set", [this, error](const httplib::Request& req, httplib::Response& res) {
         if (req.get_param_value("id") != "0") return error(res, -105, "Argument 'id', value not found!");

@@ -8,9 +8,7 @@
 
 namespace hashsink::miners::shelly {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     double miner_power_w = 300;       // what the miner behind it draws when on
     double boot_s = 10;               // its ramp after switch-on
     bool on = true;

@@ -107,7 +107,7 @@ void TasmotaEmulator::routes(Routes& svr) {
         int status = 200;
         std::string body = answer(req.get_param_value("cmnd"), status);
         res.status = status;
-        res.set_content(maybe_malformed(body), "application/json");
+        send_json(res, body);
     });
 }
 

@@ -8,9 +8,7 @@
 
 namespace hashsink::miners::tasmota {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     double miner_power_w = 300;
     double boot_s = 10;
     bool on = true;

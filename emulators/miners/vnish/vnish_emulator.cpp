@@ -35,7 +35,7 @@ const PresetRow* find_preset(const std::string& name) {
 }  // namespace
 
 VnishEmulator::VnishEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : HttpEmulator("vnish", config.bind, config.port, std::move(emu_clock)),
+    : HttpEmulator("vnish", config, std::move(emu_clock)),
       config_(std::move(config)),
       power_(clock(), config_.lag_s, 3200),
       tokens_(clock(), "vt", std::chrono::seconds(0)) {}
@@ -70,32 +70,37 @@ void VnishEmulator::routes(Routes& svr) {
             h(req, res);
         };
     };
-    auto json_reply = [this](httplib::Response& res, const ordered_json& j) {
-        res.set_content(maybe_malformed(j.dump()), "application/json");
-    };
 
     svr.get("/", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("<!doctype html><html><head><title>AnthillOS</title></head><body></body></html>",
                         "text/html");
     });
-    svr.get("/api/v1/info", [this, json_reply](const httplib::Request&, httplib::Response& res) {
-        json_reply(res, {{"miner", "Antminer S19"}, {"model", "s19"}, {"fw_name", "Vnish"},
-                         {"fw_version", config_.version}, {"platform", "xil"},
-                         {"algorithm", "sha256d"}, {"hr_measure", "GH/s"}, {"serial", "N/A"}});
+    svr.get("/api/v1/info", [this](const httplib::Request&, httplib::Response& res) {
+        send_json(res, {{"miner", "Antminer S19"},
+                        {"model", "s19"},
+                        {"fw_name", "Vnish"},
+                        {"fw_version", config_.version},
+                        {"platform", "xil"},
+                        {"algorithm", "sha256d"},
+                        {"hr_measure", "GH/s"},
+                        {"serial", "N/A"}});
     });
-    svr.get("/api/v1/status", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    svr.get("/api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
-        json_reply(res, {{"miner_state", mining_ ? "mining" : "stopped"}, {"miner_state_time", 1},
-                         {"restart_required", false}, {"reboot_required", false},
-                         {"unlocked", !tokens_.empty()}});
+        send_json(res, {{"miner_state", mining_ ? "mining" : "stopped"},
+                        {"miner_state_time", 1},
+                        {"restart_required", false},
+                        {"reboot_required", false},
+                        {"unlocked", !tokens_.empty()}});
     });
-    svr.get("/api/v1/perf-summary", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    svr.get("/api/v1/perf-summary", [this](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         const PresetRow* p = find_preset(preset_);
-        json_reply(res, {{"current_preset", {{"name", preset_},
-                                             {"pretty", p ? std::string(p->name) + " watt" : "Disabled"},
-                                             {"status", p && p->tuned ? "tuned" : "untuned"}}},
-                         {"preset_switcher", {{"enabled", false}}}});
+        send_json(res, {{"current_preset",
+                         {{"name", preset_},
+                          {"pretty", p ? std::string(p->name) + " watt" : "Disabled"},
+                          {"status", p && p->tuned ? "tuned" : "untuned"}}},
+                        {"preset_switcher", {{"enabled", false}}}});
     });
     svr.post("/api/v1/unlock", [this](const httplib::Request& req, httplib::Response& res) {
         auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -108,7 +113,7 @@ void VnishEmulator::routes(Routes& svr) {
         const std::string token = tokens_.issue();
         res.set_content(ordered_json{{"token", token}}.dump(), "application/json");
     });
-    svr.get("/api/v1/summary", [this, json_reply](const httplib::Request&, httplib::Response& res) {
+    svr.get("/api/v1/summary", [this](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(mutex_);
         advance();
         const PresetRow* p = find_preset(preset_);
@@ -120,25 +125,34 @@ void VnishEmulator::routes(Routes& svr) {
                               {"hashrate_rt", ths * 1000 / 3}, {"status", {{"state", mining_ ? "mining" : "stopped"}}}});
         ordered_json fans = ordered_json::array();
         for (int i = 0; i < 4; ++i) fans.push_back({{"id", i}, {"rpm", mining_ ? 4200 : 0}});
-        json_reply(res, {{"miner", {{"miner_status", {{"miner_state", mining_ ? "mining" : "stopped"},
-                                                      {"miner_state_time", 100}, {"throttled", throttle_}}},
-                                    {"hr_realtime", ths * 1000}, {"hr_average", ths * 1000},
-                                    {"hr_nominal", 95000}, {"power_consumption", std::lround(power_.watts())},
-                                    {"power_efficiency", ths > 0 ? power_.watts() / (ths * 1000) : 0},
-                                    {"chip_temp", {{"min", 40}, {"max", std::round(35 + power_.watts() / 100)}}},
-                                    {"pcb_temp", {{"min", 35}, {"max", std::round(30 + power_.watts() / 100)}}},
-                                    {"cooling", {{"fan_num", 4}, {"fans", fans}, {"fan_duty", 60}}},
-                                    {"chains", chains}}}});
+        send_json(res,
+                  {{"miner",
+                    {{"miner_status",
+                      {{"miner_state", mining_ ? "mining" : "stopped"},
+                       {"miner_state_time", 100},
+                       {"throttled", throttle_}}},
+                     {"hr_realtime", ths * 1000},
+                     {"hr_average", ths * 1000},
+                     {"hr_nominal", 95000},
+                     {"power_consumption", std::lround(power_.watts())},
+                     {"power_efficiency", ths > 0 ? power_.watts() / (ths * 1000) : 0},
+                     {"chip_temp", {{"min", 40}, {"max", std::round(35 + power_.watts() / 100)}}},
+                     {"pcb_temp", {{"min", 35}, {"max", std::round(30 + power_.watts() / 100)}}},
+                     {"cooling", {{"fan_num", 4}, {"fans", fans}, {"fan_duty", 60}}},
+                     {"chains", chains}}}});
     });
-    svr.get("/api/v1/autotune/presets", guard([json_reply](const httplib::Request&, httplib::Response& res) {
-        ordered_json list = ordered_json::array();
-        list.push_back({{"name", "disabled"}, {"pretty", "Disabled"}, {"status", "untuned"}});
-        for (const auto& p : kPresets)
-            list.push_back({{"name", p.name},
-                            {"pretty", std::string(p.name) + " watt ~ " + std::to_string(static_cast<int>(p.ths)) + " TH"},
-                            {"status", p.tuned ? "tuned" : "untuned"}, {"modded_psu_required", false}});
-        json_reply(res, list);
-    }));
+    svr.get(
+        "/api/v1/autotune/presets", guard([this](const httplib::Request&, httplib::Response& res) {
+            ordered_json list = ordered_json::array();
+            list.push_back({{"name", "disabled"}, {"pretty", "Disabled"}, {"status", "untuned"}});
+            for (const auto& p : kPresets)
+                list.push_back({{"name", p.name},
+                                {"pretty", std::string(p.name) + " watt ~ " +
+                                               std::to_string(static_cast<int>(p.ths)) + " TH"},
+                                {"status", p.tuned ? "tuned" : "untuned"},
+                                {"modded_psu_required", false}});
+            send_json(res, list);
+        }));
     auto action = [this](bool run) {
         return [this, run](const httplib::Request&, httplib::Response& res) {
             std::lock_guard lock(mutex_);

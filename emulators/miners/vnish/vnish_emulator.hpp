@@ -12,9 +12,7 @@
 
 namespace hashsink::miners::vnish {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;
+struct EmulatorConfig : emu::Listen {
     std::string password = "admin";
     std::string api_key;                 // accepted in x-api-key when not empty
     std::string version = "1.3.4";       // < 1.3: no /mining/throttle

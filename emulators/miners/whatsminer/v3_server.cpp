@@ -10,12 +10,6 @@ using Clock = std::chrono::steady_clock;
 
 V3Server::~V3Server() { stop(); }
 
-Status V3Server::start(const std::string& bind, int port, Handler handler) {
-    if (server_.running()) return Status::success();
-    handler_ = std::move(handler);
-    return server_.start(bind, port, [this](int fd) { handle(fd); });
-}
-
 void V3Server::handle(int fd) {
     const auto deadline = Clock::now() + std::chrono::seconds(2);
     char head[4];
@@ -24,12 +18,7 @@ void V3Server::handle(int fd) {
     if (n > kV3MaxFrameBytes) return;
     std::string body(n, '\0');
     if (v3_read_exact(fd, body.data(), n, deadline) <= 0) return;
-    std::optional<std::string> reply;
-    try {
-        reply = handler_(body);
-    } catch (const std::exception&) {
-        reply = R"({"code":-1,"msg":"emulator failure"})";
-    }
+    auto reply = answer(body, R"({"code":-1,"msg":"emulator failure"})");
     if (reply) v3_write_all(fd, v3_frame(*reply), Clock::now() + std::chrono::seconds(2));
 }
 

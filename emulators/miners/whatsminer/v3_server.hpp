@@ -3,34 +3,18 @@
 // connection at a time.
 #pragma once
 
-#include <functional>
-#include <optional>
-#include <string>
-
-#include "daemon/core/result.hpp"
-#include "emulators/transport/tcp_server.hpp"
+#include "emulators/transport/request_server.hpp"
 
 namespace hashsink::miners::whatsminer {
 
-class V3Server {
+class V3Server final : public transport::RequestServer {
 public:
-    // The reply text (framed by the server), or nullopt to close without answering.
-    using Handler = std::function<std::optional<std::string>(const std::string& request)>;
-
+    // The handler's reply is framed by the server.
     V3Server() = default;
-    ~V3Server();
-    V3Server(const V3Server&) = delete;
-    V3Server& operator=(const V3Server&) = delete;
-
-    Status start(const std::string& bind, int port, Handler handler);
-    void stop() { server_.stop(); }
-    int port() const { return server_.port(); }
+    ~V3Server() override;
 
 private:
-    void handle(int fd);
-
-    Handler handler_;
-    transport::TcpServer server_;  // last: its thread stops before the handler goes
+    void handle(int fd) override;
 };
 
 }  // namespace hashsink::miners::whatsminer

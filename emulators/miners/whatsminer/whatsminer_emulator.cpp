@@ -63,7 +63,7 @@ EmulatorConfig v3_defaults() {
 }
 
 WhatsminerEmulator::WhatsminerEmulator(EmulatorConfig config, emu::SharedClock emu_clock)
-    : CgminerEmulator(config.bind, config.port, std::move(emu_clock)),
+    : CgminerEmulator(config, std::move(emu_clock)),
       config_(std::move(config)),
       mining_(config_.mining),
       limit_w_(std::clamp(config_.power_limit_w, 1.0, config_.max_power_w)),

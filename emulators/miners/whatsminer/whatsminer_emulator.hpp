@@ -18,9 +18,7 @@
 
 namespace hashsink::miners::whatsminer {
 
-struct EmulatorConfig {
-    std::string bind = "127.0.0.1";
-    int port = 0;                  // 4028-style port; 0: a free one
+struct EmulatorConfig : emu::Listen {  // port: the 4028-style port
     int v3_port = 0;               // API v3 port (v3 only); 0: a free one
     Api api = Api::v2;
     std::string password = "admin";   // v2 admin / v3 account password
