@@ -42,6 +42,13 @@ SiteSnapshot snapshot_with_grid(TimePoint now, double grid_w, std::vector<MinerV
     return s;
 }
 
+std::vector<MinerView> small_ladder_fleet(int n) {
+    std::vector<MinerView> fleet;
+    for (int i = 0; i < n; ++i)
+        fleet.push_back(online_miner("m" + std::to_string(i), ladder_caps(10, 30, 5)));
+    return fleet;
+}
+
 std::vector<MinerView> random_fleet(std::mt19937& rng, int n) {
     std::uniform_real_distribution<double> low(5, 60), span(1, 3);
     std::uniform_int_distribution<int> levels(1, 8), coin(0, 3);

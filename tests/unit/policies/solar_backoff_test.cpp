@@ -6,6 +6,7 @@
 #include "daemon/loop/governor.hpp"
 #include "policies/solar_surplus/solar_surplus.hpp"
 #include "tests/support/fleet.hpp"
+#include "tests/support/solar_settings.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
@@ -13,8 +14,7 @@ using test::kT0;
 
 namespace {
 policies::SolarSurplusSettings settings() {
-    auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
-    s.reserve_w = 20;
+    auto s = test::solar_with_reserve();
     s.probe_step_w = 50;
     s.probe_interval = 10s;
     s.probe_hold = 30s;

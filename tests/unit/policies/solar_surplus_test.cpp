@@ -6,6 +6,7 @@
 #include "daemon/loop/governor.hpp"
 #include "policies/solar_surplus/solar_surplus.hpp"
 #include "tests/support/fleet.hpp"
+#include "tests/support/solar_settings.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
@@ -13,10 +14,7 @@ using test::kT0;
 
 namespace {
 policies::SolarSurplusSettings quick() {
-    auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
-    s.reserve_w = 20;
-    s.enable_delay = 10s;
-    s.disable_delay = 30s;
+    auto s = test::quick_solar();
     s.shed_after = 10s;
     return s;
 }
@@ -97,9 +95,7 @@ ClosedLoopResult run_closed_loop(double noise_w) {
     std::mt19937 rng(2024);
     std::normal_distribution<double> noise(0, noise_w);
     policies::SolarSurplusPolicy p(quick());
-    std::vector<MinerView> fleet;
-    for (int i = 0; i < 6; ++i)
-        fleet.push_back(test::online_miner("m" + std::to_string(i), test::ladder_caps(10, 30, 5)));
+    std::vector<MinerView> fleet = test::small_ladder_fleet(6);
     loop::SiteLimits limits;
     limits.min_dwell = 10s;
     PolicyMemory mem;
