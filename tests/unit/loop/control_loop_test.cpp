@@ -1,9 +1,10 @@
-#include <catch2/catch.hpp>
+#include "daemon/loop/control_loop.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <optional>
 #include <thread>
 
-#include "daemon/loop/control_loop.hpp"
 #include "policies/solar_surplus/solar_surplus.hpp"
 #include "tests/support/fleet.hpp"
 
@@ -74,12 +75,14 @@ struct Rig {
     RecordingMiner* miner = nullptr;
     std::unique_ptr<loop::ControlLoop> loop;
 
-    explicit Rig(Duration apply_delay = Duration{0}, bool mining = true) {
+    explicit Rig(Duration apply_delay = Duration{0}, bool mining = true,
+                 double ramp_up_w_per_s = 0) {
         auto s = policies::SolarSurplusSettings::from(Options{});  // the declared defaults
         s.enable_delay = 5s;
         s.reserve_w = 10;
         loop::LoopSettings ls;
         ls.limits.min_dwell = 0s;
+        ls.limits.ramp_up_w_per_s = ramp_up_w_per_s;
         loop = std::make_unique<loop::ControlLoop>(
             ls, std::make_unique<policies::SolarSurplusPolicy>(s), clock, recorder);
         auto m = std::make_unique<FakeMeter>();
@@ -91,8 +94,10 @@ struct Rig {
         loop->fleet().start();
     }
     // One second of site time: poll the meter, tick, let the fleet finish.
-    std::shared_ptr<const loop::LoopStatus> second() {
-        clock.advance(1s);
+    std::shared_ptr<const loop::LoopStatus> second() { return step(1s); }
+    // The same after `d` of site time: a tick that came early, on a fresh reading.
+    std::shared_ptr<const loop::LoopStatus> step(Duration d) {
+        clock.advance(d);
         for (auto& s : loop->sources()) s->poll_once();
         auto st = loop->tick();
         loop->fleet().wait_idle();
@@ -127,6 +132,29 @@ TEST_CASE("a paused miner waits out the enable delay, then follows the surplus",
     auto count = applied.size();
     for (int i = 0; i < 5; ++i) rig.second();
     REQUIRE(rig.miner->applied().size() == count);
+}
+
+TEST_CASE("ticks closer than the period add load no faster than the ramp limit", "[loop]") {
+    // A paused 10-30 W miner on a large surplus, ticked every 200 ms: the time until it is
+    // started at 30 W, with no ramp limit and with 5 W/s (which must hold the 30 W start for
+    // 6 s of site time, however often the loop ticks).
+    auto time_to_start = [](double ramp_up_w_per_s) -> Duration {
+        Rig rig(Duration{0}, false, ramp_up_w_per_s);
+        rig.meter->grid_w = -1000;
+        const TimePoint begin = rig.clock.now();
+        for (int i = 0; i < 200; ++i) {
+            rig.step(200ms);
+            for (const auto& t : rig.miner->applied())
+                if (t.run && t.power_w >= 30 - 1e-9)
+                    return std::chrono::duration_cast<Duration>(rig.clock.now() - begin);
+        }
+        return Duration{std::chrono::hours{1}};
+    };
+    const Duration unlimited = time_to_start(0);
+    const Duration ramped = time_to_start(5);
+    REQUIRE(unlimited < 20s);
+    REQUIRE(ramped < 40s);
+    CHECK(ramped - unlimited >= 6s - 200ms);  // one tick's rounding
 }
 
 TEST_CASE("a dead meter leads to the safe state once its reading is stale", "[loop]") {
