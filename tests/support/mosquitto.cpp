@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "tests/support/net.hpp"
 
@@ -35,6 +37,11 @@ bool Mosquitto::start() {
 void Mosquitto::stop() {
     if (!child_) return;
     child_->kill(SIGTERM);
+    // A broker that has not exited 5 s after SIGTERM is killed, so a test never waits on it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (child_->running() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (child_->running()) child_->kill(SIGKILL);
     child_->wait();
     child_.reset();
 }
