@@ -71,6 +71,8 @@ struct DayMetrics {
     double absorbed_without_import_kwh = 0;
     double oracle_absorbed_kwh = 0;
     double oracle_ratio = 0;  // 1 when there is nothing to absorb
+    double physical_oracle_absorbed_kwh = 0;
+    double physical_oracle_ratio = 0;
     double import_wh = 0;
     double switches_per_miner_day = 0;
 };
@@ -81,6 +83,9 @@ struct Metrics {
     double absorbed_kwh = 0;            // the part of it the fleet drew
     double oracle_absorbed_kwh = 0;
     double oracle_ratio = 0;            // absorbed / oracle (1 when there is nothing to absorb)
+    // The bound that keeps each miner's start delay and lag (sim/physical_oracle.hpp).
+    double physical_oracle_absorbed_kwh = 0;
+    double physical_oracle_ratio = 0;
     double import_wh = 0;               // grid energy the fleet caused
     double peak_import_w = 0;
     double genset_overload_s = 0;       // seconds the site's load exceeded the generator
@@ -143,6 +148,11 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
 double oracle_absorbed_kwh(const Trace& trace, const SimSettings& settings);
 // The same bound, day by day (DaySplit's days).
 std::vector<double> oracle_absorbed_kwh_by_day(const Trace& trace, const SimSettings& settings);
+// The physical oracle's bound day by day, each day at most the relaxed one (relaxed_by_day).
+// Sites with a modelled battery or a generator keep the relaxed bound.
+std::vector<double> physical_oracle_absorbed_kwh_by_day(const Trace& trace,
+                                                        const SimSettings& settings,
+                                                        const std::vector<double>& relaxed_by_day);
 
 struct Report {
     std::string policy;

@@ -17,7 +17,8 @@ TEST_CASE("simulate --json prints one object with every metric and both baseline
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     auto j = nlohmann::json::parse(r.out);
-    for (const char* key : {"available_surplus_kwh", "absorbed_kwh", "oracle_absorbed_kwh", "oracle_ratio",
+    for (const char* key : {"available_surplus_kwh", "absorbed_kwh", "oracle_absorbed_kwh",
+                            "oracle_ratio", "physical_oracle_absorbed_kwh", "physical_oracle_ratio",
                             "import_wh", "peak_import_w", "genset_overload_s", "genset_band_pct",
                             "switches_per_miner_day", "revenue", "energy_cost"}) {
         INFO(key);
@@ -31,12 +32,18 @@ TEST_CASE("simulate --json prints one object with every metric and both baseline
     CHECK(j["absorbed_kwh"].get<double>() > 0);
     CHECK(j["absorbed_kwh"].get<double>() <= j["oracle_absorbed_kwh"].get<double>());
     CHECK(j["oracle_ratio"].get<double>() <= 1.0);
+    // The physical bound is never above the relaxed one, so its ratio is never below.
+    CHECK(j["physical_oracle_absorbed_kwh"].get<double>() <=
+          j["oracle_absorbed_kwh"].get<double>());
+    CHECK(j["physical_oracle_absorbed_kwh"].get<double>() > 0);
+    CHECK(j["physical_oracle_ratio"].get<double>() >= j["oracle_ratio"].get<double>());
     CHECK(j["genset_band_pct"].is_null());
     // One day: its figures are the run's.
     REQUIRE(j["per_day"].size() == 1);
     const auto& day = j["per_day"][0];
     for (const char* key : {"date", "absorbed_kwh", "oracle_absorbed_kwh", "oracle_ratio",
-                            "import_wh", "switches_per_miner_day"}) {
+                            "physical_oracle_absorbed_kwh", "physical_oracle_ratio", "import_wh",
+                            "switches_per_miner_day"}) {
         INFO(key);
         CHECK(day.contains(key));
     }
