@@ -10,3 +10,8 @@ hashsink_plain_test("e2e:web page in chromium: first run, add a miner, save, min
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/web/run.sh ${CMAKE_BINARY_DIR}/e2e-web $<TARGET_FILE:hashsink>)
 set_tests_properties("e2e:web page in chromium: first run, add a miner, save, mine, restore, screenshots"
   PROPERTIES LABELS e2e TIMEOUT 300)
+
+# The first run's setup code: right, wrong, the limit on guesses, void after the password is set.
+hashsink_test(web_setup_code_unit LABEL unit
+  SOURCES unit/web/setup_code_test.cpp
+  LIBS hashsink_web)

@@ -1,8 +1,10 @@
 // Sessions: the first run's admin password, logging in and out, changing passwords.
+#include <chrono>
 #include <string>
 
 #include "daemon/core/log.hpp"
 #include "web/auth/auth.hpp"
+#include "web/auth/setup_code.hpp"
 #include "web/http_helpers.hpp"
 #include "web/server.hpp"
 #include "web/site_control.hpp"
@@ -14,7 +16,9 @@ using nlohmann::json;
 void WebServer::auth_routes() {
     auto& srv = *server_;
     srv.Get("/api/session", [this](const httplib::Request& req, httplib::Response& res) {
-        json j = {{"setup_needed", auth_->setup_needed()},
+        const bool setup_needed = auth_->setup_needed();
+        json j = {{"setup_needed", setup_needed},
+                  {"setup_code_required", setup_needed},  // never the code itself
                   {"public_status", options_.public_status},
                   {"setup_enabled", store_ != nullptr && options_.control != nullptr},
                   {"viewer_exists", auth_->has_user("viewer")}};
@@ -27,7 +31,8 @@ void WebServer::auth_routes() {
         }
         send_json(res, 200, j);
     });
-    // First run: whoever sets the admin password first owns the site (docs/web.md).
+    // First run: whoever sets the admin password first owns the site, and it takes the setup
+    // code from the daemon's log (docs/web.md).
     srv.Post("/api/setup", [this](const httplib::Request& req, httplib::Response& res) {
         first_setup(req, res);
     });
@@ -49,16 +54,43 @@ void WebServer::first_setup(const httplib::Request& req, httplib::Response& res)
     if (!auth_->setup_needed()) return json_error(res, 409, "the admin password is already set");
     auto body = parse_body(req, res);
     if (!body) return;
+    if (!setup_code_accepted(req, string_field(*body, "setup_code", 64).value_or(""), res)) return;
     auto pw = string_field(*body, "password", 1024);
     if (!pw) return json_error(res, 400, "password: expected a string");
     if (auto p = Auth::password_problem(*pw)) return json_error(res, 400, *p);
     if (auto st = auth_->set_password("admin", *pw); !st) return json_error(res, 500, st.message);
+    setup_code_->spend();
     auto r = auth_->login(req.remote_addr, "admin", *pw);
     if (r.outcome != Auth::LoginResult::Outcome::ok)
         return json_error(res, 500, "password set, but the login failed");
     log::notice("web", "admin password set from " + req.remote_addr);
     set_session_cookie(res, r.token);
     send_json(res, 200, {{"user", "admin"}, {"role", "admin"}, {"csrf", r.session.csrf}});
+}
+
+bool WebServer::setup_code_accepted(const httplib::Request& req, const std::string& given,
+                                    httplib::Response& res) {
+    using O = SetupCode::Check::Outcome;
+    auto c = setup_code_ ? setup_code_->check(given, std::chrono::steady_clock::now())
+                         : SetupCode::Check{O::spent};
+    if (c.outcome == O::ok) return true;
+    if (c.outcome == O::spent) {
+        json_error(res, 409, "the admin password is already set");
+    } else if (c.outcome == O::limited) {
+        res.set_header("Retry-After", std::to_string(c.retry_after_s));
+        json_error(res, 429,
+                   "too many wrong setup codes: the daemon's log has a new one; try again in " +
+                       std::to_string(c.retry_after_s) + " s");
+    } else {
+        log::warn("web", "wrong setup code from " + req.remote_addr);
+        if (!c.new_code.empty())
+            log::warn("web", "too many wrong setup codes: new setup code: " + c.new_code +
+                                 " (enter it on the page to set the admin password)");
+        json_error(res, 403,
+                   "setup_code: missing or wrong; the daemon prints it in its log at start "
+                   "(journalctl -u hashsink)");
+    }
+    return false;
 }
 
 void WebServer::login(const httplib::Request& req, httplib::Response& res) {

@@ -5,6 +5,7 @@
 #include "daemon/core/log.hpp"
 #include "web/assets.hpp"
 #include "web/auth/auth.hpp"
+#include "web/auth/setup_code.hpp"
 #include "web/config_store.hpp"
 #include "web/http_helpers.hpp"
 
@@ -61,6 +62,8 @@ WebServer::WebServer(const loop::StatusBoard& board, const Clock& clock, WebOpti
       auth_(std::make_unique<Auth>(options_.auth_file)),
       server_(std::make_unique<httplib::Server>()) {
     if (auto st = auth_->load(); !st) log::error("web", st.message + " (no one can log in)");
+    if (auth_->setup_needed()) setup_code_ = std::make_unique<SetupCode>(options_.setup_code);
+    options_.setup_code.clear();
     if (!options_.config_path.empty()) store_ = std::make_unique<ConfigStore>(options_.config_path);
     auto& srv = *server_;
     srv.set_payload_max_length(std::size_t{1024} * 1024 + 4096);
@@ -140,6 +143,10 @@ Status WebServer::start(const std::string& listen) {
                              "web: listen " + listen + ": cannot bind (in use or not permitted)");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     log::info("web", "serving on http://" + hp->first + ":" + std::to_string(port_));
+    // A warning, so a log level that hides notices still shows it.
+    if (setup_code_)
+        log::warn("web", "setup code: " + setup_code_->current() +
+                             " (enter it on the page to set the admin password)");
     return {};
 }
 

@@ -25,6 +25,7 @@ namespace hashsink::web {
 
 class Auth;
 class ConfigStore;
+class SetupCode;
 class SiteControl;
 struct Session;
 
@@ -37,6 +38,9 @@ struct WebOptions {
     // With public_status = false, GET /metrics also accepts `Authorization: Bearer <this>`
     // (a scraper has no session); empty: only a session.
     std::string metrics_token;
+    // The first run's setup code (web/auth/setup_code.hpp); empty: a random one. Only made, and
+    // printed to the log at start, while no admin password is set.
+    std::string setup_code;
 };
 
 class WebServer {
@@ -62,6 +66,9 @@ private:
 
     // Handlers of routes_auth.cpp.
     void first_setup(const httplib::Request& req, httplib::Response& res);
+    // True for the right setup code; otherwise answers 403/409/429 and returns false.
+    bool setup_code_accepted(const httplib::Request& req, const std::string& given,
+                             httplib::Response& res);
     void login(const httplib::Request& req, httplib::Response& res);
     void change_password(const httplib::Request& req, httplib::Response& res);
     // What every set-up route needs: the admin, a config file and the site behind it; otherwise
@@ -85,6 +92,7 @@ private:
     const Clock& clock_;
     WebOptions options_;
     std::unique_ptr<Auth> auth_;
+    std::unique_ptr<SetupCode> setup_code_;  // nullptr: the admin password was set before start
     std::unique_ptr<ConfigStore> store_;
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;

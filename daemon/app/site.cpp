@@ -175,6 +175,19 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
+// The token of web.metrics_token_file (empty when unset), at least 16 characters.
+Result<std::string> metrics_token(const std::string& token_file) {
+    if (token_file.empty()) return std::string();
+    auto token = miners::read_secret_file(token_file, "web.metrics_token_file");
+    if (!token) return Status::error(token.error().code, "web: " + token.error().message, false);
+    if (token->size() < 16)
+        return Status::error(
+            ErrorCode::invalid,
+            "web: read web.metrics_token_file " + token_file + ": token shorter than 16 characters",
+            false);
+    return token;
+}
+
 }  // namespace
 
 std::string ReloadSummary::text() const {
@@ -298,17 +311,10 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
         wo.auth_file = (slash == std::string::npos ? std::string(".") : jo.path.substr(0, slash)) +
                        "/hashsink-auth.json";
         wo.public_status = web_section.public_status;
-        if (const auto& token_file = web_section.metrics_token_file; !token_file.empty()) {
-            auto token = miners::read_secret_file(token_file, "web.metrics_token_file");
-            if (!token)
-                return Status::error(token.error().code, "web: " + token.error().message, false);
-            if (token->size() < 16)
-                return Status::error(ErrorCode::invalid,
-                                     "web: read web.metrics_token_file " + token_file +
-                                         ": token shorter than 16 characters",
-                                     false);
-            wo.metrics_token = std::move(*token);
-        }
+        wo.setup_code = overrides.setup_code;
+        auto token = metrics_token(web_section.metrics_token_file);
+        if (!token) return token.error();
+        wo.metrics_token = std::move(*token);
         site->web_ = std::make_unique<web::WebServer>(site->loop_->status_board(), clock, wo);
     }
     return site;

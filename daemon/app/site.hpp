@@ -19,6 +19,7 @@ namespace hashsink::app {
 struct SiteOverrides {
     std::string db_path;        // --db, replaces journal.path when set
     std::string listen;         // replaces web.listen when set
+    std::string setup_code;     // the first run's setup code; empty: a random one
 };
 
 // What a reload did, for the page and the log.

@@ -343,7 +343,11 @@ TEST_CASE("faults: a live config with a bad value is refused at its field, a goo
     REQUIRE(planned_w > 30);
 
     test::Browser admin(d.web_port, 30s);
-    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    // The setup code, as the installer finds it: in the daemon's log.
+    const std::string code = test::setup_code_in(test::read_file(d.log));
+    REQUIRE(code.size() == 11);
+    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}, {"setup_code", code}})
+                ->status == 200);
     auto got = admin.get("/api/config");
     REQUIRE(got);
     REQUIRE(got->status == 200);

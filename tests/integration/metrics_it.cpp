@@ -151,7 +151,10 @@ TEST_CASE("metrics: with public_status off, a session or the bearer token, nothi
 
     // A logged-in browser may read it too (the status page's rule).
     test::Browser admin(rig.port);
-    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    REQUIRE(admin
+                .post("/api/setup",
+                      json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}})
+                ->status == 200);
     auto session = admin.get("/metrics");
     REQUIRE(session);
     CHECK(session->status == 200);

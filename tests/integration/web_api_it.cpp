@@ -112,7 +112,8 @@ json wait_status(Browser& b, Pred pred, std::chrono::seconds limit = 20s) {
 
 // The first run done: the admin password set, admin logged in with its CSRF token.
 void set_up_admin(Browser& admin) {
-    auto setup = admin.post("/api/setup", json{{"password", "correct horse"}});
+    auto setup = admin.post("/api/setup",
+                            json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}});
     REQUIRE(setup->status == 200);
     REQUIRE_FALSE(admin.csrf.empty());
 }
@@ -159,22 +160,68 @@ TEST_CASE("web api: first run sets the password once, security headers on every 
     REQUIRE(anon.http.Post("/api/login", httplib::Headers{{"Origin", "http://evil.example"}}, "{}",
                            "application/json")->status == 403);
 
-    // First run: a short password, a form post and junk are refused.
-    REQUIRE(admin.post("/api/setup", json{{"password", "short"}})->status == 400);
-    REQUIRE(admin.post("/api/setup", json{{"password", 12345678}})->status == 400);
-    REQUIRE(admin.post("/api/setup", json{{"password", "long enough"}}, false,
-                       "application/x-www-form-urlencoded")->status == 415);
+    // First run: without the setup code from the daemon's log, or with a wrong one, refused;
+    // the session says a code is needed, and no answer carries it.
+    REQUIRE(s["setup_code_required"] == true);
+    REQUIRE(s.dump().find(test::kSetupCode) == std::string::npos);
+    auto no_code = admin.post("/api/setup", json{{"password", "correct horse"}});
+    REQUIRE(no_code->status == 403);
+    REQUIRE(body(no_code)["error"].get<std::string>().find("setup_code") == 0);
+    REQUIRE(no_code->body.find(test::kSetupCode) == std::string::npos);
+    REQUIRE(
+        admin
+            .post("/api/setup", json{{"password", "correct horse"}, {"setup_code", "WRONG-C0DE2"}})
+            ->status == 403);
+    REQUIRE(
+        admin.post("/api/setup", json{{"password", "correct horse"}, {"setup_code", 42}})->status ==
+        403);
+    REQUIRE(body(anon.get("/api/session"))["setup_needed"] == true);
+    // A short password, a form post and junk are refused, with the right code too.
+    const auto with_code = [](json password) {
+        return json{{"password", std::move(password)}, {"setup_code", test::kSetupCode}};
+    };
+    REQUIRE(admin.post("/api/setup", with_code("short"))->status == 400);
+    REQUIRE(admin.post("/api/setup", with_code(12345678))->status == 400);
+    REQUIRE(admin
+                .post("/api/setup", with_code("long enough"), false,
+                      "application/x-www-form-urlencoded")
+                ->status == 415);
     REQUIRE(admin.http.Post("/api/setup", "{nope", "application/json")->status == 400);
-    auto setup = admin.post("/api/setup", json{{"password", "correct horse"}});
+    // The code as a person types it: lower case, without the dash.
+    auto setup =
+        admin.post("/api/setup", json{{"password", "correct horse"}, {"setup_code", "testsetup2"}});
     REQUIRE(setup->status == 200);
     REQUIRE(setup->get_header_value("Set-Cookie").find("HttpOnly") != std::string::npos);
     REQUIRE(setup->get_header_value("Set-Cookie").find("SameSite=Strict") != std::string::npos);
     REQUIRE_FALSE(admin.csrf.empty());
     REQUIRE(anon.post("/api/setup", json{{"password", "another one"}})->status == 409);
+    // Once the password is set, the code is void.
+    REQUIRE(anon.post("/api/setup", with_code("another one"))->status == 409);
+    REQUIRE(body(anon.get("/api/session"))["setup_code_required"] == false);
     // The file holds a salted slow hash, never the password.
     auto auth_text = test::read_file(rig.dir + "/hashsink-auth.json");
     REQUIRE(auth_text.find("correct horse") == std::string::npos);
     REQUIRE(auth_text.find("pbkdf2-hmac-sha256") != std::string::npos);
+}
+
+TEST_CASE("web api: ten wrong setup codes replace the code and pause the first run",
+          "[integration][web]") {
+    Rig rig;
+    Browser guesser(rig.port);
+    for (int i = 0; i < 10; ++i) {
+        INFO("guess " << i);
+        REQUIRE(guesser
+                    .post("/api/setup", json{{"password", "correct horse"},
+                                             {"setup_code", "GUESS-" + std::to_string(10000 + i)}})
+                    ->status == 403);
+    }
+    // Now even the code printed at start is refused, with how long to wait.
+    auto paused = guesser.post(
+        "/api/setup", json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}});
+    REQUIRE(paused->status == 429);
+    REQUIRE(std::stoi(paused->get_header_value("Retry-After")) > 0);
+    REQUIRE(body(paused)["error"].get<std::string>().find("new one") != std::string::npos);
+    REQUIRE(body(guesser.get("/api/session"))["setup_needed"] == true);
 }
 
 TEST_CASE("web api: the catalog and the config, writes need CSRF and the same origin",
@@ -315,7 +362,10 @@ TEST_CASE("web api: after five failed logins the address waits, even with the ri
 TEST_CASE("web api: save applies without restart, keeps versions, restores", "[integration][web]") {
     Rig rig;
     Browser admin(rig.port);
-    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    REQUIRE(admin
+                .post("/api/setup",
+                      json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}})
+                ->status == 200);
     auto st = wait_status(admin, [](const json& s) {
         return s["miners"].size() == 2 && s["miners"][0]["online"] == true;
     });
@@ -423,7 +473,10 @@ TEST_CASE("web api: a commented file saved from the page keeps its comments and 
         "[[miners]]\nid = \"b\"\ndriver = \"axeos\"\nurl = \"" + rig.b.url() + "\"\n";
     test::write_file(rig.config_path, commented);
     Browser admin(rig.port);
-    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    REQUIRE(admin
+                .post("/api/setup",
+                      json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}})
+                ->status == 200);
 
     auto cfg = body(admin.get("/api/config"))["config"];
     cfg["site"]["max_draw_w"] = 450;
@@ -492,7 +545,10 @@ TEST_CASE("web api: heat zones (arrays of tables) edited, added and removed from
     REQUIRE(config::load_string(commented, rig.config_path, app::build_catalog()).ok());
     test::write_file(rig.config_path, commented);
     Browser admin(rig.port);
-    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    REQUIRE(admin
+                .post("/api/setup",
+                      json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}})
+                ->status == 200);
 
     // The catalog gives the form each entry's fields with their own type, unit and range.
     auto catalog = body(admin.get("/api/catalog"));
@@ -567,7 +623,10 @@ TEST_CASE("web api: a Modbus source needs exactly one of host and device, at the
           "[integration][web]") {
     Rig rig;
     Browser admin(rig.port);
-    REQUIRE(admin.post("/api/setup", json{{"password", "correct horse"}})->status == 200);
+    REQUIRE(admin
+                .post("/api/setup",
+                      json{{"password", "correct horse"}, {"setup_code", test::kSetupCode}})
+                ->status == 200);
     auto cfg = body(admin.get("/api/config"))["config"];
     const auto index = cfg["sources"].size();
     const std::string at = "sources[" + std::to_string(index) + "].";

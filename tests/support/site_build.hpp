@@ -12,6 +12,10 @@
 
 namespace hashsink::test {
 
+// The first run's setup code of every site built here: a test holds it as the installer holds
+// the one the daemon prints.
+inline constexpr const char* kSetupCode = "TESTS-ETUP2";
+
 // The config in `path`; REQUIREs that it loads, naming the first problem when it does not.
 inline config::SiteConfig loaded_config(const std::string& path) {
     auto loaded = config::load_file(path, app::build_catalog());
@@ -20,10 +24,10 @@ inline config::SiteConfig loaded_config(const std::string& path) {
     return *loaded.config;
 }
 
-// A site of `cfg` with its journal at `dir`/journal.db.
+// A site of `cfg` with its journal at `dir`/journal.db and kSetupCode.
 inline Result<std::unique_ptr<app::Site>> build_site(const config::SiteConfig& cfg,
                                                      const std::string& dir, const Clock& clock) {
-    return app::Site::build(cfg, {dir + "/journal.db", ""}, clock);
+    return app::Site::build(cfg, {dir + "/journal.db", "", kSetupCode}, clock);
 }
 
 // The site of the config in `path`, built and started; REQUIREs both.

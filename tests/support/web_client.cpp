@@ -14,6 +14,14 @@ std::optional<nlohmann::json> get_json(int port, const std::string& path,
     return j;
 }
 
+std::string setup_code_in(const std::string& log) {
+    const std::string mark = "setup code: ";
+    auto at = log.rfind(mark);
+    if (at == std::string::npos) return {};
+    at += mark.size();
+    return log.substr(at, log.find_first_of(" \n", at) - at);
+}
+
 Browser::Browser(int port, std::chrono::seconds read_timeout) : http("127.0.0.1", port) {
     http.set_connection_timeout(2, 0);
     http.set_read_timeout(read_timeout.count(), 0);

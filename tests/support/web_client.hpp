@@ -16,6 +16,9 @@ namespace hashsink::test {
 std::optional<nlohmann::json> get_json(int port, const std::string& path,
                                        std::chrono::seconds read_timeout);
 
+// The last setup code the daemon printed in `log` (its stderr); empty when none.
+std::string setup_code_in(const std::string& log);
+
 class Browser {
 public:
     explicit Browser(int port, std::chrono::seconds read_timeout = std::chrono::seconds(20));

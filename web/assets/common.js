@@ -59,9 +59,11 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const b of document.querySelectorAll('#tabs .tab')) b.addEventListener('click', () => showTab(b.dataset.tab));
   $('setup-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const r = await api('POST', '/api/setup', { password: $('setup-password').value });
-    if (r.status === 200) { session.csrf = r.body.csrf; $('setup-password').value = ''; msg('setup-msg', ''); await refreshSession(); showTab('setup'); }
-    else msg('setup-msg', (r.body && r.body.error) || 'failed', false);
+    const r = await api('POST', '/api/setup', { setup_code: $('setup-code').value, password: $('setup-password').value });
+    if (r.status === 200) {
+      session.csrf = r.body.csrf; $('setup-password').value = ''; $('setup-code').value = '';
+      msg('setup-msg', ''); await refreshSession(); showTab('setup');
+    } else msg('setup-msg', (r.body && r.body.error) || 'failed', false);
   });
   $('login-form').addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -1,6 +1,7 @@
-// The page end to end in Debian's chromium: first-run password, add a miner from the demo
-// fleet by URL (Test, Add, Save), watch it mine, an error shown at its field, restore an older
-// config, and screenshots at phone and desktop width checked for overflow.
+// The page end to end in Debian's chromium: first-run password with the setup code from the
+// daemon's log, add a miner from the demo fleet by URL (Test, Add, Save), watch it mine, an error
+// shown at its field, restore an older config, and screenshots at phone and desktop width checked
+// for overflow.
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -64,9 +65,20 @@ try {
   const base = 'http://127.0.0.1:' + port + '/';
   await page.goto(base);
 
-  step('first run: set the admin password');
+  step('first run: a wrong setup code is refused at the form');
   await page.locator('#first-run').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#setup-code-hint').textContent(), /journalctl -u hashsink/);
+  await page.fill('#setup-code', 'WRONG-CODE2');
   await page.fill('#setup-password', 'installer-pass-1');
+  await page.click('#setup-form button[type=submit]');
+  await page.waitForFunction(() => /setup_code/.test(document.getElementById('setup-msg').textContent));
+  assert.ok(await page.locator('#first-run').isVisible());
+
+  step('first run: the setup code from the daemon\'s log sets the admin password');
+  const codes = [...demoOut.matchAll(/setup code: (\S+) /g)].map((m) => m[1]);
+  assert.ok(codes.length >= 1, 'the demo prints a setup code:\n' + demoOut);
+  assert.ok(!(await page.content()).includes(codes[codes.length - 1]), 'the page never holds the code');
+  await page.fill('#setup-code', codes[codes.length - 1].toLowerCase());
   await page.click('#setup-form button[type=submit]');
   await page.locator('#config-form').waitFor({ state: 'visible' });
   await page.locator('#first-run').waitFor({ state: 'hidden' });
