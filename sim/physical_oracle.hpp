@@ -2,8 +2,9 @@
 // ever importing, that keeps what physics imposes on the miners and relaxes only what a
 // controller chooses (dwell, hysteresis, delays, the ramp limit). Physics here: a paused miner
 // spends its start delay at idle draw before it hashes again, its power rises after a start
-// with a first-order lag, it cannot hash below its lowest power, and a pause decays within
-// about a second. See docs/simulator.md, "Oracles".
+// with a first-order lag, and a pause decays within about a second. As in the relaxed oracle,
+// a hashing miner is taken to draw at least its lowest power (just after a start it draws less
+// while the lag lifts it). See docs/simulator.md, "The oracles".
 #pragma once
 
 #include <vector>
