@@ -378,6 +378,19 @@ TEST_CASE("mqtt: connected only once the broker acknowledged every subscription"
     CHECK_THAT(client.last_error(), Catch::Contains("site/meter: no acknowledgement"));
 }
 
+TEST_CASE("mqtt: a source that goes leaves no handler behind on the shared client", "[mqtt]") {
+    // A reload rebuilds the sources on the same shared client.
+    test::Mosquitto mosq;
+    auto cfg = sensor_config(mosq, "sensor-reload", "site/reload");
+    auto client = transport::shared_mqtt_client(cfg.broker);
+    REQUIRE(client);
+    for (int reload = 0; reload < 3; ++reload) {
+        MqttSensorSource source("reload", cfg);
+        CHECK((*client)->subscription_count() == 1);
+    }
+    CHECK((*client)->subscription_count() == 0);
+}
+
 TEST_CASE("mqtt: the status topic reads online while connected and offline after a clean stop",
           "[mqtt]") {
     test::Mosquitto mosq;
