@@ -77,7 +77,8 @@ public:
     std::uint64_t subscribe(const std::string& filter, int qos, MessageHandler on_message,
                             RejectHandler on_reject = {}) noexcept;
     // Forgets a subscription: its handlers are not called once this returns (unless running
-    // now), and the broker is told when no other subscription uses the same filter.
+    // now), and the broker is told when no other subscription uses the same filter. Never call
+    // it from a handler: it waits for the running handler.
     void unsubscribe(std::uint64_t id) noexcept;
     std::size_t subscription_count() const;
     // Waits for the broker's acknowledgement up to the connect timeout (qos > 0).
