@@ -91,7 +91,7 @@ ExternalBridge::ExternalBridge(BridgeConfig config, const Clock& clock)
     std::weak_ptr<Cell> weak = cell_;
     const Clock* clk = &clock_;
     const std::string topic = decision_topic_;
-    client_->subscribe(
+    subscription_ = client_->subscribe(
         decision_topic_, 1,
         [weak, clk, topic](const transport::MqttMessage& m) {
             auto cell = weak.lock();
@@ -114,7 +114,9 @@ ExternalBridge::ExternalBridge(BridgeConfig config, const Clock& clock)
                                                            "external");
 }
 
-ExternalBridge::~ExternalBridge() = default;
+ExternalBridge::~ExternalBridge() {
+    if (client_ && subscription_ != 0) client_->unsubscribe(subscription_);
+}
 
 std::vector<std::string> ExternalBridge::on_snapshot(SiteSnapshot& snap) noexcept {
     std::vector<std::string> refusals;

@@ -74,6 +74,9 @@ private:
     std::string snapshot_topic_, decision_topic_;
     std::shared_ptr<Cell> cell_;
     std::shared_ptr<transport::MqttClient> client_;
+    // The reply subscription on the shared client, dropped with the bridge: a reload makes a
+    // new bridge on the same client and must not leave the old one's handler behind.
+    std::uint64_t subscription_ = 0;
 
     // Loop thread only: the recent snapshots by seq, to match a reply to the one it answers.
     std::uint64_t seq_ = 0;

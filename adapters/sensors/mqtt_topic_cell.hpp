@@ -3,6 +3,7 @@
 // it returns at once.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -49,7 +50,7 @@ public:
         // The handlers hold the state, not the source: a message racing the source's
         // destruction writes into a cell nobody reads.
         std::weak_ptr<State> weak = state_;
-        client_->subscribe(
+        subscription_ = client_->subscribe(
             topic, 1,
             [weak, parse = std::move(parse)](const transport::MqttMessage& m) {
                 auto state = weak.lock();
@@ -77,6 +78,14 @@ public:
             });
     }
 
+    // Drops the subscription: a reload's new source on the same shared client must not leave
+    // the old one's handler behind.
+    ~TopicCell() {
+        if (client_ && subscription_ != 0) client_->unsubscribe(subscription_);
+    }
+    TopicCell(const TopicCell&) = delete;
+    TopicCell& operator=(const TopicCell&) = delete;
+
     Reading latest() const {
         std::lock_guard lock(state_->mutex);
         return state_->reading;
@@ -99,6 +108,7 @@ private:
     };
     std::shared_ptr<State> state_;
     std::shared_ptr<transport::MqttClient> client_;
+    std::uint64_t subscription_ = 0;
     Status setup_error_;
 };
 

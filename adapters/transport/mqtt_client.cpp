@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 namespace hashsink::transport {
 namespace {
@@ -79,6 +80,11 @@ void MqttClient::set_error(std::string message) {
     last_error_ = std::move(message);
 }
 
+std::shared_ptr<mqtt::async_client> MqttClient::current() const {
+    std::lock_guard lock(mutex_);
+    return client_;
+}
+
 void MqttClient::start() noexcept {
     {
         // Not under mutex_: deliver() takes delivery_mutex_ first, then mutex_.
@@ -88,28 +94,50 @@ void MqttClient::start() noexcept {
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
     try {
-        client_ = std::make_unique<mqtt::async_client>(settings_.broker, settings_.client_id);
-        client_->set_connection_lost_handler([this](const std::string& cause) {
-            connected_ = false;
+        stopping_ = false;
+        thread_ = std::thread([this] { run(); });
+    } catch (const std::exception& e) {
+        last_error_ = name() + ": start: " + e.what();
+    }
+}
+
+// A new paho client for the next attempt. The old one's callbacks are told apart by generation:
+// a late "connection lost" from it must not mark the new connection lost.
+Status MqttClient::fresh_client() {
+    std::shared_ptr<mqtt::async_client> client;
+    std::uint64_t gen;
+    {
+        std::lock_guard lock(mutex_);
+        gen = ++generation_;
+        lost_ = false;
+    }
+    try {
+        client = std::make_shared<mqtt::async_client>(settings_.broker, settings_.client_id);
+        client->set_connection_lost_handler([this, gen](const std::string& cause) {
             {
                 std::lock_guard l(mutex_);
+                if (gen != generation_) return;
+                connected_ = false;
                 lost_ = true;
                 last_error_ = name() + ": connection lost" + (cause.empty() ? "" : ": " + cause);
             }
             wake_.notify_all();
         });
-        client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+        client->set_message_callback([this](mqtt::const_message_ptr msg) {
             if (!msg) return;
             const auto& payload = msg->get_payload_ref();
             deliver(msg->get_topic(), std::string_view(payload.data(), payload.size()),
                     msg->is_retained());
         });
-        stopping_ = false;
-        thread_ = std::thread([this] { run(); });
     } catch (const std::exception& e) {
-        last_error_ = name() + ": create client: " + e.what();
-        client_.reset();
+        return Status::error(ErrorCode::io, name() + ": create client: " + e.what());
     }
+    std::shared_ptr<mqtt::async_client> old;
+    {
+        std::lock_guard lock(mutex_);
+        old = std::exchange(client_, client);
+    }
+    return Status::success();  // old is destroyed here, outside mutex_
 }
 
 void MqttClient::stop() noexcept {
@@ -125,44 +153,88 @@ void MqttClient::stop() noexcept {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
-    if (client_ && connected_) {
+    std::shared_ptr<mqtt::async_client> client;
+    {
+        std::lock_guard lock(mutex_);
+        client = std::move(client_);
+        ++generation_;
+    }
+    if (client && connected_) {
         try {
             // A clean goodbye: the will only fires when the connection breaks.
             if (!settings_.status_topic.empty())
-                client_->publish(settings_.status_topic, "offline", 1, true)
+                client->publish(settings_.status_topic, "offline", 1, true)
                     ->wait_for(std::chrono::seconds(1));
-            client_->disconnect()->wait_for(std::chrono::seconds(2));
+            client->disconnect()->wait_for(std::chrono::seconds(2));
         } catch (const std::exception&) {
             // Going away regardless.
         }
     }
     connected_ = false;
     try {
-        client_.reset();
+        client.reset();
     } catch (...) {
     }
 }
 
-void MqttClient::subscribe(const std::string& filter, int qos, MessageHandler on_message,
-                           RejectHandler on_reject) noexcept {
+std::uint64_t MqttClient::subscribe(const std::string& filter, int qos, MessageHandler on_message,
+                                    RejectHandler on_reject) noexcept {
+    std::uint64_t id = 0;
+    std::shared_ptr<mqtt::async_client> client;
     try {
         {
+            // Under mutex_ with the connected_ check: a connect that is restoring subscriptions
+            // either sees this one or has set connected_ already (see connect_once).
             std::lock_guard lock(mutex_);
-            subscriptions_.push_back({filter, qos, std::move(on_message), std::move(on_reject)});
+            id = next_subscription_id_++;
+            subscriptions_.push_back(
+                {id, filter, qos, std::move(on_message), std::move(on_reject)});
+            if (connected_) client = client_;
         }
-        if (connected_ && client_) client_->subscribe(filter, qos);
+        if (client) client->subscribe(filter, qos);
     } catch (const std::exception& e) {
         set_error(name() + ": subscribe " + filter + ": " + e.what());
     }
+    return id;
+}
+
+void MqttClient::unsubscribe(std::uint64_t id) noexcept {
+    try {
+        std::string filter;
+        std::shared_ptr<mqtt::async_client> client;
+        {
+            // delivery_mutex_ first: a handler running now finishes before this returns.
+            std::lock_guard delivery(delivery_mutex_);
+            std::lock_guard lock(mutex_);
+            auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
+                                   [id](const Subscription& s) { return s.id == id; });
+            if (it == subscriptions_.end()) return;
+            filter = it->filter;
+            subscriptions_.erase(it);
+            const bool still_used =
+                std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                            [&](const Subscription& s) { return s.filter == filter; });
+            if (!still_used && connected_) client = client_;
+        }
+        if (client) client->unsubscribe(filter);
+    } catch (const std::exception& e) {
+        set_error(name() + ": unsubscribe: " + e.what());
+    }
+}
+
+std::size_t MqttClient::subscription_count() const {
+    std::lock_guard lock(mutex_);
+    return subscriptions_.size();
 }
 
 Status MqttClient::publish(const std::string& topic, const std::string& payload, int qos,
                            bool retained) noexcept {
-    if (!connected_ || !client_)
+    auto client = current();
+    if (!connected_ || !client)
         return Status::error(ErrorCode::unreachable,
                              name() + ": publish " + topic + ": not connected");
     try {
-        auto tok = client_->publish(topic, payload.data(), payload.size(), qos, retained);
+        auto tok = client->publish(topic, payload.data(), payload.size(), qos, retained);
         if (qos > 0 && !tok->wait_for(settings_.connect_timeout))
             return Status::error(ErrorCode::timeout,
                                  name() + ": publish " + topic + ": no acknowledgement");
@@ -201,63 +273,98 @@ void MqttClient::deliver(const std::string& topic, std::string_view payload,
     }
 }
 
+namespace {
+
+Result<mqtt::connect_options> connect_options(const MqttSettings& settings) {
+    auto opts = mqtt::connect_options_builder()
+                    .clean_session(true)
+                    .keep_alive_interval(settings.keepalive)
+                    .connect_timeout(settings.connect_timeout)
+                    .automatic_reconnect(false)
+                    .finalize();
+    if (!settings.username.empty()) opts.set_user_name(settings.username);
+    if (!settings.password_file.empty()) {
+        auto secret = read_secret(settings.password_file);
+        if (!secret) return secret.error();
+        opts.set_password(*secret);
+    }
+    if (!settings.status_topic.empty())
+        opts.set_will(mqtt::will_options(settings.status_topic, std::string("offline"), 1, true));
+    if (settings.broker.rfind("ssl://", 0) == 0 || settings.broker.rfind("mqtts://", 0) == 0) {
+        mqtt::ssl_options ssl;
+        if (!settings.ca_file.empty()) ssl.set_trust_store(settings.ca_file);
+        if (!settings.cert_file.empty()) ssl.set_key_store(settings.cert_file);
+        if (!settings.key_file.empty()) ssl.set_private_key(settings.key_file);
+        ssl.set_enable_server_cert_auth(settings.tls_verify);
+        ssl.set_verify(settings.tls_verify);
+        opts.set_ssl(std::move(ssl));
+    }
+    return opts;
+}
+
+}  // namespace
+
+// Clean session: the broker forgot our subscriptions; sends them again and waits for each
+// acknowledgement. Returns with connected_ set, under the same lock that subscribe() takes, once
+// every subscription (also those added meanwhile) is acknowledged and the connection still up.
+Status MqttClient::restore_subscriptions(mqtt::async_client& client) {
+    std::uint64_t sent_up_to = 0;
+    while (true) {
+        std::vector<Subscription> batch;
+        {
+            std::lock_guard lock(mutex_);
+            if (lost_ || stopping_)
+                return Status::error(ErrorCode::unreachable,
+                                     name() + ": connection lost while subscribing");
+            for (const auto& s : subscriptions_)
+                if (s.id > sent_up_to) batch.push_back(s);
+            if (batch.empty()) {
+                connected_ = true;
+                last_error_.clear();
+                return Status::success();
+            }
+        }
+        for (const auto& s : batch) {
+            // wait_for throws when the broker refused the subscription.
+            if (!client.subscribe(s.filter, s.qos)->wait_for(settings_.connect_timeout))
+                return Status::error(ErrorCode::timeout,
+                                     name() + ": subscribe " + s.filter + ": no acknowledgement");
+            sent_up_to = std::max(sent_up_to, s.id);
+        }
+    }
+}
+
 Status MqttClient::connect_once() {
+    if (Status st = fresh_client(); !st.ok()) return st;
+    auto client = current();
+    if (!client) return Status::error(ErrorCode::unreachable, name() + ": stopped");
     try {
-        auto opts = mqtt::connect_options_builder()
-                        .clean_session(true)
-                        .keep_alive_interval(settings_.keepalive)
-                        .connect_timeout(settings_.connect_timeout)
-                        .automatic_reconnect(false)
-                        .finalize();
-        if (!settings_.username.empty()) opts.set_user_name(settings_.username);
-        if (!settings_.password_file.empty()) {
-            auto secret = read_secret(settings_.password_file);
-            if (!secret)
-                return Status::error(secret.error().code, name() + ": " + secret.error().message);
-            opts.set_password(*secret);
-        }
-        if (!settings_.status_topic.empty())
-            opts.set_will(
-                mqtt::will_options(settings_.status_topic, std::string("offline"), 1, true));
-        if (settings_.broker.rfind("ssl://", 0) == 0 ||
-            settings_.broker.rfind("mqtts://", 0) == 0) {
-            mqtt::ssl_options ssl;
-            if (!settings_.ca_file.empty()) ssl.set_trust_store(settings_.ca_file);
-            if (!settings_.cert_file.empty()) ssl.set_key_store(settings_.cert_file);
-            if (!settings_.key_file.empty()) ssl.set_private_key(settings_.key_file);
-            ssl.set_enable_server_cert_auth(settings_.tls_verify);
-            ssl.set_verify(settings_.tls_verify);
-            opts.set_ssl(std::move(ssl));
-        }
-        auto tok = client_->connect(opts);
+        auto opts = connect_options(settings_);
+        if (!opts) return Status::error(opts.error().code, name() + ": " + opts.error().message);
+        auto tok = client->connect(*opts);
         if (!tok->wait_for(settings_.connect_timeout + Duration{1000}))
             return Status::error(ErrorCode::timeout, name() + ": connect: no answer");
         tok->get_connect_response();  // throws when the broker refused
+        if (Status st = restore_subscriptions(*client); !st.ok()) {
+            client->disconnect();
+            return st;
+        }
     } catch (const mqtt::exception& e) {
+        connected_ = false;
         return Status::error(
             ErrorCode::unreachable,
             name() + ": connect: " + e.get_error_str() +
                 (e.get_reason_code() != 0 ? " (" + std::string(e.what()) + ")" : std::string()));
     } catch (const std::exception& e) {
+        connected_ = false;
         return Status::error(ErrorCode::unreachable, name() + ": connect: " + e.what());
     }
-    connected_ = true;
     ++connects_;
-    // Clean session: the broker forgot our subscriptions; send them again.
-    std::vector<Subscription> subs;
-    {
-        std::lock_guard lock(mutex_);
-        subs = subscriptions_;
-        last_error_.clear();
-        lost_ = false;
-    }
     try {
-        for (const auto& s : subs)
-            client_->subscribe(s.filter, s.qos)->wait_for(settings_.connect_timeout);
         if (!settings_.status_topic.empty())
-            client_->publish(settings_.status_topic, "online", 1, true);
+            client->publish(settings_.status_topic, "online", 1, true);
     } catch (const std::exception& e) {
-        set_error(name() + ": subscribe after connect: " + e.what());
+        set_error(name() + ": publish status: " + e.what());
     }
     return Status::success();
 }
@@ -267,6 +374,13 @@ void MqttClient::run() {
     auto next_attempt = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+        if (lost_) {
+            // Dropped: wait a little before the first attempt, so a flapping broker is not
+            // hammered.
+            lost_ = false;
+            backoff = backoff.count() == 0 ? settings_.min_backoff : backoff;
+            next_attempt = std::chrono::steady_clock::now() + backoff;
+        }
         if (!connected_ && std::chrono::steady_clock::now() >= next_attempt) {
             lock.unlock();
             Status st = connect_once();
@@ -275,17 +389,11 @@ void MqttClient::run() {
                 backoff = Duration{0};
             } else {
                 last_error_ = st.message;
+                lost_ = false;
                 backoff = backoff.count() == 0 ? settings_.min_backoff
                                                : std::min(backoff * 2, settings_.max_backoff);
                 next_attempt = std::chrono::steady_clock::now() + backoff;
             }
-        }
-        if (lost_) {
-            // Dropped: wait a little before the first attempt, so a flapping broker is not
-            // hammered.
-            lost_ = false;
-            backoff = backoff.count() == 0 ? settings_.min_backoff : backoff;
-            next_attempt = std::chrono::steady_clock::now() + backoff;
         }
         auto until =
             connected_ ? std::chrono::steady_clock::now() + std::chrono::seconds(1) : next_attempt;

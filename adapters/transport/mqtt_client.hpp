@@ -1,7 +1,9 @@
 // A small MQTT client over paho-mqtt-cpp: TLS, username and password (from a file), a client id,
 // a last will showing hashsink offline, reconnects with backoff on its own thread, and every
-// subscription restored after a reconnect. Messages are handed to callbacks on paho's thread;
-// payloads over a size bound are refused unread. Nothing here throws.
+// subscription restored after a reconnect. Each connect attempt uses a fresh paho client: after a
+// broker restart paho can keep a connect that never completes, and refuse every later one on
+// the same client. Messages are handed to callbacks on paho's thread; payloads over a size bound
+// are refused unread. Nothing here throws.
 #pragma once
 
 #include <atomic>
@@ -70,13 +72,20 @@ public:
     // handler: it waits for the running handler.
     void stop() noexcept;
 
-    // Remembered and (re)sent on every connect. filter may hold + and # wildcards.
-    void subscribe(const std::string& filter, int qos, MessageHandler on_message,
-                   RejectHandler on_reject = {}) noexcept;
+    // Remembered and (re)sent on every connect. filter may hold + and # wildcards. Returns the
+    // subscription's id for unsubscribe() (0 when it could not be remembered).
+    std::uint64_t subscribe(const std::string& filter, int qos, MessageHandler on_message,
+                            RejectHandler on_reject = {}) noexcept;
+    // Forgets a subscription: its handlers are not called once this returns (unless running
+    // now), and the broker is told when no other subscription uses the same filter. Never call
+    // it from a handler: it waits for the running handler.
+    void unsubscribe(std::uint64_t id) noexcept;
+    std::size_t subscription_count() const;
     // Waits for the broker's acknowledgement up to the connect timeout (qos > 0).
     Status publish(const std::string& topic, const std::string& payload, int qos = 0,
                    bool retained = false) noexcept;
 
+    // True once the broker accepted the connection and acknowledged every subscription.
     bool connected() const noexcept { return connected_; }
     std::uint64_t connection_count() const noexcept { return connects_; }
     // Why the last connect failed or the connection dropped; empty while connected.
@@ -87,6 +96,7 @@ public:
 
 private:
     struct Subscription {
+        std::uint64_t id = 0;
         std::string filter;
         int qos = 0;
         MessageHandler on_message;
@@ -95,11 +105,16 @@ private:
 
     void run();
     Status connect_once();
+    Status fresh_client();
+    Status restore_subscriptions(mqtt::async_client& client);
+    std::shared_ptr<mqtt::async_client> current() const;
     void deliver(const std::string& topic, std::string_view payload, bool retained) noexcept;
     void set_error(std::string message);
 
     MqttSettings settings_;
-    std::unique_ptr<mqtt::async_client> client_;
+    std::shared_ptr<mqtt::async_client> client_;  // under mutex_; replaced at each attempt
+    std::uint64_t generation_ = 0;                // counts the paho clients made (mutex_)
+    std::uint64_t next_subscription_id_ = 1;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<Subscription> subscriptions_;

@@ -327,3 +327,25 @@ TEST_CASE("external policy: the daemon's wiring from the config, refusals journa
     }));
     site->stop();
 }
+
+TEST_CASE(
+    "external policy: a reload's new bridge replaces the old one's handler on the shared "
+    "client",
+    "[external][mqtt]") {
+    test::Mosquitto mosq;
+    REQUIRE(mosq.start());
+    SystemClock clock;
+    external::BridgeConfig bc;
+    bc.broker = test::plain_client_settings(mosq, "it-reload");
+    bc.prefix = kPrefix;
+    bc.deadline = Duration{2000};
+    // The shared client outlives each bridge, as it does when sources use the same broker.
+    auto client = transport::shared_mqtt_client(bc.broker);
+    REQUIRE(client);
+    for (int reload = 0; reload < 3; ++reload) {
+        auto bridge = std::make_unique<external::ExternalBridge>(bc, clock);
+        REQUIRE(bridge->setup_status().ok());
+        CHECK((*client)->subscription_count() == 1);
+    }
+    CHECK((*client)->subscription_count() == 0);
+}

@@ -2,8 +2,12 @@
 // shape, each bad input refused with a reason, stale values withheld, reconnects with
 // subscriptions restored, a flapping broker, the status topic and last will, credentials from a
 // file, and TLS.
-#include <catch2/catch.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -90,6 +94,57 @@ SensorConfig sensor_config(const test::Mosquitto& m, const std::string& id,
     return c;
 }
 
+// A broker that accepts each connection (CONNACK) and answers pings, but never acknowledges a
+// SUBSCRIBE: what a client sees when its broker goes away between the two.
+class NoSubackBroker {
+public:
+    NoSubackBroker() : listen_fd_(test::listen_loopback(port_)), thread_([this] { serve(); }) {}
+    ~NoSubackBroker() {
+        stop_ = true;
+        thread_.join();
+        ::close(listen_fd_);
+    }
+    std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+    int subscribes() const { return subscribes_; }
+
+private:
+    static bool ready(int fd) {
+        pollfd p{fd, POLLIN, 0};
+        return ::poll(&p, 1, 50) > 0;
+    }
+    void serve() {
+        while (!stop_) {
+            if (!ready(listen_fd_)) continue;
+            const int fd = ::accept(listen_fd_, nullptr, nullptr);
+            if (fd < 0) continue;
+            std::string in;
+            char buf[512];
+            while (!stop_) {
+                if (!ready(fd)) continue;
+                const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+                if (n <= 0) break;
+                in.append(buf, static_cast<std::size_t>(n));
+                answer(fd, in);
+            }
+            ::close(fd);
+        }
+    }
+    // Consumes the whole packets in `in` (remaining length in one byte: small packets only).
+    void answer(int fd, std::string& in) {
+        while (in.size() >= 2 && in.size() >= 2u + static_cast<unsigned char>(in[1])) {
+            const auto type = static_cast<unsigned char>(in[0]) >> 4;
+            if (type == 1) ::send(fd, "\x20\x02\x00\x00", 4, MSG_NOSIGNAL);  // CONNACK
+            if (type == 12) ::send(fd, "\xd0\x00", 2, MSG_NOSIGNAL);         // PINGRESP
+            if (type == 8) ++subscribes_;
+            in.erase(0, 2 + static_cast<unsigned char>(in[1]));
+        }
+    }
+    int port_ = 0;
+    int listen_fd_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> subscribes_{0};
+    std::thread thread_;
+};
 }  // namespace
 
 TEST_CASE("mqtt_sensor: a JSON pointer into a retained message, scaled", "[mqtt]") {
@@ -278,6 +333,8 @@ TEST_CASE(
     test::Mosquitto mosq;
     auto cfg = sensor_config(mosq, "sensor-reconnect", "site/flap");
     MqttSensorSource source("flap", cfg);
+    // Connected means subscribed: a message sent now is not lost.
+    REQUIRE(eventually([&] { return collect(source).status.code != ErrorCode::unreachable; }));
     auto watcher = std::make_unique<Publisher>(mosq);
     watcher->send("site/flap", "10");
     REQUIRE(eventually([&] { return collect(source).values["grid.power_w"] == 10; }));
@@ -298,6 +355,40 @@ TEST_CASE(
     // the subscription made again after the reconnect.
     pub.send("site/flap", "77");
     REQUIRE(eventually([&] { return collect(source).values["grid.power_w"] == 77; }));
+}
+
+TEST_CASE("mqtt: connected only once the broker acknowledged every subscription", "[mqtt]") {
+    // A source reading "connected" would wait for messages that its missing subscription never
+    // brings; until the broker acknowledges, the client is not connected and says why.
+    NoSubackBroker broker;
+    MqttSettings s;
+    s.broker = broker.url();
+    s.client_id = "sub-unacked";
+    s.status_topic.clear();
+    s.connect_timeout = Duration{500};
+    s.min_backoff = Duration{100};
+    s.max_backoff = Duration{200};
+    MqttClient client(s);
+    client.subscribe("site/meter", 1, [](const transport::MqttMessage&) {});
+    client.start();
+    REQUIRE(eventually([&] { return broker.subscribes() >= 2; }));  // one retry at least
+    const bool was_connected =
+        eventually([&] { return client.connected(); }, std::chrono::seconds(1));
+    CHECK_FALSE(was_connected);
+    CHECK_THAT(client.last_error(), Catch::Contains("site/meter: no acknowledgement"));
+}
+
+TEST_CASE("mqtt: a source that goes leaves no handler behind on the shared client", "[mqtt]") {
+    // A reload rebuilds the sources on the same shared client.
+    test::Mosquitto mosq;
+    auto cfg = sensor_config(mosq, "sensor-reload", "site/reload");
+    auto client = transport::shared_mqtt_client(cfg.broker);
+    REQUIRE(client);
+    for (int reload = 0; reload < 3; ++reload) {
+        MqttSensorSource source("reload", cfg);
+        CHECK((*client)->subscription_count() == 1);
+    }
+    CHECK((*client)->subscription_count() == 0);
 }
 
 TEST_CASE("mqtt: the status topic reads online while connected and offline after a clean stop",
