@@ -170,7 +170,7 @@ void ControlLoop::run() {
         {
             // A new reading from here on is after this tick's snapshot: it earns the next one.
             std::lock_guard lock(wake_mutex_);
-            pacer_ = TickPacer(settings_.period, settings_.min_spacing);  // as reconfigured
+            pacer_.set_timing(settings_.period, settings_.min_spacing);  // as reconfigured
             pacer_.ticked(std::chrono::steady_clock::now());
         }
         tick();

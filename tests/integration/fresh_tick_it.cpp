@@ -138,7 +138,8 @@ TEST_CASE("fresh tick: a chatty source does not make the loop tick faster than i
     std::lock_guard lock(rig.m);
     INFO("ticks in 1.5 s: " << rig.ticks.size());
     CHECK(rig.ticks.size() >= 2);   // the readings, not the 10 s period, drive it
-    CHECK(rig.ticks.size() <= 17);  // 1.5 s / 100 ms, and the first
-    for (std::size_t i = 1; i < rig.ticks.size(); ++i)
-        CHECK(rig.ticks[i] - rig.ticks[i - 1] >= 90ms);
+    CHECK(rig.ticks.size() <= 18);  // 1.5 s / 100 ms, and the first two
+    // Two ticks may come close together, never three within twice the spacing.
+    for (std::size_t i = 2; i < rig.ticks.size(); ++i)
+        CHECK(rig.ticks[i] - rig.ticks[i - 2] >= 190ms);
 }
