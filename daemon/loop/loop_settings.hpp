@@ -14,7 +14,7 @@ namespace hashsink::loop {
 
 struct LoopSettings {
     Duration period{1000};      // the longest time between two ticks
-    Duration min_spacing{200};  // the shortest, when readings arrive faster
+    Duration min_spacing{200};  // the mean spacing when readings arrive faster (two may be closer)
     SiteLimits limits;
     std::vector<std::string> priority;  // miner ids served first
     double start_margin_w = 0;          // spare power a paused miner needs to start...
