@@ -269,6 +269,9 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     if (!j) return j.error();
     site->journal_ = std::move(*j);
     site->recorder_ = std::make_unique<journal::JournalRecorder>(*site->journal_);
+    if (auto note = site->journal_->set_aside_note())
+        site->recorder_->event(clock.now(), Severity::warning, "journal.set_aside", "journal",
+                               *note);
 
     const auto* policy_type = policies::find_policy_type(cfg.policy);
     if (policy_type == nullptr)

@@ -6,16 +6,16 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <utility>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/log.hpp"
 #include "daemon/journal/journal_impl.hpp"
 #include "daemon/journal/schema.hpp"
 #include "daemon/journal/sqlite.hpp"
+#include "daemon/journal/unusable_file.hpp"
 
 namespace hashsink::journal {
 
@@ -351,14 +351,20 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
         return fail("open database", "commit_interval must be positive");
     }
 
+    auto set_aside = set_aside_unusable(options.path, unix_ms(WallClock::now()) / 1000);
+    if (!set_aside) return set_aside.error();
+    if (*set_aside) log::error(kArea, **set_aside);
+
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->options.batch_rows = std::max<std::size_t>(1, options.batch_rows);
     impl->what = options.path;
+    impl->set_aside = *set_aside;
     Database& db = impl->write_db;
     if (db.open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) !=
         SQLITE_OK) {
-        return fail("open database", db.message());
+        const std::string why = cannot_create_reason(options.path);
+        return fail("open database", why.empty() ? db.message() : why);
     }
     sqlite3_extended_result_codes(db.get(), 1);
     sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
@@ -485,5 +491,7 @@ Stats Journal::stats() const {
     s.queue_bytes = impl_->queued_bytes;
     return s;
 }
+
+std::optional<std::string> Journal::set_aside_note() const { return impl_->set_aside; }
 
 }  // namespace hashsink::journal

@@ -140,9 +140,10 @@ public:
     static int schema_version() noexcept;
 
     // Opens (creating and migrating as needed) the database and starts the writer thread.
-    // Errors: the file cannot be opened or is not a hashsink journal, its schema is newer than
-    // this code, or a migration failed. A current database on a read-only file opens, and the
-    // journal reports that it cannot write.
+    // A file SQLite cannot read as a database is moved aside first (set_aside_note()).
+    // Errors: the file cannot be opened or created (a missing or read-only folder), it is
+    // another program's database, its schema is newer than this code, or a migration failed. A
+    // current database on a read-only file opens, and the journal reports that it cannot write.
     static Result<std::unique_ptr<Journal>> open(const JournalOptions& options);
 
     ~Journal();     // flushes, then stops the writer
@@ -163,6 +164,9 @@ public:
                              const Status& result) noexcept;
     void record_event(TimePoint at, Severity severity, std::string code, std::string subject,
                       std::string message) noexcept;
+
+    // When open() found the file unusable and moved it aside: what it did, for an event.
+    std::optional<std::string> set_aside_note() const;
 
     // Blocks until everything queued before the call is committed (or has failed).
     void flush() noexcept;

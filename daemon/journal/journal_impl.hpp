@@ -74,6 +74,7 @@ inline std::int64_t floor_to(std::int64_t ts_ms, std::int64_t period_ms) {
 }
 
 struct Journal::Impl {
+    std::optional<std::string> set_aside;  // what was done with an unusable file at open
     JournalOptions options;
     std::string what;           // the path, for messages
     Database write_db;

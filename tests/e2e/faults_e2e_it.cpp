@@ -2,10 +2,10 @@
 // mosquitto on loopback, while a miner dies and returns, the daemon is stopped, a broker dies
 // and returns, and a config is saved live with a bad value and then a good one. Every check is
 // an outcome seen through /api/status, the emulators or the journal; every wait is bounded.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch.hpp>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/transport/mqtt_client.hpp"
 #include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "emulators/sensors/sunspec_emulator.hpp"
-#include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/inverter_image.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/mosquitto.hpp"
@@ -395,4 +395,29 @@ TEST_CASE("faults: a live config with a bad value is refused at its field, a goo
     d.child->kill(SIGTERM);
     REQUIRE(d.wait_exit(30s) == 0);
     CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'config.applied'") >= 1);
+}
+
+TEST_CASE(
+    "faults: a journal file that is not a database is moved aside, and the daemon runs on a "
+    "fresh one",
+    "[e2e][faults]") {
+    Rig rig;
+    Daemon d;
+    INFO("daemon log: " << d.log);
+    const std::string garbage(4096, '\x7f');
+    test::write_file(d.db, garbage);  // overwritten by something else
+    start_until_mining(rig, d, rig.config(d.web_port));
+    // Said in the log and recorded as an event in the new journal; the old file is kept.
+    const std::string log = test::read_file(d.log);
+    CHECK(log.find("moved aside to " + d.db + ".unusable-") != std::string::npos);
+    auto until = Steady::now() + 20s;
+    while (count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'journal.set_aside'") < 1 &&
+           Steady::now() < until)
+        std::this_thread::sleep_for(200ms);
+    CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = 'journal.set_aside'") == 1);
+    bool kept = false;
+    for (const auto& e : std::filesystem::directory_iterator(d.dir))
+        kept = kept || (e.path().string().find(".unusable-") != std::string::npos &&
+                        test::read_file(e.path().string()) == garbage);
+    CHECK(kept);
 }

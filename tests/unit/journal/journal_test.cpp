@@ -1,10 +1,11 @@
 // The journal's record calls, readers, queue limits and retention, on a temp file.
-#include <catch2/catch.hpp>
+#include "daemon/journal/journal.hpp"
 
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_recorder.hpp"
 #include "tests/support/process.hpp"
 #include "tests/unit/journal/sql.hpp"
@@ -337,4 +338,70 @@ TEST_CASE("journal: the loop's recorder writes through to the journal", "[journa
     CHECK(f.sql("SELECT result FROM targets WHERE tick=3") == "ok");
     CHECK(f.count("decisions") == 1);
     CHECK(f.count("miner_states") == 1);
+}
+
+TEST_CASE("journal: an unusable file is moved aside and recording starts afresh", "[journal]") {
+    const std::string dir = test::temp_dir();
+    const std::string path = dir + "/journal.db";
+    // Overwritten by something else: SQLite cannot read it as a database.
+    const std::string garbage(8192, 'x');
+    test::write_file(path, garbage);
+    test::write_file(path + "-wal", "not a wal either");
+    JournalOptions o;
+    o.path = path;
+    auto j = Journal::open(o);
+    REQUIRE(j.has_value());
+    const auto note = (*j)->set_aside_note();
+    REQUIRE(note);
+    INFO(*note);
+    CHECK(note->find("moved aside to " + path + ".unusable-") != std::string::npos);
+    // The old file is kept as it was, beside the new journal, which records.
+    std::string aside;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().string().find(".unusable-") != std::string::npos &&
+            e.path().string().find("-wal") == std::string::npos)
+            aside = e.path().string();
+    REQUIRE_FALSE(aside.empty());
+    CHECK(test::read_file(aside) == garbage);
+    CHECK(std::filesystem::exists(aside + "-wal"));
+    (*j)->record_event(WallClock::now(), Severity::warning, "journal.set_aside", "journal", *note);
+    (*j)->flush();
+    REQUIRE((*j)->recent_events(1).size() == 1);
+    CHECK((*j)->recent_events(1)[0].code == "journal.set_aside");
+}
+
+TEST_CASE("journal: a healthy file or another program's database is left where it is",
+          "[journal]") {
+    const std::string dir = test::temp_dir();
+    {
+        Fixture f;
+        CHECK_FALSE(f.journal->set_aside_note());
+    }
+    // A valid SQLite file that is not a journal: a configuration mistake, refused, not moved.
+    const std::string other = dir + "/other.db";
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(other.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE notes(x); INSERT INTO notes VALUES (1)", nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    JournalOptions o;
+    o.path = other;
+    auto j = Journal::open(o);
+    REQUIRE_FALSE(j.has_value());
+    INFO(j.error().message);
+    CHECK(std::filesystem::exists(other));
+    CHECK(test::sql_text(other, "SELECT x FROM notes") == "1");
+}
+
+TEST_CASE("journal: a folder that does not take files is named in the error", "[journal]") {
+    JournalOptions o;
+    o.path = "/proc/hashsink-journal-test/journal.db";  // no such folder, and none can be made
+    auto j = Journal::open(o);
+    REQUIRE_FALSE(j.has_value());
+    CHECK(j.error().message.find("the folder /proc/hashsink-journal-test does not exist") !=
+          std::string::npos);
+    o.path = "/proc/journal.db";  // a folder no file can be created in, even by root
+    j = Journal::open(o);
+    REQUIRE_FALSE(j.has_value());
+    CHECK(j.error().message.find("journal /proc/journal.db: open database") != std::string::npos);
 }
