@@ -5,7 +5,7 @@
 // upset to the first load-reducing write (a pause or a lower frequency) a miner emulator
 // receives. Prints p50, p99 and max in seconds and in periods.
 //
-//   build/bench/fresh_reading [--flips N] [--binary PATH]
+//   build/bench/fresh_reading [--flips N] [--binary PATH] [--case meter|genset]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -179,13 +179,15 @@ Case genset_case(const sensors::RegisterEmulator& controller, std::atomic<double
 
 int main(int argc, char** argv) {
     int n = 50;
-    std::string binary = HASHSINK_BINARY;
+    std::string binary = HASHSINK_BINARY, only;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string arg = argv[i];
         if (arg == "--flips")
             n = std::atoi(argv[i + 1]);
         else if (arg == "--binary")
             binary = argv[i + 1];
+        else if (arg == "--case")
+            only = argv[i + 1];  // meter or genset
     }
     Fleet fleet;
     sensors::sunspec::SunspecEmulator meter;
@@ -209,6 +211,7 @@ int main(int argc, char** argv) {
     std::printf("fresh_reading: %s, %d upsets per case at random phases\n", binary.c_str(), n);
     int status = 0;
     for (const Case& c : {meter_case(meter), genset_case(controller, hz)}) {
+        if (!only.empty() && c.name.rfind(only, 0) != 0) continue;
         auto delays = measure(binary, fleet, c, n);
         if (delays.empty()) {
             status = 1;
