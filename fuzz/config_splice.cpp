@@ -1,6 +1,8 @@
 // Saving the config from the page: the file's TOML as the page reads it (config_to_json), the
 // page's JSON back to TOML (json_to_toml), and that spliced into the file. The splice must
 // parse to the same values as what it splices in (web/api/config_splice.hpp).
+#include "web/api/config_splice.hpp"
+
 #include <toml++/toml.h>
 
 #include <cstdio>
@@ -9,7 +11,6 @@
 #include "daemon/app/catalog.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "web/api/config_json.hpp"
-#include "web/api/config_splice.hpp"
 
 using namespace hashsink;
 

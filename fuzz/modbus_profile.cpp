@@ -1,6 +1,7 @@
 // Modbus register-map profiles: the profile's TOML (a file in the profiles directory), then
 // the registers its blocks read, decoded into points and signals as read_profile does.
 #include "adapters/sensors/profiles/modbus_profile.hpp"
+
 #include "fuzz/fuzz_input.hpp"
 
 using namespace hashsink;

@@ -1,6 +1,7 @@
 // MQTT payloads: a number at a JSON pointer (the first line of the input), the payload as a
 // price schedule, and the slot lookups a price source makes.
 #include "adapters/sensors/mqtt_payload.hpp"
+
 #include "fuzz/fuzz_input.hpp"
 
 using namespace hashsink::sensors::mqtt;
