@@ -13,7 +13,11 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
 	tzdata python3-prometheus-client
 
-.PHONY: all deps configure build test demo bench fresh-check clean
+# `make fuzz` only: clang with its compiler-rt runtime (libFuzzer and the sanitizers).
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps configure build test demo bench fuzz fresh-check clean
 
 all: build
 
@@ -36,6 +40,11 @@ demo: build
 
 bench: build
 	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && "$$b"; done
+
+# Every fuzzer in fuzz/ for FUZZ_SECONDS each, built with clang in build-fuzz; fails on a crash.
+fuzz: deps
+	@tools/install-deps.sh $(FUZZ_PACKAGES)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) fuzz/run.sh
 
 # The README's two commands on a bare Debian 12 root (mmdebstrap): run it before resolving any
 # change to dependencies. Needs root and 20-30 minutes; not part of `make test` or CI.

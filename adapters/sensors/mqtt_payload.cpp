@@ -22,6 +22,15 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// The times a payload may name: 1970 up to 2200, well inside what a TimePoint holds (its
+// nanoseconds end in 2262); anything else is an error, not an overflow.
+constexpr std::int64_t kEndOfSpanMs = 7'258'118'400'000;  // 2200-01-01T00:00:00Z
+
+std::optional<TimePoint> in_span(std::int64_t unix_ms) {
+    if (unix_ms < 0 || unix_ms >= kEndOfSpanMs) return std::nullopt;
+    return from_unix_ms(unix_ms);
+}
+
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
     if (at + n > s.size()) return false;
     int v = 0;
@@ -50,8 +59,8 @@ std::optional<TimePoint> as_time(const json& j) {
         double v = j.get<double>();
         if (!std::isfinite(v) || v < 0 || v > 1e14) return std::nullopt;
         // Unix milliseconds from 1973 on; seconds below.
-        auto ms = v > 1e11 ? static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v * 1000);
-        return from_unix_ms(ms);
+        return in_span(v > 1e11 ? static_cast<std::int64_t>(v)
+                                : static_cast<std::int64_t>(v * 1000));
     }
     if (j.is_string()) return parse_iso8601(j.get_ref<const std::string&>());
     return std::nullopt;
@@ -136,7 +145,7 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
     std::int64_t secs =
         days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
         mi * 60 + sec - offset_min * 60;
-    return from_unix_ms(secs * 1000 + ms);
+    return in_span(secs * 1000 + ms);
 }
 
 Result<double> parse_number(std::string_view payload, const std::string& pointer) {

@@ -13,7 +13,8 @@
 
 namespace hashsink::sensors::mqtt {
 
-// "2026-11-21T10:00:00+01:00", "...Z", fractions allowed; an offset is required.
+// "2026-11-21T10:00:00+01:00", "...Z", fractions allowed; an offset is required. Times before
+// 1970 or from 2200 on are refused.
 std::optional<TimePoint> parse_iso8601(std::string_view text);
 
 // A number: the payload itself ("42.5", JSON number, "true"/"false") when pointer is empty, else

@@ -239,7 +239,7 @@ CgminerStatus reply_status(const json& reply) {
     } else {
         out.status = json_string(*entry, "STATUS");
     }
-    out.code = static_cast<long>(json_number(*entry, "Code").value_or(0));
+    out.code = json_integer<long>(*entry, "Code").value_or(0);
     if (auto m = entry->find("Msg"); m != entry->end()) {
         out.msg = m->is_string() ? m->get<std::string>() : m->dump();
     }

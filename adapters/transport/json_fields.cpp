@@ -1,6 +1,7 @@
 #include "adapters/transport/json_fields.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace hashsink::transport {
@@ -13,6 +14,13 @@ constexpr std::size_t kMaxNumberText = 64;
 constexpr std::size_t kMaxString = 256;
 
 }  // namespace
+
+std::string whole_number_text(double v) {
+    if (auto whole = to_integer<long>(v)) return std::to_string(*whole);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
 
 std::optional<double> json_number(const json& obj, std::string_view key) {
     if (!obj.is_object()) return std::nullopt;

@@ -207,10 +207,11 @@ std::vector<PluginConfig> Loader::plugins(const toml::table& root, const char* n
             skip.insert(kind_key);  // reported by plugin_kind
         Options all = check_table(*t, path, tables, pc.where, skip,
                                   /*ignore_unknown=*/kind_bad);
-        for (const auto& [key, v] : all.values()) {
+        for (const auto& entry : all.values()) {
+            const auto& key = entry.first;  // a named copy: clang 14 cannot capture a binding
             bool is_common = std::any_of(common.begin(), common.end(),
                                          [&](const KeySpec& s) { return s.name == key; });
-            (is_common ? pc.common : pc.options).set(key, v);
+            (is_common ? pc.common : pc.options).set(key, entry.second);
         }
         pc.id = pc.common.get_string("id");
         if (const toml::node* kn = t->get(kind_key))

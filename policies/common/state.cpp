@@ -123,7 +123,7 @@ private:
             }
             Node item;
             if (!value(item, depth + 1)) return false;
-            n.items.emplace_back(std::move(key), std::move(item));
+            n.items.push_back({std::move(key), std::move(item)});
             skip_space();
             if (i_ >= s_.size()) return false;
             const char c = s_[i_++];

@@ -60,9 +60,16 @@ struct Node {
     bool boolean = false;
     double number = 0;
     std::string text;                                 // a string's value
-    std::vector<std::pair<std::string, Node>> items;  // an object's members, an array's items
-    std::string raw;                                  // the JSON text of this value
+    struct Member;
+    std::vector<Member> items;  // an object's members, an array's items
+    std::string raw;            // the JSON text of this value
     const Node* find(std::string_view key) const;
+};
+// A member of an object, or an array's item (no name). Not a std::pair: clang 14 cannot
+// instantiate a pair of a type that holds a vector of it.
+struct Node::Member {
+    std::string first;
+    Node second;
 };
 // Nullopt for malformed text (or nesting deeper than 32).
 std::optional<Node> parse(std::string_view text);

@@ -1,4 +1,5 @@
-// The recorded replies and other files under tests/fixtures/, read by the tests that decode them.
+// The recorded replies and other files under tests/fixtures/, read by the tests that decode them,
+// and the inputs the fuzzers crashed on (fuzz/corpus/).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -9,15 +10,24 @@
 
 namespace hashsink::test {
 
-// The bytes of tests/fixtures/<path>; REQUIREs that the file opens.
-inline std::string fixture_text(const std::string& path) {
-    std::ifstream in(std::string(HASHSINK_SOURCE_DIR) + "/tests/fixtures/" + path,
-                     std::ios::binary);
-    INFO("tests/fixtures/" << path);
+// The bytes of a file in the source tree; REQUIREs that the file opens.
+inline std::string source_file_text(const std::string& path) {
+    std::ifstream in(std::string(HASHSINK_SOURCE_DIR) + "/" + path, std::ios::binary);
+    INFO(path);
     REQUIRE(in.good());
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// The bytes of tests/fixtures/<path>.
+inline std::string fixture_text(const std::string& path) {
+    return source_file_text("tests/fixtures/" + path);
+}
+
+// An input a fuzzer once crashed on, kept in fuzz/corpus/<target>/<name>.
+inline std::string fuzz_input(const std::string& target, const std::string& name) {
+    return source_file_text("fuzz/corpus/" + target + "/" + name);
 }
 
 // tests/fixtures/<path> parsed as JSON.

@@ -79,8 +79,9 @@ std::optional<WorkMode> work_mode_from_int(int v) {
 std::optional<WorkMode> decode_work_mode(const json& conf) {
     for (const char* key : {"bitmain-work-mode", "miner-mode"}) {
         if (auto v = json_number(conf, key)) {
-            if (*v != std::floor(*v)) return std::nullopt;
-            return work_mode_from_int(static_cast<int>(*v));
+            auto mode = transport::to_integer<int>(*v);
+            if (!mode || *v != *mode) return std::nullopt;
+            return work_mode_from_int(*mode);
         }
     }
     return std::nullopt;
@@ -158,8 +159,8 @@ void decode_stats(const json& stats, Telemetry& out) {
                 if (auto rpm = mean_fan_rpm(v)) out.fan_rpm = rpm;
             }
             if (auto w = json_number(e, "watt"); w && *w > 0) out.power_w = *w;
-            if (auto m = json_number(e, "miner-mode"))
-                out.mode = work_mode_from_int(static_cast<int>(*m));
+            if (auto m = transport::json_integer<int>(e, "miner-mode"))
+                out.mode = work_mode_from_int(*m);
             continue;
         }
         if (e.contains("fan_num") || e.contains("temp_chip1") || e.contains("fan1")) {

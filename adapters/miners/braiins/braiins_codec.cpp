@@ -86,7 +86,7 @@ MinerState decode_state(const Bodies& b) {
     s.model = transport::json_string(at(b.details, {"miner_identity"}), "miner_model");
     if (s.model.empty()) s.model = transport::json_string(at(b.details, {"miner_identity"}), "name");
     s.firmware = transport::json_string(at(b.details, {"bos_version"}), "current");
-    const int status = static_cast<int>(json_number(b.details, "status").value_or(0));
+    const int status = transport::json_integer<int>(b.details, "status").value_or(0);
     switch (static_cast<BosStatus>(status)) {
         case BosStatus::normal: s.state = MinerRunState::mining; break;
         case BosStatus::paused: s.state = MinerRunState::paused; break;
@@ -137,7 +137,7 @@ MinerState decode_state(const Bodies& b) {
         if (board_max >= 0) s.chip_temp_c = board_max;
     }
     if (auto target = current_power_target_w(b.tuner)) {
-        std::string t = "power target " + std::to_string(static_cast<long>(*target)) + " W";
+        std::string t = "power target " + transport::whole_number_text(*target) + " W";
         s.detail = s.detail.empty() ? t : s.detail + "; " + t;
     }
     return s;

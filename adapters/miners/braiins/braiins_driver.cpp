@@ -137,9 +137,9 @@ Status BraiinsDriver::verify(bool run, std::optional<double> watt) {
         std::string expected = run ? "mining" : "paused";
         std::string actual = "status " + std::to_string(status);
         if (watt) {
-            expected += ", power target " + std::to_string(static_cast<long>(*watt)) + " W";
+            expected += ", power target " + transport::whole_number_text(*watt) + " W";
             actual += ", power target " +
-                      (target ? std::to_string(static_cast<long>(*target)) + " W" : "absent");
+                      (target ? transport::whole_number_text(*target) + " W" : "absent");
         }
         return error(Status::error(ErrorCode::not_applied,
                                    "verify: write acknowledged but not applied: expected " +

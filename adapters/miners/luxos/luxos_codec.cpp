@@ -32,7 +32,8 @@ Result<std::vector<Profile>> decode_profiles(const json& reply) {
         prof.frequency_mhz = json_number(p, "Frequency").value_or(0);
         prof.hashrate_ths = json_number(p, "Hashrate").value_or(0);
         prof.voltage_v = json_number(p, "Voltage").value_or(0);
-        prof.step = static_cast<int>(json_number(p, "Step").value_or(prof.name == "default" ? 0 : -1));
+        prof.step =
+            transport::json_integer<int>(p, "Step").value_or(prof.name == "default" ? 0 : -1);
         out.push_back(prof);
     }
     if (out.empty()) return Status::error(ErrorCode::protocol, "profiles: no usable profile");

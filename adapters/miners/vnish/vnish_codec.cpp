@@ -131,7 +131,7 @@ MinerState decode_state(const json& summary, const json& info) {
         }
     }
     if (auto th = json_number(status, "throttled"); th && *th < 100) {
-        std::string t = "throttled to " + std::to_string(static_cast<int>(*th)) + " %";
+        std::string t = "throttled to " + transport::whole_number_text(*th) + " %";
         s.detail = s.detail.empty() ? t : s.detail + "; " + t;
     }
     return s;

@@ -215,7 +215,7 @@ std::string v3_failure(const json& reply) {
     std::string msg = reply.contains("msg") && reply["msg"].is_string()
                           ? reply["msg"].get<std::string>()
                           : reply.contains("msg") ? reply["msg"].dump() : "";
-    return "code " + std::to_string(static_cast<long>(*code)) + (msg.empty() ? "" : ": " + msg);
+    return "code " + transport::whole_number_text(*code) + (msg.empty() ? "" : ": " + msg);
 }
 
 V2Token v2_token(std::string_view password, std::string_view salt, std::string_view time,

@@ -79,6 +79,13 @@ TEST_CASE("whatsminer codec: v3 fixtures decode to the expected values", "[whats
     CHECK(v3_failure(json{{"code", -4}, {"msg", "no permission"}}) == "code -4: no permission");
 }
 
+TEST_CASE("whatsminer codec: a code beyond a long is reported, not cast", "[whatsminer]") {
+    // The reply fuzz_whatsminer_v3 found: {"code":4444...044}, 38 digits.
+    auto reply = json::parse(hashsink::test::fuzz_input("whatsminer_v3", "crash-huge-code"));
+    CHECK(v3_failure(reply) == "code 4.44444e+37");
+    CHECK(v3_failure(json{{"code", -1e300}}) == "code -1e+300");
+}
+
 TEST_CASE("whatsminer codec: API choice by firmware and API version", "[whatsminer]") {
     CHECK(api_for({"2.0.5", "20240624.18.REL", ""}) == Api::v2);
     CHECK(api_for({"", "20241031.10.REL", ""}) == Api::v2);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "adapters/transport/mqtt_client.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace hashsink;
 using namespace hashsink::sensors::mqtt;
@@ -64,4 +65,18 @@ TEST_CASE("topic filters match MQTT wildcards", "[mqtt]") {
     CHECK_FALSE(mqtt_topic_matches("a/b", "a/b/c"));
     CHECK_FALSE(mqtt_topic_matches("a/+", "a/b/c"));
     CHECK_FALSE(mqtt_topic_matches("a/b/c", "a/b"));
+}
+
+TEST_CASE("times outside 1970 to 2200 are refused, not overflowed", "[mqtt]") {
+    CHECK_FALSE(parse_iso8601("0091-11-21T00:00:00Z"));
+    CHECK_FALSE(parse_iso8601("1969-12-31T23:59:59Z"));
+    CHECK_FALSE(parse_iso8601("2200-01-01T00:00:00Z"));
+    CHECK(parse_iso8601("2199-12-31T23:59:59Z"));
+    // Unix seconds or milliseconds past 2200 (1e13 ms is in 2286).
+    CHECK_FALSE(parse_slots(R"([{"start": 1e13, "end": 2e13, "value": 1}])"));
+    CHECK_FALSE(parse_slots(R"([{"start": 9e10, "end": 9.5e10, "value": 1}])"));
+    // The input fuzz_mqtt_payload found: year 0091 overflowed the time point's nanoseconds.
+    auto slots = parse_slots(test::fuzz_input("mqtt_payload", "crash-year-0091"));
+    REQUIRE_FALSE(slots);
+    CHECK_THAT(slots.error().message, Catch::Contains("not a time"));
 }

@@ -94,6 +94,23 @@ TEST_CASE("cgminer json: readers tolerate type drift", "[cgminer]") {
     CHECK(first_of(json::object(), "SUMMARY").is_null());
 }
 
+TEST_CASE("cgminer json: integers out of range are absent, never cast", "[cgminer]") {
+    json o = {{"huge", 4.4e37},      {"tiny", -1e300}, {"int_max", 2147483647},
+              {"big", 2147483648.0}, {"neg", -7.9},    {"text", "12"}};
+    CHECK_FALSE(json_integer<int>(o, "huge"));
+    CHECK_FALSE(json_integer<long>(o, "tiny"));
+    CHECK(*json_integer<int>(o, "int_max") == 2147483647);
+    CHECK_FALSE(json_integer<int>(o, "big"));
+    CHECK(*json_integer<long>(o, "big") == 2147483648L);
+    CHECK(*json_integer<int>(o, "neg") == -7);
+    CHECK(*json_integer<int>(o, "text") == 12);
+    CHECK_FALSE(to_integer<long>(9223372036854775808.0));
+    CHECK(whole_number_text(3250.7) == "3250");
+    CHECK(whole_number_text(-1e300) == "-1e+300");
+    // A STATUS code beyond a long reads as none.
+    CHECK(reply_status(json::parse(R"({"STATUS":[{"STATUS":"E","Code":1e40}]})")).code == 0);
+}
+
 TEST_CASE("cgminer json: the recorded LuxOS and bmminer replies parse", "[cgminer]") {
     auto summary = parsed(fixture("luxos/summary.json"));
     CHECK(*json_number(first_of(summary, "SUMMARY"), "GHS 5s") == Approx(59756.06));
