@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -118,14 +120,20 @@ Exchange timed_get(int port, const std::string& path, std::chrono::milliseconds 
 }
 
 HeldConnections::HeldConnections(int port, int count, bool drip, std::chrono::milliseconds every) {
+    // Room for the sockets moved up below: a soft limit of 1024 is common, the hard one is higher.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 8192) {
+        files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     for (int i = 0; i < count; ++i) {
         int fd = connect_loopback(port, std::chrono::seconds(2));
         if (fd < 0) continue;
         // Moved above 4096, so the process's own sockets (the site's HTTP clients, the
         // emulators) keep numbers below select()'s 1024, as they would without these tests.
         int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 4096);
-        ::close(fd);
-        if (high >= 0) fds_.push_back(high);
+        if (high >= 0) ::close(fd);
+        fds_.push_back(high >= 0 ? high : fd);
     }
     if (drip) dripper_ = std::thread([this, every] { drip_loop(every); });
 }
