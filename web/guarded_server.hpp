@@ -21,7 +21,7 @@ struct ConnectionLimits {
     // From a request's first byte, its head and body must be in within this.
     std::chrono::seconds request_deadline{10};
     // The request line and headers together (httplib's own limit is 8 KiB per line only).
-    std::size_t max_head_bytes = 64 * 1024;
+    std::size_t max_head_bytes = std::size_t{64} * 1024;
     // Pending connections the kernel queues before accept (httplib's compiled value is 5).
     int listen_backlog = 128;
 };

@@ -12,13 +12,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <string_view>
 
 namespace hashsink::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::string kDripHead = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+constexpr std::string_view kDripHead = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
 
 int millis_left(Clock::time_point until) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
@@ -98,7 +99,7 @@ Exchange exchange(int port, const std::string& head, std::size_t body_bytes, boo
     int fd = connect_loopback(port, timeout);
     if (fd < 0) return ex;
     if (send_all(fd, head, until)) {
-        const std::size_t piece = 64 * 1024;
+        const std::size_t piece = std::size_t{64} * 1024;
         const std::string plain(piece, 'x');
         const std::string one_chunk = chunk(piece);
         while (ex.body_sent < body_bytes) {
