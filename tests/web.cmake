@@ -15,3 +15,9 @@ set_tests_properties("e2e:web page in chromium: first run, add a miner, save, mi
 hashsink_test(web_setup_code_unit LABEL unit
   SOURCES unit/web/setup_code_test.cpp
   LIBS hashsink_web)
+
+# Hostile clients: a thousand idle or slow connections, slowloris, oversized heads and bodies;
+# the page keeps answering within 2 s and the loop keeps its period.
+hashsink_test(web_hostile_it LABEL integration
+  SOURCES integration/web_hostile_it.cpp
+  LIBS hashsink_cli)

@@ -7,6 +7,7 @@
 #include "web/auth/auth.hpp"
 #include "web/auth/setup_code.hpp"
 #include "web/config_store.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http_helpers.hpp"
 
 namespace hashsink::web {
@@ -60,7 +61,7 @@ WebServer::WebServer(const loop::StatusBoard& board, const Clock& clock, WebOpti
       clock_(clock),
       options_(std::move(options)),
       auth_(std::make_unique<Auth>(options_.auth_file)),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<GuardedServer>()) {
     if (auto st = auth_->load(); !st) log::error("web", st.message + " (no one can log in)");
     if (auth_->setup_needed()) setup_code_ = std::make_unique<SetupCode>(options_.setup_code);
     options_.setup_code.clear();
@@ -141,6 +142,7 @@ Status WebServer::start(const std::string& listen) {
     if (port_ <= 0)
         return Status::error(ErrorCode::unreachable,
                              "web: listen " + listen + ": cannot bind (in use or not permitted)");
+    static_cast<GuardedServer&>(*server_).widen_backlog();
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     log::info("web", "serving on http://" + hp->first + ":" + std::to_string(port_));
     // A warning, so a log level that hides notices still shows it.

@@ -14,6 +14,7 @@
 #include "tests/support/inverter_image.hpp"
 #include "tests/support/site_build.hpp"
 #include "tests/support/small_site.hpp"
+#include "tests/support/small_site_rig.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/web_client.hpp"
@@ -26,28 +27,7 @@ namespace {
 
 constexpr const char* kToken = "0123456789abcdef-scrape-token";
 
-struct MetricsRig {
-    sensors::sunspec::SunspecEmulator inverter;
-    miners::axeos::AxeosEmulator a{{.board = "gamma", .hostname = "gamma-a"}};
-    std::string dir = test::temp_dir();
-    SystemClock clock;
-    std::unique_ptr<app::Site> site;
-    int port = test::free_port();
-    int dead_port = test::free_port();  // nothing listens: the "dead" miner stays offline
-
-    explicit MetricsRig(const std::string& web_extra) {
-        REQUIRE(inverter.start());
-        REQUIRE(a.start());
-        inverter.update(test::sunny_inverter(300, -200));
-        const std::string path = dir + "/site.toml";
-        test::write_file(path, test::small_site_toml("[web]\nlisten = \"127.0.0.1:" +
-                                                         std::to_string(port) + "\"\n" +
-                                                         web_extra,
-                                                     inverter.port(), a.url(), dead_port));
-        site = test::started_site(path, dir, clock);
-        REQUIRE(test::wait_for_port(port, 10s));
-    }
-};
+using MetricsRig = test::SmallSiteRig;
 
 httplib::Result get(int port, const httplib::Headers& headers = {}) {
     httplib::Client c("127.0.0.1", port);
