@@ -2,6 +2,7 @@
 #include "daemon/journal/journal.hpp"
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -357,10 +358,10 @@ TEST_CASE("journal: an unusable file is moved aside and recording starts afresh"
     CHECK(note->find("moved aside to " + path + ".unusable-") != std::string::npos);
     // The old file is kept as it was, beside the new journal, which records.
     std::string aside;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().string().find(".unusable-") != std::string::npos &&
-            e.path().string().find("-wal") == std::string::npos)
-            aside = e.path().string();
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        const std::string name = e.path().string();  // the file itself, not its -wal or -shm
+        if (name.find(".unusable-") != std::string::npos && std::isdigit(name.back())) aside = name;
+    }
     REQUIRE_FALSE(aside.empty());
     CHECK(test::read_file(aside) == garbage);
     CHECK(std::filesystem::exists(aside + "-wal"));

@@ -79,17 +79,11 @@ TEST_CASE("journal schema: foreign files are refused", "[journal]") {
         CHECK_THAT(j.error().message, Catch::Contains("not a hashsink journal"));
         CHECK(test::sql_text(path, "SELECT COUNT(*) FROM sqlite_master") == "1");
     }
-    SECTION("not a database at all") {
-        const std::string path = dir + "/text.db";
-        test::write_file(path, std::string(8192, 'x'));
-        auto j = Journal::open(options_for(path));
-        REQUIRE_FALSE(j.has_value());
-        CHECK_THAT(j.error().message, Catch::Contains("journal " + path + ": read schema"));
-    }
     SECTION("a directory that does not exist") {
         auto j = Journal::open(options_for(dir + "/missing/journal.db"));
         REQUIRE_FALSE(j.has_value());
         CHECK_THAT(j.error().message, Catch::Contains("open database"));
+        CHECK_THAT(j.error().message, Catch::Contains("does not exist"));
     }
     SECTION("no path") {
         auto j = Journal::open(options_for(""));
