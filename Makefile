@@ -17,7 +17,7 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test demo bench fuzz fresh-check clean
+.PHONY: all deps configure build test demo bench fuzz fresh-check clean sanitize tsan
 
 all: build
 
@@ -34,6 +34,18 @@ build: configure
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS)
+
+# The whole suite under ASan+UBSan (preset ci, in build-asan) and under TSan (preset tsan, in
+# build-tsan); a sanitizer report fails the test (docs/reliability.md, "Sanitizers").
+sanitize: deps
+	@cmake --preset ci -B build-asan $(CMAKE_FLAGS)
+	@cmake --build build-asan -j$(JOBS)
+	@cd build-asan && ctest --output-on-failure --timeout 600 -j$(JOBS)
+
+tsan: deps
+	@cmake --preset tsan -B build-tsan $(CMAKE_FLAGS)
+	@cmake --build build-tsan -j$(JOBS)
+	@cd build-tsan && ctest --output-on-failure --timeout 600 -j$(JOBS)
 
 demo: build
 	./$(BUILD)/hashsink demo

@@ -450,7 +450,7 @@ void Journal::record_decision(TimePoint at, std::uint64_t tick, const Decision& 
             e.hash_value_per_h = sum_of(d.report.miner_hash_value_per_h);
             e.heat_value_per_h = sum_of(d.report.miner_heat_value_per_h);
         }
-        return std::move(e);
+        return e;
     });
 }
 

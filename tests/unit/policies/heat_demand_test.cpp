@@ -294,7 +294,10 @@ TEST_CASE("heat: min run and min rest hold over a generated temperature sequence
     s.now = kMonday;
     s.miners = zone_fleet();
     PolicyMemory mem;
-    std::optional<TimePoint> on_since, off_since;
+    // When heating last started or stopped (a plain value: GCC's -Wmaybe-uninitialized misreads
+    // an optional time point here).
+    bool was_heating = false, changed_once = false;
+    TimePoint changed_at{};
     int starts = 0, stops = 0;
     double t = 17;
     int left = 0;
@@ -308,16 +311,13 @@ TEST_CASE("heat: min run and min rest hold over a generated temperature sequence
         Decision d = policy.decide(s, mem);
         mem = d.memory;
         const bool heating = d.budget_w > 0;
-        if (heating && !on_since) {
-            if (off_since) CHECK(s.now - *off_since >= z.min_rest);
-            on_since = s.now;
-            off_since.reset();
-            ++starts;
-        } else if (!heating && on_since) {
-            CHECK(s.now - *on_since >= z.min_run);
-            off_since = s.now;
-            on_since.reset();
-            ++stops;
+        if (heating != was_heating) {
+            if (heating && changed_once) CHECK(s.now - changed_at >= z.min_rest);
+            if (!heating) CHECK(s.now - changed_at >= z.min_run);
+            ++(heating ? starts : stops);
+            changed_at = s.now;
+            changed_once = true;
+            was_heating = heating;
         }
         // While heating, the floor is never below the zone's lowest level.
         if (heating) CHECK(d.budget_w >= 100 - 1e-9);
