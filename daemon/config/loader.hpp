@@ -60,6 +60,8 @@ private:
     bool in_range(const toml::node& n, const KeySpec& spec, const std::string& path, double v,
                   const std::string& shown);
     // Whether s is one of the spec's choices (or it has none); a diagnostic when not.
+    bool private_enough(const toml::node& n, const KeySpec& spec, const std::string& path,
+                        const std::string& file);
     bool is_choice(const toml::node& n, const KeySpec& spec, const std::string& path,
                    const std::string& s);
     std::optional<OptionValue> number_value(const toml::node& n, const KeySpec& spec,

@@ -1,7 +1,10 @@
 // Key checking: a table's keys against its key tables, each value against its KeySpec (type,
 // range, choices), required keys, defaults and one-of groups.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "daemon/config/loader.hpp"
 #include "daemon/config/suggest.hpp"
@@ -149,7 +152,24 @@ std::optional<OptionValue> Loader::string_value(const toml::node& n, const KeySp
     if (!s) return wrong_type(n, spec, path);
     if (!is_choice(n, spec, path, *s)) return std::nullopt;
     if (spec.ref != RefKind::none && !s->empty()) refs_.push_back({spec.ref, *s, pos(n), path});
+    if (!private_enough(n, spec, path, *s)) return std::nullopt;
     return OptionValue{*s};
+}
+
+// A file holding a secret (a password, an API key) that any user may read leaks it: refused
+// here, so `hashsink check` says so before the daemon runs with it. A missing file is the
+// driver's to report when it reads it.
+bool Loader::private_enough(const toml::node& n, const KeySpec& spec, const std::string& path,
+                            const std::string& file) {
+    if (!spec.secret || !spec.name.ends_with("_file") || file.empty()) return true;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & (S_IROTH | S_IWOTH)) == 0) return true;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    error(pos(n), path,
+          file + " can be read or written by any user (mode " + mode +
+              "): make it private, e.g. chmod 600 " + file);
+    return false;
 }
 
 std::optional<OptionValue> Loader::duration_value(const toml::node& n, const KeySpec& spec,

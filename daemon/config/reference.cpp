@@ -68,6 +68,7 @@ std::string table(const KeyTable& keys, const std::vector<std::string>& extra_ch
         }
         std::string doc = k.doc;
         if (k.secret) doc += " (secret: never shown back)";
+        if (k.secret && k.name.ends_with("_file")) doc += "; a file any user may read is refused";
         out += "| `" + k.name + "` | " + type + " | " + def + " | " + escape_cell(allowed) + " | " +
                escape_cell(doc) + " |\n";
     }

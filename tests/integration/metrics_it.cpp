@@ -2,21 +2,22 @@
 // scrape sees (content type, readings, an online and an offline miner), and who may scrape when
 // the status is not public (a session or the bearer token from web.metrics_token_file).
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "emulators/miners/axeos/axeos_emulator.hpp"
-#include "emulators/sensors/sunspec_emulator.hpp"
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/site.hpp"
+#include "emulators/miners/axeos/axeos_emulator.hpp"
+#include "emulators/sensors/sunspec_emulator.hpp"
 #include "tests/support/inverter_image.hpp"
+#include "tests/support/net.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/site_build.hpp"
 #include "tests/support/small_site.hpp"
 #include "tests/support/small_site_rig.hpp"
-#include "tests/support/net.hpp"
-#include "tests/support/process.hpp"
 #include "tests/support/web_client.hpp"
 
 using namespace hashsink;
@@ -108,6 +109,7 @@ TEST_CASE("metrics: with public_status off, a session or the bearer token, nothi
           "[integration][web][metrics]") {
     const std::string token_dir = test::temp_dir();
     test::write_file(token_dir + "/metrics.token", std::string(kToken) + "\n");
+    ::chmod((token_dir + "/metrics.token").c_str(), 0600);  // a secret any user reads is refused
     MetricsRig rig("public_status = false\nmetrics_token_file = \"" + token_dir +
                    "/metrics.token\"\n");
 
@@ -145,6 +147,7 @@ TEST_CASE("metrics: an unreadable or short token file stops the site from buildi
           "[integration][web][metrics]") {
     const std::string dir = test::temp_dir();
     test::write_file(dir + "/short.token", "abc\n");
+    ::chmod((dir + "/short.token").c_str(), 0600);
     for (const std::string& file : {dir + "/missing.token", dir + "/short.token"}) {
         test::write_file(dir + "/site.toml",
                          "[site]\nmax_draw_w = 100\n[web]\nlisten = \"127.0.0.1:" +

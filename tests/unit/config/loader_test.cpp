@@ -1,7 +1,11 @@
 // The loader against a hand-built catalog, so these tests do not depend on the real plugins.
-#include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "daemon/config/config.hpp"
@@ -431,4 +435,32 @@ TEST_CASE("config reference: every fixed key and plugin appears", "[config]") {
     CHECK(md.find("### driver = \"axeos\"") != std::string::npos);
     CHECK(md.find("### [policy.solar_surplus]") != std::string::npos);
     CHECK(md.find("| `meter_sign` | string | `\"import_positive\"` |") != std::string::npos);
+}
+
+TEST_CASE("config loader: a secret file any user can read is refused at its key", "[config]") {
+    char dir_template[] = "/tmp/hashsink-secret-XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    const std::string file = std::string(dir_template) + "/miner.pw";
+    FILE* f = std::fopen(file.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs("hunter2\n", f);
+    std::fclose(f);
+    Catalog c = test_catalog();
+    KeySpec pw = spec("password_file", KeyType::string, std::string(""));
+    pw.secret = true;
+    c.miner_drivers["axeos"].push_back(pw);
+    const std::string text =
+        "[site]\nmax_draw_w = 100\n[[miners]]\nid = \"m\"\ndriver = \"axeos\"\n"
+        "url = \"http://192.0.2.9\"\npassword_file = \"" +
+        file + "\"\n";
+    ::chmod(file.c_str(), 0644);
+    auto r = load_string(text, "t.toml", c);
+    CHECK(has_line(r, "t.toml:7:17: error: miners[0].password_file: " + file +
+                          " can be read or written by any user (mode 0644): make it private, "
+                          "e.g. chmod 600 " +
+                          file));
+    ::chmod(file.c_str(), 0640);  // its group (the daemon's) may read it
+    CHECK(load_string(text, "t.toml", c).ok());
+    std::remove(file.c_str());
+    ::rmdir(dir_template);
 }
