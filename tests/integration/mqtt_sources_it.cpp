@@ -207,6 +207,30 @@ TEST_CASE(
     }
 }
 
+TEST_CASE(
+    "mqtt_sensor: 1 MB of retained garbage is refused at the default limit, the next value "
+    "is taken",
+    "[mqtt]") {
+    test::Mosquitto mosq;
+    Publisher pub(mosq);
+    // Left on the topic before the source subscribes: the broker hands it over at once.
+    pub.send("site/junk", std::string(std::size_t{1} << 20, '\xff'), true);
+    MqttSensorSource source("junk", sensor_config(mosq, "sensor-junk", "site/junk"));
+    Collected c;
+    REQUIRE(eventually([&] {
+        c = collect(source);
+        return c.rejected.count("grid.power_w") == 1;
+    }));
+    CHECK(c.values.count("grid.power_w") == 0);
+    CHECK_THAT(c.rejected["grid.power_w"], Catch::Contains("over the limit"));
+    pub.send("site/junk", "-120");
+    REQUIRE(eventually([&] {
+        c = collect(source);
+        return c.values.count("grid.power_w") == 1;
+    }));
+    CHECK(c.values["grid.power_w"] == -120);
+}
+
 TEST_CASE("mqtt_sensor: a value older than its max age is withheld as stale", "[mqtt]") {
     test::Mosquitto mosq;
     Publisher pub(mosq);
