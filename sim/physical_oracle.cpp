@@ -80,7 +80,6 @@ double physical_oracle_day_kwh(const std::vector<double>& surplus_w, double dt_s
         }
     // value[x]: the best energy (W x ticks) from the next tick on, given mode x this tick.
     std::vector<double> value(states, 0), inner(states), here(states);
-    auto best_next = [](double v1, double v2) { return std::max(v1, v2); };
     // Nothing is absorbed before the first tick with a surplus or after the last, and starting
     // ready is only looser: the program runs over the stretch in between.
     std::size_t first = 0, end = surplus_w.size();
@@ -94,7 +93,7 @@ double physical_oracle_day_kwh(const std::vector<double>& surplus_w, double dt_s
                 const auto& md = m2[j];
                 double v = value[i * n2 + static_cast<std::size_t>(md.next)];
                 if (md.other >= 0)
-                    v = best_next(v, value[i * n2 + static_cast<std::size_t>(md.other)]);
+                    v = std::max(v, value[i * n2 + static_cast<std::size_t>(md.other)]);
                 inner[i * n2 + j] = v;
             }
         for (std::size_t i = 0; i < n1; ++i) {
@@ -103,7 +102,7 @@ double physical_oracle_day_kwh(const std::vector<double>& surplus_w, double dt_s
                 const std::size_t x = i * n2 + j;
                 double v = inner[static_cast<std::size_t>(md.next) * n2 + j];
                 if (md.other >= 0)
-                    v = best_next(v, inner[static_cast<std::size_t>(md.other) * n2 + j]);
+                    v = std::max(v, inner[static_cast<std::size_t>(md.other) * n2 + j]);
                 // This tick's draw must fit under the surplus: a mode whose least draw does
                 // not fit is out.
                 here[x] = lo[x] <= s + 1e-6 && v > kNever ? std::min(s, hi[x]) + v : kNever;
