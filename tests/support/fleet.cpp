@@ -42,6 +42,14 @@ SiteSnapshot snapshot_with_grid(TimePoint now, double grid_w, std::vector<MinerV
     return s;
 }
 
+SiteSnapshot snapshot_with_inverter(TimePoint now, double grid_w, InverterState state,
+                                    std::vector<MinerView> miners) {
+    auto s = snapshot_with_grid(now, grid_w, std::move(miners));
+    s.readings[std::string(signal::kPvState)] =
+        Reading{static_cast<double>(state), now, Duration{5000}, "inverter"};
+    return s;
+}
+
 std::vector<MinerView> small_ladder_fleet(int n) {
     std::vector<MinerView> fleet;
     for (int i = 0; i < n; ++i)

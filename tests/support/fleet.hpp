@@ -25,6 +25,9 @@ inline void put(SiteSnapshot& s, std::string_view name, double value, Duration a
 MinerCaps ladder_caps(double low_w, double high_w, int n, bool can_pause = true);
 MinerView online_miner(const std::string& id, MinerCaps caps, double measured_w = 0);
 SiteSnapshot snapshot_with_grid(TimePoint now, double grid_w, std::vector<MinerView> miners);
+// The same, with the inverter reporting `state` (throttled: it holds the grid at grid_w).
+SiteSnapshot snapshot_with_inverter(TimePoint now, double grid_w, InverterState state,
+                                    std::vector<MinerView> miners);
 // n Bitaxe-like miners "m0".."m<n-1>", each a ladder of 5 levels from 10 to 30 W: a fleet
 // fine enough that closed-loop tests can follow a surplus closely.
 std::vector<MinerView> small_ladder_fleet(int n);

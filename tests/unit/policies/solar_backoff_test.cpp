@@ -39,10 +39,7 @@ std::vector<MinerView> fleet_at(double a_w, double b_w) {
 
 // A throttled inverter holding the grid at grid_w.
 SiteSnapshot throttled(TimePoint now, double grid_w, const std::vector<MinerView>& fleet) {
-    auto snap = test::snapshot_with_grid(now, grid_w, fleet);
-    snap.readings[std::string(signal::kPvState)] =
-        Reading{static_cast<double>(InverterState::throttled), now, Duration{5000}, "inverter"};
-    return snap;
+    return test::snapshot_with_inverter(now, grid_w, InverterState::throttled, fleet);
 }
 
 std::vector<MinerTarget> plan(const Decision& d, const SiteSnapshot& snap) {

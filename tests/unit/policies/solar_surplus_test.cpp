@@ -179,32 +179,23 @@ TEST_CASE("while exporting, a draw reading that lags does not cut the fleet's ta
     REQUIRE(d.budget_w == Approx(100));
 }
 
-namespace {
-// The inverter's state at `now`, holding the grid at grid_w.
-SiteSnapshot with_inverter(TimePoint now, double grid_w, InverterState state,
-                           const std::vector<MinerView>& fleet) {
-    auto snap = test::snapshot_with_grid(now, grid_w, fleet);
-    snap.readings[std::string(signal::kPvState)] =
-        Reading{static_cast<double>(state), now, Duration{5000}, "inverter"};
-    return snap;
-}
-}  // namespace
-
 TEST_CASE("a throttle flag that flickers at the limit does not cut a miner that is starting",
           "[solar_surplus]") {
     policies::SolarSurplusPolicy p(quick());
     // Told 300 W by a probe, still at idle draw: the inverter throttles, then says it does not
     // for a tick, the grid at zero all along.
     auto fleet = std::vector<MinerView>{running_at("a", 300, 20)};
-    auto d = p.decide(with_inverter(kT0, 0, InverterState::throttled, fleet), kRunning);
-    d = p.decide(with_inverter(kT0 + 1s, 0, InverterState::mppt, fleet), d.memory);
+    auto d =
+        p.decide(test::snapshot_with_inverter(kT0, 0, InverterState::throttled, fleet), kRunning);
+    d = p.decide(test::snapshot_with_inverter(kT0 + 1s, 0, InverterState::mppt, fleet), d.memory);
     REQUIRE(d.budget_w == Approx(300));
     // Importing: backed off at once.
-    auto backed = p.decide(with_inverter(kT0 + 2s, 60, InverterState::mppt, fleet), d.memory);
+    auto backed =
+        p.decide(test::snapshot_with_inverter(kT0 + 2s, 60, InverterState::mppt, fleet), d.memory);
     REQUIRE(backed.budget_w < 300);
     // Not throttled for longer than probe_interval: the surplus as measured (below the miner's
     // lowest level, so it holds that for disable_delay).
-    d = p.decide(with_inverter(kT0 + 12s, 0, InverterState::mppt, fleet), d.memory);
+    d = p.decide(test::snapshot_with_inverter(kT0 + 12s, 0, InverterState::mppt, fleet), d.memory);
     REQUIRE(d.budget_w == Approx(100));
 }
 
@@ -214,12 +205,14 @@ TEST_CASE("while probing, a continuous miner with room takes the probes before a
     MinerView cont = running_at("a", 200, 200);
     cont.caps.continuous_power = true;
     MinerView paused = test::online_miner("b", test::ladder_caps(100, 300, 3));
-    auto d = p.decide(with_inverter(kT0, 0, InverterState::throttled, {cont, paused}), kRunning);
+    auto d = p.decide(
+        test::snapshot_with_inverter(kT0, 0, InverterState::throttled, {cont, paused}), kRunning);
     REQUIRE(d.miner_ceiling_w.at("b") == 0);
     REQUIRE(d.miner_ceiling_w.count("a") == 0);
     // At its top, the next probe may start another.
     cont.target.power_w = 300;
-    d = p.decide(with_inverter(kT0, 0, InverterState::throttled, {cont, paused}), kRunning);
+    d = p.decide(test::snapshot_with_inverter(kT0, 0, InverterState::throttled, {cont, paused}),
+                 kRunning);
     REQUIRE(d.miner_ceiling_w.count("b") == 0);
     // Exporting freely: no probe, every miner may start.
     cont.target.power_w = 200;
