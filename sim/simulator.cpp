@@ -391,8 +391,8 @@ std::vector<double> oracle_absorbed_kwh_by_day(const Trace& trace, const SimSett
 }
 
 // The physical oracle (sim/physical_oracle.hpp), day by day, never above the relaxed one. A
-// battery's charge and a generator's trips depend on what the fleet draws, which the dual
-// bound does not follow: those sites keep the relaxed bound.
+// battery's charge and a generator's trips depend on what the fleet draws, which the day's
+// program, given the surplus in advance, does not follow: those sites keep the relaxed bound.
 std::vector<double> physical_oracle_absorbed_kwh_by_day(const Trace& trace,
                                                         const SimSettings& settings,
                                                         const std::vector<double>& relaxed_by_day) {
