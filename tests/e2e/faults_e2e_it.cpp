@@ -16,6 +16,7 @@
 #include "adapters/transport/mqtt_client.hpp"
 #include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "emulators/sensors/sunspec_emulator.hpp"
+#include "tests/support/fault_site.hpp"
 #include "tests/support/inverter_image.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/mosquitto.hpp"
@@ -27,135 +28,13 @@ using namespace hashsink;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
-using hashsink::test::count_rows;
-
-namespace {
-
-std::optional<json> status_of(int port) { return test::get_json(port, "/api/status", 3s); }
-
-// An inverter with a meter and three Bitaxe-class miners; the meter sees what the miners draw.
-struct Rig {
-    sensors::sunspec::SunspecEmulator inverter;
-    std::vector<std::unique_ptr<miners::axeos::AxeosEmulator>> miners;
-    double pv_w = 900, house_w = 100;
-
-    Rig() {
-        REQUIRE(inverter.start());
-        for (const char* name : {"m1", "m2", "m3"}) {
-            miners.push_back(std::make_unique<miners::axeos::AxeosEmulator>(
-                miners::axeos::EmulatorConfig{.board = "gamma", .hostname = name, .lag_s = 0.2}));
-            REQUIRE(miners.back()->start());
-        }
-        feed();
-    }
-    miners::axeos::AxeosEmulator& miner(std::size_t i) { return *miners.at(i); }
-    // The meter: house load plus whatever the miners draw now, minus the sun.
-    void feed() {
-        double draw_w = 0;
-        for (const auto& m : miners) draw_w += m->power_w();
-        inverter.update(test::sunny_inverter(pv_w, house_w + draw_w - pv_w));
-    }
-    std::string config(int web_port, const std::string& extra = "") const {
-        std::string c =
-            "[site]\nmax_draw_w = 500\nperiod = \"300ms\"\nminer_poll_interval = \"1s\"\n"
-            "[governor]\nmin_dwell = \"1s\"\n"
-            "[web]\nlisten = \"127.0.0.1:" + std::to_string(web_port) + "\"\n"
-            "[policy.solar_surplus]\nenable_delay = \"1s\"\nreserve_w = 10\n"
-            "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\nport = " +
-            std::to_string(inverter.port()) + "\nmax_age = \"3s\"\ntimeout = \"500ms\"\n" + extra;
-        for (std::size_t i = 0; i < miners.size(); ++i)
-            c += "[[miners]]\nid = \"m" + std::to_string(i + 1) + "\"\ndriver = \"axeos\"\nurl = \"" +
-                 miners[i]->url() + "\"\ntimeout = \"500ms\"\n";
-        return c;
-    }
-};
-
-// The daemon as a child process with its own directory, config, journal and web port.
-struct Daemon {
-    std::string dir = test::temp_dir();
-    std::string config_path = dir + "/site.toml";
-    std::string db = dir + "/journal.db";
-    std::string log = dir + "/daemon.log";
-    int web_port = test::free_port();
-    std::unique_ptr<test::Child> child;
-
-    void start(const std::string& config) {
-        test::write_file(config_path, config);
-        child = std::make_unique<test::Child>(
-            std::vector<std::string>{HASHSINK_BINARY, "run", "--config", config_path, "--db", db},
-            log);
-        REQUIRE(test::wait_for_port(web_port, 15s));
-    }
-    // Exit status once it has exited, or -1 when it still runs after `limit`.
-    int wait_exit(std::chrono::seconds limit) {
-        auto until = Steady::now() + limit;
-        while (child->running() && Steady::now() < until) std::this_thread::sleep_for(50ms);
-        return child->running() ? -1 : child->wait();
-    }
-};
-
-// Polls /api/status until pred holds (bounded), keeping the meter in step with the miners.
-// `each` sees every status on the way (to check an invariant holds throughout).
-json wait_for(Rig& rig, int port, const std::function<bool(const json&)>& pred,
-              std::chrono::seconds limit,
-              const std::function<void(const json&)>& each = nullptr) {
-    auto until = Steady::now() + limit;
-    json last;
-    while (Steady::now() < until) {
-        rig.feed();
-        if (auto s = status_of(port)) {
-            last = *s;
-            if (each) each(last);
-            if (pred(last)) return last;
-        }
-        std::this_thread::sleep_for(150ms);
-    }
-    return last;
-}
-
-const json* miner_in(const json& s, const std::string& id) {
-    if (!s.contains("miners")) return nullptr;
-    for (const auto& m : s["miners"])
-        if (m["id"] == id) return &m;
-    return nullptr;
-}
-
-const json* source_in(const json& s, const std::string& id) {
-    if (!s.contains("sources")) return nullptr;
-    for (const auto& src : s["sources"])
-        if (src["id"] == id) return &src;
-    return nullptr;
-}
-
-bool is_mining(const json& s, const std::string& id) {
-    const json* m = miner_in(s, id);
-    return m && (*m)["online"] == true && (*m)["state"].is_object() &&
-           (*m)["state"]["state"] == "mining" && (*m)["target"]["run"] == true &&
-           (*m)["target_applied"] == true;
-}
-
-bool all_mining(const json& s) {
-    return is_mining(s, "m1") && is_mining(s, "m2") && is_mining(s, "m3");
-}
-
-std::uint64_t tick_of(const json& s) { return s.value("tick", std::uint64_t{0}); }
-
-// Starts the daemon on `config` and waits until every miner mines; the status then.
-json start_until_mining(Rig& rig, Daemon& d, const std::string& config) {
-    d.start(config);
-    auto st = wait_for(rig, d.web_port, all_mining, 40s);
-    INFO(st.dump(2));
-    REQUIRE(all_mining(st));
-    return st;
-}
-
-}  // namespace
+using namespace hashsink::test;
 
 TEST_CASE("faults: a miner that dies is shown offline, the others run on, and it is driven again "
           "when it returns",
           "[e2e][faults]") {
-    Rig rig;
-    Daemon d;
+    FaultSite rig;
+    DaemonChild d;
     INFO("daemon log: " << d.log);
     auto st = start_until_mining(rig, d, rig.config(d.web_port));
 
@@ -213,10 +92,10 @@ TEST_CASE("faults: a miner that dies is shown offline, the others run on, and it
 }
 
 TEST_CASE("faults: SIGTERM parks every reachable miner and exits 0", "[e2e][faults]") {
-    Rig rig;
+    FaultSite rig;
     // A slow miner: its polls are often in flight when the stop comes.
     rig.miner(2).set_latency_ms(300);
-    Daemon d;
+    DaemonChild d;
     const int dead_port = test::free_port();
     INFO("daemon log: " << d.log);
     auto st = start_until_mining(rig, d,
@@ -238,11 +117,11 @@ TEST_CASE("faults: SIGTERM parks every reachable miner and exits 0", "[e2e][faul
 
 TEST_CASE("faults: an MQTT broker that dies degrades its sources only, and they recover",
           "[e2e][faults][mqtt]") {
-    Rig rig;
+    FaultSite rig;
     test::Mosquitto mosq;
     REQUIRE(mosq.running());
     const std::string broker = "broker = \"" + mosq.url() + "\"\n";
-    Daemon d;
+    DaemonChild d;
     d.start(rig.config(d.web_port,
                        "[[sources]]\nid = \"price\"\ntype = \"mqtt_price\"\n" + broker +
                            "client_id = \"faults-daemon\"\ntopic = \"site/price\"\n"
@@ -335,8 +214,8 @@ TEST_CASE("faults: an MQTT broker that dies degrades its sources only, and they 
 TEST_CASE("faults: a live config with a bad value is refused at its field, a good one applies "
           "without a restart",
           "[e2e][faults][web]") {
-    Rig rig;
-    Daemon d;
+    FaultSite rig;
+    DaemonChild d;
     INFO("daemon log: " << d.log);
     auto st = start_until_mining(rig, d, rig.config(d.web_port));
     const double planned_w = st["planned_w"].get<double>();
@@ -401,8 +280,8 @@ TEST_CASE(
     "faults: a journal file that is not a database is moved aside, and the daemon runs on a "
     "fresh one",
     "[e2e][faults]") {
-    Rig rig;
-    Daemon d;
+    FaultSite rig;
+    DaemonChild d;
     INFO("daemon log: " << d.log);
     const std::string garbage(4096, '\x7f');
     test::write_file(d.db, garbage);  // overwritten by something else
