@@ -1,10 +1,11 @@
 // How long one tick of the control loop takes with a large fleet, and how long the allocator
 // and governor take alone. Prints figures; no pass/fail.
-//   build/bench/loop_tick [miners...]
+//   build/bench/loop_tick [--decide-only] [miners...]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -65,12 +66,39 @@ double percentile(std::vector<double> v, double p) {
     return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
 }
 
+// The governor with every limit at work, as on a generator site: a per-miner max_power_w, the
+// site's max_draw_w below the proposal, ramp limits both ways and a dwell that holds the miners
+// changed a moment ago. The fleet runs last tick's plan, so the proposal raises some and lowers
+// others.
+double govern_with_limits_us(const std::vector<MinerView>& fleet, double budget) {
+    SiteSnapshot snap;
+    snap.now = WallClock::now();
+    snap.miners = fleet;
+    auto before = loop::allocate(budget * 1.1, fleet);
+    for (std::size_t i = 0; i < snap.miners.size(); ++i) {
+        MinerView& m = snap.miners[i];
+        m.target = before.targets[i];
+        m.target_since = snap.now - (i % 3 == 0 ? 5s : 60s);
+        m.max_power_w = m.caps.levels[8].power_w;
+    }
+    auto proposed = loop::allocate(budget, snap.miners).targets;
+    loop::SiteLimits limits;
+    limits.max_draw_w = budget * 0.9;
+    limits.ramp_up_w_per_s = 500;
+    limits.ramp_down_w_per_s = 500;
+    auto t0 = std::chrono::steady_clock::now();
+    auto g = loop::govern(proposed, snap, limits, {});
+    auto t1 = std::chrono::steady_clock::now();
+    if (g.targets.size() != fleet.size()) std::abort();
+    return std::chrono::duration<double, std::micro>(t1 - t0).count();
+}
+
 void bench_allocator(int n) {
     std::vector<MinerView> fleet = bench::bitaxe_fleet(n);
     SiteSnapshot snap;
     snap.now = WallClock::now();
     snap.miners = fleet;
-    std::vector<double> alloc_us, govern_us;
+    std::vector<double> alloc_us, govern_us, limited_us;
     for (int r = 0; r < 50; ++r) {
         double budget = n * 10.0 * (0.3 + 0.01 * r);
         auto t0 = std::chrono::steady_clock::now();
@@ -81,8 +109,14 @@ void bench_allocator(int n) {
         alloc_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
         govern_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
     }
-    std::printf("allocator  miners=%6d  allocate p50=%8.0f us p99=%8.0f us   govern p50=%8.0f us\n", n,
-                percentile(alloc_us, 0.5), percentile(alloc_us, 0.99), percentile(govern_us, 0.5));
+    // Apart from the loop above: its fleet copies would churn the heap under the allocator.
+    for (int r = 0; r < 50; ++r)
+        limited_us.push_back(govern_with_limits_us(fleet, n * 10.0 * (0.3 + 0.01 * r)));
+    std::printf(
+        "allocator  miners=%6d  allocate p50=%8.0f us p99=%8.0f us   govern p50=%8.0f us"
+        "   govern, every limit p50=%8.0f us p99=%8.0f us\n",
+        n, percentile(alloc_us, 0.5), percentile(alloc_us, 0.99), percentile(govern_us, 0.5),
+        percentile(limited_us, 0.5), percentile(limited_us, 0.99));
 }
 
 void bench_loop(int n) {
@@ -116,12 +150,17 @@ void bench_loop(int n) {
 
 int main(int argc, char** argv) {
     log::set_level(log::Level::warning);   // thousands of "online" lines are not the figures
-    std::vector<int> sizes = {100, 1000, 5000, 10000};
-    if (argc > 1) {
-        sizes.clear();
-        for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+    std::vector<int> sizes;
+    bool decide_only = false;  // --decide-only: the allocator and governor, not the loop
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--decide-only")
+            decide_only = true;
+        else
+            sizes.push_back(std::atoi(argv[i]));
     }
+    if (sizes.empty()) sizes = {100, 1000, 5000, 10000};
     std::printf("# hashsink loop benchmark (%u hardware threads)\n", std::thread::hardware_concurrency());
     for (int n : sizes) bench_allocator(n);
+    if (decide_only) return 0;
     for (int n : sizes) bench_loop(n);
 }

@@ -26,28 +26,52 @@ std::uint64_t id_prefix(const std::string& id) {
 
 }  // namespace
 
+bool within_limits(const MinerView& miner, const PowerLevel& l) {
+    if (miner.max_power_w > 0 && l.power_w > miner.max_power_w + 1e-9) return false;
+    if (miner.min_power_w > 0 && l.power_w < miner.min_power_w - 1e-9) return false;
+    return true;
+}
+
 std::vector<PowerLevel> allowed_levels(const MinerView& miner) {
     std::vector<PowerLevel> out;
-    for (const auto& l : miner.caps.levels) {
-        if (miner.max_power_w > 0 && l.power_w > miner.max_power_w + 1e-9) continue;
-        if (miner.min_power_w > 0 && l.power_w < miner.min_power_w - 1e-9) continue;
-        out.push_back(l);
-    }
+    for (const auto& l : miner.caps.levels)
+        if (within_limits(miner, l)) out.push_back(l);
     return out;
 }
 
-MinerTarget run_at(const MinerView& miner, const std::vector<PowerLevel>& levels,
-                   std::size_t level) {
-    const PowerLevel& l = levels[level];
+namespace {
+
+MinerTarget running_at(const PowerLevel& l) {
     MinerTarget t;
     t.run = true;
     t.power_w = l.power_w;
     t.frequency_mhz = l.frequency_mhz;
     t.core_voltage_mv = l.core_voltage_mv;
-    // Index into the miner's full level list, so drivers can look it up.
-    for (std::size_t i = 0; i < miner.caps.levels.size(); ++i)
-        if (miner.caps.levels[i] == l) t.level = i;
     return t;
+}
+
+}  // namespace
+
+MinerTarget run_at_index(const MinerView& miner, std::size_t index) {
+    MinerTarget t = running_at(miner.caps.levels[index]);
+    t.level = index;  // into the miner's full level list, so drivers can look it up
+    return t;
+}
+
+std::size_t last_equal_index(const MinerView& miner, std::size_t index) {
+    const auto& lv = miner.caps.levels;
+    const PowerLevel& l = lv[index];
+    for (std::size_t j = lv.size(); j-- > index + 1;)
+        if (lv[j].power_w == l.power_w && lv[j] == l) return j;  // power first: seldom equal
+    return index;
+}
+
+MinerTarget run_at(const MinerView& miner, const std::vector<PowerLevel>& levels,
+                   std::size_t level) {
+    const auto& lv = miner.caps.levels;
+    for (std::size_t j = lv.size(); j-- > 0;)
+        if (lv[j] == levels[level]) return run_at_index(miner, j);
+    return running_at(levels[level]);  // a level the miner does not list: no index to name
 }
 
 MinerTarget paused_target() { return MinerTarget{}; }
@@ -126,8 +150,7 @@ private:
             direct_[i] = 0;
             first_[i] = static_cast<std::uint32_t>(flat_.size());
             for (std::size_t k = 0; k < lv.size(); ++k) {
-                if (m.max_power_w > 0 && lv[k].power_w > m.max_power_w + 1e-9) continue;
-                if (m.min_power_w > 0 && lv[k].power_w < m.min_power_w - 1e-9) continue;
+                if (!within_limits(m, lv[k])) continue;
                 if (ceiling_w >= 0 && lv[k].power_w > ceiling_w + 1e-9) continue;
                 flat_.push_back(static_cast<std::uint32_t>(k));
             }
@@ -297,20 +320,8 @@ private:
             if (!running_[i]) continue;
             const MinerView& m = miners_[i];
             const std::size_t k = index(i, chosen_[i]);
-            const PowerLevel& l = m.caps.levels[k];
             MinerTarget& t = result_.targets[i];
-            t.run = true;
-            t.power_w = l.power_w;
-            t.frequency_mhz = l.frequency_mhz;
-            t.core_voltage_mv = l.core_voltage_mv;
-            // As run_at: the index of the last level equal to this one.
-            std::size_t idx = k;
-            for (std::size_t j = m.caps.levels.size(); j-- > k + 1;)
-                if (m.caps.levels[j] == l) {
-                    idx = j;
-                    break;
-                }
-            t.level = idx;
+            t = run_at_index(m, last_equal_index(m, k));
             if (pinned(i) && floor_pw_[i] > t.power_w + 1e-9) {
                 t.power_w = floor_pw_[i];
                 t.level.reset();

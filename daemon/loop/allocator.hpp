@@ -14,11 +14,18 @@ struct Allocation {
     double planned_w = 0;               // sum of the running targets' power
 };
 
+// Whether a level is within the installer's per-miner limits (max_power_w, min_power_w).
+bool within_limits(const MinerView& miner, const PowerLevel& level);
 // Levels a miner may use once the installer's per-miner limits are applied; empty when none fits.
 std::vector<PowerLevel> allowed_levels(const MinerView& miner);
 
 // A target that runs `miner` at `level` of its allowed levels.
 MinerTarget run_at(const MinerView& miner, const std::vector<PowerLevel>& levels, std::size_t level);
+// A target that runs `miner` at caps.levels[index], naming that index.
+MinerTarget run_at_index(const MinerView& miner, std::size_t index);
+// The last index in caps.levels holding the same level as caps.levels[index]: the index a target
+// names, so that equal levels always give equal targets.
+std::size_t last_equal_index(const MinerView& miner, std::size_t index);
 MinerTarget paused_target();
 
 struct AllocateOptions {

@@ -1,36 +1,60 @@
 #include "daemon/loop/governor.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
+#include <cmath>
+#include <limits>
 
 #include "daemon/loop/allocator.hpp"
 
 namespace hashsink::loop {
 namespace {
 
-std::string describe(const MinerTarget& t) {
-    if (!t.run) return "paused";
-    char buf[96];
-    if (t.frequency_mhz && t.core_voltage_mv)
-        std::snprintf(buf, sizeof buf, "%.0f W (%.0f MHz, %.0f mV)", t.power_w, *t.frequency_mhz,
-                      *t.core_voltage_mv);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f W", t.power_w);
-    return buf;
+// Appends a whole number, rounded as printf's %.0f would (half to even), without printf's cost:
+// this runs for every miner on every tick.
+void append_rounded(std::string& out, double v) {
+    char buf[32];
+    const double r = std::nearbyint(v);
+    auto [end, ec] = std::abs(r) < 1e15
+                         ? std::to_chars(buf, buf + sizeof buf, static_cast<long long>(r))
+                         : std::to_chars(buf, buf + sizeof buf, r, std::chars_format::fixed, 0);
+    if (ec == std::errc()) out.append(buf, end);
+}
+
+// Appends what a target asks for: "paused", "12 W" or "12 W (500 MHz, 1150 mV)".
+void append_description(std::string& out, const MinerTarget& t) {
+    if (!t.run) {
+        out += "paused";
+        return;
+    }
+    append_rounded(out, t.power_w);
+    out += " W";
+    if (t.frequency_mhz && t.core_voltage_mv) {
+        out += " (";
+        append_rounded(out, *t.frequency_mhz);
+        out += " MHz, ";
+        append_rounded(out, *t.core_voltage_mv);
+        out += " mV)";
+    }
 }
 
 // Power a target is planned to draw (a paused miner counts as nothing here: idle draw is small
 // and it is measured anyway).
 double planned_w(const MinerTarget& t) { return t.run ? t.power_w : 0; }
 
+// The highest allowed level drawing less than `below_w`, as a target; paused when none does.
+// Scanning from the top also names the last of equal levels, as run_at does.
+MinerTarget highest_allowed_below(const MinerView& m, double below_w) {
+    const auto& lv = m.caps.levels;
+    for (std::size_t k = lv.size(); k-- > 0;)
+        if (lv[k].power_w < below_w && within_limits(m, lv[k])) return run_at_index(m, k);
+    return paused_target();
+}
+
 // Steps a target one allowed level down; paused when already at the bottom.
 MinerTarget step_down(const MinerView& m, const MinerTarget& t) {
-    auto levels = allowed_levels(m);
-    if (!t.run || levels.empty()) return paused_target();
-    std::size_t i = levels.size();
-    while (i > 0 && levels[i - 1].power_w >= t.power_w - 1e-9) --i;
-    if (i == 0) return paused_target();
-    return run_at(m, levels, i - 1);
+    if (!t.run) return paused_target();
+    return highest_allowed_below(m, t.power_w - 1e-9);
 }
 
 using Targets = std::vector<GovernedTarget>;
@@ -53,8 +77,7 @@ void cap_per_miner(Targets& out, const std::vector<MinerTarget>& proposed,
         const MinerView& m = miners[i];
         MinerTarget& t = out[i].target;
         if (t.run && m.max_power_w > 0 && t.power_w > m.max_power_w + 1e-9) {
-            auto levels = allowed_levels(m);
-            t = levels.empty() ? paused_target() : run_at(m, levels, levels.size() - 1);
+            t = highest_allowed_below(m, std::numeric_limits<double>::infinity());
             out[i].reason = "capped at the miner's max_power_w; ";
         }
     }
@@ -181,10 +204,11 @@ std::vector<MinerTarget> current_targets(const SiteSnapshot& snap) {
 }
 
 MinerTarget safe_target(const MinerView& miner, SafeState state) {
-    auto levels = allowed_levels(miner);
-    bool can_pause = miner.caps.can_pause;
-    if ((state == SafeState::paused && can_pause) || levels.empty()) return paused_target();
-    return run_at(miner, levels, 0);
+    if (state == SafeState::paused && miner.caps.can_pause) return paused_target();
+    const auto& lv = miner.caps.levels;
+    for (std::size_t k = 0; k < lv.size(); ++k)
+        if (within_limits(miner, lv[k])) return run_at_index(miner, last_equal_index(miner, k));
+    return paused_target();
 }
 
 Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& snap,
@@ -205,7 +229,7 @@ Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& sn
     if (limits.max_draw_w > 0) fit_site_limit(out, miners, limits, input);
     for (std::size_t i = 0; i < miners.size(); ++i) {
         out[i].changed = !(out[i].target == miners[i].target);
-        out[i].reason += describe(out[i].target);
+        append_description(out[i].reason, out[i].target);
     }
     return {std::move(out), ramp_credit_w};
 }
