@@ -1,6 +1,8 @@
 // How big GET /metrics is and how long it takes to render for a large fleet, beside
 // /api/status?caps=0 for the same status. Prints figures; no pass/fail.
 //   build/bench/metrics [miners...]
+#include <httplib.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -70,6 +72,18 @@ double median_ms(F&& f, int runs = 7) {
     return ms[ms.size() / 2];
 }
 
+// The bytes on the wire for a client that sends Accept-Encoding: gzip (the web server's own
+// compressor, as it answers such a client).
+std::size_t gzip_bytes(const std::string& body) {
+    httplib::detail::gzip_compressor gz;
+    std::size_t n = 0;
+    gz.compress(body.data(), body.size(), true, [&](const char*, std::size_t len) {
+        n += len;
+        return true;
+    });
+    return n;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,10 +99,13 @@ int main(int argc, char** argv) {
         const double text_ms = median_ms([&] { text_bytes = web::metrics_text(st, now).size(); });
         const double json_ms =
             median_ms([&] { json_bytes = web::status_json(st, now, false).dump().size(); });
+        const std::size_t text_gz = gzip_bytes(web::metrics_text(st, now));
+        const std::size_t json_gz = gzip_bytes(web::status_json(st, now, false).dump());
         std::printf(
-            "%6d miners: /metrics %9zu B (%4zu B/miner) %7.2f ms   "
-            "/api/status?caps=0 %9zu B %7.2f ms\n",
-            n, text_bytes, text_bytes / std::max(n, 1), text_ms, json_bytes, json_ms);
+            "%6d miners: /metrics %9zu B (%4zu B/miner, gzip %8zu B) %7.2f ms   "
+            "/api/status?caps=0 %9zu B (gzip %8zu B) %7.2f ms\n",
+            n, text_bytes, text_bytes / std::max(n, 1), text_gz, text_ms, json_bytes, json_gz,
+            json_ms);
     }
     return 0;
 }

@@ -105,6 +105,34 @@ TEST_CASE("metrics: a public scrape has the format, readings and both miners",
     CHECK(helps == 1);
 }
 
+TEST_CASE("metrics: gzip for a scraper that accepts it, plain text for one that does not",
+          "[integration][web][metrics]") {
+    MetricsRig rig("");
+    const std::string text = scrape_when_mining(rig.port);
+    for (const char* path : {"/metrics", "/api/status"}) {
+        INFO(path);
+        httplib::Client c("127.0.0.1", rig.port);
+        c.set_read_timeout(20, 0);
+        c.set_decompress(false);  // the bytes as sent
+        auto gz = c.Get(path, {{"Accept-Encoding", "gzip"}});
+        REQUIRE(gz);
+        REQUIRE(gz->status == 200);
+        CHECK(gz->get_header_value("Content-Encoding") == "gzip");
+        REQUIRE(gz->body.size() > 2);
+        CHECK(static_cast<unsigned char>(gz->body[0]) == 0x1f);  // the gzip magic
+        CHECK(static_cast<unsigned char>(gz->body[1]) == 0x8b);
+        auto plain = c.Get(path, {{"Accept-Encoding", "identity"}});
+        REQUIRE(plain);
+        CHECK(plain->get_header_value("Content-Encoding").empty());
+        CHECK(gz->body.size() < plain->body.size());
+    }
+    // Unpacked by a client that asks for it, the scrape is the text itself.
+    auto unpacked = get(rig.port, {{"Accept-Encoding", "gzip"}});
+    REQUIRE(unpacked);
+    CHECK(has_line_starting(unpacked->body, "# TYPE hashsink_ticks_total counter"));
+    CHECK(text.size() > 0);
+}
+
 TEST_CASE("metrics: with public_status off, a session or the bearer token, nothing else",
           "[integration][web][metrics]") {
     const std::string token_dir = test::temp_dir();
