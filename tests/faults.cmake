@@ -8,3 +8,8 @@ hashsink_test(faults_unit_tests LABEL unit
 hashsink_test(faults_it_tests LABEL integration
   SOURCES integration/source_recovery_it.cpp
   LIBS hashsink_sensors hashsink_loop)
+# Modbus sensor faults through the daemon binary: exceptions, wrong unit, half-open, slow, torn
+# reads, sentinels and NaN.
+hashsink_test(modbus_faults_e2e_tests LABEL e2e
+  SOURCES e2e/modbus_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <thread>
 
 namespace hashsink::transport {
@@ -70,6 +71,20 @@ void ModbusClient::disconnect() noexcept {
 Status ModbusClient::fail(const std::string& operation, int err) noexcept {
     ErrorCode code = modbus_error_code(err);
     std::string msg = name() + ": " + operation + ": " + modbus_strerror(err);
+    // An exception is the device's own answer: say which unit gave it and its code, as the
+    // device's manual lists them (0x02 illegal address, 0x06 busy, ...).
+    last_exception_ = code == ErrorCode::rejected ? err - MODBUS_ENOBASE : 0;
+    // A silent peer (half-open, or slower than the timeout) and a slow one look alike: say how
+    // long it was given.
+    if (code == ErrorCode::timeout)
+        msg = name() + ": " + operation + ": no answer within " +
+              std::to_string(applied_timeout_.count()) + " ms (" + modbus_strerror(err) + ")";
+    if (code == ErrorCode::rejected) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", last_exception_);
+        msg = name() + ": " + operation + ": unit " + std::to_string(endpoint_.unit) +
+              " answered exception " + hex + " (" + modbus_strerror(err) + ")";
+    }
     // A Modbus exception is a well-formed answer: the connection stays usable. Anything else may
     // leave the stream out of step, so start over with a fresh connection (after a backoff).
     // On a serial bus a silent or garbled unit says nothing about the others sharing the line:
@@ -116,6 +131,7 @@ Status ModbusClient::ensure_connected(const std::string& operation) noexcept {
     Duration timeout = endpoint_.response_timeout;
     if (deadline_ != SteadyTime::max())
         timeout = std::min(timeout, duration_cast<Duration>(deadline_ - now));
+    applied_timeout_ = std::max(timeout, Duration{1});
     set_timeout(ctx_, timeout);
     if (modbus_connect(ctx_) != 0) {
         int err = errno;
@@ -135,6 +151,7 @@ Status ModbusClient::prepare(const std::string& operation) noexcept {
     Duration timeout = endpoint_.response_timeout;
     if (deadline_ != SteadyTime::max())
         timeout = std::min(timeout, duration_cast<Duration>(deadline_ - now));
+    applied_timeout_ = std::max(timeout, Duration{1});
     set_timeout(ctx_, timeout);
     modbus_set_slave(ctx_, endpoint_.unit);
     return Status::success();
@@ -164,11 +181,22 @@ Result<std::vector<std::uint16_t>> ModbusClient::read_registers(RegisterTable ta
             std::string part = verb + range(addr + done, n);
             pace();
             if (auto st = prepare(part); !st) return st;
-            int got = table == RegisterTable::input
-                          ? modbus_read_input_registers(ctx_, addr + done, n, out.data() + done)
-                          : modbus_read_registers(ctx_, addr + done, n, out.data() + done);
+            int answered_unit = endpoint_.unit;
+            int got =
+                endpoint_.rtu()
+                    ? (table == RegisterTable::input
+                           ? modbus_read_input_registers(ctx_, addr + done, n, out.data() + done)
+                           : modbus_read_registers(ctx_, addr + done, n, out.data() + done))
+                    : read_tcp(table, addr + done, n, out.data() + done, answered_unit);
             int err = errno;
             request_done();
+            if (got < 0 && err == EMBBADSLAVE) {
+                Status st = fail(part, err);
+                st.message = name() + ": " + part + ": answer from unit " +
+                             std::to_string(answered_unit) + " (asked unit " +
+                             std::to_string(endpoint_.unit) + ")";
+                return st;
+            }
             if (got < 0) return fail(part, err);
             if (got != n) return fail(part, EMBMDATA);
             done += n;
@@ -178,6 +206,47 @@ Result<std::vector<std::uint16_t>> ModbusClient::read_registers(RegisterTable ta
     } catch (const std::bad_alloc&) {
         return Status::error(ErrorCode::io, name() + ": " + op + ": out of memory", false);
     }
+}
+
+int ModbusClient::read_tcp(RegisterTable table, int addr, int n, std::uint16_t* dest,
+                           int& answered_unit) noexcept {
+    // libmodbus checks a TCP answer's transaction id but not its unit id, so a gateway answering
+    // for another unit would pass that unit's registers off as the one asked. The request goes
+    // out raw (libmodbus sends it with transaction id 0) and the answer is checked here.
+    const int function = table == RegisterTable::input ? MODBUS_FC_READ_INPUT_REGISTERS
+                                                       : MODBUS_FC_READ_HOLDING_REGISTERS;
+    const std::uint8_t request[6] = {
+        static_cast<std::uint8_t>(endpoint_.unit), static_cast<std::uint8_t>(function),
+        static_cast<std::uint8_t>(addr >> 8),      static_cast<std::uint8_t>(addr & 0xFF),
+        static_cast<std::uint8_t>(n >> 8),         static_cast<std::uint8_t>(n & 0xFF)};
+    if (modbus_send_raw_request(ctx_, request, sizeof request) < 0) return -1;
+    std::uint8_t answer[MODBUS_TCP_MAX_ADU_LENGTH];
+    const int length = modbus_receive_confirmation(ctx_, answer);
+    if (length < 0) return -1;
+    constexpr int kHeader = 7;  // transaction id, protocol id, length, unit id
+    if (length < kHeader + 2 || answer[0] != 0 || answer[1] != 0 || answer[2] != 0 ||
+        answer[3] != 0) {
+        errno = EMBBADDATA;
+        return -1;
+    }
+    answered_unit = answer[kHeader - 1];
+    if (answered_unit != endpoint_.unit) {
+        errno = EMBBADSLAVE;
+        return -1;
+    }
+    if (answer[kHeader] == (function | 0x80)) {
+        errno = MODBUS_ENOBASE + answer[kHeader + 1];
+        return -1;
+    }
+    if (answer[kHeader] != function || answer[kHeader + 1] != 2 * n ||
+        length != kHeader + 2 + 2 * n) {
+        errno = EMBBADDATA;
+        return -1;
+    }
+    for (int i = 0; i < n; ++i)
+        dest[i] = static_cast<std::uint16_t>((answer[kHeader + 2 + 2 * i] << 8) |
+                                             answer[kHeader + 3 + 2 * i]);
+    return n;
 }
 
 Status ModbusClient::write_register(int addr, std::uint16_t value) noexcept {

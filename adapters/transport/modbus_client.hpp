@@ -73,6 +73,9 @@ public:
     const ModbusEndpoint& endpoint() const noexcept { return endpoint_; }
     // "modbus host:port" or "modbus /dev/ttyX"
     std::string name() const;
+    // The Modbus exception code of the latest failed request (0x02 illegal address, ...); 0 when
+    // it failed otherwise.
+    int last_exception() const noexcept { return last_exception_; }
     // Requests on the wire so far (tests check pacing and sharing with it).
     std::uint64_t request_count() const noexcept { return requests_; }
 
@@ -81,6 +84,10 @@ private:
     Status prepare(const std::string& operation) noexcept;
     Status fail(const std::string& operation, int err) noexcept;
     void pace() noexcept;
+    // One FC3/FC4 request over TCP whose answer must come from the unit asked: n registers, or
+    // -1 with errno set (EMBBADSLAVE with answered_unit for another unit's answer).
+    int read_tcp(RegisterTable table, int addr, int n, std::uint16_t* dest,
+                 int& answered_unit) noexcept;
     void request_done() noexcept;
 
     ModbusEndpoint endpoint_;
@@ -91,6 +98,8 @@ private:
     SteadyTime deadline_ = SteadyTime::max();
     SteadyTime last_request_end_{};
     std::uint64_t requests_ = 0;
+    int last_exception_ = 0;
+    Duration applied_timeout_{0};  // the response timeout of the latest request or connect
 };
 
 // Maps a libmodbus errno (modbus_strerror's argument) to an error code.

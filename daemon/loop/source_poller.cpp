@@ -125,6 +125,7 @@ SourceStatus SourcePoller::status() const {
     std::lock_guard lock(mutex_);
     SourceStatus s = status_;
     for (const auto& [name, r] : readings_) s.readings.emplace_back(name, r);
+    for (const auto& [name, why] : rejected_) s.rejected.emplace_back(name, why);
     return s;
 }
 

@@ -22,6 +22,7 @@ struct SourceStatus {
     TimePoint last_ok{};
     int consecutive_failures = 0;
     std::vector<std::pair<std::string, Reading>> readings;   // latest per signal
+    std::vector<std::pair<std::string, std::string>> rejected;  // signal, why its value was refused
 };
 
 struct MinerStatus {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <thread>
 
 #include "adapters/sensors/sunspec/chain.hpp"
 #include "adapters/sensors/sunspec/decoder.hpp"
@@ -275,7 +276,18 @@ double SunspecEmulator::get_locked(std::uint16_t model_id, const std::string& po
     return decode_raw_number(p->type, regs).value_or(0);
 }
 
+void SunspecEmulator::apply_overrides_locked() {
+    for (const auto& [key, words] : overrides_) {
+        int a = address_of(key.first, key.second);
+        if (a < 0) continue;
+        for (std::size_t w = 0; w < words.size(); ++w)
+            *reg(find_block(key.first)->unit_index, a + static_cast<int>(w)) = words[w];
+    }
+}
+
 void SunspecEmulator::render_locked() {
+    // Before (an overridden scale factor scales what follows) and after (overridden values win).
+    apply_overrides_locked();
     InverterImage im = image_;
     bool limited = get_locked(123, "WMaxLim_Ena") == 1;
     double cap = get_locked(123, "WMaxLimPct") / 100.0 * im.wmax_w;
@@ -328,6 +340,7 @@ void SunspecEmulator::render_locked() {
         put(met, "TotWhImp", im.meter_import_wh);
         put(met, "TotWhExp", im.meter_export_wh);
     }
+    apply_overrides_locked();
 }
 
 void SunspecEmulator::update(const InverterImage& image) {
@@ -346,6 +359,37 @@ bool SunspecEmulator::limit_enabled() const {
     return get_locked(123, "WMaxLim_Ena") == 1;
 }
 
+void SunspecEmulator::set_faults(const EmulatorFaults& faults) {
+    std::lock_guard lock(mu_);
+    faults_ = faults;
+}
+
+void SunspecEmulator::override_point(std::uint16_t model_id, const std::string& point,
+                                     std::vector<std::uint16_t> words) {
+    std::lock_guard lock(mu_);
+    overrides_[{model_id, point}] = std::move(words);
+    render_locked();
+}
+
+void SunspecEmulator::clear_overrides() {
+    std::lock_guard lock(mu_);
+    overrides_.clear();
+    // Scale factors the emulator serves by default, then the image under them.
+    for (const auto& b : blocks_)
+        for (const auto& p : find_model(b.id)->point_list())
+            if (p.type == PointType::sunssf) {
+                auto it = kScaleFactors.find(p.name);
+                *reg(b.unit_index, b.address + p.offset) =
+                    static_cast<std::uint16_t>(it == kScaleFactors.end() ? 0 : it->second);
+            }
+    render_locked();
+}
+
+void SunspecEmulator::after_each_read(std::function<void()> hook) {
+    std::lock_guard lock(mu_);
+    after_read_ = std::move(hook);
+}
+
 Status SunspecEmulator::start() {
     return server_.start("sunspec emulator", options_.bind, options_.port,
                          [this](_modbus* ctx, const std::uint8_t* query, int length) {
@@ -358,14 +402,41 @@ void SunspecEmulator::stop() { server_.stop(); }
 void SunspecEmulator::handle(_modbus* ctx, const std::uint8_t* query, int length) {
     int hl = modbus_get_header_length(ctx);
     if (length < hl + 5) return;
-    int unit_id = query[hl - 1];
+    EmulatorFaults faults;
+    std::function<void()> after_read;
+    {
+        std::lock_guard lock(mu_);
+        faults = faults_;
+        after_read = after_read_;
+    }
+    if (faults.swallow) return;
+    if (faults.latency_ms > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(faults.latency_ms));
+    // modbus_reply copies the unit id of the request it is given into the answer.
+    std::vector<std::uint8_t> request(query, query + length);
+    int unit_id = request[hl - 1];
+    if (faults.reply_unit > 0) request[hl - 1] = static_cast<std::uint8_t>(faults.reply_unit);
+    if (faults.exception > 0) {
+        modbus_reply_exception(ctx, request.data(), static_cast<unsigned>(faults.exception));
+        return;
+    }
     int index = -1;
     for (std::size_t u = 0; u < units_.size(); ++u)
         if (units_[u].unit_id == unit_id) index = static_cast<int>(u);
+    if (faults.serve_unit > 0 && index <= 0) index = unit_id == faults.serve_unit ? 0 : -1;
     if (index < 0) {
-        modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_GATEWAY_TARGET);
+        modbus_reply_exception(ctx, request.data(), MODBUS_EXCEPTION_GATEWAY_TARGET);
         return;
     }
+    int function = query[hl];
+    if (!answer(ctx, request, index)) return;
+    if (function == MODBUS_FC_READ_HOLDING_REGISTERS && after_read) after_read();
+}
+
+bool SunspecEmulator::answer(_modbus* ctx, const std::vector<std::uint8_t>& request, int index) {
+    const std::uint8_t* query = request.data();
+    const int length = static_cast<int>(request.size());
+    int hl = modbus_get_header_length(ctx);
     int function = query[hl];
     int addr = (query[hl + 1] << 8) | query[hl + 2];
     std::lock_guard lock(mu_);
@@ -377,24 +448,25 @@ void SunspecEmulator::handle(_modbus* ctx, const std::uint8_t* query, int length
         for (int a = addr; a < addr + count; ++a) {
             if (a != pct && a != ena) {
                 modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
-                return;
+                return false;
             }
         }
         for (int a = addr; a < addr + count; ++a) {
             int at = function == MODBUS_FC_WRITE_SINGLE_REGISTER ? hl + 3 : hl + 6 + 2 * (a - addr);
-            if (at + 1 >= length) return;
+            if (at + 1 >= length) return false;
             int value = (query[at] << 8) | query[at + 1];
             if ((a == pct && value > 100) || (a == ena && value > 1)) {
                 modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
-                return;
+                return false;
             }
         }
     } else if (function != MODBUS_FC_READ_HOLDING_REGISTERS) {
         modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
-        return;
+        return false;
     }
     modbus_reply(ctx, query, length, units_[index].mapping);
     if (function != MODBUS_FC_READ_HOLDING_REGISTERS) render_locked();
+    return true;
 }
 
 }  // namespace hashsink::sensors::sunspec

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -47,6 +49,15 @@ struct EmulatorOptions {
     std::string serial = "HS0001";
 };
 
+// Faults a test switches on while the emulator serves; all off by default.
+struct EmulatorFaults {
+    int exception = 0;     // >0: every request is answered with this Modbus exception code
+    int serve_unit = 0;    // >0: the inverter answers this unit id only (others: exception 0x0B)
+    int reply_unit = 0;    // >0: answers carry this unit id instead of the one asked
+    bool swallow = false;  // requests are read and never answered: a half-open peer
+    int latency_ms = 0;    // each answer leaves this late (the server answers one at a time)
+};
+
 class SunspecEmulator {
 public:
     explicit SunspecEmulator(EmulatorOptions options = {});
@@ -70,6 +81,17 @@ public:
     // Absolute address of a point (for tests); -1 when the model or point is not served.
     int address_of(std::uint16_t model_id, const std::string& point) const;
 
+    // Fault injection, thread-safe. set_faults replaces the faults in force.
+    void set_faults(const EmulatorFaults& faults);
+    // Serves these raw words for a point whatever update() renders, until clear_overrides(); an
+    // overridden scale factor also scales what update() renders.
+    void override_point(std::uint16_t model_id, const std::string& point,
+                        std::vector<std::uint16_t> words);
+    void clear_overrides();
+    // Called on the server thread after every answered read, without the emulator's lock: a test
+    // changes the image between the requests of one multi-request read with it.
+    void after_each_read(std::function<void()> hook);
+
 private:
     struct Block {
         std::uint16_t id;
@@ -86,7 +108,10 @@ private:
 
     void build();
     void render_locked();
+    void apply_overrides_locked();
     void handle(_modbus* ctx, const std::uint8_t* query, int length);
+    // Answers a request for units_[index] (under the lock); false when it was refused.
+    bool answer(_modbus* ctx, const std::vector<std::uint8_t>& request, int index);
     Block* find_block(std::uint16_t id);
     const Block* find_block(std::uint16_t id) const;
     void put(std::uint16_t model_id, const std::string& point, double value);
@@ -99,6 +124,9 @@ private:
     std::vector<Block> blocks_;
     std::vector<Unit> units_;
     InverterImage image_;
+    EmulatorFaults faults_;
+    std::map<std::pair<std::uint16_t, std::string>, std::vector<std::uint16_t>> overrides_;
+    std::function<void()> after_read_;
     mutable std::mutex mu_;
     transport::ModbusTcpServer server_;
 };

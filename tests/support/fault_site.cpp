@@ -12,7 +12,7 @@ using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-FaultSite::FaultSite() {
+FaultSite::FaultSite(sensors::sunspec::EmulatorOptions options) : inverter(std::move(options)) {
     REQUIRE(inverter.start());
     for (const char* name : {"m1", "m2", "m3"}) {
         miners.push_back(std::make_unique<miners::axeos::AxeosEmulator>(

@@ -24,7 +24,8 @@ struct FaultSite {
     std::vector<std::unique_ptr<miners::axeos::AxeosEmulator>> miners;
     double pv_w = 900, house_w = 100;
 
-    FaultSite();
+    // `options`: the inverter's layout (float models, MPPT modules...).
+    explicit FaultSite(sensors::sunspec::EmulatorOptions options = {});
     miners::axeos::AxeosEmulator& miner(std::size_t i) { return *miners.at(i); }
     // The meter: house load plus whatever the miners draw now, minus the sun.
     void feed();

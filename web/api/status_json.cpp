@@ -70,13 +70,17 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
         for (const auto& [name, r] : s.readings)
             values[name] = {{"value", r.value}, {"age_s", age_s(r.at, now)},
                             {"stale", !r.fresh_at(now)}};
+        // Values the source read but refused (a sentinel, a NaN), with the reason.
+        json rejected = json::object();
+        for (const auto& [name, why] : s.rejected) rejected[name] = why;
         sources.push_back({{"id", s.id},
                            {"type", s.type},
                            {"ok", s.ok},
                            {"last_error", s.last_error},
                            {"age_s", age_s(s.last_ok, now)},
                            {"consecutive_failures", s.consecutive_failures},
-                           {"values", values}});
+                           {"values", values},
+                           {"rejected", rejected}});
     }
     const auto& d = st.decision;
     const bool valued =

@@ -5,6 +5,8 @@
 namespace hashsink::sensors::sunspec {
 namespace {
 
+constexpr int kIllegalDataAddress = 0x02;  // the Modbus exception for "no such register"
+
 Status chain_error(const transport::ModbusClient& c, const std::string& what) {
     return Status::error(ErrorCode::protocol, c.name() + ": walk SunSpec chain: " + what, false);
 }
@@ -30,23 +32,32 @@ Result<Chain> walk_chain(transport::ModbusClient& client, int base) noexcept {
         std::vector<int> candidates;
         if (base >= 0) candidates.push_back(base);
         else candidates.assign(std::begin(kBaseCandidates), std::end(kBaseCandidates));
+        // What each candidate answered, for the error when none holds the marker.
+        std::string tried;
+        bool all_refused = true;
         for (int candidate : candidates) {
+            tried += (tried.empty() ? "" : "; ") + std::to_string(candidate);
             auto marker = client.read_holding_registers(candidate, 2);
             if (!marker) {
                 // A missing range is answered with an exception: try the next candidate.
                 // Anything else (timeout, refused) will not get better at another address.
                 if (marker.error().code != ErrorCode::rejected) return marker.error();
+                const std::string& why = marker.error().message;
+                auto unit = why.find("unit ");
+                tried += " (" + (unit == std::string::npos ? why : why.substr(unit)) + ")";
+                all_refused = all_refused && client.last_exception() != kIllegalDataAddress;
                 continue;
             }
+            all_refused = false;
             if ((*marker)[0] == kMarkerHigh && (*marker)[1] == kMarkerLow) {
                 chain.base = candidate;
                 break;
             }
         }
         if (chain.base < 0) {
-            std::string tried;
-            for (int c : candidates) tried += (tried.empty() ? "" : ", ") + std::to_string(c);
-            return Status::error(ErrorCode::unsupported,
+            // Every candidate refused for another reason than "no such register" (busy, failed,
+            // no such unit): the device's fault to report, not a missing marker.
+            return Status::error(all_refused ? ErrorCode::rejected : ErrorCode::unsupported,
                                  client.name() + ": find SunSpec marker: no \"SunS\" at " + tried,
                                  false);
         }
@@ -84,10 +95,15 @@ Result<std::map<int, DecodedModel>> read_models(transport::ModbusClient& client,
         std::map<int, DecodedModel> out;
         std::size_t i = 0;
         while (i < known.size()) {
-            // Merge the run of models that follow each other without a gap into one read;
-            // the client splits it into requests of at most 125 registers.
+            // Models that follow each other without a gap share one request while they fit in
+            // it: a device answers a request from one moment, so a model read whole never mixes
+            // a value with a scale factor (or the halves of a 32-bit value) from another moment.
+            // A model longer than a request is read alone, in requests the client splits.
             std::size_t j = i + 1;
-            while (j < known.size() && known[j].address == known[j - 1].end()) ++j;
+            while (j < known.size() && known[j].address == known[j - 1].end() &&
+                   known[j].end() - known[i].address <=
+                       transport::ModbusClient::kMaxRegistersPerRead)
+                ++j;
             int start = known[i].address;
             int count = known[j - 1].end() - start;
             auto regs = client.read_holding_registers(start, count);

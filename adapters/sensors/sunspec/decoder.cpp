@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 namespace hashsink::sensors::sunspec {
@@ -47,14 +48,15 @@ std::vector<DecodedPoint> decode_block(std::span<const PointDef> defs,
     for (const auto& p : defs) {
         if (static_cast<std::size_t>(p.offset) + p.size > regs.size()) continue;
         auto r = regs.subspan(p.offset, p.size);
+        std::uint32_t raw = p.size == 1 ? r[0] : p.size == 2 ? u32(r) : 0;
         if (p.type == PointType::pad) {
             out.push_back({&p, std::monostate{}});
         } else if (p.type == PointType::string) {
             out.push_back({&p, decode_string(r)});
         } else if (auto v = decode_raw_number(p.type, r)) {
-            out.push_back({&p, *v});
+            out.push_back({&p, *v, raw});
         } else {
-            out.push_back({&p, std::monostate{}});
+            out.push_back({&p, std::monostate{}, raw});
         }
     }
     return out;
@@ -174,6 +176,34 @@ std::optional<std::string> DecodedModel::text(std::string_view name) const {
         if (name == d.def->name)
             if (auto* s = std::get_if<std::string>(&d.value)) return *s;
     return std::nullopt;
+}
+
+std::string DecodedModel::why_absent(std::string_view name) const {
+    auto describe = [](const DecodedPoint& d) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, d.def->size == 2 ? "0x%08X" : "0x%04X", d.raw);
+        std::string what = d.def->type == PointType::float32
+                               ? ((d.raw & 0x007FFFFF) != 0 ? "NaN" : "infinite")
+                           : d.def->type == PointType::sunssf
+                               ? (d.raw == 0x8000 ? "not implemented" : "out of range")
+                               : "not implemented";
+        return std::string(d.def->name) + " reads " + hex + " (" + what + ")";
+    };
+    for (const auto& d : points) {
+        if (name != d.def->name) continue;
+        if (d.def->size > 2) return std::string(name) + " is not a number";
+        std::uint16_t words[2] = {
+            static_cast<std::uint16_t>(d.def->size == 2 ? d.raw >> 16 : d.raw),
+            static_cast<std::uint16_t>(d.raw & 0xFFFF)};
+        if (!decode_raw_number(d.def->type, std::span<const std::uint16_t>(words, d.def->size)))
+            return describe(d);
+        // The value itself is fine: its scale factor is not.
+        if (d.def->sf != nullptr)
+            for (const auto& f : points)
+                if (std::strcmp(f.def->name, d.def->sf) == 0) return describe(f);
+        return std::string(name) + " has no usable scale factor";
+    }
+    return std::string(name) + " is beyond the model's length";
 }
 
 std::optional<double> number(const DecodedGroup& group, std::string_view name) {

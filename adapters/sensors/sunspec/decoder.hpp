@@ -23,6 +23,7 @@ using Value = std::variant<std::monostate, double, std::string>;
 struct DecodedPoint {
     const PointDef* def;
     Value value;
+    std::uint32_t raw = 0;  // the point's register(s) as read, for numbers of 1 or 2 registers
 };
 
 using DecodedGroup = std::vector<DecodedPoint>;
@@ -36,6 +37,9 @@ struct DecodedModel {
 
     std::optional<double> number(std::string_view name) const;
     std::optional<std::string> text(std::string_view name) const;
+    // Why number(name) is absent, naming the registers read: "W reads 0x8000 (not
+    // implemented)", "W reads 0x7FC00000 (NaN)", "W_SF reads 0x8000 (not implemented)".
+    std::string why_absent(std::string_view name) const;
 };
 
 std::optional<double> number(const DecodedGroup& group, std::string_view name);

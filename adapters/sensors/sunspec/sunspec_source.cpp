@@ -21,6 +21,15 @@ void put_if(Accumulator& out, std::string_view name, std::optional<double> v) {
     if (v && std::isfinite(*v)) out.put(name, *v);
 }
 
+// A power point the control depends on: published, or refused with the registers that made it
+// absent (a sentinel, a NaN) so the poller says why the signal went stale.
+void put_power(Accumulator& out, std::string_view name, const DecodedModel& m, double sign = 1) {
+    if (auto w = m.number("W"); w && std::isfinite(*w))
+        out.put(name, *w * sign);
+    else
+        out.reject(name, "model " + std::to_string(m.id) + " " + m.why_absent("W"));
+}
+
 }  // namespace
 
 const Settings<SourceConfig>& SunspecSource::settings() {
@@ -135,7 +144,7 @@ Status SunspecSource::collect_inverter(Accumulator& out) {
 
     std::optional<double> dc_power;
     if (const DecodedModel* m = decoded(*models, inv)) {
-        put_if(out, signal::kPvAcPowerW, m->number("W"));
+        put_power(out, signal::kPvAcPowerW, *m);
         put_if(out, signal::kPvState, m->number("St"));
         dc_power = m->number("DCW");
     }
@@ -172,7 +181,7 @@ Status SunspecSource::collect_inverter(Accumulator& out) {
     }
     put_if(out, signal::kPvDcPowerW, dc_power);
     if (const DecodedModel* m = decoded(*models, meter))
-        if (auto w = m->number("W")) out.put(signal::kGridPowerW, *w * config_.meter_sign);
+        put_power(out, signal::kGridPowerW, *m, config_.meter_sign);
     return Status::success();
 }
 
@@ -192,7 +201,7 @@ Status SunspecSource::collect_meter(Accumulator& out) {
     auto models = read_models(client_, {*meter});
     if (!models) return models.error();
     if (const DecodedModel* m = decoded(*models, meter))
-        if (auto w = m->number("W")) out.put(signal::kGridPowerW, *w * config_.meter_sign);
+        put_power(out, signal::kGridPowerW, *m, config_.meter_sign);
     return Status::success();
 }
 
