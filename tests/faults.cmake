@@ -8,3 +8,7 @@ hashsink_test(faults_unit_tests LABEL unit
 hashsink_test(faults_it_tests LABEL integration
   SOURCES integration/source_recovery_it.cpp
   LIBS hashsink_sensors hashsink_loop)
+# kill -9 of the daemon binary at random moments under load, then a restart, many times over.
+hashsink_test(restart_faults_e2e_tests LABEL e2e TIMEOUT 600
+  SOURCES e2e/restart_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
