@@ -125,6 +125,7 @@ SourceStatus SourcePoller::status() const {
     std::lock_guard lock(mutex_);
     SourceStatus s = status_;
     for (const auto& [name, r] : readings_) s.readings.emplace_back(name, r);
+    s.rejected = rejected_;
     return s;
 }
 

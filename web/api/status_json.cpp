@@ -67,9 +67,12 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
     json sources = json::array();
     for (const auto& s : st.sources) {
         json values = json::object();
-        for (const auto& [name, r] : s.readings)
+        for (const auto& [name, r] : s.readings) {
             values[name] = {{"value", r.value}, {"age_s", age_s(r.at, now)},
                             {"stale", !r.fresh_at(now)}};
+            if (auto why = s.rejected.find(name); why != s.rejected.end())
+                values[name]["problem"] = why->second;
+        }
         sources.push_back({{"id", s.id},
                            {"type", s.type},
                            {"ok", s.ok},
