@@ -169,29 +169,43 @@ void stop_and_check_events(DaemonChild& d, const std::vector<std::string>& codes
                                    "' AND subject = 'room-temp'") >= 1);
 }
 
+// A cold room heated by all three miners from a thermometer on a real mosquitto.
+struct HeatedRoom {
+    FaultSite rig;
+    Mosquitto mosq;
+    DaemonChild d;
+    Thermometer thermometer;
+
+    explicit HeatedRoom(const std::string& keepalive) : thermometer(mosq.url()) {
+        rig.pv_w = 0;  // no surplus: only the room's demand runs the miners
+        REQUIRE(mosq.running());
+        d.start(rig.config(d.web_port, room_sensor(mosq.url(), keepalive), kHeatPolicy));
+    }
+    // Until the room reads fresh and every miner heats it (bounded); the status then.
+    json heat() {
+        auto st = heating_wait(
+            rig, d, thermometer, [](const json& s) { return room_fresh(s) && all_mining(s); }, 60s);
+        INFO(st.dump(2));
+        REQUIRE(room_fresh(st));
+        REQUIRE(all_mining(st));
+        return st;
+    }
+};
+
 // A cold room heated by all three miners, then the broker frozen: the temperature is withheld
 // as stale with its reason, the zone goes to its safe state and no miner is raised, the loop
 // keeps its period; with `lost`, the connection is also declared lost (keepalive) and shown as
 // the source's error. Then thawed: the same daemon heats again.
 void freeze_and_thaw(const std::string& keepalive, bool lost) {
-    FaultSite rig;
-    rig.pv_w = 0;  // no surplus: only the room's demand runs the miners
-    Mosquitto mosq;
-    REQUIRE(mosq.running());
-    DaemonChild d;
+    HeatedRoom room(keepalive);
+    FaultSite& rig = room.rig;
+    DaemonChild& d = room.d;
     INFO("daemon log: " << d.log);
-    d.start(rig.config(d.web_port, room_sensor(mosq.url(), keepalive), kHeatPolicy));
-    Thermometer thermometer(mosq.url());
-
-    auto st = heating_wait(
-        rig, d, thermometer, [](const json& s) { return room_fresh(s) && all_mining(s); }, 60s);
-    INFO(st.dump(2));
-    REQUIRE(room_fresh(st));
-    REQUIRE(all_mining(st));
+    json st = room.heat();
     const double planned_w = st["planned_w"].get<double>();
 
     // Frozen: its sockets stay open, nothing is answered.
-    mosq.freeze(true);
+    room.mosq.freeze(true);
     bool raised = false;
     auto never_raised = [&](const json& s) {
         raised = raised || s["planned_w"].get<double>() > planned_w + 0.5;
@@ -223,12 +237,8 @@ void freeze_and_thaw(const std::string& keepalive, bool lost) {
     const auto tick_frozen = tick_of(st);
 
     // Thawed: the same daemon reads and heats again.
-    mosq.freeze(false);
-    st = heating_wait(
-        rig, d, thermometer, [](const json& s) { return room_fresh(s) && all_mining(s); }, 60s);
-    INFO(st.dump(2));
-    CHECK(room_fresh(st));
-    CHECK(all_mining(st));
+    room.mosq.freeze(false);
+    st = room.heat();
     CHECK((*source_in(st, "room-temp"))["ok"] == true);
     CHECK_FALSE(room_value(st)->contains("problem"));
     CHECK(tick_of(st) > tick_frozen);  // no restart: the tick count went on
@@ -254,6 +264,23 @@ TEST_CASE(
     "the page, and the daemon reconnects after SIGCONT",
     "[e2e][faults][mqtt]") {
     freeze_and_thaw("keepalive = \"2s\"\n", true);
+}
+
+TEST_CASE("faults: SIGTERM while the broker is frozen exits 0 within seconds, the miners paused",
+          "[e2e][faults][mqtt]") {
+    HeatedRoom room("");
+    INFO("daemon log: " << room.d.log);
+    room.heat();
+    room.mosq.freeze(true);
+    auto st = wait_for(room.rig, room.d.web_port, room_stale_with_reason, 40s);
+    REQUIRE(room_stale_with_reason(st));
+    const auto asked = Steady::now();
+    room.d.child->kill(SIGTERM);
+    REQUIRE(room.d.wait_exit(30s) == 0);
+    const double took_s = std::chrono::duration<double>(Steady::now() - asked).count();
+    INFO("stopped in " << took_s << " s");
+    CHECK(took_s < 10);
+    for (auto& m : room.rig.miners) CHECK(m->paused());
 }
 
 TEST_CASE(
