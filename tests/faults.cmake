@@ -13,3 +13,11 @@ hashsink_test(faults_it_tests LABEL integration
 hashsink_test(modbus_faults_e2e_tests LABEL e2e
   SOURCES e2e/modbus_faults_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# kill -9 of the daemon binary at random moments under load, then a restart, many times over.
+hashsink_test(restart_faults_e2e_tests LABEL e2e TIMEOUT 600
+  SOURCES e2e/restart_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# An MQTT broker that accepts and then stalls (frozen mosquitto, a listener without CONNACK).
+hashsink_test(mqtt_stall_faults_e2e_tests LABEL e2e
+  SOURCES e2e/mqtt_stall_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

@@ -7,6 +7,11 @@
 
 namespace hashsink::loop {
 
+namespace {
+// A source whose error text changes on every read must not flood the log.
+constexpr int kReasonsPerOutage = 3;
+}  // namespace
+
 SourcePoller::SourcePoller(SourceSettings settings, std::unique_ptr<Source> source,
                            const Clock& clock, Recorder& recorder)
     : settings_(std::move(settings)), source_(std::move(source)), clock_(clock), recorder_(recorder) {
@@ -59,7 +64,7 @@ void SourcePoller::poll_once() {
     TimePoint now = clock_.now();
 
     std::vector<ReadingRecord> rows;
-    bool went_down = false, came_back = false;
+    bool went_down = false, came_back = false, new_reason = false;
     std::string error;
     std::vector<std::string> newly_rejected, recovered;
     std::function<void()> notify;
@@ -84,8 +89,15 @@ void SourcePoller::poll_once() {
             status_.last_ok = now;
             status_.consecutive_failures = 0;
             status_.last_error.clear();
+            reasons_logged_ = 0;
         } else {
             went_down = status_.consecutive_failures == 0;
+            new_reason =
+                !went_down && st.message != reason_logged_ && reasons_logged_ < kReasonsPerOutage;
+            if (went_down || new_reason) {
+                reason_logged_ = st.message;
+                ++reasons_logged_;
+            }
             status_.ok = false;
             ++status_.consecutive_failures;
             status_.last_error = st.message;
@@ -105,6 +117,9 @@ void SourcePoller::poll_once() {
     if (went_down) {
         log::warn("source", error);
         recorder_.event(now, Severity::warning, "source.down", settings_.id, error);
+    } else if (new_reason) {
+        log::warn("source", error);
+        recorder_.event(now, Severity::warning, "source.down_reason", settings_.id, error);
     } else if (came_back && st.ok()) {
         log::info("source", settings_.id + ": reading");
         recorder_.event(now, Severity::info, "source.up", settings_.id, "reading");
@@ -125,7 +140,7 @@ SourceStatus SourcePoller::status() const {
     std::lock_guard lock(mutex_);
     SourceStatus s = status_;
     for (const auto& [name, r] : readings_) s.readings.emplace_back(name, r);
-    for (const auto& [name, why] : rejected_) s.rejected.emplace_back(name, why);
+    s.rejected = rejected_;
     return s;
 }
 

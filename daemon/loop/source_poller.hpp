@@ -64,6 +64,10 @@ private:
     std::map<std::string, Reading, std::less<>> readings_;
     std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules_;
     std::map<std::string, std::string> rejected_;   // signal -> why its last value was refused
+    // The reasons this outage has logged: the first with source.down, then each new one (a
+    // client that said "not connected yet" says why next), a few per outage at most.
+    std::string reason_logged_;
+    int reasons_logged_ = 0;
     std::function<void()> on_reading_;
     std::thread thread_;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,7 +23,9 @@ struct SourceStatus {
     TimePoint last_ok{};
     int consecutive_failures = 0;
     std::vector<std::pair<std::string, Reading>> readings;   // latest per signal
-    std::vector<std::pair<std::string, std::string>> rejected;  // signal, why its value was refused
+    // signal -> why its latest value was refused (stale message, out of range, unreadable);
+    // shown beside the last good reading, which ages until a value is taken again.
+    std::map<std::string, std::string> rejected;
 };
 
 struct MinerStatus {

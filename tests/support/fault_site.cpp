@@ -28,14 +28,16 @@ void FaultSite::feed() {
     inverter.update(sunny_inverter(pv_w, house_w + draw_w - pv_w));
 }
 
-std::string FaultSite::config(int web_port, const std::string& extra) const {
+const std::string FaultSite::kSolarSurplus =
+    "[policy.solar_surplus]\nenable_delay = \"1s\"\nreserve_w = 10\n";
+
+std::string FaultSite::config(int web_port, const std::string& extra,
+                              const std::string& policy) const {
     std::string c =
         "[site]\nmax_draw_w = 500\nperiod = \"300ms\"\nminer_poll_interval = \"1s\"\n"
         "[governor]\nmin_dwell = \"1s\"\n"
         "[web]\nlisten = \"127.0.0.1:" +
-        std::to_string(web_port) +
-        "\"\n"
-        "[policy.solar_surplus]\nenable_delay = \"1s\"\nreserve_w = 10\n"
+        std::to_string(web_port) + "\"\n" + policy +
         "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\nport = " +
         std::to_string(inverter.port()) + "\nmax_age = \"3s\"\ntimeout = \"500ms\"\n" + extra;
     for (std::size_t i = 0; i < miners.size(); ++i)

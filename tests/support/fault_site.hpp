@@ -29,8 +29,11 @@ struct FaultSite {
     miners::axeos::AxeosEmulator& miner(std::size_t i) { return *miners.at(i); }
     // The meter: house load plus whatever the miners draw now, minus the sun.
     void feed();
-    // A 300 ms loop, the inverter as source `inverter`, and `extra` appended before the miners.
-    std::string config(int web_port, const std::string& extra = "") const;
+    // A 300 ms loop, the inverter as source `inverter`, and `extra` appended before the miners;
+    // `policy`: the policy's tables (solar surplus by default).
+    std::string config(int web_port, const std::string& extra = "",
+                       const std::string& policy = kSolarSurplus) const;
+    static const std::string kSolarSurplus;
 };
 
 // The daemon as a child process with its own directory, config, journal and web port.

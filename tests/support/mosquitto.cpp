@@ -37,6 +37,7 @@ bool Mosquitto::start() {
 void Mosquitto::stop() {
     if (!child_) return;
     child_->kill(SIGTERM);
+    child_->kill(SIGCONT);  // a frozen broker acts on the SIGTERM once it runs
     // A broker that has not exited 5 s after SIGTERM is killed, so a test never waits on it.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (child_->running() && std::chrono::steady_clock::now() < deadline)
@@ -44,6 +45,10 @@ void Mosquitto::stop() {
     if (child_->running()) child_->kill(SIGKILL);
     child_->wait();
     child_.reset();
+}
+
+void Mosquitto::freeze(bool frozen) {
+    if (child_) child_->kill(frozen ? SIGSTOP : SIGCONT);
 }
 
 }  // namespace hashsink::test

@@ -20,6 +20,9 @@ public:
 
     bool start();  // true once the port accepts connections (bounded wait)
     void stop();
+    // SIGSTOP (true) or SIGCONT (false): a frozen broker keeps its port and its connections
+    // open and answers nothing, a broker that accepts and then stalls.
+    void freeze(bool frozen);
     bool running() const { return child_ != nullptr; }
     int port() const { return port_; }
     std::string url(const std::string& scheme = "tcp") const;

@@ -67,10 +67,14 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
     json sources = json::array();
     for (const auto& s : st.sources) {
         json values = json::object();
-        for (const auto& [name, r] : s.readings)
+        for (const auto& [name, r] : s.readings) {
             values[name] = {{"value", r.value}, {"age_s", age_s(r.at, now)},
                             {"stale", !r.fresh_at(now)}};
-        // Values the source read but refused (a sentinel, a NaN), with the reason.
+            if (auto why = s.rejected.find(name); why != s.rejected.end())
+                values[name]["problem"] = why->second;
+        }
+        // Every value the source read but refused (a sentinel, a NaN, a stale message), with the
+        // reason: also those that never had a good reading to show beside it.
         json rejected = json::object();
         for (const auto& [name, why] : s.rejected) rejected[name] = why;
         sources.push_back({{"id", s.id},

@@ -104,7 +104,7 @@ function render(st) {
     tr.appendChild(el('td', s.ok ? 'ok · ' + s.age_s.toFixed(1) + ' s ago' : 'error: ' + s.last_error,
                       s.ok ? 'st-mining' : 'st-error'));
     const parts = Object.entries(s.values).map(([k, v]) =>
-      k + ' = ' + (Math.abs(v.value) >= 100 ? Math.round(v.value) : v.value.toFixed(2)) + (v.stale ? ' (stale)' : ''));
+      k + ' = ' + (Math.abs(v.value) >= 100 ? Math.round(v.value) : v.value.toFixed(2)) + (v.problem ? ' (' + v.problem + ')' : v.stale ? ' (stale)' : ''));
     tr.appendChild(el('td', parts.join(' · '), 'why'));
     sbody.appendChild(tr);
   }

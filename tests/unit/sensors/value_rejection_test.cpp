@@ -3,26 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/loop/source_poller.hpp"
+#include "tests/support/recorded_events.hpp"
 
 using namespace hashsink;
 
 namespace {
 
-struct Events final : loop::Recorder {
-    std::vector<std::string> codes, messages;
-    void readings(TimePoint, const std::vector<loop::ReadingRecord>&) noexcept override {}
-    void miner_state(TimePoint, const std::string&, const MinerState&) noexcept override {}
-    void decision(TimePoint, std::uint64_t, const Decision&) noexcept override {}
-    void target(TimePoint, std::uint64_t, const std::string&, const MinerTarget&,
-                const std::string&) noexcept override {}
-    void apply_result(TimePoint, std::uint64_t, const std::string&,
-                      const Status&) noexcept override {}
-    void event(TimePoint, loop::Severity, const std::string& code, const std::string&,
-               const std::string& message) noexcept override {
-        codes.push_back(code);
-        messages.push_back(message);
-    }
-};
+using Events = test::RecordedEvents;
 
 struct Scripted final : Source {
     bool bad = true;
