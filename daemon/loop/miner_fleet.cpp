@@ -138,6 +138,25 @@ void MinerFleet::worker() {
     }
 }
 
+namespace {
+
+// Offline shows as offline, never as its last values: keep who it is (model, firmware), drop
+// what it last measured.
+void show_offline(MinerState& s, const std::string& cause) {
+    s.online = false;
+    s.state = MinerRunState::offline;
+    s.hashrate_ths.reset();
+    s.power_w.reset();
+    s.frequency_mhz.reset();
+    s.core_voltage_mv.reset();
+    s.chip_temp_c.reset();
+    s.vr_temp_c.reset();
+    s.fan_rpm.reset();
+    s.detail = cause;
+}
+
+}  // namespace
+
 void MinerFleet::run_poll(Slot& slot) {
     const std::string& id = slot.settings.id;
     bool need_probe;
@@ -173,27 +192,18 @@ void MinerFleet::run_poll(Slot& slot) {
             slot.state = state;
             slot.state_at = now;
             slot.online = state->online;
-            slot.failures = 0;
-            slot.last_error.clear();
+            // A read that works says nothing of a write that did not: that error stays shown
+            // and its retries keep backing off.
+            if (!slot.apply_failing) {
+                slot.failures = 0;
+                slot.last_error.clear();
+            }
             slot.next_poll = now + slot.settings.poll_interval;
         } else {
             slot.online = false;
-            // Offline shows as offline, never as its last values.
-            // Keep who it is (model, firmware), drop what it last measured.
-            if (slot.state) {
-                MinerState& s = *slot.state;
-                s.online = false;
-                s.state = MinerRunState::offline;
-                s.hashrate_ths.reset();
-                s.power_w.reset();
-                s.frequency_mhz.reset();
-                s.core_voltage_mv.reset();
-                s.chip_temp_c.reset();
-                s.vr_temp_c.reset();
-                s.fan_rpm.reset();
-                s.detail = failure.message;
-            }
+            if (slot.state) show_offline(*slot.state, failure.message);
             ++slot.failures;
+            slot.apply_failing = false;  // the error shown now is the read's
             slot.last_error = failure.message;
             slot.next_poll = now + std::max(slot.settings.poll_interval, backoff(slot.failures));
             // A miner that comes back may have rebooted: read its capabilities again and
@@ -226,11 +236,13 @@ void MinerFleet::run_apply(Slot& slot, const MinerTarget& target, std::uint64_t 
         if (st.ok()) {
             // Only confirm if the loop has not moved on meanwhile.
             if (slot.target == target) slot.applied = true;
+            slot.apply_failing = false;
             slot.failures = 0;
             slot.last_error.clear();
             slot.next_poll = std::min(slot.next_poll, now + Duration{1000});  // show it soon
         } else {
             ++slot.failures;
+            slot.apply_failing = true;
             slot.last_error = st.message;
             slot.retry_at = now + backoff(slot.failures);
         }

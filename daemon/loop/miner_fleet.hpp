@@ -82,6 +82,8 @@ private:
         TimePoint next_poll{};
         TimePoint retry_at{};           // next apply attempt after a failure
         int failures = 0;
+        // The last apply failed: a poll that succeeds meanwhile leaves its error and backoff.
+        bool apply_failing = false;
         std::string last_error;
         std::string reason;
     };
