@@ -192,6 +192,7 @@ void MinerFleet::run_poll(Slot& slot) {
             slot.state = state;
             slot.state_at = now;
             slot.online = state->online;
+            if (state->power_w) slot.measured_w = *state->power_w;
             // A read that works says nothing of a write that did not: that error stays shown
             // and its retries keep backing off.
             if (!slot.apply_failing) {
@@ -236,6 +237,7 @@ void MinerFleet::run_apply(Slot& slot, const MinerTarget& target, std::uint64_t 
         if (st.ok()) {
             // Only confirm if the loop has not moved on meanwhile.
             if (slot.target == target) slot.applied = true;
+            slot.confirmed_w = target.run ? target.power_w : 0;
             slot.apply_failing = false;
             slot.failures = 0;
             slot.last_error.clear();
@@ -274,6 +276,8 @@ std::vector<MinerView> MinerFleet::views(TimePoint now) {
         v.target_since = s.target_since;
         v.max_power_w = s.settings.max_power_w;
         v.min_power_w = s.settings.min_power_w;
+        if (!(v.state_fresh && s.applied))
+            v.unconfirmed_draw_w = std::max(s.measured_w, s.confirmed_w);
         out.push_back(std::move(v));
     }
     return out;
