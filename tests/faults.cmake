@@ -8,3 +8,8 @@ hashsink_test(faults_unit_tests LABEL unit
 hashsink_test(faults_it_tests LABEL integration
   SOURCES integration/source_recovery_it.cpp
   LIBS hashsink_sensors hashsink_loop)
+# Miner faults through the binary: 5xx, truncated JSON, a hung socket, an ignored write, a
+# reboot mid-command, two miners at one address.
+hashsink_test(miner_faults_e2e_tests LABEL e2e
+  SOURCES e2e/miner_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
