@@ -276,8 +276,12 @@ std::vector<MinerView> MinerFleet::views(TimePoint now) {
         v.target_since = s.target_since;
         v.max_power_w = s.settings.max_power_w;
         v.min_power_w = s.settings.min_power_w;
-        if (!(v.state_fresh && s.applied))
+        // Unseen, it may have ramped up to its last confirmed level since it was last measured;
+        // seen, what it measures now is what it draws.
+        if (!v.state_fresh)
             v.unconfirmed_draw_w = std::max(s.measured_w, s.confirmed_w);
+        else if (!s.applied)
+            v.unconfirmed_draw_w = s.state && s.state->power_w ? *s.state->power_w : s.confirmed_w;
         out.push_back(std::move(v));
     }
     return out;

@@ -86,7 +86,8 @@ private:
         bool apply_failing = false;
         std::string last_error;
         // What it may draw while its target is not confirmed (MinerView::unconfirmed_draw_w):
-        // the last power it measured, and the power of the last target it confirmed.
+        // the last power it measured (kept while it is offline), and the power of the last
+        // target it confirmed.
         double measured_w = 0;
         double confirmed_w = 0;
         std::string reason;
