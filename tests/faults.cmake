@@ -21,3 +21,8 @@ hashsink_test(restart_faults_e2e_tests LABEL e2e TIMEOUT 600
 hashsink_test(mqtt_stall_faults_e2e_tests LABEL e2e
   SOURCES e2e/mqtt_stall_faults_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# Miner faults through the binary: 5xx, truncated JSON, a hung socket, an ignored write, a
+# reboot mid-command, two miners at one address.
+hashsink_test(miner_faults_e2e_tests LABEL e2e
+  SOURCES e2e/miner_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

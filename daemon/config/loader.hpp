@@ -112,6 +112,8 @@ private:
     // An entry's id: valid, and not one an earlier entry of the same noun has.
     void check_id(const toml::table& t, const std::string& path, const char* noun,
                   const PluginConfig& pc, std::map<std::string, int>& ids);
+    // A miner's address (its url, or host and port): not one an earlier enabled miner has.
+    void check_address(const toml::table& t, const std::string& path, const PluginConfig& pc);
     void check_refs();
 
     const Catalog& catalog_;
@@ -119,6 +121,11 @@ private:
     std::vector<Diagnostic> diags_;
     std::vector<PendingRef> refs_;
     std::map<std::string, int> source_ids_, miner_ids_;  // id -> line of first definition
+    struct FirstAt {
+        std::string id;
+        int line = 0;
+    };
+    std::map<std::string, FirstAt> miner_addresses_;  // "host:port/path" -> the first miner there
 };
 
 }  // namespace hashsink::config::detail

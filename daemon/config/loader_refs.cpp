@@ -1,5 +1,5 @@
-// Ids and references: each [[sources]] and [[miners]] id valid and defined once, and every key
-// that names a source or a miner naming one that is defined.
+// Ids and references: each [[sources]] and [[miners]] id valid and defined once, each miner's
+// address used once, and every key that names a source or a miner naming one that is defined.
 #include "daemon/config/loader.hpp"
 #include "daemon/config/suggest.hpp"
 
@@ -7,6 +7,39 @@ namespace hashsink::config::detail {
 namespace {
 
 constexpr std::size_t kMaxIdLength = 64;
+
+std::string lowered(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// "host:port/path" of a base URL, the port filled in from the scheme (http 80, https 443), the
+// host in lower case, trailing slashes dropped: two spellings of one address compare equal.
+// Names are not resolved, so a name and its IP address still differ.
+std::string url_address(std::string_view url) {
+    constexpr auto npos = std::string_view::npos;
+    std::string scheme = "http";
+    if (auto at = url.find("://"); at != npos) {
+        scheme = lowered(std::string(url.substr(0, at)));
+        url.remove_prefix(at + 3);
+    }
+    const auto path_at = url.find('/');
+    std::string_view authority = url.substr(0, path_at);
+    std::string path(path_at == npos ? std::string_view{} : url.substr(path_at));
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    if (auto at = authority.rfind('@'); at != npos) authority.remove_prefix(at + 1);
+    // The port follows the last ':' outside an IPv6 address's brackets.
+    std::string_view host = authority, port;
+    const auto colon = authority.rfind(':'), bracket = authority.rfind(']');
+    if (colon != npos && (bracket == npos || colon > bracket)) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    const std::string port_or_default = !port.empty()       ? std::string(port)
+                                        : scheme == "https" ? "443"
+                                                            : "80";
+    return lowered(std::string(host)) + ":" + port_or_default + path;
+}
 
 bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > kMaxIdLength) return false;
@@ -34,6 +67,24 @@ void Loader::check_id(const toml::table& t, const std::string& path, const char*
     } else {
         ids.emplace(pc.id, line);
     }
+}
+
+void Loader::check_address(const toml::table& t, const std::string& path, const PluginConfig& pc) {
+    if (!pc.common.get_bool("enabled", true)) return;  // a spare entry drives nothing
+    const char* key = pc.options.has("url") ? "url" : pc.options.has("host") ? "host" : nullptr;
+    const toml::node* node = key ? t.get(key) : nullptr;
+    if (!node || pc.id.empty()) return;
+    const std::string given = pc.options.get_string(key);
+    if (given.empty()) return;
+    const std::string address =
+        *key == 'u' ? url_address(given)
+                    : lowered(given) + ":" + std::to_string(pc.options.get_int("port", 0));
+    auto [first, added] = miner_addresses_.emplace(address, FirstAt{pc.id, pos(*node).line});
+    if (added) return;
+    error(pos(*node), path + "." + key,
+          "miner " + quoted(pc.id) + " has the same address as miner " + quoted(first->second.id) +
+              " (line " + std::to_string(first->second.line) + "): " + address +
+              "; one device driven by two entries would get two targets at once");
 }
 
 void Loader::check_refs() {

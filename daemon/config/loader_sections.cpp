@@ -218,7 +218,10 @@ std::vector<PluginConfig> Loader::plugins(const toml::table& root, const char* n
             pc.kind = kn->value_or(std::string{});
 
         check_id(*t, path, noun, pc, ids);
-        if (std::string(noun) == "miner") check_power(*t, path, pc);
+        if (std::string(noun) == "miner") {
+            check_power(*t, path, pc);
+            check_address(*t, path, pc);
+        }
         out.push_back(std::move(pc));
     }
     return out;

@@ -76,6 +76,11 @@ struct MinerView {
     TimePoint target_since{};               // when that target was set
     double max_power_w = 0;                 // installer's per-miner limit (0 = none)
     double min_power_w = 0;
+    // While its target is not confirmed, what it may still draw: unreachable, the most it was
+    // last known to draw (its last measurement, or the level it last confirmed); reachable
+    // with a write not carried out yet, what it measures now. 0 once confirmed, or when never
+    // seen. The site's max_draw_w counts it.
+    double unconfirmed_draw_w = 0;
 };
 
 // An operator's override (web page, MQTT, CLI), set at run time on the loop and carried into

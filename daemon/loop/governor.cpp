@@ -166,12 +166,16 @@ void limit_ramp_down(Targets& out, const std::vector<MinerView>& miners, const S
     }
 }
 
-// Site limit: step the last miners down until the fleet's plan fits; miners holding a
-// heat floor only once the others cannot give more.
+// Site limit: step the last miners down until the fleet's plan, with what unconfirmed miners
+// may still draw, fits; miners holding a heat floor only once the others cannot give more.
 void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits,
                     const GovernInput& input) {
+    // A miner that has not confirmed its target may still draw what it last drew.
+    auto counted_w = [&](std::size_t k) {
+        return std::max(planned_w(out[k].target), miners[k].unconfirmed_draw_w);
+    };
     double total = 0;
-    for (const auto& g : out) total += planned_w(g.target);
+    for (std::size_t k = 0; k < miners.size(); ++k) total += counted_w(k);
     auto floored = [&](std::size_t k) {
         if (input.floor_w == nullptr || input.floor_w->empty()) return false;
         auto f = input.floor_w->find(miners[k].id);
@@ -183,9 +187,9 @@ void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, const Si
             bool stepped = false;
             for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
                 if (!out[k].target.run || (pass + 1 < passes && floored(k))) continue;
-                double before = planned_w(out[k].target);
+                double before = counted_w(k);
                 out[k].target = step_down(miners[k], out[k].target);
-                total -= before - planned_w(out[k].target);
+                total -= before - counted_w(k);
                 out[k].reason += "reduced to the site's max_draw_w; ";
                 stepped = true;
             }

@@ -138,6 +138,25 @@ void MinerFleet::worker() {
     }
 }
 
+namespace {
+
+// Offline shows as offline, never as its last values: keep who it is (model, firmware), drop
+// what it last measured.
+void show_offline(MinerState& s, const std::string& cause) {
+    s.online = false;
+    s.state = MinerRunState::offline;
+    s.hashrate_ths.reset();
+    s.power_w.reset();
+    s.frequency_mhz.reset();
+    s.core_voltage_mv.reset();
+    s.chip_temp_c.reset();
+    s.vr_temp_c.reset();
+    s.fan_rpm.reset();
+    s.detail = cause;
+}
+
+}  // namespace
+
 void MinerFleet::run_poll(Slot& slot) {
     const std::string& id = slot.settings.id;
     bool need_probe;
@@ -173,27 +192,19 @@ void MinerFleet::run_poll(Slot& slot) {
             slot.state = state;
             slot.state_at = now;
             slot.online = state->online;
-            slot.failures = 0;
-            slot.last_error.clear();
+            if (state->power_w) slot.measured_w = *state->power_w;
+            // A read that works says nothing of a write that did not: that error stays shown
+            // and its retries keep backing off.
+            if (!slot.apply_failing) {
+                slot.failures = 0;
+                slot.last_error.clear();
+            }
             slot.next_poll = now + slot.settings.poll_interval;
         } else {
             slot.online = false;
-            // Offline shows as offline, never as its last values.
-            // Keep who it is (model, firmware), drop what it last measured.
-            if (slot.state) {
-                MinerState& s = *slot.state;
-                s.online = false;
-                s.state = MinerRunState::offline;
-                s.hashrate_ths.reset();
-                s.power_w.reset();
-                s.frequency_mhz.reset();
-                s.core_voltage_mv.reset();
-                s.chip_temp_c.reset();
-                s.vr_temp_c.reset();
-                s.fan_rpm.reset();
-                s.detail = failure.message;
-            }
+            if (slot.state) show_offline(*slot.state, failure.message);
             ++slot.failures;
+            slot.apply_failing = false;  // the error shown now is the read's
             slot.last_error = failure.message;
             slot.next_poll = now + std::max(slot.settings.poll_interval, backoff(slot.failures));
             // A miner that comes back may have rebooted: read its capabilities again and
@@ -226,11 +237,14 @@ void MinerFleet::run_apply(Slot& slot, const MinerTarget& target, std::uint64_t 
         if (st.ok()) {
             // Only confirm if the loop has not moved on meanwhile.
             if (slot.target == target) slot.applied = true;
+            slot.confirmed_w = target.run ? target.power_w : 0;
+            slot.apply_failing = false;
             slot.failures = 0;
             slot.last_error.clear();
             slot.next_poll = std::min(slot.next_poll, now + Duration{1000});  // show it soon
         } else {
             ++slot.failures;
+            slot.apply_failing = true;
             slot.last_error = st.message;
             slot.retry_at = now + backoff(slot.failures);
         }
@@ -262,6 +276,12 @@ std::vector<MinerView> MinerFleet::views(TimePoint now) {
         v.target_since = s.target_since;
         v.max_power_w = s.settings.max_power_w;
         v.min_power_w = s.settings.min_power_w;
+        // Unseen, it may have ramped up to its last confirmed level since it was last measured;
+        // seen, what it measures now is what it draws.
+        if (!v.state_fresh)
+            v.unconfirmed_draw_w = std::max(s.measured_w, s.confirmed_w);
+        else if (!s.applied)
+            v.unconfirmed_draw_w = s.state && s.state->power_w ? *s.state->power_w : s.confirmed_w;
         out.push_back(std::move(v));
     }
     return out;

@@ -82,7 +82,14 @@ private:
         TimePoint next_poll{};
         TimePoint retry_at{};           // next apply attempt after a failure
         int failures = 0;
+        // The last apply failed: a poll that succeeds meanwhile leaves its error and backoff.
+        bool apply_failing = false;
         std::string last_error;
+        // What it may draw while its target is not confirmed (MinerView::unconfirmed_draw_w):
+        // the last power it measured (kept while it is offline), and the power of the last
+        // target it confirmed.
+        double measured_w = 0;
+        double confirmed_w = 0;
         std::string reason;
     };
     enum class Job { poll, apply };

@@ -34,7 +34,8 @@ const std::string FaultSite::kSolarSurplus =
 std::string FaultSite::config(int web_port, const std::string& extra,
                               const std::string& policy) const {
     std::string c =
-        "[site]\nmax_draw_w = 500\nperiod = \"300ms\"\nminer_poll_interval = \"1s\"\n"
+        "[site]\nmax_draw_w = " + std::to_string(max_draw_w) +
+        "\nperiod = \"300ms\"\nminer_poll_interval = \"1s\"\n"
         "[governor]\nmin_dwell = \"1s\"\n"
         "[web]\nlisten = \"127.0.0.1:" +
         std::to_string(web_port) + "\"\n" + policy +

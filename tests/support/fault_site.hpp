@@ -23,6 +23,7 @@ struct FaultSite {
     sensors::sunspec::SunspecEmulator inverter;
     std::vector<std::unique_ptr<miners::axeos::AxeosEmulator>> miners;
     double pv_w = 900, house_w = 100;
+    double max_draw_w = 500;  // [site] max_draw_w of config()
 
     // `options`: the inverter's layout (float models, MPPT modules...).
     explicit FaultSite(sensors::sunspec::EmulatorOptions options = {});

@@ -65,10 +65,17 @@ std::optional<FirmwareVersion> parse_version(std::string_view text) {
 }
 
 Result<json> parse_object(std::string_view body, std::string_view what) {
-    json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
+    json j;
+    try {
+        j = json::parse(body);
+    } catch (const json::parse_error& e) {
+        // Ending inside a value is a reply cut short (a dropped connection, a reboot), which
+        // an installer looks for elsewhere than a firmware that sends garbage.
+        const std::string why = e.byte > body.size()
+                                    ? "cut short after " + std::to_string(body.size()) + " bytes"
+                                    : "bad byte at " + std::to_string(e.byte);
         return Status::error(ErrorCode::protocol,
-                             std::string(what) + ": body is not valid JSON", true);
+                             std::string(what) + ": body is not valid JSON (" + why + ")", true);
     }
     if (!j.is_object()) {
         return Status::error(ErrorCode::protocol,

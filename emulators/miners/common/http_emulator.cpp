@@ -16,15 +16,16 @@ std::string bearer_token(const httplib::Request& req) {
 
 Handler HttpEmulator::Routes::with_faults(Handler h) const {
     // The table lives only while routes() runs; the handlers hold the emulator itself.
-    return [owner = &owner_, h = std::move(h)](const httplib::Request& req,
-                                               httplib::Response& res) {
-        if (owner->http_500_) {
-            res.status = 500;
-            res.set_content("Internal Server Error", "text/plain");
-            return;
-        }
-        h(req, res);
-    };
+    return
+        [owner = &owner_, h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
+            if (owner->reboot_for_write(req, res)) return;
+            if (owner->http_500_) {
+                res.status = 500;
+                res.set_content("Internal Server Error", "text/plain");
+                return;
+            }
+            h(req, res);
+        };
 }
 
 void HttpEmulator::Routes::get(const std::string& path, Handler h) {
@@ -62,9 +63,9 @@ Status HttpEmulator::listen_locked(int port) {
             std::lock_guard lock(counts_mutex_);
             ++counts_[req.method + " " + req.path];
         }
-        // Latency in small steps so stop() is not held up by a sleeping handler.
+        // Latency (and a hang) in small steps so stop() is not held up by a sleeping handler.
         const auto until = SteadyClock::now() + std::chrono::milliseconds(latency_ms_.load());
-        while (SteadyClock::now() < until && !stopping_)
+        while ((SteadyClock::now() < until || unresponsive_) && !stopping_)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         return httplib::Server::HandlerResponse::Unhandled;
     });
@@ -117,6 +118,7 @@ Status HttpEmulator::start() {
 }
 
 void HttpEmulator::stop() {
+    join_rebooter();     // a reboot under way finishes going offline first
     downtime_.cancel();  // a pending reboot does not listen again
     std::lock_guard lock(server_mutex_);
     close_locked();
@@ -126,6 +128,35 @@ void HttpEmulator::set_latency_ms(int ms) { latency_ms_ = std::max(0, ms); }
 void HttpEmulator::set_http_500(bool on) { http_500_ = on; }
 void HttpEmulator::set_malformed_json(bool on) { malformed_ = on; }
 void HttpEmulator::set_ignore_writes(bool on) { ignore_writes_ = on; }
+void HttpEmulator::set_unresponsive(bool on) { unresponsive_ = on; }
+
+void HttpEmulator::reboot_on_next_write(std::chrono::milliseconds downtime) {
+    reboot_on_write_ms_ = std::max<long long>(0, downtime.count());
+}
+
+bool HttpEmulator::reboot_for_write(const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || reboot_on_write_ms_ < 0) return false;
+    const long long downtime_ms = reboot_on_write_ms_.exchange(-1);
+    if (downtime_ms < 0) return false;
+    // Headers promise a body that never comes: the client sees the connection drop.
+    res.set_content_provider(64, "application/json",
+                             [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+    // Closing the port joins the server's threads, so it cannot run on this one.
+    join_rebooter();
+    std::lock_guard lock(rebooter_mutex_);
+    rebooter_ =
+        std::thread([this, downtime_ms] { reboot(std::chrono::milliseconds(downtime_ms)); });
+    return true;
+}
+
+void HttpEmulator::join_rebooter() {
+    std::thread running;
+    {
+        std::lock_guard lock(rebooter_mutex_);
+        running = std::move(rebooter_);
+    }
+    if (running.joinable()) running.join();
+}
 
 void HttpEmulator::set_offline(bool on) {
     std::lock_guard lock(server_mutex_);

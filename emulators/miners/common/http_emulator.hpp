@@ -1,6 +1,7 @@
 // The plumbing every HTTP miner emulator shares: a loopback httplib server on its own thread,
 // request counts, and the faults tests inject (latency, HTTP 500, malformed bodies, writes that
-// are acknowledged but ignored, the port going away, a reboot with downtime).
+// are acknowledged but ignored, requests held unanswered, the port going away, a reboot with
+// downtime, a reboot in the middle of a write).
 #pragma once
 
 #include <atomic>
@@ -42,8 +43,7 @@ public:
     // unread body in a keep-alive stream and garble the client's next request.
     class Routes {
     public:
-        Routes(httplib::Server& server, const HttpEmulator& owner)
-            : server_(server), owner_(owner) {}
+        Routes(httplib::Server& server, HttpEmulator& owner) : server_(server), owner_(owner) {}
         void get(const std::string& path, Handler h);
         void post(const std::string& path, Handler h);
         void put(const std::string& path, Handler h);
@@ -53,7 +53,7 @@ public:
     private:
         Handler with_faults(Handler h) const;
         httplib::Server& server_;
-        const HttpEmulator& owner_;
+        HttpEmulator& owner_;
     };
 
     // `clock`: what the device's modelled delays run on (null: the steady clock).
@@ -73,6 +73,12 @@ public:
     void set_malformed_json(bool on);        // bodies cut short (derived classes honour it)
     void set_ignore_writes(bool on);         // writes answer success and change nothing
     void set_offline(bool on);               // closes the port; false listens again
+    // Every request is read and then held without an answer (a device whose TCP stack accepts
+    // while its firmware hangs) until cleared; held requests then answer.
+    void set_unresponsive(bool on);
+    // The next write (POST, PUT, PATCH) is not carried out: its reply stops after the headers,
+    // the connection drops, and the device reboots with `downtime` (as reboot(downtime)).
+    void reboot_on_next_write(std::chrono::milliseconds downtime);
     // Calls on_reboot(). With a downtime the port is closed first and listens again once the
     // downtime has passed on the emulator's clock (asynchronously); without one the restart is
     // quicker than any poll and the port stays open.
@@ -97,6 +103,9 @@ protected:
 private:
     Status listen_locked(int port);
     void close_locked();
+    // The reboot a write asked for, if one is armed: its reply is cut after the headers.
+    bool reboot_for_write(const httplib::Request& req, httplib::Response& res);
+    void join_rebooter();
 
     std::string name_;
     std::string bind_;
@@ -118,6 +127,10 @@ private:
     std::atomic<bool> http_500_{false};
     std::atomic<bool> malformed_{false};
     std::atomic<bool> ignore_writes_{false};
+    std::atomic<bool> unresponsive_{false};
+    std::atomic<long long> reboot_on_write_ms_{-1};  // -1: not armed
+    std::mutex rebooter_mutex_;                      // rebooter_
+    std::thread rebooter_;  // runs a reboot a request asked for, off the server's threads
 };
 
 }  // namespace hashsink::miners::emu

@@ -39,6 +39,8 @@ Catalog test_catalog() {
     url.required = true;
     c.miner_drivers["axeos"] = {url, spec("timeout", KeyType::duration, Duration{2000}),
                                 spec("allow_overclock", KeyType::boolean, false)};
+    KeySpec cg_port = spec("port", KeyType::integer, std::int64_t{4028});
+    c.miner_drivers["cgminer"] = {host, cg_port};
 
     KeySpec reserve = spec("reserve_w", KeyType::number, 100.0);
     reserve.min = 0;
@@ -277,11 +279,11 @@ max_draw_w = 1
 [[miners]]
 id = "m"
 driver = "axeos"
-url = "u"
+url = "u1"
 [[miners]]
 id = "m"
 driver = "axeos"
-url = "u"
+url = "u2"
 [[sources]]
 id = "m"
 type = "sunspec"
@@ -290,6 +292,42 @@ host = "h"
     CHECK(has_line(r, "t.toml:8:6: error: miners[1].id: duplicate miner id \"m\" (first defined "
                       "at line 4)"));
     CHECK(r.diagnostics.size() == 1);  // sources and miners are separate namespaces
+}
+
+TEST_CASE("config loader: two miners at one address are refused at the second, naming both",
+          "[config]") {
+    // A [[miners]] entry: four lines, the address on the last, then `more`.
+    auto entry = [](const char* id, const char* driver, const std::string& address,
+                    const std::string& more = "") {
+        return std::string("[[miners]]\nid = \"") + id + "\"\ndriver = \"" + driver + "\"\n" +
+               address + "\n" + more;
+    };
+    const std::string site = "[site]\nmax_draw_w = 1\n";
+    auto r = load(site + entry("a", "axeos", "url = \"http://192.0.2.5\"") +
+                  entry("b", "axeos", "url = \"HTTP://192.0.2.5:80/\"") +
+                  entry("c", "cgminer", "host = \"192.0.2.7\"") +
+                  entry("d", "cgminer", "host = \"192.0.2.7\"", "port = 4028\n") +
+                  entry("spare", "axeos", "url = \"http://192.0.2.5\"", "enabled = false\n"));
+    CHECK(has_line(r,
+                   "t.toml:10:7: error: miners[1].url: miner \"b\" has the same address as miner "
+                   "\"a\" (line 6): 192.0.2.5:80; one device driven by two entries would get "
+                   "two targets at once"));
+    CHECK(has_line(r,
+                   "t.toml:18:8: error: miners[3].host: miner \"d\" has the same address as "
+                   "miner \"c\" (line 14): 192.0.2.7:4028; one device driven by two entries "
+                   "would get two targets at once"));
+    CHECK(r.diagnostics.size() == 2);  // a disabled entry drives nothing
+
+    // Another port, another path, https's own port, an IPv6 address with a port: all distinct.
+    auto ok = load(site + entry("a", "axeos", "url = \"http://192.0.2.5\"") +
+                   entry("b", "axeos", "url = \"http://192.0.2.5:8080\"") +
+                   entry("c", "axeos", "url = \"https://192.0.2.5\"") +
+                   entry("d", "axeos", "url = \"http://192.0.2.5/second\"") +
+                   entry("e", "axeos", "url = \"http://[2001:db8::1]:80\"") +
+                   entry("f", "axeos", "url = \"http://[2001:db8::1]:81\"") +
+                   entry("g", "cgminer", "host = \"192.0.2.5\""));
+    INFO((ok.diagnostics.empty() ? std::string() : ok.diagnostics[0].format()));
+    CHECK(ok.diagnostics.empty());
 }
 
 TEST_CASE("config loader: references must name defined ids", "[config]") {
@@ -398,7 +436,9 @@ TEST_CASE("config loader: hostile input never crashes", "[config]") {
     std::string many = "[site]\nmax_draw_w = 1\n[governor]\npriority = [";
     for (int i = 0; i < 5000; ++i) many += "\"nope-" + std::to_string(i) + "\",";
     many += "]\n";
-    for (int i = 0; i < 5000; ++i) many += "[[miners]]\nid = \"m" + std::to_string(i) + "\"\ndriver = \"axeos\"\nurl = \"u\"\n";
+    for (int i = 0; i < 5000; ++i)
+        many += "[[miners]]\nid = \"m" + std::to_string(i) + "\"\ndriver = \"axeos\"\nurl = \"u" +
+                std::to_string(i) + "\"\n";
     auto m = load(many);
     CHECK(m.diagnostics.size() == 5000);
     std::string long_key = "[site]\nmax_draw_w = 1\n" + std::string(5000, 'k') + " = 1\n";

@@ -49,6 +49,9 @@ public:
     }
     Status apply(const MinerTarget& t) noexcept override {
         if (offline) return Status::error(ErrorCode::unreachable, "recording: apply: no route");
+        ++attempts;
+        if (ignore_writes)
+            return Status::error(ErrorCode::not_applied, "recording: acknowledged, not applied");
         std::this_thread::sleep_for(delay_);
         std::lock_guard lock(m_);
         current_ = t;
@@ -60,6 +63,8 @@ public:
         return applied_;
     }
     std::atomic<bool> offline{false};   // off the network; it goes on doing what it did
+    std::atomic<bool> ignore_writes{false};  // its read-back shows a write not carried out
+    std::atomic<int> attempts{0};            // applies that reached it
 
 private:
     Duration delay_;
@@ -102,6 +107,27 @@ struct Rig {
         auto st = loop->tick();
         loop->fleet().wait_idle();
         return st;
+    }
+};
+
+// One recording miner "a" in a fleet of its own, polled every `poll`, on a manual clock.
+struct FleetRig {
+    ManualClock clock;
+    loop::NullRecorder recorder;
+    loop::MinerFleet fleet{clock, recorder, 2};
+    RecordingMiner* miner = nullptr;
+
+    explicit FleetRig(Duration poll) {
+        auto d = std::make_unique<RecordingMiner>();
+        miner = d.get();
+        fleet.add({"a", "recording", poll, 0, 0}, std::move(d));
+        fleet.start();
+    }
+    // `d` of site time, then whatever the fleet has due, run to the end.
+    void step(Duration d) {
+        clock.advance(d);
+        fleet.schedule(clock.now());
+        fleet.wait_idle();
     }
 };
 
@@ -202,19 +228,12 @@ TEST_CASE("stopping the loop parks every miner in the safe state", "[loop]") {
 // restart).
 TEST_CASE("fleet: a miner back from offline gets nothing until a decision has seen it",
           "[loop][fleet]") {
-    ManualClock clock;
-    loop::NullRecorder recorder;
-    loop::MinerFleet fleet(clock, recorder, 2);
-    auto d = std::make_unique<RecordingMiner>();
-    RecordingMiner* miner = d.get();
-    fleet.add({"a", "recording", 5s, 0, 0}, std::move(d));
-    fleet.start();
+    FleetRig rig(5s);
+    ManualClock& clock = rig.clock;
+    loop::MinerFleet& fleet = rig.fleet;
+    RecordingMiner* miner = rig.miner;
     const MinerTarget run30{true, 30, std::nullopt, std::nullopt, std::nullopt};
-    auto step = [&](Duration d) {
-        clock.advance(d);
-        fleet.schedule(clock.now());
-        fleet.wait_idle();
-    };
+    auto step = [&](Duration d) { rig.step(d); };
 
     // Online, running at 30 W as the loop wants.
     step(0s);
@@ -260,6 +279,47 @@ TEST_CASE("fleet: a miner back from offline gets nothing until a decision has se
     step(0s);
     REQUIRE(miner->applied().size() == 3);
     CHECK_FALSE(miner->applied().back().run);
+}
+
+TEST_CASE(
+    "fleet: a write not carried out stays shown and backs off while reads succeed, and "
+    "its last draw stays counted until it holds",
+    "[loop][fleet]") {
+    FleetRig rig(1s);
+    ManualClock& clock = rig.clock;
+    loop::MinerFleet& fleet = rig.fleet;
+    RecordingMiner* miner = rig.miner;
+    auto step = [&](Duration d) { rig.step(d); };
+    step(0s);
+    fleet.views(clock.now());  // a decision has seen it
+    fleet.set_target(0, MinerTarget{true, 30, std::nullopt, std::nullopt, std::nullopt},
+                     clock.now(), 1, "surplus");
+    step(0s);
+    step(1s);  // read back at 30 W
+    REQUIRE(fleet.status().at(0).target_applied);
+    CHECK(fleet.views(clock.now()).at(0).unconfirmed_draw_w == 0);
+
+    // The pause is acknowledged and not carried out; reads go on working every second.
+    miner->ignore_writes = true;
+    fleet.set_target(0, MinerTarget{}, clock.now(), 2, "no surplus");
+    const int before = miner->attempts;
+    for (int i = 0; i < 70; ++i) step(100ms);  // 7 s
+    auto st = fleet.status().at(0);
+    CHECK(st.online);
+    CHECK_FALSE(st.target_applied);
+    CHECK(st.last_error.find("not applied") != std::string::npos);
+    CHECK(st.consecutive_failures >= 3);
+    // Backoff 1, 2, 4 s: four attempts in 7 s, not one per schedule.
+    CHECK(miner->attempts - before <= 4);
+    CHECK(fleet.views(clock.now()).at(0).unconfirmed_draw_w == Approx(30));
+
+    // Writes work again: the next retry holds and nothing is held back any more.
+    miner->ignore_writes = false;
+    for (int i = 0; i < 90 && !fleet.status().at(0).target_applied; ++i) step(100ms);
+    st = fleet.status().at(0);
+    CHECK(st.target_applied);
+    CHECK(st.last_error.empty());
+    CHECK(fleet.views(clock.now()).at(0).unconfirmed_draw_w == 0);
 }
 
 TEST_CASE("loop: a miner back from offline while mining on a surplus is not paused and restarted",

@@ -1,9 +1,10 @@
-#include <catch2/catch.hpp>
+#include "daemon/loop/governor.hpp"
 
+#include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 
 #include "daemon/loop/allocator.hpp"
-#include "daemon/loop/governor.hpp"
 #include "tests/support/fleet.hpp"
 
 using namespace hashsink;
@@ -29,6 +30,32 @@ TEST_CASE("governed plans never exceed the site's max draw", "[governor]") {
         auto proposal = loop::allocate(budget(rng), fleet);
         auto g = loop::govern(proposal.targets, snap, limits, {}).targets;
         REQUIRE(planned(g) <= limits.max_draw_w + 1e-6);
+    }
+}
+
+TEST_CASE("what an unconfirmed miner may still draw counts against the site's max draw",
+          "[governor]") {
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<double> limit(1, 800), last_draw(0, 300);
+    for (int round = 0; round < 300; ++round) {
+        auto fleet = test::random_fleet(rng, 2 + round % 20);
+        // The first miner stopped answering: not fresh, its last known draw still possible.
+        fleet[0].state_fresh = false;
+        fleet[0].unconfirmed_draw_w = last_draw(rng);
+        auto snap = test::snapshot_with_grid(kNow, -1000, fleet);
+        loop::SiteLimits limits;
+        limits.max_draw_w = limit(rng);
+        auto proposal = loop::allocate(10'000, fleet);
+        auto g = loop::govern(proposal.targets, snap, limits, {}).targets;
+        const double counted =
+            planned(g) - (g[0].target.run ? g[0].target.power_w : 0) +
+            std::max(g[0].target.run ? g[0].target.power_w : 0.0, fleet[0].unconfirmed_draw_w);
+        // Over the limit only when the unconfirmed draw alone is, and then nothing else runs.
+        if (fleet[0].unconfirmed_draw_w <= limits.max_draw_w) {
+            REQUIRE(counted <= limits.max_draw_w + 1e-6);
+        } else {
+            for (std::size_t i = 1; i < g.size(); ++i) REQUIRE_FALSE(g[i].target.run);
+        }
     }
 }
 

@@ -97,6 +97,14 @@ TEST_CASE("axeos codec: bodies that are not a JSON object are protocol errors", 
         REQUIRE_FALSE(r);
         CHECK(r.error().code == ErrorCode::protocol);
     }
+    // A reply that ends inside its JSON says so; a bad byte is told apart.
+    auto cut = parse_object("{\"power\": 1", "GET /api/system/info");
+    REQUIRE_FALSE(cut);
+    CHECK(cut.error().message ==
+          "GET /api/system/info: body is not valid JSON (cut short after 11 bytes)");
+    auto bad = parse_object("<html>", "GET /api/system/info");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message == "GET /api/system/info: body is not valid JSON (bad byte at 1)");
 }
 
 TEST_CASE("axeos codec: firmware versions and pause support", "[axeos]") {
