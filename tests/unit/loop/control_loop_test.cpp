@@ -295,3 +295,44 @@ TEST_CASE("loop: a miner back from offline while mining on a surplus is not paus
     }
     REQUIRE(applied.back().run);
 }
+
+// The wall clock stepping under a running loop (NTP, `date -s`): what was measured before the
+// step keeps its time left, and nothing acts on the step itself.
+TEST_CASE("loop: a reading taken just before a wall-clock step of an hour is still fresh after it",
+          "[loop][clock]") {
+    for (Duration step : {Duration{3'600'000}, Duration{-3'600'000}}) {
+        Rig rig;
+        rig.meter->grid_w = -200;
+        for (int i = 0; i < 12; ++i) rig.second();
+        REQUIRE(rig.miner->applied().back().run);
+        const auto before = rig.miner->applied().size();
+        rig.clock.step_wall(step);
+        auto st = rig.loop->tick();  // no new reading since the step
+        rig.loop->fleet().wait_idle();
+        INFO("step " << step.count() << " ms");
+        CHECK_FALSE(st->decision.fail_safe);
+        CHECK(rig.miner->applied().size() == before);  // no command came from the step
+        CHECK(st->at == rig.clock.now());
+    }
+}
+
+TEST_CASE("loop: the enable delay keeps its time left across a wall-clock step", "[loop][clock]") {
+    for (Duration step : {Duration{3'600'000}, Duration{-3'600'000}}) {
+        INFO("step " << step.count() << " ms");
+        Rig rig(Duration{0}, false);  // enable delay 5 s
+        rig.meter->grid_w = -200;
+        rig.second();
+        rig.second();
+        REQUIRE_FALSE(rig.miner->applied().front().run);
+        rig.clock.step_wall(step);
+        // A forward step must not cut the delay short, a step back must not stretch it to an
+        // hour: the miner starts after the same few seconds of site time.
+        int seconds_to_start = 0;
+        while (seconds_to_start < 30 && !rig.miner->applied().back().run) {
+            rig.second();
+            ++seconds_to_start;
+        }
+        CHECK(seconds_to_start >= 3);
+        CHECK(seconds_to_start <= 8);
+    }
+}
