@@ -8,3 +8,7 @@ hashsink_test(faults_unit_tests LABEL unit
 hashsink_test(faults_it_tests LABEL integration
   SOURCES integration/source_recovery_it.cpp
   LIBS hashsink_sensors hashsink_loop)
+# The wall clock stepping under the daemon binary (Debian's libfaketime, only the wall clock).
+hashsink_test(clock_faults_e2e_tests LABEL e2e
+  SOURCES e2e/clock_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
