@@ -26,3 +26,7 @@ hashsink_test(mqtt_stall_faults_e2e_tests LABEL e2e
 hashsink_test(miner_faults_e2e_tests LABEL e2e
   SOURCES e2e/miner_faults_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# The wall clock stepping under the daemon binary (Debian's libfaketime, only the wall clock).
+hashsink_test(clock_faults_e2e_tests LABEL e2e
+  SOURCES e2e/clock_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

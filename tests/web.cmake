@@ -21,3 +21,9 @@ hashsink_test(web_setup_code_unit LABEL unit
 hashsink_test(web_hostile_it LABEL integration
   SOURCES integration/web_hostile_it.cpp
   LIBS hashsink_cli)
+
+# Malformed HTTP, seeded: thousands of broken, mutated and pipelined requests over TCP; every
+# answer well-formed and below 500, the loop never stalls, the page answers after.
+hashsink_test(web_fuzz_it LABEL integration
+  SOURCES integration/web_fuzz_it.cpp
+  LIBS hashsink_cli)

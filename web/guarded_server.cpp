@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -147,6 +148,10 @@ public:
     }
     // A read ran into the deadline or a budget: the connection cannot be trusted further.
     bool failed() const { return failed_; }
+    // The answer refused a request that could not be read whole (a broken request line or
+    // header, a bad or too large length): the bytes after it on the connection cannot be trusted
+    // to start a request, so the connection ends with this answer rather than parse them as one.
+    bool refused() const { return refused_; }
 
     bool is_readable() const override {
         return pos_ < len_ || poll_for(fd_, POLLIN, read_wait_ms());
@@ -155,6 +160,7 @@ public:
     ssize_t read(char* ptr, size_t size) override;
     ssize_t write(const char* ptr, size_t size) override {
         if (!is_writable()) return -1;
+        note_answer(std::string_view(ptr, size));
         return ::send(fd_, ptr, size, MSG_NOSIGNAL);
     }
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -172,6 +178,13 @@ private:
         return static_cast<int>(std::min<long long>(left.count(), t_.read_ms));
     }
     bool fill();
+    void note_answer(std::string_view bytes) {
+        constexpr std::string_view kStatusLine = "HTTP/1.1 ";
+        if (bytes.substr(0, kStatusLine.size()) != kStatusLine || bytes.size() < 12) return;
+        const std::string_view status = bytes.substr(kStatusLine.size(), 3);
+        for (std::string_view unreadable : {"400", "411", "413", "414", "431"})
+            refused_ = refused_ || status == unreadable;
+    }
     // How many of the next `n` buffered bytes belong to the head; stops at its blank line.
     std::size_t head_part(std::size_t n);
 
@@ -182,7 +195,7 @@ private:
     char buf_[4096];
     std::size_t pos_ = 0, len_ = 0;
     SteadyClock::time_point deadline_{};
-    bool in_head_ = true, failed_ = false;
+    bool in_head_ = true, failed_ = false, refused_ = false;
     std::size_t head_used_ = 0, body_used_ = 0;
     int matched_ = 0;  // how much of "\r\n\r\n" the head's last bytes matched
 };
@@ -263,7 +276,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
         strm.begin_request();
         bool closed = false;
         ok = process_request(strm, left == 1, closed, nullptr);
-        if (!ok || closed || strm.failed()) break;
+        if (!ok || closed || strm.failed() || strm.refused()) break;
     }
     pool_->end(sock);
     ::shutdown(sock, SHUT_RDWR);

@@ -118,6 +118,12 @@ ExternalBridge::~ExternalBridge() {
     if (client_ && subscription_ != 0) client_->unsubscribe(subscription_);
 }
 
+void ExternalBridge::move_times(Duration step) noexcept {
+    for (auto& [seq, at] : published_) move_by(at, step);
+    std::lock_guard lock(cell_->mutex);
+    if (cell_->reply) move_by(cell_->reply->received_at, step);
+}
+
 std::vector<std::string> ExternalBridge::on_snapshot(SiteSnapshot& snap) noexcept {
     std::vector<std::string> refusals;
     try {

@@ -64,6 +64,9 @@ public:
     std::vector<std::string> on_snapshot(SiteSnapshot& snapshot) noexcept;
 
     BridgeCounters counters() const;
+    // Loop thread: the wall clock stepped (Clock::resync); the reply's and the published
+    // snapshots' times move with it, so the reply deadline keeps measuring the real wait.
+    void move_times(Duration step) noexcept;
 
 private:
     struct Cell;

@@ -151,14 +151,14 @@ Status MqttPriceSource::collect(TimePoint now, Accumulator& out) noexcept {
         if (reading.any && !reading.value) {
             out.reject(config_.signal, reading.problem);
         } else if (reading.any && config_.format == PriceFormat::scalar) {
-            if (now - reading.at <= config_.max_age) {
+            if (reading.age() <= config_.max_age) {
                 out.put(config_.signal, reading.value->value);
             } else {
-                out.reject(
-                    config_.signal,
-                    "stale: last message " +
-                        std::to_string(static_cast<long long>(seconds_between(reading.at, now))) +
-                        " s ago (message_max_age " + format_duration(config_.max_age) + ")");
+                out.reject(config_.signal,
+                           "stale: last message " +
+                               std::to_string(static_cast<long long>(
+                                   std::chrono::duration<double>(reading.age()).count())) +
+                               " s ago (message_max_age " + format_duration(config_.max_age) + ")");
             }
         } else if (reading.any) {
             out.put_schedule(config_.signal, reading.value->slots);

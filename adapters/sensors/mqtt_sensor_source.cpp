@@ -76,12 +76,13 @@ MqttSensorSource::MqttSensorSource(std::string id, SensorConfig config)
 
 MqttSensorSource::~MqttSensorSource() = default;
 
-Status MqttSensorSource::collect(TimePoint now, Accumulator& out) noexcept {
+Status MqttSensorSource::collect(TimePoint /*now*/, Accumulator& out) noexcept {
     const std::string ctx = "mqtt_sensor " + id_ + ": " + config_.topic + ": ";
     const auto reading = topic_.latest();
     if (reading.any && reading.value) {
-        const double age_s = seconds_between(reading.at, now);
-        if (now - reading.at <= config_.max_age) {
+        const Duration age = reading.age();
+        const double age_s = std::chrono::duration<double>(age).count();
+        if (age <= config_.max_age) {
             out.put(config_.signal, *reading.value);
         } else {
             std::ostringstream s;

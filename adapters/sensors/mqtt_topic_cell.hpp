@@ -3,6 +3,7 @@
 // it returns at once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,8 +31,15 @@ public:
     struct Reading {
         std::optional<T> value;  // empty: the latest message gave none (see problem)
         std::string problem;     // why the latest message gave no value
-        TimePoint at{};
+        // When it came, on the monotonic clock: its age must not change when the wall clock
+        // steps.
+        std::chrono::steady_clock::time_point received{};
         bool any = false;  // a message or a subscription error has come
+
+        Duration age() const {
+            return std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() -
+                                                        received);
+        }
     };
     // Runs on the MQTT thread; an error's message becomes the reading's problem.
     using Parse = std::function<Result<T>(std::string_view payload)>;
@@ -61,7 +69,7 @@ public:
                     r.value = std::move(*parsed);
                 else
                     r.problem = parsed.error().message;
-                r.at = WallClock::now();
+                r.received = std::chrono::steady_clock::now();
                 r.any = true;
                 std::lock_guard lock(state->mutex);
                 state->reading = std::move(r);
@@ -71,7 +79,7 @@ public:
                 if (!state) return;
                 Reading r;
                 r.problem = why;
-                r.at = WallClock::now();
+                r.received = std::chrono::steady_clock::now();
                 r.any = true;
                 std::lock_guard lock(state->mutex);
                 state->reading = std::move(r);

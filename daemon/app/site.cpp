@@ -287,6 +287,10 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     site->clock_ = &clock;
     site->update_external_bridge(cfg, nullptr);
     Site* raw = site.get();
+    site->loop_->on_clock_step([raw](Duration step) {
+        std::lock_guard lock(raw->bridge_mutex_);
+        if (raw->bridge_) raw->bridge_->move_times(step);
+    });
     site->loop_->on_snapshot([raw](SiteSnapshot& snap) {
         std::shared_ptr<external::ExternalBridge> bridge;
         {

@@ -26,12 +26,21 @@ public:
         virtual std::string json() const = 0;
         virtual std::size_t bytes() const = 0;  // heap estimate (the journal's queue)
         virtual bool equals(const Held& other) const = 0;
+        // The same state with every time point in it moved by `step` (a wall-clock step, see
+        // Clock::resync); nullptr when it holds none.
+        virtual std::shared_ptr<const Held> shifted(Duration /*step*/) const { return nullptr; }
     };
 
     PolicyMemory() = default;
     explicit PolicyMemory(std::shared_ptr<const Held> held) : held_(std::move(held)) {}
     const Held* held() const { return held_.get(); }
     bool empty() const { return held_ == nullptr; }
+    // This memory with its timers moved by a wall-clock step, so a hold or a delay keeps the
+    // time it had left.
+    PolicyMemory shifted(Duration step) const {
+        auto moved = held_ ? held_->shifted(step) : nullptr;
+        return moved ? PolicyMemory(std::move(moved)) : *this;
+    }
     std::string json() const { return held_ ? held_->json() : "{}"; }
     std::size_t bytes() const { return held_ ? held_->bytes() : 0; }
     bool operator==(const PolicyMemory& o) const {

@@ -6,6 +6,25 @@
 
 namespace hashsink {
 
+std::chrono::nanoseconds SystemClock::wall_ns() { return WallClock::now().time_since_epoch(); }
+std::chrono::nanoseconds SystemClock::steady_ns() {
+    return std::chrono::steady_clock::now().time_since_epoch();
+}
+
+SystemClock::SystemClock(Source wall, Source steady)
+    : wall_(wall), steady_(steady), offset_ns_((wall() - steady()).count()) {}
+
+TimePoint SystemClock::now() const {
+    const std::chrono::nanoseconds site = steady_() + std::chrono::nanoseconds{offset_ns_.load()};
+    return TimePoint{std::chrono::duration_cast<WallClock::duration>(site)};
+}
+
+Duration SystemClock::resync() const {
+    const std::int64_t wall_offset = (wall_() - steady_()).count();
+    const std::int64_t step_ns = wall_offset - offset_ns_.exchange(wall_offset);
+    return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds{step_ns});
+}
+
 std::optional<Duration> parse_duration(std::string_view text) {
     if (text.empty()) return std::nullopt;
     double total_ms = 0;

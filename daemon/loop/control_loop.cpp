@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "daemon/core/derived_signals.hpp"
@@ -9,6 +10,11 @@
 #include "daemon/loop/decide.hpp"
 
 namespace hashsink::loop {
+
+namespace {
+// A wall-clock step from this size up is journalled: smaller ones are NTP's routine corrections.
+constexpr Duration kClockJumpEvent{1000};
+}  // namespace
 
 ControlLoop::ControlLoop(LoopSettings settings, std::unique_ptr<Policy> policy, const Clock& clock,
                          Recorder& recorder)
@@ -195,6 +201,27 @@ Duration ControlLoop::tick_span(TimePoint now) {
                       settings_.period);
 }
 
+void ControlLoop::follow_wall_clock() {
+    const Duration step = clock_.resync();
+    if (step == Duration{0}) return;
+    move_by(last_tick_at_, step);
+    for (auto& s : sources_) s->move_times(step);
+    fleet_.move_times(step);
+    memory_ = memory_.shifted(step);
+    {
+        std::lock_guard lock(override_mutex_);
+        if (override_) move_by(override_->until, step);
+    }
+    if (on_clock_step_) on_clock_step_(step);
+    if (step < kClockJumpEvent && step > -kClockJumpEvent) return;
+    char what[96];
+    std::snprintf(what, sizeof what,
+                  "wall clock stepped %+.1f s; dwell, delays and ages keep their time left",
+                  std::chrono::duration<double>(step).count());
+    log::warn("loop", what);
+    recorder_.event(clock_.now(), Severity::warning, "clock.jump", "clock", what);
+}
+
 void ControlLoop::set_override(std::optional<ManualOverride> manual) {
     std::lock_guard lock(override_mutex_);
     override_ = std::move(manual);
@@ -209,6 +236,7 @@ std::optional<ManualOverride> ControlLoop::current_override() const {
 std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     const auto work_start = std::chrono::steady_clock::now();
     const std::uint64_t tick = ++tick_count_;
+    follow_wall_clock();
 
     // 1. Freeze the process image.
     SiteSnapshot snap = freeze();

@@ -55,6 +55,11 @@ public:
     void on_snapshot(std::function<void(SiteSnapshot&)> callback) {
         on_snapshot_ = std::move(callback);
     }
+    // Called on the loop thread when the wall clock stepped, with the step, for time points kept
+    // outside the loop (the external controller's exchange). Set it before start().
+    void on_clock_step(std::function<void(Duration)> callback) {
+        on_clock_step_ = std::move(callback);
+    }
 
     // Swaps in a new configuration between two ticks, from any thread; returns once applied.
     // Pollers and miners that are kept go on as if nothing happened; the journal is the same.
@@ -90,6 +95,9 @@ private:
     // The site time this tick covers, for the governor's per-tick ramp: since the previous
     // tick, at most a period.
     Duration tick_span(TimePoint now);
+    // Brings site time back to the wall clock after a step and moves every time point the loop
+    // keeps (readings, miners, the policy's timers, the override's expiry) with it.
+    void follow_wall_clock();
     // The stages of a tick: the snapshot (the manual override carried in), the changed
     // targets handed to the fleet, the decision journalled, the status published.
     SiteSnapshot freeze();
@@ -115,6 +123,7 @@ private:
     StatusBoard status_;
     std::function<void(const LoopStatus&)> on_tick_;
     std::function<void(SiteSnapshot&)> on_snapshot_;
+    std::function<void(Duration)> on_clock_step_;
 
     mutable std::mutex override_mutex_;
     std::optional<ManualOverride> override_;     // guarded by override_mutex_

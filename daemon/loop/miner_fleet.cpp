@@ -303,6 +303,14 @@ void MinerFleet::set_target(std::size_t i, const MinerTarget& target, TimePoint 
     if (s.online) s.failures = 0;
 }
 
+void MinerFleet::move_times(Duration step) {
+    std::lock_guard lock(mutex_);
+    for (auto& sp : slots_) {
+        for (TimePoint* t : {&sp->state_at, &sp->target_since, &sp->next_poll, &sp->retry_at})
+            move_by(*t, step);
+    }
+}
+
 void MinerFleet::set_reason(std::size_t i, const std::string& reason) {
     std::lock_guard lock(mutex_);
     slots_[i]->reason = reason;

@@ -54,6 +54,9 @@ public:
     void set_target(std::size_t i, const MinerTarget& target, TimePoint now, std::uint64_t tick,
                     const std::string& reason);
     void set_reason(std::size_t i, const std::string& reason);
+    // Loop thread: the wall clock stepped; every kept time point moves with it, so a miner's
+    // dwell, its next poll and its apply retry keep the time they had left.
+    void move_times(Duration step);
     std::vector<MinerStatus> status() const;
     std::size_t size() const { return slots_.size(); }
     // Blocks until no operation is queued or running (tests).

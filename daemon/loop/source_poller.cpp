@@ -150,6 +150,12 @@ void SourcePoller::copy_schedules(
     for (const auto& [name, slots] : schedules_) into[name] = slots;
 }
 
+void SourcePoller::move_times(Duration step) {
+    std::lock_guard lock(mutex_);
+    move_by(status_.last_ok, step);
+    for (auto& [name, r] : readings_) move_by(r.at, step);
+}
+
 void SourcePoller::copy_readings(std::map<std::string, Reading, std::less<>>& into) const {
     std::lock_guard lock(mutex_);
     for (const auto& [name, r] : readings_) into[name] = r;

@@ -47,6 +47,9 @@ public:
     // Adds this source's readings to the map (latest wins on a shared signal name).
     void copy_readings(std::map<std::string, Reading, std::less<>>& into) const;
     void copy_schedules(std::map<std::string, std::vector<ScheduleSlot>, std::less<>>& into) const;
+    // The wall clock stepped: the readings' times move with it, so a reading keeps its age.
+    // Schedules stay: their slots are wall-clock times.
+    void move_times(Duration step);
 
 private:
     void run();

@@ -197,11 +197,37 @@ S state_from_json(std::string_view text) {
 }
 
 namespace state_json {
+// Moves every time point of a state by a wall-clock step; other fields stay. Declared before
+// they are defined, so a map of structs finds the struct's overload.
+template <class T>
+void shift(T& /*value*/, Duration /*step*/) {}
+inline void shift(std::optional<TimePoint>& t, Duration step) {
+    if (t) *t += step;
+}
+inline void shift(PolicyMemory& m, Duration step) { m = m.shifted(step); }
+template <class T>
+void shift(std::map<std::string, T>& m, Duration step);
+template <Described S>
+void shift(S& s, Duration step);
+template <class T>
+void shift(std::map<std::string, T>& m, Duration step) {
+    for (auto& [key, value] : m) shift(value, step);
+}
+template <Described S>
+void shift(S& s, Duration step) {
+    std::apply([&](const auto&... f) { (shift(s.*(f.member), step), ...); }, S::fields());
+}
+
 template <Described S>
 class Held final : public PolicyMemory::Held {
 public:
     explicit Held(S s) : state(std::move(s)) {}
     std::string json() const override { return state_to_json(state); }
+    std::shared_ptr<const PolicyMemory::Held> shifted(Duration step) const override {
+        S moved = state;
+        shift(moved, step);
+        return std::make_shared<const Held>(std::move(moved));
+    }
     std::size_t bytes() const override { return sizeof(*this) + state_json::bytes(state); }
     bool equals(const PolicyMemory::Held& other) const override {
         const auto* o = dynamic_cast<const Held*>(&other);

@@ -52,7 +52,8 @@ DaemonChild::DaemonChild() : web_port(free_port()) {}
 void DaemonChild::start(const std::string& config) {
     write_file(config_path, config);
     child = std::make_unique<Child>(
-        std::vector<std::string>{HASHSINK_BINARY, "run", "--config", config_path, "--db", db}, log);
+        std::vector<std::string>{HASHSINK_BINARY, "run", "--config", config_path, "--db", db}, log,
+        env);
     REQUIRE(wait_for_port(web_port, 15s));
 }
 

@@ -43,6 +43,7 @@ struct DaemonChild {
     std::string config_path = dir + "/site.toml";
     std::string db = dir + "/journal.db";
     std::string log = dir + "/daemon.log";
+    std::vector<std::string> env;  // added to the daemon's environment ("NAME=value")
     int web_port;
     std::unique_ptr<Child> child;
 

@@ -75,7 +75,13 @@ RunResult run(const std::vector<std::string>& argv, int timeout_s) {
     return result;
 }
 
-Child::Child(const std::vector<std::string>& argv, const std::string& log_path) {
+Child::Child(const std::vector<std::string>& argv, const std::string& log_path,
+             const std::vector<std::string>& env) {
+    // Built before fork: the child only calls what is safe after a fork of a threaded process.
+    auto envp = to_argv(env);
+    envp.pop_back();
+    for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+    envp.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
         int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -84,7 +90,7 @@ Child::Child(const std::vector<std::string>& argv, const std::string& log_path) 
             ::dup2(fd, 2);
         }
         auto args = to_argv(argv);
-        ::execvp(args[0], args.data());
+        ::execvpe(args[0], args.data(), envp.data());
         ::_exit(127);
     }
 }

@@ -16,10 +16,12 @@ struct RunResult {
 // Runs argv[0] with args and waits (killed after timeout_s).
 RunResult run(const std::vector<std::string>& argv, int timeout_s = 60);
 
-// A background child; killed (SIGTERM, then SIGKILL) when destroyed.
+// A background child; killed (SIGTERM, then SIGKILL) when destroyed. `env` ("NAME=value")
+// is added to the environment the child inherits.
 class Child {
 public:
-    explicit Child(const std::vector<std::string>& argv, const std::string& log_path = "/dev/null");
+    explicit Child(const std::vector<std::string>& argv, const std::string& log_path = "/dev/null",
+                   const std::vector<std::string>& env = {});
     ~Child();
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;

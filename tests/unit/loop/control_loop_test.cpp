@@ -355,3 +355,47 @@ TEST_CASE("loop: a miner back from offline while mining on a surplus is not paus
     }
     REQUIRE(applied.back().run);
 }
+
+// The wall clock stepping under a running loop (NTP, `date -s`): what was measured before the
+// step keeps its time left, and nothing acts on the step itself.
+TEST_CASE("loop: a reading taken just before a wall-clock step of an hour is still fresh after it",
+          "[loop][clock]") {
+    for (Duration step : {Duration{3'600'000}, Duration{-3'600'000}}) {
+        Rig rig;
+        rig.meter->grid_w = -200;
+        for (int i = 0; i < 12; ++i) rig.second();
+        REQUIRE(rig.miner->applied().back().run);
+        const auto before = rig.miner->applied().size();
+        rig.clock.step_wall(step);
+        auto st = rig.loop->tick();  // no new reading since the step
+        rig.loop->fleet().wait_idle();
+        INFO("step " << step.count() << " ms");
+        CHECK_FALSE(st->decision.fail_safe);
+        CHECK(rig.miner->applied().size() == before);  // no command came from the step
+        CHECK(st->at == rig.clock.now());
+    }
+}
+
+TEST_CASE("loop: the enable delay keeps its time left across a wall-clock step", "[loop][clock]") {
+    // Seconds of site time from the step until a paused miner starts on a surplus (enable delay
+    // 5 s, two seconds of it gone before the step).
+    auto seconds_to_start = [](Duration step) {
+        Rig rig(Duration{0}, false);
+        rig.meter->grid_w = -200;
+        rig.second();
+        rig.second();
+        REQUIRE_FALSE(rig.miner->applied().front().run);
+        rig.clock.step_wall(step);
+        int seconds = 0;
+        while (seconds < 30 && !rig.miner->applied().back().run) {
+            rig.second();
+            ++seconds;
+        }
+        return seconds;
+    };
+    const int calm = seconds_to_start(Duration{0});
+    CHECK(calm >= 3);
+    // A forward step must not cut the delay short, a step back must not stretch it to an hour.
+    CHECK(seconds_to_start(Duration{3'600'000}) == calm);
+    CHECK(seconds_to_start(Duration{-3'600'000}) == calm);
+}

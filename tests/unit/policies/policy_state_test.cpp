@@ -113,3 +113,29 @@ TEST_CASE("policy state: invalid UTF-8 in a key still writes valid JSON", "[poli
     CHECK(text == R"({"v":1,"miners":{"bad\ufffd":{"heat_unwanted":true}}})");
     CHECK(state_from_json<EconomicsState>(text).miners.count("bad\xef\xbf\xbd") == 1);
 }
+
+TEST_CASE("policy state: a wall-clock step moves every timer, in maps and in layers alike",
+          "[policy_state][clock]") {
+    const Duration step = -1h;
+    const SolarSurplusState solar = busy_solar();
+    const auto moved = state_of<SolarSurplusState>(memory_of(solar).shifted(step));
+    CHECK(moved.import_since == kT0 - 1h);
+    CHECK(moved.probe_at == kT0 + 2s - 1h);
+    CHECK(moved.fail_hold_until == kT0 + 120s - 1h);
+    CHECK_FALSE(moved.enable_since.has_value());  // unset stays unset
+    CHECK(moved.probe_step_w == solar.probe_step_w);
+    CHECK(moved.probe_fails == solar.probe_fails);
+
+    EconomicsState econ;
+    econ.miners["a"] = {.start_since = kT0, .heat_unwanted = true};
+    const auto econ_moved = state_of<EconomicsState>(memory_of(econ).shifted(1h));
+    CHECK(econ_moved.miners.at("a").start_since == kT0 + 1h);
+    CHECK(econ_moved.miners.at("a").heat_unwanted);
+
+    LayeredState layered;
+    layered.layers["solar"] = memory_of(solar);
+    const auto layered_moved = state_of<LayeredState>(memory_of(layered).shifted(step));
+    CHECK(state_of<SolarSurplusState>(layered_moved.layers.at("solar")).import_since == kT0 - 1h);
+
+    CHECK(PolicyMemory{}.shifted(step).empty());
+}
