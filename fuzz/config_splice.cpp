@@ -1,12 +1,15 @@
 // Saving the config from the page: the file's TOML as the page reads it (config_to_json), the
 // page's JSON back to TOML (json_to_toml), and that spliced into the file. The splice must
-// parse to the same values as what it splices in (web/api/config_splice.hpp).
+// parse to the same values as what it splices in, empty top-level sections aside
+// (web/api/config_splice.hpp).
 #include "web/api/config_splice.hpp"
 
 #include <toml++/toml.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "daemon/app/catalog.hpp"
 #include "fuzz/fuzz_input.hpp"
@@ -16,9 +19,16 @@ using namespace hashsink;
 
 namespace {
 
+// The text's values, without top-level sections that hold nothing (splice_config may leave
+// those out; an empty table deeper down must be kept).
 std::optional<toml::table> parsed(const std::string& text) {
     try {
-        return toml::parse(text);
+        toml::table root = toml::parse(text);
+        std::vector<std::string> empty;
+        for (const auto& [k, v] : root)
+            if (v.is_table() && v.as_table()->empty()) empty.emplace_back(k.str());
+        for (const auto& k : empty) root.erase(k);
+        return root;
     } catch (const toml::parse_error&) {
         return std::nullopt;
     }

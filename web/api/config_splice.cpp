@@ -102,26 +102,13 @@ bool same_value(const toml::node& a, const toml::node& b) {
     });
 }
 
-// A table holding nothing but (possibly) empty tables: the page writes a header for every
-// section, and an empty section means the same as none.
-bool is_empty_table(const toml::node& n) {
-    const auto* t = n.as_table();
-    if (!t) return false;
-    for (const auto& [k, v] : *t)
-        if (!is_empty_table(v)) return false;
-    return true;
-}
-
-void drop_empty_tables(toml::table& t) {
-    for (auto it = t.begin(); it != t.end();) {
-        if (auto* sub = it->second.as_table()) {
-            drop_empty_tables(*sub);
-            if (sub->empty()) {
-                it = t.erase(it);
-                continue;
-            }
-        }
-        ++it;
+// The sections the page writes with no keys ([journal], [web], ...): the loader reads an empty
+// top-level section as an absent one, so the file need not gain their headers. An empty table
+// below a section is not the same as none ([policy.<name>] records that policy's table).
+void drop_empty_sections(toml::table& root) {
+    for (auto it = root.begin(); it != root.end();) {
+        const auto* section = it->second.as_table();
+        it = section && section->empty() ? root.erase(it) : std::next(it);
     }
 }
 
@@ -316,7 +303,7 @@ private:
             const toml::node* ov = o.get(k);
             if (const auto* nt = nv.as_table(); nt && !nt->is_inline()) {
                 if (!ov) {
-                    if (!is_empty_table(*nt)) append(gen_blocks(*nt));
+                    if (header != Header::root || !nt->empty()) append(gen_blocks(*nt));
                     continue;
                 }
                 const auto* ot = ov->as_table();
@@ -486,8 +473,8 @@ SplicedConfig splice_config(const std::string& original, const std::string& gene
         // The edited file must read back exactly as the page meant it.
         toml::table want = toml::parse(std::string_view(generated), std::string_view("generated"));
         toml::table got = toml::parse(std::string_view(text), std::string_view("edited"));
-        drop_empty_tables(want);
-        drop_empty_tables(got);
+        drop_empty_sections(want);
+        drop_empty_sections(got);
         if (got == want) {
             out.text = std::move(text);
             out.in_place = true;

@@ -18,7 +18,9 @@ struct SplicedConfig {
 // the comment lines directly above its header with it). When the file's structure is beyond
 // that (inline tables, dotted keys, reordered entries, values that re-parse differently), the
 // result is `generated` unchanged and the note says why. The result always parses to the same
-// values as `generated`.
+// values as `generated`, checked before it is returned, except that a top-level section
+// `generated` holds empty may be left out (the loader reads it as absent; an empty table below
+// a section, like [policy.<name>], is kept).
 SplicedConfig splice_config(const std::string& original, const std::string& generated);
 
 }  // namespace hashsink::web

@@ -161,6 +161,43 @@ TEST_CASE("config splice: an empty section the page writes is not appended", "[w
     CHECK(out.text == kOriginal);
 }
 
+// The loader reads an empty [policy] as none, but an empty [policy.<name>] is that policy's
+// table (an empty [policy.heat_demand] even lacks its required zones): it must reach the file.
+TEST_CASE("config splice: an empty table below a section is written, not dropped", "[web]") {
+    struct Case {
+        std::string original, want;
+    };
+    const Case cases[] = {
+        // below a new section
+        {"[site]\nmax_draw_w = 100\n",
+         "[site]\nmax_draw_w = 100\n\n[policy]\n\n[policy.heat_demand]\n"},
+        // below a section the file has, whose comment stays
+        {"[policy]  # economics\nuse = \"economics\"\n",
+         "[policy]\nuse = \"economics\"\n\n[policy.heat_demand]\n"},
+    };
+    for (const auto& c : cases) {
+        auto out = splice_config(c.original, c.want);
+        INFO(out.note);
+        REQUIRE(out.in_place);
+        reads_as(out, c.want);
+        CHECK(out.text.rfind(c.original, 0) == 0);
+    }
+}
+
+// Found by fuzzing: the page's empty [policy] beside a file without one.
+TEST_CASE("config splice: an empty top-level section the file lacks is left out", "[web]") {
+    const std::string original = "max_draw_w = 200  # no section\n[[miners]]\nid = \"a\"\n";
+    const std::string want = "[site]\nmax_draw_w = 200\n\n[policy]\n\n[[miners]]\nid = \"a\"\n";
+    auto out = splice_config(original, want);
+    INFO(out.note);
+    REQUIRE(out.in_place);
+    CHECK(out.text.find("[policy]") == std::string::npos);
+    auto got = toml::parse(out.text);
+    auto expected = toml::parse(want);
+    expected.erase("policy");
+    CHECK(got == expected);
+}
+
 TEST_CASE("config splice: no newline at the end, and a policy table made by its sub-table",
           "[web]") {
     const std::string original =
