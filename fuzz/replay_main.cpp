@@ -12,13 +12,25 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s CORPUS_DIR|INPUT...\n", argv[0]);
         return 64;
     }
+    // Directories are read whole; a file is one input (a crash to reproduce, say).
     std::vector<std::filesystem::path> inputs;
-    for (const auto& e : std::filesystem::directory_iterator(argv[1]))
-        if (e.is_regular_file()) inputs.push_back(e.path());
+    std::error_code ec;
+    for (int i = 1; i < argc; ++i) {
+        const std::filesystem::path arg(argv[i]);
+        if (std::filesystem::is_directory(arg, ec)) {
+            for (const auto& e : std::filesystem::directory_iterator(arg, ec))
+                if (e.is_regular_file()) inputs.push_back(e.path());
+        } else if (std::filesystem::is_regular_file(arg, ec)) {
+            inputs.push_back(arg);
+        } else {
+            std::fprintf(stderr, "%s: not a file or directory\n", argv[i]);
+            return 66;
+        }
+    }
     std::sort(inputs.begin(), inputs.end());
     for (const auto& path : inputs) {
         std::ifstream in(path, std::ios::binary);

@@ -18,7 +18,10 @@ cmake --build "$build" -j"$jobs" --target fuzzers
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for f in "$repo"/fuzz/*.cpp; do targets+=("$(basename "$f" .cpp)"); done
+  for f in "$repo"/fuzz/*.cpp; do  # every target; replay_main.cpp is the normal build's main
+    t=$(basename "$f" .cpp)
+    [ "$t" = replay_main ] || targets+=("$t")
+  done
 fi
 mkdir -p "$build/crashes" "$build/logs"
 
