@@ -22,19 +22,26 @@ using SteadyClock = std::chrono::steady_clock;
 // in); a connection whose handler runs is never closed early.
 class ConnectionPool : public httplib::TaskQueue {
 public:
-    explicit ConnectionPool(std::size_t max) : max_(std::max<std::size_t>(max, 1)) {}
+    // made_room: told (outside the lock) each time a connection is closed to make room.
+    ConnectionPool(std::size_t max, std::function<void()> made_room)
+        : max_(std::max<std::size_t>(max, 1)), made_room_(std::move(made_room)) {}
 
     void enqueue(std::function<void()> fn) override {
         std::unique_lock lock(mu_);
+        bool closed_one = false;
         while (threads_ >= max_ && !stopping_) {
             // Room for one more: close the connection waiting longest. Its thread ends soon;
             // up to max_ / 4 such threads may still run, so the listener need not wait for each.
-            if (threads_ < max_ + max_ / 4 && close_longest_waiting()) break;
+            if (threads_ < max_ + max_ / 4 && close_longest_waiting()) {
+                closed_one = true;
+                break;
+            }
             // Bounded: a closed connection's thread ends at once; a handler within its timeouts.
             cv_.wait_for(lock, std::chrono::milliseconds(50));
         }
         ++threads_;
         lock.unlock();
+        if (closed_one) made_room_();
         std::thread([this, fn = std::move(fn)] {
             fn();
             std::lock_guard done(mu_);
@@ -88,6 +95,7 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     const std::size_t max_;
+    const std::function<void()> made_room_;
     std::size_t threads_ = 0;
     bool stopping_ = false;
     std::unordered_map<int, Conn> conns_;
@@ -145,6 +153,7 @@ public:
         in_head_ = true;
         head_used_ = body_used_ = 0;
         matched_ = 0;
+        timed_out_ = false;
     }
     // A read ran into the deadline or a budget: the connection cannot be trusted further.
     bool failed() const { return failed_; }
@@ -152,9 +161,18 @@ public:
     // header, a bad or too large length): the bytes after it on the connection cannot be trusted
     // to start a request, so the connection ends with this answer rather than parse them as one.
     bool refused() const { return refused_; }
+    // Refused as too large (413, 414, 431) rather than unreadable (400, 411).
+    bool refused_as_too_large() const { return refused_too_large_; }
+
+    // Why a read failed, when it did: the client was too slow, or sent too much.
+    bool timed_out() const { return timed_out_; }
+    bool over_budget() const { return over_budget_; }
 
     bool is_readable() const override {
-        return pos_ < len_ || poll_for(fd_, POLLIN, read_wait_ms());
+        if (pos_ < len_) return true;
+        const bool ready = poll_for(fd_, POLLIN, read_wait_ms());
+        timed_out_ = timed_out_ || !ready;
+        return ready;
     }
     bool is_writable() const override { return poll_for(fd_, POLLOUT, t_.write_ms); }
     ssize_t read(char* ptr, size_t size) override;
@@ -184,6 +202,8 @@ private:
         const std::string_view status = bytes.substr(kStatusLine.size(), 3);
         for (std::string_view unreadable : {"400", "411", "413", "414", "431"})
             refused_ = refused_ || status == unreadable;
+        for (std::string_view too_large : {"413", "414", "431"})
+            refused_too_large_ = refused_too_large_ || status == too_large;
     }
     // How many of the next `n` buffered bytes belong to the head; stops at its blank line.
     std::size_t head_part(std::size_t n);
@@ -195,7 +215,9 @@ private:
     char buf_[4096];
     std::size_t pos_ = 0, len_ = 0;
     SteadyClock::time_point deadline_{};
-    bool in_head_ = true, failed_ = false, refused_ = false;
+    bool in_head_ = true, failed_ = false, refused_ = false, over_budget_ = false;
+    bool refused_too_large_ = false;
+    mutable bool timed_out_ = false;
     std::size_t head_used_ = 0, body_used_ = 0;
     int matched_ = 0;  // how much of "\r\n\r\n" the head's last bytes matched
 };
@@ -204,6 +226,7 @@ bool ConnectionStream::fill() {
     pool_.waiting(fd_, true);
     bool ready = poll_for(fd_, POLLIN, read_wait_ms());
     pool_.waiting(fd_, false);
+    timed_out_ = timed_out_ || !ready;
     auto n = ready ? ::recv(fd_, buf_, sizeof buf_, 0) : -1;
     if (n <= 0) {
         failed_ = true;
@@ -237,7 +260,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
         body_used_ += n;
     }
     if (head_used_ > head_max_ || body_used_ > body_max_) {
-        failed_ = true;
+        failed_ = over_budget_ = true;
         return -1;
     }
     std::copy_n(buf_ + pos_, n, ptr);
@@ -251,7 +274,8 @@ GuardedServer::GuardedServer(ConnectionLimits limits) : limits_(limits) {
     // listen_after_bind() makes the queue and deletes it after shutdown(), which waits for
     // every connection's thread, so pool_ outlives each use.
     new_task_queue = [this] {
-        pool_ = new ConnectionPool(limits_.max_connections);
+        pool_ =
+            new ConnectionPool(limits_.max_connections, [this] { count_closed(to_make_room_); });
         return pool_;
     };
 }
@@ -260,9 +284,33 @@ GuardedServer::~GuardedServer() = default;
 
 void GuardedServer::widen_backlog() { ::listen(svr_sock_, limits_.listen_backlog); }
 
+ClosedConnections GuardedServer::closed() const {
+    return {to_make_room_.load(), too_slow_.load(), too_large_.load(), unreadable_.load()};
+}
+
+void GuardedServer::count_closed(std::atomic<std::uint64_t>& cause) {
+    ++cause;
+    if (!report_) return;
+    ClosedConnections since;
+    {
+        std::lock_guard lock(report_mu_);
+        const auto now = SteadyClock::now();
+        if (last_report_ != SteadyClock::time_point{} &&
+            now - last_report_ < std::chrono::minutes(1))
+            return;
+        const ClosedConnections total = closed();
+        since = {total.to_make_room - reported_.to_make_room, total.too_slow - reported_.too_slow,
+                 total.too_large - reported_.too_large, total.unreadable - reported_.unreadable};
+        reported_ = total;
+        last_report_ = now;
+    }
+    report_(since);
+}
+
 // httplib's own version (private, so not callable from here) waits with select() and has no
 // deadline for a request; this one is the same keep-alive loop around process_request.
 bool GuardedServer::process_and_close_socket(socket_t sock) {
+    ++open_;
     ConnectionStream strm(sock, *pool_,
                           {static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
                            static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000),
@@ -278,9 +326,17 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
         ok = process_request(strm, left == 1, closed, nullptr);
         if (!ok || closed || strm.failed() || strm.refused()) break;
     }
+    // One cause per connection; a request cut off at its deadline may also have had a 400.
+    if (strm.over_budget() || strm.refused_as_too_large())
+        count_closed(too_large_);
+    else if (strm.timed_out())
+        count_closed(too_slow_);
+    else if (strm.refused())
+        count_closed(unreadable_);
     pool_->end(sock);
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
+    --open_;
     return ok;
 }
 

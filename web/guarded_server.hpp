@@ -9,9 +9,13 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 namespace hashsink::web {
 
@@ -26,6 +30,16 @@ struct ConnectionLimits {
     int listen_backlog = 128;
 };
 
+// Connections the server closed on its own before answering them, by cause.
+struct ClosedConnections {
+    std::uint64_t to_make_room = 0;  // waiting longest on its client when one past the cap came
+    std::uint64_t too_slow = 0;      // its request not in by the deadline or the read timeout
+    std::uint64_t too_large = 0;     // its head or body over the byte budget (or 413, 414, 431)
+    std::uint64_t unreadable =
+        0;  // answered 400 or 411: a request line or length it could not read
+    std::uint64_t total() const { return to_make_room + too_slow + too_large + unreadable; }
+};
+
 class ConnectionPool;
 
 class GuardedServer : public httplib::Server {
@@ -35,11 +49,29 @@ public:
     // Call after binding: re-listens with limits.listen_backlog.
     void widen_backlog();
 
+    const ConnectionLimits& limits() const { return limits_; }
+    // Since start; safe from any thread.
+    ClosedConnections closed() const;
+    std::size_t open_connections() const { return open_.load(); }
+    // Called when the server closes a connection on its own after a quiet minute, then at most
+    // once a minute while it goes on, with what it closed since the last call (so a crowd is
+    // told once, not once per connection). From a connection's or the listener's thread.
+    void on_closing(std::function<void(const ClosedConnections& since_last)> report) {
+        report_ = std::move(report);
+    }
+
 private:
     bool process_and_close_socket(socket_t sock) override;
+    void count_closed(std::atomic<std::uint64_t>& cause);
 
     ConnectionLimits limits_;
     ConnectionPool* pool_ = nullptr;  // the running listen's; httplib owns and deletes it
+    std::atomic<std::size_t> open_{0};
+    std::atomic<std::uint64_t> to_make_room_{0}, too_slow_{0}, too_large_{0}, unreadable_{0};
+    std::function<void(const ClosedConnections&)> report_;
+    std::mutex report_mu_;
+    std::chrono::steady_clock::time_point last_report_{};
+    ClosedConnections reported_;  // the totals at the last report
 };
 
 }  // namespace hashsink::web

@@ -5,6 +5,7 @@
 #include "daemon/core/log.hpp"
 #include "web/auth/auth.hpp"
 #include "web/auth/setup_code.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http_helpers.hpp"
 #include "web/server.hpp"
 #include "web/site_control.hpp"

@@ -10,6 +10,7 @@
 
 #include "daemon/journal/journal.hpp"
 #include "web/auth/auth.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http_helpers.hpp"
 #include "web/server.hpp"
 

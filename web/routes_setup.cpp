@@ -8,6 +8,7 @@
 #include "web/api/config_splice.hpp"
 #include "web/auth/auth.hpp"
 #include "web/config_store.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http_helpers.hpp"
 #include "web/server.hpp"
 #include "web/site_control.hpp"

@@ -1,9 +1,13 @@
 // The live status: JSON for the page, capabilities, Prometheus text, and the health check.
+#include <string>
 #include <string_view>
 
+#include "daemon/core/log.hpp"
+#include "daemon/journal/journal.hpp"
 #include "web/api/metrics_text.hpp"
 #include "web/api/status_json.hpp"
 #include "web/auth/auth.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http_helpers.hpp"
 #include "web/server.hpp"
 #include "web/site_control.hpp"
@@ -11,6 +15,63 @@
 namespace hashsink::web {
 
 using nlohmann::json;
+
+namespace {
+
+// The server's own section of /api/status: connections served now, and those it closed.
+json connections_json(const GuardedServer& srv) {
+    const ClosedConnections c = srv.closed();
+    return {{"connections", srv.open_connections()},
+            {"max_connections", srv.limits().max_connections},
+            {"closed",
+             {{"to_make_room", c.to_make_room},
+              {"too_slow", c.too_slow},
+              {"too_large", c.too_large},
+              {"unreadable", c.unreadable}}}};
+}
+
+std::string connections_metrics(const GuardedServer& srv) {
+    const ClosedConnections c = srv.closed();
+    std::string out =
+        "# HELP hashsink_web_connections Connections the web server serves now.\n"
+        "# TYPE hashsink_web_connections gauge\n"
+        "hashsink_web_connections " +
+        std::to_string(srv.open_connections()) +
+        "\n"
+        "# HELP hashsink_web_connections_closed_total Connections the web server closed on its "
+        "own before answering them, by cause.\n"
+        "# TYPE hashsink_web_connections_closed_total counter\n";
+    for (auto [cause, n] :
+         {std::pair{"to_make_room", c.to_make_room}, std::pair{"too_slow", c.too_slow},
+          std::pair{"too_large", c.too_large}, std::pair{"unreadable", c.unreadable}})
+        out += "hashsink_web_connections_closed_total{cause=\"" + std::string(cause) + "\"} " +
+               std::to_string(n) + "\n";
+    return out;
+}
+
+}  // namespace
+
+void WebServer::report_closing(const ClosedConnections& since) {
+    const ConnectionLimits& limits = server_->limits();
+    std::string what;
+    auto add = [&](std::uint64_t n, const std::string& why) {
+        if (n == 0) return;
+        what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + why;
+    };
+    add(since.to_make_room,
+        "to make room (more than " + std::to_string(limits.max_connections) + " at once)");
+    add(since.too_slow, "whose request did not come in time");
+    add(since.too_large, "whose request was too large");
+    add(since.unreadable, "whose request could not be read (400, 411)");
+    const std::string message =
+        "closed connections before answering them: " + what +
+        "; the page still answers (totals: web.closed in /api/status; at most one such line a "
+        "minute)";
+    log::warn("web", message);
+    if (options_.journal)
+        options_.journal->record_event(clock_.now(), Severity::warning, "web.crowded", "web",
+                                       message);
+}
 
 void WebServer::status_routes() {
     auto& srv = *server_;
@@ -25,6 +86,7 @@ void WebServer::status_routes() {
         const bool with_caps = req.get_param_value("caps") != "0";
         json j = status_json(*st, clock_.now(), with_caps);
         if (options_.control) j["override"] = options_.control->override_state();
+        j["web"] = connections_json(*server_);
         res.set_content(j.dump(), "application/json");
     });
     srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {
@@ -56,7 +118,8 @@ void WebServer::status_routes() {
         }
         auto st = board_.latest();
         if (!st) return json_error(res, 503, "starting: no tick yet");
-        res.set_content(metrics_text(*st, clock_.now()), kMetricsContentType);
+        res.set_content(metrics_text(*st, clock_.now()) + connections_metrics(*server_),
+                        kMetricsContentType);
     });
     srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
         auto st = board_.latest();

@@ -67,6 +67,7 @@ WebServer::WebServer(const loop::StatusBoard& board, const Clock& clock, WebOpti
     options_.setup_code.clear();
     if (!options_.config_path.empty()) store_ = std::make_unique<ConfigStore>(options_.config_path);
     auto& srv = *server_;
+    srv.on_closing([this](const ClosedConnections& since) { report_closing(since); });
     srv.set_payload_max_length(std::size_t{1024} * 1024 + 4096);
     srv.set_read_timeout(5, 0);
     srv.set_write_timeout(5, 0);
@@ -142,7 +143,7 @@ Status WebServer::start(const std::string& listen) {
     if (port_ <= 0)
         return Status::error(ErrorCode::unreachable,
                              "web: listen " + listen + ": cannot bind (in use or not permitted)");
-    static_cast<GuardedServer&>(*server_).widen_backlog();
+    server_->widen_backlog();
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     log::info("web", "serving on http://" + hp->first + ":" + std::to_string(port_));
     // A warning, so a log level that hides notices still shows it.

@@ -25,6 +25,8 @@ namespace hashsink::web {
 
 class Auth;
 class ConfigStore;
+class GuardedServer;
+struct ClosedConnections;
 class SetupCode;
 class SiteControl;
 struct Session;
@@ -64,6 +66,9 @@ private:
     void data_routes();    // routes_data.cpp: events, history (JSON, signals, CSV)
     void asset_routes();   // server.cpp: the page's files; last, as it matches every path
 
+    // Connections closed to keep the page up (routes_status.cpp): a log line and an event.
+    void report_closing(const ClosedConnections& since_last);
+
     // Handlers of routes_auth.cpp.
     void first_setup(const httplib::Request& req, httplib::Response& res);
     // True for the right setup code; otherwise answers 403/409/429 and returns false.
@@ -94,7 +99,7 @@ private:
     std::unique_ptr<Auth> auth_;
     std::unique_ptr<SetupCode> setup_code_;  // nullptr: the admin password was set before start
     std::unique_ptr<ConfigStore> store_;
-    std::unique_ptr<httplib::Server> server_;
+    std::unique_ptr<GuardedServer> server_;
     std::thread thread_;
     int port_ = 0;
 };
