@@ -46,7 +46,6 @@ const std::vector<std::string> kJsonBodies = {R"({"password":"wrong"})",
                                               "null",
                                               "{}"};
 
-
 // Refusals of a request the server could not read whole: the connection must end with them.
 bool is_refusal(int status) {
     return status == 400 || status == 411 || status == 413 || status == 414 || status == 431;
@@ -221,7 +220,6 @@ MalformedHttp::MalformedHttp(std::uint64_t seed, std::string cookie, std::string
 MalformedHttp::~MalformedHttp() = default;
 std::pair<std::string, int> MalformedHttp::connection() { return gen_->connection(); }
 
-
 std::string check_responses(const std::string& got, int requests, std::vector<int>& statuses,
                             bool* extra) {
     std::size_t at = 0;
@@ -312,6 +310,5 @@ std::uint64_t fuzz_seed() {
     if (const char* s = std::getenv("HASHSINK_FUZZ_SEED")) return std::strtoull(s, nullptr, 10);
     return std::random_device{}();
 }
-
 
 }  // namespace hashsink::test
