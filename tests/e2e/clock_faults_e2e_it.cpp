@@ -110,16 +110,6 @@ Stretch observe(SteppedDaemon& r, std::chrono::seconds length,
     return out;
 }
 
-// Logged in as the admin through the first run's setup code the daemon logged.
-void log_in(Browser& admin, const DaemonChild& d) {
-    const std::string code = setup_code_in(read_file(d.log));
-    REQUIRE_FALSE(code.empty());
-    auto setup =
-        admin.post("/api/setup", json{{"password", "correct horse"}, {"setup_code", code}});
-    REQUIRE(setup);
-    REQUIRE(setup->status == 200);
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -130,7 +120,7 @@ TEST_CASE(
     INFO("daemon log: " << r.d.log);
     start_until_mining(r.site, r.d, r.site.config(r.d.web_port));
     Browser admin(r.d.web_port, 5s);
-    log_in(admin, r.d);
+    log_in_as_admin(admin, r.d);
     REQUIRE(admin.get("/api/config")->status == 200);
 
     // The same stretch without a step: what the site does on its own.

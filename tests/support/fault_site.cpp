@@ -116,4 +116,13 @@ json start_until_mining(FaultSite& site, DaemonChild& d, const std::string& conf
     return st;
 }
 
+void log_in_as_admin(Browser& admin, const DaemonChild& d) {
+    const std::string code = setup_code_in(read_file(d.log));
+    REQUIRE_FALSE(code.empty());
+    auto setup = admin.post("/api/setup",
+                            nlohmann::json{{"password", "correct horse"}, {"setup_code", code}});
+    REQUIRE(setup);
+    REQUIRE(setup->status == 200);
+}
+
 }  // namespace hashsink::test

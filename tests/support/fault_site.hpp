@@ -15,6 +15,7 @@
 #include "emulators/miners/axeos/axeos_emulator.hpp"
 #include "emulators/sensors/sunspec_emulator.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/web_client.hpp"
 
 namespace hashsink::test {
 
@@ -67,6 +68,9 @@ const nlohmann::json* source_in(const nlohmann::json& s, const std::string& id);
 bool is_mining(const nlohmann::json& s, const std::string& id);
 bool all_mining(const nlohmann::json& s);  // m1, m2 and m3
 std::uint64_t tick_of(const nlohmann::json& s);
+
+// Logs `admin` in as the admin, through the first run's setup code the daemon logged.
+void log_in_as_admin(Browser& admin, const DaemonChild& d);
 
 // Starts the daemon on `config` and waits until every miner mines; the status then.
 nlohmann::json start_until_mining(FaultSite& site, DaemonChild& d, const std::string& config);
