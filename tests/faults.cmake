@@ -30,3 +30,8 @@ hashsink_test(miner_faults_e2e_tests LABEL e2e
 hashsink_test(clock_faults_e2e_tests LABEL e2e
   SOURCES e2e/clock_faults_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# Hostile web clients against the daemon binary: a thousand connections idle or dripping,
+# slowloris, oversized heads and bodies, malformed requests.
+hashsink_test(web_faults_e2e_tests LABEL e2e
+  SOURCES e2e/web_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

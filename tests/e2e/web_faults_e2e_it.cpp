@@ -101,6 +101,16 @@ void serves_as_before(WebFaultRig& rig) {
     }
 }
 
+// `count` connections held (silent, or dripping a head a byte per `every`) while the page and
+// the loop hold for `window`; how many of them the server closed by then.
+int crowd(WebFaultRig& rig, int count, bool drip, std::chrono::milliseconds every,
+          std::chrono::seconds window) {
+    HeldConnections held(rig.port(), count, drip, every);
+    REQUIRE(held.opened() == count);
+    page_and_loop_hold(rig, window);
+    return held.closed_by_server();
+}
+
 // The log's line and the journal's events after the daemon stopped: one report a minute at most.
 void crowd_was_reported(WebFaultRig& rig, std::int64_t at_most_events) {
     rig.d.child->kill(SIGTERM);
@@ -122,19 +132,11 @@ TEST_CASE(
     "[e2e][faults][web]") {
     WebFaultRig rig;
     INFO("daemon log: " << rig.d.log);
-    {
-        HeldConnections idle(rig.port(), 1000, false, 0s);
-        REQUIRE(idle.opened() == 1000);
-        page_and_loop_hold(rig, 7s);
-    }
+    crowd(rig, 1000, false, 0ms, 7s);
     // 128 are served at once: every newcomer past them closed the one waiting longest.
     CHECK(rig.closed("to_make_room") >= 800);
     serves_as_before(rig);
-    {
-        HeldConnections dripping(rig.port(), 1000, true, 1s);
-        REQUIRE(dripping.opened() == 1000);
-        page_and_loop_hold(rig, 7s);
-    }
+    crowd(rig, 1000, true, 1s, 7s);
     CHECK(rig.closed("to_make_room") >= 1600);
     serves_as_before(rig);
     // Both crowds came within a minute: one report.
@@ -147,12 +149,7 @@ TEST_CASE(
     "[e2e][faults][web]") {
     WebFaultRig rig;
     INFO("daemon log: " << rig.d.log);
-    {
-        HeldConnections slow(rig.port(), 50, true, 1500ms);
-        REQUIRE(slow.opened() == 50);
-        page_and_loop_hold(rig, 12s);
-        CHECK(slow.closed_by_server() == 50);  // the deadline is 10 s from the first byte
-    }
+    CHECK(crowd(rig, 50, true, 1500ms, 12s) == 50);  // the deadline is 10 s from the first byte
     CHECK(rig.closed("too_slow") >= 50);
     CHECK(rig.closed("to_make_room") == 0);
     serves_as_before(rig);
@@ -242,8 +239,8 @@ TEST_CASE(
     }
     const double periods = std::chrono::duration<double>(Steady::now() - begin) / kPeriod;
     const auto ticks = tick_of(rig.status()) - first_tick;
-    std::cout << "web faults fuzz: " << sent << " connections, " << ticks << " ticks of "
-              << periods << " periods; statuses:";
+    std::cout << "web faults fuzz: " << sent << " connections, " << ticks << " ticks of " << periods
+              << " periods; statuses:";
     for (auto [s, n] : by_status) std::cout << " " << s << "x" << n;
     std::cout << std::endl;
     CHECK(sent >= 500);
