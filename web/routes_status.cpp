@@ -1,6 +1,7 @@
 // The live status: JSON for the page, capabilities, Prometheus text, and the health check.
 #include <string_view>
 
+#include "daemon/journal/journal.hpp"
 #include "web/api/metrics_text.hpp"
 #include "web/api/status_json.hpp"
 #include "web/auth/auth.hpp"
@@ -25,6 +26,7 @@ void WebServer::status_routes() {
         const bool with_caps = req.get_param_value("caps") != "0";
         json j = status_json(*st, clock_.now(), with_caps);
         if (options_.control) j["override"] = options_.control->override_state();
+        if (options_.journal) j["journal"] = journal_json(options_.journal->stats(), clock_.now());
         res.set_content(j.dump(), "application/json");
     });
     srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {
@@ -56,7 +58,9 @@ void WebServer::status_routes() {
         }
         auto st = board_.latest();
         if (!st) return json_error(res, 503, "starting: no tick yet");
-        res.set_content(metrics_text(*st, clock_.now()), kMetricsContentType);
+        std::string text = metrics_text(*st, clock_.now());
+        if (options_.journal) text += journal_metrics_text(options_.journal->stats());
+        res.set_content(text, kMetricsContentType);
     });
     srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
         auto st = board_.latest();
