@@ -85,6 +85,9 @@ TEST_CASE(
     // The disk fills: no file of the daemon may grow past its log's size plus kLogRoom. The
     // journal's WAL is past that already (or soon, were it just checkpointed).
     const std::uintmax_t limit = std::filesystem::file_size(d.log) + kLogRoom;
+    // The database file (its schema alone is larger) cannot take a checkpoint either, so the WAL
+    // is never reset to write below the limit again.
+    REQUIRE(std::filesystem::file_size(d.db) > limit);
     const rlim_t old_limit = set_file_size_limit(d.child->pid(), limit);
     const auto fault_at = Steady::now();
     std::uint64_t tick_at_fault = tick_of(st);
