@@ -35,3 +35,8 @@ hashsink_test(clock_faults_e2e_tests LABEL e2e
 hashsink_test(web_faults_e2e_tests LABEL e2e
   SOURCES e2e/web_faults_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# Journal faults through the binary: the disk fills while it journals (its file size limit
+# lowered under it) and writing resumes in the same process; a state folder that takes no file.
+hashsink_test(journal_faults_e2e_tests LABEL e2e
+  SOURCES e2e/journal_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

@@ -87,6 +87,7 @@ void WebServer::status_routes() {
         json j = status_json(*st, clock_.now(), with_caps);
         if (options_.control) j["override"] = options_.control->override_state();
         j["web"] = connections_json(*server_);
+        if (options_.journal) j["journal"] = journal_json(options_.journal->stats(), clock_.now());
         res.set_content(j.dump(), "application/json");
     });
     srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {
@@ -118,8 +119,9 @@ void WebServer::status_routes() {
         }
         auto st = board_.latest();
         if (!st) return json_error(res, 503, "starting: no tick yet");
-        res.set_content(metrics_text(*st, clock_.now()) + connections_metrics(*server_),
-                        kMetricsContentType);
+        std::string text = metrics_text(*st, clock_.now()) + connections_metrics(*server_);
+        if (options_.journal) text += journal_metrics_text(options_.journal->stats());
+        res.set_content(text, kMetricsContentType);
     });
     srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
         auto st = board_.latest();

@@ -18,6 +18,8 @@ void install_stop_signals() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
+void ignore_file_size_signal() { std::signal(SIGXFSZ, SIG_IGN); }
+
 bool stop_requested() { return g_stop; }
 
 bool wait_for_stop(std::chrono::milliseconds d) {

@@ -190,6 +190,7 @@ int cmd_demo(const CommandArgs& argv) {
         for (const auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
         return 70;  // the demo's own config is wrong: a bug
     }
+    ignore_file_size_signal();
     SystemClock clock;
     auto site = Site::build(*loaded.config, {db, ""}, clock);
     if (!site) {

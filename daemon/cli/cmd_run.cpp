@@ -45,6 +45,7 @@ int cmd_run(const CommandArgs& argv) {
         for (const auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
         return config::kExitConfig;
     }
+    ignore_file_size_signal();
     SystemClock clock;
     auto site = Site::build(*loaded.config, {args.get("db"), args.get("listen")}, clock);
     if (!site) {

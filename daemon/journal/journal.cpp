@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -23,6 +25,8 @@ namespace {
 
 constexpr std::string_view kArea = "journal";
 constexpr int kBusyTimeoutMs = 2000;
+// Events kept in memory while the journal cannot write; later ones are lost and counted.
+constexpr std::size_t kMaxCarriedEvents = 1000;
 
 // Heap a string holds beyond its in-object buffer.
 std::size_t heap_of(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
@@ -89,19 +93,61 @@ void Journal::Impl::note_error(const std::string& operation, const std::string& 
         if (writing) stats.writing = false;
         stats.last_error = message;
         stats.last_error_at = WallClock::now();
+        if (was_writing) failed_before = stats.rows_failed;
     }
     // Log the first failure and each new cause, not every batch of a full disk.
     if (was_writing || changed) log::error(kArea, message);
+    if (was_writing) {
+        failing_since = std::chrono::steady_clock::now();
+        carry_event(Severity::error, "journal.write_failed", message);
+    }
 }
 
 void Journal::Impl::note_ok() {
     bool recovered = false;
+    std::uint64_t lost = 0;
     {
         std::lock_guard lock(mutex);
         recovered = !stats.writing;
         stats.writing = true;
+        lost = stats.rows_failed - failed_before;
     }
-    if (recovered) log::notice(kArea, "journal " + what + ": writing again");
+    if (!recovered) return;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - failing_since).count();
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  ": writing again after %.1f s; %llu rows lost while it could not write", seconds,
+                  static_cast<unsigned long long>(lost));
+    const std::string message = "journal " + what + text;
+    log::notice(kArea, message);
+    carry_event(Severity::notice, "journal.writing_again", message);
+}
+
+void Journal::Impl::carry_event(Severity severity, std::string code, std::string message) {
+    try {
+        if (carried_events.size() < kMaxCarriedEvents) {
+            carried_events.emplace_back(EventEntry{unix_ms(now()), severity, std::move(code),
+                                                   "journal", std::move(message)});
+            return;
+        }
+    } catch (...) {
+        // Out of memory: counted below like any lost row.
+    }
+    std::lock_guard lock(mutex);
+    stats.rows_failed += 1;
+}
+
+std::uint64_t Journal::Impl::carry_events(std::vector<Entry>& batch) {
+    std::uint64_t lost = 0;
+    for (auto& e : batch) {
+        if (std::holds_alternative<EventEntry>(e) && carried_events.size() < kMaxCarriedEvents) {
+            carried_events.push_back(std::move(e));
+        } else {
+            lost += rows_of(e);
+        }
+    }
+    return lost;
 }
 
 Status Journal::Impl::prepare_statements() {
@@ -221,15 +267,16 @@ bool row_error(int rc) {
 }  // namespace
 
 void Journal::Impl::write_batch(std::vector<Entry>& batch) {
-    std::uint64_t total_rows = 0;
-    for (const auto& e : batch) total_rows += rows_of(e);
-
-    if (write_db.exec("BEGIN IMMEDIATE") != SQLITE_OK) {
-        note_error("begin transaction", write_db.message());
+    // A failed batch is rolled back whole; its events wait for the next one.
+    auto fail = [&](const char* operation, bool rollback) {
+        const std::string cause = write_db.message();
+        if (rollback) write_db.exec("ROLLBACK");
+        const std::uint64_t lost = carry_events(batch);
+        note_error(operation, cause);  // its event after the batch's, counting from this batch
         std::lock_guard lock(mutex);
-        stats.rows_failed += total_rows;
-        return;
-    }
+        stats.rows_failed += lost;
+    };
+    if (write_db.exec("BEGIN IMMEDIATE") != SQLITE_OK) return fail("begin transaction", false);
     std::uint64_t written = 0;
     std::uint64_t skipped = 0;
     for (auto& e : batch) {
@@ -242,26 +289,10 @@ void Journal::Impl::write_batch(std::vector<Entry>& batch) {
             log::warn(kArea, "journal " + what + ": write row: " + write_db.message());
             continue;
         }
-        note_error("write batch", write_db.message());
-        write_db.exec("ROLLBACK");
-        std::lock_guard lock(mutex);
-        stats.rows_failed += total_rows;
-        return;
+        return fail("write batch", true);
     }
-    if (int rc = write_rollups(batch); rc != SQLITE_DONE) {
-        note_error("write rollups", write_db.message());
-        write_db.exec("ROLLBACK");
-        std::lock_guard lock(mutex);
-        stats.rows_failed += total_rows;
-        return;
-    }
-    if (write_db.exec("COMMIT") != SQLITE_OK) {
-        note_error("commit", write_db.message());
-        write_db.exec("ROLLBACK");
-        std::lock_guard lock(mutex);
-        stats.rows_failed += total_rows;
-        return;
-    }
+    if (write_rollups(batch) != SQLITE_DONE) return fail("write rollups", true);
+    if (write_db.exec("COMMIT") != SQLITE_OK) return fail("commit", true);
     note_ok();
     std::lock_guard lock(mutex);
     stats.rows_written += written;
@@ -290,6 +321,11 @@ void Journal::Impl::run() noexcept {
         }
         next_commit = std::chrono::steady_clock::now() + options.commit_interval;
         try {
+            if (!carried_events.empty()) {
+                batch.insert(batch.begin(), std::make_move_iterator(carried_events.begin()),
+                             std::make_move_iterator(carried_events.end()));
+                carried_events.clear();
+            }
             if (!batch.empty()) write_batch(batch);
             batch.clear();
             maintain();
@@ -363,7 +399,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
     Database& db = impl->write_db;
     if (db.open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) !=
         SQLITE_OK) {
-        const std::string why = cannot_create_reason(options.path);
+        const std::string why = cannot_create_reason(options.path, db.message());
         return fail("open database", why.empty() ? db.message() : why);
     }
     sqlite3_extended_result_codes(db.get(), 1);

@@ -4,7 +4,10 @@
 // commits what is queued in one transaction per batch, at least every commit_interval. A kill -9
 // loses at most the last batch (WAL, synchronous=NORMAL) and never corrupts the file. SQLite
 // errors are logged and counted in stats(), never thrown: a full disk or a read-only file leaves
-// the daemon running with a journal that reports it cannot write.
+// the daemon running with a journal that reports it cannot write. Meanwhile events wait in
+// memory (up to 1000) and the other rows are lost and counted; every batch tries again, and once
+// one commits the waiting events are written, with `journal.write_failed` and
+// `journal.writing_again` around the gap.
 #pragma once
 
 #include <chrono>
@@ -124,7 +127,7 @@ struct DecisionRow {
 struct Stats {
     std::uint64_t rows_written = 0;     // rows inserted or updated and committed since open
     std::uint64_t rows_dropped = 0;     // refused because the queue was full
-    std::uint64_t rows_failed = 0;      // lost because writing them failed
+    std::uint64_t rows_failed = 0;      // lost because writing them failed (a full disk)
     std::uint64_t commits = 0;
     std::size_t queue_depth = 0;        // rows waiting for the writer
     std::size_t queue_bytes = 0;        // estimated memory they hold

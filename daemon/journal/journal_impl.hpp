@@ -102,6 +102,11 @@ struct Journal::Impl {
     std::thread writer;
 
     // Writer-thread state.
+    // Events of failed batches (and the journal's own), written first in the next batch: while
+    // the disk is full the operator's events wait in memory, up to kMaxCarriedEvents.
+    std::vector<Entry> carried_events;
+    std::chrono::steady_clock::time_point failing_since{};
+    std::uint64_t failed_before = 0;  // stats.rows_failed when writing stopped
     std::chrono::steady_clock::time_point next_retention{};
     std::chrono::steady_clock::time_point next_checkpoint{};
     bool pruning = false;
@@ -138,6 +143,9 @@ struct Journal::Impl {
     // writing=false marks the writer as failing; read errors only set last_error.
     void note_error(const std::string& operation, const std::string& cause, bool writing = true);
     void note_ok();
+    // Keeps the batch's events for the next batch; returns the rows that are lost.
+    std::uint64_t carry_events(std::vector<Entry>& batch);
+    void carry_event(Severity severity, std::string code, std::string message);
     Status prepare_statements();
     Status prepare_rollups();   // journal_rollups.cpp
     Status prepare_pruning();   // journal_retention.cpp

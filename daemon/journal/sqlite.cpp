@@ -1,5 +1,8 @@
 #include "daemon/journal/sqlite.hpp"
 
+#include <cerrno>
+#include <system_error>
+
 namespace hashsink::journal {
 
 Database::~Database() { close(); }
@@ -47,8 +50,18 @@ std::optional<std::int64_t> Database::query_int(const char* sql) noexcept {
 }
 
 std::string Database::message() const {
+    const int thread_errno = errno;  // first: what SQLite's last failed system call said
     if (db_ == nullptr) return "out of memory";
-    return sqlite3_errmsg(db_);
+    std::string text = sqlite3_errmsg(db_);
+    // "disk I/O error" alone does not tell a file at its size limit from a failing disk. SQLite
+    // keeps the OS error only on some paths (not a failed COMMIT); otherwise its call just
+    // failed on this thread, so errno still holds it.
+    const int primary = sqlite3_errcode(db_) & 0xff;
+    int os_error = sqlite3_system_errno(db_);
+    if (os_error == 0 && primary == SQLITE_IOERR) os_error = thread_errno;
+    if ((primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) && os_error != 0)
+        text += " (" + std::generic_category().message(os_error) + ")";
+    return text;
 }
 
 bool Database::read_only() const noexcept { return db_ != nullptr && sqlite3_db_readonly(db_, "main") == 1; }

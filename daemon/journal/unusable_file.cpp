@@ -47,7 +47,7 @@ Result<std::optional<std::string>> set_aside_unusable(const std::string& path, l
                                       "); moved aside to " + aside + ", recording from scratch"};
 }
 
-std::string cannot_create_reason(const std::string& path) {
+std::string cannot_create_reason(const std::string& path, const std::string& cause) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) return {};
     auto dir = std::filesystem::path(path).parent_path();
@@ -56,7 +56,7 @@ std::string cannot_create_reason(const std::string& path) {
         return "the folder " + dir.string() + " does not exist";
     if (::access(dir.c_str(), W_OK) != 0)
         return "the folder " + dir.string() + " is not writable: " + std::strerror(errno);
-    return {};
+    return "the folder " + dir.string() + " takes no new file: " + cause;
 }
 
 }  // namespace hashsink::journal

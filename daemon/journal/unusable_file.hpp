@@ -16,7 +16,9 @@ namespace hashsink::journal {
 // reports that). An error when it cannot be moved (a read-only directory).
 Result<std::optional<std::string>> set_aside_unusable(const std::string& path, long long unix_s);
 
-// Why a database cannot be created at `path` (its folder is missing or not writable), or empty.
-std::string cannot_create_reason(const std::string& path);
+// Why a database cannot be created at `path`: its folder is missing, not writable, or takes no
+// new file (`cause`: what opening it said, as root passes the permission check); empty when
+// the file exists (opening it says why it failed).
+std::string cannot_create_reason(const std::string& path, const std::string& cause);
 
 }  // namespace hashsink::journal

@@ -255,4 +255,20 @@ std::string metrics_text(const loop::LoopStatus& st, TimePoint now) {
     return x.take();
 }
 
+std::string journal_metrics_text(const journal::Stats& stats) {
+    Exposition x(1024);
+    x.family("hashsink_journal_writing", "gauge", "1 while the journal's last write succeeded.");
+    x.sample("", flag(stats.writing));
+    x.family("hashsink_journal_rows_written_total", "counter",
+             "Rows the journal committed since the daemon started.");
+    x.sample("", static_cast<double>(stats.rows_written));
+    x.family("hashsink_journal_rows_dropped_total", "counter",
+             "Rows refused because the journal's queue was full.");
+    x.sample("", static_cast<double>(stats.rows_dropped));
+    x.family("hashsink_journal_rows_failed_total", "counter",
+             "Rows lost because writing them failed (a full disk).");
+    x.sample("", static_cast<double>(stats.rows_failed));
+    return x.take();
+}
+
 }  // namespace hashsink::web

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/journal/journal.hpp"
 #include "daemon/loop/status.hpp"
 
 namespace hashsink::web {
@@ -15,6 +16,9 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 // second). A value the status does not have (an offline miner's power, hashrate, chip
 // temperature) has no sample rather than NaN, so sums and alerts see it as absent.
 std::string metrics_text(const loop::LoopStatus& status, TimePoint now);
+
+// The journal's health: whether it writes, and its rows written, dropped and lost, as counters.
+std::string journal_metrics_text(const journal::Stats& stats);
 
 // A label value as the format wants it: backslash, double quote and newline escaped.
 std::string escape_label_value(std::string_view value);

@@ -63,6 +63,21 @@ json target_json(const MinerTarget& t) {
             {"core_voltage_mv", opt(t.core_voltage_mv)}};
 }
 
+json journal_json(const journal::Stats& stats, TimePoint now) {
+    auto when = [](const std::optional<TimePoint>& t) {
+        return t ? json(iso8601(*t)) : json(nullptr);
+    };
+    return {{"writing", stats.writing},
+            {"last_error", stats.last_error},
+            {"last_error_at", when(stats.last_error_at)},
+            {"last_commit", when(stats.last_commit)},
+            {"last_commit_age_s", stats.last_commit ? age_s(*stats.last_commit, now) : -1.0},
+            {"rows_written", stats.rows_written},
+            {"rows_dropped", stats.rows_dropped},
+            {"rows_failed", stats.rows_failed},
+            {"queue_depth", stats.queue_depth}};
+}
+
 json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
     json sources = json::array();
     for (const auto& s : st.sources) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/journal/journal.hpp"
 #include "daemon/loop/status.hpp"
 
 namespace hashsink::web {
@@ -11,6 +12,9 @@ namespace hashsink::web {
 // probed again, and are most of the bytes at 10 000 miners); every miner carries caps_id, a
 // short hash of its caps, so a client fetches caps_json only when that changes.
 nlohmann::json status_json(const loop::LoopStatus& status, TimePoint now, bool with_caps = true);
+// The journal's health, the status's "journal": whether it writes, its last error, and the rows
+// it wrote, dropped (queue full) and lost (writing failed: a full disk).
+nlohmann::json journal_json(const journal::Stats& stats, TimePoint now);
 // GET /api/caps: [{id, caps_id, caps}] for every miner, or for the one named by only_id.
 nlohmann::json caps_json(const loop::LoopStatus& status, const std::string& only_id = {});
 std::string caps_id(const MinerCaps& caps);

@@ -77,6 +77,12 @@ function render(st) {
   }
   renderZones(d.heat_zones || []);
   $('reason').textContent = d.reason + (st.override ? ' · override: ' + JSON.stringify(st.override) : '');
+  // A journal that cannot write (a full disk): control goes on, the history has a gap.
+  const journal = st.journal;
+  $('journal-problem').hidden = !journal || journal.writing;
+  if (journal && !journal.writing)
+      $('journal-problem').textContent = 'History not recorded: ' + journal.last_error + ' · ' +
+          journal.rows_failed + ' rows lost';
 
   const tbody = $('miners').tBodies[0];
   tbody.replaceChildren();
