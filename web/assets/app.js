@@ -5,6 +5,23 @@ const history = [];          // {t, pv, grid, miners}
 const HISTORY_POINTS = 600;
 
 // One card per heat zone: its temperature, the setpoint now and what the thermostat does.
+// Connections the server closed on its own (a crowd, slow or oversized requests): shown for a
+// minute after the count last grew, with the totals since start.
+let webClosedSeen = null, webClosedGrewAt = 0;
+function renderWebCrowd(web) {
+  if (!web) return;
+  const c = web.closed;
+  const total = c.to_make_room + c.too_slow + c.too_large + c.unreadable;
+  if (webClosedSeen !== null && total > webClosedSeen) webClosedGrewAt = Date.now();
+  webClosedSeen = total;
+  const recent = Date.now() - webClosedGrewAt < 60000;
+  $('web-problem').hidden = !recent;
+  if (recent)
+    $('web-problem').textContent = 'Web server crowded: connections closed to make room ' +
+        c.to_make_room + ', too slow ' + c.too_slow + ', too large ' + c.too_large +
+        ', unreadable ' + c.unreadable + ' (since start)';
+}
+
 function renderZones(zones) {
   const box = $('zones');
   box.hidden = zones.length === 0;
@@ -83,6 +100,7 @@ function render(st) {
   if (journal && !journal.writing)
       $('journal-problem').textContent = 'History not recorded: ' + journal.last_error + ' · ' +
           journal.rows_failed + ' rows lost';
+  renderWebCrowd(st.web);
 
   const tbody = $('miners').tBodies[0];
   tbody.replaceChildren();
