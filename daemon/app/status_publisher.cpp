@@ -106,12 +106,14 @@ std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& 
                                                         const PublishConfig& c, TimePoint now) {
     std::vector<transport::OutgoingMessage> out;
     out.reserve(1 + st.miners.size() + st.decision.report.heat_zones.size());
-    out.push_back({c.prefix + "/status", status_summary(st, now).dump(), c.qos, c.retain});
+    out.push_back({c.prefix + "/status", web::json_text(status_summary(st, now)), c.qos, c.retain});
     // Ids are letters, digits, '_', '-' and '.' (the loader checks): safe as topic levels.
     for (const auto& m : st.miners)
-        out.push_back({c.prefix + "/miner/" + m.id, miner_summary(m).dump(), c.qos, c.retain});
+        out.push_back(
+            {c.prefix + "/miner/" + m.id, web::json_text(miner_summary(m)), c.qos, c.retain});
     for (const auto& z : st.decision.report.heat_zones)
-        out.push_back({c.prefix + "/zone/" + z.id, web::heat_zone_json(z).dump(), c.qos, c.retain});
+        out.push_back(
+            {c.prefix + "/zone/" + z.id, web::json_text(web::heat_zone_json(z)), c.qos, c.retain});
     return out;
 }
 
