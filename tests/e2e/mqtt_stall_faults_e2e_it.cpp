@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/fault_site.hpp"
+#include "tests/support/heated_room.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/process.hpp"
@@ -29,22 +29,6 @@ using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 
 namespace {
-
-// The three miners heat one room to 21 C; nothing else runs them.
-const std::string kHeatPolicy =
-    "[policy]\nuse = \"heat_demand\"\n"
-    "[[policy.heat_demand.zones]]\nid = \"room\"\nminers = [\"m1\", \"m2\", \"m3\"]\n"
-    "temperature = \"room.temp_c\"\ncomfort_c = 21.0\nsetback_c = 21.0\nmax_power_w = 300\n"
-    "min_run = \"0s\"\nmin_rest = \"0s\"\nstale_after = \"5s\"\n";
-
-// keepalive: a `keepalive = ...` line, or "" for the default (30 s).
-std::string room_sensor(const std::string& broker_url, const std::string& keepalive) {
-    return "[[sources]]\nid = \"room-temp\"\ntype = \"mqtt_sensor\"\nbroker = \"" + broker_url +
-           "\"\nclient_id = \"stall-daemon\"\ntopic = \"home/room/temp\"\n"
-           "signal = \"room.temp_c\"\nunit = \"C\"\nmin = -40\nmax = 60\n"
-           "message_max_age = \"3s\"\nmax_age = \"3s\"\n" +
-           keepalive;
-}
 
 // A listener on a given loopback port that accepts every connection and never sends a byte. Its
 // sockets close on exec: a daemon started meanwhile must not keep the port.
@@ -85,112 +69,12 @@ private:
     std::thread thread_;
 };
 
-// A thermometer of its own on the broker (it reconnects by itself when the broker returns).
-struct Thermometer {
-    transport::MqttClient client;
-    explicit Thermometer(const std::string& broker) : client(settings(broker)) { client.start(); }
-    static transport::MqttSettings settings(const std::string& broker) {
-        transport::MqttSettings s;
-        s.broker = broker;
-        s.client_id = "stall-thermometer";
-        s.status_topic.clear();
-        s.keepalive = Duration{2000};
-        s.min_backoff = Duration{100};
-        s.max_backoff = Duration{500};
-        return s;
-    }
-    void send(double c) {
-        if (client.connected()) (void)client.publish("home/room/temp", std::to_string(c), 0);
-    }
-};
-
-const json* room_value(const json& s) {
-    const json* src = source_in(s, "room-temp");
-    if (!src || !(*src)["values"].contains("room.temp_c")) return nullptr;
-    return &(*src)["values"]["room.temp_c"];
-}
-bool room_fresh(const json& s) {
-    const json* v = room_value(s);
-    return v && (*v)["stale"] == false;
-}
 // The value withheld, with why on the page.
 bool room_stale_with_reason(const json& s) {
     const json* v = room_value(s);
     return v && (*v)["stale"] == true &&
            v->value("problem", std::string()).find("stale: last message") != std::string::npos;
 }
-// The source down with its error, and its value stale or never read.
-bool room_down(const json& s) {
-    const json* src = source_in(s, "room-temp");
-    return src && (*src)["ok"] == false && !(*src)["last_error"].get<std::string>().empty() &&
-           !room_fresh(s);
-}
-bool any_miner_told_to_run(const json& s) {
-    for (const char* id : {"m1", "m2", "m3"}) {
-        const json* m = miner_in(s, id);
-        if (m && (*m)["target"]["run"] == true) return true;
-    }
-    return false;
-}
-
-// Publishes a cold room while it waits for pred (bounded).
-json heating_wait(FaultSite& rig, DaemonChild& d, Thermometer& t,
-                  const std::function<bool(const json&)>& pred, std::chrono::seconds limit) {
-    const auto until = Steady::now() + limit;
-    json last;
-    while (Steady::now() < until) {
-        t.send(15.0);
-        last = wait_for(rig, d.web_port, pred, 1s);
-        if (pred(last)) break;
-    }
-    return last;
-}
-
-// Ticks counted over a window of `span` (the loop's period is 300 ms).
-void check_ticks_keep_period(FaultSite& rig, DaemonChild& d, std::chrono::seconds span) {
-    auto first = status_of(d.web_port);
-    REQUIRE(first);
-    const auto t0 = Steady::now();
-    auto st = wait_for(
-        rig, d.web_port, [](const json&) { return false; }, span);
-    const double elapsed_s = std::chrono::duration<double>(Steady::now() - t0).count();
-    const double ticks = static_cast<double>(tick_of(st) - tick_of(*first));
-    INFO(ticks << " ticks in " << elapsed_s << " s");
-    CHECK(ticks >= 0.7 * elapsed_s / 0.3);
-}
-
-// Stops the daemon (exit 0); its journal holds at least one event of each code for the room's
-// sensor.
-void stop_and_check_events(DaemonChild& d, const std::vector<std::string>& codes) {
-    d.child->kill(SIGTERM);
-    REQUIRE(d.wait_exit(30s) == 0);
-    for (const auto& code : codes)
-        CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = '" + code +
-                                   "' AND subject = 'room-temp'") >= 1);
-}
-
-// A cold room heated by all three miners from a thermometer on a real mosquitto.
-struct HeatedRoom {
-    FaultSite rig;
-    Mosquitto mosq;
-    DaemonChild d;
-    Thermometer thermometer;
-
-    explicit HeatedRoom(const std::string& keepalive) : thermometer(mosq.url()) {
-        rig.pv_w = 0;  // no surplus: only the room's demand runs the miners
-        REQUIRE(mosq.running());
-        d.start(rig.config(d.web_port, room_sensor(mosq.url(), keepalive), kHeatPolicy));
-    }
-    // Until the room reads fresh and every miner heats it (bounded); the status then.
-    json heat() {
-        auto st = heating_wait(
-            rig, d, thermometer, [](const json& s) { return room_fresh(s) && all_mining(s); }, 60s);
-        INFO(st.dump(2));
-        REQUIRE(room_fresh(st));
-        REQUIRE(all_mining(st));
-        return st;
-    }
-};
 
 // A cold room heated by all three miners, then the broker frozen: the temperature is withheld
 // as stale with its reason, the zone goes to its safe state and no miner is raised, the loop
@@ -297,7 +181,7 @@ TEST_CASE(
     bool ran = false;
     {
         MuteBroker mute(mosq.port());
-        d.start(rig.config(d.web_port, room_sensor(mosq.url(), ""), kHeatPolicy));
+        d.start(rig.config(d.web_port, room_sensor(mosq.url()), kRoomHeatPolicy));
         st = wait_for(rig, d.web_port, room_down, 40s,
                       [&](const json& s) { ran = ran || any_miner_told_to_run(s); });
         INFO(st.dump(2));
