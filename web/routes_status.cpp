@@ -24,7 +24,10 @@ void WebServer::status_routes() {
         // ?caps=0: without each miner's caps (the page's poll; GET /api/caps has them).
         const bool with_caps = req.get_param_value("caps") != "0";
         json j = status_json(*st, clock_.now(), with_caps);
-        if (options_.control) j["override"] = options_.control->override_state();
+        if (options_.control) {
+            j["override"] = options_.control->override_state();
+            j["publish"] = options_.control->publish_state();
+        }
         res.set_content(json_text(j), "application/json");
     });
     srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {

@@ -118,8 +118,9 @@ std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& 
 }
 
 StatusPublisher::StatusPublisher(PublishConfig config, const loop::StatusBoard& board,
-                                 const Clock& clock, std::size_t expected_messages)
-    : config_(std::move(config)), board_(board), clock_(clock) {
+                                 const Clock& clock, std::size_t expected_messages,
+                                 loop::Recorder& recorder)
+    : config_(std::move(config)), board_(board), clock_(clock), recorder_(recorder) {
     const std::string ctx = "publish " + config_.prefix + ": ";
     if (config_.prefix.empty()) {
         setup_ = Status::error(ErrorCode::invalid, ctx + "prefix is empty", false);
@@ -139,8 +140,19 @@ StatusPublisher::StatusPublisher(PublishConfig config, const loop::StatusBoard& 
         return;
     }
     client_ = *client;
-    queue_ = std::make_unique<transport::MqttPublishQueue>(client_, 2 * (expected_messages + 1),
-                                                           "publish");
+    queue_ = std::make_unique<transport::MqttPublishQueue>(
+        client_, 2 * (expected_messages + 1), "publish", [this](const Status& st) {
+            {
+                std::lock_guard lock(health_mutex_);
+                health_ = st;
+            }
+            if (st.ok())
+                recorder_.event(clock_.now(), Severity::info, "publish.resumed", "publish",
+                                "publishing again");
+            else
+                recorder_.event(clock_.now(), Severity::warning, "publish.failing", "publish",
+                                st.message);
+        });
     timer_ = std::thread([this] { run(); });
 }
 
@@ -176,6 +188,12 @@ void StatusPublisher::run() {
             lock, first ? std::min<Duration>(config_.interval, Duration{200}) : config_.interval,
             [this] { return stopping_; });
     }
+}
+
+Status StatusPublisher::health() const {
+    if (!setup_.ok()) return setup_;
+    std::lock_guard lock(health_mutex_);
+    return health_;
 }
 
 transport::PublishCounters StatusPublisher::counters() const {
