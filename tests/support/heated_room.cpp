@@ -27,12 +27,11 @@ std::string room_sensor(const std::string& broker_url, const std::string& extra)
            extra;
 }
 
-namespace {
-
-transport::MqttSettings thermometer_settings(const std::string& broker) {
+transport::MqttSettings own_client_settings(const std::string& broker,
+                                            const std::string& client_id) {
     transport::MqttSettings s;
     s.broker = broker;
-    s.client_id = "room-thermometer";
+    s.client_id = client_id;
     s.status_topic.clear();
     s.keepalive = Duration{2000};
     s.min_backoff = Duration{100};
@@ -40,9 +39,8 @@ transport::MqttSettings thermometer_settings(const std::string& broker) {
     return s;
 }
 
-}  // namespace
-
-Thermometer::Thermometer(const std::string& broker) : client(thermometer_settings(broker)) {
+Thermometer::Thermometer(const std::string& broker)
+    : client(own_client_settings(broker, "room-thermometer")) {
     client.start();
 }
 
@@ -81,6 +79,17 @@ bool any_miner_told_to_run(const json& s) {
         if (m && (*m)["target"]["run"] == true) return true;
     }
     return false;
+}
+
+void UnsafeWatch::operator()(const json& s) {
+    seen = seen || s["planned_w"].get<double>() > planned_w + 0.5 ||
+           (stopped && any_miner_told_to_run(s));
+}
+
+json watch_stopped(FaultSite& rig, DaemonChild& d, UnsafeWatch& watch, std::chrono::seconds span) {
+    watch.stopped = true;
+    return wait_for(
+        rig, d.web_port, [](const json&) { return false; }, span, [&](const json& s) { watch(s); });
 }
 
 json heating_wait(FaultSite& rig, DaemonChild& d, Thermometer& t,

@@ -22,6 +22,11 @@ extern const std::string kRoomHeatPolicy;
 // `extra`: more lines for the source (keepalive = ..., max_payload_bytes = ...).
 std::string room_sensor(const std::string& broker_url, const std::string& extra = "");
 
+// A test's own client on the broker: no status topic, a 2 s keepalive, quick reconnects (it
+// reconnects by itself when a frozen or stopped broker returns).
+transport::MqttSettings own_client_settings(const std::string& broker,
+                                            const std::string& client_id);
+
 // A thermometer of its own on the broker (it reconnects by itself when the broker returns).
 struct Thermometer {
     transport::MqttClient client;
@@ -39,6 +44,19 @@ bool room_fresh(const nlohmann::json& s);
 // The source down with its error, and its value stale or never read.
 bool room_down(const nlohmann::json& s);
 bool any_miner_told_to_run(const nlohmann::json& s);
+
+// Sees every status on the way for an unsafe step: planned power above `planned_w` (its level
+// before the fault), or, once `stopped`, any miner told to run.
+struct UnsafeWatch {
+    double planned_w = 0;
+    bool stopped = false;
+    bool seen = false;
+    void operator()(const nlohmann::json& s);
+};
+
+// `span` of statuses with the fault held and the miners stopped, through `watch`; the last one.
+nlohmann::json watch_stopped(FaultSite& rig, DaemonChild& d, UnsafeWatch& watch,
+                             std::chrono::seconds span);
 
 // Publishes a cold room while it waits for pred (bounded).
 nlohmann::json heating_wait(FaultSite& rig, DaemonChild& d, Thermometer& t,
