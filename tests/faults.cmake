@@ -40,3 +40,9 @@ hashsink_test(web_faults_e2e_tests LABEL e2e
 hashsink_test(journal_faults_e2e_tests LABEL e2e
   SOURCES e2e/journal_faults_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+# Garbage on a subscribed MQTT topic through the binary: NaN, text, binary, bad JSON, out of
+# range and a 1 MB payload, retained before the start and live; [publish] and the external
+# policy over a frozen broker.
+hashsink_test(mqtt_garbage_faults_e2e_tests LABEL e2e TIMEOUT 240
+  SOURCES e2e/mqtt_garbage_faults_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

@@ -2,13 +2,15 @@
 
 #include <openssl/crypto.h>
 
+#include "web/api/status_json.hpp"
+
 namespace hashsink::web {
 
 using nlohmann::json;
 
 void send_json(httplib::Response& res, int status, const json& body) {
     res.status = status;
-    res.set_content(body.dump(), "application/json");
+    res.set_content(json_text(body), "application/json");
 }
 
 void json_error(httplib::Response& res, int status, const std::string& message) {

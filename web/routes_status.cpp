@@ -85,10 +85,13 @@ void WebServer::status_routes() {
         // ?caps=0: without each miner's caps (the page's poll; GET /api/caps has them).
         const bool with_caps = req.get_param_value("caps") != "0";
         json j = status_json(*st, clock_.now(), with_caps);
-        if (options_.control) j["override"] = options_.control->override_state();
+        if (options_.control) {
+            j["override"] = options_.control->override_state();
+            j["publish"] = options_.control->publish_state();
+        }
         j["web"] = connections_json(*server_);
         if (options_.journal) j["journal"] = journal_json(options_.journal->stats(), clock_.now());
-        res.set_content(j.dump(), "application/json");
+        res.set_content(json_text(j), "application/json");
     });
     srv.Get("/api/caps", [this](const httplib::Request& req, httplib::Response& res) {
         if (!options_.public_status && !require(req, res, false, false)) return;
@@ -97,7 +100,7 @@ void WebServer::status_routes() {
         const std::string id = req.get_param_value("id");
         json miners = caps_json(*st, id);
         if (!id.empty() && miners.empty()) return json_error(res, 404, "miner " + id + ": unknown");
-        res.set_content(json{{"miners", miners}}.dump(), "application/json");
+        res.set_content(json_text(json{{"miners", miners}}), "application/json");
     });
     // Prometheus: the same status as text. A scraper has no session, so with public_status off
     // it may send the bearer token from web.metrics_token_file instead.

@@ -36,6 +36,8 @@ public:
     // nullopt clears the override.
     virtual Status set_override(const std::optional<OverrideRequest>& request) = 0;
     virtual nlohmann::json override_state() const = 0;
+    // [publish]: {"ok": bool, "last_error": text}; null while it does not run.
+    virtual nlohmann::json publish_state() const = 0;
 };
 
 }  // namespace hashsink::web

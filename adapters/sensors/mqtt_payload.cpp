@@ -12,6 +12,25 @@ using nlohmann::json;
 
 Status bad(std::string msg) { return Status::error(ErrorCode::protocol, std::move(msg), true); }
 
+// The first `max` bytes of a payload, to quote in an error: printable ASCII as it is, any other
+// byte as \xNN. The error goes to the page's JSON, the log and the journal, which must never get
+// bytes that are not text (the page's JSON would not serialise at all).
+std::string quoted_excerpt(std::string_view payload, std::size_t max) {
+    static const char* const kHex = "0123456789abcdef";
+    std::string out = "\"";
+    for (char c : payload.substr(0, max)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f) {
+            out += c;
+        } else {
+            out += "\\x";
+            out += kHex[u >> 4];
+            out += kHex[u & 0xf];
+        }
+    }
+    return out + (payload.size() > max ? "\"..." : "\"");
+}
+
 // Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     y -= m <= 2;
@@ -165,8 +184,7 @@ Result<double> parse_number(std::string_view payload, const std::string& pointer
             double v = 0;
             auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
             if (t.empty() || ec != std::errc() || end != t.data() + t.size())
-                return bad("payload is not a number: \"" + std::string(payload.substr(0, 40)) +
-                           "\"");
+                return bad("payload is not a number: " + quoted_excerpt(payload, 40));
             if (!std::isfinite(v)) return bad("payload is not a finite number");
             return v;
         }

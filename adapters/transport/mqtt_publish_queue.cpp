@@ -7,10 +7,11 @@
 namespace hashsink::transport {
 
 MqttPublishQueue::MqttPublishQueue(std::shared_ptr<MqttClient> client, std::size_t depth,
-                                   std::string component)
+                                   std::string component, HealthHandler on_health)
     : client_(std::move(client)),
       depth_(std::max<std::size_t>(1, depth)),
       component_(std::move(component)),
+      on_health_(std::move(on_health)),
       thread_([this] { run(); }) {}
 
 MqttPublishQueue::~MqttPublishQueue() {
@@ -55,8 +56,14 @@ void MqttPublishQueue::run() {
             std::lock_guard lock(mutex_);
             ++(st.ok() ? counters_.published : counters_.failed);
         }
-        if (!st.ok() && !failing) log::warn(component_, "publish " + m.topic + ": " + st.message);
-        if (st.ok() && failing) log::info(component_, "publishing again");
+        if (st.ok() == failing) {
+            // The client's error names the broker and the topic.
+            if (failing)
+                log::info(component_, "publishing again");
+            else
+                log::warn(component_, st.message);
+            if (on_health_) on_health_(st);
+        }
         failing = !st.ok();
     }
 }

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,8 +31,13 @@ struct OutgoingMessage {
 
 class MqttPublishQueue {
 public:
+    // Called on the queue's thread when publishing starts failing (with the error) and when it
+    // works again (success); it must return at once and not throw.
+    using HealthHandler = std::function<void(const Status&)>;
+
     // component names the log lines ("external", "publish").
-    MqttPublishQueue(std::shared_ptr<MqttClient> client, std::size_t depth, std::string component);
+    MqttPublishQueue(std::shared_ptr<MqttClient> client, std::size_t depth, std::string component,
+                     HealthHandler on_health = {});
     ~MqttPublishQueue();  // drops what is still queued and joins
     MqttPublishQueue(const MqttPublishQueue&) = delete;
     MqttPublishQueue& operator=(const MqttPublishQueue&) = delete;
@@ -46,6 +52,7 @@ private:
     std::shared_ptr<MqttClient> client_;
     std::size_t depth_;
     std::string component_;
+    HealthHandler on_health_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<OutgoingMessage> queue_;  // guarded by mutex_

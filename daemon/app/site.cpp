@@ -336,20 +336,33 @@ Status Site::start() {
     loop_->start();
     const auto cfg = config();
     if (const PublishConfig publish = publish_config_from(cfg.publish); publish.enabled) {
-        publisher_ = std::make_unique<StatusPublisher>(publish, loop_->status_board(), *clock_,
-                                                       1 + cfg.miners.size() + 16);
-        if (!publisher_->setup_status().ok()) {
-            log::error("site", publisher_->setup_status().message);
+        auto publisher = std::make_unique<StatusPublisher>(publish, loop_->status_board(), *clock_,
+                                                           1 + cfg.miners.size() + 16, *recorder_);
+        if (!publisher->setup_status().ok()) {
+            log::error("site", publisher->setup_status().message);
         } else {
             log::info("site", "publishing the status to " + publish.broker.broker + " under " +
                                   publish.prefix);
         }
+        std::lock_guard lock(publisher_mutex_);
+        publisher_ = std::move(publisher);
     }
     return {};
 }
 
+std::optional<Status> Site::publish_health() const {
+    std::lock_guard lock(publisher_mutex_);
+    if (!publisher_) return std::nullopt;
+    return publisher_->health();
+}
+
 void Site::stop() {
-    publisher_.reset();
+    std::unique_ptr<StatusPublisher> publisher;
+    {
+        std::lock_guard lock(publisher_mutex_);
+        publisher = std::move(publisher_);
+    }
+    publisher.reset();  // outside the lock: it joins its threads
     if (web_) web_->stop();
     if (loop_) loop_->stop();
     if (journal_) journal_->flush();

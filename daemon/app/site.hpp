@@ -4,12 +4,13 @@
 
 #include <memory>
 #include <mutex>
-#include <vector>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "adapters/external/external_bridge.hpp"
-#include "daemon/journal/journal_recorder.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/journal/journal_recorder.hpp"
 #include "daemon/loop/control_loop.hpp"
 #include "web/server.hpp"
 #include "web/site_control.hpp"
@@ -49,6 +50,8 @@ public:
     loop::ControlLoop& loop() { return *loop_; }
     journal::Journal& journal() { return *journal_; }
     int web_port() const { return web_ ? web_->port() : 0; }
+    // [publish]'s health (StatusPublisher::health); nullopt while it does not run.
+    std::optional<Status> publish_health() const;
 
 private:
     Site() = default;
@@ -64,7 +67,8 @@ private:
     const Clock* clock_ = nullptr;
     std::mutex bridge_mutex_;
     std::shared_ptr<external::ExternalBridge> bridge_;   // guarded by bridge_mutex_
-    std::unique_ptr<StatusPublisher> publisher_;         // [publish]; reads the loop's board
+    mutable std::mutex publisher_mutex_;
+    std::unique_ptr<StatusPublisher> publisher_;  // [publish]; guarded by publisher_mutex_
     std::unique_ptr<web::SiteControl> control_;
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };

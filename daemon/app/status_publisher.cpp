@@ -106,18 +106,21 @@ std::vector<transport::OutgoingMessage> status_messages(const loop::LoopStatus& 
                                                         const PublishConfig& c, TimePoint now) {
     std::vector<transport::OutgoingMessage> out;
     out.reserve(1 + st.miners.size() + st.decision.report.heat_zones.size());
-    out.push_back({c.prefix + "/status", status_summary(st, now).dump(), c.qos, c.retain});
+    out.push_back({c.prefix + "/status", web::json_text(status_summary(st, now)), c.qos, c.retain});
     // Ids are letters, digits, '_', '-' and '.' (the loader checks): safe as topic levels.
     for (const auto& m : st.miners)
-        out.push_back({c.prefix + "/miner/" + m.id, miner_summary(m).dump(), c.qos, c.retain});
+        out.push_back(
+            {c.prefix + "/miner/" + m.id, web::json_text(miner_summary(m)), c.qos, c.retain});
     for (const auto& z : st.decision.report.heat_zones)
-        out.push_back({c.prefix + "/zone/" + z.id, web::heat_zone_json(z).dump(), c.qos, c.retain});
+        out.push_back(
+            {c.prefix + "/zone/" + z.id, web::json_text(web::heat_zone_json(z)), c.qos, c.retain});
     return out;
 }
 
 StatusPublisher::StatusPublisher(PublishConfig config, const loop::StatusBoard& board,
-                                 const Clock& clock, std::size_t expected_messages)
-    : config_(std::move(config)), board_(board), clock_(clock) {
+                                 const Clock& clock, std::size_t expected_messages,
+                                 loop::Recorder& recorder)
+    : config_(std::move(config)), board_(board), clock_(clock), recorder_(recorder) {
     const std::string ctx = "publish " + config_.prefix + ": ";
     if (config_.prefix.empty()) {
         setup_ = Status::error(ErrorCode::invalid, ctx + "prefix is empty", false);
@@ -137,8 +140,19 @@ StatusPublisher::StatusPublisher(PublishConfig config, const loop::StatusBoard& 
         return;
     }
     client_ = *client;
-    queue_ = std::make_unique<transport::MqttPublishQueue>(client_, 2 * (expected_messages + 1),
-                                                           "publish");
+    queue_ = std::make_unique<transport::MqttPublishQueue>(
+        client_, 2 * (expected_messages + 1), "publish", [this](const Status& st) {
+            {
+                std::lock_guard lock(health_mutex_);
+                health_ = st;
+            }
+            if (st.ok())
+                recorder_.event(clock_.now(), Severity::info, "publish.resumed", "publish",
+                                "publishing again");
+            else
+                recorder_.event(clock_.now(), Severity::warning, "publish.failing", "publish",
+                                st.message);
+        });
     timer_ = std::thread([this] { run(); });
 }
 
@@ -174,6 +188,12 @@ void StatusPublisher::run() {
             lock, first ? std::min<Duration>(config_.interval, Duration{200}) : config_.interval,
             [this] { return stopping_; });
     }
+}
+
+Status StatusPublisher::health() const {
+    if (!setup_.ok()) return setup_;
+    std::lock_guard lock(health_mutex_);
+    return health_;
 }
 
 transport::PublishCounters StatusPublisher::counters() const {

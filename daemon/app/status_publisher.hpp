@@ -15,6 +15,7 @@
 
 #include "adapters/transport/mqtt_publish_queue.hpp"
 #include "daemon/core/settings.hpp"
+#include "daemon/loop/recorder.hpp"
 #include "daemon/loop/status.hpp"
 
 namespace hashsink::app {
@@ -41,14 +42,18 @@ class StatusPublisher {
 public:
     // Connects in the background; a bad prefix or a client id clash is a setup error.
     // expected_messages sizes the queue (two rounds of one status, the miners and the zones).
+    // Publishing that starts failing, and works again, is journalled on `recorder`
+    // (publish.failing, publish.resumed).
     StatusPublisher(PublishConfig config, const loop::StatusBoard& board, const Clock& clock,
-                    std::size_t expected_messages);
+                    std::size_t expected_messages, loop::Recorder& recorder);
     ~StatusPublisher();
     StatusPublisher(const StatusPublisher&) = delete;
     StatusPublisher& operator=(const StatusPublisher&) = delete;
 
     const Status& setup_status() const { return setup_; }
     transport::PublishCounters counters() const;
+    // The setup error, else the latest publish's error while publishing fails, else success.
+    Status health() const;
 
 private:
     void run();
@@ -57,6 +62,9 @@ private:
     const loop::StatusBoard& board_;
     const Clock& clock_;
     Status setup_;
+    loop::Recorder& recorder_;
+    mutable std::mutex health_mutex_;
+    Status health_;  // guarded by health_mutex_; written on the queue's thread
     std::shared_ptr<transport::MqttClient> client_;
     std::unique_ptr<transport::MqttPublishQueue> queue_;
     std::mutex mutex_;

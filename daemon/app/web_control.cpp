@@ -126,4 +126,10 @@ json WebControl::override_state() const {
     return {{"mode", to_string(o->mode)}, {"until", iso8601(o->until)}, {"by", o->by}};
 }
 
+json WebControl::publish_state() const {
+    auto health = site_.publish_health();
+    if (!health) return nullptr;
+    return {{"ok", health->ok()}, {"last_error", health->message}};
+}
+
 }  // namespace hashsink::app

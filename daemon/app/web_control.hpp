@@ -21,6 +21,7 @@ public:
     std::optional<nlohmann::json> scan(const nlohmann::json& request) override;
     Status set_override(const std::optional<web::OverrideRequest>& request) override;
     nlohmann::json override_state() const override;
+    nlohmann::json publish_state() const override;
 
 private:
     Site& site_;

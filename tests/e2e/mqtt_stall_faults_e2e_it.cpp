@@ -18,9 +18,11 @@
 
 #include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/fault_site.hpp"
+#include "tests/support/heated_room.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace hashsink;
 using namespace hashsink::test;
@@ -29,22 +31,6 @@ using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 
 namespace {
-
-// The three miners heat one room to 21 C; nothing else runs them.
-const std::string kHeatPolicy =
-    "[policy]\nuse = \"heat_demand\"\n"
-    "[[policy.heat_demand.zones]]\nid = \"room\"\nminers = [\"m1\", \"m2\", \"m3\"]\n"
-    "temperature = \"room.temp_c\"\ncomfort_c = 21.0\nsetback_c = 21.0\nmax_power_w = 300\n"
-    "min_run = \"0s\"\nmin_rest = \"0s\"\nstale_after = \"5s\"\n";
-
-// keepalive: a `keepalive = ...` line, or "" for the default (30 s).
-std::string room_sensor(const std::string& broker_url, const std::string& keepalive) {
-    return "[[sources]]\nid = \"room-temp\"\ntype = \"mqtt_sensor\"\nbroker = \"" + broker_url +
-           "\"\nclient_id = \"stall-daemon\"\ntopic = \"home/room/temp\"\n"
-           "signal = \"room.temp_c\"\nunit = \"C\"\nmin = -40\nmax = 60\n"
-           "message_max_age = \"3s\"\nmax_age = \"3s\"\n" +
-           keepalive;
-}
 
 // A listener on a given loopback port that accepts every connection and never sends a byte. Its
 // sockets close on exec: a daemon started meanwhile must not keep the port.
@@ -85,112 +71,12 @@ private:
     std::thread thread_;
 };
 
-// A thermometer of its own on the broker (it reconnects by itself when the broker returns).
-struct Thermometer {
-    transport::MqttClient client;
-    explicit Thermometer(const std::string& broker) : client(settings(broker)) { client.start(); }
-    static transport::MqttSettings settings(const std::string& broker) {
-        transport::MqttSettings s;
-        s.broker = broker;
-        s.client_id = "stall-thermometer";
-        s.status_topic.clear();
-        s.keepalive = Duration{2000};
-        s.min_backoff = Duration{100};
-        s.max_backoff = Duration{500};
-        return s;
-    }
-    void send(double c) {
-        if (client.connected()) (void)client.publish("home/room/temp", std::to_string(c), 0);
-    }
-};
-
-const json* room_value(const json& s) {
-    const json* src = source_in(s, "room-temp");
-    if (!src || !(*src)["values"].contains("room.temp_c")) return nullptr;
-    return &(*src)["values"]["room.temp_c"];
-}
-bool room_fresh(const json& s) {
-    const json* v = room_value(s);
-    return v && (*v)["stale"] == false;
-}
 // The value withheld, with why on the page.
 bool room_stale_with_reason(const json& s) {
     const json* v = room_value(s);
     return v && (*v)["stale"] == true &&
            v->value("problem", std::string()).find("stale: last message") != std::string::npos;
 }
-// The source down with its error, and its value stale or never read.
-bool room_down(const json& s) {
-    const json* src = source_in(s, "room-temp");
-    return src && (*src)["ok"] == false && !(*src)["last_error"].get<std::string>().empty() &&
-           !room_fresh(s);
-}
-bool any_miner_told_to_run(const json& s) {
-    for (const char* id : {"m1", "m2", "m3"}) {
-        const json* m = miner_in(s, id);
-        if (m && (*m)["target"]["run"] == true) return true;
-    }
-    return false;
-}
-
-// Publishes a cold room while it waits for pred (bounded).
-json heating_wait(FaultSite& rig, DaemonChild& d, Thermometer& t,
-                  const std::function<bool(const json&)>& pred, std::chrono::seconds limit) {
-    const auto until = Steady::now() + limit;
-    json last;
-    while (Steady::now() < until) {
-        t.send(15.0);
-        last = wait_for(rig, d.web_port, pred, 1s);
-        if (pred(last)) break;
-    }
-    return last;
-}
-
-// Ticks counted over a window of `span` (the loop's period is 300 ms).
-void check_ticks_keep_period(FaultSite& rig, DaemonChild& d, std::chrono::seconds span) {
-    auto first = status_of(d.web_port);
-    REQUIRE(first);
-    const auto t0 = Steady::now();
-    auto st = wait_for(
-        rig, d.web_port, [](const json&) { return false; }, span);
-    const double elapsed_s = std::chrono::duration<double>(Steady::now() - t0).count();
-    const double ticks = static_cast<double>(tick_of(st) - tick_of(*first));
-    INFO(ticks << " ticks in " << elapsed_s << " s");
-    CHECK(ticks >= 0.7 * elapsed_s / 0.3);
-}
-
-// Stops the daemon (exit 0); its journal holds at least one event of each code for the room's
-// sensor.
-void stop_and_check_events(DaemonChild& d, const std::vector<std::string>& codes) {
-    d.child->kill(SIGTERM);
-    REQUIRE(d.wait_exit(30s) == 0);
-    for (const auto& code : codes)
-        CHECK(count_rows(d.db, "SELECT count(*) FROM events WHERE code = '" + code +
-                                   "' AND subject = 'room-temp'") >= 1);
-}
-
-// A cold room heated by all three miners from a thermometer on a real mosquitto.
-struct HeatedRoom {
-    FaultSite rig;
-    Mosquitto mosq;
-    DaemonChild d;
-    Thermometer thermometer;
-
-    explicit HeatedRoom(const std::string& keepalive) : thermometer(mosq.url()) {
-        rig.pv_w = 0;  // no surplus: only the room's demand runs the miners
-        REQUIRE(mosq.running());
-        d.start(rig.config(d.web_port, room_sensor(mosq.url(), keepalive), kHeatPolicy));
-    }
-    // Until the room reads fresh and every miner heats it (bounded); the status then.
-    json heat() {
-        auto st = heating_wait(
-            rig, d, thermometer, [](const json& s) { return room_fresh(s) && all_mining(s); }, 60s);
-        INFO(st.dump(2));
-        REQUIRE(room_fresh(st));
-        REQUIRE(all_mining(st));
-        return st;
-    }
-};
 
 // A cold room heated by all three miners, then the broker frozen: the temperature is withheld
 // as stale with its reason, the zone goes to its safe state and no miner is raised, the loop
@@ -206,33 +92,25 @@ void freeze_and_thaw(const std::string& keepalive, bool lost) {
 
     // Frozen: its sockets stay open, nothing is answered.
     room.mosq.freeze(true);
-    bool raised = false;
-    auto never_raised = [&](const json& s) {
-        raised = raised || s["planned_w"].get<double>() > planned_w + 0.5;
-    };
+    UnsafeWatch unsafe{planned_w};
     st = wait_for(
         rig, d.web_port,
         [&](const json& s) {
             return room_stale_with_reason(s) && !any_miner_told_to_run(s) &&
                    (!lost || room_down(s));
         },
-        40s, never_raised);
+        40s, [&](const json& s) { unsafe(s); });
     INFO(st.dump(2));
     REQUIRE(room_stale_with_reason(st));
     CHECK_FALSE(any_miner_told_to_run(st));
-    CHECK_FALSE(raised);
+    CHECK_FALSE(unsafe.seen);
     const std::string why = lost ? (*source_in(st, "room-temp"))["last_error"].get<std::string>()
                                  : std::string("rejected room.temp_c: stale: last message");
     if (lost) CHECK(why.find("connection lost") != std::string::npos);
     check_ticks_keep_period(rig, d, 5s);
     // While frozen nothing runs again.
-    st = wait_for(
-        rig, d.web_port, [](const json&) { return false; }, 3s,
-        [&](const json& s) {
-            never_raised(s);
-            raised = raised || any_miner_told_to_run(s);
-        });
-    CHECK_FALSE(raised);
+    st = watch_stopped(rig, d, unsafe, 3s);
+    CHECK_FALSE(unsafe.seen);
     CHECK(room_stale_with_reason(st));
     const auto tick_frozen = tick_of(st);
 
@@ -297,7 +175,7 @@ TEST_CASE(
     bool ran = false;
     {
         MuteBroker mute(mosq.port());
-        d.start(rig.config(d.web_port, room_sensor(mosq.url(), ""), kHeatPolicy));
+        d.start(rig.config(d.web_port, room_sensor(mosq.url()), kRoomHeatPolicy));
         st = wait_for(rig, d.web_port, room_down, 40s,
                       [&](const json& s) { ran = ran || any_miner_told_to_run(s); });
         INFO(st.dump(2));
@@ -330,4 +208,153 @@ TEST_CASE(
                      "SELECT count(*) FROM events WHERE subject = 'room-temp' AND code IN "
                      "('source.down', 'source.down_reason') AND message = '" +
                          why + "'") >= 1);
+}
+
+namespace {
+
+// The external controller and a [publish] subscriber, played by the test on the broker: answers
+// every snapshot with a 300 W budget from its own thread (never inside the MQTT callback), and
+// keeps the latest tick the daemon published on e2e/site/status.
+class SiteController {
+public:
+    explicit SiteController(const std::string& broker)
+        : client_(own_client_settings(broker, "e2e-controller")) {
+        client_.subscribe("e2e/site/policy/snapshot", 0, [this](const transport::MqttMessage& m) {
+            auto j = json::parse(m.payload, nullptr, false);
+            if (j.is_object() && j["seq"].is_number_unsigned())
+                latest_seq_ = j["seq"].get<std::uint64_t>();
+        });
+        client_.subscribe("e2e/site/status", 0, [this](const transport::MqttMessage& m) {
+            auto j = json::parse(m.payload, nullptr, false);
+            if (j.is_object() && j["tick"].is_number_unsigned())
+                published_tick_ = j["tick"].get<std::uint64_t>();
+        });
+        client_.start();
+        thread_ = std::thread([this] { run(); });
+    }
+    ~SiteController() {
+        stopping_ = true;
+        thread_.join();
+    }
+    std::uint64_t published_tick() const { return published_tick_; }
+
+private:
+    void run() {
+        std::uint64_t answered = 0;
+        while (!stopping_) {
+            const std::uint64_t seq = latest_seq_;
+            if (seq != answered && client_.connected()) {
+                const json reply = {{"seq", seq}, {"budget_w", 300}, {"reason", "e2e controller"}};
+                if (client_.publish("e2e/site/policy/decision", reply.dump(), 0).ok())
+                    answered = seq;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+    std::atomic<std::uint64_t> latest_seq_{0}, published_tick_{0};
+    std::atomic<bool> stopping_{false};
+    transport::MqttClient client_;  // after what its handlers write to: stopped first
+    std::thread thread_;
+};
+
+// The external policy and [publish] on one broker (QoS 1, so a publish the broker never
+// acknowledges fails within the connect timeout), with their own connections.
+std::string external_site(FaultSite& rig, const DaemonChild& d, const std::string& url) {
+    const std::string policy =
+        "[policy]\nuse = \"external\"\n[policy.external]\ndeadline = \"2s\"\n"
+        "prefix = \"e2e/site/policy\"\nbroker = \"" +
+        url + "\"\nclient_id = \"e2e-policy\"\n";
+    const std::string publish =
+        "[publish]\nenabled = true\nprefix = \"e2e/site\"\ninterval = \"1s\"\n"
+        "qos = 1\nbroker = \"" +
+        url + "\"\nclient_id = \"e2e-publish\"\n";
+    return rig.config(d.web_port, publish, policy);
+}
+
+bool following_controller(const json& s) {
+    return all_mining(s) && s["decision"]["fail_safe"] == false &&
+           s["decision"]["reason"].get<std::string>().find("e2e controller") != std::string::npos;
+}
+
+bool controller_silent(const json& s) {
+    return s["decision"]["fail_safe"] == true &&
+           s["decision"]["reason"].get<std::string>().find("external controller silent") !=
+               std::string::npos &&
+           !any_miner_told_to_run(s);
+}
+
+// [publish]'s health on the page.
+bool publish_ok(const json& s) {
+    return s.contains("publish") && s["publish"].is_object() && s["publish"]["ok"] == true;
+}
+// Failing: a publish the frozen broker never acknowledged.
+bool publish_failing(const json& s) {
+    return s.contains("publish") && s["publish"].is_object() && s["publish"]["ok"] == false &&
+           s["publish"]["last_error"].get<std::string>().find("no acknowledgement") !=
+               std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "faults: the external policy and [publish] over a broker that stalls (SIGSTOP): the fleet "
+    "goes to its safe state at the deadline, the loop keeps its period, and both resume after "
+    "SIGCONT",
+    "[e2e][faults][mqtt]") {
+    FaultSite rig;
+    rig.pv_w = 0;  // no sun: only the controller's budget runs the miners
+    Mosquitto mosq;
+    REQUIRE(mosq.running());
+    SiteController controller(mosq.url());
+    DaemonChild d;
+    INFO("daemon log: " << d.log);
+    d.start(external_site(rig, d, mosq.url()));
+    json st = wait_for(
+        rig, d.web_port,
+        [&](const json& s) { return following_controller(s) && controller.published_tick() > 0; },
+        60s);
+    INFO(st.dump(2));
+    REQUIRE(following_controller(st));
+    REQUIRE(controller.published_tick() > 0);
+    CHECK(publish_ok(st));
+    const double planned_w = st["planned_w"].get<double>();
+
+    mosq.freeze(true);
+    UnsafeWatch unsafe{planned_w};
+    auto watch = [&](const json& s) { unsafe(s); };
+    st = wait_for(rig, d.web_port, controller_silent, 30s, watch);
+    REQUIRE(controller_silent(st));
+    check_ticks_keep_period(rig, d, 5s);
+    st = watch_stopped(rig, d, unsafe, 3s);
+    CHECK(controller_silent(st));
+    // [publish]: its unacknowledged publish on the page (and in the log, below).
+    st = wait_for(rig, d.web_port, publish_failing, 20s, watch);
+    CHECK(publish_failing(st));
+    CHECK_FALSE(unsafe.seen);
+    const auto tick_frozen = tick_of(st);
+
+    mosq.freeze(false);
+    st = wait_for(rig, d.web_port, following_controller, 60s);
+    CHECK(following_controller(st));
+    CHECK(tick_of(st) > tick_frozen);  // no restart: the tick count went on
+    CHECK(eventually([&] { return controller.published_tick() > tick_frozen; }, 30s));
+    st = wait_for(rig, d.web_port, publish_ok, 20s);
+    CHECK(publish_ok(st));
+
+    const std::string log = read_file(d.log);
+    CHECK(log.find("safe state: external controller silent") != std::string::npos);
+    CHECK(log.find("publish e2e/site/") != std::string::npos);
+    CHECK(log.find("no acknowledgement") != std::string::npos);
+    CHECK(log.find("publish: publishing again") != std::string::npos);
+    d.child->kill(SIGTERM);
+    REQUIRE(d.wait_exit(30s) == 0);
+    auto events = [&](const std::string& code, const std::string& subject) {
+        return count_rows(d.db, "SELECT count(*) FROM events WHERE code = '" + code +
+                                    "' AND subject = '" + subject + "'");
+    };
+    CHECK(events("loop.fail_safe", "external") >= 1);
+    CHECK(events("loop.resumed", "external") >= 1);
+    CHECK(events("publish.failing", "publish") >= 1);
+    CHECK(events("publish.resumed", "publish") >= 1);
 }

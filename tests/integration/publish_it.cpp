@@ -1,6 +1,7 @@
 // [publish] on a real Site against a real mosquitto: the status, each miner and the
-// availability topic arrive; a dead broker never stalls the loop; publishing resumes when the
-// broker comes back; a clean stop leaves "offline".
+// availability topic arrive; a dead broker never stalls the loop and its failing publishes are
+// the publisher's health and events; publishing resumes when the broker comes back; a clean stop
+// leaves "offline".
 #include <catch2/catch.hpp>
 #include <map>
 #include <mutex>
@@ -102,12 +103,19 @@ TEST_CASE(
     CHECK((*dead)["online"] == false);
     CHECK((*dead)["power_w"].is_null());
 
-    // The broker dies: the loop keeps ticking at its period.
+    auto health = [&] { return site->publish_health().value_or(Status::success()); };
+    REQUIRE(site->publish_health());
+    CHECK(health().ok());
+
+    // The broker dies: the loop keeps ticking at its period, and the failing publish is the
+    // publisher's health (for the page) and an event.
     mosq.stop();
     auto& board = site->loop().status_board();
     const auto tick0 = board.latest()->tick;
     REQUIRE(eventually([&] { return board.latest()->tick >= tick0 + 15; }, 15s));
     CHECK(board.latest()->tick_duration_ms < 200);
+    REQUIRE(eventually([&] { return !health().ok(); }, 20s));
+    CHECK_THAT(health().message, Catch::Contains("publish it/site/"));
 
     // Back: fresh statuses arrive again (retained, so the restarted broker had none before).
     REQUIRE(mosq.start());
@@ -118,6 +126,15 @@ TEST_CASE(
         },
         30s));
     REQUIRE(eventually([&] { return listen.get("it/site/availability") == "online"; }, 20s));
+    CHECK(eventually([&] { return health().ok(); }, 20s));
+    auto journalled = [&](const std::string& code) {
+        site->journal().flush();
+        for (const auto& e : site->journal().recent_events(200))
+            if (e.code == code && e.subject == "publish") return true;
+        return false;
+    };
+    CHECK(journalled("publish.failing"));
+    CHECK(journalled("publish.resumed"));
 
     // A clean stop says so.
     site->stop();

@@ -55,6 +55,10 @@ json heat_zone_json(const HeatZoneView& z) {
             {"floor_w", z.floor_w}};
 }
 
+std::string json_text(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json target_json(const MinerTarget& t) {
     return {{"run", t.run},
             {"power_w", t.run ? t.power_w : 0.0},

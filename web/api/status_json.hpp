@@ -19,6 +19,10 @@ nlohmann::json journal_json(const journal::Stats& stats, TimePoint now);
 nlohmann::json caps_json(const loop::LoopStatus& status, const std::string& only_id = {});
 std::string caps_id(const MinerCaps& caps);
 nlohmann::json target_json(const MinerTarget& target);
+// JSON text for an answer or an MQTT message. A device's error may quote its bytes raw (an HTTP
+// body, a payload) and those need not be UTF-8: each bad byte becomes U+FFFD, rather than the
+// whole status failing to serialise.
+std::string json_text(const nlohmann::json& j);
 // A heat zone's state this tick (the status's decision.heat_zones, without its signal; MQTT).
 nlohmann::json heat_zone_json(const HeatZoneView& zone);
 

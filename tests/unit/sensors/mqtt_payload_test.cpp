@@ -2,6 +2,7 @@
 #include "adapters/sensors/mqtt_payload.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "adapters/transport/mqtt_client.hpp"
 #include "tests/support/fixtures.hpp"
@@ -36,6 +37,19 @@ TEST_CASE("numbers: bare, quoted, JSON pointer, booleans, NaN and junk fail", "[
     auto bad_pointer = parse_number(R"({"a": 1})", "a");
     REQUIRE_FALSE(bad_pointer);
     CHECK(bad_pointer.error().code == ErrorCode::invalid);
+}
+
+TEST_CASE("a payload that is not a number is quoted as printable text, every other byte escaped",
+          "[mqtt]") {
+    auto binary = parse_number(std::string("\xff\xfe\x01\0ok\"", 7), "");
+    REQUIRE_FALSE(binary);
+    CHECK(binary.error().message == R"(payload is not a number: "\xff\xfe\x01\x00ok"")");
+    auto long_text = parse_number(std::string(100, 'w'), "");
+    REQUIRE_FALSE(long_text);
+    CHECK(long_text.error().message ==
+          "payload is not a number: \"" + std::string(40, 'w') + "\"...");
+    // Fit for the page's JSON as it is.
+    CHECK_NOTHROW(nlohmann::json(binary.error().message).dump());
 }
 
 TEST_CASE("slots: Unix times, sorted, looked up by time", "[mqtt]") {

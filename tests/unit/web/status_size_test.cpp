@@ -30,3 +30,22 @@ TEST_CASE("status json: caps left out on request, caps_id kept, /api/caps has th
     CHECK(web::caps_json(st).size() == 3);
     CHECK(web::caps_json(st, "nope").empty());
 }
+
+TEST_CASE(
+    "status json: bytes that are not UTF-8 in a miner's error or a refused value's reason "
+    "become U+FFFD, the rest of the status still answers",
+    "[web]") {
+    auto st = s19_fleet_status(1);
+    st.miners[0].last_error = "HTTP 500 '\xff\xfe'";
+    loop::SourceStatus src;
+    src.id = "room-temp";
+    src.rejected["room.temp_c"] = "payload is not a number: \"\xc3\x28\"";
+    st.sources.push_back(src);
+    std::string text;
+    REQUIRE_NOTHROW(text = web::json_text(web::status_json(st, st.at)));
+    auto back = nlohmann::json::parse(text);
+    CHECK(back["miners"][0]["last_error"] == "HTTP 500 '\xef\xbf\xbd\xef\xbf\xbd'");
+    CHECK(back["sources"][0]["rejected"]["room.temp_c"] ==
+          "payload is not a number: \"\xef\xbf\xbd(\"");
+    CHECK(back["tick"] == st.tick);
+}
