@@ -78,8 +78,8 @@ struct MinerView {
     double min_power_w = 0;
     // While its target is not confirmed, what it may still draw: unreachable, the most it was
     // last known to draw (its last measurement, or the level it last confirmed); reachable
-    // with a write not carried out yet, what it measures now. 0 once confirmed, or when never
-    // seen. The site's max_draw_w counts it.
+    // with a write not carried out yet, what it measures now; never read since start, its
+    // max_power_w (0 without one). 0 once confirmed. The site's max_draw_w counts it.
     double unconfirmed_draw_w = 0;
 };
 

@@ -282,6 +282,9 @@ std::vector<MinerView> MinerFleet::views(TimePoint now) {
             v.unconfirmed_draw_w = std::max(s.measured_w, s.confirmed_w);
         else if (!s.applied)
             v.unconfirmed_draw_w = s.state && s.state->power_w ? *s.state->power_w : s.confirmed_w;
+        // Never read since start (the daemon restarted while it mined, and its API is down): it
+        // may draw up to its limit, whatever it was last told.
+        if (!s.state) v.unconfirmed_draw_w = std::max(v.unconfirmed_draw_w, s.settings.max_power_w);
         out.push_back(std::move(v));
     }
     return out;

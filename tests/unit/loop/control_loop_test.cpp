@@ -117,10 +117,10 @@ struct FleetRig {
     loop::MinerFleet fleet{clock, recorder, 2};
     RecordingMiner* miner = nullptr;
 
-    explicit FleetRig(Duration poll) {
+    explicit FleetRig(Duration poll, double max_power_w = 0) {
         auto d = std::make_unique<RecordingMiner>();
         miner = d.get();
-        fleet.add({"a", "recording", poll, 0, 0}, std::move(d));
+        fleet.add({"a", "recording", poll, max_power_w, 0}, std::move(d));
         fleet.start();
     }
     // `d` of site time, then whatever the fleet has due, run to the end.
@@ -320,6 +320,35 @@ TEST_CASE(
     CHECK(st.target_applied);
     CHECK(st.last_error.empty());
     CHECK(fleet.views(clock.now()).at(0).unconfirmed_draw_w == 0);
+}
+
+TEST_CASE(
+    "fleet: a miner never read since start counts its max_power_w against the site's limit "
+    "until it is read",
+    "[loop][fleet]") {
+    FleetRig rig(1s, 40);
+    rig.miner->offline = true;  // its API down since before the start: it may be mining
+    rig.step(0s);
+    rig.step(2s);
+    REQUIRE_FALSE(rig.fleet.status().at(0).online);
+    CHECK(rig.fleet.views(rig.clock.now()).at(0).unconfirmed_draw_w == Approx(40));
+
+    // Read once, what it was last known to draw counts from then on (here: nothing confirmed).
+    rig.miner->offline = false;
+    for (int i = 0; i < 100 && !rig.fleet.status().at(0).online; ++i) rig.step(100ms);
+    REQUIRE(rig.fleet.status().at(0).online);
+    const double read_w = rig.fleet.views(rig.clock.now()).at(0).unconfirmed_draw_w;
+    CHECK(read_w < 40);
+    rig.miner->offline = true;
+    for (int i = 0; i < 100 && rig.fleet.status().at(0).online; ++i) rig.step(100ms);
+    REQUIRE_FALSE(rig.fleet.status().at(0).online);
+    CHECK(rig.fleet.views(rig.clock.now()).at(0).unconfirmed_draw_w < 40);
+
+    // Without a max_power_w there is nothing to count: 0, as before (docs/reliability.md).
+    FleetRig unlimited(1s);
+    unlimited.miner->offline = true;
+    unlimited.step(0s);
+    CHECK(unlimited.fleet.views(unlimited.clock.now()).at(0).unconfirmed_draw_w == 0);
 }
 
 TEST_CASE("loop: a miner back from offline while mining on a surplus is not paused and restarted",
