@@ -27,3 +27,7 @@ hashsink_test(web_hostile_it LABEL integration
 hashsink_test(web_fuzz_it LABEL integration
   SOURCES integration/web_fuzz_it.cpp
   LIBS hashsink_cli)
+# The page behind a TLS-terminating proxy (socat) in front of the daemon binary.
+hashsink_test(tls_proxy_e2e_tests LABEL e2e
+  SOURCES e2e/tls_proxy_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

@@ -27,8 +27,18 @@ Browser::Browser(int port, std::chrono::seconds read_timeout) : http("127.0.0.1"
     http.set_read_timeout(read_timeout.count(), 0);
 }
 
+Browser::Browser(const std::string& origin_url, const std::string& ca_file,
+                 std::chrono::seconds read_timeout)
+    : http(origin_url), origin(origin_url) {
+    http.set_connection_timeout(2, 0);
+    http.set_read_timeout(read_timeout.count(), 0);
+    http.set_ca_cert_path(ca_file.c_str());
+    http.enable_server_certificate_verification(true);
+}
+
 httplib::Headers Browser::headers(bool with_csrf) const {
     httplib::Headers h;
+    if (!origin.empty()) h.emplace("Origin", origin);
     if (!cookie.empty()) h.emplace("Cookie", cookie);
     if (with_csrf && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
     return h;

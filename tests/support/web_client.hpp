@@ -22,6 +22,10 @@ std::string setup_code_in(const std::string& log);
 class Browser {
 public:
     explicit Browser(int port, std::chrono::seconds read_timeout = std::chrono::seconds(20));
+    // Over https to `origin` ("https://host:port"), trusting only the certificate in ca_file, and
+    // sending Origin with every request as a browser does with its writes.
+    Browser(const std::string& origin, const std::string& ca_file,
+            std::chrono::seconds read_timeout);
 
     httplib::Headers headers(bool with_csrf = true) const;
     httplib::Result get(const std::string& path);
@@ -31,6 +35,7 @@ public:
 
     httplib::Client http;
     std::string cookie, csrf;
+    std::string origin;  // sent as Origin when set
 };
 
 }  // namespace hashsink::test
