@@ -1,8 +1,11 @@
 // The main of every test binary. Whatever the command line says, a run that selects no test
 // case, or a test case that makes no assertion, fails: a test must not pass without running.
-// (Catch2 v2 takes --warn once per command line, so both warnings are set here.)
+// (Catch2 v2 takes --warn once per command line, so both warnings are set here.) A run that
+// passed removes the temporary folders it made; a failed one keeps them for its logs.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include "tests/support/process.hpp"
 
 int main(int argc, char* argv[]) {
     Catch::Session session;
@@ -10,5 +13,7 @@ int main(int argc, char* argv[]) {
     auto& data = session.configData();
     data.warnings = static_cast<Catch::WarnAbout::What>(data.warnings | Catch::WarnAbout::NoTests |
                                                         Catch::WarnAbout::NoAssertions);
-    return session.run();
+    const int failed = session.run();
+    if (failed == 0) hashsink::test::remove_temp_dirs();
+    return failed;
 }

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -130,11 +132,31 @@ int Child::wait() {
     return status_;
 }
 
+namespace {
+std::mutex temp_dirs_mutex;
+std::vector<std::string>& temp_dirs() {
+    static std::vector<std::string> made;
+    return made;
+}
+}  // namespace
+
 std::string temp_dir() {
     const char* base = std::getenv("TMPDIR");
     std::string tmpl = std::string(base ? base : "/tmp") + "/hashsink-test-XXXXXX";
     char* made = ::mkdtemp(tmpl.data());
-    return made ? std::string(made) : std::string();
+    if (!made) return {};
+    std::lock_guard lock(temp_dirs_mutex);
+    temp_dirs().push_back(made);
+    return made;
+}
+
+void remove_temp_dirs() {
+    std::lock_guard lock(temp_dirs_mutex);
+    for (const auto& dir : temp_dirs()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+    }
+    temp_dirs().clear();
 }
 
 std::string secret_file(const std::string& secret) {
