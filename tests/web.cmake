@@ -27,3 +27,9 @@ hashsink_test(web_hostile_it LABEL integration
 hashsink_test(web_fuzz_it LABEL integration
   SOURCES integration/web_fuzz_it.cpp
   LIBS hashsink_cli)
+
+# The compact status over HTTP from the real web server with 2,500 miners on its board: pages,
+# totals against the rows, bad parameters answered 400 with their name, the full form beside it.
+hashsink_test(web_status_compact_it LABEL integration
+  SOURCES integration/web_status_compact_it.cpp
+  LIBS hashsink_cli PkgConfig::HTTPLIB)
