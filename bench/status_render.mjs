@@ -122,6 +122,8 @@ try {
     return false;
   }, target, { timeout: 30000 }), deadline(31000, 'scroll')]);
   const scrolled = Date.now() - s0;
+  // SCREENSHOT=<file.png>: how the page looks after the scroll.
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: false });
 
   const load = execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ');
   console.log(`${label}, ${miners} miners: ${n} polls in ${POLL_SECONDS} s, ${Math.round((bytes - b0) / Math.max(n, 1))} B a poll on the wire (encoding ${encoding}); ` +
