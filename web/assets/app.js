@@ -178,9 +178,20 @@ function gapRow(px) {
   return tr;
 }
 
+// Whether a page of rows holds every row in view.
+function coversView(page) {
+  const wrap = $('miners-wrap');
+  const h = rowHeight || 30;
+  const first = Math.floor(wrap.scrollTop / h);
+  const last = Math.min(page.total, first + Math.ceil(wrap.clientHeight / h));
+  return first >= page.offset && last <= page.offset + page.rows.length;
+}
+
 function renderFleetWindow(st) {
   if (st) {
-    fleetPage = { offset: st.page.offset, total: st.page.total, rows: st.miners };
+    const page = { offset: st.page.offset, total: st.page.total, rows: st.miners };
+    // A poll asked before a scroll answers rows out of view: keep the rows in view, if any.
+    if (coversView(page) || !coversView(fleetPage) || page.total !== fleetPage.total) fleetPage = page;
     const f = st.fleet;
     $('miners-fleet').hidden = false;
     $('miners-fleet').textContent = f.miners + ' miners · ' + f.online + ' online · ' + f.mining +
@@ -215,12 +226,7 @@ let scrollFetch = null;
 function onMinersScroll() {
   if (!bigFleet) return;
   renderFleetWindow(null);
-  if (!rowHeight) return;
-  const wrap = $('miners-wrap');
-  const first = Math.floor(wrap.scrollTop / rowHeight);
-  const last = first + Math.ceil(wrap.clientHeight / rowHeight);
-  const covered = first >= fleetPage.offset && Math.min(last, fleetPage.total) <= fleetPage.offset + fleetPage.rows.length;
-  if (covered || scrollFetch) return;
+  if (!rowHeight || coversView(fleetPage) || scrollFetch) return;
   scrollFetch = setTimeout(async () => {
     try {
       const r = await fetch(compactPath(), { cache: 'no-store', credentials: 'same-origin' });
