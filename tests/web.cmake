@@ -31,3 +31,17 @@ hashsink_test(web_fuzz_it LABEL integration
 hashsink_test(tls_proxy_e2e_tests LABEL e2e
   SOURCES e2e/tls_proxy_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+
+# The compact status over HTTP from the real web server with 2,500 miners on its board: pages,
+# totals against the rows, bad parameters answered 400 with their name, the full form beside it.
+hashsink_test(web_status_compact_it LABEL integration
+  SOURCES integration/web_status_compact_it.cpp
+  LIBS hashsink_cli PkgConfig::HTTPLIB)
+
+# The page of a large fleet in chromium: bench/status_render.sh against the real web server with
+# 2,000 miners (bench/status_page): the fleet's totals shown, at most 100 rows drawn, and a scroll
+# to row 1,000 draws that row. Its timings are printed, not judged (docs/performance.md).
+hashsink_plain_test("e2e:web page with 2,000 miners in chromium: fleet totals, only the rows in view drawn, a scroll draws row 1,000"
+  COMMAND env MINERS=2000 POLL_SECONDS=3 ${PROJECT_SOURCE_DIR}/bench/status_render.sh ${CMAKE_BINARY_DIR})
+set_tests_properties("e2e:web page with 2,000 miners in chromium: fleet totals, only the rows in view drawn, a scroll draws row 1,000"
+  PROPERTIES LABELS e2e TIMEOUT 300)

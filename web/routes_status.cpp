@@ -5,6 +5,7 @@
 #include "daemon/core/log.hpp"
 #include "daemon/journal/journal.hpp"
 #include "web/api/metrics_text.hpp"
+#include "web/api/status_compact.hpp"
 #include "web/api/status_json.hpp"
 #include "web/auth/auth.hpp"
 #include "web/guarded_server.hpp"
@@ -82,9 +83,12 @@ void WebServer::status_routes() {
             json_error(res, 503, "starting: no tick yet");
             return;
         }
-        // ?caps=0: without each miner's caps (the page's poll; GET /api/caps has them).
-        const bool with_caps = req.get_param_value("caps") != "0";
-        json j = status_json(*st, clock_.now(), with_caps);
+        // ?caps=0: without each miner's caps (GET /api/caps has them); ?view=compact&offset=
+        // &limit=: fleet totals and a page of short rows (the page's poll of a large fleet).
+        auto query = parse_status_query(req.params);
+        if (!query) return json_error(res, 400, query.error().message);
+        json j = query->compact ? compact_status_json(*st, clock_.now(), *query)
+                                : status_json(*st, clock_.now(), query->with_caps);
         if (options_.control) {
             j["override"] = options_.control->override_state();
             j["publish"] = options_.control->publish_state();

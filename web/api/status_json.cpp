@@ -82,7 +82,7 @@ json journal_json(const journal::Stats& stats, TimePoint now) {
             {"queue_depth", stats.queue_depth}};
 }
 
-json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
+json site_status_json(const loop::LoopStatus& st, TimePoint now) {
     json sources = json::array();
     for (const auto& s : st.sources) {
         json values = json::object();
@@ -108,29 +108,6 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
     const auto& d = st.decision;
     const bool valued =
         !d.report.miner_hash_value_per_h.empty() || !d.report.miner_heat_value_per_h.empty();
-    json miners = json::array();
-    for (const auto& m : st.miners) {
-        json miner = {{"id", m.id},
-                      {"driver", m.driver},
-                      {"online", m.online},
-                      {"state", m.state ? json(*m.state) : json(nullptr)},
-                      {"age_s", age_s(m.state_at, now)},
-                      {"caps_id", caps_id(m.caps)},
-                      {"target", target_json(m.target)},
-                      {"target_applied", m.target_applied},
-                      {"reason", m.reason},
-                      {"last_error", m.last_error},
-                      {"consecutive_failures", m.consecutive_failures},
-                      {"heat_floor_w", entry(d.miner_floor_w, m.id)},
-                      {"hash_value_per_h", entry(d.report.miner_hash_value_per_h, m.id)},
-                      {"heat_value_per_h", entry(d.report.miner_heat_value_per_h, m.id)}};
-        if (with_caps) {
-            miner["caps"] = json(m.caps);
-        } else if (miner["state"].is_object()) {
-            miner["state"].erase("caps");   // a driver's read_state may carry them too
-        }
-        miners.push_back(std::move(miner));
-    }
     json zones = json::array();
     for (const auto& z : d.report.heat_zones) {
         json zone = heat_zone_json(z);
@@ -158,8 +135,37 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
               {"heat_zones", zones}}},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},
-            {"sources", sources},
-            {"miners", miners}};
+            {"sources", sources}};
+}
+
+json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
+    const auto& d = st.decision;
+    json miners = json::array();
+    for (const auto& m : st.miners) {
+        json miner = {{"id", m.id},
+                      {"driver", m.driver},
+                      {"online", m.online},
+                      {"state", m.state ? json(*m.state) : json(nullptr)},
+                      {"age_s", age_s(m.state_at, now)},
+                      {"caps_id", caps_id(m.caps)},
+                      {"target", target_json(m.target)},
+                      {"target_applied", m.target_applied},
+                      {"reason", m.reason},
+                      {"last_error", m.last_error},
+                      {"consecutive_failures", m.consecutive_failures},
+                      {"heat_floor_w", entry(d.miner_floor_w, m.id)},
+                      {"hash_value_per_h", entry(d.report.miner_hash_value_per_h, m.id)},
+                      {"heat_value_per_h", entry(d.report.miner_heat_value_per_h, m.id)}};
+        if (with_caps) {
+            miner["caps"] = json(m.caps);
+        } else if (miner["state"].is_object()) {
+            miner["state"].erase("caps");  // a driver's read_state may carry them too
+        }
+        miners.push_back(std::move(miner));
+    }
+    json j = site_status_json(st, now);
+    j["miners"] = std::move(miners);
+    return j;
 }
 
 }  // namespace hashsink::web

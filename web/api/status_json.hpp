@@ -12,6 +12,9 @@ namespace hashsink::web {
 // probed again, and are most of the bytes at 10 000 miners); every miner carries caps_id, a
 // short hash of its caps, so a client fetches caps_json only when that changes.
 nlohmann::json status_json(const loop::LoopStatus& status, TimePoint now, bool with_caps = true);
+// The status without its miners: tick, decision, planned and measured power, sources (the part
+// the full and the compact form share).
+nlohmann::json site_status_json(const loop::LoopStatus& status, TimePoint now);
 // The journal's health, the status's "journal": whether it writes, its last error, and the rows
 // it wrote, dropped (queue full) and lost (writing failed: a full disk).
 nlohmann::json journal_json(const journal::Stats& stats, TimePoint now);

@@ -67,8 +67,10 @@ function render(st) {
   $('grid').textContent = grid === null ? '–' : watts(Math.abs(grid));
   $('grid-sub').textContent = grid === null ? 'no reading' : grid > 0 ? 'importing' : 'exporting';
   $('miners-w').textContent = watts(st.measured_w);
-  const mining = st.miners.filter((m) => m.state && m.state.state === 'mining').length;
-  $('miners-sub').textContent = mining + ' of ' + st.miners.length + ' mining · plan ' + watts(st.planned_w);
+  const total = st.fleet ? st.fleet.miners : st.miners.length;
+  const mining = st.fleet ? st.fleet.mining
+    : st.miners.filter((m) => m.online && m.state && m.state.state === 'mining').length;
+  $('miners-sub').textContent = mining + ' of ' + total + ' mining · plan ' + watts(st.planned_w);
   const battery = findValue(st, 'battery.power_w');
   $('battery-card').hidden = battery === null;
   if (battery !== null) {
@@ -102,23 +104,8 @@ function render(st) {
           journal.rows_failed + ' rows lost';
   renderWebCrowd(st.web);
 
-  const tbody = $('miners').tBodies[0];
-  tbody.replaceChildren();
-  for (const m of st.miners) {
-    const s = m.state || {};
-    const tr = el('tr');
-    tr.appendChild(el('td', m.id));
-    const state = m.online ? (s.state || '–') : 'offline';
-    tr.appendChild(el('td', state, 'st-' + state));
-    tr.appendChild(el('td', watts(s.power_w)));
-    tr.appendChild(el('td', num(s.hashrate_ths === undefined ? null : s.hashrate_ths * 1000, 0, ' GH/s')));
-    tr.appendChild(el('td', num(s.frequency_mhz, 0, ' MHz') + ' / ' + num(s.core_voltage_mv, 0, ' mV')));
-    tr.appendChild(el('td', num(s.chip_temp_c, 1, ' °C')));
-    const t = m.target;
-    tr.appendChild(el('td', (t.run ? watts(t.power_w) : 'paused') + (m.target_applied ? '' : ' …')));
-    tr.appendChild(el('td', m.last_error ? m.last_error : m.reason, 'why'));
-    tbody.appendChild(tr);
-  }
+  if (st.fleet) renderFleetWindow(st);
+  else renderAllMiners(st.miners);
 
   const sbody = $('sources').tBodies[0];
   sbody.replaceChildren();
@@ -136,6 +123,135 @@ function render(st) {
   history.push({pv: pv, grid: grid, miners: st.measured_w});
   if (history.length > HISTORY_POINTS) history.shift();
   drawChart();
+}
+
+// A miner table row: id, state, power, hashrate, frequency / core voltage, chip, target, why.
+function minerRow(id, state, power, hashrateThs, freqVolt, chipC, target, why) {
+  const tr = el('tr');
+  tr.appendChild(el('td', id));
+  tr.appendChild(el('td', state, 'st-' + state));
+  tr.appendChild(el('td', watts(power)));
+  tr.appendChild(el('td', num(hashrateThs === undefined || hashrateThs === null ? null : hashrateThs * 1000, 0, ' GH/s')));
+  tr.appendChild(el('td', freqVolt));
+  tr.appendChild(el('td', num(chipC, 1, ' °C')));
+  tr.appendChild(el('td', target));
+  tr.appendChild(el('td', why, 'why'));
+  return tr;
+}
+
+// A small fleet: every miner of the full status, in one table.
+function renderAllMiners(miners) {
+  $('miners-wrap').classList.remove('virtual');
+  $('miners-fleet').hidden = true;
+  const tbody = $('miners').tBodies[0];
+  tbody.replaceChildren();
+  for (const m of miners) {
+    const s = m.state || {};
+    const t = m.target;
+    tbody.appendChild(minerRow(m.id, m.online ? (s.state || '–') : 'offline', s.power_w, s.hashrate_ths,
+      num(s.frequency_mhz, 0, ' MHz') + ' / ' + num(s.core_voltage_mv, 0, ' mV'), s.chip_temp_c,
+      (t.run ? watts(t.power_w) : 'paused') + (m.target_applied ? '' : ' …'),
+      m.last_error ? m.last_error : m.reason));
+  }
+}
+
+// A large fleet (more than COMPACT_FLEET miners): the page polls the compact status, fleet
+// totals and a page of short rows around the rows in view, and the table draws only the rows in
+// view between two empty rows as tall as the rest, so scrolling works as through all of them.
+const COMPACT_FLEET = 200;
+const PAGE_ROWS = 100, ROWS_ABOVE = 30;
+let bigFleet = null;                       // null until the first answer says how large it is
+let fleetPage = { offset: 0, total: 0, rows: [] };
+let rowHeight = 0;                         // measured from a drawn row
+
+function compactPath() {
+  const first = rowHeight ? Math.floor($('miners-wrap').scrollTop / rowHeight) : 0;
+  return '/api/status?view=compact&limit=' + PAGE_ROWS + '&offset=' + Math.max(0, first - ROWS_ABOVE);
+}
+
+function gapRow(px) {
+  const tr = el('tr', null, 'gap');
+  const td = el('td');
+  td.colSpan = 8;
+  td.style.height = px + 'px';
+  tr.appendChild(td);
+  return tr;
+}
+
+// Whether a page of rows holds every row in view.
+function coversView(page) {
+  const wrap = $('miners-wrap');
+  const h = rowHeight || 30;
+  const first = Math.floor(wrap.scrollTop / h);
+  const last = Math.min(page.total, first + Math.ceil(wrap.clientHeight / h));
+  return first >= page.offset && last <= page.offset + page.rows.length;
+}
+
+function renderFleetWindow(st) {
+  if (st) {
+    const page = { offset: st.page.offset, total: st.page.total, rows: st.miners };
+    // A poll asked before a scroll answers rows out of view: keep the rows in view, if any.
+    if (coversView(page) || !coversView(fleetPage) || page.total !== fleetPage.total) fleetPage = page;
+    const f = st.fleet;
+    $('miners-fleet').hidden = false;
+    $('miners-fleet').textContent = f.miners + ' miners · ' + f.online + ' online · ' + f.mining +
+      ' mining · ' + f.paused + ' paused · ' + f.offline + ' offline · ' + f.in_fault + ' in fault · ' +
+      num(f.hashrate_ths / 1000, 2, ' PH/s');
+  }
+  const wrap = $('miners-wrap');
+  wrap.classList.add('virtual');
+  const tbody = $('miners').tBodies[0];
+  const h = rowHeight || 30;
+  const total = fleetPage.total;
+  const first = Math.min(total, Math.floor(wrap.scrollTop / h));
+  const last = Math.min(total, first + Math.ceil(wrap.clientHeight / h) + 1);
+  const rows = [gapRow(first * h)];
+  for (let i = first; i < last; i++) {
+    const r = fleetPage.rows[i - fleetPage.offset];
+    if (!r) { rows.push(minerRow('…', '', null, null, '', null, '', '')); continue; }
+    rows.push(minerRow(r.id, r.online ? (r.state || '–') : 'offline', r.power_w, r.hashrate_ths, '–',
+      r.chip_temp_c, (r.run ? watts(r.target_w) : 'paused') + (r.applied ? '' : ' …'), r.error));
+  }
+  rows.push(gapRow((total - last) * h));
+  tbody.replaceChildren(...rows);
+  if (!rowHeight && last > first) {
+    rowHeight = tbody.rows[1].getBoundingClientRect().height || 30;
+    if (rowHeight !== h) renderFleetWindow(null);
+  }
+}
+
+// Scrolling draws the rows now from the last page, and asks for the page in view when the last
+// one does not cover it.
+let scrollFetch = null;
+function onMinersScroll() {
+  if (!bigFleet) return;
+  renderFleetWindow(null);
+  if (!rowHeight || coversView(fleetPage) || scrollFetch) return;
+  scrollFetch = setTimeout(async () => {
+    try {
+      const r = await fetch(compactPath(), { cache: 'no-store', credentials: 'same-origin' });
+      if (r.ok) render(await r.json());
+    } catch (e) { /* the next poll says what is wrong */ }
+    scrollFetch = null;
+  }, 100);
+}
+
+// The status to show: the compact page while the fleet is large, else the full status without
+// caps (they are most of the bytes; /api/caps has them). Resolves to the failed answer, if any.
+async function fetchStatus() {
+  const get = (path) => fetch(path, { cache: 'no-store', credentials: 'same-origin' });
+  if (bigFleet !== false) {
+    const r = await get(compactPath());
+    if (!r.ok) return { failed: r };
+    const st = await r.json();
+    bigFleet = st.page.total > COMPACT_FLEET;
+    if (bigFleet) return { st };
+  }
+  const r = await get('/api/status?caps=0');
+  if (!r.ok) return { failed: r };
+  const st = await r.json();
+  if (st.miners.length > COMPACT_FLEET) bigFleet = true;   // grown: the next poll is compact
+  return { st };
 }
 
 function drawChart() {
@@ -168,9 +284,8 @@ function drawChart() {
 
 async function poll() {
   try {
-    // Without the miners' caps: they are most of the bytes of a large fleet (/api/caps has them).
-    const r = await fetch('/api/status?caps=0', {cache: 'no-store', credentials: 'same-origin'});
-    if (r.ok) render(await r.json());
+    const { st, failed: r } = await fetchStatus();
+    if (st) render(st);
     else if (r.status === 401) { $('badge').textContent = 'log in to see the status'; $('badge').className = 'badge warn'; }
     else { $('badge').textContent = 'starting'; $('badge').className = 'badge warn'; }
   } catch (e) {
@@ -204,6 +319,7 @@ async function pollEvents() {
 pollEvents();
 
 document.addEventListener('DOMContentLoaded', () => {
+  $('miners-wrap').addEventListener('scroll', onMinersScroll, { passive: true });
   $('override-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const r = await api('POST', '/api/override', { mode: $('override-mode').value, minutes: Number($('override-minutes').value) });
