@@ -6,12 +6,21 @@ namespace hashsink::transport {
 
 Result<ModbusLink::Lease> ModbusLink::acquire(
     std::chrono::steady_clock::time_point deadline) noexcept {
-    std::unique_lock<std::timed_mutex> lock(turn_, std::defer_lock);
-    if (!lock.try_lock_until(deadline))
+    std::unique_lock lock(mutex_);
+    if (!turn_free_.wait_until(lock, deadline, [this] { return !busy_; }))
         return Status::error(ErrorCode::timeout, client_.name() +
                                                      ": wait for the shared connection: busy with "
                                                      "another request until the deadline");
-    return Lease(std::move(lock), &client_);
+    busy_ = true;
+    return Lease(this);
+}
+
+void ModbusLink::release() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        busy_ = false;
+    }
+    turn_free_.notify_one();
 }
 
 Result<std::shared_ptr<ModbusLink>> shared_modbus_link(const ModbusEndpoint& endpoint) noexcept {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "adapters/transport/modbus_client.hpp"
 #include "daemon/core/result.hpp"
@@ -21,24 +23,32 @@ public:
     // deadline at most: a caller behind a slow device gives up instead of queueing forever.
     class Lease {
     public:
-        Lease(Lease&&) = default;
-        ~Lease() = default;
-        ModbusClient& client() { return *client_; }
-        ModbusClient* operator->() { return client_; }
+        Lease(Lease&& other) noexcept : link_(std::exchange(other.link_, nullptr)) {}
+        Lease& operator=(Lease&&) = delete;
+        ~Lease() {
+            if (link_) link_->release();
+        }
+        ModbusClient& client() { return link_->client_; }
+        ModbusClient* operator->() { return &link_->client_; }
 
     private:
         friend class ModbusLink;
-        Lease(std::unique_lock<std::timed_mutex> lock, ModbusClient* client)
-            : lock_(std::move(lock)), client_(client) {}
-        std::unique_lock<std::timed_mutex> lock_;
-        ModbusClient* client_;
+        explicit Lease(ModbusLink* link) : link_(link) {}
+        ModbusLink* link_;
     };
 
     Result<Lease> acquire(std::chrono::steady_clock::time_point deadline) noexcept;
     const ModbusEndpoint& endpoint() const noexcept { return client_.endpoint(); }
 
 private:
-    std::timed_mutex turn_;
+    void release() noexcept;
+
+    // The turn is a flag under a mutex and a condition variable rather than a timed_mutex:
+    // libstdc++'s timed wait on a timed_mutex (pthread_mutex_clocklock) is invisible to the
+    // ThreadSanitizer of GCC 12, which then reports every release as a bad unlock.
+    std::mutex mutex_;
+    std::condition_variable turn_free_;
+    bool busy_ = false;
     ModbusClient client_;
 };
 
