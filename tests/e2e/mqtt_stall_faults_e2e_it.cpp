@@ -312,7 +312,11 @@ TEST_CASE(
     d.start(external_site(rig, d, mosq.url()));
     json st = wait_for(
         rig, d.web_port,
-        [&](const json& s) { return following_controller(s) && controller.published_tick() > 0; },
+        [&](const json& s) {
+            // A publish tried before the first connect fails; the status says so until the
+            // next publish's acknowledgement, which may come after the controller got it.
+            return following_controller(s) && controller.published_tick() > 0 && publish_ok(s);
+        },
         60s);
     INFO(st.dump(2));
     REQUIRE(following_controller(st));
