@@ -256,6 +256,9 @@ journal::JournalOptions journal_options(const config::JournalSection& section) {
     // Every sample waits until the filter at commit: commit early only when half the queue is
     // full, so a long history interval neither drops rows nor commits more often than it says.
     jo.batch_rows = jo.queue_capacity / 2;
+    // Pruning commits on its own: an hour's oldest rows at once touch fewer pages than six
+    // prunes of ten minutes' each.
+    jo.retention_interval = std::max<Duration>(jo.retention_interval, 12 * jo.history_interval);
     // A page rewritten by many commits reaches the main file once per checkpoint.
     jo.checkpoint_interval = std::max<Duration>(std::chrono::minutes{1}, 6 * jo.history_interval);
     jo.recording.on_change = section.on_change;
