@@ -3,13 +3,16 @@
 // and governor against modelled miners) from a real month trace; every tick records what the
 // daemon records into a real journal: the SunSpec source's 9 signals (with meter noise), a
 // decision, the targets that change with their apply results, and each miner's state at the
-// 5 s poll. Time is simulated, so the day takes seconds: the bench commits once per simulated
-// tick (the daemon commits at least that often at 1 s ticks) and checkpoints every 60
-// simulated seconds as the writer does. A counting VFS measures every byte SQLite writes, to
-// the WAL and to the main file (checkpoints).
+// 5 s poll, with the example's [journal] options (recording on change by default). Time is
+// simulated, so the day takes seconds: the bench commits every history_interval of simulated
+// time and checkpoints every checkpoint_interval, as the daemon's writer does (the day has no
+// events or failed applies, which would commit sooner). A counting VFS measures every byte
+// SQLite writes, to the WAL and to the main file (checkpoints), the last commit and checkpoint
+// as the journal closes included.
 //
-//   bench/journal_footprint [day] [trace]   (day of the trace, default 9; default trace
-//                                           data/months/nrel_2023jun.csv)
+//   bench/journal_footprint [day] [trace] [history_interval_s]
+//       (day of the trace, default 9; default trace data/months/nrel_2023jun.csv; the history
+//       interval, default the example's [journal] history_interval)
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "daemon/app/catalog.hpp"
+#include "daemon/app/site.hpp"
 #include "daemon/core/log.hpp"
 #include "daemon/core/snapshot.hpp"
 #include "daemon/journal/journal.hpp"
@@ -186,8 +190,12 @@ private:
 class RecordingController final : public sim::Controller {
 public:
     RecordingController(const sim::SimSettings& s, std::unique_ptr<Policy> policy, Journal& j,
-                        SimClock& clock)
-        : settings_(s), policy_(std::move(policy)), journal_(j), clock_(clock) {
+                        SimClock& clock, Duration commit_every)
+        : settings_(s),
+          policy_(std::move(policy)),
+          journal_(j),
+          clock_(clock),
+          commit_every_(commit_every) {
         limits_ = s.loop.limits;
         limits_.period = s.loop.period;
     }
@@ -217,7 +225,12 @@ public:
             }
             out.push_back(g.target);
         }
-        journal_.flush();  // one commit per tick, as the daemon's writer at a 1 s period
+        // The writer commits history every history_interval (events at once: the bench has
+        // none); time is simulated, so the bench commits when that much has passed.
+        if (snap.now >= next_commit_) {
+            journal_.flush();
+            next_commit_ = snap.now + commit_every_;
+        }
         return out;
     }
 
@@ -267,6 +280,8 @@ private:
     double ramp_credit_w_ = 0;
     std::uint64_t tick_ = 0;
     MeterNoise noise_;
+    Duration commit_every_;
+    TimePoint next_commit_{};
 };
 
 sim::Trace one_day(const sim::Trace& month, int day) {
@@ -288,6 +303,31 @@ std::int64_t file_size(const std::string& path) {
 }
 
 double mb(double bytes) { return bytes / 1e6; }
+
+// What retention holds: the day's bytes of the per-tick tables (and their indexes) kept for
+// keep_raw, and of the rest (rollups, targets, events) kept for retention (SQLite's dbstat).
+void print_steady_size(const std::string& path, const JournalOptions& o) {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* s = nullptr;
+    double raw = 0, rest = 0;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT m.tbl_name IN ('readings', 'miner_states', 'decisions'), "
+                           "SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema m ON m.name = d.name "
+                           "GROUP BY 1",
+                           -1, &s, nullptr) == SQLITE_OK) {
+        while (sqlite3_step(s) == SQLITE_ROW)
+            (sqlite3_column_int(s, 0) ? raw : rest) += sqlite3_column_double(s, 1);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    using Days = std::chrono::duration<double, std::ratio<86400>>;
+    const double raw_days = Days(o.keep_raw).count(), all_days = Days(o.retention).count();
+    std::printf(
+        "  a day in the file: raw rows %.1f MB (kept %.0f days) + rollups, targets, events "
+        "%.1f MB (kept %.0f days): the file levels off near %.0f MB\n",
+        mb(raw), raw_days, mb(rest), all_days, mb(raw * raw_days + rest * all_days));
+}
 
 }  // namespace
 
@@ -320,9 +360,17 @@ int main(int argc, char** argv) {
 
     SimClock clock;
     clock.set(from_unix_ms(static_cast<std::int64_t>(trace.start_s() * 1000)));
-    JournalOptions o;
+    // The daemon's journal options from the example's [journal] section.
+    auto section = config::journal_settings().from(loaded.config->journal);
+    if (argc > 3) section.history_interval = std::chrono::seconds{std::atoi(argv[3])};
+    JournalOptions o = app::journal_options(section);
     o.path = path;
     o.clock = &clock;
+    const Duration commit_every =
+        o.history_interval > Duration{0} ? o.history_interval : o.commit_interval;
+    const double checkpoint_s = std::chrono::duration<double>(o.checkpoint_interval).count();
+    o.commit_interval = std::chrono::hours{24};  // the bench commits (above)
+    o.history_interval = std::chrono::hours{24};
     o.checkpoint_interval = std::chrono::hours{24 * 365};  // the bench checkpoints (below)
     auto journal = Journal::open(o);
     if (!journal) {
@@ -338,30 +386,33 @@ int main(int argc, char** argv) {
     tables[settings->policy] = settings->policy_options;
     auto policy = policies::make_policy(settings->policy, tables, settings->time_zone);
     if (!policy) return 1;
-    RecordingController controller(*settings, std::move(policy), **journal, clock);
-    double next_checkpoint = trace.start_s() + 60;
+    RecordingController controller(*settings, std::move(policy), **journal, clock, commit_every);
+    double next_checkpoint = trace.start_s() + checkpoint_s;
     sim::RunOptions run_options;
     run_options.on_tick = [&](const sim::TickSample& t) {
         if (t.t_s < next_checkpoint) return;
-        next_checkpoint += 60;
+        next_checkpoint += checkpoint_s;
         sqlite3_wal_checkpoint_v2(checkpointer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                   nullptr);
     };
     const auto started = std::chrono::steady_clock::now();
     sim::run(trace, *settings, controller, run_options);
     (*journal)->flush();
-    sqlite3_wal_checkpoint_v2(checkpointer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_close(checkpointer);
+    const Stats stats = (*journal)->stats();
+    journal->reset();  // closing: each series' last sample (one more commit), a last checkpoint
     const double run_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const WriteCounts c = g_counts;
-    const Stats stats = (*journal)->stats();
+    journal = Journal::open(o);  // to count the rows
+    if (!journal) return 1;
 
     std::printf(
         "journal footprint: examples/solar-home.toml, 1 s period, %s (%.1f h), "
         "replayed in %.1f s\n",
         trace.name.c_str(), (trace.end_s() - trace.start_s()) / 3600, run_s);
     std::printf("  commits %llu, rows written %llu, dropped %llu\n",
-                static_cast<unsigned long long>(stats.commits),
+                static_cast<unsigned long long>(stats.commits + 1),
                 static_cast<unsigned long long>(stats.rows_written),
                 static_cast<unsigned long long>(stats.rows_dropped));
     const double wal = static_cast<double>(c.wal_bytes - at_open.wal_bytes);
@@ -377,7 +428,7 @@ int main(int argc, char** argv) {
         std::printf(" %s %lld", table, static_cast<long long>(n ? *n : -1));
     }
     std::printf("\n");
-    sqlite3_close(checkpointer);
+    print_steady_size(path, o);
     journal->reset();
     std::string cleanup = std::string("rm -rf ") + dir;
     return std::system(cleanup.c_str()) == 0 ? 0 : 1;

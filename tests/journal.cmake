@@ -1,6 +1,7 @@
 # The journal: unit tests on temp files, and a kill -9 test against a writer child process.
 hashsink_test(journal_unit LABEL unit
   SOURCES unit/journal/journal_test.cpp unit/journal/schema_test.cpp
+          unit/journal/on_change_test.cpp
   LIBS hashsink_journal)
 
 # Writes rows continuously and reports each commit; the integration test kills it.

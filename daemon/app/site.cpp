@@ -246,6 +246,28 @@ config::SiteConfig Site::config() const {
     return config_;
 }
 
+journal::JournalOptions journal_options(const config::JournalSection& section) {
+    journal::JournalOptions jo;
+    jo.path = section.path;
+    jo.commit_interval = section.commit_interval;
+    jo.retention = section.retention;
+    jo.keep_raw = section.keep_raw;
+    jo.history_interval = section.history_interval;
+    // Every sample waits until the filter at commit: commit early only when half the queue is
+    // full, so a long history interval neither drops rows nor commits more often than it says.
+    jo.batch_rows = jo.queue_capacity / 2;
+    // Pruning commits on its own: an hour's oldest rows at once touch fewer pages than six
+    // prunes of ten minutes' each.
+    jo.retention_interval = std::max<Duration>(jo.retention_interval, 12 * jo.history_interval);
+    // A page rewritten by many commits reaches the main file once per checkpoint.
+    jo.checkpoint_interval = std::max<Duration>(std::chrono::minutes{1}, 6 * jo.history_interval);
+    jo.recording.on_change = section.on_change;
+    jo.recording.heartbeat = section.heartbeat;
+    jo.recording.power = {section.power_deadband_w, section.power_deadband_pct / 100};
+    jo.recording.temperature = {section.temperature_deadband_c, 0};
+    return jo;
+}
+
 Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
                                           const SiteOverrides& overrides, const Clock& clock) {
     std::unique_ptr<Site> site(new Site());
@@ -254,11 +276,8 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     if (!web_section.enabled) site->listen_.clear();
 
     const auto journal_section = config::journal_settings().from(cfg.journal);
-    journal::JournalOptions jo;
-    jo.path = overrides.db_path.empty() ? journal_section.path : overrides.db_path;
-    jo.commit_interval = journal_section.commit_interval;
-    jo.retention = journal_section.retention;
-    jo.keep_raw = journal_section.keep_raw;
+    journal::JournalOptions jo = journal_options(journal_section);
+    if (!overrides.db_path.empty()) jo.path = overrides.db_path;
     jo.on_migration = [path = jo.path](int version) {
         // Folding a month of raw rows can outlast systemd's start timeout on slow storage.
         sd_notify("EXTEND_TIMEOUT_USEC=900000000");

@@ -17,6 +17,9 @@
 
 namespace hashsink::app {
 
+// The journal's options from its config section (the path as configured).
+journal::JournalOptions journal_options(const config::JournalSection& section);
+
 struct SiteOverrides {
     std::string db_path;        // --db, replaces journal.path when set
     std::string listen;         // replaces web.listen when set

@@ -52,7 +52,54 @@ const Settings<JournalSection>& journal_settings() {
                    .unit = "s",
                    .fallback = dur("500ms"),
                    .min = 0.05,
-                   .max = 1});
+                   .max = 1})
+            .bind(&JournalSection::history_interval,
+                  {.name = "history_interval",
+                   .doc = "How long history rows (readings, miner states, decisions, targets and "
+                          "their successful apply results) wait in memory before a commit; "
+                          "events and failed apply results are committed within "
+                          "commit_interval. A crash loses at most this much history",
+                   .unit = "s",
+                   .fallback = dur("5m"),
+                   .min = 0.05,
+                   .max = 3600})
+            .bind(&JournalSection::on_change,
+                  {.name = "on_change",
+                   .doc = "Record a signal, miner state or decision only when it moves beyond its "
+                          "deadband, at least every `heartbeat` (history reads each value as held "
+                          "until the next row); false: every sample is a row",
+                   .fallback = true})
+            .bind(&JournalSection::heartbeat,
+                  {.name = "heartbeat",
+                   .doc = "With on_change: a row at least this often for a series that holds "
+                          "still",
+                   .unit = "s",
+                   .fallback = dur("5m"),
+                   .min = 1,
+                   .max = 3600})
+            .bind(&JournalSection::power_deadband_w,
+                  {.name = "power_deadband_w",
+                   .doc = "With on_change: a power (signals ending in _w, miner power, the "
+                          "decision's budget) is recorded when it moves by more than this and "
+                          "more than power_deadband_pct",
+                   .unit = "W",
+                   .fallback = 25.0,
+                   .min = 0})
+            .bind(&JournalSection::power_deadband_pct,
+                  {.name = "power_deadband_pct",
+                   .doc = "With on_change: the relative part of the power deadband, % of the "
+                          "last recorded value",
+                   .unit = "%",
+                   .fallback = 2.0,
+                   .min = 0,
+                   .max = 100})
+            .bind(&JournalSection::temperature_deadband_c,
+                  {.name = "temperature_deadband_c",
+                   .doc = "With on_change: a temperature (signals ending in _c, miner chip and "
+                          "VR temperatures) is recorded when it moves by more than this",
+                   .unit = "°C",
+                   .fallback = 1.0,
+                   .min = 0});
     return settings;
 }
 const KeyTable& journal_keys() { return journal_settings().keys(); }

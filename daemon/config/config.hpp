@@ -83,6 +83,12 @@ struct JournalSection {
     Duration retention{};
     Duration keep_raw{};
     Duration commit_interval{};
+    Duration history_interval{};
+    bool on_change = true;
+    Duration heartbeat{};
+    double power_deadband_w = 0;
+    double power_deadband_pct = 0;
+    double temperature_deadband_c = 0;
 };
 struct WebSection {
     bool enabled = false;

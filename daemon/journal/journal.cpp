@@ -70,6 +70,7 @@ void Journal::Impl::enqueue(Entry&& e) noexcept {
             stats.rows_dropped += rows;
             return;
         }
+        urgent_queued = urgent_queued || is_urgent(e);
         queue.push_back(std::move(e));
         queued_rows += rows;
         queued_bytes += bytes;
@@ -266,11 +267,18 @@ bool row_error(int rc) {
 }
 }  // namespace
 
-void Journal::Impl::write_batch(std::vector<Entry>& batch) {
-    // A failed batch is rolled back whole; its events wait for the next one.
+void Journal::Impl::write_batch(std::vector<Entry>& all, bool closing) {
+    // Recording on change: the rows kept; the rollups still fold every sample of the batch.
+    std::vector<Entry> kept;
+    if (filters) kept = filters->keep(all, closing);
+    std::vector<Entry>& batch = filters ? kept : all;
+    if (batch.empty()) return;
+    // A failed batch is rolled back whole; its events wait for the next one. The filters no
+    // longer know what was written: the next sample of each series is.
     auto fail = [&](const char* operation, bool rollback) {
         const std::string cause = write_db.message();
         if (rollback) write_db.exec("ROLLBACK");
+        if (filters) filters->reset();
         const std::uint64_t lost = carry_events(batch);
         note_error(operation, cause);  // its event after the batch's, counting from this batch
         std::lock_guard lock(mutex);
@@ -291,7 +299,7 @@ void Journal::Impl::write_batch(std::vector<Entry>& batch) {
         }
         return fail("write batch", true);
     }
-    if (write_rollups(batch) != SQLITE_DONE) return fail("write rollups", true);
+    if (write_rollups(all) != SQLITE_DONE) return fail("write rollups", true);
     if (write_db.exec("COMMIT") != SQLITE_OK) return fail("commit", true);
     note_ok();
     std::lock_guard lock(mutex);
@@ -302,31 +310,43 @@ void Journal::Impl::write_batch(std::vector<Entry>& batch) {
 }
 
 void Journal::Impl::run() noexcept {
+    const Duration history_interval =
+        options.history_interval > Duration{0} ? options.history_interval : options.commit_interval;
     auto next_commit = std::chrono::steady_clock::now() + options.commit_interval;
+    auto next_history = std::chrono::steady_clock::now() + history_interval;
     for (;;) {
         std::vector<Entry> batch;
         std::uint64_t serving = 0;
         bool stopping = false;
+        bool due = false;
         {
             std::unique_lock lock(mutex);
             wake_writer.wait_until(lock, next_commit, [&] {
                 return stop || flush_requests > flushes_served ||
                        queued_rows >= options.batch_rows;
             });
-            batch.swap(queue);
-            queued_rows = 0;
-            queued_bytes = 0;
+            // History waits for its interval unless something must not (or a retry is due).
+            due = stop || flush_requests > flushes_served || queued_rows >= options.batch_rows ||
+                  urgent_queued || !carried_events.empty() ||
+                  std::chrono::steady_clock::now() >= next_history;
+            if (due) {
+                batch.swap(queue);
+                queued_rows = 0;
+                queued_bytes = 0;
+                urgent_queued = false;
+            }
             serving = flush_requests;
             stopping = stop;
         }
         next_commit = std::chrono::steady_clock::now() + options.commit_interval;
+        if (due) next_history = std::chrono::steady_clock::now() + history_interval;
         try {
             if (!carried_events.empty()) {
                 batch.insert(batch.begin(), std::make_move_iterator(carried_events.begin()),
                              std::make_move_iterator(carried_events.end()));
                 carried_events.clear();
             }
-            if (!batch.empty()) write_batch(batch);
+            if (!batch.empty() || (stopping && filters)) write_batch(batch, stopping);
             batch.clear();
             maintain();
         } catch (const std::exception& e) {
@@ -395,6 +415,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
     impl->options = options;
     impl->options.batch_rows = std::max<std::size_t>(1, options.batch_rows);
     impl->what = options.path;
+    if (options.recording.on_change) impl->filters.emplace(options.recording);
     impl->set_aside = *set_aside;
     Database& db = impl->write_db;
     if (db.open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) !=

@@ -1,8 +1,9 @@
 // The journal: every reading, decision, target, apply result and event, in SQLite.
 //
 // Record calls enqueue and return at once; one writer thread owns the write connection and
-// commits what is queued in one transaction per batch, at least every commit_interval. A kill -9
-// loses at most the last batch (WAL, synchronous=NORMAL) and never corrupts the file. SQLite
+// commits what is queued in one transaction per batch: within commit_interval when an event or a
+// failed apply result waits, else every history_interval. A kill -9 loses at most what waits
+// (WAL, synchronous=NORMAL) and never corrupts the file. SQLite
 // errors are logged and counted in stats(), never thrown: a full disk or a read-only file leaves
 // the daemon running with a journal that reports it cannot write. Meanwhile events wait in
 // memory (up to 1000) and the other rows are lost and counted; every batch tries again, and once
@@ -25,14 +26,35 @@
 #include "daemon/core/result.hpp"
 #include "daemon/core/severity.hpp"
 #include "daemon/core/time.hpp"
+#include "daemon/journal/change_filter.hpp"
 
 namespace hashsink::journal {
 
 using hashsink::Severity;
 
+// Recording on change (docs/journal.md, "Recording on change"): a sample is written when it moves
+// beyond its band from the last one written, at least every heartbeat, and around starts, gaps
+// and changes. Bands go by the unit at the end of a signal's name; other signals (states,
+// flags, prices) are written on any change. The rollups still fold every sample.
+struct RecordingOptions {
+    bool on_change = false;  // false: every sample is a row
+    Duration heartbeat{std::chrono::minutes{5}};
+    Deadband power{10, 0.01};        // *_w, miner power, decision budget
+    Deadband temperature{1, 0};      // *_c
+    Deadband percent{0.5, 0};        // *_pct
+    Deadband frequency_hz{0.02, 0};  // *_hz
+    Deadband fan_rpm{0, 0.03};       // *_rpm
+    Deadband hashrate{0, 0.02};      // *_ths
+};
+
 struct JournalOptions {
     std::string path;                                   // the SQLite file
-    Duration commit_interval{500};                      // queued rows wait at most this long
+    Duration commit_interval{500};                      // events wait at most this long
+    // History rows (readings, miner states, decisions, targets and their successful apply
+    // results) wait in memory up to this long, so the card sees few commits; events and failed
+    // apply results are committed within commit_interval, with whatever waits. 0: as
+    // commit_interval.
+    Duration history_interval{0};
     std::size_t queue_capacity = 200000;                // rows; more are dropped and counted
     Duration retention{std::chrono::hours{24 * 30}};    // rows older than this are deleted
     // Per-tick rows (readings, miner_states, decisions) older than this are deleted; the
@@ -43,6 +65,7 @@ struct JournalOptions {
     Duration retention_interval{std::chrono::minutes{10}};  // how often pruning starts
     Duration checkpoint_interval{std::chrono::seconds{60}};  // PASSIVE WAL checkpoints
     const Clock* clock = nullptr;                       // retention's "now"; nullptr: system
+    RecordingOptions recording;
     // Called before each migration open() applies to an existing file (its number; not for a
     // new file): a migration may take long
     // (migration 3 folds every raw row into the rollups), so the daemon says so and asks

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -73,6 +74,26 @@ inline std::int64_t floor_to(std::int64_t ts_ms, std::int64_t period_ms) {
     return q * period_ms;
 }
 
+// The change filters of recording on change, and the rows they keep (journal_recording.cpp).
+struct ChangeFilters {
+    explicit ChangeFilters(const RecordingOptions& o);
+    RecordingOptions options;
+    ChangeFilter<ReadingRow> readings;
+    ChangeFilter<MinerStateEntry> miners;
+    ChangeFilter<DecisionEntry> decisions;
+    // The entries of the batch to write: what moved beyond its band, the heartbeats, the rows
+    // around starts, gaps and changes. closing: the journal stops, every series ends.
+    std::vector<Entry> keep(const std::vector<Entry>& batch, bool closing);
+    void reset();
+};
+
+// An entry that must not wait for the history batch: what an operator audits after a crash.
+inline bool is_urgent(const Entry& e) {
+    if (std::holds_alternative<EventEntry>(e)) return true;
+    const auto* r = std::get_if<ApplyResultEntry>(&e);
+    return r != nullptr && !r->result.ok();
+}
+
 struct Journal::Impl {
     std::optional<std::string> set_aside;  // what was done with an unusable file at open
     JournalOptions options;
@@ -93,6 +114,7 @@ struct Journal::Impl {
     std::vector<Entry> queue;
     std::size_t queued_rows = 0;
     std::size_t queued_bytes = 0;
+    bool urgent_queued = false;  // an event or a failed apply result waits
     std::uint64_t flush_requests = 0;
     std::uint64_t flushes_served = 0;
     bool stop = false;
@@ -109,10 +131,19 @@ struct Journal::Impl {
     std::uint64_t failed_before = 0;  // stats.rows_failed when writing stopped
     std::chrono::steady_clock::time_point next_retention{};
     std::chrono::steady_clock::time_point next_checkpoint{};
+    std::optional<ChangeFilters> filters;  // recording on change; nullopt: every sample
     bool pruning = false;
     std::size_t prune_table = 0;
 
     TimePoint now() const { return options.clock ? options.clock->now() : WallClock::now(); }
+    // Recording on change: the longest a raw row's value holds without a next row (the
+    // heartbeat and a gap); 0: every sample is a row and raw reads average the rows.
+    std::int64_t hold_ms() const {
+        if (!options.recording.on_change) return 0;
+        return kGapMs +
+               std::chrono::duration_cast<std::chrono::milliseconds>(options.recording.heartbeat)
+                   .count();
+    }
 
     void enqueue(Entry&& e) noexcept;
     // Builds an entry and queues it. An entry that cannot be built (out of memory) is counted
@@ -127,7 +158,8 @@ struct Journal::Impl {
         }
     }
     void run() noexcept;
-    void write_batch(std::vector<Entry>& batch);
+    // closing: the journal stops; each series' last sample is written.
+    void write_batch(std::vector<Entry>& batch, bool closing = false);
     int write_entry(Entry& e, std::uint64_t& rows);
     int write_readings(const ReadingsEntry& e, std::uint64_t& rows);
     // One entry's values bound to its prepared statement, which is returned ready to step.

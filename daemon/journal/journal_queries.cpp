@@ -1,8 +1,10 @@
-// The journal's readers: events, decisions, history from the raw rows or the rollups, counts.
+// The journal's readers: events, decisions, history from the raw rows (held between rows when
+// recorded on change, journal_held.cpp) or the rollups, counts.
 #include <algorithm>
 #include <map>
 #include <optional>
 
+#include "daemon/journal/journal_held.hpp"
 #include "daemon/journal/journal_impl.hpp"
 #include "daemon/journal/schema.hpp"
 
@@ -198,6 +200,21 @@ std::string signal_history_sql(Resolution r) {
            " WHERE signal = ?4 AND ts_ms >= ?1 AND ts_ms < ?2 GROUP BY b ORDER BY b";
 }
 
+// Raw history recorded on change: each row held until the next (journal_held.cpp).
+Result<std::vector<HistoryRow>> held_history_of(Journal::Impl& impl, const HeldWindow& w) {
+    try {
+        std::lock_guard lock(impl.read_mutex);
+        auto held = held_history(impl.read_db, w);
+        if (held) return held;
+        impl.note_error("read", held.error().message, false);
+        return Status::error(ErrorCode::io,
+                             "journal " + impl.what + ": history: " + held.error().message, true);
+    } catch (const std::exception& e) {
+        return Status::error(ErrorCode::io, "journal " + impl.what + ": history: " + e.what(),
+                             true);
+    }
+}
+
 }  // namespace
 
 Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
@@ -205,6 +222,8 @@ Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
     if (!plan) return plan.error();
     const Resolution resolution = plan->resolution;
     const std::int64_t from_ms = plan->from_ms;
+    if (resolution == Resolution::raw && impl_->hold_ms() > 0)
+        return held_history_of(*impl_, {from_ms, q.to_ms, q.bucket_ms, impl_->hold_ms()});
     // Buckets are aligned on the bucket size, so the same range gives the same rows.
     const std::string readings_sql = history_readings_sql(resolution);
     const std::string miners_sql = history_miners_sql(resolution);
@@ -281,6 +300,11 @@ Result<std::vector<SignalBucket>> Journal::signal_history(std::string_view signa
     };
     try {
         std::lock_guard lock(impl_->read_mutex);
+        if (plan->resolution == Resolution::raw && impl_->hold_ms() > 0) {
+            auto held = held_signal_history(
+                impl_->read_db, signal, {plan->from_ms, q.to_ms, q.bucket_ms, impl_->hold_ms()});
+            return held ? held : failed();
+        }
         Statement s;
         if (s.prepare(impl_->read_db.get(), signal_history_sql(plan->resolution).c_str()) !=
             SQLITE_OK)

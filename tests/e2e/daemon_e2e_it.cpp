@@ -1,9 +1,8 @@
 // The daemon end to end: the real binary against the project's emulators on loopback, checked
 // through /api/status and the SQLite journal it leaves behind.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/small_site.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/support/web_client.hpp"
 
@@ -41,14 +41,19 @@ struct Site {
 
 std::string config_for(const Site& site, int web_port) {
     return "[site]\nmax_draw_w = 500\nperiod = \"500ms\"\nminer_poll_interval = \"1s\"\n"
-           "[governor]\nmin_dwell = \"1s\"\n"
-           "[web]\nlisten = \"127.0.0.1:" + std::to_string(web_port) + "\"\n"
+           "[governor]\nmin_dwell = \"1s\"\n" +
+           std::string(test::kPromptJournal) +
+           "[web]\nlisten = \"127.0.0.1:" + std::to_string(web_port) +
+           "\"\n"
            "[policy.solar_surplus]\nenable_delay = \"1s\"\nreserve_w = 10\n"
            "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\nport = " +
-           std::to_string(site.inverter.port()) + "\nmax_age = \"2s\"\ntimeout = \"500ms\"\n"
-           "[[miners]]\nid = \"gamma-1\"\ndriver = \"axeos\"\nurl = \"" + site.gamma.url() +
+           std::to_string(site.inverter.port()) +
+           "\nmax_age = \"2s\"\ntimeout = \"500ms\"\n"
+           "[[miners]]\nid = \"gamma-1\"\ndriver = \"axeos\"\nurl = \"" +
+           site.gamma.url() +
            "\"\nallow_overclock = true\n"
-           "[[miners]]\nid = \"supra-1\"\ndriver = \"axeos\"\nurl = \"" + site.supra.url() + "\"\n";
+           "[[miners]]\nid = \"supra-1\"\ndriver = \"axeos\"\nurl = \"" +
+           site.supra.url() + "\"\n";
 }
 
 // Polls the status until pred holds (bounded), feeding the site model meanwhile.

@@ -4,6 +4,7 @@
 
 #include "tests/support/inverter_image.hpp"
 #include "tests/support/net.hpp"
+#include "tests/support/small_site.hpp"
 #include "tests/support/web_client.hpp"
 
 namespace hashsink::test {
@@ -36,9 +37,9 @@ std::string FaultSite::config(int web_port, const std::string& extra,
     std::string c =
         "[site]\nmax_draw_w = " + std::to_string(max_draw_w) +
         "\nperiod = \"300ms\"\nminer_poll_interval = \"1s\"\n"
-        "[governor]\nmin_dwell = \"1s\"\n"
-        "[web]\nlisten = \"127.0.0.1:" +
-        std::to_string(web_port) + "\"\n" + policy +
+        "[governor]\nmin_dwell = \"1s\"\n" +
+        std::string(kPromptJournal) + "[web]\nlisten = \"127.0.0.1:" + std::to_string(web_port) +
+        "\"\n" + policy +
         "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\nport = " +
         std::to_string(inverter.port()) + "\nmax_age = \"3s\"\ntimeout = \"500ms\"\n" + extra;
     for (std::size_t i = 0; i < miners.size(); ++i)

@@ -1,7 +1,6 @@
 // History rollups: per-minute and per-hour aggregates on hand-computable data, the resolution a
 // query reads, the plan for a range, keep_raw pruning, and migration from schema version 2.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -10,26 +9,18 @@
 #include "daemon/journal/schema.hpp"
 #include "daemon/journal/sqlite.hpp"
 #include "tests/support/process.hpp"
+#include "tests/unit/journal/open_journal.hpp"
 #include "tests/unit/journal/sql.hpp"
 
 using namespace hashsink;
 using namespace hashsink::journal;
 using namespace std::chrono_literals;
+using hashsink::test::open_journal;
 
 namespace {
 
 // A fixed clock hour well inside default retention.
-std::int64_t hour_start() {
-    const std::int64_t now = unix_ms(WallClock::now());
-    return (now / 3'600'000 - 3) * 3'600'000;
-}
-
-std::unique_ptr<Journal> open_journal(const std::string& path, JournalOptions o = {}) {
-    o.path = path;
-    auto j = Journal::open(o);
-    REQUIRE(j.has_value());
-    return std::move(*j);
-}
+std::int64_t hour_start() { return test::hour_start_ago(3); }
 
 MinerState mining(double power_w, std::optional<double> hashrate_ths) {
     MinerState s;
