@@ -150,6 +150,30 @@ std::string temp_dir() {
     return made;
 }
 
+std::string sanitizer_reports_in_temp_dirs() {
+    static const char* const kMarks[] = {"WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                                         "ERROR: LeakSanitizer:", ": runtime error: "};
+    std::lock_guard lock(temp_dirs_mutex);
+    std::string found;
+    for (const auto& dir : temp_dirs()) {
+        std::error_code ec;
+        for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
+             it.increment(ec)) {
+            if (!it->is_regular_file(ec) || it->path().extension() != ".log") continue;
+            const std::string text = read_file(it->path().string());
+            for (const char* mark : kMarks) {
+                const auto at = text.find(mark);
+                if (at == std::string::npos) continue;
+                const auto line = text.rfind('\n', at) + 1;  // npos + 1: from the start
+                found += it->path().string() + ": " +
+                         text.substr(line, text.find('\n', at) - line) + "\n";
+                break;
+            }
+        }
+    }
+    return found;
+}
+
 void remove_temp_dirs() {
     std::lock_guard lock(temp_dirs_mutex);
     for (const auto& dir : temp_dirs()) {

@@ -39,6 +39,10 @@ std::string temp_dir();                    // a fresh directory under $TMPDIR
 // Removes every directory temp_dir() made in this process (the test binaries' main does it
 // after a run that passed; a failed run keeps them for the logs its messages name).
 void remove_temp_dirs();
+// Sanitizer reports (TSan, ASan, LeakSanitizer, UBSan) in the .log files of those directories:
+// a daemon a test ran in the background reports there. Empty when none; otherwise each file
+// and its first report line.
+std::string sanitizer_reports_in_temp_dirs();
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 // A secret as a `*_file` key reads it: `secret` and a newline, in a file of a fresh directory.
