@@ -31,25 +31,6 @@ json connections_json(const GuardedServer& srv) {
               {"unreadable", c.unreadable}}}};
 }
 
-std::string connections_metrics(const GuardedServer& srv) {
-    const ClosedConnections c = srv.closed();
-    std::string out =
-        "# HELP hashsink_web_connections Connections the web server serves now.\n"
-        "# TYPE hashsink_web_connections gauge\n"
-        "hashsink_web_connections " +
-        std::to_string(srv.open_connections()) +
-        "\n"
-        "# HELP hashsink_web_connections_closed_total Connections the web server closed on its "
-        "own before answering them, by cause.\n"
-        "# TYPE hashsink_web_connections_closed_total counter\n";
-    for (auto [cause, n] :
-         {std::pair{"to_make_room", c.to_make_room}, std::pair{"too_slow", c.too_slow},
-          std::pair{"too_large", c.too_large}, std::pair{"unreadable", c.unreadable}})
-        out += "hashsink_web_connections_closed_total{cause=\"" + std::string(cause) + "\"} " +
-               std::to_string(n) + "\n";
-    return out;
-}
-
 }  // namespace
 
 void WebServer::report_closing(const ClosedConnections& since) {
@@ -126,7 +107,8 @@ void WebServer::status_routes() {
         }
         auto st = board_.latest();
         if (!st) return json_error(res, 503, "starting: no tick yet");
-        std::string text = metrics_text(*st, clock_.now()) + connections_metrics(*server_);
+        std::string text = metrics_text(*st, clock_.now()) +
+                           connections_metrics_text(server_->open_connections(), server_->closed());
         if (options_.journal) text += journal_metrics_text(options_.journal->stats());
         res.set_content(text, kMetricsContentType);
     });

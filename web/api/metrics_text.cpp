@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "web/guarded_server.hpp"
+
 namespace hashsink::web {
 namespace {
 
@@ -268,6 +270,19 @@ std::string journal_metrics_text(const journal::Stats& stats) {
     x.family("hashsink_journal_rows_failed_total", "counter",
              "Rows lost because writing them failed (a full disk).");
     x.sample("", static_cast<double>(stats.rows_failed));
+    return x.take();
+}
+
+std::string connections_metrics_text(std::size_t open, const ClosedConnections& closed) {
+    Exposition x(1024);
+    x.family("hashsink_web_connections", "gauge", "Connections the web server serves now.");
+    x.sample("", static_cast<double>(open));
+    x.family("hashsink_web_connections_closed_total", "counter",
+             "Connections the web server closed on its own before answering them, by cause.");
+    for (auto [cause, n] :
+         {std::pair{"to_make_room", closed.to_make_room}, std::pair{"too_slow", closed.too_slow},
+          std::pair{"too_large", closed.too_large}, std::pair{"unreadable", closed.unreadable}})
+        x.sample(label("cause", cause), static_cast<double>(n));
     return x.take();
 }
 

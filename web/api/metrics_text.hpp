@@ -9,6 +9,8 @@
 
 namespace hashsink::web {
 
+struct ClosedConnections;
+
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // Pure: the same status and now give the same text. One family per metric name (# HELP,
@@ -19,6 +21,9 @@ std::string metrics_text(const loop::LoopStatus& status, TimePoint now);
 
 // The journal's health: whether it writes, and its rows written, dropped and lost, as counters.
 std::string journal_metrics_text(const journal::Stats& stats);
+
+// The web server's connections: served now, and closed on its own by cause, as counters.
+std::string connections_metrics_text(std::size_t open, const ClosedConnections& closed);
 
 // A label value as the format wants it: backslash, double quote and newline escaped.
 std::string escape_label_value(std::string_view value);
