@@ -13,3 +13,13 @@ hashsink_test(publish_unit LABEL unit
 hashsink_test(publish_it LABEL integration
   SOURCES integration/publish_it.cpp
   LIBS hashsink_cli)
+
+# Home Assistant discovery and MQTT control: the configs and the command parser (unit), the
+# per-miner commands and energy totals in the loop's decision (unit), and the real binary with
+# a Python client in Home Assistant's place against a real mosquitto (e2e).
+hashsink_test(home_assistant_unit LABEL unit
+  SOURCES unit/app/home_assistant_test.cpp unit/loop/miner_commands_test.cpp
+  LIBS hashsink_cli)
+hashsink_test(home_assistant_e2e_tests LABEL e2e TIMEOUT 400
+  SOURCES e2e/home_assistant_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)

@@ -323,10 +323,11 @@ Result<std::unique_ptr<Site>> Site::build(const config::SiteConfig& cfg,
     });
     site->loop_->reconfigure(std::move(*changes));
     site->config_ = cfg;
+    // The page's overrides and MQTT control ([publish] control) take the same path.
+    site->control_ = std::make_unique<WebControl>(*site);
     if (!site->listen_.empty()) {
         web::WebOptions wo;
         wo.journal = site->journal_.get();
-        site->control_ = std::make_unique<WebControl>(*site);
         wo.control = site->control_.get();
         // Set-up saves the file the daemon was started from; an in-memory config has none.
         struct stat st {};
@@ -355,8 +356,13 @@ Status Site::start() {
     loop_->start();
     const auto cfg = config();
     if (const PublishConfig publish = publish_config_from(cfg.publish); publish.enabled) {
-        auto publisher = std::make_unique<StatusPublisher>(publish, loop_->status_board(), *clock_,
-                                                           1 + cfg.miners.size() + 16, *recorder_);
+        auto publisher = std::make_unique<StatusPublisher>(
+            publish, loop_->status_board(), *clock_, 1 + cfg.miners.size() + 16, *recorder_,
+            [this](const ControlCommand& c) {
+                return c.kind == ControlCommand::Kind::site_override
+                           ? control_->set_override(c.site)
+                           : loop_->command_miner(c.miner);
+            });
         if (!publisher->setup_status().ok()) {
             log::error("site", publisher->setup_status().message);
         } else {

@@ -94,6 +94,14 @@ struct ManualOverride {
 };
 const char* to_string(ManualOverride::Mode m) noexcept;
 
+// An operator's command for one miner (MQTT control), set at run time on the loop and carried
+// into every snapshot: held paused while not enabled, or off, min or max until `manual` expires.
+// A runtime max_power_w is not here: the loop writes it into the miner's view.
+struct MinerCommand {
+    bool enabled = true;
+    std::optional<ManualOverride> manual;  // set and not yet expired
+};
+
 // The latest answer of an external controller (the `external` policy) as its bridge received
 // it: raw, for the policy validates every field (the controller is another process).
 struct ExternalReply {
@@ -121,6 +129,8 @@ struct SiteSnapshot {
     std::map<std::string, std::vector<ScheduleSlot>, std::less<>> schedules;
     std::vector<MinerView> miners;
     std::optional<ManualOverride> manual;   // set and not yet expired
+    // Per-miner commands by miner id; only miners that have one.
+    std::map<std::string, MinerCommand, std::less<>> miner_commands;
     std::optional<ExternalLink> external;   // set when an external controller's bridge runs
 
     const Reading* find(std::string_view name) const;

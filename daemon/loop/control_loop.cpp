@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <utility>
 
@@ -207,6 +208,7 @@ void ControlLoop::follow_wall_clock() {
     move_by(last_tick_at_, step);
     for (auto& s : sources_) s->move_times(step);
     fleet_.move_times(step);
+    commands_.move_times(step);
     memory_ = memory_.shifted(step);
     {
         std::lock_guard lock(override_mutex_);
@@ -233,6 +235,23 @@ std::optional<ManualOverride> ControlLoop::current_override() const {
     return override_;
 }
 
+Status ControlLoop::command_miner(const MinerCommandChange& change) {
+    std::optional<MinerStatus> found;
+    for (auto& m : fleet_.status())
+        if (m.id == change.id) found = std::move(m);
+    if (!found) return Status::error(ErrorCode::invalid, "no miner " + change.id, false);
+    if (change.max_power_w) {
+        const double w = *change.max_power_w;
+        if (!std::isfinite(w) || w < 0)
+            return Status::error(ErrorCode::invalid, "max_power_w must be 0 or more watts", false);
+        if (w > 0 && w < found->min_power_w)
+            return Status::error(ErrorCode::invalid, "max_power_w is below the miner's min_power_w",
+                                 false);
+    }
+    commands_.set(change);
+    return {};
+}
+
 std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     const auto work_start = std::chrono::steady_clock::now();
     const std::uint64_t tick = ++tick_count_;
@@ -247,6 +266,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     // early for a new reading ramps by the time it covers, not by a whole period.
     SiteLimits limits = settings_.limits;
     limits.period = tick_span(snap.now);
+    add_tick(energy_, snap, limits.period);
     TickDecision decided = decide_tick(*policy_, snap, memory_, limits,
                                        {.priority = settings_.priority,
                                         .start_margin_w = settings_.start_margin_w,
@@ -273,6 +293,7 @@ SiteSnapshot ControlLoop::freeze() {
     }
     derived::add_derived_signals(snap);
     snap.miners = fleet_.views(snap.now);
+    commands_.carry_into(snap, recorder_);
     std::lock_guard lock(override_mutex_);
     const bool expired = override_ && snap.now >= override_->until;
     if (override_changed_ || expired) {
@@ -339,6 +360,11 @@ std::shared_ptr<const LoopStatus> ControlLoop::publish(
         if (r.source == derived::kSource) derived_status.readings.emplace_back(name, r);
     if (!derived_status.readings.empty()) status->sources.push_back(std::move(derived_status));
     status->miners = fleet_.status();
+    if (auto commands = commands_.current(); !commands.empty())
+        for (auto& m : status->miners)
+            if (auto it = commands.find(m.id); it != commands.end()) m.command = it->second;
+    status->energy = energy_;
+    status->manual = snap.manual;
     status->tick_duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start).count();
     status_.publish(status);

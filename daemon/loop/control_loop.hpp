@@ -16,8 +16,10 @@
 
 #include "daemon/core/policy.hpp"
 #include "daemon/loop/decide.hpp"
+#include "daemon/loop/energy_totals.hpp"
 #include "daemon/loop/governor.hpp"
 #include "daemon/loop/loop_settings.hpp"
+#include "daemon/loop/miner_commands.hpp"
 #include "daemon/loop/miner_fleet.hpp"
 #include "daemon/loop/recorder.hpp"
 #include "daemon/loop/source_poller.hpp"
@@ -83,7 +85,12 @@ public:
     // setting, clearing and expiry are journalled as events. nullopt clears it.
     void set_override(std::optional<ManualOverride> manual);
     std::optional<ManualOverride> current_override() const;
-    TimePoint now() const { return clock_.now(); }   // the loop's clock, for an override's expiry
+    TimePoint now() const { return clock_.now(); }
+    // An operator's command for one miner (MQTT control), from any thread: journalled and
+    // carried into the next tick (MinerCommands). An unknown miner or a cap below its
+    // min_power_w is an error.
+    Status command_miner(
+        const MinerCommandChange& change);  // the loop's clock, for an override's expiry
 
 private:
     void run();
@@ -129,6 +136,8 @@ private:
     std::optional<ManualOverride> override_;     // guarded by override_mutex_
     bool override_changed_ = false;              // guarded: journal it on the next tick
 
+    MinerCommands commands_;
+    EnergyTotals energy_;  // loop thread only
     PolicyMemory memory_;
     double ramp_credit_w_ = 0;          // the governor's unused ramp allowance
     std::uint64_t tick_count_ = 0;

@@ -17,6 +17,12 @@ struct TickDecision {
     double ramp_credit_w = 0;               // the governor's ramp allowance for the next tick
 };
 
+// Operators' per-miner commands (snapshot.miner_commands) as ceilings and floors on top of the
+// policy's: held or off is a ceiling of 0; min and max pin the miner at its lowest or highest
+// allowed level, whatever the budget, as a floor. The governor still applies every site limit
+// to them (max_draw_w, ramps, dwell, the safe state); in an emergency no floor is added.
+void apply_miner_commands(const SiteSnapshot& snapshot, Decision& decision);
+
 // limits.period is the time this tick covers (the ramp limit is per tick). ramp_credit_w is
 // the previous tick's TickDecision::ramp_credit_w (see GovernInput).
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snapshot,

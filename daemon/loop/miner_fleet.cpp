@@ -337,6 +337,8 @@ std::vector<MinerStatus> MinerFleet::status() const {
         m.reason = s.reason;
         m.last_error = s.last_error;
         m.consecutive_failures = s.failures;
+        m.max_power_w = s.settings.max_power_w;
+        m.min_power_w = s.settings.min_power_w;
         out.push_back(std::move(m));
     }
     return out;

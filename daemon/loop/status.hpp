@@ -12,6 +12,8 @@
 
 #include "daemon/core/policy.hpp"
 #include "daemon/core/snapshot.hpp"
+#include "daemon/loop/energy_totals.hpp"
+#include "daemon/loop/miner_commands.hpp"
 
 namespace hashsink::loop {
 
@@ -40,6 +42,9 @@ struct MinerStatus {
     std::string reason;                 // why this target
     std::string last_error;
     int consecutive_failures = 0;
+    double max_power_w = 0;  // the config's per-miner limits (0: none)
+    double min_power_w = 0;
+    MinerCommandState command;  // an operator's commands (MQTT control)
 };
 
 struct LoopStatus {
@@ -51,6 +56,8 @@ struct LoopStatus {
     double measured_w = 0;              // sum of miners' measured draw
     std::vector<SourceStatus> sources;
     std::vector<MinerStatus> miners;
+    EnergyTotals energy;                   // since the daemon started
+    std::optional<ManualOverride> manual;  // the site's override in force
 };
 
 class StatusBoard {
