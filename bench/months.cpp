@@ -1,6 +1,6 @@
 // Scores hashsink and the export follower on the month-long traces in data/months
 // (data/months/SOURCES.md), each as three sites: free export, zero export and with a battery.
-//   build/bench/months [--holdout] [--trace NAME] [REPO_ROOT]
+//   build/bench/months [--holdout] [--trace NAME] [--site NAME] [REPO_ROOT]
 // Prints one row per trace, site and controller: the month's oracle ratio, the worst day's and
 // the 10th percentile day's, the month's and the worst day's against the physical oracle,
 // import as a share of the absorbed energy, and switches per miner-day (the fleet's mean and
@@ -84,12 +84,14 @@ void row(const char* trace, const char* site, const char* who, const sim::Metric
 int main(int argc, char** argv) {
     log::set_level(log::Level::error);
     bool holdout = false;
-    std::string only, root = HASHSINK_SOURCE_DIR;
+    std::string only, only_site, root = HASHSINK_SOURCE_DIR;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--holdout") == 0)
             holdout = true;
         else if (std::strcmp(argv[i], "--trace") == 0 && i + 1 < argc)
             only = argv[++i];
+        else if (std::strcmp(argv[i], "--site") == 0 && i + 1 < argc)
+            only_site = argv[++i];
         else
             root = argv[i];
     }
@@ -108,6 +110,7 @@ int main(int argc, char** argv) {
             continue;
         }
         for (const auto& s : kSites) {
+            if (!only_site.empty() && only_site != s.name) continue;
             auto loaded = config::load_file(root + "/" + s.config, catalog);
             if (!loaded.ok()) {
                 std::printf("%-14s %-12s skipped: %s does not load\n", t.name, s.name, s.config);

@@ -65,6 +65,7 @@ struct Inputs {
     std::string battery_note;
     bool throttled = false;          // the inverter says it throttles
     std::optional<double> hidden_w;  // estimated from DC readings
+    std::optional<double> pv_ac_w;   // the inverter's output
     bool importing = false;          // grid import above the tolerance
     bool curtailed = false;          // the inverter holds the grid while it could give more
     double draw_w = 0;               // the fleet's measured draw
@@ -98,6 +99,7 @@ void read_battery(const SiteSnapshot& snap, const SolarSurplusSettings& s, Input
 void read_hidden(const SiteSnapshot& snap, const SolarSurplusSettings& s, Inputs& in) {
     in.throttled = inverter_throttled(snap);
     auto ac = snap.fresh(signal::kPvAcPowerW);
+    in.pv_ac_w = ac;
     std::optional<double> dc = snap.fresh(signal::kPvDcPowerW);
     if (!dc) {
         double sum = 0;
@@ -143,6 +145,14 @@ void forget_failures(SolarSurplusState& st) {
     st.fail_hold_until.reset();
 }
 
+// A probe starts: what the inverter puts out now (the house and the fleet, while it throttles)
+// is kept, so that a failure can tell a limit found from a cloud.
+void open_probe(const Inputs& in, SolarSurplusState& st) {
+    st.probe_open = true;
+    st.probe_at = at_ms(in.now);
+    st.probe_pv_w = in.pv_ac_w;
+}
+
 // The probes' bookkeeping before this tick's surplus: a probe that made the site import failed
 // (a probe as large waits probe_hold, doubled for each failure in a row up to probe_hold_max, so
 // a fleet at the inverter's limit is not pushed over it every minute; smaller steps, such as a
@@ -158,12 +168,27 @@ bool judge_probe(const Inputs& in, const SolarSurplusSettings& s, SolarSurplusSt
         const double hold_s = std::min(seconds(s.probe_hold) * std::pow(2.0, st.probe_fails - 1),
                                        std::max(seconds(s.probe_hold), seconds(s.probe_hold_max)));
         st.fail_hold_until = at_ms(in.now + hold_s * 1000);
+        // Importing, the inverter gives all it can: the probe found its limit. Less than it
+        // gave at the probe is a cloud, not the limit: it passes.
+        if (in.pv_ac_w && st.probe_pv_w && *in.pv_ac_w > *st.probe_pv_w) {
+            st.found_pv_w = in.pv_ac_w;
+            st.found_at = at_ms(in.now);
+        }
+    }
+    // The site's load has outgrown the limit a failed probe found (by more than the meter's
+    // noise): that limit has passed.
+    if (!in.importing && st.found_pv_w && in.pv_ac_w &&
+        *in.pv_ac_w > *st.found_pv_w + s.limit_band_w) {
+        st.found_pv_w.reset();
+        st.found_at.reset();
     }
     if (!in.curtailed) st.probe_at.reset();
     if (!in.curtailed && in.grid_w < -s.limit_band_w) {
         // Exporting freely: the inverter gave more than asked, nothing is hidden any more.
         st.probe_open = false;
         forget_failures(st);
+        st.found_pv_w.reset();
+        st.found_at.reset();
     }
     return failed;
 }
@@ -209,11 +234,10 @@ void probe(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSetting
         // if it was as large as the one that failed, the failures are over.
         if (st.probe_open && st.fail_step_w && st.probe_step_w.value_or(0) >= 0.9 * *st.fail_step_w)
             forget_failures(st);
-        st.probe_open = true;
+        open_probe(in, st);
         st.probe_grow = grow;
         sp.w = base_w + step;
         sp.probing = true;
-        st.probe_at = at_ms(now);
         st.probe_step_w = step;
         return;
     }
@@ -312,8 +336,7 @@ bool start(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSetting
         // Start on hidden surplus: the first probe is the smallest miner.
         sp.w = std::max(sp.w, in.smallest_w + s.probe_step_w);
         sp.probing = true;
-        st.probe_at = at_ms(in.now);
-        st.probe_open = true;
+        open_probe(in, st);
     }
     return true;
 }
@@ -389,6 +412,58 @@ void keep_resting(const SiteSnapshot& snap, const SolarSurplusSettings& s, Decis
             d.miner_ceiling_w[m.id] = 0;
 }
 
+// A failed probe found all the inverter could give. A paused miner whose start would take the
+// site's load (the inverter's output while it throttles) above that stays paused until the
+// sun could have risen to it at start_rise_w_per_min: a start costs a minute at idle and
+// imports when it falls short, and on a dull morning it would be tried every few minutes.
+void wait_for_growth(const SiteSnapshot& snap, const Inputs& in, const SolarSurplusSettings& s,
+                     const SolarSurplusState& st, Decision& d) {
+    if (s.start_rise_w_per_min <= 0 || !st.found_pv_w || !in.pv_ac_w) return;
+    const double minutes = (in.now - ms_of(st.found_at)) / 60'000;
+    const double room_w = *st.found_pv_w + s.start_rise_w_per_min * minutes - *in.pv_ac_w;
+    for (const auto& m : snap.miners) {
+        if (!m.state_fresh || m.target.run) continue;
+        auto levels = usable_levels(m);
+        if (!levels.empty() && levels.front().power_w - m.caps.idle_power_w > room_w)
+            d.miner_ceiling_w[m.id] = 0;
+    }
+}
+
+// A surplus that has covered a paused miner's lowest level for bare_start_after starts it
+// without the governor's start margin (a floor at that level): a steady surplus just above a
+// big miner's minimum is used, a passing one is not. The miners already running count at
+// their lowest; one miner starts a tick.
+void start_on_steady_surplus(const SiteSnapshot& snap, const Inputs& in,
+                             const SolarSurplusSettings& s, const Surplus& sp,
+                             SolarSurplusState& st, Decision& d) {
+    if (s.bare_start_after <= Duration{} || !st.running || in.importing || in.curtailed ||
+        sp.backing_off || d.hold) {
+        st.covered_since.clear();
+        return;
+    }
+    double left_w = sp.w;
+    for (const auto& m : snap.miners)
+        if (m.state_fresh && m.target.run)
+            if (auto levels = usable_levels(m); !levels.empty()) left_w -= levels.front().power_w;
+    std::map<std::string, std::optional<TimePoint>> covered;
+    bool started = false;
+    for (const auto& m : snap.miners) {
+        auto levels = usable_levels(m);
+        if (!m.state_fresh || m.target.run || levels.empty() || d.miner_ceiling_w.count(m.id) ||
+            levels.front().power_w > left_w)
+            continue;
+        const auto was = st.covered_since.find(m.id);
+        const TimePoint since =
+            was != st.covered_since.end() && was->second ? *was->second : snap.now;
+        covered[m.id] = since;
+        if (!started && snap.now - since >= s.bare_start_after) {
+            d.miner_floor_w[m.id] = levels.front().power_w;
+            started = true;
+        }
+    }
+    st.covered_since = std::move(covered);
+}
+
 // While probing a hidden surplus, a running continuous-power miner below its top takes the
 // probes: no other miner starts (a start is a large step that imports a minute later).
 void raise_before_start(const SiteSnapshot& snap, const Surplus& sp, Decision& d) {
@@ -432,6 +507,8 @@ Decision SolarSurplusPolicy::decide(const SiteSnapshot& snap, const PolicyMemory
             !ride_deficit(snap, in, settings_, import_s, sp, st, d))
             running_decision(in, settings_, sp, d);
         keep_resting(snap, settings_, d);
+        wait_for_growth(snap, in, settings_, st, d);
+        start_on_steady_surplus(snap, in, settings_, sp, st, d);
         raise_before_start(snap, sp, d);
     }
     d.memory = memory_of(std::move(st));

@@ -2,7 +2,9 @@
 // have to import. See README.md beside this file.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <string>
 #include <tuple>
 
 #include "daemon/core/policy.hpp"
@@ -20,6 +22,7 @@ struct SolarSurplusSettings {
     double hysteresis_w = 0;          // export within this of the reserve changes nothing
     Duration shed_after{};            // import held this long cuts the budget to the surplus
     Duration min_rest{};              // a miner paused less than this ago stays paused
+    Duration bare_start_after{};      // surplus covering a paused miner this long starts it
     // Hidden surplus (export-limited, zero-export or throttled inverters).
     double probe_step_w = 0;      // extra load per probe (at least one miner step)
     Duration probe_interval{};    // between two probes
@@ -28,6 +31,7 @@ struct SolarSurplusSettings {
     Duration backoff_settle{};    // after a back-off on import, before the next one
     double limit_band_w = 0;      // grid this close to 0 or to the export limit is "at it"
     double dc_ac_efficiency = 0;  // AC the inverter makes of its DC input
+    double start_rise_w_per_min = 0;  // after a probe found too little: how fast it may grow
     // Battery.
     bool battery_reserve_charge = false;  // its charging power is not surplus...
     double battery_full_soc_pct = 0;      // ...unless it is this full
@@ -55,8 +59,13 @@ struct SolarSurplusState {
     std::optional<double> fail_step_w;          // the step that failed...
     std::optional<TimePoint> fail_hold_until;   // ...waits until then
     std::optional<TimePoint> hidden_at;         // the last tick the surplus was hidden
+    std::optional<double> probe_pv_w;           // the inverter's output at the last probe
+    std::optional<double> found_pv_w;           // all the inverter could give when a probe
+    std::optional<TimePoint> found_at;          // failed, and when
     std::optional<TimePoint> backoff_at;        // the last back-off on import
     double backoff_budget_w = 0;                // the budget it set
+    // Since when the surplus has covered each paused miner's lowest level (bare_start_after).
+    std::map<std::string, std::optional<TimePoint>> covered_since;
 
     static constexpr int kVersion = 1;
     static constexpr auto fields() {
@@ -75,8 +84,12 @@ struct SolarSurplusState {
                           field("fail_step_w", &S::fail_step_w),
                           field("fail_hold_until", &S::fail_hold_until),
                           field("hidden_at", &S::hidden_at),
+                          field("probe_pv_w", &S::probe_pv_w),
+                          field("found_pv_w", &S::found_pv_w),
+                          field("found_at", &S::found_at),
                           field("backoff_at", &S::backoff_at),
-                          field("backoff_budget_w", &S::backoff_budget_w)};
+                          field("backoff_budget_w", &S::backoff_budget_w),
+                          field("covered_since", &S::covered_since)};
     }
     bool operator==(const SolarSurplusState&) const = default;
 };

@@ -67,6 +67,15 @@ Settings<SolarSurplusSettings> surplus_keys(Settings<SolarSurplusSettings> s) {
                .unit = "s",
                .fallback = Duration{0},
                .min = 0.0,
+               .max = 3600.0})
+        .bind(&SolarSurplusSettings::bare_start_after,
+              {.name = "bare_start_after",
+               .doc = "A surplus that has covered a paused miner's lowest level this long starts "
+                      "it without the governor's start margin, so a steady surplus just above a "
+                      "big miner's minimum is used and a passing one is not; 0 = off.",
+               .unit = "s",
+               .fallback = Duration{0},
+               .min = 0.0,
                .max = 3600.0});
 }
 
@@ -123,7 +132,17 @@ Settings<SolarSurplusSettings> probe_keys(Settings<SolarSurplusSettings> s) {
                .unit = "W",
                .fallback = 50.0,
                .min = 0.0,
-               .max = 1e5});
+               .max = 1e5})
+        .bind(&SolarSurplusSettings::start_rise_w_per_min,
+              {.name = "start_rise_w_per_min",
+               .doc = "Hidden surplus: a probe that made the site import found all the inverter "
+                      "could give; a paused miner whose start would take the site's load above "
+                      "that stays paused until the sun could have raised it at this rate (not "
+                      "after an import from a cloud). 0 = off.",
+               .unit = "W/min",
+               .fallback = 0.0,
+               .min = 0.0,
+               .max = 1e6});
 }
 
 Settings<SolarSurplusSettings> battery_keys(Settings<SolarSurplusSettings> s) {

@@ -2,8 +2,10 @@
 // probe backs off by levels, not by pausing miners, and failed probes wait longer each time.
 #include <catch2/catch.hpp>
 
+#include "daemon/config/config.hpp"
 #include "daemon/loop/allocator.hpp"
 #include "daemon/loop/governor.hpp"
+#include "policies/registry.hpp"
 #include "policies/solar_surplus/solar_surplus.hpp"
 #include "tests/support/fleet.hpp"
 #include "tests/support/solar_settings.hpp"
@@ -177,4 +179,132 @@ TEST_CASE("battery: a discharge that holds the grid at zero is no dead band", "[
     snap.readings.erase(std::string(signal::kBatteryPowerW));
     snap.readings.erase(std::string(signal::kBatterySocPct));
     REQUIRE(p.decide(snap, mem).hold);
+}
+
+namespace {
+// A throttled (or, importing, unthrottled) inverter that puts out pv_w.
+SiteSnapshot with_output(TimePoint now, double grid_w, InverterState state, double pv_w,
+                         const std::vector<MinerView>& fleet) {
+    auto snap = test::snapshot_with_inverter(now, grid_w, state, fleet);
+    snap.readings[std::string(signal::kPvAcPowerW)] =
+        Reading{pv_w, now, Duration{5000}, "inverter"};
+    return snap;
+}
+
+// A small miner at its top and a paused 1-2 kW miner: the next probe can only start the big one.
+struct StartFails {
+    std::vector<MinerView> fleet{test::online_miner("small", test::ladder_caps(100, 300, 5), 300),
+                                 test::online_miner("big", test::ladder_caps(1000, 2000, 5))};
+    PolicyMemory mem = policies::memory_of(policies::SolarSurplusState{.running = true});
+
+    // The probe goes out at kT0 while the inverter gives 1500 W (house and fleet); the big miner
+    // ramps and the site imports at kT0 + 70 s, the inverter then giving all it can: pv_w.
+    void probe_and_import(const policies::SolarSurplusPolicy& p, double pv_w) {
+        fleet[0].target = loop::run_at(fleet[0], loop::allowed_levels(fleet[0]), 4);
+        auto d = p.decide(with_output(kT0, 0, InverterState::throttled, 1500, fleet), mem);
+        mem = d.memory;
+        REQUIRE(d.budget_w >= 1300);
+        fleet[1].target = loop::run_at(fleet[1], loop::allowed_levels(fleet[1]), 0);
+        fleet[1].state->power_w = 1000;
+        d = p.decide(with_output(kT0 + 70s, 200, InverterState::mppt, pv_w, fleet), mem);
+        mem = d.memory;
+        REQUIRE(d.shed);
+        fleet[1].target = MinerTarget{};  // backed off: paused again
+        fleet[1].state->power_w = 0;
+    }
+    // Throttled again at load_w: may the big miner start?
+    bool big_may_start(const policies::SolarSurplusPolicy& p, TimePoint now, double load_w) {
+        auto d = p.decide(with_output(now, 0, InverterState::throttled, load_w, fleet), mem);
+        mem = d.memory;
+        return d.miner_ceiling_w.count("big") == 0;
+    }
+};
+
+policies::SolarSurplusSettings rising(double w_per_min) {
+    auto s = settings();
+    s.start_rise_w_per_min = w_per_min;
+    return s;
+}
+}  // namespace
+
+TEST_CASE("zero export: a start that found too little waits for the sun to rise to it",
+          "[zero_export]") {
+    policies::SolarSurplusPolicy p(rising(100));
+    StartFails site;
+    // The inverter could give 1900 W, 400 W above the load at the probe: the 1 kW start
+    // needs 600 W more, 6 minutes at 100 W a minute.
+    site.probe_and_import(p, 1900);
+    CHECK(policies::state_of<policies::SolarSurplusState>(site.mem).found_pv_w == Approx(1900));
+    CHECK_FALSE(site.big_may_start(p, kT0 + 80s, 1500));
+    CHECK_FALSE(site.big_may_start(p, kT0 + 70s + 5min, 1500));
+    CHECK(site.big_may_start(p, kT0 + 70s + 6min + 10s, 1500));
+}
+
+TEST_CASE("zero export: a load that outgrows the limit found ends the wait", "[zero_export]") {
+    policies::SolarSurplusPolicy p(rising(100));
+    StartFails site;
+    site.probe_and_import(p, 1900);
+    CHECK_FALSE(site.big_may_start(p, kT0 + 80s, 1500));
+    // The house draws less: room for the start at once.
+    CHECK(site.big_may_start(p, kT0 + 90s, 800));
+    // The small miners grew past 1900 W: that limit has passed, for good.
+    CHECK(site.big_may_start(p, kT0 + 100s, 2000));
+    CHECK(site.big_may_start(p, kT0 + 110s, 1500));
+    CHECK_FALSE(policies::state_of<policies::SolarSurplusState>(site.mem).found_pv_w);
+}
+
+TEST_CASE("zero export: an import from a cloud is no limit found, and 0 turns the wait off",
+          "[zero_export]") {
+    SECTION("a cloud: the inverter gives less than at the probe") {
+        policies::SolarSurplusPolicy p(rising(100));
+        StartFails site;
+        site.probe_and_import(p, 1200);
+        CHECK_FALSE(policies::state_of<policies::SolarSurplusState>(site.mem).found_pv_w);
+        CHECK(site.big_may_start(p, kT0 + 80s, 1100));
+    }
+    SECTION("off") {
+        policies::SolarSurplusPolicy p(rising(0));
+        StartFails site;
+        site.probe_and_import(p, 1900);
+        CHECK(site.big_may_start(p, kT0 + 80s, 1500));
+    }
+}
+
+TEST_CASE(
+    "solar_surplus: start_rise_w_per_min and bare_start_after are checked by the loader, off by "
+    "default",
+    "[zero_export]") {
+    config::Catalog catalog;
+    for (const auto& t : policies::policy_types()) catalog.policies[t.name] = t.keys;
+    catalog.miner_drivers["simulated"] = {};
+    auto load = [&](const std::string& line) {
+        return config::load_string(
+            "[site]\nmax_draw_w = 2000\n[policy]\nuse = \"solar_surplus\"\n"
+            "[policy.solar_surplus]\n" +
+                line + "\n[[miners]]\nid = \"a\"\ndriver = \"simulated\"\n",
+            "t.toml", catalog);
+    };
+    auto r = load("start_rise_w_per_min = 150");
+    REQUIRE(r.ok());
+    CHECK(policies::SolarSurplusSettings::from(r.config->policy_options).start_rise_w_per_min ==
+          150);
+    r = load("");
+    REQUIRE(r.ok());
+    CHECK(policies::SolarSurplusSettings::from(r.config->policy_options).start_rise_w_per_min == 0);
+    r = load("start_rise_w_per_min = -5");
+    REQUIRE_FALSE(r.ok());
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].format().find("t.toml:6:") == 0);
+    CHECK(r.diagnostics[0].format().find("policy.solar_surplus.start_rise_w_per_min") !=
+          std::string::npos);
+    r = load("bare_start_after = \"3m\"");
+    REQUIRE(r.ok());
+    CHECK(policies::SolarSurplusSettings::from(r.config->policy_options).bare_start_after == 3min);
+    r = load("");
+    CHECK(policies::SolarSurplusSettings::from(r.config->policy_options).bare_start_after ==
+          Duration{0});
+    r = load("bare_start_after = \"2h\"");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.diagnostics[0].format().find("policy.solar_surplus.bare_start_after") !=
+          std::string::npos);
 }

@@ -240,3 +240,38 @@ TEST_CASE("a miner paused less than min_rest ago stays paused", "[solar_surplus]
     REQUIRE(
         off.decide(test::snapshot_with_grid(kT0, -500, fleet), kRunning).miner_ceiling_w.empty());
 }
+
+TEST_CASE("a surplus that covers a big miner's minimum for bare_start_after starts it",
+          "[solar_surplus]") {
+    auto s = quick();
+    s.bare_start_after = 3min;
+    policies::SolarSurplusPolicy p(s);
+    MinerView big = test::online_miner("big", test::ladder_caps(1000, 2000, 5));
+    auto fleet = std::vector<MinerView>{running_at("a", 300, 300), big};
+    // Exporting 1100 W: 1380 W of surplus, 1280 W beyond the small miner's lowest level, enough
+    // for the big miner's 1000 W but not for a start margin of a quarter more.
+    auto floor_at = [&](TimePoint now, double grid_w, PolicyMemory& mem) {
+        auto d = p.decide(test::snapshot_with_grid(now, grid_w, fleet), mem);
+        mem = d.memory;
+        return d.miner_floor_w.count("big") ? d.miner_floor_w.at("big") : 0.0;
+    };
+    PolicyMemory mem = kRunning;
+    CHECK(floor_at(kT0, -1100, mem) == 0);
+    CHECK(floor_at(kT0 + 2min, -1100, mem) == 0);
+    CHECK(floor_at(kT0 + 3min, -1100, mem) == 1000);
+    // A dip below it starts the count again.
+    mem = kRunning;
+    CHECK(floor_at(kT0, -1100, mem) == 0);
+    CHECK(floor_at(kT0 + 1min, -500, mem) == 0);
+    CHECK(floor_at(kT0 + 2min, -1100, mem) == 0);
+    CHECK(floor_at(kT0 + 4min, -1100, mem) == 0);
+    CHECK(floor_at(kT0 + 5min, -1100, mem) == 1000);
+    // Importing: nothing starts.
+    CHECK(floor_at(kT0 + 6min, 40, mem) == 0);
+    // Off by default.
+    policies::SolarSurplusPolicy off(quick());
+    auto d = off.decide(test::snapshot_with_grid(kT0 + 3min, -1100, fleet),
+                        policies::memory_of(policies::SolarSurplusState{
+                            .running = true, .covered_since = {{"big", kT0}}}));
+    CHECK(d.miner_floor_w.empty());
+}
