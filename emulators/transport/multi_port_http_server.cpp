@@ -152,6 +152,7 @@ struct MultiPortHttpServer::Connection {
     std::string out;
     std::size_t out_pos = 0;
     bool close_after_write = false;
+    bool closed = false;  // its memory lives until the end of the event round
     SteadyClock::time_point last_active{};
 };
 
@@ -204,6 +205,7 @@ void MultiPortHttpServer::stop() {
     for (auto& c : connections_)
         if (c) ::close(c->fd);
     connections_.clear();
+    closed_.clear();
     open_connections_ = 0;
     for (int fd : listen_fds_) ::close(fd);
     listen_fds_.clear();
@@ -238,9 +240,11 @@ void MultiPortHttpServer::serve() {
                 on_readable(c);
             }
         }
+        closed_.clear();
         const auto now = SteadyClock::now();
         if (now >= next_sweep) {
             close_idle(now);
+            closed_.clear();
             next_sweep = now + sweep_every;
         }
     }
@@ -322,11 +326,8 @@ bool MultiPortHttpServer::answer_buffered(Connection& c) {
         c.out += serialize(reply, head.keep_alive);
         c.close_after_write = !head.keep_alive;
     }
-    if (c.out.size() > c.out_pos) {
-        on_writable(c);
-        return connections_[static_cast<std::size_t>(c.fd)] != nullptr;
-    }
-    return true;
+    if (c.out.size() > c.out_pos) on_writable(c);
+    return !c.closed;
 }
 
 void MultiPortHttpServer::on_writable(Connection& c) {
@@ -359,10 +360,12 @@ void MultiPortHttpServer::on_writable(Connection& c) {
 }
 
 void MultiPortHttpServer::close_connection(Connection& c) {
-    const auto fd = static_cast<std::size_t>(c.fd);
+    if (c.closed) return;
+    c.closed = true;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
-    connections_[fd].reset();  // `c` is gone from here on
+    // Callers up the stack still hold `c`: it is freed after the round.
+    closed_.push_back(std::move(connections_[static_cast<std::size_t>(c.fd)]));
     --open_connections_;
 }
 

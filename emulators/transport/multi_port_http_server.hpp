@@ -78,6 +78,7 @@ private:
     std::vector<int> listen_fds_;
     std::vector<int> ports_;
     std::vector<std::unique_ptr<Connection>> connections_;  // by fd, server thread only
+    std::vector<std::unique_ptr<Connection>> closed_;       // closed in this round, freed after it
     int epoll_fd_ = -1;
     int wake_fd_ = -1;
     std::thread thread_;
