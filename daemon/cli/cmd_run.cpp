@@ -48,7 +48,9 @@ int cmd_run(const CommandArgs& argv) {
     }
     ignore_file_size_signal();
     // Each miner keeps a connection open: a fleet of thousands needs more files than the 1024
-    // a service gets by default, so the soft limit goes up to the hard one.
+    // a service gets by default, so the soft limit goes up to the hard one; Modbus sources
+    // (select()) get low descriptors kept back before the fleet takes them.
+    transport::reserve_low_descriptors(32);
     const std::size_t files = transport::raise_open_file_limit();
     const std::size_t needed = loaded.config->miners.size() + 256;  // + journal, web, sources
     if (files < needed)
