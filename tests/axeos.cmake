@@ -8,3 +8,7 @@ hashsink_test(axeos_it LABEL integration
           ${CMAKE_CURRENT_SOURCE_DIR}/integration/axeos_http_client_it.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/integration/axeos_probe_it.cpp
   LIBS hashsink_miners)
+# Thousands of AxeOS miners from one epoll thread (bench/fleet_scale's emulator).
+hashsink_test(axeos_fleet_it LABEL integration
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/axeos_fleet_emulator_it.cpp
+  LIBS hashsink_miners)

@@ -1,11 +1,20 @@
 #include "adapters/transport/modbus_client.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <modbus/modbus.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <thread>
+
+#include "adapters/transport/open_files.hpp"
 
 namespace hashsink::transport {
 namespace {
@@ -19,6 +28,42 @@ void set_timeout(modbus_t* ctx, Duration d) {
     auto usec = static_cast<std::uint32_t>(us % 1'000'000);
     modbus_set_response_timeout(ctx, sec, usec);
     modbus_set_byte_timeout(ctx, sec, usec);
+}
+
+// Connects to ip:port within `timeout` and returns the socket on a low descriptor (libmodbus
+// waits on it with select(), see open_files.hpp), or an errno; EAFNOSUPPORT when `ip` is not an
+// IPv4 address (libmodbus's own connect then reports it). libmodbus's connect would wait with
+// select() too, before the socket could be moved.
+int connect_tcp(const std::string& ip, int port, Duration timeout, int& fd_out) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return EAFNOSUPPORT;
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    auto failed = [&fd](int err) {
+        ::close(fd);
+        return err;
+    };
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno != EINPROGRESS) return failed(errno);
+        pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+        const int ready =
+            ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(timeout.count(), 1)));
+        if (ready <= 0) return failed(ready == 0 ? ETIMEDOUT : errno);
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) return failed(err);
+    }
+    // As libmodbus sets up its own: blocking (it waits with select()), no Nagle delay.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto low = to_low_descriptor(fd);
+    if (!low) return EMFILE;  // fd is closed
+    fd_out = *low;
+    return 0;
 }
 
 std::string range(int addr, int count) {
@@ -63,7 +108,12 @@ void ModbusClient::request_done() noexcept {
 
 void ModbusClient::disconnect() noexcept {
     if (ctx_ == nullptr) return;
-    modbus_close(ctx_);
+    // Not modbus_close(): the descriptor may be a reserved low one, which goes back to the
+    // reserve instead of being freed for any other thread to take.
+    const int fd = modbus_get_socket(ctx_);
+    modbus_set_socket(ctx_, -1);
+    if (fd >= 0 && !endpoint_.rtu()) ::shutdown(fd, SHUT_RDWR);
+    close_low_descriptor(fd);
     modbus_free(ctx_);
     ctx_ = nullptr;
 }
@@ -133,10 +183,24 @@ Status ModbusClient::ensure_connected(const std::string& operation) noexcept {
         timeout = std::min(timeout, duration_cast<Duration>(deadline_ - now));
     applied_timeout_ = std::max(timeout, Duration{1});
     set_timeout(ctx_, timeout);
-    if (modbus_connect(ctx_) != 0) {
-        int err = errno;
-        return fail(operation, err == EINPROGRESS ? ETIMEDOUT : err);
+    int fd = -1;
+    const int tcp_err =
+        endpoint_.rtu() ? EAFNOSUPPORT : connect_tcp(endpoint_.host, endpoint_.port, timeout, fd);
+    if (tcp_err != 0 && tcp_err != EAFNOSUPPORT) return fail(operation, tcp_err);
+    if (fd < 0) {
+        // A serial port (or a host libmodbus will refuse): its own open, then a low descriptor.
+        if (modbus_connect(ctx_) != 0) {
+            int err = errno;
+            return fail(operation, err == EINPROGRESS ? ETIMEDOUT : err);
+        }
+        auto low = to_low_descriptor(modbus_get_socket(ctx_));
+        if (!low) {
+            modbus_set_socket(ctx_, -1);  // closed by to_low_descriptor
+            return fail(operation, EMFILE);
+        }
+        fd = *low;
     }
+    modbus_set_socket(ctx_, fd);
     ++connects_;
     return Status::success();
 }

@@ -1,11 +1,12 @@
 #include <iostream>
 
+#include "adapters/transport/open_files.hpp"
 #include "daemon/app/catalog.hpp"
-#include "daemon/cli/cli.hpp"
-#include "daemon/cli/commands.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/signals.hpp"
 #include "daemon/app/site.hpp"
+#include "daemon/cli/cli.hpp"
+#include "daemon/cli/commands.hpp"
 #include "daemon/core/log.hpp"
 
 namespace hashsink::app {
@@ -46,6 +47,17 @@ int cmd_run(const CommandArgs& argv) {
         return config::kExitConfig;
     }
     ignore_file_size_signal();
+    // Each miner keeps a connection open: a fleet of thousands needs more files than the 1024
+    // a service gets by default, so the soft limit goes up to the hard one; Modbus sources
+    // (select()) get low descriptors kept back before the fleet takes them.
+    transport::reserve_low_descriptors(32);
+    const std::size_t files = transport::raise_open_file_limit();
+    const std::size_t needed = loaded.config->miners.size() + 256;  // + journal, web, sources
+    if (files < needed)
+        log::warn("run", "open-file limit " + std::to_string(files) + " is below the " +
+                             std::to_string(needed) + " a fleet of " +
+                             std::to_string(loaded.config->miners.size()) +
+                             " miners may need; raise LimitNOFILE");
     SystemClock clock;
     auto site = Site::build(*loaded.config, {args.get("db"), args.get("listen")}, clock);
     if (!site) {

@@ -41,7 +41,7 @@ std::unique_ptr<SourcePoller> ControlLoop::make_poller(SourceSettings settings,
     poller->on_reading([this] {
         {
             std::lock_guard lock(wake_mutex_);
-            pacer_.fresh_data();
+            pacer_.fresh_data(std::chrono::steady_clock::now());
         }
         wake_.notify_all();
     });
@@ -172,27 +172,48 @@ void ControlLoop::apply_changes(LoopChanges& changes) {
 }
 
 void ControlLoop::run() {
+    auto due = std::chrono::steady_clock::now();
     while (!stopping_) {
         apply_pending();
         {
             // A new reading from here on is after this tick's snapshot: it earns the next one.
             std::lock_guard lock(wake_mutex_);
             pacer_.set_timing(settings_.period, settings_.min_spacing);  // as reconfigured
-            pacer_.ticked(std::chrono::steady_clock::now());
+            const auto start = std::chrono::steady_clock::now();
+            tick_late_ms_ =
+                std::max(0.0, std::chrono::duration<double, std::milli>(start - due).count());
+            pacer_.ticked(start);
         }
         tick();
-        wait_for_tick();
+        due = wait_for_tick();
     }
 }
 
-void ControlLoop::wait_for_tick() {
+std::chrono::steady_clock::time_point ControlLoop::wait_for_tick() {
     std::unique_lock lock(wake_mutex_);
     while (!stopping_) {
         // A reading arriving meanwhile moves the due time earlier and wakes the wait.
         const auto due = pacer_.next();
-        if (std::chrono::steady_clock::now() >= due) return;
+        if (std::chrono::steady_clock::now() >= due) break;
         wake_.wait_until(lock, due);
     }
+    return pacer_.due_since();
+}
+
+TickTiming ControlLoop::time_tick(std::chrono::steady_clock::time_point work_start) {
+    const double work =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start)
+            .count();
+    work_ms_.add(work);
+    if (tick_late_ms_) late_ms_.add(*std::exchange(tick_late_ms_, std::nullopt));
+    auto& s = timing_scratch_;
+    return {.ticks = work_ms_.size(),
+            .late_p50_ms = late_ms_.quantile(0.5, s),
+            .late_p99_ms = late_ms_.quantile(0.99, s),
+            .late_max_ms = late_ms_.quantile(1, s),
+            .work_p50_ms = work_ms_.quantile(0.5, s),
+            .work_p99_ms = work_ms_.quantile(0.99, s),
+            .work_max_ms = work_ms_.quantile(1, s)};
 }
 
 Duration ControlLoop::tick_span(TimePoint now) {
@@ -367,6 +388,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::publish(
     status->manual = snap.manual;
     status->tick_duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start).count();
+    status->timing = time_tick(work_start);
     status_.publish(status);
     return status;
 }

@@ -21,6 +21,7 @@
 #include "daemon/loop/loop_settings.hpp"
 #include "daemon/loop/miner_commands.hpp"
 #include "daemon/loop/miner_fleet.hpp"
+#include "daemon/loop/recent_samples.hpp"
 #include "daemon/loop/recorder.hpp"
 #include "daemon/loop/source_poller.hpp"
 #include "daemon/loop/status.hpp"
@@ -94,8 +95,10 @@ public:
 
 private:
     void run();
-    // Waits until the pacer says the next tick is due, or stop().
-    void wait_for_tick();
+    // Waits until the pacer says the next tick is due, or stop(); returns when it was due.
+    std::chrono::steady_clock::time_point wait_for_tick();
+    // The timing of this tick (its work from work_start) added to the last ticks'.
+    TickTiming time_tick(std::chrono::steady_clock::time_point work_start);
     // A poller whose readings wake the tick thread.
     std::unique_ptr<SourcePoller> make_poller(SourceSettings settings,
                                               std::unique_ptr<Source> source);
@@ -141,6 +144,12 @@ private:
     PolicyMemory memory_;
     double ramp_credit_w_ = 0;          // the governor's unused ramp allowance
     std::uint64_t tick_count_ = 0;
+    // Ticks' timing, loop thread only: run() sets how late the coming tick started (a tick a
+    // test calls directly has none).
+    std::optional<double> tick_late_ms_;
+    RecentSamples late_ms_{kTickTimingWindow};
+    RecentSamples work_ms_{kTickTimingWindow};
+    std::vector<double> timing_scratch_;
     TimePoint last_tick_at_{};  // site time of the previous tick
     bool was_fail_safe_ = false;
     std::mutex changes_mutex_;

@@ -188,8 +188,11 @@ void MinerFleet::run_poll(Slot& slot) {
         }
         const bool was_online = slot.online;
         if (state) {
-            if (slot.probed && state->caps.levels.empty()) state->caps = slot.caps;
+            // The slot keeps a miner's caps once (slot.caps, from the probe, which a driver's
+            // state repeats): a second copy in the state would be copied into every tick's
+            // views and status again, the bulk of a tick's work at 10,000 miners.
             slot.state = state;
+            slot.state->caps = MinerCaps{};
             slot.state_at = now;
             slot.online = state->online;
             if (state->power_w) slot.measured_w = *state->power_w;

@@ -47,10 +47,21 @@ struct MinerStatus {
     MinerCommandState command;  // an operator's commands (MQTT control)
 };
 
+// The loop's timing over its last ticks (up to kTickTimingWindow): how late a tick started
+// after the pacer made it due (the wake-up's scheduling delay, or the tick before overrunning
+// its period), and how long a tick's own work took. Quantiles in ms; ticks = how many.
+struct TickTiming {
+    std::size_t ticks = 0;
+    double late_p50_ms = 0, late_p99_ms = 0, late_max_ms = 0;
+    double work_p50_ms = 0, work_p99_ms = 0, work_max_ms = 0;
+};
+inline constexpr std::size_t kTickTimingWindow = 600;
+
 struct LoopStatus {
     std::uint64_t tick = 0;
     TimePoint at{};
     double tick_duration_ms = 0;        // how long the tick's own work took
+    TickTiming timing;
     Decision decision;
     double planned_w = 0;               // sum of running targets
     double measured_w = 0;              // sum of miners' measured draw

@@ -33,14 +33,25 @@ public:
         last_ = at;
         fresh_ = false;
     }
-    // A source delivered a reading the last tick has not seen.
-    void fresh_data() { fresh_ = true; }
+    // A source delivered a reading the last tick has not seen (at `at`, when the caller knows).
+    void fresh_data(SteadyPoint at = {}) {
+        if (!fresh_) fresh_at_ = at;
+        fresh_ = true;
+    }
     bool has_fresh_data() const { return fresh_; }
 
     // When the next tick is due (in the past when it is overdue: tick at once, no burst).
     SteadyPoint next() const {
         if (!fresh_ || min_spacing_ >= period_) return last_ + period_;
         return std::max(last_, before_last_ + 2 * min_spacing_);
+    }
+    // When the tick that next() allows became due: next(), or, when the reading that earns it
+    // came later, its arrival (the period's end at the latest). A tick starting after this is
+    // late by the difference (the loop's jitter).
+    SteadyPoint due_since() const {
+        const SteadyPoint n = next();
+        if (!fresh_ || fresh_at_ <= n) return n;
+        return std::min(fresh_at_, deadline());
     }
     // When the next tick is due at the latest, whatever the sources do.
     SteadyPoint deadline() const { return last_ + period_; }
@@ -52,6 +63,7 @@ private:
     SteadyPoint last_{};
     SteadyPoint before_last_{};
     bool fresh_ = false;
+    SteadyPoint fresh_at_{};
 };
 
 }  // namespace hashsink::loop

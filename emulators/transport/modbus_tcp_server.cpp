@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "adapters/transport/open_files.hpp"
+
 namespace hashsink::transport {
 namespace {
 
@@ -36,6 +38,15 @@ Status ModbusTcpServer::start(const std::string& name, const std::string& bind, 
     if (ctx_ == nullptr) return fail("create");
     listen_fd_ = modbus_tcp_listen(ctx_, 8);
     if (listen_fd_ < 0) return fail("listen");
+    // It waits with select() (and libmodbus does): a low descriptor, from the reserve in a
+    // process with many files open (see open_files.hpp).
+    if (auto low = to_low_descriptor(listen_fd_); low) {
+        listen_fd_ = *low;
+    } else {
+        listen_fd_ = -1;
+        errno = EMFILE;
+        return fail("listen");
+    }
     sockaddr_in addr{};
     socklen_t len = sizeof addr;
     if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
@@ -74,10 +85,11 @@ void ModbusTcpServer::serve() {
         if (FD_ISSET(listen_fd_, &readable)) {
             int fd = ::accept(listen_fd_, nullptr, nullptr);
             if (fd >= 0) {
-                if (fd >= FD_SETSIZE || clients.size() >= kMaxClients)
-                    ::close(fd);
-                else
-                    clients.push_back(fd);
+                auto low = to_low_descriptor(fd);  // closes fd when none is free
+                if (low && clients.size() >= kMaxClients)
+                    close_low_descriptor(*low);
+                else if (low)
+                    clients.push_back(*low);
             }
         }
         for (auto it = clients.begin(); it != clients.end();) {
@@ -89,15 +101,15 @@ void ModbusTcpServer::serve() {
             int n = modbus_receive(ctx_, query);
             if (n > 0) handler_(ctx_, query, n);
             if (n < 0) {
-                ::close(*it);
+                close_low_descriptor(*it);
                 it = clients.erase(it);
             } else {
                 ++it;
             }
         }
     }
-    for (int fd : clients) ::close(fd);
-    ::close(listen_fd_);
+    for (int fd : clients) close_low_descriptor(fd);
+    close_low_descriptor(listen_fd_);
     listen_fd_ = -1;
 }
 

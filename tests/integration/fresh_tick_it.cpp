@@ -115,6 +115,23 @@ TEST_CASE("fresh tick: a new reading is decided on well within the period", "[lo
         if (value == 123) CHECK(age < 3s);  // the tick took the reading as it arrived
 }
 
+TEST_CASE(
+    "fresh tick: the loop's thread times its ticks: how late each started, how long it worked",
+    "[loop][fresh][timing]") {
+    Rig rig(200ms, 50ms, 100ms);
+    rig.loop->start();
+    REQUIRE(rig.wait_for([&] { return rig.last && rig.last->timing.ticks >= 10; }, 10s));
+    std::lock_guard lock(rig.m);
+    const auto& t = rig.last->timing;
+    CHECK(t.ticks == rig.last->tick);
+    CHECK(t.late_p50_ms >= 0);
+    CHECK(t.late_p50_ms <= t.late_p99_ms);
+    CHECK(t.late_p99_ms <= t.late_max_ms);
+    CHECK(t.late_max_ms < 1000);  // ticks of a few microseconds start close to when due
+    CHECK(t.work_p50_ms > 0);
+    CHECK(t.work_p50_ms <= t.work_max_ms);
+}
+
 TEST_CASE("fresh tick: a stalled source still gets the loop ticking and the fail-safe taken",
           "[loop][fresh]") {
     Rig rig(200ms, 50ms, 100ms, 1s);

@@ -85,6 +85,20 @@ void site_metrics(Exposition& x, const loop::LoopStatus& st, TimePoint now) {
     x.sample("", static_cast<double>(st.tick));
     x.family("hashsink_tick_duration_seconds", "gauge", "How long the last tick's own work took.");
     x.sample("", st.tick_duration_ms / 1000.0);
+    const auto& t = st.timing;
+    if (t.ticks > 0) {
+        x.family("hashsink_tick_lateness_seconds", "gauge",
+                 "How late ticks started after they were due, over the last ticks (quantile 1: "
+                 "the largest).");
+        x.sample(R"(quantile="0.5")", t.late_p50_ms / 1000.0);
+        x.sample(R"(quantile="0.99")", t.late_p99_ms / 1000.0);
+        x.sample(R"(quantile="1")", t.late_max_ms / 1000.0);
+        x.family("hashsink_tick_work_seconds", "gauge",
+                 "How long ticks' own work took, over the last ticks (quantile 1: the longest).");
+        x.sample(R"(quantile="0.5")", t.work_p50_ms / 1000.0);
+        x.sample(R"(quantile="0.99")", t.work_p99_ms / 1000.0);
+        x.sample(R"(quantile="1")", t.work_max_ms / 1000.0);
+    }
     x.family("hashsink_status_age_seconds", "gauge", "Time since the tick this status is from.");
     x.sample("", age_s(st.at, now));
     x.family("hashsink_policy_info", "gauge", "The policy deciding the budget (always 1).");

@@ -158,8 +158,11 @@ json status_json(const loop::LoopStatus& st, TimePoint now, bool with_caps) {
                       {"heat_value_per_h", entry(d.report.miner_heat_value_per_h, m.id)}};
         if (with_caps) {
             miner["caps"] = json(m.caps);
+            // Shown inside the state too, as a driver's read_state reports them (the loop
+            // keeps them once, beside the state).
+            if (miner["state"].is_object()) miner["state"]["caps"] = miner["caps"];
         } else if (miner["state"].is_object()) {
-            miner["state"].erase("caps");  // a driver's read_state may carry them too
+            miner["state"].erase("caps");
         }
         miners.push_back(std::move(miner));
     }

@@ -223,85 +223,102 @@ Status AxeosEmulator::check_config() const {
                          false);
 }
 
-void AxeosEmulator::routes(Routes& svr) {
-    svr.server().set_default_headers({{"Access-Control-Allow-Origin", "*"}});
-
-    svr.get("/api/system/info", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(info_body(), "application/json");
-    });
-    if (version_at_least(2, 7)) {
-        svr.get("/api/system/asic", [this](const httplib::Request&, httplib::Response& res) {
-            res.set_content(asic_body(), "application/json");
-        });
+transport::HttpReply AxeosEmulator::patch_system(const std::string& request_body) {
+    auto bad = [](const char* why) {
+        return transport::HttpReply{.status = 400, .content_type = "text/plain", .body = why};
+    };
+    // Success: 200 with an empty body.
+    const transport::HttpReply done{.status = 200, .content_type = "", .body = ""};
+    auto body = nlohmann::json::parse(request_body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return bad("Invalid JSON");
+    // Table-driven like nvs_config.c: every known key must have the right type and range,
+    // unknown keys are ignored; nothing is written unless all pass.
+    struct Rule {
+        const char* key;
+        double min, max;
+    };
+    static const Rule kNumeric[] = {
+        {"frequency", 1, 65535}, {"coreVoltage", 1, 65535},  {"overclockEnabled", 0, 1},
+        {"autofanspeed", 0, 1},  {"manualFanSpeed", 0, 100}, {"minFanSpeed", 0, 99},
+        {"temptarget", 35, 66},  {"overheat_mode", 0, 0},    {"statsFrequency", 0, 65535},
+    };
+    for (const auto& r : kNumeric) {
+        auto it = body.find(r.key);
+        if (it == body.end()) continue;
+        if (!it->is_number() && !it->is_boolean()) return bad("Wrong API input");
+        double v = it->is_boolean() ? (it->get<bool>() ? 1 : 0) : it->get<double>();
+        if (!std::isfinite(v) || v < r.min || v > r.max) return bad("Wrong API input");
     }
-    svr.patch("/api/system", [this](const httplib::Request& req, httplib::Response& res) {
-        auto bad = [&](const char* why) {
-            res.status = 400;
-            res.set_content(why, "text/plain");
-        };
-        auto body = nlohmann::json::parse(req.body, nullptr, false);
-        if (body.is_discarded() || !body.is_object()) return bad("Invalid JSON");
-        // Table-driven like nvs_config.c: every known key must have the right type and range,
-        // unknown keys are ignored; nothing is written unless all pass.
-        struct Rule {
-            const char* key;
-            double min, max;
-        };
-        static const Rule kNumeric[] = {
-            {"frequency", 1, 65535},    {"coreVoltage", 1, 65535},  {"overclockEnabled", 0, 1},
-            {"autofanspeed", 0, 1},     {"manualFanSpeed", 0, 100}, {"minFanSpeed", 0, 99},
-            {"temptarget", 35, 66},     {"overheat_mode", 0, 0},    {"statsFrequency", 0, 65535},
-        };
-        for (const auto& r : kNumeric) {
-            auto it = body.find(r.key);
-            if (it == body.end()) continue;
-            if (!it->is_number() && !it->is_boolean()) return bad("Wrong API input");
-            double v = it->is_boolean() ? (it->get<bool>() ? 1 : 0) : it->get<double>();
-            if (!std::isfinite(v) || v < r.min || v > r.max) return bad("Wrong API input");
-        }
-        if (body.contains("hostname")) {
-            const auto& h = body["hostname"];
-            if (!h.is_string() || h.get<std::string>().empty() || h.get<std::string>().size() > 32)
-                return bad("Wrong API input");
-        }
-        if (ignore_writes()) return;   // 200, empty body, nothing changes
+    if (body.contains("hostname")) {
+        const auto& h = body["hostname"];
+        if (!h.is_string() || h.get<std::string>().empty() || h.get<std::string>().size() > 32)
+            return bad("Wrong API input");
+    }
+    if (ignore_writes()) return done;  // nothing changes
+    std::lock_guard lock(mutex_);
+    advance(sim_, clock().now());
+    auto num = [&](const char* k) {
+        const auto& v = body[k];
+        return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>();
+    };
+    if (body.contains("frequency")) sim_.frequency_mhz = num("frequency");
+    if (body.contains("coreVoltage")) sim_.core_voltage_mv = std::floor(num("coreVoltage"));
+    if (body.contains("overclockEnabled"))
+        sim_.overclock_enabled = static_cast<int>(num("overclockEnabled"));
+    if (body.contains("autofanspeed")) sim_.autofanspeed = static_cast<int>(num("autofanspeed"));
+    if (body.contains("manualFanSpeed"))
+        sim_.manual_fan_speed = static_cast<int>(num("manualFanSpeed"));
+    if (body.contains("minFanSpeed")) sim_.min_fan_speed = static_cast<int>(num("minFanSpeed"));
+    if (body.contains("temptarget")) sim_.temptarget = static_cast<int>(num("temptarget"));
+    if (body.contains("overheat_mode")) sim_.overheat = false;
+    if (body.contains("statsFrequency"))
+        sim_.stats_frequency = static_cast<int>(num("statsFrequency"));
+    if (body.contains("hostname")) sim_.hostname = body["hostname"].get<std::string>();
+    return done;
+}
+
+transport::HttpReply AxeosEmulator::set_paused(bool paused) {
+    if (!ignore_writes()) {
         std::lock_guard lock(mutex_);
         advance(sim_, clock().now());
-        auto num = [&](const char* k) {
-            const auto& v = body[k];
-            return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>();
-        };
-        if (body.contains("frequency")) sim_.frequency_mhz = num("frequency");
-        if (body.contains("coreVoltage")) sim_.core_voltage_mv = std::floor(num("coreVoltage"));
-        if (body.contains("overclockEnabled")) sim_.overclock_enabled = static_cast<int>(num("overclockEnabled"));
-        if (body.contains("autofanspeed")) sim_.autofanspeed = static_cast<int>(num("autofanspeed"));
-        if (body.contains("manualFanSpeed")) sim_.manual_fan_speed = static_cast<int>(num("manualFanSpeed"));
-        if (body.contains("minFanSpeed")) sim_.min_fan_speed = static_cast<int>(num("minFanSpeed"));
-        if (body.contains("temptarget")) sim_.temptarget = static_cast<int>(num("temptarget"));
-        if (body.contains("overheat_mode")) sim_.overheat = false;
-        if (body.contains("statsFrequency")) sim_.stats_frequency = static_cast<int>(num("statsFrequency"));
-        if (body.contains("hostname")) sim_.hostname = body["hostname"].get<std::string>();
-        // Success: 200 with an empty body.
-    });
-    if (version_at_least(2, 14)) {
-        // POST /api/system/pause and /api/system/resume.
-        auto set_paused = [this](bool paused, const char* reply) -> emu::Handler {
-            return [this, paused, reply](const httplib::Request&, httplib::Response& res) {
-                if (!ignore_writes()) {
-                    std::lock_guard lock(mutex_);
-                    advance(sim_, clock().now());
-                    sim_.paused = paused;
-                }
-                res.set_content(reply, "application/json");
-            };
-        };
-        svr.post("/api/system/pause", set_paused(true, R"({"message":"Mining paused"})"));
-        svr.post("/api/system/resume", set_paused(false, R"({"message":"Mining resumed"})"));
+        sim_.paused = paused;
     }
-    svr.post("/api/system/restart", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(R"({"message":"System will restart shortly."})", "application/json");
+    return {.body = paused ? R"({"message":"Mining paused"})" : R"({"message":"Mining resumed"})"};
+}
+
+transport::HttpReply AxeosEmulator::answer(const transport::HttpRequestLine& request) {
+    const std::string& m = request.method;
+    const std::string& p = request.path;
+    if (m == "GET" && p == "/api/system/info") return {.body = info_body()};
+    if (m == "GET" && p == "/api/system/asic" && version_at_least(2, 7))
+        return {.body = asic_body()};
+    if (m == "PATCH" && p == "/api/system") return patch_system(request.body);
+    if (m == "POST" && p == "/api/system/pause" && version_at_least(2, 14)) return set_paused(true);
+    if (m == "POST" && p == "/api/system/resume" && version_at_least(2, 14))
+        return set_paused(false);
+    if (m == "POST" && p == "/api/system/restart") {
         reboot();
-    });
+        return {.body = R"({"message":"System will restart shortly."})"};
+    }
+    return {.status = 404, .content_type = "text/plain", .body = "Not Found"};
+}
+
+void AxeosEmulator::routes(Routes& svr) {
+    svr.server().set_default_headers({{"Access-Control-Allow-Origin", "*"}});
+    auto serve = [this](const httplib::Request& req, httplib::Response& res) {
+        auto reply = answer({.method = req.method, .path = req.path, .body = req.body});
+        res.status = reply.status;
+        if (!reply.content_type.empty()) res.set_content(reply.body, reply.content_type);
+    };
+    // Only the paths this firmware version has: httplib answers 404 for the others.
+    svr.get("/api/system/info", serve);
+    if (version_at_least(2, 7)) svr.get("/api/system/asic", serve);
+    svr.patch("/api/system", serve);
+    if (version_at_least(2, 14)) {
+        svr.post("/api/system/pause", serve);
+        svr.post("/api/system/resume", serve);
+    }
+    svr.post("/api/system/restart", serve);
 }
 
 double AxeosEmulator::power_w() const {

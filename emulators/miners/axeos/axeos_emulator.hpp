@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulators/miners/common/http_emulator.hpp"
+#include "emulators/transport/multi_port_http_server.hpp"
 
 namespace hashsink::miners::axeos {
 
@@ -63,6 +64,13 @@ public:
     double core_voltage() const;       // setting, mV
     bool paused() const;
 
+    // The firmware's answer to one request, without a server around it: the httplib routes
+    // answer through it, and so does a responder serving a whole fleet from one thread
+    // (transport::MultiPortHttpServer). 404 for a path this firmware version lacks. The shared
+    // faults that live in the server (latency, HTTP 500, offline, a reboot on write) are not
+    // applied here; malformed bodies and ignored writes are.
+    transport::HttpReply answer(const transport::HttpRequestLine& request);
+
     // Faults beyond the shared ones.
     void set_power_fault(const std::string& fault);   // "" clears; info power_fault
     void set_overheat(bool on);              // overheat_mode=1, hashing stops
@@ -89,6 +97,8 @@ private:
     double expected_hashrate_ghs(const Sim& s) const;
     std::string info_body();
     std::string asic_body() const;
+    transport::HttpReply patch_system(const std::string& body);
+    transport::HttpReply set_paused(bool paused);
     bool version_at_least(int major, int minor) const;
 
     EmulatorConfig config_;

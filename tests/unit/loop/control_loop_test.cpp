@@ -45,6 +45,7 @@ public:
         s.online = true;
         s.state = current_.run ? MinerRunState::mining : MinerRunState::paused;
         s.power_w = current_.run ? current_.power_w : 1.0;
+        s.caps = test::ladder_caps(10, 30, 5);  // as drivers repeat their probed caps
         return s;
     }
     Status apply(const MinerTarget& t) noexcept override {
@@ -140,6 +141,20 @@ TEST_CASE("a miner found mining on a surplus that covers it is not paused at sta
     auto applied = rig.miner->applied();
     REQUIRE(!applied.empty());
     for (const auto& t : applied) CHECK(t.run);
+}
+
+TEST_CASE("a miner's caps are kept once: beside its state in the views and status, not in it",
+          "[loop]") {
+    FleetRig rig(1s);
+    rig.step(1s);
+    const auto views = rig.fleet.views(rig.clock.now());
+    REQUIRE(views.size() == 1);
+    REQUIRE(views[0].state);
+    CHECK(views[0].caps.levels.size() == 5);
+    CHECK(views[0].state->caps.levels.empty());  // not copied again every tick
+    const auto status = rig.fleet.status();
+    CHECK(status[0].caps == views[0].caps);
+    CHECK(status[0].state->caps.levels.empty());
 }
 
 TEST_CASE("a paused miner waits out the enable delay, then follows the surplus", "[loop]") {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/loop/recent_samples.hpp"
+
 using namespace hashsink;
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
@@ -70,4 +72,40 @@ TEST_CASE("pacer: a spacing above the period is the period", "[loop][pacer]") {
     pacer.ticked(t0);
     pacer.fresh_data();
     CHECK(pacer.next() == t0 + 100ms);
+}
+
+TEST_CASE("recent samples: quantiles over the last values only", "[loop][timing]") {
+    loop::RecentSamples samples(100);
+    std::vector<double> scratch;
+    CHECK(samples.quantile(0.5, scratch) == 0);  // none yet
+    for (int i = 1; i <= 100; ++i) samples.add(i);
+    CHECK(samples.size() == 100);
+    CHECK(samples.quantile(0.5, scratch) == Approx(50.5).margin(0.5));
+    CHECK(samples.quantile(0.99, scratch) == 99);
+    CHECK(samples.quantile(1, scratch) == 100);
+    CHECK(samples.quantile(0, scratch) == 1);
+    // A hundred more push the first hundred out: one slow value among them is the maximum.
+    for (int i = 0; i < 99; ++i) samples.add(2);
+    samples.add(500);
+    CHECK(samples.size() == 100);
+    CHECK(samples.quantile(0.5, scratch) == 2);
+    CHECK(samples.quantile(0.99, scratch) == 2);
+    CHECK(samples.quantile(1, scratch) == 500);
+}
+
+TEST_CASE("pacer: a tick is due from its period's end, or from the reading that earns it",
+          "[loop][pacer][timing]") {
+    loop::TickPacer pacer(1s, 200ms);
+    pacer.ticked(t0);
+    pacer.ticked(t0 + 1s);
+    CHECK(pacer.due_since() == t0 + 2s);  // no reading: the period
+    pacer.fresh_data(t0 + 1300ms);
+    CHECK(pacer.next() == t0 + 1s);           // the spacing allows it at once...
+    CHECK(pacer.due_since() == t0 + 1300ms);  // ...and it became due when the reading came
+    pacer.fresh_data(t0 + 1600ms);            // a second reading does not move it
+    CHECK(pacer.due_since() == t0 + 1300ms);
+    // A reading that waits out the spacing is due when the spacing allows.
+    pacer.ticked(t0 + 1310ms);
+    pacer.fresh_data(t0 + 1320ms);
+    CHECK(pacer.due_since() == t0 + 1400ms);
 }

@@ -20,6 +20,13 @@ loop::LoopStatus sample_status() {
     st.tick = 42;
     st.at = kNow - std::chrono::milliseconds(500);
     st.tick_duration_ms = 2.5;
+    st.timing = {.ticks = 600,
+                 .late_p50_ms = 1,
+                 .late_p99_ms = 12.5,
+                 .late_max_ms = 40,
+                 .work_p50_ms = 2,
+                 .work_p99_ms = 3,
+                 .work_max_ms = 8};
     st.decision.policy = "solar_surplus";
     st.decision.budget_w = 300;
     st.decision.shed = true;
@@ -122,6 +129,12 @@ TEST_CASE("metrics text: families, HELP and TYPE before samples, one block per n
                     "# TYPE hashsink_ticks_total counter",
                     "hashsink_ticks_total 42",
                     "hashsink_tick_duration_seconds 0.0025",
+                    "hashsink_tick_lateness_seconds{quantile=\"0.5\"} 0.001",
+                    "hashsink_tick_lateness_seconds{quantile=\"0.99\"} 0.0125",
+                    "hashsink_tick_lateness_seconds{quantile=\"1\"} 0.04",
+                    "hashsink_tick_work_seconds{quantile=\"0.5\"} 0.002",
+                    "hashsink_tick_work_seconds{quantile=\"0.99\"} 0.003",
+                    "hashsink_tick_work_seconds{quantile=\"1\"} 0.008",
                     "hashsink_status_age_seconds 0.5",
                     "hashsink_policy_info{policy=\"solar_surplus\"} 1",
                     "hashsink_budget_watts 300",
@@ -173,6 +186,16 @@ TEST_CASE("metrics text: an offline miner has state samples but no power, hashra
         CHECK(line.rfind("hashsink_miner_chip_temperature", 0) != 0);
         CHECK(line.find("NaN") == std::string::npos);
     }
+}
+
+TEST_CASE("metrics text: a status from a tick with no timing yet writes no tick quantiles",
+          "[unit][web][metrics]") {
+    auto st = sample_status();
+    st.timing = {};
+    const std::string text = web::metrics_text(st, kNow);
+    CHECK(text.find("hashsink_ticks_total 42") != std::string::npos);
+    CHECK(text.find("hashsink_tick_lateness_seconds") == std::string::npos);
+    CHECK(text.find("hashsink_tick_work_seconds") == std::string::npos);
 }
 
 TEST_CASE("metrics text: heat zones, a stale one without temperature", "[unit][web][metrics]") {

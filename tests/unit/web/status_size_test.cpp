@@ -49,3 +49,13 @@ TEST_CASE(
           "payload is not a number: \"\xef\xbf\xbd(\"");
     CHECK(back["tick"] == st.tick);
 }
+
+TEST_CASE("status json: the state shows the miner's caps, which the loop keeps beside it",
+          "[web]") {
+    auto st = s19_fleet_status(1);
+    REQUIRE(st.miners[0].state);
+    st.miners[0].state->caps = MinerCaps{};  // as MinerFleet::status() publishes it
+    const auto full = web::status_json(st, st.at);
+    CHECK(full["miners"][0]["caps"]["levels"].size() == st.miners[0].caps.levels.size());
+    CHECK(full["miners"][0]["state"]["caps"] == full["miners"][0]["caps"]);
+}
