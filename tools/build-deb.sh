@@ -67,6 +67,13 @@ git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
   tar -C "$repo" --null -T - -cf - | tar -C "$src" -xf -
 
+# debhelper (compat 13) gives the build a HOME of its own: name ccache's usual folder, or every
+# build would start cold.
+if command -v ccache >/dev/null; then
+  CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir)}
+  export CCACHE_DIR
+fi
+
 echo "build-deb: building hashsink $deb_version for $host_arch in $src (log: $stage/build.log)"
 build_args=(-us -uc -b "-j$jobs")
 [ "$host_arch" = "$build_arch" ] || build_args+=(-a "$host_arch")

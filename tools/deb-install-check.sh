@@ -2,7 +2,7 @@
 # Installs the Debian package on a Debian 12 that nobody installed anything on by hand, and
 # removes it again: builds a minimal bookworm root with mmdebstrap (plus systemd, for
 # systemd-analyze), copies the .deb in and checks there that
-#   - `apt install ./hashsink_*.deb` pulls in every runtime dependency;
+#   - `apt install ./hashsink_*.deb` pulls in every runtime dependency and makes the user;
 #   - `hashsink --version` and `hashsink check` on the installed /etc/hashsink/hashsink.toml pass;
 #   - the daemon runs on that config for a few seconds and logs its setup code;
 #   - `systemd-analyze verify` passes on the installed unit;
@@ -62,6 +62,10 @@ bare_root_run "$root" "set -euo pipefail
   apt-get install -y -q --no-install-recommends /tmp/$name
   echo '== installed files'
   dpkg -L hashsink
+  echo '== the user and the config folder postinst made'
+  getent passwd hashsink
+  stat -c '%U:%G %a %n' /etc/hashsink /etc/hashsink/hashsink.toml
+  test \"\$(stat -c %G /etc/hashsink)\" = hashsink
   echo '== hashsink --version'
   hashsink --version
   echo '== hashsink check --config /etc/hashsink/hashsink.toml'
