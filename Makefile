@@ -17,7 +17,7 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test demo bench fuzz fresh-check clean sanitize tsan
+.PHONY: all deps configure build test demo bench fuzz fresh-check clean sanitize tsan deb
 
 all: build
 
@@ -58,8 +58,16 @@ fuzz: deps
 	@tools/install-deps.sh $(FUZZ_PACKAGES)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) fuzz/run.sh
 
+# The Debian package in dist/: hashsink_<version>_<arch>.deb and its -dbgsym. Installs its build
+# dependencies (from debian/control) first; ARCH=arm64 cross-builds for a Raspberry Pi.
+# docs/packaging.md.
+ARCH ?=
+deb:
+	@JOBS=$(JOBS) tools/build-deb.sh $(ARCH)
+
 # The README's two commands on a bare Debian 12 root (mmdebstrap): run it before resolving any
-# change to dependencies. Needs root and 20-30 minutes; not part of `make test` or CI.
+# change to dependencies. Then `make deb` there and tools/deb-install-check.sh on its package.
+# Needs root and 35-45 minutes; not part of `make test` or CI.
 fresh-check:
 	@tools/fresh-check.sh
 

@@ -7,3 +7,5 @@ hashsink_test(config_cases_tests LABEL config
 hashsink_test(systemd_tests LABEL integration
   SOURCES integration/systemd_unit_it.cpp integration/systemd_notify_it.cpp
   LIBS hashsink_cli)
+hashsink_test(packaging_tests LABEL integration
+  SOURCES integration/packaging_it.cpp)

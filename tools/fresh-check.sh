@@ -2,13 +2,16 @@
 # Proves the README's two commands on a Debian 12 that nobody installed anything on by hand:
 # builds a minimal bookworm root with mmdebstrap, copies a clean clone of HEAD into it, runs
 # `make test` there (which installs every package it needs), then `make demo` for 20 s and
-# fetches /api/status. Prints one summary line last; exits non-zero when either step fails.
+# fetches /api/status, then `make deb` and tools/deb-install-check.sh on the package it made
+# (installed and purged in a second bare root). Prints one summary line last; exits non-zero
+# when any step fails.
 #
-# Needs root (chroot, mounts) and the network to Debian's mirrors. Takes 20-30 minutes on two
+# Needs root (chroot, mounts) and the network to Debian's mirrors. Takes 35-45 minutes on two
 # cores. Usage: tools/fresh-check.sh [--keep]   (--keep leaves the root in $FRESH_ROOT)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tools/bare-root.sh"
 root=${FRESH_ROOT:-/var/tmp/hashsink-fresh-root}
 log_dir=${FRESH_LOG_DIR:-$repo/build/fresh-check}
 keep=0
@@ -22,47 +25,18 @@ rm -rf "$root"
 summary() { echo "fresh-check: $*"; }
 
 # The root: Debian's minbase plus make, the one thing a user runs before the Makefile can
-# install the rest. The host's apt sources give the same mirror and security suite.
-sources=()
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-  [ -s "$f" ] && sources+=("$f")
-done
-[ ${#sources[@]} -gt 0 ] || sources=(http://deb.debian.org/debian)
+# install the rest.
 echo "fresh-check: building a bookworm root in $root (log: $log_dir/mmdebstrap.log)"
-if ! mmdebstrap --variant=minbase --include=make,ca-certificates bookworm "$root" "${sources[@]}" \
-     >"$log_dir/mmdebstrap.log" 2>&1; then
+if ! bare_root_make "$root" "$log_dir/mmdebstrap.log" make,ca-certificates; then
   summary "FAIL: mmdebstrap could not build the root (see $log_dir/mmdebstrap.log)"
   exit 1
 fi
-
-# The one thing carried over from this machine: the local CA certificates its network needs
-# (a TLS proxy between it and the package registries), which a root of Debian's packages
-# cannot have. No package, file or setting of the project's comes along.
-if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
-  chroot "$root" update-ca-certificates >/dev/null 2>&1
-fi
-export extra_ca=${NODE_EXTRA_CA_CERTS:+/etc/ssl/certs/ca-certificates.crt}
 
 # A clean clone of what is committed: nothing from this work tree's build or node_modules.
 git clone -q --no-local "$repo" "$root/src"
 git -C "$root/src" log -1 --format='fresh-check: testing %h %s'
 
-# Inside the root, in private mount and pid namespaces, so every mount and every process left
-# behind goes away with it.
-run_in_root() {
-  unshare --mount --pid --fork --propagation private -- bash -c '
-    set -e
-    r=$1; shift
-    mount -t proc proc "$r/proc"
-    mount -t sysfs sys "$r/sys"
-    mount --rbind /dev "$r/dev"
-    mount -t tmpfs -o mode=1777 shm "$r/dev/shm"
-    cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
-    exec chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-      LANG=C.UTF-8 TERM=dumb ${extra_ca:+NODE_EXTRA_CA_CERTS=$extra_ca} bash -c "$*"' \
-    _ "$root" "$@"
-}
+run_in_root() { bare_root_run "$root" "$@"; }
 
 test_rc=0
 echo "fresh-check: make test in the root (log: $log_dir/make-test.log)"
@@ -80,11 +54,22 @@ print(\"status: tick\", s.get(\"tick\"), \"miners\", len(s.get(\"miners\", [])))
   cat /tmp/demo.log' >"$log_dir/make-demo.log" 2>&1 || demo_rc=$?
 status_line=$(grep -E '^status: tick' "$log_dir/make-demo.log" | tail -1 || true)
 
+deb_rc=0
+echo "fresh-check: make deb in the root, then its install check (logs: $log_dir/make-deb.log," \
+  "$log_dir/deb-install-check.log)"
+run_in_root 'cd /src && make deb' >"$log_dir/make-deb.log" 2>&1 || deb_rc=$?
+if [ $deb_rc -eq 0 ]; then
+  debs=("$root"/src/dist/hashsink_*_"$(dpkg --print-architecture)".deb)
+  "$repo/tools/deb-install-check.sh" "${debs[0]}" >"$log_dir/deb-install-check.log" 2>&1 ||
+    deb_rc=$?
+fi
+deb_line=$(grep -E '^deb-install-check: ' "$log_dir/deb-install-check.log" 2>/dev/null | tail -1 || true)
+
 [ $keep -eq 1 ] || rm -rf "$root"
 
-if [ $test_rc -eq 0 ] && [ $demo_rc -eq 0 ]; then
-  summary "PASS: make test (${ctest_line:-no ctest summary}); make demo served /api/status (${status_line#status: })"
+if [ $test_rc -eq 0 ] && [ $demo_rc -eq 0 ] && [ $deb_rc -eq 0 ]; then
+  summary "PASS: make test (${ctest_line:-no ctest summary}); make demo served /api/status (${status_line#status: }); make deb and ${deb_line#deb-install-check: }"
   exit 0
 fi
-summary "FAIL: make test exit $test_rc (${ctest_line:-no ctest summary}); make demo exit $demo_rc (${status_line:-no /api/status}); logs in $log_dir"
+summary "FAIL: make test exit $test_rc (${ctest_line:-no ctest summary}); make demo exit $demo_rc (${status_line:-no /api/status}); make deb and install check exit $deb_rc (${deb_line:-no summary}); logs in $log_dir"
 exit 1

@@ -8,6 +8,10 @@
 #include "daemon/cli/cli.hpp"
 #include "daemon/cli/commands.hpp"
 
+#ifndef HASHSINK_VERSION
+#define HASHSINK_VERSION "unknown"
+#endif
+
 namespace {
 
 struct Command {
@@ -47,7 +51,10 @@ void print_help(std::ostream& out) {
         name.resize(20, ' ');
         out << "  " << name << c.summary << "\n";
     }
-    out << "\nEach command takes --help.\n";
+    out << "\nOptions:\n"
+           "  --help              show this help\n"
+           "  --version           print the version\n"
+           "\nEach command takes --help.\n";
 }
 
 }  // namespace
@@ -60,7 +67,7 @@ int main(int argc, char** argv) {
         return args.empty() ? hashsink::app::kExitUsage : 0;
     }
     if (args[0] == "--version") {
-        std::cout << "hashsink 0.1.0\n";
+        std::cout << "hashsink " << HASHSINK_VERSION << "\n";
         return 0;
     }
     for (const auto& c : kCommands) {
