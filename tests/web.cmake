@@ -8,8 +8,10 @@ hashsink_test(web_api_it LABEL integration
 # so the test is always registered and a browser that cannot start fails it.
 hashsink_plain_test("e2e:web page in chromium: first run, add a miner, save, mine, restore, screenshots"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/web/run.sh ${CMAKE_BINARY_DIR}/e2e-web $<TARGET_FILE:hashsink>)
+# Both browser tests install playwright-core into build/e2e-web (`npm ci` empties node_modules
+# first): one at a time, or one starts while the other's install has removed its module.
 set_tests_properties("e2e:web page in chromium: first run, add a miner, save, mine, restore, screenshots"
-  PROPERTIES LABELS e2e TIMEOUT 300)
+  PROPERTIES LABELS e2e TIMEOUT 300 RESOURCE_LOCK e2e-web)
 
 # The first run's setup code: right, wrong, the limit on guesses, void after the password is set.
 hashsink_test(web_setup_code_unit LABEL unit
@@ -44,4 +46,4 @@ hashsink_test(web_status_compact_it LABEL integration
 hashsink_plain_test("e2e:web page with 2,000 miners in chromium: fleet totals, only the rows in view drawn, a scroll draws row 1,000"
   COMMAND env MINERS=2000 POLL_SECONDS=3 ${PROJECT_SOURCE_DIR}/bench/status_render.sh ${CMAKE_BINARY_DIR})
 set_tests_properties("e2e:web page with 2,000 miners in chromium: fleet totals, only the rows in view drawn, a scroll draws row 1,000"
-  PROPERTIES LABELS e2e TIMEOUT 300)
+  PROPERTIES LABELS e2e TIMEOUT 300 RESOURCE_LOCK e2e-web)

@@ -33,7 +33,8 @@ build_depends() {
     sed 's/^debhelper-compat$/debhelper/' | grep -v '^$'
 }
 
-packages=(lintian)
+# dpkg-buildpackage checks for build-essential too, for a cross build as well.
+packages=(lintian build-essential)
 if [ "$host_arch" = "$build_arch" ]; then
   packages+=(g++ $(build_depends))
 else
