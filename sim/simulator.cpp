@@ -465,6 +465,8 @@ Report evaluate(const Trace& trace, const SimSettings& settings) {
         auto ts = make_thermostat_controller(settings);
         r.thermostat = score(*ts);
     }
+    if (settings.shared.members > 0)
+        if (auto shared = make_shared_site_controller(settings)) r.shared = score(*shared);
     return r;
 }
 
@@ -534,6 +536,7 @@ std::string report_json(const Report& r, const std::string& trace_name) {
     j["baselines"] = {{"threshold", metrics_json(r.threshold)},
                       {"export_follower", metrics_json(r.export_follower)}};
     if (r.thermostat) j["baselines"]["thermostat"] = metrics_json(*r.thermostat);
+    if (r.shared) j["shared"] = metrics_json(*r.shared);
     return j.dump();
 }
 
@@ -568,6 +571,7 @@ std::string report_text(const Report& r, const std::string& trace_name) {
     row("threshold", r.threshold);
     row("export_follower", r.export_follower);
     if (r.thermostat) row("thermostat", *r.thermostat);
+    if (r.shared) row("shared daemons", *r.shared);
     if (!r.hashsink.heat) return out;
     std::snprintf(buf, sizeof buf, "\n%-16s %10s %10s %10s %9s %9s %9s %9s\n", "heat",
                   "violation", "delivered", "wanted", "value", "revenue", "combined", "net");

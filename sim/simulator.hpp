@@ -3,9 +3,8 @@
 // result against two common baselines and a perfect-foresight oracle. See docs/simulator.md.
 #pragma once
 
-#include <map>
-
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +17,7 @@
 #include "sim/battery_model.hpp"
 #include "sim/genset_trip.hpp"
 #include "sim/heat_sim.hpp"
+#include "sim/shared_site.hpp"
 #include "sim/trace.hpp"
 
 namespace hashsink::sim {
@@ -55,6 +55,7 @@ struct SimSettings {
     // Heat: the heat_demand policy's zones and the [[simulate.buildings]] modelled for them.
     std::vector<policies::HeatZone> heat_zones;
     std::vector<BuildingParams> buildings;
+    SharedSiteSpec shared;  // several daemons sharing the site (members > 0)
 };
 
 // From a validated config: [site], [governor], the policy (or `policy_override`) and every
@@ -161,6 +162,7 @@ struct Report {
     Metrics threshold;
     Metrics export_follower;
     std::optional<Metrics> thermostat;  // with heat zones
+    std::optional<Metrics> shared;      // several daemons sharing the site
 };
 
 // Whether the trace has what the heat zones need (outdoor or indoor temperatures).

@@ -23,3 +23,12 @@ hashsink_test(home_assistant_unit LABEL unit
 hashsink_test(home_assistant_e2e_tests LABEL e2e TIMEOUT 400
   SOURCES e2e/home_assistant_e2e_it.cpp
   LIBS hashsink_cli PkgConfig::SQLITE PkgConfig::HTTPLIB)
+
+# A fleet of sites: the command, its split and acknowledgement, the central view (unit); three
+# daemons and two bridged brokers with the link cut (e2e).
+hashsink_test(fleet_unit LABEL unit
+  SOURCES unit/app/fleet_command_test.cpp
+  LIBS hashsink_cli)
+hashsink_test(fleet_e2e_tests LABEL e2e TIMEOUT 400
+  SOURCES e2e/fleet_e2e_it.cpp
+  LIBS hashsink_cli PkgConfig::HTTPLIB)

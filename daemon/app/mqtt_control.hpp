@@ -17,6 +17,7 @@
 
 #include "daemon/core/result.hpp"
 #include "daemon/loop/miner_commands.hpp"
+#include "daemon/loop/site_limit.hpp"
 #include "web/site_control.hpp"
 
 namespace hashsink::app {
@@ -24,12 +25,14 @@ namespace hashsink::app {
 inline constexpr int kDefaultOverrideMinutes = 60;
 
 struct ControlCommand {
-    enum class Kind { site_override, miner, override_duration };
+    // site_limit: a fleet's curtailment (daemon/app/fleet_command.hpp), not a topic here.
+    enum class Kind { site_override, miner, override_duration, site_limit };
     Kind kind = Kind::miner;
     std::optional<web::OverrideRequest> site;  // site_override; nullopt: clear (auto)
     loop::MinerCommandChange miner;            // miner (its override's until is set)
     std::string miner_id;                      // override_duration
     int minutes = kDefaultOverrideMinutes;     // override_duration
+    loop::SiteLimitRequest limit;              // site_limit
 };
 
 // The filters that catch every command topic (and none of the status topics).

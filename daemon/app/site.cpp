@@ -359,9 +359,14 @@ Status Site::start() {
         auto publisher = std::make_unique<StatusPublisher>(
             publish, loop_->status_board(), *clock_, 1 + cfg.miners.size() + 16, *recorder_,
             [this](const ControlCommand& c) {
-                return c.kind == ControlCommand::Kind::site_override
-                           ? control_->set_override(c.site)
-                           : loop_->command_miner(c.miner);
+                switch (c.kind) {
+                    case ControlCommand::Kind::site_override:
+                        return control_->set_override(c.site);
+                    case ControlCommand::Kind::site_limit:
+                        return loop_->set_site_limit("fleet", c.limit);
+                    default:
+                        return loop_->command_miner(c.miner);
+                }
             });
         if (!publisher->setup_status().ok()) {
             log::error("site", publisher->setup_status().message);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/sensors/mqtt_broker_keys.hpp"
+#include "daemon/app/fleet_command.hpp"
 #include "daemon/app/home_assistant.hpp"
 #include "daemon/core/log.hpp"
 #include "web/api/status_json.hpp"
@@ -64,6 +65,7 @@ json status_summary(const loop::LoopStatus& st, TimePoint now) {
             {"reason", d.reason},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},
+            {"site_limit_w", opt(st.site_limit_w)},
             {"heat_floor_w", sum_of(d.miner_floor_w)},
             {"miners", st.miners.size()},
             {"miners_online", online},
@@ -124,6 +126,12 @@ std::string check_currency(const OptionValue& value) {
     return "";
 }
 
+std::string check_site_id(const OptionValue& value) {
+    const auto* text = std::get_if<std::string>(&value);
+    if (text == nullptr || text->empty()) return "";
+    return site_id_error(*text).value_or("");
+}
+
 }  // namespace
 
 const Settings<PublishConfig>& publish_settings() {
@@ -179,6 +187,21 @@ const Settings<PublishConfig>& publish_settings() {
                           "override; the site's override); anyone who may publish to those "
                           "topics controls the site",
                    .fallback = false})
+            .bind(&PublishConfig::fleet_commands,
+                  {.name = "fleet_commands",
+                   .doc = "take this site's share of a fleet's curtailment from fleet_topic as a "
+                          "site limit, acknowledged on <prefix>/fleet/ack (docs/fleet.md)",
+                   .fallback = false})
+            .bind(&PublishConfig::fleet_topic, {.name = "fleet_topic",
+                                                .doc = "the fleet's command topic",
+                                                .fallback = std::string("hashsink/fleet/command"),
+                                                .check = sensors::mqtt::check_topic})
+            .bind(&PublishConfig::site_id,
+                  {.name = "site_id",
+                   .doc = "this site's id in the fleet's commands (letters, digits, '_', '-', "
+                          "'.'); empty: the prefix's last level",
+                   .fallback = std::string(),
+                   .check = check_site_id})
             .nest(&PublishConfig::broker, sensors::mqtt::broker_settings());
     return settings;
 }
@@ -191,6 +214,7 @@ PublishConfig publish_config_from(const Options& options) {
     while (!c.discovery_prefix.empty() && c.discovery_prefix.back() == '/')
         c.discovery_prefix.pop_back();
     if (c.node_id.empty()) c.node_id = node_id_from_prefix(c.prefix);
+    if (c.site_id.empty()) c.site_id = c.prefix.substr(c.prefix.find_last_of('/') + 1);
     return c;
 }
 
@@ -199,7 +223,9 @@ std::vector<transport::OutgoingMessage> status_messages(
     const std::map<std::string, int>& override_minutes) {
     std::vector<transport::OutgoingMessage> out;
     out.reserve(1 + st.miners.size() + st.decision.report.heat_zones.size());
-    out.push_back({c.prefix + "/status", web::json_text(status_summary(st, now)), c.qos, c.retain});
+    json summary = status_summary(st, now);
+    summary["site"] = c.site_id;  // the fleet's name for it (docs/fleet.md)
+    out.push_back({c.prefix + "/status", web::json_text(summary), c.qos, c.retain});
     // Ids are letters, digits, '_', '-' and '.' (the loader checks): safe as topic levels.
     for (const auto& m : st.miners) {
         auto minutes = override_minutes.find(m.id);
@@ -293,6 +319,9 @@ void StatusPublisher::subscribe() {
                                         seen_configs_.insert(m.topic);
                                 }));
     }
+    if (config_.fleet_commands)
+        keep(client_->subscribe(config_.fleet_topic, 1,
+                                [this](const transport::MqttMessage& m) { on_fleet_message(m); }));
     if (config_.control)
         for (const auto& filter : control_filters(config_.prefix))
             keep(client_->subscribe(
@@ -428,6 +457,30 @@ void StatusPublisher::on_command_message(const transport::MqttMessage& m) {
     } else if (Status st = on_command_(*command); !st) {
         return refuse(m.topic, st.message);
     }
+    wake(false);
+}
+
+// Retained on purpose: a site that was away takes the fleet's latest command when it is back.
+void StatusPublisher::on_fleet_message(const transport::MqttMessage& m) {
+    if (m.payload.empty()) return;  // the fleet cleared its retained command
+    auto command = parse_fleet_command(m.payload);
+    if (!command) return refuse(m.topic, command.error().message);
+    const TimePoint now = clock_.now();
+    auto request = request_for(*command, config_.site_id, now);
+    if (!request) return;  // not for this site, or over already
+    ControlCommand c{.kind = ControlCommand::Kind::site_limit};
+    c.limit = *request;
+    FleetAck ack{
+        .id = command->id, .site = config_.site_id, .limit_w = request->limit_w, .at = now};
+    const Status st = on_command_
+                          ? on_command_(c)
+                          : Status::error(ErrorCode::invalid, "commands are not taken here");
+    ack.ok = st.ok();
+    if (!st) {
+        ack.error = st.message;
+        ack.limit_w.reset();
+    }
+    queue_->push({config_.prefix + "/fleet/ack", fleet_ack_json(ack), 1, false});
     wake(false);
 }
 

@@ -38,6 +38,11 @@ struct PublishConfig {
     std::string currency;          // ISO 4217 code for the hash revenue; empty: none
     // Commands on <prefix>/.../set (daemon/app/mqtt_control.hpp).
     bool control = false;
+    // A fleet's commands (daemon/app/fleet_command.hpp, docs/fleet.md): this site's share of
+    // a curtailment on fleet_topic, acknowledged on <prefix>/fleet/ack.
+    bool fleet_commands = false;
+    std::string fleet_topic;
+    std::string site_id;  // this site's name in the fleet; empty: the prefix's last level
 };
 
 // [publish]: its own keys and the shared MQTT broker keys, with their defaults.
@@ -81,6 +86,7 @@ private:
     bool announce(const loop::LoopStatus& status);
     void clear_stale_configs();
     void on_command_message(const transport::MqttMessage& message);
+    void on_fleet_message(const transport::MqttMessage& message);
     void refuse(const std::string& topic, const std::string& why);
     void wake(bool announce);
 

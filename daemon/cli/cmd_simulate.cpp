@@ -1,5 +1,6 @@
 // hashsink simulate: replays a trace through the daemon's decision code and scores it.
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -20,6 +21,20 @@ const std::vector<OptionSpec> kSpecs = {
     {"pv-kwp", "KWP", "irradiance-only traces: the array's DC size (default 10)"},
     {"inverter-ac-max-w", "W", "the inverter's AC rating when the trace has no column for it"},
     {"hashprice", "PER_TH_DAY", "hashprice when the trace has no column for it (default 0.05)"},
+    {"shares", "N",
+     "also run N daemons sharing the site, its budget split over MQTT "
+     "(docs/fleet.md)",
+     IntRange{1, 64, 0}},
+    {"share-heartbeat", "DURATION",
+     "with --shares: a member without a share this long falls "
+     "to its failsafe (default 10s)",
+     DurationRange{std::chrono::seconds(1), std::chrono::hours(1), "10s"}},
+    {"share-failsafe-w", "W",
+     "with --shares: the site's failsafe draw, split like the shares "
+     "(default 0)"},
+    {"share-link-down", "FROM:TO",
+     "with --shares: seconds since the trace's start when no "
+     "share arrives"},
 };
 
 std::optional<double> number_arg(const Args& args, const std::string& name, std::string& error) {
@@ -61,7 +76,21 @@ int cmd_simulate(const CommandArgs& argv) {
     if (auto v = number_arg(args, "pv-kwp", error)) settings->pv.kwp = *v;
     if (auto v = number_arg(args, "inverter-ac-max-w", error)) settings->pv.inverter_ac_max_w = *v;
     if (auto v = number_arg(args, "hashprice", error)) settings->hashprice_per_th_day = *v;
+    if (auto v = number_arg(args, "share-failsafe-w", error)) settings->shared.failsafe_w = *v;
     if (!error.empty()) return cmd.fail(error, kExitUsage);
+    auto shares = cmd.int_value("shares");
+    auto heartbeat = cmd.duration_value("share-heartbeat");
+    if (!shares || !heartbeat) return kExitUsage;
+    settings->shared.members = static_cast<int>(*shares);
+    settings->shared.heartbeat = *heartbeat;
+    if (args.has("share-link-down")) {
+        const std::string v = args.get("share-link-down");
+        double from = 0, to = 0;
+        char tail = 0;
+        if (std::sscanf(v.c_str(), "%lf:%lf%c", &from, &to, &tail) != 2 || from < 0 || to <= from)
+            return cmd.usage_error("--share-link-down: expected FROM:TO seconds, FROM < TO");
+        settings->shared.link_down_s.emplace_back(from, to);
+    }
 
     auto trace = sim::load_trace(args.get("trace"));
     if (!trace) return cmd.fail(trace.error().message, kExitDataErr);

@@ -27,5 +27,6 @@ int cmd_emulate_luxos(const CommandArgs& args);   // cmd_emulate_miners.cpp
 int cmd_emulate_vnish(const CommandArgs& args);   // cmd_emulate_miners.cpp
 int cmd_emulate_whatsminer(const CommandArgs& args);  // cmd_emulate_whatsminer.cpp
 int cmd_scan(const CommandArgs& args);            // cmd_scan.cpp
+int cmd_fleet(const CommandArgs& args);           // cmd_fleet.cpp
 
 }  // namespace hashsink::app

@@ -118,6 +118,11 @@ void site_metrics(Exposition& x, const loop::LoopStatus& st, TimePoint now) {
     x.sample("", st.planned_w);
     x.family("hashsink_measured_power_watts", "gauge", "Sum of the miners' measured draw.");
     x.sample("", st.measured_w);
+    if (st.site_limit_w) {
+        x.family("hashsink_site_limit_watts", "gauge",
+                 "The fleet's draw limit in force: max_draw_w or an outside manager's, the lower.");
+        x.sample("", *st.site_limit_w);
+    }
     x.family("hashsink_heat_floor_watts", "gauge", "Heat the zones need now (sum of floors).");
     x.sample("", sum_of(d.miner_floor_w));
     if (!d.report.miner_hash_value_per_h.empty() || !d.report.miner_heat_value_per_h.empty()) {
