@@ -22,8 +22,8 @@ using namespace hashsink;
 using namespace std::chrono_literals;
 
 TEST_CASE(
-    "sparkplug: births, rebirth, writes, 60 s without the primary host forwarded as "
-    "historical, seq and bdSeq, NDEATH as the will",
+    "sparkplug: births and rebirth and writes - 60 s without the primary host forwarded as "
+    "historical - seq and bdSeq - NDEATH as the will",
     "[integration][sparkplug][mqtt]") {
     test::Mosquitto mosq;
     REQUIRE(mosq.start());

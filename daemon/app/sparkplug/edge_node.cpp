@@ -193,14 +193,21 @@ bool EdgeNode::send(const char* type, const std::string& device, pb::Payload pay
     payload.set_seq(seq_++);
     std::string bytes;
     payload.SerializeToString(&bytes);
-    Status st = client_->publish(topic(config_.group_id, type, config_.edge_node_id, device), bytes,
-                                 0, false);
+    const std::string to = topic(config_.group_id, type, config_.edge_node_id, device);
+    Status st = client_->publish(to, bytes, 0, false);
+    // Still connected: paho's send buffer (100 messages) is full, as when the stored data goes
+    // out at once. Let it drain rather than break the session.
+    for (int i = 0; !st.ok() && client_->connected() && i < 200; ++i) {
+        std::this_thread::sleep_for(10ms);
+        st = client_->publish(to, bytes, 0, false);
+    }
     std::lock_guard lock(mutex_);
     if (st.ok()) {
         ++counters_.published;
         return true;
     }
     ++counters_.failed;
+    if (born_) log::warn("sparkplug", st.message);
     born_ = false;  // timer thread; the next round that can publish starts with births
     return false;
 }

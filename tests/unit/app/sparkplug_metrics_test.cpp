@@ -64,7 +64,7 @@ pb::Payload write(const std::string& name, double value) {
 
 }  // namespace
 
-TEST_CASE("sparkplug: the node's and each miner's metrics, aliases unique on the node",
+TEST_CASE("sparkplug: the node's and each miner's metrics with aliases unique on the node",
           "[unit][sparkplug]") {
     const auto st = a_status();
     const auto node = node_metrics(st, 7, kNow);
@@ -93,7 +93,7 @@ TEST_CASE("sparkplug: the node's and each miner's metrics, aliases unique on the
     CHECK(std::holds_alternative<std::monostate>(named(b, "Power W").value));
 }
 
-TEST_CASE("sparkplug: births carry names, data only aliases, historical when stored",
+TEST_CASE("sparkplug: births carry names and data only aliases (historical when stored)",
           "[unit][sparkplug]") {
     auto st = a_status();
     const auto before = node_metrics(st, 1, kNow);
@@ -127,7 +127,7 @@ TEST_CASE("sparkplug: births carry names, data only aliases, historical when sto
     CHECK(changed(before, before).empty());
 }
 
-TEST_CASE("sparkplug: NDEATH carries bdSeq and no seq, topics and a host's STATE",
+TEST_CASE("sparkplug: NDEATH carries bdSeq and no seq - topics - a host's STATE",
           "[unit][sparkplug]") {
     const auto death = round_trip(death_payload(42, 99));
     CHECK_FALSE(death.has_seq());
@@ -153,7 +153,7 @@ TEST_CASE("sparkplug: NDEATH carries bdSeq and no seq, topics and a host's STATE
     CHECK_FALSE(parse_host_state(R"({"online": "yes"})"));
 }
 
-TEST_CASE("sparkplug: NCMD rebirth and site limit, by name or alias; bad writes refused",
+TEST_CASE("sparkplug: NCMD rebirth and site limit by name or alias - bad writes refused",
           "[unit][sparkplug]") {
     const auto born = node_metrics(loop::LoopStatus{}, 0, {});
     pb::Payload p;
@@ -197,7 +197,7 @@ TEST_CASE("sparkplug: NCMD rebirth and site limit, by name or alias; bad writes 
     CHECK_THAT(c.refused.at(0), Catch::Contains("not writable"));
 }
 
-TEST_CASE("sparkplug: DCMD writes a miner's override, enabled and cap as MQTT control does",
+TEST_CASE("sparkplug: DCMD writes a miner's override and enabled and cap as MQTT control does",
           "[unit][sparkplug]") {
     pb::Payload p;
     auto* o = p.add_metrics();
