@@ -4,7 +4,7 @@
 hashsink_test(sparkplug_unit LABEL unit
   SOURCES unit/app/sparkplug_metrics_test.cpp
   LIBS hashsink_cli)
-hashsink_test(sparkplug_it LABEL integration TIMEOUT 150
+hashsink_test(sparkplug_it LABEL integration TIMEOUT 120
   SOURCES integration/sparkplug_it.cpp
   LIBS hashsink_cli)
 target_compile_definitions(sparkplug_it PRIVATE

@@ -387,8 +387,11 @@ void Site::start_edge_node(const config::SiteConfig& cfg) {
     // miner's commands as MQTT control's do; both journalled by the loop.
     auto node = std::make_unique<sparkplug::EdgeNode>(
         sp, loop_->status_board(), *clock_, *recorder_,
-        [](std::optional<double>) {
-            return Status::error(ErrorCode::invalid, "SITE_LIMIT_PENDING", false);
+        [this](std::optional<double> limit_w) {
+            loop::SiteLimitRequest request;
+            request.limit_w = limit_w;
+            request.note = "Sparkplug B host";
+            return loop_->set_site_limit(sparkplug::kSiteLimitSource, request);
         },
         [this](const loop::MinerCommandChange& change) { return loop_->command_miner(change); });
     if (!node->setup_status().ok())

@@ -16,7 +16,6 @@
 #include "tests/support/net.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/site_build.hpp"
-#include "tests/support/small_site.hpp"
 
 using namespace hashsink;
 using namespace std::chrono_literals;
@@ -33,16 +32,24 @@ TEST_CASE(
     REQUIRE(a.start());
     inverter.update(test::sunny_inverter(300, -200));
 
+    // The small site, its inverter read every 200 ms and the node publishing as often: the sun
+    // moving each read makes every interval's data, enough over the gap to wrap seq.
     const std::string dir = test::temp_dir();
     test::write_file(
         dir + "/site.toml",
-        test::small_site_toml("[web]\nenabled = false\n"
-                              "[sparkplug]\nenabled = true\nbroker = \"" +
-                                  mosq.url() +
-                                  "\"\nclient_id = \"it-spb-node\"\ngroup_id = \"it\"\n"
-                                  "edge_node_id = \"site1\"\nprimary_host_id = \"scada\"\n"
-                                  "interval = \"500ms\"\n",
-                              inverter.port(), a.url(), test::free_port()));
+        "[site]\nmax_draw_w = 500\nperiod = \"200ms\"\nminer_poll_interval = \"1s\"\n"
+        "[web]\nenabled = false\n"
+        "[sparkplug]\nenabled = true\nbroker = \"" +
+            mosq.url() +
+            "\"\nclient_id = \"it-spb-node\"\ngroup_id = \"it\"\nedge_node_id = \"site1\"\n"
+            "primary_host_id = \"scada\"\ninterval = \"200ms\"\n"
+            "[[sources]]\nid = \"inverter\"\ntype = \"sunspec\"\nhost = \"127.0.0.1\"\n"
+            "poll_interval = \"200ms\"\nport = " +
+            std::to_string(inverter.port()) +
+            "\n[[miners]]\nid = \"a\"\ndriver = \"axeos\"\nurl = \"" + a.url() +
+            "\"\n[[miners]]\nid = \"dead\"\ndriver = \"axeos\"\nurl = "
+            "\"http://127.0.0.1:" +
+            std::to_string(test::free_port()) + "\"\n");
     SystemClock clock;
     auto site = test::started_site(dir + "/site.toml", dir, clock);
 
@@ -68,11 +75,10 @@ TEST_CASE(
                       "--interval",
                       "0.5"},
                      out_path);
-    // The sun moves every half second, so every interval has something to report.
     const auto until = std::chrono::steady_clock::now() + 115s;
     for (int k = 0; host.running() && std::chrono::steady_clock::now() < until; ++k) {
         inverter.update(test::sunny_inverter(300 + (k % 40) * 5, -200));
-        std::this_thread::sleep_for(250ms);
+        std::this_thread::sleep_for(100ms);
     }
     const bool finished = !host.running();
     if (!finished) host.kill(SIGKILL);

@@ -35,6 +35,12 @@ std::int64_t online_count(const loop::LoopStatus& st) {
     return n;
 }
 
+// The limit this node's host set (nullopt: none).
+Value own_limit(const loop::LoopStatus& st) {
+    auto it = st.site_limits.find(kSiteLimitSource);
+    return it == st.site_limits.end() ? Value() : Value(it->second.limit_w);
+}
+
 std::string override_word(const std::optional<ManualOverride>& o) {
     return o ? to_string(o->mode) : "auto";
 }
@@ -135,8 +141,8 @@ std::vector<Metric> node_metrics(const loop::LoopStatus& st, std::uint64_t bd_se
         {"Alarms/Shed", 15, T::boolean, d.shed},
         {"Alarms/Emergency", 16, T::boolean, d.emergency},
         {"Alarms/Hold", 17, T::boolean, d.hold},
-        {kSiteLimit, 18, T::dbl, Value()},
-        {"Site/Limit W", 19, T::dbl, Value()},
+        {kSiteLimit, 18, T::dbl, own_limit(st)},
+        {"Site/Limit W", 19, T::dbl, number(st.site_limit_w)},
     };
 }
 

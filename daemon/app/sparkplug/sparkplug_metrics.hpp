@@ -35,6 +35,8 @@ struct Metric {
 inline constexpr const char* kRebirth = "Node Control/Rebirth";
 inline constexpr const char* kSiteLimit = "Control/Site Limit W";
 inline constexpr const char* kNamespace = "spBv1.0";
+// The source a host's site limit is set as (ControlLoop::set_site_limit).
+inline constexpr const char* kSiteLimitSource = "sparkplug";
 
 // The node's metrics: bdSeq, the rebirth control, site power, fleet draw, budget, policy, state,
 // alarms and the writable site limit. Aliases are fixed (1..).

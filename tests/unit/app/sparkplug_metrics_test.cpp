@@ -79,6 +79,16 @@ TEST_CASE("sparkplug: the node's and each miner's metrics with aliases unique on
     CHECK(std::get<std::string>(named(node, "Site/State").value) == "shed");
     CHECK(std::get<bool>(named(node, "Alarms/Shed").value));
     CHECK(std::get<std::int64_t>(named(node, "Fleet/Miners Online").value) == 1);
+    CHECK(std::holds_alternative<std::monostate>(named(node, kSiteLimit).value));
+    CHECK(std::holds_alternative<std::monostate>(named(node, "Site/Limit W").value));
+    // The limit this host wrote, and the one in force from every source.
+    auto limited = st;
+    limited.site_limits["sparkplug"].limit_w = 450;
+    limited.site_limits["modbus"].limit_w = 300;
+    limited.site_limit_w = 300;
+    const auto with_limit = node_metrics(limited, 7, kNow);
+    CHECK(std::get<double>(named(with_limit, kSiteLimit).value) == 450);
+    CHECK(std::get<double>(named(with_limit, "Site/Limit W").value) == 300);
 
     std::set<std::uint64_t> aliases;
     for (const auto& m : node) CHECK(aliases.insert(m.alias).second);
