@@ -11,7 +11,8 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
 	python3-pymodbus python3-serial python3-serial-asyncio systemd sqlite3 \
 	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
-	tzdata python3-prometheus-client faketime python3-paho-mqtt
+	tzdata python3-prometheus-client faketime python3-paho-mqtt \
+	libprotobuf-dev protobuf-compiler python3-protobuf
 
 # `make fuzz` only: clang with its compiler-rt runtime (libFuzzer and the sanitizers).
 FUZZ_PACKAGES := clang libclang-rt-14-dev

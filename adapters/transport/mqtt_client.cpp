@@ -85,6 +85,10 @@ std::shared_ptr<mqtt::async_client> MqttClient::current() const {
     return client_;
 }
 
+void MqttClient::set_will(std::function<MqttWill()> next_will) {
+    next_will_ = std::move(next_will);
+}
+
 void MqttClient::start() noexcept {
     {
         // Not under mutex_: deliver() takes delivery_mutex_ first, then mutex_.
@@ -154,15 +158,22 @@ void MqttClient::stop() noexcept {
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
     std::shared_ptr<mqtt::async_client> client;
+    std::optional<MqttWill> will;
     {
         std::lock_guard lock(mutex_);
         client = std::move(client_);
+        will = will_;
         ++generation_;
     }
     if (client && connected_) {
         try {
             // A clean goodbye: the will only fires when the connection breaks.
-            if (!settings_.status_topic.empty())
+            if (next_will_ && will)
+                client
+                    ->publish(will->topic, will->payload.data(), will->payload.size(), will->qos,
+                              will->retained)
+                    ->wait_for(std::chrono::seconds(1));
+            else if (!settings_.status_topic.empty())
                 client->publish(settings_.status_topic, "offline", 1, true)
                     ->wait_for(std::chrono::seconds(1));
             client->disconnect()->wait_for(std::chrono::seconds(2));
@@ -341,6 +352,13 @@ Status MqttClient::connect_once() {
     try {
         auto opts = connect_options(settings_);
         if (!opts) return Status::error(opts.error().code, name() + ": " + opts.error().message);
+        if (next_will_) {
+            MqttWill will = next_will_();
+            opts->set_will(mqtt::will_options(will.topic, will.payload.data(), will.payload.size(),
+                                              will.qos, will.retained));
+            std::lock_guard lock(mutex_);
+            will_ = std::move(will);
+        }
         auto tok = client->connect(*opts);
         if (!tok->wait_for(settings_.connect_timeout + Duration{1000}))
             return Status::error(ErrorCode::timeout, name() + ": connect: no answer");
@@ -361,7 +379,7 @@ Status MqttClient::connect_once() {
     }
     ++connects_;
     try {
-        if (!settings_.status_topic.empty())
+        if (!settings_.status_topic.empty() && !next_will_)
             client->publish(settings_.status_topic, "online", 1, true);
     } catch (const std::exception& e) {
         set_error(name() + ": publish status: " + e.what());

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -48,6 +49,15 @@ struct MqttSettings {
     std::string share_key() const;
 };
 
+// A last will made for one connection (Sparkplug's NDEATH carries a number that changes with
+// every connect).
+struct MqttWill {
+    std::string topic;
+    std::string payload;
+    int qos = 1;
+    bool retained = false;
+};
+
 struct MqttMessage {
     std::string topic;
     std::string_view payload;
@@ -65,6 +75,10 @@ public:
     MqttClient(const MqttClient&) = delete;
     MqttClient& operator=(const MqttClient&) = delete;
 
+    // Before start(): every CONNECT takes its last will from next_will (called on the client's
+    // thread just before it) instead of status_topic's "offline", and a clean stop() publishes
+    // the connected one's will as its goodbye.
+    void set_will(std::function<MqttWill()> next_will);
     // Starts connecting (in the background; returns at once).
     void start() noexcept;
     // Once stop() returns, no handler runs or is still running: an owner whose handlers use its
@@ -112,6 +126,8 @@ private:
     void set_error(std::string message);
 
     MqttSettings settings_;
+    std::function<MqttWill()> next_will_;         // set before start()
+    std::optional<MqttWill> will_;                // the latest CONNECT's; under mutex_
     std::shared_ptr<mqtt::async_client> client_;  // under mutex_; replaced at each attempt
     std::uint64_t generation_ = 0;                // counts the paho clients made (mutex_)
     std::uint64_t next_subscription_id_ = 1;

@@ -3,6 +3,7 @@
 #include "adapters/external/external_bridge.hpp"
 #include "adapters/miners/registry.hpp"
 #include "adapters/sensors/registry.hpp"
+#include "daemon/app/sparkplug/edge_node.hpp"
 #include "daemon/app/status_publisher.hpp"
 #include "policies/registry.hpp"
 
@@ -16,6 +17,7 @@ config::Catalog build_catalog() {
     // The external policy's table also configures its MQTT bridge.
     catalog.policies["external"] = external::bridge_keys(catalog.policies["external"]);
     catalog.publish = publish_keys();
+    catalog.sparkplug = sparkplug::sparkplug_keys();
     return catalog;
 }
 

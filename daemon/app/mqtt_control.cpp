@@ -118,6 +118,12 @@ std::vector<std::string> control_filters(std::string_view prefix) {
     return {p + "/override/set", p + "/miner/+/+/set"};
 }
 
+Result<ControlCommand> parse_miner_command(std::string_view id, std::string_view what,
+                                           std::string_view payload, int default_minutes,
+                                           TimePoint now) {
+    return miner_command(id, what, payload, default_minutes, now);
+}
+
 Result<ControlCommand> parse_command(std::string_view prefix, std::string_view topic,
                                      std::string_view payload, const MinutesFor& minutes_for,
                                      TimePoint now) {

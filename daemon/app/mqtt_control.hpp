@@ -47,4 +47,10 @@ Result<ControlCommand> parse_command(std::string_view prefix, std::string_view t
                                      std::string_view payload, const MinutesFor& minutes_for,
                                      TimePoint now);
 
+// One miner's command from its payload; what: enabled, max_power_w, override or
+// override_duration (the last part of the topic before /set).
+Result<ControlCommand> parse_miner_command(std::string_view id, std::string_view what,
+                                           std::string_view payload, int default_minutes,
+                                           TimePoint now);
+
 }  // namespace hashsink::app

@@ -10,6 +10,7 @@
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/catalog.hpp"
 #include "daemon/app/sd_notify.hpp"
+#include "daemon/app/sparkplug/edge_node.hpp"
 #include "daemon/app/status_publisher.hpp"
 #include "daemon/app/web_control.hpp"
 #include "daemon/core/log.hpp"
@@ -133,6 +134,8 @@ void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
     if (old.web.values() != cfg.web.values()) summary.restart_needed.push_back("web");
     if (old.journal.values() != cfg.journal.values()) summary.restart_needed.push_back("journal");
     if (old.publish.values() != cfg.publish.values()) summary.restart_needed.push_back("publish");
+    if (old.sparkplug.values() != cfg.sparkplug.values())
+        summary.restart_needed.push_back("sparkplug");
 }
 
 // The loop changes that take `old` (nullptr: nothing yet) to `cfg`; unchanged devices are kept.
@@ -236,6 +239,7 @@ Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
     next.web = config_.web;
     next.journal = config_.journal;
     next.publish = config_.publish;
+    next.sparkplug = config_.sparkplug;
     config_ = std::move(next);
     log::notice("site", summary.text());
     return summary;
@@ -377,7 +381,31 @@ Status Site::start() {
         std::lock_guard lock(publisher_mutex_);
         publisher_ = std::move(publisher);
     }
+    start_edge_node(cfg);
     return {};
+}
+
+void Site::start_edge_node(const config::SiteConfig& cfg) {
+    const auto sp = sparkplug::sparkplug_config_from(cfg.sparkplug);
+    if (!sp.enabled) return;
+    // A host's writes take the governed paths: the site limit as source "sparkplug", a
+    // miner's commands as MQTT control's do; both journalled by the loop.
+    auto node = std::make_unique<sparkplug::EdgeNode>(
+        sp, loop_->status_board(), *clock_, *recorder_,
+        [this](std::optional<double> limit_w) {
+            loop::SiteLimitRequest request;
+            request.limit_w = limit_w;
+            request.note = "Sparkplug B host";
+            return loop_->set_site_limit(sparkplug::kSiteLimitSource, request);
+        },
+        [this](const loop::MinerCommandChange& change) { return loop_->command_miner(change); });
+    if (!node->setup_status().ok())
+        log::error("site", node->setup_status().message);
+    else
+        log::info("site", "Sparkplug B edge node " + sp.group_id + "/" + sp.edge_node_id + " on " +
+                              sp.broker.broker);
+    std::lock_guard lock(publisher_mutex_);
+    edge_node_ = std::move(node);
 }
 
 std::optional<Status> Site::publish_health() const {
@@ -388,11 +416,14 @@ std::optional<Status> Site::publish_health() const {
 
 void Site::stop() {
     std::unique_ptr<StatusPublisher> publisher;
+    std::unique_ptr<sparkplug::EdgeNode> edge_node;
     {
         std::lock_guard lock(publisher_mutex_);
         publisher = std::move(publisher_);
+        edge_node = std::move(edge_node_);
     }
-    publisher.reset();  // outside the lock: it joins its threads
+    publisher.reset();  // outside the lock: they join their threads
+    edge_node.reset();
     if (web_) web_->stop();
     if (loop_) loop_->stop();
     if (journal_) journal_->flush();

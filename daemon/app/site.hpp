@@ -35,6 +35,9 @@ struct ReloadSummary {
 };
 
 class StatusPublisher;
+namespace sparkplug {
+class EdgeNode;
+}
 
 class Site {
 public:
@@ -43,7 +46,7 @@ public:
                                                const SiteOverrides& overrides, const Clock& clock);
     ~Site();
 
-    Status start();             // web server, then the loop, then [publish]
+    Status start();  // web server, then the loop, then [publish] and [sparkplug]
     void stop();
     // Applies a new validated config to the running site between two ticks: only what changed
     // is rebuilt; the loop's state, the policy memory and the journal carry on. Safe from any
@@ -60,6 +63,7 @@ private:
     Site() = default;
     // Builds, keeps or drops the external policy's MQTT bridge to match cfg.
     void update_external_bridge(const config::SiteConfig& cfg, const config::SiteConfig* old);
+    void start_edge_node(const config::SiteConfig& cfg);
 
     mutable std::mutex config_mutex_;
     config::SiteConfig config_;       // what runs now; guarded by config_mutex_
@@ -72,6 +76,7 @@ private:
     std::shared_ptr<external::ExternalBridge> bridge_;   // guarded by bridge_mutex_
     mutable std::mutex publisher_mutex_;
     std::unique_ptr<StatusPublisher> publisher_;  // [publish]; guarded by publisher_mutex_
+    std::unique_ptr<sparkplug::EdgeNode> edge_node_;  // [sparkplug]; guarded by publisher_mutex_
     std::unique_ptr<web::SiteControl> control_;
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };

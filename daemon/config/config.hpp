@@ -40,6 +40,8 @@ struct Catalog {
     // [publish]: the status over MQTT. The app's table, as it holds the shared MQTT broker keys;
     // empty: no [publish] section is accepted.
     KeyTable publish;
+    // [sparkplug]: the Sparkplug B edge node (the app's table, for the same reason).
+    KeyTable sparkplug;
 };
 
 struct PluginConfig {
@@ -66,6 +68,7 @@ struct SiteConfig {
     Options journal;        // [journal]
     Options web;            // [web]
     Options publish;        // [publish] (Catalog::publish)
+    Options sparkplug;      // [sparkplug] (Catalog::sparkplug)
     std::string policy;     // [policy] use
     Options policy_options; // [policy.<use>]
     // Every valid [policy.<name>] table, defaults filled in, and the one in use: simulate

@@ -18,8 +18,8 @@ SiteConfig Loader::load(const toml::table& root) {
     SiteConfig cfg;
     cfg.path = file_;
     static const std::vector<std::string> kTop = {"site",    "governor", "journal", "web",
-                                                  "policy",  "sources",  "miners",
-                                                  "simulate", "publish"};
+                                                  "policy",  "sources",  "miners",  "simulate",
+                                                  "publish", "sparkplug"};
     for (const auto& [k, node] : root) {
         std::string name(k.str());
         if (std::find(kTop.begin(), kTop.end(), name) == kTop.end())
@@ -31,6 +31,7 @@ SiteConfig Loader::load(const toml::table& root) {
     cfg.journal = fixed_section(root, "journal", journal_keys());
     cfg.web = fixed_section(root, "web", web_keys());
     cfg.publish = fixed_section(root, "publish", catalog_.publish);
+    cfg.sparkplug = fixed_section(root, "sparkplug", catalog_.sparkplug);
     load_policy(root, cfg);
     cfg.sources = plugins(root, "sources", "source", "type", source_keys(),
                           catalog_.source_types, source_ids_);

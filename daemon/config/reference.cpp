@@ -104,6 +104,13 @@ std::string reference_markdown(const Catalog& catalog) {
     if (!catalog.publish.empty())
         out += "## [publish]\n\nThe status over MQTT (docs/mqtt.md); the broker keys are those of "
                "the MQTT sources.\n\n" + table(catalog.publish) + "\n";
+    if (!catalog.sparkplug.empty())
+        out +=
+            "## [sparkplug]\n\nThe site as a Sparkplug B 3.0 edge node (docs/industrial.md); "
+            "the broker keys are those of the MQTT sources (`status_topic` is not used: NDEATH "
+            "stands for it; the default `client_id` becomes `hashsink-spb-<edge_node_id>`)."
+            "\n\n" +
+            table(catalog.sparkplug) + "\n";
     out += "## [policy]\n\n" + table(policy_keys(), {"use"}, names(catalog.policies)) +
            "\nThe keys of the policy in use live in `[policy.<use>]`. A table for another known "
            "policy is allowed (and checked), so switching policies is a one-line change.\n\n";
