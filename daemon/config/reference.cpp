@@ -104,6 +104,10 @@ std::string reference_markdown(const Catalog& catalog) {
     if (!catalog.publish.empty())
         out += "## [publish]\n\nThe status over MQTT (docs/mqtt.md); the broker keys are those of "
                "the MQTT sources.\n\n" + table(catalog.publish) + "\n";
+    out +=
+        "## [modbus_server]\n\nA Modbus TCP server for a SCADA, PLC or energy manager, on "
+        "when the table is present; its register map is in docs/industrial.md.\n\n" +
+        table(modbus_server_keys()) + "\n";
     out += "## [policy]\n\n" + table(policy_keys(), {"use"}, names(catalog.policies)) +
            "\nThe keys of the policy in use live in `[policy.<use>]`. A table for another known "
            "policy is allowed (and checked), so switching policies is a one-line change.\n\n";
