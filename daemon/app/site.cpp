@@ -9,6 +9,7 @@
 #include "adapters/miners/secret_file.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/catalog.hpp"
+#include "daemon/app/modbus_server.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/status_publisher.hpp"
 #include "daemon/app/web_control.hpp"
@@ -133,6 +134,9 @@ void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
     if (old.web.values() != cfg.web.values()) summary.restart_needed.push_back("web");
     if (old.journal.values() != cfg.journal.values()) summary.restart_needed.push_back("journal");
     if (old.publish.values() != cfg.publish.values()) summary.restart_needed.push_back("publish");
+    if (old.modbus_server.has_value() != cfg.modbus_server.has_value() ||
+        (cfg.modbus_server && old.modbus_server->values() != cfg.modbus_server->values()))
+        summary.restart_needed.push_back("modbus_server");
 }
 
 // The loop changes that take `old` (nullptr: nothing yet) to `cfg`; unchanged devices are kept.
@@ -236,6 +240,7 @@ Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
     next.web = config_.web;
     next.journal = config_.journal;
     next.publish = config_.publish;
+    next.modbus_server = config_.modbus_server;
     config_ = std::move(next);
     log::notice("site", summary.text());
     return summary;
@@ -372,8 +377,18 @@ Status Site::start() {
         std::lock_guard lock(publisher_mutex_);
         publisher_ = std::move(publisher);
     }
+    if (cfg.modbus_server) {
+        modbus_ = std::make_unique<ModbusServer>(
+            config::modbus_server_settings().from(*cfg.modbus_server), *loop_);
+        if (Status st = modbus_->start(); !st) {
+            modbus_.reset();
+            return st;
+        }
+    }
     return {};
 }
+
+int Site::modbus_port() const { return modbus_ ? modbus_->port() : 0; }
 
 std::optional<Status> Site::publish_health() const {
     std::lock_guard lock(publisher_mutex_);
@@ -388,6 +403,7 @@ void Site::stop() {
         publisher = std::move(publisher_);
     }
     publisher.reset();  // outside the lock: it joins its threads
+    modbus_.reset();    // before the loop it writes to
     if (web_) web_->stop();
     if (loop_) loop_->stop();
     if (journal_) journal_->flush();

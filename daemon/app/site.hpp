@@ -35,6 +35,7 @@ struct ReloadSummary {
 };
 
 class StatusPublisher;
+class ModbusServer;
 
 class Site {
 public:
@@ -43,7 +44,7 @@ public:
                                                const SiteOverrides& overrides, const Clock& clock);
     ~Site();
 
-    Status start();             // web server, then the loop, then [publish]
+    Status start();  // web server, then the loop, then [publish] and [modbus_server]
     void stop();
     // Applies a new validated config to the running site between two ticks: only what changed
     // is rebuilt; the loop's state, the policy memory and the journal carry on. Safe from any
@@ -55,6 +56,8 @@ public:
     int web_port() const { return web_ ? web_->port() : 0; }
     // [publish]'s health (StatusPublisher::health); nullopt while it does not run.
     std::optional<Status> publish_health() const;
+    // [modbus_server]'s port (0: it does not run).
+    int modbus_port() const;
 
 private:
     Site() = default;
@@ -72,6 +75,7 @@ private:
     std::shared_ptr<external::ExternalBridge> bridge_;   // guarded by bridge_mutex_
     mutable std::mutex publisher_mutex_;
     std::unique_ptr<StatusPublisher> publisher_;  // [publish]; guarded by publisher_mutex_
+    std::unique_ptr<ModbusServer> modbus_;        // [modbus_server]; set by start() only
     std::unique_ptr<web::SiteControl> control_;
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };
