@@ -11,7 +11,7 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev catch2 python3 \
 	python3-pymodbus python3-serial python3-serial-asyncio systemd sqlite3 \
 	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
-	tzdata python3-prometheus-client faketime python3-paho-mqtt
+	tzdata python3-prometheus-client faketime python3-paho-mqtt mbpoll
 
 # `make fuzz` only: clang with its compiler-rt runtime (libFuzzer and the sanitizers).
 FUZZ_PACKAGES := clang libclang-rt-14-dev
