@@ -230,6 +230,7 @@ void ControlLoop::follow_wall_clock() {
     for (auto& s : sources_) s->move_times(step);
     fleet_.move_times(step);
     commands_.move_times(step);
+    site_limits_.move_times(step);
     memory_ = memory_.shifted(step);
     {
         std::lock_guard lock(override_mutex_);
@@ -273,6 +274,16 @@ Status ControlLoop::command_miner(const MinerCommandChange& change) {
     return {};
 }
 
+Status ControlLoop::set_site_limit(const std::string& source, const SiteLimitRequest& request) {
+    if (Status ok = check(request); !ok) return ok;
+    site_limits_.set(source, request, clock_.now());
+    return {};
+}
+
+bool ControlLoop::refresh_site_limit(const std::string& source) {
+    return site_limits_.refresh(source, clock_.now());
+}
+
 std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     const auto work_start = std::chrono::steady_clock::now();
     const std::uint64_t tick = ++tick_count_;
@@ -287,6 +298,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     // early for a new reading ramps by the time it covers, not by a whole period.
     SiteLimits limits = settings_.limits;
     limits.period = tick_span(snap.now);
+    limits.command_limit_w = site_limits_.carry(snap.now, recorder_);
     add_tick(energy_, snap, limits.period);
     TickDecision decided = decide_tick(*policy_, snap, memory_, limits,
                                        {.priority = settings_.priority,
@@ -300,7 +312,7 @@ std::shared_ptr<const LoopStatus> ControlLoop::tick() {
     // 3. Act, 4. record, 5. publish.
     act(tick, snap, decided.governed);
     record(tick, snap, d);
-    auto status = publish(tick, snap, decided, work_start);
+    auto status = publish(tick, snap, decided, limits, work_start);
     if (on_tick_) on_tick_(*status);
     return status;
 }
@@ -364,7 +376,7 @@ void ControlLoop::record(std::uint64_t tick, const SiteSnapshot& snap, const Dec
 
 std::shared_ptr<const LoopStatus> ControlLoop::publish(
     std::uint64_t tick, const SiteSnapshot& snap, const TickDecision& decided,
-    std::chrono::steady_clock::time_point work_start) {
+    const SiteLimits& limits, std::chrono::steady_clock::time_point work_start) {
     auto status = std::make_shared<LoopStatus>();
     status->tick = tick;
     status->at = snap.now;
@@ -386,6 +398,8 @@ std::shared_ptr<const LoopStatus> ControlLoop::publish(
             if (auto it = commands.find(m.id); it != commands.end()) m.command = it->second;
     status->energy = energy_;
     status->manual = snap.manual;
+    status->site_limit_w = draw_limit_w(limits);
+    status->site_limits = site_limits_.current();
     status->tick_duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - work_start).count();
     status->timing = time_tick(work_start);

@@ -23,6 +23,7 @@
 #include "daemon/loop/miner_fleet.hpp"
 #include "daemon/loop/recent_samples.hpp"
 #include "daemon/loop/recorder.hpp"
+#include "daemon/loop/site_limit.hpp"
 #include "daemon/loop/source_poller.hpp"
 #include "daemon/loop/status.hpp"
 #include "daemon/loop/tick_pacer.hpp"
@@ -92,6 +93,11 @@ public:
     // min_power_w is an error.
     Status command_miner(
         const MinerCommandChange& change);  // the loop's clock, for an override's expiry
+    // An outside manager's site limit (Modbus server, Sparkplug, a fleet command), by source,
+    // from any thread: checked, journalled and applied from the next tick (SiteLimitCommands).
+    Status set_site_limit(const std::string& source, const SiteLimitRequest& request);
+    // The source's heartbeat; false when it has no limit.
+    bool refresh_site_limit(const std::string& source);
 
 private:
     void run();
@@ -115,7 +121,7 @@ private:
              const std::vector<GovernedTarget>& governed);
     void record(std::uint64_t tick, const SiteSnapshot& snap, const Decision& d);
     std::shared_ptr<const LoopStatus> publish(std::uint64_t tick, const SiteSnapshot& snap,
-                                              const TickDecision& decided,
+                                              const TickDecision& decided, const SiteLimits& limits,
                                               std::chrono::steady_clock::time_point work_start);
     void apply_changes(LoopChanges& changes);
     void apply_pending();
@@ -140,6 +146,7 @@ private:
     bool override_changed_ = false;              // guarded: journal it on the next tick
 
     MinerCommands commands_;
+    SiteLimitCommands site_limits_;
     EnergyTotals energy_;  // loop thread only
     PolicyMemory memory_;
     double ramp_credit_w_ = 0;          // the governor's unused ramp allowance

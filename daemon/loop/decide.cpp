@@ -1,5 +1,7 @@
 #include "daemon/loop/decide.hpp"
 
+#include <cstdio>
+
 namespace hashsink::loop {
 namespace {
 
@@ -55,12 +57,23 @@ void apply_miner_commands(const SiteSnapshot& snap, Decision& d) {
     }
 }
 
+void apply_command_limit(const SiteLimits& limits, Decision& d) {
+    if (!limits.command_limit_w || d.budget_w <= *limits.command_limit_w) return;
+    // The allocator plans within it, rather than the governor trimming miner by miner.
+    d.budget_w = *limits.command_limit_w;
+    char text[64];
+    std::snprintf(text, sizeof text, "budget cut to the commanded site limit %.0f W",
+                  *limits.command_limit_w);
+    d.reason += (d.reason.empty() ? "" : "; ") + std::string(text);
+}
+
 TickDecision decide_tick(const Policy& policy, const SiteSnapshot& snap,
                          const PolicyMemory& memory, const SiteLimits& limits,
                          const AllocateOptions& allocate_options, double ramp_credit_w) {
     TickDecision out;
     out.decision = policy.decide(snap, memory);
     apply_miner_commands(snap, out.decision);
+    apply_command_limit(limits, out.decision);
     const Decision& d = out.decision;
     AllocateOptions options = allocate_options;
     options.ceiling_w = &d.miner_ceiling_w;   // per-miner ceilings (economics, manual min)

@@ -22,6 +22,9 @@ struct TickDecision {
 // allowed level, whatever the budget, as a floor. The governor still applies every site limit
 // to them (max_draw_w, ramps, dwell, the safe state); in an emergency no floor is added.
 void apply_miner_commands(const SiteSnapshot& snapshot, Decision& decision);
+// An outside manager's site limit (limits.command_limit_w) as a cap on the budget; the
+// governor holds the plan to it too.
+void apply_command_limit(const SiteLimits& limits, Decision& decision);
 
 // limits.period is the time this tick covers (the ramp limit is per tick). ramp_credit_w is
 // the previous tick's TickDecision::ramp_credit_w (see GovernInput).

@@ -168,8 +168,8 @@ void limit_ramp_down(Targets& out, const std::vector<MinerView>& miners, const S
 
 // Site limit: step the last miners down until the fleet's plan, with what unconfirmed miners
 // may still draw, fits; miners holding a heat floor only once the others cannot give more.
-void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits,
-                    const GovernInput& input) {
+void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, double limit_w,
+                    const char* why, const GovernInput& input) {
     // A miner that has not confirmed its target may still draw what it last drew.
     auto counted_w = [&](std::size_t k) {
         return std::max(planned_w(out[k].target), miners[k].unconfirmed_draw_w);
@@ -183,14 +183,14 @@ void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, const Si
     };
     const int passes = input.floor_w != nullptr && !input.floor_w->empty() ? 2 : 1;
     for (int pass = 0; pass < passes; ++pass) {
-        for (std::size_t guard = 0; total > limits.max_draw_w + 1e-9 && guard < 100'000; ++guard) {
+        for (std::size_t guard = 0; total > limit_w + 1e-9 && guard < 100'000; ++guard) {
             bool stepped = false;
-            for (std::size_t k = miners.size(); k-- > 0 && total > limits.max_draw_w + 1e-9;) {
+            for (std::size_t k = miners.size(); k-- > 0 && total > limit_w + 1e-9;) {
                 if (!out[k].target.run || (pass + 1 < passes && floored(k))) continue;
                 double before = counted_w(k);
                 out[k].target = step_down(miners[k], out[k].target);
                 total -= before - counted_w(k);
-                out[k].reason += "reduced to the site's max_draw_w; ";
+                out[k].reason += why;
                 stepped = true;
             }
             if (!stepped) break;
@@ -199,6 +199,14 @@ void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, const Si
 }
 
 }  // namespace
+
+std::optional<double> draw_limit_w(const SiteLimits& limits) {
+    std::optional<double> limit;
+    if (limits.max_draw_w > 0) limit = limits.max_draw_w;
+    if (limits.command_limit_w)
+        limit = std::min(limit.value_or(*limits.command_limit_w), *limits.command_limit_w);
+    return limit;
+}
 
 std::vector<MinerTarget> current_targets(const SiteSnapshot& snap) {
     std::vector<MinerTarget> out;
@@ -230,7 +238,15 @@ Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& sn
             ramp_credit_w = limit_ramp_up(out, miners, limits, input.ramp_credit_w);
         if (limits.ramp_down_w_per_s > 0 && !input.shed) limit_ramp_down(out, miners, limits);
     }
-    if (limits.max_draw_w > 0) fit_site_limit(out, miners, limits, input);
+    if (auto limit_w = draw_limit_w(limits)) {
+        const bool commanded =
+            limits.command_limit_w &&
+            (limits.max_draw_w <= 0 || *limits.command_limit_w < limits.max_draw_w);
+        fit_site_limit(out, miners, *limit_w,
+                       commanded ? "reduced to the commanded site limit; "
+                                 : "reduced to the site's max_draw_w; ",
+                       input);
+    }
     for (std::size_t i = 0; i < miners.size(); ++i) {
         out[i].changed = !(out[i].target == miners[i].target);
         append_description(out[i].reason, out[i].target);

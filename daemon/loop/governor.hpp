@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@ enum class SafeState { paused, minimum };
 
 struct SiteLimits {
     double max_draw_w = 0;          // the whole fleet's planned draw; 0 = no limit
+    // An outside manager's limit on the same (site_limit.hpp), under max_draw_w; 0 = all off.
+    std::optional<double> command_limit_w;
     SafeState safe_state = SafeState::paused;
     Duration min_dwell{30'000};     // after a change, before a miner may take more load
     double ramp_up_w_per_s = 0;     // added load per second across the fleet; 0 = unlimited
@@ -23,6 +26,9 @@ struct SiteLimits {
     double ramp_down_w_per_s = 0;
     Duration period{1000};  // the time a tick covers, to turn the ramp into watts per tick
 };
+
+// The lowest of max_draw_w and the command limit; nullopt: no limit.
+std::optional<double> draw_limit_w(const SiteLimits& limits);
 
 struct GovernedTarget {
     MinerTarget target;

@@ -14,6 +14,7 @@
 #include "daemon/core/snapshot.hpp"
 #include "daemon/loop/energy_totals.hpp"
 #include "daemon/loop/miner_commands.hpp"
+#include "daemon/loop/site_limit.hpp"
 
 namespace hashsink::loop {
 
@@ -69,6 +70,8 @@ struct LoopStatus {
     std::vector<MinerStatus> miners;
     EnergyTotals energy;                   // since the daemon started
     std::optional<ManualOverride> manual;  // the site's override in force
+    std::optional<double> site_limit_w;    // the fleet's draw limit in force (config or command)
+    std::map<std::string, SiteLimitState> site_limits;  // outside managers' limits by source
 };
 
 class StatusBoard {

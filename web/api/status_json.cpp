@@ -114,6 +114,17 @@ json site_status_json(const loop::LoopStatus& st, TimePoint now) {
         zone["signal"] = z.signal;
         zones.push_back(std::move(zone));
     }
+    // Outside managers' limits (Modbus, Sparkplug, fleet), by source, and the one in force.
+    json limits = json::object();
+    for (const auto& [source, l] : st.site_limits)
+        limits[source] = {{"limit_w", l.limit_w},
+                          {"applied_w", l.applied_w()},
+                          {"lapsed", l.lapsed},
+                          {"failsafe_w", l.failsafe_w},
+                          {"heartbeat_s", l.heartbeat.count() / 1000.0},
+                          {"until", l.until ? json(iso8601(*l.until)) : json(nullptr)},
+                          {"refreshed_age_s", age_s(l.refreshed, now)},
+                          {"note", l.note}};
     return {{"tick", st.tick},
             {"time", iso8601(st.at)},
             {"age_s", age_s(st.at, now)},
@@ -135,6 +146,9 @@ json site_status_json(const loop::LoopStatus& st, TimePoint now) {
               {"heat_zones", zones}}},
             {"planned_w", st.planned_w},
             {"measured_w", st.measured_w},
+            {"site_limit",
+             {{"limit_w", st.site_limit_w ? json(*st.site_limit_w) : json(nullptr)},
+              {"sources", limits}}},
             {"sources", sources}};
 }
 

@@ -443,3 +443,32 @@ TEST_CASE("loop: the enable delay keeps its time left across a wall-clock step",
     CHECK(seconds_to_start(Duration{3'600'000}) == calm);
     CHECK(seconds_to_start(Duration{-3'600'000}) == calm);
 }
+
+TEST_CASE("loop: a manager's site limit caps the plan, and its lapsed heartbeat the failsafe",
+          "[loop][site_limit]") {
+    Rig rig;
+    rig.meter->grid_w = -1000;
+    for (int i = 0; i < 3; ++i) rig.second();
+    REQUIRE(rig.miner->applied().back().power_w == Approx(30));
+    CHECK_FALSE(rig.loop->set_site_limit("modbus", {.limit_w = -5}));
+    REQUIRE(rig.loop->set_site_limit(
+        "modbus", {.limit_w = 20, .heartbeat = 5s, .failsafe_w = 0, .note = "test"}));
+    auto st = rig.second();
+    REQUIRE(st->site_limit_w);
+    CHECK(*st->site_limit_w == Approx(20));
+    CHECK(st->planned_w <= 20 + 1e-9);
+    CHECK(rig.miner->applied().back().power_w <= 20 + 1e-9);
+    for (int i = 0; i < 3; ++i) {
+        rig.second();
+        REQUIRE(rig.loop->refresh_site_limit("modbus"));
+    }
+    CHECK_FALSE(rig.loop->status_board().latest()->site_limits.at("modbus").lapsed);
+    for (int i = 0; i < 7; ++i) st = rig.second();  // no heartbeat: failsafe 0 W
+    CHECK(st->site_limits.at("modbus").lapsed);
+    CHECK(*st->site_limit_w == Approx(0));
+    CHECK_FALSE(rig.miner->applied().back().run);
+    REQUIRE(rig.loop->set_site_limit("modbus", {.limit_w = std::nullopt}));
+    for (int i = 0; i < 8; ++i) st = rig.second();  // cleared: back to the surplus
+    CHECK_FALSE(st->site_limit_w);
+    CHECK(rig.miner->applied().back().run);
+}
