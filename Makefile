@@ -12,7 +12,7 @@ DEB_PACKAGES := g++ cmake make pkg-config libmodbus-dev libcpp-httplib-dev \
 	python3-pymodbus python3-serial python3-serial-asyncio systemd sqlite3 \
 	libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev mosquitto socat chromium nodejs \
 	tzdata python3-prometheus-client faketime python3-paho-mqtt \
-	libprotobuf-dev protobuf-compiler python3-protobuf
+	libprotobuf-dev protobuf-compiler python3-protobuf mbpoll
 
 # `make fuzz` only: clang with its compiler-rt runtime (libFuzzer and the sanitizers).
 FUZZ_PACKAGES := clang libclang-rt-14-dev

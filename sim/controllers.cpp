@@ -147,11 +147,15 @@ std::unique_ptr<Controller> make_thermostat_controller(const SimSettings& s) {
     return std::make_unique<ThermostatController>(s);
 }
 
-std::unique_ptr<Controller> make_hashsink_controller(const SimSettings& s) {
+std::unique_ptr<Policy> make_site_policy(const SimSettings& s) {
     // The daemon's own construction, so a layered policy gets each layer's table.
     auto tables = s.policy_tables;
     tables[s.policy] = s.policy_options;
-    auto policy = policies::make_policy(s.policy, tables, s.time_zone);
+    return policies::make_policy(s.policy, tables, s.time_zone);
+}
+
+std::unique_ptr<Controller> make_hashsink_controller(const SimSettings& s) {
+    auto policy = make_site_policy(s);
     if (!policy) return nullptr;
     return std::make_unique<HashsinkController>(s, std::move(policy));
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "daemon/loop/decide.hpp"
-#include "policies/registry.hpp"
 #include "sim/simulator.hpp"
 
 namespace hashsink::sim {
@@ -115,9 +114,7 @@ private:
 }  // namespace
 
 std::unique_ptr<Controller> make_shared_site_controller(const SimSettings& s) {
-    auto tables = s.policy_tables;
-    tables[s.policy] = s.policy_options;
-    auto policy = policies::make_policy(s.policy, tables, s.time_zone);
+    auto policy = make_site_policy(s);
     if (!policy) return nullptr;
     return std::make_unique<SharedSiteController>(s, std::move(policy));
 }

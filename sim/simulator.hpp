@@ -114,6 +114,8 @@ public:
     virtual std::vector<MinerTarget> decide(const SiteSnapshot& snapshot) = 0;
 };
 
+// The configured policy, built as the daemon builds it (nullptr: unknown).
+std::unique_ptr<Policy> make_site_policy(const SimSettings& settings);
 // The daemon's decision code: the configured policy, the allocator and the governor.
 std::unique_ptr<Controller> make_hashsink_controller(const SimSettings& settings);
 // (a) evcc / Home Assistant style on/off: a miner switches on at stock after the export has

@@ -9,6 +9,7 @@
 #include "adapters/miners/secret_file.hpp"
 #include "adapters/sensors/registry.hpp"
 #include "daemon/app/catalog.hpp"
+#include "daemon/app/modbus_server.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/sparkplug/edge_node.hpp"
 #include "daemon/app/status_publisher.hpp"
@@ -136,6 +137,9 @@ void note_removed(const config::SiteConfig& cfg, const config::SiteConfig& old,
     if (old.publish.values() != cfg.publish.values()) summary.restart_needed.push_back("publish");
     if (old.sparkplug.values() != cfg.sparkplug.values())
         summary.restart_needed.push_back("sparkplug");
+    if (old.modbus_server.has_value() != cfg.modbus_server.has_value() ||
+        (cfg.modbus_server && old.modbus_server->values() != cfg.modbus_server->values()))
+        summary.restart_needed.push_back("modbus_server");
 }
 
 // The loop changes that take `old` (nullptr: nothing yet) to `cfg`; unchanged devices are kept.
@@ -240,6 +244,7 @@ Result<ReloadSummary> Site::reload(const config::SiteConfig& cfg) {
     next.journal = config_.journal;
     next.publish = config_.publish;
     next.sparkplug = config_.sparkplug;
+    next.modbus_server = config_.modbus_server;
     config_ = std::move(next);
     log::notice("site", summary.text());
     return summary;
@@ -382,8 +387,18 @@ Status Site::start() {
         publisher_ = std::move(publisher);
     }
     start_edge_node(cfg);
+    if (cfg.modbus_server) {
+        modbus_ = std::make_unique<ModbusServer>(
+            config::modbus_server_settings().from(*cfg.modbus_server), *loop_);
+        if (Status st = modbus_->start(); !st) {
+            modbus_.reset();
+            return st;
+        }
+    }
     return {};
 }
+
+int Site::modbus_port() const { return modbus_ ? modbus_->port() : 0; }
 
 void Site::start_edge_node(const config::SiteConfig& cfg) {
     const auto sp = sparkplug::sparkplug_config_from(cfg.sparkplug);
@@ -424,6 +439,7 @@ void Site::stop() {
     }
     publisher.reset();  // outside the lock: they join their threads
     edge_node.reset();
+    modbus_.reset();  // before the loop it writes to
     if (web_) web_->stop();
     if (loop_) loop_->stop();
     if (journal_) journal_->flush();

@@ -38,6 +38,7 @@ class StatusPublisher;
 namespace sparkplug {
 class EdgeNode;
 }
+class ModbusServer;
 
 class Site {
 public:
@@ -46,7 +47,7 @@ public:
                                                const SiteOverrides& overrides, const Clock& clock);
     ~Site();
 
-    Status start();  // web server, then the loop, then [publish] and [sparkplug]
+    Status start();  // web server, then the loop, then [publish], [sparkplug], [modbus_server]
     void stop();
     // Applies a new validated config to the running site between two ticks: only what changed
     // is rebuilt; the loop's state, the policy memory and the journal carry on. Safe from any
@@ -58,6 +59,8 @@ public:
     int web_port() const { return web_ ? web_->port() : 0; }
     // [publish]'s health (StatusPublisher::health); nullopt while it does not run.
     std::optional<Status> publish_health() const;
+    // [modbus_server]'s port (0: it does not run).
+    int modbus_port() const;
 
 private:
     Site() = default;
@@ -77,6 +80,7 @@ private:
     mutable std::mutex publisher_mutex_;
     std::unique_ptr<StatusPublisher> publisher_;  // [publish]; guarded by publisher_mutex_
     std::unique_ptr<sparkplug::EdgeNode> edge_node_;  // [sparkplug]; guarded by publisher_mutex_
+    std::unique_ptr<ModbusServer> modbus_;            // [modbus_server]; set by start() only
     std::unique_ptr<web::SiteControl> control_;
     std::unique_ptr<web::WebServer> web_;       // last: destroyed first
 };

@@ -130,6 +130,48 @@ const Settings<WebSection>& web_settings() {
 }
 const KeyTable& web_keys() { return web_settings().keys(); }
 
+const Settings<ModbusServerSection>& modbus_server_settings() {
+    static const auto settings =
+        Settings<ModbusServerSection>{}
+            .bind(&ModbusServerSection::listen,
+                  {.name = "listen",
+                   .doc = "Address and port to serve Modbus TCP on, host:port ([v6]:port for "
+                          "IPv6); \"0.0.0.0:1502\" for every interface. Port 502 needs "
+                          "CAP_NET_BIND_SERVICE (docs/industrial.md)",
+                   .fallback = std::string("127.0.0.1:1502")})
+            .bind(&ModbusServerSection::heartbeat_timeout,
+                  {.name = "heartbeat_timeout",
+                   .doc = "A limit written over Modbus lapses to failsafe_limit_w when no write "
+                          "reaches the limit, enable or heartbeat registers for this long; 0: it "
+                          "never lapses",
+                   .unit = "s",
+                   .fallback = dur("60s"),
+                   .min = 0,
+                   .max = 86400})
+            .bind(&ModbusServerSection::failsafe_limit_w,
+                  {.name = "failsafe_limit_w",
+                   .doc = "The site limit while the heartbeat has lapsed (0: every miner off)",
+                   .unit = "W",
+                   .fallback = 0.0,
+                   .min = 0,
+                   .max = 1e8})
+            .bind(&ModbusServerSection::max_clients,
+                  {.name = "max_clients",
+                   .doc = "Connections served at once; one more is closed as it is accepted",
+                   .fallback = std::int64_t{8},
+                   .min = 1,
+                   .max = 64})
+            .bind(&ModbusServerSection::idle_timeout,
+                  {.name = "idle_timeout",
+                   .doc = "A connection that sends nothing for this long is closed",
+                   .unit = "s",
+                   .fallback = dur("5m"),
+                   .min = 1,
+                   .max = 86400});
+    return settings;
+}
+const KeyTable& modbus_server_keys() { return modbus_server_settings().keys(); }
+
 const KeyTable& policy_keys() {
     static const KeyTable table = [] {
         KeyTable t;

@@ -69,6 +69,9 @@ struct SiteConfig {
     Options web;            // [web]
     Options publish;        // [publish] (Catalog::publish)
     Options sparkplug;      // [sparkplug] (Catalog::sparkplug)
+    // [modbus_server] (modbus_server_keys()); nullopt when the file has no such table: the
+    // table itself switches the server on.
+    std::optional<Options> modbus_server;
     std::string policy;     // [policy] use
     Options policy_options; // [policy.<use>]
     // Every valid [policy.<name>] table, defaults filled in, and the one in use: simulate
@@ -98,6 +101,14 @@ struct WebSection {
     std::string listen;
     bool public_status = false;
     std::string metrics_token_file;
+};
+// [modbus_server]: a Modbus TCP server for a SCADA, PLC or energy manager (docs/industrial.md).
+struct ModbusServerSection {
+    std::string listen;
+    Duration heartbeat_timeout{};  // 0: the limit never lapses
+    double failsafe_limit_w = 0;   // the limit while the heartbeat has lapsed
+    int max_clients = 0;
+    Duration idle_timeout{};  // a connection silent this long is closed
 };
 struct SourceCommon {
     std::string id;
@@ -136,6 +147,7 @@ loop::LoopSettings loop_settings(const SiteConfig& cfg);
 
 const Settings<JournalSection>& journal_settings();
 const Settings<WebSection>& web_settings();
+const Settings<ModbusServerSection>& modbus_server_settings();
 const Settings<SourceCommon>& source_settings();
 const Settings<MinerCommon>& miner_settings();
 
@@ -143,6 +155,7 @@ const KeyTable& site_keys();
 const KeyTable& governor_keys();
 const KeyTable& journal_keys();
 const KeyTable& web_keys();
+const KeyTable& modbus_server_keys();
 const KeyTable& policy_keys();   // [policy] itself: `use` (its choices come from the catalog)
 const KeyTable& source_keys();   // id, type, and keys common to every source
 const KeyTable& miner_keys();    // id, driver, and keys common to every miner

@@ -17,9 +17,9 @@ namespace detail {
 SiteConfig Loader::load(const toml::table& root) {
     SiteConfig cfg;
     cfg.path = file_;
-    static const std::vector<std::string> kTop = {"site",    "governor", "journal", "web",
-                                                  "policy",  "sources",  "miners",  "simulate",
-                                                  "publish", "sparkplug"};
+    static const std::vector<std::string> kTop = {
+        "site",   "governor", "journal", "web",       "policy",       "sources",
+        "miners", "simulate", "publish", "sparkplug", "modbus_server"};
     for (const auto& [k, node] : root) {
         std::string name(k.str());
         if (std::find(kTop.begin(), kTop.end(), name) == kTop.end())
@@ -32,6 +32,8 @@ SiteConfig Loader::load(const toml::table& root) {
     cfg.web = fixed_section(root, "web", web_keys());
     cfg.publish = fixed_section(root, "publish", catalog_.publish);
     cfg.sparkplug = fixed_section(root, "sparkplug", catalog_.sparkplug);
+    if (root.get("modbus_server"))
+        cfg.modbus_server = fixed_section(root, "modbus_server", modbus_server_keys());
     load_policy(root, cfg);
     cfg.sources = plugins(root, "sources", "source", "type", source_keys(),
                           catalog_.source_types, source_ids_);
@@ -39,7 +41,8 @@ SiteConfig Loader::load(const toml::table& root) {
                          catalog_.miner_drivers, miner_ids_);
     load_simulate(root, cfg);
     for (auto& s : cfg.sources) s.options.set("timeout", s.common.get_duration("timeout"));
-    check_web(root, cfg.web);
+    check_listen(root, cfg.web, "web");
+    if (cfg.modbus_server) check_listen(root, *cfg.modbus_server, "modbus_server");
     check_refs();
     return cfg;
 }

@@ -106,7 +106,8 @@ private:
                                 const char* kind_key,
                                 const std::map<std::string, KeyTable>& kinds);
     void check_power(const toml::table& t, const std::string& path, const PluginConfig& pc);
-    void check_web(const toml::table& root, const Options& web);
+    // `section`.listen (web, modbus_server) is host:port.
+    void check_listen(const toml::table& root, const Options& options, const std::string& section);
 
     // loader_refs.cpp
     // An entry's id: valid, and not one an earlier entry of the same noun has.

@@ -1,5 +1,5 @@
-// Sections: [site], [governor], [journal], [web], [publish], [policy] and its policies' tables,
-// [[sources]] and [[miners]] by their type or driver, [simulate].
+// Sections: [site], [governor], [journal], [web], [publish], [modbus_server], [policy] and its
+// policies' tables, [[sources]] and [[miners]] by their type or driver, [simulate].
 #include <algorithm>
 
 #include "daemon/config/loader.hpp"
@@ -260,14 +260,14 @@ void Loader::check_power(const toml::table& t, const std::string& path, const Pl
               format_number(*max) + " W)");
 }
 
-void Loader::check_web(const toml::table& root, const Options& web) {
-    std::string listen = web.get_string("listen");
-    if (!web.has("listen")) return;
-    auto problem = listen_problem(listen);
+void Loader::check_listen(const toml::table& root, const Options& options,
+                          const std::string& section) {
+    if (!options.has("listen")) return;
+    auto problem = listen_problem(options.get_string("listen"));
     if (!problem) return;
     Position where{file_, 1, 1};
-    if (const toml::node* n = root.at_path("web.listen").node()) where = pos(*n);
-    error(where, "web.listen", *problem);
+    if (const toml::node* n = root.at_path(section + ".listen").node()) where = pos(*n);
+    error(where, section + ".listen", *problem);
 }
 
 }  // namespace hashsink::config::detail

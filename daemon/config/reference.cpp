@@ -111,6 +111,10 @@ std::string reference_markdown(const Catalog& catalog) {
             "stands for it; the default `client_id` becomes `hashsink-spb-<edge_node_id>`)."
             "\n\n" +
             table(catalog.sparkplug) + "\n";
+    out +=
+        "## [modbus_server]\n\nA Modbus TCP server for a SCADA, PLC or energy manager, on "
+        "when the table is present; its register map is in docs/industrial.md.\n\n" +
+        table(modbus_server_keys()) + "\n";
     out += "## [policy]\n\n" + table(policy_keys(), {"use"}, names(catalog.policies)) +
            "\nThe keys of the policy in use live in `[policy.<use>]`. A table for another known "
            "policy is allowed (and checked), so switching policies is a one-line change.\n\n";

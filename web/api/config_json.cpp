@@ -44,6 +44,10 @@ json node_json(const toml::node& n) {
     return nullptr;   // dates and times: no key takes them
 }
 
+// The sections of fixed keys, in the order a saved file lists them.
+constexpr const char* kFixedSections[] = {"site",    "governor",  "journal",      "web",
+                                          "publish", "sparkplug", "modbus_server"};
+
 const KeyTable* plugin_table(const config::Catalog& c, const std::string& section,
                              const std::string& kind) {
     const auto& m = section == "sources" ? c.source_types : c.miner_drivers;
@@ -59,6 +63,7 @@ std::vector<const KeyTable*> tables_for(const config::Catalog& c, const std::str
     if (section == "web") return {&config::web_keys()};
     if (section == "publish") return {&c.publish};
     if (section == "sparkplug") return {&c.sparkplug};
+    if (section == "modbus_server") return {&config::modbus_server_keys()};
     if (section == "sources" || section == "miners") {
         std::vector<const KeyTable*> t{section == "sources" ? &config::source_keys()
                                                             : &config::miner_keys()};
@@ -282,6 +287,7 @@ json catalog_json(const config::Catalog& c, const json& summaries) {
               {"web", table_json(config::web_keys())},
               {"publish", table_json(c.publish)},
               {"sparkplug", table_json(c.sparkplug)},
+              {"modbus_server", table_json(config::modbus_server_keys())},
               {"policy", policy}}},
             {"source_common", table_json(config::source_keys())},
             {"miner_common", table_json(config::miner_keys())},
@@ -300,7 +306,7 @@ Result<json> config_to_json(const std::string& text, const config::Catalog& c) {
     }
     json doc = node_json(root);
     json secrets = json::array();
-    for (const char* s : {"site", "governor", "journal", "web", "publish", "sparkplug"})
+    for (const char* s : kFixedSections)
         if (doc.contains(s)) redact(doc[s], tables_for(c, s, nullptr), s, secrets);
     if (doc.contains("policy") && doc["policy"].is_object())
         for (auto& [name, v] : doc["policy"].items())
@@ -334,7 +340,7 @@ Result<std::string> json_to_toml(const json& in, const std::string& previous_tom
         for (const auto& [k, v] : old.items())
             if (is_secret(tables, k) && !obj.contains(k)) obj[k] = v;
     };
-    for (const char* s : {"site", "governor", "journal", "web", "publish", "sparkplug"})
+    for (const char* s : kFixedSections)
         if (doc.contains(s) && prev.contains(s)) restore(doc[s], prev[s], tables_for(c, s, nullptr));
     if (doc.contains("policy") && doc["policy"].is_object() && prev.contains("policy") &&
         prev["policy"].is_object())
@@ -354,13 +360,13 @@ Result<std::string> json_to_toml(const json& in, const std::string& previous_tom
 
     Emitter e;
     std::string out = "# Written by the hashsink web page; earlier versions are kept beside it.\n";
-    static const std::set<std::string> kTop = {"site",   "governor", "journal",
-                                               "web",    "publish",  "sparkplug",
-                                               "policy", "sources",  "miners"};
+    static const std::set<std::string> kTop = {"site",    "governor",     "journal", "web",
+                                               "publish", "sparkplug",    "policy",  "sources",
+                                               "miners",  "modbus_server"};
     for (const auto& [k, _] : doc.items())
         if (!kTop.count(k))
             return Status::error(ErrorCode::invalid, k + ": unknown section", false);
-    for (const char* s : {"site", "governor", "journal", "web", "publish", "sparkplug"}) {
+    for (const char* s : kFixedSections) {
         if (!doc.contains(s) || doc[s].is_null()) continue;
         if (!e.section(doc[s], s, s, out, tables_for(c, s, nullptr))) return e.error;
     }

@@ -22,6 +22,14 @@ function renderWebCrowd(web) {
         ', unreadable ' + c.unreadable + ' (since start)';
 }
 
+// Outside managers' site limit in force (Modbus, ...), and any whose heartbeat lapsed.
+function siteLimitText(limit) {
+  if (!limit || limit.limit_w === null || limit.limit_w === undefined) return '';
+  const lapsed = Object.entries(limit.sources || {}).filter(([, l]) => l.lapsed).map(([s]) => s);
+  return ' · site limit ' + watts(limit.limit_w) +
+    (lapsed.length ? ' (' + lapsed.join(', ') + ' heartbeat lapsed: failsafe)' : '');
+}
+
 function renderZones(zones) {
   const box = $('zones');
   box.hidden = zones.length === 0;
@@ -86,7 +94,7 @@ function render(st) {
     $('genset-sub').textContent = rating ? 'of ' + watts(rating) : '';
   }
   $('budget').textContent = watts(d.budget_w);
-  $('policy').textContent = d.policy + (d.heat_floor_w ? ' · heat floor ' + watts(d.heat_floor_w) : '');
+  $('policy').textContent = d.policy + (d.heat_floor_w ? ' · heat floor ' + watts(d.heat_floor_w) : '') + siteLimitText(st.site_limit);
   // Hash revenue and the value of the heat the miners replace, apart (economics).
   const valued = d.hash_value_per_h !== null && d.hash_value_per_h !== undefined;
   $('value-card').hidden = !valued;
