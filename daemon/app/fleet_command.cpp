@@ -29,6 +29,10 @@ bool watts_ok(const json& v) {
 
 }  // namespace
 
+std::string site_id_from_prefix(std::string_view prefix) {
+    return std::string(prefix.substr(prefix.find_last_of('/') + 1));
+}
+
 std::optional<std::string> site_id_error(std::string_view id) { return id_error("site id", id); }
 
 Result<FleetCommand> parse_fleet_command(std::string_view payload) {

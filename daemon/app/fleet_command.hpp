@@ -52,6 +52,9 @@ Result<FleetAck> parse_fleet_ack(std::string_view payload);
 std::map<std::string, double> split_curtailment(double total_w,
                                                 const std::map<std::string, double>& draw_w);
 
+// A site's id when its [publish] names none: its prefix's last level.
+std::string site_id_from_prefix(std::string_view prefix);
+
 // A site id: 1 to 64 of [A-Za-z0-9_.-]. The message when not.
 std::optional<std::string> site_id_error(std::string_view id);
 

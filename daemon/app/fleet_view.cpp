@@ -5,6 +5,7 @@
 #include "adapters/sensors/mqtt_payload.hpp"
 #include "daemon/core/log.hpp"
 #include "web/assets.hpp"
+#include "web/http_helpers.hpp"
 
 namespace hashsink::app {
 namespace {
@@ -33,21 +34,13 @@ json alarms_of(const json& status, bool stale) {
     return out;
 }
 
-bool same_text(const std::string& a, const std::string& b) {
-    // Constant time in the secret's length: the token guards the whole fleet.
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 }  // namespace
 
 bool FleetView::take_status(const std::string& prefix, std::string_view payload, TimePoint now) {
     json j = json::parse(payload, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return false;
     std::string id = j.value("site", "");
-    if (id.empty()) id = prefix.substr(prefix.find_last_of('/') + 1);
+    if (id.empty()) id = site_id_from_prefix(prefix);
     if (site_id_error(id)) return false;
     std::lock_guard lock(mutex_);
     if (sites_.size() >= kMaxFleetSites && !sites_.count(id)) return false;
@@ -188,7 +181,7 @@ void FleetServer::routes() {
             res.set_content(nlohmann::json{{"error", why}}.dump(), "application/json");
         };
         if (!settings_.token.empty() &&
-            !same_text(req.get_header_value("Authorization"), "Bearer " + settings_.token))
+            !web::same_text(req.get_header_value("Authorization"), "Bearer " + settings_.token))
             return fail(401, "a bearer token is required");
         nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
         if (body.is_discarded() || !body.is_object()) return fail(400, "expected a JSON object");

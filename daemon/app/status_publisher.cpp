@@ -214,7 +214,7 @@ PublishConfig publish_config_from(const Options& options) {
     while (!c.discovery_prefix.empty() && c.discovery_prefix.back() == '/')
         c.discovery_prefix.pop_back();
     if (c.node_id.empty()) c.node_id = node_id_from_prefix(c.prefix);
-    if (c.site_id.empty()) c.site_id = c.prefix.substr(c.prefix.find_last_of('/') + 1);
+    if (c.site_id.empty()) c.site_id = site_id_from_prefix(c.prefix);
     return c;
 }
 
