@@ -62,7 +62,7 @@ std::string bridge_config(int link_port) {
            "connection central\naddress 127.0.0.1:" +
            std::to_string(link_port) +
            "\ntopic hashsink/site/# out 1\ntopic hashsink/fleet/command in 1\n"
-           "cleansession false\nclientid site-bridge\nrestart_timeout 1\n"
+           "cleansession false\nclientid site-bridge\nrestart_timeout 1 2\n"
            "keepalive_interval 5\nstart_type automatic\n";
 }
 
