@@ -51,7 +51,7 @@ bool FleetView::take_status(const std::string& prefix, std::string_view payload,
     return true;
 }
 
-bool FleetView::take_ack(std::string_view payload, TimePoint) {
+bool FleetView::take_ack(std::string_view payload) {
     auto ack = parse_fleet_ack(payload);
     if (!ack) return false;
     std::lock_guard lock(mutex_);
@@ -143,7 +143,7 @@ Status FleetServer::start(const std::string& host, int port) {
         view_.take_status(prefix_of(m.topic, "/status"), m.payload, clock_.now());
     });
     client_->subscribe(settings_.sites + "/fleet/ack", 1,
-                       [this](const auto& m) { view_.take_ack(m.payload, clock_.now()); });
+                       [this](const auto& m) { view_.take_ack(m.payload); });
     client_->start();
     port_ = port == 0 ? http_.bind_to_any_port(host) : (http_.bind_to_port(host, port) ? port : -1);
     if (port_ <= 0)

@@ -34,7 +34,7 @@ public:
     // A site's status (its JSON, as <prefix>/status carries it) or acknowledgement; false when
     // the payload is not one.
     bool take_status(const std::string& prefix, std::string_view payload, TimePoint now);
-    bool take_ack(std::string_view payload, TimePoint now);
+    bool take_ack(std::string_view payload);
     // Every site's power, state and alarms; the latest command and who acknowledged it.
     nlohmann::json report(TimePoint now) const;
     // A curtailment of the whole fleet to total_w, split by what each site draws now. An error

@@ -86,10 +86,9 @@ TEST_CASE("fleet view: sites, alarms, and acknowledgements of the latest command
     CHECK(command->limits_w.at("well-7") == Approx(1500));
     CHECK(command->limits_w.at("barn") == Approx(500));
     view.sent(*command, kNow);
-    CHECK_FALSE(view.take_ack(R"({"id": "old", "site": "barn", "ok": true})", kNow));
+    CHECK_FALSE(view.take_ack(R"({"id": "old", "site": "barn", "ok": true})"));
     REQUIRE(view.take_ack(
-        fleet_ack_json({.id = "dr-1", .site = "well-7", .ok = true, .limit_w = 1500, .at = kNow}),
-        kNow));
+        fleet_ack_json({.id = "dr-1", .site = "well-7", .ok = true, .limit_w = 1500, .at = kNow})));
     auto report = view.report(kNow);
     REQUIRE(report["sites"].size() == 2);
     const auto& barn = report["sites"][0];
