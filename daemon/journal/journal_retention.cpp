@@ -18,14 +18,22 @@ bool is_raw_table(const std::string& table) {
     return table == "readings" || table == "miner_states" || table == "decisions";
 }
 
+// What names a row: the rollups are WITHOUT ROWID tables keyed by time and series.
+std::string row_key(const std::string& table) {
+    if (table.starts_with("readings_")) return "ts_ms, signal";
+    if (table.starts_with("miner_states_")) return "ts_ms, miner_id";
+    return "rowid";
+}
+
 }  // namespace
 
 Status Journal::Impl::prepare_pruning() {
     for (const char* table : journal_tables()) {
         std::string name = table;
         if (name == "schema_migrations") continue;
-        std::string sql = "DELETE FROM " + name + " WHERE rowid IN (SELECT rowid FROM " + name +
-                          " WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2)";
+        const std::string key = row_key(name);
+        std::string sql = "DELETE FROM " + name + " WHERE (" + key + ") IN (SELECT " + key +
+                          " FROM " + name + " WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2)";
         Statement stmt;
         if (stmt.prepare(write_db.get(), sql.c_str()) != SQLITE_OK) {
             return Status::error(ErrorCode::io,

@@ -88,7 +88,7 @@ AggMap<Agg> coarsen(const AggMap<Agg>& fine, std::int64_t period_ms) {
 std::string upsert_readings_sql(const char* table) {
     return std::string("INSERT INTO ") + table +
            "(ts_ms, signal, n, sum_value, min_value, max_value, sum_pos, sum_neg) "
-           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(signal, ts_ms) DO UPDATE SET "
+           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(ts_ms, signal) DO UPDATE SET "
            "n = n + excluded.n, sum_value = sum_value + excluded.sum_value, "
            "min_value = MIN(min_value, excluded.min_value), "
            "max_value = MAX(max_value, excluded.max_value), "
@@ -109,7 +109,7 @@ std::string upsert_miners_sql(const char* table) {
            "(ts_ms, miner_id, n, online_n, n_power, sum_power_w, min_power_w, max_power_w, "
            "n_hashrate, sum_hashrate_ths, min_hashrate_ths, max_hashrate_ths) "
            "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
-           "ON CONFLICT(miner_id, ts_ms) DO UPDATE SET "
+           "ON CONFLICT(ts_ms, miner_id) DO UPDATE SET "
            "n = n + excluded.n, online_n = online_n + excluded.online_n, "
            "n_power = n_power + excluded.n_power, "
            "sum_power_w = sum_power_w + excluded.sum_power_w, " +

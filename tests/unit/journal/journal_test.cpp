@@ -262,12 +262,22 @@ TEST_CASE("journal: retention deletes rows older than the limit", "[journal]") {
     f.journal->record_event(now, Severity::info, "journal.test", "", "new");
     MinerTarget t;
     f.journal->record_target(now - 2h, 1, "a", t, "old");
+    MinerState st;
+    st.online = true;
+    st.power_w = 10;
+    f.journal->record_miner_state(now - 2h, "a", st);
+    f.journal->record_miner_state(now - 30min, "a", st);
     f.journal->flush();
     f.journal->flush();
     CHECK(f.count("readings") == 1);
     CHECK(f.sql("SELECT value FROM readings") == "2.0");
     CHECK(f.count("events") == 1);
     CHECK(f.count("targets") == 0);
+    // The rollups (keyed by time and series, without rowids) go by their bucket's start.
+    CHECK(f.count("readings_1m") == 1);
+    CHECK(f.count("miner_states_1m") == 1);
+    CHECK(f.count("readings_1h") <= 1);
+    CHECK(f.count("miner_states_1h") <= 1);
 
     // Time moves on: the next pass removes what has aged out since.
     clock.advance(std::chrono::hours{1} + 1s);
@@ -275,6 +285,8 @@ TEST_CASE("journal: retention deletes rows older than the limit", "[journal]") {
     f.journal->flush();
     CHECK(f.count("readings") == 0);
     CHECK(f.count("events") == 0);
+    for (const char* rollup : {"readings_1m", "readings_1h", "miner_states_1m", "miner_states_1h"})
+        CHECK(f.count(rollup) == 0);
 }
 
 TEST_CASE("journal: count refuses tables that are not the journal's", "[journal]") {

@@ -34,8 +34,16 @@ TEST_CASE("journal schema: migrations create every table in an empty file", "[jo
     CHECK(test::sql_text(path, "PRAGMA journal_mode") == "wal");
     CHECK(test::sql_text(path,
                          "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND "
-                         "name IN ('readings_ts','miner_states_miner_ts','targets_tick_miner',"
+                         "name IN ('readings_ts','miner_states_ts','targets_tick_miner',"
                          "'events_ts','decisions_ts')") == "5");
+    // Nothing is indexed by series first: a commit's rows land in the last pages of each index,
+    // not in one leaf per signal or miner (migration 5).
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND "
+                         "(sql LIKE '%(signal%' OR sql LIKE '%(miner_id%')") == "0");
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%\\_1_' "
+                         "ESCAPE '\\' AND sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") == "4");
 }
 
 TEST_CASE("journal schema: reopening is idempotent and keeps rows", "[journal]") {
