@@ -146,7 +146,8 @@ Settings<loop::SiteLimits> governor_limit_keys() {
               {.name = "ramp_down_w_per_s",
                .doc = "Fastest controlled fall of the fleet's power target (a larger decrease "
                       "goes one level at a time), for generators that dislike sudden load "
-                      "drops; sheds and the safe state are never slowed. 0 means unlimited",
+                      "drops; a commanded site limit is reached at this rate too. Sheds, the "
+                      "safe state and max_draw_w are never slowed. 0 means unlimited",
                .unit = "W/s",
                .fallback = 0.0,
                .min = 0});

@@ -198,6 +198,20 @@ void fit_site_limit(Targets& out, const std::vector<MinerView>& miners, double l
     }
 }
 
+// A commanded limit is a request, not a fault: the fleet comes down to it at the ramp-down rate
+// (a generator dislikes a sudden load drop, whoever asks for it), while max_draw_w holds at once.
+// The limit for this tick: what the fleet may draw now, less one tick's allowance.
+double ramped_command_limit(const std::vector<MinerView>& miners, const SiteLimits& limits,
+                            double command_w) {
+    double drawn_w = 0;
+    for (const auto& m : miners) drawn_w += std::max(planned_w(m.target), m.unconfirmed_draw_w);
+    const double allowance_w =
+        limits.ramp_down_w_per_s * std::chrono::duration<double>(limits.period).count();
+    double fit_w = std::max(command_w, drawn_w - allowance_w);
+    if (limits.max_draw_w > 0) fit_w = std::min(fit_w, limits.max_draw_w);
+    return fit_w;
+}
+
 }  // namespace
 
 std::optional<double> draw_limit_w(const SiteLimits& limits) {
@@ -242,7 +256,10 @@ Governed govern(const std::vector<MinerTarget>& proposed, const SiteSnapshot& sn
         const bool commanded =
             limits.command_limit_w &&
             (limits.max_draw_w <= 0 || *limits.command_limit_w < limits.max_draw_w);
-        fit_site_limit(out, miners, *limit_w,
+        double fit_w = *limit_w;
+        if (commanded && limits.ramp_down_w_per_s > 0 && !input.shed && !input.fail_safe)
+            fit_w = ramped_command_limit(miners, limits, *limit_w);
+        fit_site_limit(out, miners, fit_w,
                        commanded ? "reduced to the commanded site limit; "
                                  : "reduced to the site's max_draw_w; ",
                        input);

@@ -21,8 +21,9 @@ struct SiteLimits {
     Duration min_dwell{30'000};     // after a change, before a miner may take more load
     double ramp_up_w_per_s = 0;     // added load per second across the fleet; 0 = unlimited
     // Removed load per second across the fleet, 0 = unlimited: generators dislike sudden load
-    // drops. Never applies to a shed or the safe state. A miner whose planned decrease does not
-    // fit steps down one level instead (the first such step of a tick always passes).
+    // drops. Never applies to a shed or the safe state, nor to max_draw_w; a commanded limit is
+    // reached at this rate. A miner whose planned decrease does not fit steps down one level
+    // instead (the first such step of a tick always passes).
     double ramp_down_w_per_s = 0;
     Duration period{1000};  // the time a tick covers, to turn the ramp into watts per tick
 };

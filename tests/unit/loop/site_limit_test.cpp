@@ -114,3 +114,55 @@ TEST_CASE("site limit: the budget is cut to it, and the reason says so", "[site_
     loop::apply_command_limit(limits, d);
     CHECK(d.budget_w == Approx(100));  // under it: untouched
 }
+
+TEST_CASE("site limit: a commanded cut comes down at the ramp-down rate, max_draw_w at once",
+          "[site_limit][governor]") {
+    // Six miners at 500 W (levels 100 W apart), a command to 500 W, ramp_down 200 W/s.
+    auto running_fleet = [] {
+        std::vector<MinerView> fleet;
+        for (int i = 0; i < 6; ++i)
+            fleet.push_back(
+                test::online_miner("m" + std::to_string(i), test::ladder_caps(100, 500, 5), 500));
+        auto plan = loop::allocate(3000, fleet).targets;
+        for (std::size_t i = 0; i < fleet.size(); ++i) fleet[i].target = plan[i];
+        return fleet;
+    };
+    loop::SiteLimits limits;
+    limits.command_limit_w = 500;
+    limits.ramp_down_w_per_s = 200;
+    auto tick = [&](std::vector<MinerView>& fleet) {
+        auto snap = test::snapshot_with_grid(kNow, -4000, fleet);
+        auto proposal = loop::allocate(*limits.command_limit_w, fleet).targets;
+        auto g = loop::govern(proposal, snap, limits, {}).targets;
+        for (std::size_t i = 0; i < fleet.size(); ++i) fleet[i].target = g[i].target;
+        return planned(g);
+    };
+
+    auto fleet = running_fleet();
+    double drawn = 3000;
+    int ticks = 0;
+    while (drawn > 500 + 1e-6 && ticks < 100) {
+        const double next = tick(fleet);
+        // One tick's allowance, and at most one level's step beyond it (a tick's first step
+        // down always passes), never more.
+        CHECK(drawn - next <= 200 + 100 + 1e-6);
+        CHECK(drawn - next > 0);
+        drawn = next;
+        ++ticks;
+    }
+    CHECK(drawn <= 500 + 1e-6);
+    CHECK(ticks >= 9);  // 2500 W at 200-300 W a tick, not at once
+    CHECK(ticks <= 13);
+
+    // The site's own max_draw_w below the command still holds at once.
+    fleet = running_fleet();
+    limits.max_draw_w = 400;
+    CHECK(tick(fleet) <= 400 + 1e-6);
+
+    // A shed (the site imports) is never slowed either.
+    fleet = running_fleet();
+    limits.max_draw_w = 0;
+    auto snap = test::snapshot_with_grid(kNow, 500, fleet);
+    auto g = loop::govern(loop::allocate(500, fleet).targets, snap, limits, {.shed = true});
+    CHECK(planned(g.targets) <= 500 + 1e-6);
+}
