@@ -258,9 +258,7 @@ std::optional<ManualOverride> ControlLoop::current_override() const {
 }
 
 Status ControlLoop::command_miner(const MinerCommandChange& change) {
-    std::optional<MinerStatus> found;
-    for (auto& m : fleet_.status())
-        if (m.id == change.id) found = std::move(m);
+    const std::optional<MinerSettings> found = fleet_.settings_of(change.id);
     if (!found) return Status::error(ErrorCode::invalid, "no miner " + change.id, false);
     if (change.max_power_w) {
         const double w = *change.max_power_w;

@@ -347,6 +347,13 @@ std::vector<MinerStatus> MinerFleet::status() const {
     return out;
 }
 
+std::optional<MinerSettings> MinerFleet::settings_of(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& sp : slots_)
+        if (sp->settings.id == id) return sp->settings;
+    return std::nullopt;
+}
+
 bool MinerFleet::wait_idle_for(Duration limit) const {
     std::unique_lock lock(mutex_);
     return idle_.wait_for(lock, limit, [this] { return queue_.empty() && running_ == 0; });

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +59,8 @@ public:
     // dwell, its next poll and its apply retry keep the time they had left.
     void move_times(Duration step);
     std::vector<MinerStatus> status() const;
+    // Any thread: one miner's settings, by id (nullopt: no such miner).
+    std::optional<MinerSettings> settings_of(const std::string& id) const;
     std::size_t size() const { return slots_.size(); }
     // Blocks until no operation is queued or running (tests).
     void wait_idle() const;

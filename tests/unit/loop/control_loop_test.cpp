@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <optional>
 #include <thread>
 
@@ -471,4 +472,25 @@ TEST_CASE("loop: a manager's site limit caps the plan, and its lapsed heartbeat 
     for (int i = 0; i < 8; ++i) st = rig.second();  // cleared: back to the surplus
     CHECK_FALSE(st->site_limit_w);
     CHECK(rig.miner->applied().back().run);
+}
+
+TEST_CASE("loop: a miner command names a known miner and a max_power_w it can keep", "[loop]") {
+    ManualClock clock{TimePoint{std::chrono::seconds{1'800'000'000}}};
+    loop::NullRecorder recorder;
+    loop::ControlLoop control(loop::LoopSettings{},
+                              std::make_unique<policies::SolarSurplusPolicy>(
+                                  policies::SolarSurplusSettings::from(Options{})),
+                              clock, recorder);
+    control.add_miner({"b", "recording", 5s, 0, 15}, std::make_unique<RecordingMiner>());
+    const Status unknown = control.command_miner({.id = "nope", .enabled = false});
+    CHECK(unknown.code == ErrorCode::invalid);
+    CHECK(unknown.message == "no miner nope");
+    const Status low = control.command_miner({.id = "b", .max_power_w = 10});
+    CHECK(low.code == ErrorCode::invalid);
+    CHECK(low.message == "max_power_w is below the miner's min_power_w");
+    CHECK_FALSE(control.command_miner({.id = "b", .max_power_w = -1}));
+    CHECK_FALSE(control.command_miner({.id = "b", .max_power_w = NAN}));
+    CHECK(control.command_miner({.id = "b", .max_power_w = 20}));
+    CHECK(control.command_miner({.id = "b", .max_power_w = 0}));  // 0: the config's cap again
+    CHECK(control.command_miner({.id = "b", .enabled = false}));
 }
