@@ -4,7 +4,8 @@
 //   build/bench/month_losses --trace NAME [--site free_export|zero_export|battery]
 //                            [--ticks YYYY-MM-DD] [--config FILE] [REPO_ROOT]
 // --ticks prints that day's run/pause changes and a line a minute: the true surplus, the fleet's
-// draw above idle, the grid, and each miner's target (- paused).
+// draw above idle, the grid, a modelled battery's power (+ discharge) and charge, and each
+// miner's target (- paused).
 // Per tick, `reachable` is the largest total the fleet's levels allow under the surplus (and
 // max_draw_w), the relaxed oracle's choice; what it leaves above the absorbed power is lost, and
 // is counted as:
@@ -219,6 +220,8 @@ int main(int argc, char** argv) {
             const auto t = static_cast<long>(s.t_s) % 86400;
             std::printf("%02ld:%02ld:%02ld surplus %6.0f fleet %6.0f grid %6.0f |", t / 3600,
                         t / 60 % 60, t % 60, s.surplus_w, s.fleet_w, s.grid_w);
+            if (s.battery_w)
+                std::printf(" battery %6.0f soc %5.1f |", *s.battery_w, *s.battery_soc_pct);
             for (const auto& target : watch.targets_)
                 target.run ? std::printf(" %5.0f", target.power_w) : std::printf(" %5s", "-");
             std::printf("\n");

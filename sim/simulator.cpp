@@ -263,7 +263,11 @@ Metrics run(const Trace& trace, const SimSettings& settings, Controller& control
             m.energy_cost += (excess_w * in.price_import + absorbed_w * in.price_feed_in) * h / 1000;
         }
         if (options.on_tick) {
-            TickSample sample{t, in.surplus_w, controlled_w, f.grid_w, load_pct, {}};
+            TickSample sample{t, in.surplus_w, controlled_w, f.grid_w, load_pct, {}, {}, {}};
+            if (battery) {
+                sample.battery_w = battery_w;
+                sample.battery_soc_pct = battery->soc_pct();
+            }
             for (std::size_t z = 0; z < settings.heat_zones.size(); ++z)
                 sample.zone_temp_c.push_back(heat.temperature_c(z));
             options.on_tick(sample);

@@ -136,6 +136,8 @@ struct TickSample {
     double grid_w = 0;                  // + import (grid sites)
     double genset_load_pct = 0;
     std::vector<double> zone_temp_c;    // indoor temperature of each heat zone
+    std::optional<double> battery_w;    // a modelled battery: + discharge, - charge
+    std::optional<double> battery_soc_pct;
 };
 
 struct RunOptions {
