@@ -137,24 +137,27 @@ double limit_ramp_up(Targets& out, const std::vector<MinerView>& miners, const S
 }
 
 // Ramp down: a controlled decrease never drops more than the allowance per tick; a
-// larger one becomes a one-level step. Sheds and the safe state are never slowed.
+// larger one becomes a one-level step, and a step larger than the whole allowance goes alone in
+// its tick, so a tick never removes more than the larger of the two. Sheds and the safe state
+// are never slowed.
 void limit_ramp_down(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits) {
     double allowed =
         limits.ramp_down_w_per_s * std::chrono::duration<double>(limits.period).count();
-    bool stepped = false;
+    bool removed_any = false;
     for (std::size_t i = 0; i < miners.size(); ++i) {
         double removed = planned_w(miners[i].target) - planned_w(out[i].target);
         if (removed <= 1e-9 || !miners[i].state_fresh) continue;
         if (removed <= allowed) {
             allowed -= removed;
+            removed_any = true;
             continue;
         }
         MinerTarget one = step_down(miners[i], miners[i].target);
         double step_w = planned_w(miners[i].target) - planned_w(one);
         if (planned_w(one) < planned_w(out[i].target)) one = out[i].target;
-        if (step_w <= allowed || !stepped) {
+        if (step_w <= allowed || !removed_any) {
             allowed = std::max(0.0, allowed - step_w);
-            stepped = true;
+            removed_any = true;
             if (!(one == out[i].target)) {
                 out[i].target = one;
                 out[i].reason += "one step down (ramp-down limit); ";

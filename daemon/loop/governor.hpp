@@ -23,7 +23,7 @@ struct SiteLimits {
     // Removed load per second across the fleet, 0 = unlimited: generators dislike sudden load
     // drops. Never applies to a shed or the safe state, nor to max_draw_w; a commanded limit is
     // reached at this rate. A miner whose planned decrease does not fit steps down one level
-    // instead (the first such step of a tick always passes).
+    // instead; a level larger than a tick's whole allowance is the only removal of its tick.
     double ramp_down_w_per_s = 0;
     Duration period{1000};  // the time a tick covers, to turn the ramp into watts per tick
 };
