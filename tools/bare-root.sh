@@ -2,6 +2,17 @@
 # with mmdebstrap, and commands run inside it. Needs root (chroot, mounts) and the network to
 # Debian's mirrors.
 
+# bare_root_clear ROOT: removes ROOT, first unmounting whatever is still mounted inside it (a
+# run killed half-way leaves mmdebstrap's /proc, /sys and /dev mounts behind, and the next
+# mmdebstrap then finds the folder not empty); rm never crosses into another file system.
+bare_root_clear() {
+  local root=$1 m
+  [ -e "$root" ] || return 0
+  awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/self/mounts |
+    sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf --one-file-system "$root"
+}
+
 # bare_root_make ROOT LOG [PACKAGES]: Debian's minbase of bookworm plus PACKAGES (comma-separated,
 # default ca-certificates), from the host's apt sources (the same mirror and security suite).
 # The one thing carried over from this machine: the local CA certificates its network needs (a
@@ -14,7 +25,7 @@ bare_root_make() {
     [ -s "$f" ] && sources+=("$f")
   done
   [ ${#sources[@]} -gt 0 ] || sources=(http://deb.debian.org/debian)
-  rm -rf "$root"
+  bare_root_clear "$root"
   mmdebstrap --variant=minbase --include="$include" bookworm "$root" "${sources[@]}" >"$log" 2>&1 ||
     return 1
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then

@@ -98,7 +98,7 @@ bare_root_run "$root" "set -euo pipefail
   done
   echo none left" >"$log_dir/check.log" 2>&1 || rc=$?
 
-[ $keep -eq 1 ] || rm -rf "$root"
+[ $keep -eq 1 ] || bare_root_clear "$root"
 if [ $rc -eq 0 ]; then
   summary "PASS: $name installs with its dependencies, checks its config, runs, verifies its unit and purges clean"
   exit 0

@@ -21,7 +21,7 @@ keep=0
 "$repo/tools/install-deps.sh" mmdebstrap git
 
 mkdir -p "$log_dir"
-rm -rf "$root"
+bare_root_clear "$root"
 summary() { echo "fresh-check: $*"; }
 
 # The root: Debian's minbase plus make, the one thing a user runs before the Makefile can
@@ -65,7 +65,7 @@ if [ $deb_rc -eq 0 ]; then
 fi
 deb_line=$(grep -E '^deb-install-check: ' "$log_dir/deb-install-check.log" 2>/dev/null | tail -1 || true)
 
-[ $keep -eq 1 ] || rm -rf "$root"
+[ $keep -eq 1 ] || bare_root_clear "$root"
 
 if [ $test_rc -eq 0 ] && [ $demo_rc -eq 0 ] && [ $deb_rc -eq 0 ]; then
   summary "PASS: make test (${ctest_line:-no ctest summary}); make demo served /api/status (${status_line#status: }); make deb and ${deb_line#deb-install-check: }"
