@@ -105,14 +105,18 @@ void hold_for_dwell(Targets& out, const SiteSnapshot& snap, const SiteLimits& li
     }
 }
 
+// A ramp rate (W/s) as watts over the time this tick covers.
+double per_tick_w(double w_per_s, const SiteLimits& limits) {
+    return w_per_s * std::chrono::duration<double>(limits.period).count();
+}
+
 // Ramp: the fleet adds at most ramp_up_w_per_s of planned load per second. Unused
 // allowance accrues (a token bucket, capped at the largest single step the fleet could
 // take), so a big miner's start waits its turn instead of waiting forever. Returns the
 // credit to carry.
 double limit_ramp_up(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits,
                      double ramp_credit_w) {
-    const double per_tick =
-        limits.ramp_up_w_per_s * std::chrono::duration<double>(limits.period).count();
+    const double per_tick = per_tick_w(limits.ramp_up_w_per_s, limits);
     double largest_step = per_tick;
     for (std::size_t i = 0; i < miners.size(); ++i) {
         double added = planned_w(out[i].target) - planned_w(miners[i].target);
@@ -141,8 +145,7 @@ double limit_ramp_up(Targets& out, const std::vector<MinerView>& miners, const S
 // its tick, so a tick never removes more than the larger of the two. Sheds and the safe state
 // are never slowed.
 void limit_ramp_down(Targets& out, const std::vector<MinerView>& miners, const SiteLimits& limits) {
-    double allowed =
-        limits.ramp_down_w_per_s * std::chrono::duration<double>(limits.period).count();
+    double allowed = per_tick_w(limits.ramp_down_w_per_s, limits);
     bool removed_any = false;
     for (std::size_t i = 0; i < miners.size(); ++i) {
         double removed = planned_w(miners[i].target) - planned_w(out[i].target);
@@ -208,9 +211,7 @@ double ramped_command_limit(const std::vector<MinerView>& miners, const SiteLimi
                             double command_w) {
     double drawn_w = 0;
     for (const auto& m : miners) drawn_w += std::max(planned_w(m.target), m.unconfirmed_draw_w);
-    const double allowance_w =
-        limits.ramp_down_w_per_s * std::chrono::duration<double>(limits.period).count();
-    double fit_w = std::max(command_w, drawn_w - allowance_w);
+    double fit_w = std::max(command_w, drawn_w - per_tick_w(limits.ramp_down_w_per_s, limits));
     if (limits.max_draw_w > 0) fit_w = std::min(fit_w, limits.max_draw_w);
     return fit_w;
 }
