@@ -44,7 +44,7 @@ std::string FaultSite::config(int web_port, const std::string& extra,
         std::to_string(inverter.port()) + "\nmax_age = \"3s\"\ntimeout = \"500ms\"\n" + extra;
     for (std::size_t i = 0; i < miners.size(); ++i)
         c += "[[miners]]\nid = \"m" + std::to_string(i + 1) + "\"\ndriver = \"axeos\"\nurl = \"" +
-             miners[i]->url() + "\"\ntimeout = \"500ms\"\n";
+             miners[i]->url() + "\"\ntimeout = \"" + miner_timeout + "\"\n";
     return c;
 }
 
@@ -107,12 +107,26 @@ bool all_mining(const json& s) {
     return is_mining(s, "m1") && is_mining(s, "m2") && is_mining(s, "m3");
 }
 
+std::string miners_in_brief(const json& s) {
+    std::string out;
+    for (const auto& m : s.value("miners", json::array())) {
+        const json state = m.value("state", json());
+        const json target = m.value("target", json());
+        out += m.value("id", std::string("?")) + ": online " + m.value("online", json()).dump() +
+               ", state " + (state.is_object() ? state.value("state", json()).dump() : "none") +
+               ", run " + (target.is_object() ? target.value("run", json()).dump() : "none") +
+               ", applied " + m.value("target_applied", json()).dump() + ", last error " +
+               m.value("last_error", json()).dump() + "\n";
+    }
+    return out;
+}
+
 std::uint64_t tick_of(const json& s) { return s.value("tick", std::uint64_t{0}); }
 
 json start_until_mining(FaultSite& site, DaemonChild& d, const std::string& config) {
     d.start(config);
     auto st = wait_for(site, d.web_port, all_mining, 40s);
-    INFO(st.dump(2));
+    INFO(miners_in_brief(st) << st.dump(2));
     REQUIRE(all_mining(st));
     return st;
 }

@@ -25,6 +25,7 @@ struct FaultSite {
     std::vector<std::unique_ptr<miners::axeos::AxeosEmulator>> miners;
     double pv_w = 900, house_w = 100;
     double max_draw_w = 500;  // [site] max_draw_w of config()
+    std::string miner_timeout = "500ms";  // each miner's timeout in config()
 
     // `options`: the inverter's layout (float models, MPPT modules...).
     explicit FaultSite(sensors::sunspec::EmulatorOptions options = {});
@@ -67,6 +68,9 @@ const nlohmann::json* miner_in(const nlohmann::json& s, const std::string& id);
 const nlohmann::json* source_in(const nlohmann::json& s, const std::string& id);
 bool is_mining(const nlohmann::json& s, const std::string& id);
 bool all_mining(const nlohmann::json& s);  // m1, m2 and m3
+// One line per miner of `s` (online, state, target, applied, last error): what a failed
+// all_mining() was looking at, short enough to survive a truncated test log.
+std::string miners_in_brief(const nlohmann::json& s);
 std::uint64_t tick_of(const nlohmann::json& s);
 
 // Logs `admin` in as the admin, through the first run's setup code the daemon logged.
