@@ -25,6 +25,7 @@ namespace {
 
 constexpr std::string_view kArea = "journal";
 constexpr int kBusyTimeoutMs = 2000;
+constexpr const char* kNewFilePageSize = "PRAGMA page_size=1024";
 // Events kept in memory while the journal cannot write; later ones are lost and counted.
 constexpr std::size_t kMaxCarriedEvents = 1000;
 
@@ -427,6 +428,10 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
     sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
     impl->read_only = db.read_only();
 
+    // Small pages for a new file (an existing one keeps its own): a commit rewrites the last,
+    // partly filled page of every table and index it touches, so the page size, not the rows,
+    // sets most of what an SD card is written (docs/performance.md, "Journal footprint").
+    db.exec(kNewFilePageSize);
     Status migrated = migrate(db, options.path, unix_ms(WallClock::now()), options.on_migration);
     if (!migrated) return migrated;
 

@@ -26,7 +26,7 @@ using Steady = std::chrono::steady_clock;
 namespace {
 
 // Room the daemon's log keeps under the lowered limit: it is a file the daemon appends to.
-constexpr std::uintmax_t kLogRoom = 64 * 1024;
+constexpr std::uintmax_t kLogRoom = 16 * 1024;
 
 bool journal_writing(const json& s) {
     return s.contains("journal") && s["journal"]["writing"] == true;

@@ -44,6 +44,27 @@ TEST_CASE("journal schema: migrations create every table in an empty file", "[jo
     CHECK(test::sql_text(path,
                          "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%\\_1_' "
                          "ESCAPE '\\' AND sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") == "4");
+    // Small pages: a commit rewrites the last page of each b-tree it touches.
+    CHECK(test::sql_text(path, "PRAGMA page_size") == "1024");
+}
+
+TEST_CASE("journal schema: a file made with 4 KiB pages keeps them, and records and reads",
+          "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    REQUIRE(test::sql_exec(path,
+                           "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; "
+                           "CREATE TABLE t(x); DROP TABLE t;"));
+    {
+        auto j = Journal::open(options_for(path));
+        REQUIRE(j.has_value());
+        (*j)->record_event(WallClock::now(), Severity::notice, "journal.test", "a", "kept");
+        (*j)->flush();
+        auto n = (*j)->count("events");
+        REQUIRE(n.has_value());
+        CHECK(*n == 1);
+    }
+    CHECK(test::sql_text(path, "PRAGMA page_size") == "4096");
+    CHECK(test::sql_text(path, "SELECT message FROM events") == "kept");
 }
 
 TEST_CASE("journal schema: reopening is idempotent and keeps rows", "[journal]") {
