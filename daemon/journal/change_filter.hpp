@@ -1,8 +1,9 @@
 // Recording on change (exception reporting, as a process historian does): of a series of
 // samples, only those that move beyond a deadband from the last recorded one are written, with
 // a heartbeat at least every `heartbeat`, the first sample after a start or a gap, and the last
-// one before a change or a gap (a step is drawn as a step). Readers hold each recorded value
-// until the next row (journal_held.cpp). Pure: no I/O, one thread.
+// one before a gap. Readers hold each recorded value until the next row (journal_held.cpp), so
+// the samples between two rows, all within the band of the first, need no row of their own: not
+// even the one just before a change. Pure: no I/O, one thread.
 #pragma once
 
 #include <algorithm>
@@ -58,8 +59,6 @@ public:
         State& st = it->second;
         const bool moved = changed(st.recorded, s);
         if (moved || ts_ms - st.recorded_ms >= heartbeat_ms_) {
-            if (moved && st.seen_ms > st.recorded_ms)
-                out.push_back({st.seen_ms, st.seen});  // the last value before the change
             out.push_back({ts_ms, s});
             st.recorded_ms = ts_ms;
             st.recorded = s;

@@ -158,9 +158,11 @@ Status Journal::Impl::prepare_statements() {
         const char* sql;
     };
     const Spec specs[] = {
-        {&insert_reading, "INSERT INTO readings(ts_ms, signal, value, source) VALUES(?1,?2,?3,?4)"},
+        {&insert_reading,
+         "INSERT OR REPLACE INTO readings(ts_ms, signal, value, source) VALUES(?1,?2,?3,?4)"},
         {&insert_miner_state,
-         "INSERT INTO miner_states(ts_ms, miner_id, online, state, hashrate_ths, power_w, "
+         "INSERT OR REPLACE INTO miner_states(ts_ms, miner_id, online, state, hashrate_ths, "
+         "power_w, "
          "frequency_mhz, core_voltage_mv, chip_temp_c, vr_temp_c, fan_rpm) "
          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
         {&insert_decision,
@@ -544,6 +546,19 @@ void Journal::flush() noexcept {
     std::uint64_t wanted = ++impl_->flush_requests;
     impl_->wake_writer.notify_one();
     impl_->flushed.wait(lock, [&] { return impl_->flushes_served >= wanted; });
+}
+
+void Journal::catch_up() noexcept {
+    constexpr auto kEvery = std::chrono::minutes{1};
+    {
+        std::lock_guard lock(impl_->mutex);
+        const auto now = std::chrono::steady_clock::now();
+        if (impl_->queued_rows == 0 ||
+            (impl_->last_catch_up && now - *impl_->last_catch_up < kEvery))
+            return;
+        impl_->last_catch_up = now;
+    }
+    flush();
 }
 
 Stats Journal::stats() const {

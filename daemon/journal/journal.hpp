@@ -196,6 +196,10 @@ public:
 
     // Blocks until everything queued before the call is committed (or has failed).
     void flush() noexcept;
+    // Flushes when history waits and the last such call's flush is a minute old: history() and
+    // signal_history() call it, so a chart ends at the present while the file sees a history
+    // commit every history_interval (and at most one more a minute while someone reads).
+    void catch_up() noexcept;
     Stats stats() const;
 
     // Readers use their own read-only connection and are safe from any thread. Newest first;

@@ -117,6 +117,7 @@ struct Journal::Impl {
     bool urgent_queued = false;  // an event or a failed apply result waits
     std::uint64_t flush_requests = 0;
     std::uint64_t flushes_served = 0;
+    std::optional<std::chrono::steady_clock::time_point> last_catch_up;  // a history read's flush
     bool stop = false;
     Stats stats;
 

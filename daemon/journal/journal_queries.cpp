@@ -220,6 +220,7 @@ Result<std::vector<HistoryRow>> held_history_of(Journal::Impl& impl, const HeldW
 Result<std::vector<HistoryRow>> Journal::history(const HistoryQuery& q) {
     auto plan = check_history(q, impl_->what);
     if (!plan) return plan.error();
+    catch_up();
     const Resolution resolution = plan->resolution;
     const std::int64_t from_ms = plan->from_ms;
     if (resolution == Resolution::raw && impl_->hold_ms() > 0)
@@ -292,6 +293,7 @@ Result<std::vector<SignalBucket>> Journal::signal_history(std::string_view signa
                                                           const HistoryQuery& q) {
     auto plan = check_history(q, impl_->what);
     if (!plan) return plan.error();
+    catch_up();
     auto failed = [&] {
         impl_->note_error("read", impl_->read_db.message(), false);
         return Status::error(ErrorCode::io, "journal " + impl_->what + ": history of " +

@@ -18,10 +18,12 @@ bool is_raw_table(const std::string& table) {
     return table == "readings" || table == "miner_states" || table == "decisions";
 }
 
-// What names a row: the rollups are WITHOUT ROWID tables keyed by time and series.
+// What names a row: readings, miner states and their rollups are WITHOUT ROWID tables keyed by
+// time and series.
 std::string row_key(const std::string& table) {
+    if (table == "readings") return "ts_ms, signal, source";
     if (table.starts_with("readings_")) return "ts_ms, signal";
-    if (table.starts_with("miner_states_")) return "ts_ms, miner_id";
+    if (table.starts_with("miner_states")) return "ts_ms, miner_id";
     return "rowid";
 }
 

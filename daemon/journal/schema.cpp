@@ -246,6 +246,45 @@ INSERT INTO miner_states_1h_by_time SELECT * FROM miner_states_1h;
 DROP TABLE miner_states_1h;
 ALTER TABLE miner_states_1h_by_time RENAME TO miner_states_1h;
 )sql",
+    // 6: the per-tick readings and miner states stored in their key's order (WITHOUT ROWID,
+    // time then series), as the rollups are since 5: a commit appends to one b-tree per table
+    // instead of a table and its time index, and each row is stored once. A duplicate key (the
+    // same series at the same millisecond, which a clock stepped back could make) keeps the
+    // newer row.
+    R"sql(
+DROP INDEX readings_ts;
+CREATE TABLE readings_by_time(
+    ts_ms INTEGER NOT NULL,
+    signal TEXT NOT NULL,
+    value REAL,
+    source TEXT NOT NULL,
+    PRIMARY KEY(ts_ms, signal, source)
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO readings_by_time SELECT ts_ms, signal, value, source FROM readings
+ORDER BY rowid;
+DROP TABLE readings;
+ALTER TABLE readings_by_time RENAME TO readings;
+DROP INDEX miner_states_ts;
+CREATE TABLE miner_states_by_time(
+    ts_ms INTEGER NOT NULL,
+    miner_id TEXT NOT NULL,
+    online INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    hashrate_ths REAL,
+    power_w REAL,
+    frequency_mhz REAL,
+    core_voltage_mv REAL,
+    chip_temp_c REAL,
+    vr_temp_c REAL,
+    fan_rpm REAL,
+    PRIMARY KEY(ts_ms, miner_id)
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO miner_states_by_time
+SELECT ts_ms, miner_id, online, state, hashrate_ths, power_w, frequency_mhz, core_voltage_mv,
+       chip_temp_c, vr_temp_c, fan_rpm FROM miner_states ORDER BY rowid;
+DROP TABLE miner_states;
+ALTER TABLE miner_states_by_time RENAME TO miner_states;
+)sql",
 };
 
 }  // namespace

@@ -140,6 +140,53 @@ TEST_CASE("journal on change: a still value is written at the heartbeat and held
     CHECK(after->empty());
 }
 
+TEST_CASE("journal on change: a change is one row, the new value, held from its sample",
+          "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    const std::int64_t h = hour_start();
+    {
+        auto j = open_journal(path, on_change());
+        // 100 W for a minute, then 900 W: within the band, every sample after the first is
+        // held; the step is the one sample that moved.
+        for (int s = 0; s < 120; ++s)
+            j->record_readings(from_unix_ms(h + s * 1000LL),
+                               {{"load.power_w", s < 60 ? 100.0 + (s % 3) : 900.0, "t"}});
+    }
+    auto j = open_journal(path, on_change());
+    // The first sample, the step, the last as the journal closed: nothing just before the step.
+    CHECK(test::sql_text(path, "SELECT group_concat((ts_ms - " + std::to_string(h) +
+                                   ") / 1000) FROM readings") == "0,60,119");
+    auto rows = j->signal_history("load.power_w", {h, h + 120'000, 1'000, Resolution::raw});
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 120);
+    for (std::size_t s = 0; s < rows->size(); ++s) {
+        INFO("at " << s << " s");
+        CHECK((*rows)[s].mean == (s < 60 ? 100.0 : 900.0));
+    }
+}
+
+TEST_CASE("journal: a history read commits the history that waits, at most once a minute",
+          "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    JournalOptions o;
+    o.history_interval = 1h;
+    auto j = open_journal(path, o);
+    const std::int64_t h = hour_start();
+    j->record_readings(from_unix_ms(h), {{"grid.power_w", 100, "m"}});
+    j->record_readings(from_unix_ms(h + 1000), {{"grid.power_w", 200, "m"}});
+    CHECK(*j->count("readings") == 0);
+    // The chart ends at the last sample, not an hour back.
+    auto rows = j->signal_history("grid.power_w", {h, h + 2'000, 1'000, Resolution::raw});
+    REQUIRE(rows.has_value());
+    CHECK(rows->size() == 2);
+    CHECK(*j->count("readings") == 2);
+    // Another read within the minute waits for the interval like everything else.
+    j->record_readings(from_unix_ms(h + 2000), {{"grid.power_w", 300, "m"}});
+    auto again = j->history({h, h + 3'000, 1'000, Resolution::raw});
+    REQUIRE(again.has_value());
+    CHECK(*j->count("readings") == 2);
+}
+
 TEST_CASE("journal: history waits for its interval, events and failed applies commit at once",
           "[journal]") {
     const std::string path = test::temp_dir() + "/journal.db";

@@ -34,8 +34,7 @@ TEST_CASE("journal schema: migrations create every table in an empty file", "[jo
     CHECK(test::sql_text(path, "PRAGMA journal_mode") == "wal");
     CHECK(test::sql_text(path,
                          "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND "
-                         "name IN ('readings_ts','miner_states_ts','targets_tick_miner',"
-                         "'events_ts','decisions_ts')") == "5");
+                         "name IN ('targets_tick_miner','events_ts','decisions_ts')") == "3");
     // Nothing is indexed by series first: a commit's rows land in the last pages of each index,
     // not in one leaf per signal or miner (migration 5).
     CHECK(test::sql_text(path,
@@ -44,6 +43,14 @@ TEST_CASE("journal schema: migrations create every table in an empty file", "[jo
     CHECK(test::sql_text(path,
                          "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%\\_1_' "
                          "ESCAPE '\\' AND sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") == "4");
+    // The per-tick readings and miner states too, with no index beside them (migration 6).
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('readings', "
+                         "'miner_states') AND sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") ==
+          "2");
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND tbl_name IN "
+                         "('readings', 'miner_states') AND sql IS NOT NULL") == "0");
     // Small pages: a commit rewrites the last page of each b-tree it touches.
     CHECK(test::sql_text(path, "PRAGMA page_size") == "1024");
 }
@@ -146,4 +153,45 @@ TEST_CASE("journal schema: an old database gets the missing migrations and keeps
     CHECK(rows[0].reason == "old");
     CHECK_FALSE(rows[0].hold);
     CHECK_FALSE(rows[0].shed);
+}
+
+TEST_CASE("journal schema: migration 6 keeps a version-5 file's readings and miner states",
+          "[journal]") {
+    REQUIRE(Journal::schema_version() >= 6);
+    const std::string path = test::temp_dir() + "/journal.db";
+    std::string v5 =
+        "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT "
+        "NULL);";
+    for (int v = 1; v <= 5; ++v)
+        v5 += std::string(migrations()[v - 1]) + "INSERT INTO schema_migrations VALUES(" +
+              std::to_string(v) + ", 5);";
+    // An hour ago, within retention. Two rows of one series at the same millisecond (a clock
+    // stepped back): the newer is kept.
+    const std::int64_t t1 = unix_ms(WallClock::now()) - 3'600'000, t2 = t1 + 1000;
+    const std::string a = std::to_string(t1), b = std::to_string(t2);
+    v5 += "INSERT INTO readings VALUES(" + b + ", 'grid.power_w', 150, 'm'), (" + a +
+          ", 'grid.power_w', -40, 'm'), (" + a + ", 'pv.ac_power_w', 900, 'inv'), (" + b +
+          ", 'grid.power_w', 160, 'm');"
+          "INSERT INTO miner_states(ts_ms, miner_id, online, state, power_w) VALUES (" +
+          a + ", 'm1', 1, 'mining', 1200), (" + a + ", 'm2', 0, 'offline', NULL);";
+    REQUIRE(test::sql_exec(path, v5));
+    auto j = Journal::open(options_for(path));
+    REQUIRE(j.has_value());
+    CHECK(test::sql_text(path, "SELECT MAX(version) FROM schema_migrations") ==
+          std::to_string(Journal::schema_version()));
+    CHECK(test::sql_text(path, "SELECT COUNT(*) FROM readings") == "3");
+    CHECK(test::sql_text(path, "SELECT value FROM readings WHERE ts_ms = " + b) == "160.0");
+    CHECK(test::sql_text(path, "SELECT group_concat(signal) FROM readings WHERE ts_ms = " + a) ==
+          "grid.power_w,pv.ac_power_w");
+    CHECK(test::sql_text(path, "SELECT COUNT(*) FROM miner_states") == "2");
+    CHECK(test::sql_text(path, "SELECT power_w FROM miner_states WHERE miner_id = 'm1'") ==
+          "1200.0");
+    // And it records: a duplicate key replaces, never fails the batch.
+    const TimePoint at = from_unix_ms(t2);
+    (*j)->record_readings(at, {{"grid.power_w", 170, "m"}, {"pv.ac_power_w", 950, "inv"}});
+    (*j)->flush();
+    CHECK((*j)->stats().rows_failed == 0);
+    CHECK(test::sql_text(path, "SELECT COUNT(*) FROM readings") == "4");
+    CHECK(test::sql_text(path, "SELECT value FROM readings WHERE ts_ms = " + b +
+                                   " AND signal = 'grid.power_w'") == "170.0");
 }
