@@ -60,7 +60,7 @@ const Settings<JournalSection>& journal_settings() {
                           "events and failed apply results are committed within "
                           "commit_interval. A crash loses at most this much history",
                    .unit = "s",
-                   .fallback = dur("5m"),
+                   .fallback = dur("30m"),
                    .min = 0.05,
                    .max = 3600})
             .bind(&JournalSection::on_change,
@@ -98,7 +98,7 @@ const Settings<JournalSection>& journal_settings() {
                    .doc = "With on_change: a temperature (signals ending in _c, miner chip and "
                           "VR temperatures) is recorded when it moves by more than this",
                    .unit = "°C",
-                   .fallback = 1.0,
+                   .fallback = 2.0,
                    .min = 0});
     return settings;
 }
