@@ -8,11 +8,14 @@
 // time and checkpoints every checkpoint_interval, as the daemon's writer does (the day has no
 // events or failed applies, which would commit sooner). A counting VFS measures every byte
 // SQLite writes, to the WAL and to the main file (checkpoints), the last commit and checkpoint
-// as the journal closes included.
+// as the journal closes included. The days before it are recorded first and not counted, so the
+// day writes into a file as deep as a running daemon's (retention does not prune here: it runs
+// on the wall clock, and the replay is shorter than its interval).
 //
-//   bench/journal_footprint [day] [trace] [history_interval_s]
+//   bench/journal_footprint [day] [trace] [history_interval_s] [days_before]
 //       (day of the trace, default 9; default trace data/months/nrel_2023jun.csv; the history
-//       interval, default the example's [journal] history_interval)
+//       interval, default the example's [journal] history_interval; days recorded before it,
+//       default 14, at most the day's number)
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -284,10 +287,12 @@ private:
     TimePoint next_commit_{};
 };
 
-sim::Trace one_day(const sim::Trace& month, int day) {
+// Days [first, last] of the month.
+sim::Trace days_of(const sim::Trace& month, int first, int last) {
     sim::Trace out;
-    out.name = month.name.substr(month.name.find_last_of('/') + 1) + " day " + std::to_string(day);
-    const double from = month.start_s() + day * 86400.0, to = from + 86400.0;
+    out.name = month.name.substr(month.name.find_last_of('/') + 1) + " day " + std::to_string(last);
+    const double from = month.start_s() + first * 86400.0,
+                 to = month.start_s() + (last + 1) * 86400.0;
     for (std::size_t i = 0; i < month.time_s.size(); ++i) {
         if (month.time_s[i] < from || month.time_s[i] > to) continue;
         out.time_s.push_back(month.time_s[i]);
@@ -304,9 +309,31 @@ std::int64_t file_size(const std::string& path) {
 
 double mb(double bytes) { return bytes / 1e6; }
 
+// The measured day's rows, by table.
+void print_day_rows(const std::string& path, std::int64_t from_ms) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    std::printf("  rows a day:");
+    for (const char* table : {"readings", "decisions", "miner_states", "targets", "events",
+                              "readings_1m", "readings_1h", "miner_states_1m", "miner_states_1h"}) {
+        sqlite3_stmt* s = nullptr;
+        const std::string sql = std::string("SELECT COUNT(*) FROM ") + table +
+                                " WHERE ts_ms >= ?1 AND ts_ms < ?1 + 86400000";
+        long long n = -1;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, from_ms);
+            if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+        }
+        sqlite3_finalize(s);
+        std::printf(" %s %lld", table, n);
+    }
+    std::printf("\n");
+    sqlite3_close(db);
+}
+
 // What retention holds: the day's bytes of the per-tick tables (and their indexes) kept for
 // keep_raw, and of the rest (rollups, targets, events) kept for retention (SQLite's dbstat).
-void print_steady_size(const std::string& path, const JournalOptions& o) {
+void print_steady_size(const std::string& path, const JournalOptions& o, int days) {
     sqlite3* db = nullptr;
     sqlite3_stmt* s = nullptr;
     double raw = 0, rest = 0;
@@ -321,6 +348,8 @@ void print_steady_size(const std::string& path, const JournalOptions& o) {
     }
     sqlite3_finalize(s);
     sqlite3_close(db);
+    raw /= days;
+    rest /= days;
     using Days = std::chrono::duration<double, std::ratio<86400>>;
     const double raw_days = Days(o.keep_raw).count(), all_days = Days(o.retention).count();
     std::printf(
@@ -336,6 +365,7 @@ int main(int argc, char** argv) {
     const std::string root = HASHSINK_SOURCE_DIR;
     const int day = argc > 1 ? std::atoi(argv[1]) : 9;
     const std::string trace_path = argc > 2 ? argv[2] : root + "/data/months/nrel_2023jun.csv";
+    const int days_before = std::clamp(argc > 4 ? std::atoi(argv[4]) : 14, 0, day);
     install_counting_vfs();
 
     auto loaded = config::load_file(root + "/examples/solar-home.toml", app::build_catalog());
@@ -351,7 +381,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     settings->loop.period = std::chrono::seconds{1};
-    const sim::Trace trace = one_day(*month, day);
+    const sim::Trace trace = days_of(*month, day - days_before, day);
+    const double day_start_s = month->start_s() + day * 86400.0;
 
     char dir_template[] = "/tmp/hashsink-footprint-XXXXXX";
     const char* dir = ::mkdtemp(dir_template);
@@ -389,7 +420,16 @@ int main(int argc, char** argv) {
     RecordingController controller(*settings, std::move(policy), **journal, clock, commit_every);
     double next_checkpoint = trace.start_s() + checkpoint_s;
     sim::RunOptions run_options;
+    // The measured day is the last: what the days before wrote is not counted.
+    WriteCounts at_day = g_counts;
+    Stats stats_at_day = (*journal)->stats();
+    bool day_started = days_before == 0;
     run_options.on_tick = [&](const sim::TickSample& t) {
+        if (!day_started && t.t_s >= day_start_s) {
+            day_started = true;
+            at_day = g_counts;
+            stats_at_day = (*journal)->stats();
+        }
         if (t.t_s < next_checkpoint) return;
         next_checkpoint += checkpoint_s;
         sqlite3_wal_checkpoint_v2(checkpointer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
@@ -404,32 +444,25 @@ int main(int argc, char** argv) {
     const double run_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const WriteCounts c = g_counts;
-    journal = Journal::open(o);  // to count the rows
-    if (!journal) return 1;
+    if (days_before == 0) at_day = at_open;
 
     std::printf(
-        "journal footprint: examples/solar-home.toml, 1 s period, %s (%.1f h), "
-        "replayed in %.1f s\n",
-        trace.name.c_str(), (trace.end_s() - trace.start_s()) / 3600, run_s);
+        "journal footprint: examples/solar-home.toml, 1 s period, %s (%.1f h) after %d days "
+        "recorded (%.1f h in all, replayed in %.1f s)\n",
+        trace.name.c_str(), (trace.end_s() - day_start_s) / 3600, days_before,
+        (trace.end_s() - trace.start_s()) / 3600, run_s);
     std::printf("  commits %llu, rows written %llu, dropped %llu\n",
-                static_cast<unsigned long long>(stats.commits + 1),
-                static_cast<unsigned long long>(stats.rows_written),
-                static_cast<unsigned long long>(stats.rows_dropped));
-    const double wal = static_cast<double>(c.wal_bytes - at_open.wal_bytes);
-    const double main = static_cast<double>(c.main_bytes - at_open.main_bytes);
+                static_cast<unsigned long long>(stats.commits + 1 - stats_at_day.commits),
+                static_cast<unsigned long long>(stats.rows_written - stats_at_day.rows_written),
+                static_cast<unsigned long long>(stats.rows_dropped - stats_at_day.rows_dropped));
+    const double wal = static_cast<double>(c.wal_bytes - at_day.wal_bytes);
+    const double main = static_cast<double>(c.main_bytes - at_day.main_bytes);
     std::printf(
         "  written a day: WAL %.1f MB + main file (checkpoints) %.1f MB = %.1f MB; "
         "main file size %.1f MB\n",
         mb(wal), mb(main), mb(wal + main), mb(static_cast<double>(file_size(path))));
-    std::printf("  rows a day:");
-    for (const char* table : {"readings", "decisions", "miner_states", "targets", "events",
-                              "readings_1m", "readings_1h", "miner_states_1m", "miner_states_1h"}) {
-        auto n = (*journal)->count(table);
-        std::printf(" %s %lld", table, static_cast<long long>(n ? *n : -1));
-    }
-    std::printf("\n");
-    print_steady_size(path, o);
-    journal->reset();
+    print_day_rows(path, static_cast<std::int64_t>(day_start_s * 1000));
+    print_steady_size(path, o, days_before + 1);
     std::string cleanup = std::string("rm -rf ") + dir;
     return std::system(cleanup.c_str()) == 0 ? 0 : 1;
 }
