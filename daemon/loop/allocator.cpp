@@ -61,9 +61,13 @@ MinerTarget run_at_index(const MinerView& miner, std::size_t index) {
 std::size_t last_equal_index(const MinerView& miner, std::size_t index) {
     const auto& lv = miner.caps.levels;
     const PowerLevel& l = lv[index];
-    for (std::size_t j = lv.size(); j-- > index + 1;)
-        if (lv[j].power_w == l.power_w && lv[j] == l) return j;  // power first: seldom equal
-    return index;
+    // Levels ascend by power (MinerCaps), so an equal one is in the run of equal power after
+    // this one: no scan of the levels above it. Should a driver list them out of order, the
+    // level found is still an equal one.
+    std::size_t last = index;
+    for (std::size_t j = index + 1; j < lv.size() && lv[j].power_w == l.power_w; ++j)
+        if (lv[j] == l) last = j;
+    return last;
 }
 
 MinerTarget run_at(const MinerView& miner, const std::vector<PowerLevel>& levels,
