@@ -15,13 +15,21 @@ double efficiency_j_per_th(const PowerLevel& l) {
     return l.hashrate_ths > 0 ? l.power_w / l.hashrate_ths : 1e12;
 }
 
-// Orders like std::string's operator< (bytes compared as unsigned char) whenever two prefixes
-// differ; equal prefixes fall back to the full comparison.
-std::uint64_t id_prefix(const std::string& id) {
+// Eight bytes of the id from `from`, big-endian: between ids that agree on their first `from`
+// bytes, orders like std::string's operator< (bytes compared as unsigned char) whenever the
+// keys differ; equal keys fall back to the full comparison.
+std::uint64_t id_prefix(const std::string& id, std::size_t from = 0) {
     std::uint64_t v = 0;
-    for (std::size_t k = 0; k < 8; ++k)
+    for (std::size_t k = from; k < from + 8; ++k)
         v = (v << 8) | (k < id.size() ? static_cast<unsigned char>(id[k]) : 0u);
     return v;
+}
+
+std::size_t common_prefix(const std::string& a, const std::string& b, std::size_t limit) {
+    std::size_t k = 0;
+    const std::size_t n = std::min({a.size(), b.size(), limit});
+    while (k < n && a[k] == b[k]) ++k;
+    return k;
 }
 
 }  // namespace
@@ -181,11 +189,22 @@ private:
         direct_.assign(n_, 1);
         base_.assign(n_, nullptr);
         items_.reserve(n_);
+        // The bytes every sorted id starts with ("site-a-rack-"), so the sort keys hold the
+        // bytes that tell ids apart and ties on efficiency (a fleet of one model) are settled
+        // without comparing strings.
+        const std::string* first_id = nullptr;
+        std::size_t shared = 0;
         for (std::size_t i = 0; i < n_; ++i) {
             const MinerView& m = miners_[i];
             if (!m.state_fresh) continue;
             allowed_levels_of(i);
             if (cnt_[i] == 0) continue;
+            if (first_id == nullptr) {
+                first_id = &m.id;
+                shared = m.id.size();
+            } else if (shared > 0) {
+                shared = common_prefix(*first_id, m.id, shared);
+            }
             std::size_t q = rank.size();
             if (!rank.empty()) {
                 auto it = rank.find(m.id);
@@ -201,6 +220,10 @@ private:
             items_.push_back(
                 {group, efficiency_j_per_th(low), id_prefix(m.id), static_cast<std::uint32_t>(i)});
         }
+        // Keys from the first bytes are as good when the shared part is short; a second pass
+        // over the ids pays where it is long enough to make ties.
+        if (shared >= 4)
+            for (Item& it : items_) it.id_prefix = id_prefix(miners_[it.miner].id, shared);
     }
 
     void sort_items() {

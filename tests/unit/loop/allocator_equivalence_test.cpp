@@ -51,3 +51,30 @@ TEST_CASE("allocator fast path equals the reference on random fleets", "[allocat
         REQUIRE(fast.planned_w == reference.planned_w);
     }
 }
+
+TEST_CASE("allocator fast path equals the reference on fleets of one model with long shared ids",
+          "[allocator]") {
+    // Equal caps tie on efficiency, so the order comes down to the ids, which share a long
+    // start ("site-a-rack-"), differ after eight bytes or only in length, and may embed a NUL.
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> len(0, 10), ch(0, 3), coin(0, 3);
+    const char alphabet[] = {'0', '1', 'a', '\0'};
+    for (int round = 0; round < 500; ++round) {
+        std::vector<MinerView> fleet;
+        const std::string shared = round % 2 == 0 ? "site-a-rack-" : "s";
+        for (int i = 0; i < 1 + round % 40; ++i) {
+            std::string id = shared;
+            for (int k = len(rng); k > 0; --k) id += alphabet[ch(rng)];
+            auto m = test::online_miner(id, test::ladder_caps(10, 30, 5), 0);
+            if (coin(rng) == 0) m.target.run = true;
+            if (coin(rng) == 0) m.state_fresh = false;
+            fleet.push_back(std::move(m));
+        }
+        const double b = 12.0 * (round % 30);
+        auto fast = loop::allocate(b, fleet, {});
+        auto reference = allocate_reference(b, fleet, {});
+        INFO("round " << round << " budget " << b);
+        REQUIRE(fast.targets == reference.targets);
+        REQUIRE(fast.planned_w == reference.planned_w);
+    }
+}
