@@ -169,57 +169,45 @@ int main(int argc, char** argv) {
     // An upgrade: migration 3's SQL folding the same raw rows into empty rollup tables.
     {
         sqlite3* db = nullptr;
-        if (sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
-            sqlite3_exec(db,
-                         "DROP TABLE readings_1m; DROP TABLE readings_1h; "
-                         "DROP TABLE miner_states_1m; DROP TABLE miner_states_1h;",
-                         nullptr, nullptr, nullptr) == SQLITE_OK) {
-            auto t0 = std::chrono::steady_clock::now();
-            int rc = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, migrations()[2], nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-            std::printf("\nmigration 3 on this file (folding %llu raw rows): %.1f s%s\n",
-                        static_cast<unsigned long long>(stats.rows_written), ms_since(t0) / 1000,
-                        rc == SQLITE_OK ? "" : " FAILED");
-            // Then the rest of a version-4 file (its indexes by series, not timed) and
-            // migration 5, which drops them and rebuilds the rollups keyed by time.
-            if (rc == SQLITE_OK)
-                rc = sqlite3_exec(db,
-                                  "CREATE INDEX readings_signal_ts ON readings(signal, ts_ms);"
-                                  "CREATE INDEX miner_states_miner_ts ON "
-                                  "miner_states(miner_id, ts_ms);"
-                                  "CREATE INDEX targets_miner_ts ON targets(miner_id, ts_ms);",
-                                  nullptr, nullptr, nullptr);
-            t0 = std::chrono::steady_clock::now();
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, migrations()[4], nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-            std::printf("migration 5 on this file (its rollups rebuilt by time): %.1f s%s\n",
+        int rc = sqlite3_open(path.c_str(), &db);
+        auto exec = [&](const char* sql) {
+            if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+        };
+        // Migration `number` in one transaction, timed.
+        auto migrate = [&](int number, const std::string& what) {
+            const auto t0 = std::chrono::steady_clock::now();
+            exec("BEGIN");
+            exec(migrations()[static_cast<std::size_t>(number - 1)]);
+            exec("COMMIT");
+            std::printf("migration %d on this file (%s): %.1f s%s\n", number, what.c_str(),
                         ms_since(t0) / 1000, rc == SQLITE_OK ? "" : " FAILED");
-            // The raw tables as a version-5 file holds them (rowid tables with a (ts_ms)
-            // index; not timed), then migration 6 storing them keyed by time.
-            if (rc == SQLITE_OK)
-                rc = sqlite3_exec(
-                    db,
-                    "BEGIN;"
-                    "ALTER TABLE readings RENAME TO readings_6;"
-                    "CREATE TABLE readings(ts_ms INTEGER NOT NULL, signal TEXT NOT NULL, "
-                    "value REAL, source TEXT NOT NULL);"
-                    "INSERT INTO readings SELECT * FROM readings_6; DROP TABLE readings_6;"
-                    "CREATE INDEX readings_ts ON readings(ts_ms);"
-                    "ALTER TABLE miner_states RENAME TO miner_states_6;"
-                    "CREATE TABLE miner_states AS SELECT * FROM miner_states_6 WHERE 0;"
-                    "INSERT INTO miner_states SELECT * FROM miner_states_6;"
-                    "DROP TABLE miner_states_6;"
-                    "CREATE INDEX miner_states_ts ON miner_states(ts_ms); COMMIT;",
-                    nullptr, nullptr, nullptr);
-            t0 = std::chrono::steady_clock::now();
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, migrations()[5], nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-            std::printf("migration 6 on this file (raw rows stored by time): %.1f s%s\n",
-                        ms_since(t0) / 1000, rc == SQLITE_OK ? "" : " FAILED");
-        }
+        };
+        exec(
+            "DROP TABLE readings_1m; DROP TABLE readings_1h; "
+            "DROP TABLE miner_states_1m; DROP TABLE miner_states_1h;");
+        std::printf("\n");
+        migrate(3, "folding " + std::to_string(stats.rows_written) + " raw rows");
+        // Then the rest of a version-4 file (its indexes by series, not timed) and migration
+        // 5, which drops them and rebuilds the rollups keyed by time.
+        exec(
+            "CREATE INDEX readings_signal_ts ON readings(signal, ts_ms);"
+            "CREATE INDEX miner_states_miner_ts ON miner_states(miner_id, ts_ms);"
+            "CREATE INDEX targets_miner_ts ON targets(miner_id, ts_ms);");
+        migrate(5, "its rollups rebuilt by time");
+        // The raw tables as a version-5 file holds them (rowid tables with a (ts_ms) index;
+        // not timed), then migration 6 storing them keyed by time.
+        exec(
+            "BEGIN;"
+            "ALTER TABLE readings RENAME TO readings_6;"
+            "CREATE TABLE readings(ts_ms INTEGER NOT NULL, signal TEXT NOT NULL, value REAL, "
+            "source TEXT NOT NULL);"
+            "INSERT INTO readings SELECT * FROM readings_6; DROP TABLE readings_6;"
+            "CREATE INDEX readings_ts ON readings(ts_ms);"
+            "ALTER TABLE miner_states RENAME TO miner_states_6;"
+            "CREATE TABLE miner_states AS SELECT * FROM miner_states_6 WHERE 0;"
+            "INSERT INTO miner_states SELECT * FROM miner_states_6; DROP TABLE miner_states_6;"
+            "CREATE INDEX miner_states_ts ON miner_states(ts_ms); COMMIT;");
+        migrate(6, "raw rows stored by time");
         sqlite3_close(db);
     }
     std::filesystem::remove_all(dir);
