@@ -270,12 +270,35 @@ bool row_error(int rc) {
 }
 }  // namespace
 
-void Journal::Impl::write_batch(std::vector<Entry>& all, bool closing) {
-    // Recording on change: the rows kept; the rollups still fold every sample of the batch.
+void Journal::Impl::digest(std::vector<Entry>& batch, bool closing) {
+    // Recording on change: the rows kept; the rollups still fold every sample.
+    fold_rollups(batch);
     std::vector<Entry> kept;
-    if (filters) kept = filters->keep(all, closing);
-    std::vector<Entry>& batch = filters ? kept : all;
-    if (batch.empty()) return;
+    if (filters) kept = filters->keep(batch, closing);
+    std::vector<Entry>& rows = filters ? kept : batch;
+    for (auto& e : rows) {
+        pending_rows += rows_of(e);
+        pending.push_back(std::move(e));
+    }
+}
+
+void Journal::Impl::write_pending() {
+    if (!carried_events.empty()) {
+        pending.insert(pending.begin(), std::make_move_iterator(carried_events.begin()),
+                       std::make_move_iterator(carried_events.end()));
+        carried_events.clear();
+    }
+    std::vector<Entry> batch;
+    batch.swap(pending);
+    pending_rows = 0;
+    struct ClearRollups {
+        Impl& impl;
+        ~ClearRollups() {
+            impl.pending_readings.clear();
+            impl.pending_miners.clear();
+        }
+    } clear_rollups{*this};
+    if (batch.empty() && pending_readings.empty() && pending_miners.empty()) return;
     // A failed batch is rolled back whole; its events wait for the next one. The filters no
     // longer know what was written: the next sample of each series is.
     auto fail = [&](const char* operation, bool rollback) {
@@ -302,7 +325,7 @@ void Journal::Impl::write_batch(std::vector<Entry>& all, bool closing) {
         }
         return fail("write batch", true);
     }
-    if (write_rollups(all) != SQLITE_DONE) return fail("write rollups", true);
+    if (write_rollups() != SQLITE_DONE) return fail("write rollups", true);
     if (write_db.exec("COMMIT") != SQLITE_OK) return fail("commit", true);
     note_ok();
     std::lock_guard lock(mutex);
@@ -328,29 +351,24 @@ void Journal::Impl::run() noexcept {
                 return stop || flush_requests > flushes_served ||
                        queued_rows >= options.batch_rows;
             });
-            // History waits for its interval unless something must not (or a retry is due).
-            due = stop || flush_requests > flushes_served || queued_rows >= options.batch_rows ||
-                  urgent_queued || !carried_events.empty() ||
-                  std::chrono::steady_clock::now() >= next_history;
-            if (due) {
-                batch.swap(queue);
-                queued_rows = 0;
-                queued_bytes = 0;
-                urgent_queued = false;
-            }
+            // History waits for its interval unless something must not (or a retry is due);
+            // every cycle digests what is queued.
+            due = stop || flush_requests > flushes_served ||
+                  queued_rows + pending_rows >= options.batch_rows || urgent_queued ||
+                  !carried_events.empty() || std::chrono::steady_clock::now() >= next_history;
+            batch.swap(queue);
+            queued_rows = 0;
+            queued_bytes = 0;
+            urgent_queued = false;
             serving = flush_requests;
             stopping = stop;
         }
         next_commit = std::chrono::steady_clock::now() + options.commit_interval;
         if (due) next_history = std::chrono::steady_clock::now() + history_interval;
         try {
-            if (!carried_events.empty()) {
-                batch.insert(batch.begin(), std::make_move_iterator(carried_events.begin()),
-                             std::make_move_iterator(carried_events.end()));
-                carried_events.clear();
-            }
-            if (!batch.empty() || (stopping && filters)) write_batch(batch, stopping);
+            if (!batch.empty() || (stopping && filters)) digest(batch, stopping);
             batch.clear();
+            if (due) write_pending();
             maintain();
         } catch (const std::exception& e) {
             note_error("write", e.what());
@@ -359,6 +377,7 @@ void Journal::Impl::run() noexcept {
         }
         {
             std::lock_guard lock(mutex);
+            digested_rows = pending_rows;
             flushes_served = serving;
             if (stopping && queue.empty()) {
                 flushed.notify_all();
@@ -553,7 +572,7 @@ void Journal::catch_up() noexcept {
     {
         std::lock_guard lock(impl_->mutex);
         const auto now = std::chrono::steady_clock::now();
-        if (impl_->queued_rows == 0 ||
+        if (impl_->queued_rows + impl_->digested_rows == 0 ||
             (impl_->last_catch_up && now - *impl_->last_catch_up < kEvery))
             return;
         impl_->last_catch_up = now;
@@ -564,7 +583,7 @@ void Journal::catch_up() noexcept {
 Stats Journal::stats() const {
     std::lock_guard lock(impl_->mutex);
     Stats s = impl_->stats;
-    s.queue_depth = impl_->queued_rows;
+    s.queue_depth = impl_->queued_rows + impl_->digested_rows;
     s.queue_bytes = impl_->queued_bytes;
     return s;
 }

@@ -3,9 +3,12 @@
 // per-hour tables, journal_retention.cpp prunes and checkpoints, journal_queries.cpp reads.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -74,6 +77,73 @@ inline std::int64_t floor_to(std::int64_t ts_ms, std::int64_t period_ms) {
     return q * period_ms;
 }
 
+// One signal's values in one rollup period: sums and counts, so periods combine exactly.
+struct ReadingAgg {
+    std::int64_t n = 0;
+    double sum = 0, min = 0, max = 0, pos = 0, neg = 0;
+    void add(double v) {
+        min = n == 0 ? v : std::min(min, v);
+        max = n == 0 ? v : std::max(max, v);
+        ++n;
+        sum += v;
+        pos += std::max(v, 0.0);
+        neg += std::max(-v, 0.0);
+    }
+    void merge(const ReadingAgg& o) {
+        if (o.n == 0) return;
+        min = n == 0 ? o.min : std::min(min, o.min);
+        max = n == 0 ? o.max : std::max(max, o.max);
+        n += o.n;
+        sum += o.sum;
+        pos += o.pos;
+        neg += o.neg;
+    }
+};
+
+// One measurement of a miner in a period: an offline poll counts as 0, a missing one not at all
+// (as the raw history query does).
+struct SeriesAgg {
+    std::int64_t n = 0;
+    double sum = 0;
+    std::optional<double> min, max;
+    void add(double v) {
+        ++n;
+        sum += v;
+        min = min ? std::min(*min, v) : v;
+        max = max ? std::max(*max, v) : v;
+    }
+    void merge(const SeriesAgg& o) {
+        n += o.n;
+        sum += o.sum;
+        if (o.min) min = min ? std::min(*min, *o.min) : *o.min;
+        if (o.max) max = max ? std::max(*max, *o.max) : *o.max;
+    }
+};
+struct MinerAgg {
+    std::int64_t n = 0, online_n = 0;
+    SeriesAgg power_w, hashrate_ths;
+    void add(bool online, const std::optional<double>& p, const std::optional<double>& h) {
+        ++n;
+        if (online) ++online_n;
+        auto value = [&](const std::optional<double>& v) -> std::optional<double> {
+            if (!online) return 0.0;
+            if (!v || std::isnan(*v)) return std::nullopt;  // stored as NULL
+            return *v;
+        };
+        if (auto v = value(p)) power_w.add(*v);
+        if (auto v = value(h)) hashrate_ths.add(*v);
+    }
+    void merge(const MinerAgg& o) {
+        n += o.n;
+        online_n += o.online_n;
+        power_w.merge(o.power_w);
+        hashrate_ths.merge(o.hashrate_ths);
+    }
+};
+// (series name, period start) -> aggregate
+template <class Agg>
+using AggMap = std::map<std::pair<std::string, std::int64_t>, Agg>;
+
 // The change filters of recording on change, and the rows they keep (journal_recording.cpp).
 struct ChangeFilters {
     explicit ChangeFilters(const RecordingOptions& o);
@@ -118,6 +188,7 @@ struct Journal::Impl {
     std::uint64_t flush_requests = 0;
     std::uint64_t flushes_served = 0;
     std::optional<std::chrono::steady_clock::time_point> last_catch_up;  // a history read's flush
+    std::size_t digested_rows = 0;  // the writer's pending rows, for stats and catch_up
     bool stop = false;
     Stats stats;
 
@@ -133,6 +204,13 @@ struct Journal::Impl {
     std::chrono::steady_clock::time_point next_retention{};
     std::chrono::steady_clock::time_point next_checkpoint{};
     std::optional<ChangeFilters> filters;  // recording on change; nullopt: every sample
+    // What waits for the next commit, digested every commit_interval so that a long
+    // history_interval holds the rows to write (with on_change, the few the filters keep) and
+    // the minute rollups of every sample, not every sample.
+    std::vector<Entry> pending;
+    std::size_t pending_rows = 0;
+    AggMap<ReadingAgg> pending_readings;  // (signal, minute)
+    AggMap<MinerAgg> pending_miners;      // (miner, minute)
     bool pruning = false;
     std::size_t prune_table = 0;
 
@@ -159,8 +237,11 @@ struct Journal::Impl {
         }
     }
     void run() noexcept;
-    // closing: the journal stops; each series' last sample is written.
-    void write_batch(std::vector<Entry>& batch, bool closing = false);
+    // Folds a batch taken from the queue into what waits: its rollups, and the rows to write
+    // (closing: the journal stops; each series' last sample is kept).
+    void digest(std::vector<Entry>& batch, bool closing);
+    // Commits what waits (carried events first), or carries its events on failure.
+    void write_pending();
     int write_entry(Entry& e, std::uint64_t& rows);
     int write_readings(const ReadingsEntry& e, std::uint64_t& rows);
     // One entry's values bound to its prepared statement, which is returned ready to step.
@@ -169,7 +250,8 @@ struct Journal::Impl {
     Statement& bind_row(const TargetEntry& e);
     Statement& bind_row(const ApplyResultEntry& e);
     Statement& bind_row(const EventEntry& e);
-    int write_rollups(const std::vector<Entry>& batch);     // journal_rollups.cpp
+    void fold_rollups(const std::vector<Entry>& batch);  // journal_rollups.cpp
+    int write_rollups();                                 // journal_rollups.cpp
     // journal_retention.cpp
     std::int64_t raw_cutoff_ms() const;     // INT64_MIN: raw rows are kept as long as the rest
     void maintain();

@@ -11,73 +11,6 @@ namespace hashsink::journal {
 
 namespace {
 
-// One signal's values in one rollup period: sums and counts, so periods combine exactly.
-struct ReadingAgg {
-    std::int64_t n = 0;
-    double sum = 0, min = 0, max = 0, pos = 0, neg = 0;
-    void add(double v) {
-        min = n == 0 ? v : std::min(min, v);
-        max = n == 0 ? v : std::max(max, v);
-        ++n;
-        sum += v;
-        pos += std::max(v, 0.0);
-        neg += std::max(-v, 0.0);
-    }
-    void merge(const ReadingAgg& o) {
-        if (o.n == 0) return;
-        min = n == 0 ? o.min : std::min(min, o.min);
-        max = n == 0 ? o.max : std::max(max, o.max);
-        n += o.n;
-        sum += o.sum;
-        pos += o.pos;
-        neg += o.neg;
-    }
-};
-
-// One measurement of a miner in a period: an offline poll counts as 0, a missing one not at all
-// (as the raw history query does).
-struct SeriesAgg {
-    std::int64_t n = 0;
-    double sum = 0;
-    std::optional<double> min, max;
-    void add(double v) {
-        ++n;
-        sum += v;
-        min = min ? std::min(*min, v) : v;
-        max = max ? std::max(*max, v) : v;
-    }
-    void merge(const SeriesAgg& o) {
-        n += o.n;
-        sum += o.sum;
-        if (o.min) min = min ? std::min(*min, *o.min) : *o.min;
-        if (o.max) max = max ? std::max(*max, *o.max) : *o.max;
-    }
-};
-struct MinerAgg {
-    std::int64_t n = 0, online_n = 0;
-    SeriesAgg power_w, hashrate_ths;
-    void add(bool online, const std::optional<double>& p, const std::optional<double>& h) {
-        ++n;
-        if (online) ++online_n;
-        auto value = [&](const std::optional<double>& v) -> std::optional<double> {
-            if (!online) return 0.0;
-            if (!v || std::isnan(*v)) return std::nullopt;   // stored as NULL
-            return *v;
-        };
-        if (auto v = value(p)) power_w.add(*v);
-        if (auto v = value(h)) hashrate_ths.add(*v);
-    }
-    void merge(const MinerAgg& o) {
-        n += o.n;
-        online_n += o.online_n;
-        power_w.merge(o.power_w);
-        hashrate_ths.merge(o.hashrate_ths);
-    }
-};
-// (series name, period start) -> aggregate
-template <class Agg>
-using AggMap = std::map<std::pair<std::string, std::int64_t>, Agg>;
-
 template <class Agg>
 AggMap<Agg> coarsen(const AggMap<Agg>& fine, std::int64_t period_ms) {
     AggMap<Agg> out;
@@ -138,23 +71,26 @@ Status Journal::Impl::prepare_rollups() {
     return Status::success();
 }
 
-// Folds the batch's readings and miner states into the minute and hour rollups, in the batch's
-// transaction: the rollups never disagree with the committed raw rows.
-int Journal::Impl::write_rollups(const std::vector<Entry>& batch) {
-    AggMap<ReadingAgg> readings;
-    AggMap<MinerAgg> miners;
+// Folds a digested batch's readings and miner states into the minute rollups that wait for the
+// next commit.
+void Journal::Impl::fold_rollups(const std::vector<Entry>& batch) {
     for (const auto& e : batch) {
         if (const auto* r = std::get_if<ReadingsEntry>(&e)) {
             const std::int64_t minute = floor_to(r->ts_ms, kMinuteMs);
             for (const auto& row : r->rows) {
                 if (std::isnan(row.value)) continue;   // stored as NULL, not averaged
-                readings[{row.signal, minute}].add(row.value);
+                pending_readings[{row.signal, minute}].add(row.value);
             }
         } else if (const auto* m = std::get_if<MinerStateEntry>(&e)) {
-            miners[{m->miner_id, floor_to(m->ts_ms, kMinuteMs)}].add(m->online, m->power_w,
-                                                                     m->hashrate_ths);
+            pending_miners[{m->miner_id, floor_to(m->ts_ms, kMinuteMs)}].add(m->online, m->power_w,
+                                                                             m->hashrate_ths);
         }
     }
+}
+
+// Adds what waits to the minute and hour rollups, in the commit's transaction: the rollups
+// never disagree with the committed raw rows.
+int Journal::Impl::write_rollups() {
     auto put_readings = [](Statement& s, const AggMap<ReadingAgg>& aggs) {
         for (const auto& [key, a] : aggs) {
             s.bind_all(key.second, std::string_view(key.first), a.n, a.sum, a.min, a.max, a.pos,
@@ -176,10 +112,11 @@ int Journal::Impl::write_rollups(const std::vector<Entry>& batch) {
         }
         return SQLITE_DONE;
     };
-    int rc = put_readings(upsert_readings_1m, readings);
-    if (rc == SQLITE_DONE) rc = put_readings(upsert_readings_1h, coarsen(readings, kHourMs));
-    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1m, miners);
-    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1h, coarsen(miners, kHourMs));
+    int rc = put_readings(upsert_readings_1m, pending_readings);
+    if (rc == SQLITE_DONE)
+        rc = put_readings(upsert_readings_1h, coarsen(pending_readings, kHourMs));
+    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1m, pending_miners);
+    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1h, coarsen(pending_miners, kHourMs));
     return rc;
 }
 

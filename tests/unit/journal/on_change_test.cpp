@@ -187,6 +187,28 @@ TEST_CASE("journal: a history read commits the history that waits, at most once 
     CHECK(*j->count("readings") == 2);
 }
 
+TEST_CASE(
+    "journal on change: what waits for a long history interval is the rows to write, and "
+    "every sample's rollup",
+    "[journal]") {
+    const std::string path = test::temp_dir() + "/journal.db";
+    JournalOptions o = on_change();
+    o.commit_interval = 50ms;
+    o.history_interval = 1h;
+    auto j = open_journal(path, o);
+    const std::int64_t h = hour_start();
+    // Ten minutes of a still meter: two rows to write (the first, a heartbeat), 600 samples.
+    for (int s = 0; s < 600; ++s)
+        j->record_readings(from_unix_ms(h + s * 1000LL), {{"grid.power_w", 500.0 + s % 2, "m"}});
+    // Digested within a commit interval: the queue no longer holds the samples.
+    CHECK(test::eventually([&] { return j->stats().queue_depth <= 3; }, 5s));
+    CHECK(*j->count("readings") == 0);
+    j->flush();
+    CHECK(*j->count("readings") <= 3);
+    CHECK(test::sql_text(path, "SELECT SUM(n) FROM readings_1m") == "600");
+    CHECK(test::sql_text(path, "SELECT SUM(n) FROM readings_1h") == "600");
+}
+
 TEST_CASE("journal: history waits for its interval, events and failed applies commit at once",
           "[journal]") {
     const std::string path = test::temp_dir() + "/journal.db";
