@@ -152,8 +152,8 @@ struct Stats {
     std::uint64_t rows_dropped = 0;     // refused because the queue was full
     std::uint64_t rows_failed = 0;      // lost because writing them failed (a full disk)
     std::uint64_t commits = 0;
-    std::size_t queue_depth = 0;        // rows waiting for the writer
-    std::size_t queue_bytes = 0;        // estimated memory they hold
+    std::size_t queue_depth = 0;        // rows waiting: queued, and digested ones to write
+    std::size_t queue_bytes = 0;        // estimated memory of the queued ones
     std::optional<TimePoint> last_commit;   // wall-clock time of the last successful commit
     bool writing = true;                // false while the last write attempt failed
     std::string last_error;             // most recent error, kept after recovery
