@@ -162,8 +162,7 @@ Status Journal::Impl::prepare_statements() {
          "INSERT OR REPLACE INTO readings(ts_ms, signal, value, source) VALUES(?1,?2,?3,?4)"},
         {&insert_miner_state,
          "INSERT OR REPLACE INTO miner_states(ts_ms, miner_id, online, state, hashrate_ths, "
-         "power_w, "
-         "frequency_mhz, core_voltage_mv, chip_temp_c, vr_temp_c, fan_rpm) "
+         "power_w, frequency_mhz, core_voltage_mv, chip_temp_c, vr_temp_c, fan_rpm) "
          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"},
         {&insert_decision,
          "INSERT INTO decisions(ts_ms, tick, policy, budget_w, fail_safe, reason, memory_json, "
