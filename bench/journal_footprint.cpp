@@ -421,7 +421,7 @@ int main(int argc, char** argv) {
     double next_checkpoint = trace.start_s() + checkpoint_s;
     sim::RunOptions run_options;
     // The measured day is the last: what the days before wrote is not counted.
-    WriteCounts at_day = g_counts;
+    WriteCounts at_day = at_open;
     Stats stats_at_day = (*journal)->stats();
     bool day_started = days_before == 0;
     run_options.on_tick = [&](const sim::TickSample& t) {
@@ -444,7 +444,6 @@ int main(int argc, char** argv) {
     const double run_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const WriteCounts c = g_counts;
-    if (days_before == 0) at_day = at_open;
 
     std::printf(
         "journal footprint: examples/solar-home.toml, 1 s period, %s (%.1f h) after %d days "

@@ -287,17 +287,15 @@ void Journal::Impl::write_pending() {
                        std::make_move_iterator(carried_events.end()));
         carried_events.clear();
     }
+    // Taken whole: written or lost with this commit, never retried.
     std::vector<Entry> batch;
     batch.swap(pending);
     pending_rows = 0;
-    struct ClearRollups {
-        Impl& impl;
-        ~ClearRollups() {
-            impl.pending_readings.clear();
-            impl.pending_miners.clear();
-        }
-    } clear_rollups{*this};
-    if (batch.empty() && pending_readings.empty() && pending_miners.empty()) return;
+    AggMap<ReadingAgg> readings;
+    AggMap<MinerAgg> miners;
+    readings.swap(pending_readings);
+    miners.swap(pending_miners);
+    if (batch.empty() && readings.empty() && miners.empty()) return;
     // A failed batch is rolled back whole; its events wait for the next one. The filters no
     // longer know what was written: the next sample of each series is.
     auto fail = [&](const char* operation, bool rollback) {
@@ -324,7 +322,7 @@ void Journal::Impl::write_pending() {
         }
         return fail("write batch", true);
     }
-    if (write_rollups() != SQLITE_DONE) return fail("write rollups", true);
+    if (write_rollups(readings, miners) != SQLITE_DONE) return fail("write rollups", true);
     if (write_db.exec("COMMIT") != SQLITE_OK) return fail("commit", true);
     note_ok();
     std::lock_guard lock(mutex);

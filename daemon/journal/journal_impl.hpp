@@ -251,7 +251,8 @@ struct Journal::Impl {
     Statement& bind_row(const ApplyResultEntry& e);
     Statement& bind_row(const EventEntry& e);
     void fold_rollups(const std::vector<Entry>& batch);  // journal_rollups.cpp
-    int write_rollups();                                 // journal_rollups.cpp
+    // The minute rollups and the hours they fall in, upserted (journal_rollups.cpp).
+    int write_rollups(const AggMap<ReadingAgg>& readings, const AggMap<MinerAgg>& miners);
     // journal_retention.cpp
     std::int64_t raw_cutoff_ms() const;     // INT64_MIN: raw rows are kept as long as the rest
     void maintain();

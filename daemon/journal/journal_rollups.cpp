@@ -90,7 +90,8 @@ void Journal::Impl::fold_rollups(const std::vector<Entry>& batch) {
 
 // Adds what waits to the minute and hour rollups, in the commit's transaction: the rollups
 // never disagree with the committed raw rows.
-int Journal::Impl::write_rollups() {
+int Journal::Impl::write_rollups(const AggMap<ReadingAgg>& readings,
+                                 const AggMap<MinerAgg>& miners) {
     auto put_readings = [](Statement& s, const AggMap<ReadingAgg>& aggs) {
         for (const auto& [key, a] : aggs) {
             s.bind_all(key.second, std::string_view(key.first), a.n, a.sum, a.min, a.max, a.pos,
@@ -112,11 +113,10 @@ int Journal::Impl::write_rollups() {
         }
         return SQLITE_DONE;
     };
-    int rc = put_readings(upsert_readings_1m, pending_readings);
-    if (rc == SQLITE_DONE)
-        rc = put_readings(upsert_readings_1h, coarsen(pending_readings, kHourMs));
-    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1m, pending_miners);
-    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1h, coarsen(pending_miners, kHourMs));
+    int rc = put_readings(upsert_readings_1m, readings);
+    if (rc == SQLITE_DONE) rc = put_readings(upsert_readings_1h, coarsen(readings, kHourMs));
+    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1m, miners);
+    if (rc == SQLITE_DONE) rc = put_miners(upsert_miners_1h, coarsen(miners, kHourMs));
     return rc;
 }
 
