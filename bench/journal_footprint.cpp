@@ -177,11 +177,14 @@ private:
 };
 
 // Noise of a 1 s meter reading: a few watts plus a fraction of the value (gaussian).
+// Noise on a power, at the resolution a SunSpec device reports it: whole watts (W_SF 0, as the
+// project's emulator and common meters and inverters set it).
 class MeterNoise {
 public:
     double operator()(double w, double floor_w, double fraction) {
-        return w + normal_(rng_) * (floor_w + fraction * std::abs(w));
+        return std::round(w + normal_(rng_) * (floor_w + fraction * std::abs(w)));
     }
+    double exact(double x, double sigma) { return x + normal_(rng_) * sigma; }
 
 private:
     std::mt19937_64 rng_{20230609};
@@ -269,8 +272,8 @@ private:
     void record_miner(TimePoint at, const MinerView& m) {
         MinerState s = *m.state;
         const double load = m.max_power_w > 0 && s.power_w ? *s.power_w / m.max_power_w : 0.5;
-        s.chip_temp_c = std::round(noise_(45 + 20 * load, 0.5, 0) * 10) / 10;
-        s.fan_rpm = std::round(noise_(2500 + 3000 * load, 30, 0));
+        s.chip_temp_c = std::round(noise_.exact(45 + 20 * load, 0.5) * 10) / 10;
+        s.fan_rpm = noise_(2500 + 3000 * load, 30, 0);
         journal_.record_miner_state(at, m.id, s);
     }
 
