@@ -3,7 +3,8 @@
 // month queries, the same month read from the raw rows (what every query did before the
 // rollups), a month's CSV plan, prints the database size per table, and times migration 3
 // folding the same raw rows into the rollups (an upgrade from a journal without them),
-// migration 5 rebuilding them keyed by time and migration 6 storing the raw rows by time.
+// migration 5 rebuilding them keyed by time, migration 6 storing the raw rows by time and
+// migration 7 storing the readings' names once.
 //
 //   build/bench/history [days=30] [miners=4]
 #include <sqlite3.h>
@@ -182,9 +183,16 @@ int main(int argc, char** argv) {
             std::printf("migration %d on this file (%s): %.1f s%s\n", number, what.c_str(),
                         ms_since(t0) / 1000, rc == SQLITE_OK ? "" : " FAILED");
         };
+        // The readings as a version-6 file holds them, by name (not timed).
         exec(
-            "DROP TABLE readings_1m; DROP TABLE readings_1h; "
-            "DROP TABLE miner_states_1m; DROP TABLE miner_states_1h;");
+            "BEGIN;"
+            "CREATE TABLE readings_t AS SELECT * FROM readings; DROP VIEW readings;"
+            "CREATE TABLE readings(ts_ms INTEGER NOT NULL, signal TEXT NOT NULL, value REAL, "
+            "source TEXT NOT NULL, PRIMARY KEY(ts_ms, signal, source)) WITHOUT ROWID;"
+            "INSERT INTO readings SELECT * FROM readings_t; DROP TABLE readings_t;"
+            "DROP VIEW readings_1m; DROP VIEW readings_1h; DROP TABLE reading_samples;"
+            "DROP TABLE reading_minutes; DROP TABLE reading_hours; DROP TABLE names; COMMIT;");
+        exec("DROP TABLE miner_states_1m; DROP TABLE miner_states_1h;");
         std::printf("\n");
         migrate(3, "folding " + std::to_string(stats.rows_written) + " raw rows");
         // Then the rest of a version-4 file (its indexes by series, not timed) and migration
@@ -208,6 +216,7 @@ int main(int argc, char** argv) {
             "INSERT INTO miner_states SELECT * FROM miner_states_6; DROP TABLE miner_states_6;"
             "CREATE INDEX miner_states_ts ON miner_states(ts_ms); COMMIT;");
         migrate(6, "raw rows stored by time");
+        migrate(7, "signal and source names stored once");
         sqlite3_close(db);
     }
     std::filesystem::remove_all(dir);

@@ -342,7 +342,7 @@ void print_steady_size(const std::string& path, const JournalOptions& o, int day
     double raw = 0, rest = 0;
     sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     if (sqlite3_prepare_v2(db,
-                           "SELECT m.tbl_name IN ('readings', 'miner_states', 'decisions'), "
+                           "SELECT m.tbl_name IN ('reading_samples', 'miner_states', 'decisions'), "
                            "SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema m ON m.name = d.name "
                            "GROUP BY 1",
                            -1, &s, nullptr) == SQLITE_OK) {

@@ -12,12 +12,15 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/schema.hpp"
 #include "daemon/journal/sqlite.hpp"
 
 namespace hashsink::journal {
@@ -176,7 +179,8 @@ struct Journal::Impl {
     Statement insert_reading, insert_miner_state, insert_decision, insert_target, update_result,
         insert_event;
     Statement upsert_readings_1m, upsert_readings_1h, upsert_miners_1m, upsert_miners_1h;
-    std::vector<std::pair<std::string, Statement>> prune;   // table -> delete statement
+    Statement insert_name, select_name;
+    std::vector<std::pair<StoredTable, Statement>> prune;  // table -> delete statement
 
     mutable std::mutex mutex;
     std::condition_variable wake_writer;
@@ -208,6 +212,9 @@ struct Journal::Impl {
     // history_interval holds the rows to write (with on_change, the few the filters keep) and
     // the minute rollups of every sample, not every sample.
     std::vector<Entry> pending;
+    // The numbers of the signal and source names written (the `names` table), as committed:
+    // a rolled-back batch clears it.
+    std::unordered_map<std::string, std::int64_t> name_ids;
     std::size_t pending_rows = 0;
     AggMap<ReadingAgg> pending_readings;  // (signal, minute)
     AggMap<MinerAgg> pending_miners;      // (miner, minute)
@@ -244,6 +251,8 @@ struct Journal::Impl {
     void write_pending();
     int write_entry(Entry& e, std::uint64_t& rows);
     int write_readings(const ReadingsEntry& e, std::uint64_t& rows);
+    // A signal or source name's number in `names`, added when new; the SQLite error otherwise.
+    std::variant<std::int64_t, int> name_id(std::string_view name);
     // One entry's values bound to its prepared statement, which is returned ready to step.
     Statement& bind_row(const MinerStateEntry& e);
     Statement& bind_row(const DecisionEntry& e);

@@ -13,27 +13,11 @@ namespace {
 constexpr int kPruneBatchRows = 2000;
 constexpr Duration kPruneBudget{50};        // pruning per writer cycle, so ticks never wait
 
-// Per-tick tables: pruned at keep_raw; the rollups, targets and events at retention.
-bool is_raw_table(const std::string& table) {
-    return table == "readings" || table == "miner_states" || table == "decisions";
-}
-
-// What names a row: readings, miner states and their rollups are WITHOUT ROWID tables keyed by
-// time and series.
-std::string row_key(const std::string& table) {
-    if (table == "readings") return "ts_ms, signal, source";
-    if (table.starts_with("readings_")) return "ts_ms, signal";
-    if (table.starts_with("miner_states")) return "ts_ms, miner_id";
-    return "rowid";
-}
-
 }  // namespace
 
 Status Journal::Impl::prepare_pruning() {
-    for (const char* table : journal_tables()) {
-        std::string name = table;
-        if (name == "schema_migrations") continue;
-        const std::string key = row_key(name);
+    for (const StoredTable& table : stored_tables()) {
+        const std::string name = table.name, key = table.key;
         std::string sql = "DELETE FROM " + name + " WHERE (" + key + ") IN (SELECT " + key +
                           " FROM " + name + " WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2)";
         Statement stmt;
@@ -42,7 +26,7 @@ Status Journal::Impl::prepare_pruning() {
                                  "journal " + what + ": prepare pruning: " + write_db.message(),
                                  false);
         }
-        prune.emplace_back(name, std::move(stmt));
+        prune.emplace_back(table, std::move(stmt));
     }
     return Status::success();
 }
@@ -72,12 +56,13 @@ void Journal::Impl::maintain() {
         auto deadline = steady_now + kPruneBudget;
         while (prune_table < prune.size() && std::chrono::steady_clock::now() < deadline) {
             Statement& s = prune[prune_table].second;
-            s.bind(1, is_raw_table(prune[prune_table].first) ? raw_cutoff : cutoff_ms);
+            s.bind(1, prune[prune_table].first.per_tick ? raw_cutoff : cutoff_ms);
             s.bind(2, static_cast<std::int64_t>(kPruneBatchRows));
             int rc = s.step();   // autocommit: each batch is its own short transaction
             s.reset();
             if (rc != SQLITE_DONE) {
-                note_error("prune " + prune[prune_table].first, write_db.message());
+                note_error(std::string("prune ") + prune[prune_table].first.name,
+                           write_db.message());
                 pruning = false;
                 break;
             }

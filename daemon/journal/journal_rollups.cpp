@@ -56,8 +56,8 @@ std::string upsert_miners_sql(const char* table) {
 
 Status Journal::Impl::prepare_rollups() {
     const std::pair<Statement*, std::string> upserts[] = {
-        {&upsert_readings_1m, upsert_readings_sql("readings_1m")},
-        {&upsert_readings_1h, upsert_readings_sql("readings_1h")},
+        {&upsert_readings_1m, upsert_readings_sql("reading_minutes")},
+        {&upsert_readings_1h, upsert_readings_sql("reading_hours")},
         {&upsert_miners_1m, upsert_miners_sql("miner_states_1m")},
         {&upsert_miners_1h, upsert_miners_sql("miner_states_1h")},
     };
@@ -92,9 +92,11 @@ void Journal::Impl::fold_rollups(const std::vector<Entry>& batch) {
 // never disagree with the committed raw rows.
 int Journal::Impl::write_rollups(const AggMap<ReadingAgg>& readings,
                                  const AggMap<MinerAgg>& miners) {
-    auto put_readings = [](Statement& s, const AggMap<ReadingAgg>& aggs) {
+    auto put_readings = [&](Statement& s, const AggMap<ReadingAgg>& aggs) {
         for (const auto& [key, a] : aggs) {
-            s.bind_all(key.second, std::string_view(key.first), a.n, a.sum, a.min, a.max, a.pos,
+            const auto signal = name_id(key.first);
+            if (const int* rc = std::get_if<int>(&signal)) return *rc;
+            s.bind_all(key.second, std::get<std::int64_t>(signal), a.n, a.sum, a.min, a.max, a.pos,
                        a.neg);
             int rc = s.step();
             s.reset();

@@ -14,8 +14,18 @@ namespace hashsink::journal {
 const std::vector<const char*>& migrations();
 inline int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
-// The tables record calls write; count() accepts only these.
+// The tables record calls write, as queries name them (readings and its rollups are views
+// since version 7); count() accepts only these.
 const std::vector<const char*>& journal_tables();
+
+// The tables that hold the rows, as retention prunes them: what names a row, and whether it
+// is a per-tick table (kept for keep_raw, the rest for retention).
+struct StoredTable {
+    const char* name;
+    const char* key;
+    bool per_tick;
+};
+const std::vector<StoredTable>& stored_tables();
 
 // Brings the database to the latest version, one transaction per migration. Refuses a
 // database newer than this code, or a file that holds other tables but no schema_migrations.

@@ -89,8 +89,8 @@ TEST_CASE("journal kill -9 loses at most the last second and never corrupts", "[
 TEST_CASE("journal on a full disk keeps running and reports that it cannot write", "[journal]") {
     const std::string dir = test::temp_dir();
     const std::string db = dir + "/journal.db";
-    auto result = test::run({JOURNAL_WRITER_CHILD, db, "--seconds", "3", "--fsize-limit", "400000"},
-                            30);
+    auto result =
+        test::run({JOURNAL_WRITER_CHILD, db, "--seconds", "3", "--fsize-limit", "150000"}, 30);
     INFO(result.out << result.err);
     REQUIRE(result.exit_code == 0);
     // Rows past the limit failed. The last write may still have fit (a small batch of events in

@@ -41,16 +41,21 @@ TEST_CASE("journal schema: migrations create every table in an empty file", "[jo
                          "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND "
                          "(sql LIKE '%(signal%' OR sql LIKE '%(miner_id%')") == "0");
     CHECK(test::sql_text(path,
-                         "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%\\_1_' "
-                         "ESCAPE '\\' AND sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") == "4");
+                         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reading_minutes', "
+                         "'reading_hours', 'miner_states_1m', 'miner_states_1h') AND "
+                         "sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") == "4");
     // The per-tick readings and miner states too, with no index beside them (migration 6).
     CHECK(test::sql_text(path,
-                         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('readings', "
+                         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('reading_samples', "
                          "'miner_states') AND sql LIKE '%PRIMARY KEY(ts_ms, %WITHOUT ROWID'") ==
           "2");
     CHECK(test::sql_text(path,
                          "SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND tbl_name IN "
-                         "('readings', 'miner_states') AND sql IS NOT NULL") == "0");
+                         "('reading_samples', 'miner_states') AND sql IS NOT NULL") == "0");
+    // Readings name their signal and source by number; the old tables are views (migration 7).
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE type='view' AND name IN "
+                         "('readings', 'readings_1m', 'readings_1h')") == "3");
     // Small pages: a commit rewrites the last page of each b-tree it touches.
     CHECK(test::sql_text(path, "PRAGMA page_size") == "1024");
 }
@@ -194,4 +199,59 @@ TEST_CASE("journal schema: migration 6 keeps a version-5 file's readings and min
     CHECK(test::sql_text(path, "SELECT COUNT(*) FROM readings") == "4");
     CHECK(test::sql_text(path, "SELECT value FROM readings WHERE ts_ms = " + b +
                                    " AND signal = 'grid.power_w'") == "170.0");
+}
+
+TEST_CASE("journal schema: migration 7 stores a version-6 file's names once and keeps its rows",
+          "[journal]") {
+    REQUIRE(Journal::schema_version() >= 7);
+    const std::string path = test::temp_dir() + "/journal.db";
+    std::string v6 =
+        "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT "
+        "NULL);";
+    for (int v = 1; v <= 6; ++v)
+        v6 += std::string(migrations()[v - 1]) + "INSERT INTO schema_migrations VALUES(" +
+              std::to_string(v) + ", 5);";
+    const std::int64_t minute = (unix_ms(WallClock::now()) - 3'600'000) / 60'000 * 60'000;
+    const std::string a = std::to_string(minute), b = std::to_string(minute + 1000);
+    v6 += "INSERT INTO readings VALUES(" + a + ", 'grid.power_w', -40, 'm'), (" + a +
+          ", 'pv.ac_power_w', 900, 'inv'), (" + b + ", 'grid.power_w', 160, 'm');" +
+          "INSERT INTO readings_1m VALUES(" + a +
+          ", 'grid.power_w', 2, 120, -40, 160, 160, 40), (" + a +
+          ", 'pv.ac_power_w', 1, 900, 900, 900, 900, 0);" + "INSERT INTO readings_1h VALUES(" +
+          std::to_string(minute / 3'600'000 * 3'600'000) +
+          ", 'grid.power_w', 2, 120, -40, 160, 160, 40);";
+    REQUIRE(test::sql_exec(path, v6));
+    auto j = Journal::open(options_for(path));
+    REQUIRE(j.has_value());
+    CHECK(test::sql_text(path,
+                         "SELECT group_concat(name) FROM (SELECT name FROM names ORDER BY "
+                         "name)") == "grid.power_w,inv,m,pv.ac_power_w");
+    // The rows, read through the views under the old names.
+    CHECK(test::sql_text(path,
+                         "SELECT group_concat(ts_ms || ' ' || signal || ' ' || value || ' ' "
+                         "|| source, '; ') FROM (SELECT * FROM readings ORDER BY ts_ms, "
+                         "signal)") == a + " grid.power_w -40.0 m; " + a +
+                                           " pv.ac_power_w 900.0 inv; " + b +
+                                           " grid.power_w 160.0 m");
+    CHECK(test::sql_text(path,
+                         "SELECT n || ' ' || sum_value || ' ' || min_value || ' ' || "
+                         "max_value FROM readings_1m WHERE signal = 'grid.power_w'") ==
+          "2 120.0 -40.0 160.0");
+    CHECK(test::sql_text(path,
+                         "SELECT COUNT(*) FROM reading_samples WHERE typeof(signal) = "
+                         "'integer' AND typeof(source) = 'integer'") == "3");
+    CHECK(*(*j)->count("readings_1h") == 1);
+    // New rows: a known name keeps its number, a new one gets the next.
+    (*j)->record_readings(from_unix_ms(minute + 2000),
+                          {{"grid.power_w", 200, "m"}, {"battery.power_w", 5, "m"}});
+    (*j)->flush();
+    CHECK((*j)->stats().rows_failed == 0);
+    CHECK(test::sql_text(path, "SELECT COUNT(*) FROM names") == "5");
+    CHECK(test::sql_text(path,
+                         "SELECT n || ' ' || max_value FROM readings_1m WHERE signal = "
+                         "'grid.power_w'") == "3 200.0");
+    auto history = (*j)->signal_history("battery.power_w", {minute, minute + 60'000, 60'000});
+    REQUIRE(history.has_value());
+    REQUIRE(history->size() == 1);
+    CHECK((*history)[0].mean == Approx(5.0));
 }
