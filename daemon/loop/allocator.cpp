@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <numeric>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace hashsink::loop {
 namespace {
@@ -227,14 +229,82 @@ private:
     }
 
     void sort_items() {
-        std::sort(items_.begin(), items_.end(), [&](const Item& a, const Item& b) {
-            if (a.group != b.group) return a.group < b.group;
-            if (a.efficiency != b.efficiency) return a.efficiency < b.efficiency;
-            if (a.id_prefix != b.id_prefix) return a.id_prefix < b.id_prefix;
+        auto by_id = [&](const Item& a, const Item& b) {
             return miners_[a.miner].id < miners_[b.miner].id;
-        });
+        };
+        // Two miners with one id (the config refuses them) keep the fleet's order.
+        auto by_id_then_index = [&](const Item& a, const Item& b) {
+            const int c = miners_[a.miner].id.compare(miners_[b.miner].id);
+            return c != 0 ? c < 0 : a.miner < b.miner;
+        };
+        if (radix_sort_items()) {
+            // Equal keys (ids that agree on the key's bytes) are settled by the whole id.
+            for (std::size_t a = 0, b = 0; a < items_.size(); a = b) {
+                for (b = a + 1; b < items_.size() && same_key(items_[a], items_[b]); ++b) {
+                }
+                if (b - a > 1) std::sort(items_.begin() + a, items_.begin() + b, by_id_then_index);
+            }
+        } else {
+            std::sort(items_.begin(), items_.end(), [&](const Item& a, const Item& b) {
+                if (a.group != b.group) return a.group < b.group;
+                if (a.efficiency != b.efficiency) return a.efficiency < b.efficiency;
+                if (a.id_prefix != b.id_prefix) return a.id_prefix < b.id_prefix;
+                return by_id(a, b);
+            });
+        }
         order_.resize(items_.size());
         for (std::size_t k = 0; k < items_.size(); ++k) order_[k] = items_[k].miner;
+    }
+
+    // The efficiency as an unsigned key that orders like the double, for one that is not
+    // negative or NaN (0 and -0 the same, as they compare).
+    static std::uint64_t efficiency_key(double e) {
+        if (e == 0) return 0;
+        std::uint64_t bits;
+        std::memcpy(&bits, &e, sizeof bits);
+        return bits;
+    }
+    static bool same_key(const Item& a, const Item& b) {
+        return a.group == b.group && a.efficiency == b.efficiency && a.id_prefix == b.id_prefix;
+    }
+
+    // Sorts the items by (group, efficiency, id prefix) with a least-significant-byte radix
+    // sort over only the bytes that differ between items: a fleet of a few models differs in a
+    // few bytes of its ids and efficiencies, so this is a few linear passes where a comparison
+    // sort takes most of the allocation. false (nothing sorted) for a negative or NaN
+    // efficiency, which the comparison sort orders as the reference does.
+    bool radix_sort_items() {
+        if (items_.size() < 64) return false;  // a comparison sort is as quick
+        std::uint64_t differ[3] = {0, 0, 0};   // id prefix, efficiency, group
+        const Item& first = items_.front();
+        const std::uint64_t first_efficiency = efficiency_key(first.efficiency);
+        for (const Item& it : items_) {
+            if (!(it.efficiency >= 0)) return false;
+            differ[0] |= it.id_prefix ^ first.id_prefix;
+            differ[1] |= efficiency_key(it.efficiency) ^ first_efficiency;
+            differ[2] |= it.group ^ first.group;
+        }
+        std::vector<Item> out(items_.size());
+        std::uint32_t count[256];
+        for (int word = 0; word < 3; ++word) {
+            for (int byte = 0; byte < 8; ++byte) {
+                const int shift = 8 * byte;
+                if (((differ[word] >> shift) & 0xff) == 0) continue;  // the same in every item
+                auto digit = [&](const Item& it) {
+                    const std::uint64_t key = word == 0   ? it.id_prefix
+                                              : word == 1 ? efficiency_key(it.efficiency)
+                                                          : it.group;
+                    return static_cast<std::size_t>((key >> shift) & 0xff);
+                };
+                std::fill(std::begin(count), std::end(count), 0u);
+                for (const Item& it : items_) ++count[digit(it)];
+                std::uint32_t at = 0;
+                for (std::uint32_t& c : count) at += std::exchange(c, at);
+                for (const Item& it : items_) out[count[digit(it)]++] = it;
+                items_.swap(out);
+            }
+        }
+        return true;
     }
 
     // Phase 0: floors first, whatever the budget (the policy's budget includes them). A

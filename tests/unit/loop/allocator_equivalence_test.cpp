@@ -1,14 +1,14 @@
 // The allocator's fast path must decide exactly as the straightforward version it replaced,
 // kept here verbatim as the reference.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <optional>
 #include <queue>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include "daemon/loop/allocator.hpp"
@@ -23,7 +23,8 @@ TEST_CASE("allocator fast path equals the reference on random fleets", "[allocat
     std::uniform_real_distribution<double> budget(-50, 4000);
     std::uniform_int_distribution<int> coin(0, 3);
     for (int round = 0; round < 2000; ++round) {
-        auto fleet = test::random_fleet(rng, 1 + round % 60);
+        // Every fourth fleet past 64 miners, where the fast path sorts by radix.
+        auto fleet = test::random_fleet(rng, 1 + round % 60 + (round % 4 == 0 ? 64 : 0));
         // Mix in running miners, duplicate levels, continuous targets, per-miner limits and a
         // priority list.
         loop::AllocateOptions options;
@@ -62,9 +63,13 @@ TEST_CASE("allocator fast path equals the reference on fleets of one model with 
     for (int round = 0; round < 500; ++round) {
         std::vector<MinerView> fleet;
         const std::string shared = round % 2 == 0 ? "site-a-rack-" : "s";
-        for (int i = 0; i < 1 + round % 40; ++i) {
+        const int miners = 1 + round % 40 + (round % 3 == 0 ? 100 : 0);  // radix past 64
+        std::set<std::string> ids;  // unique, as the config requires: the reference's
+                                    // order of two miners with one id is unspecified
+        for (int i = 0; i < miners; ++i) {
             std::string id = shared;
             for (int k = len(rng); k > 0; --k) id += alphabet[ch(rng)];
+            if (!ids.insert(id).second) continue;
             auto m = test::online_miner(id, test::ladder_caps(10, 30, 5), 0);
             if (coin(rng) == 0) m.target.run = true;
             if (coin(rng) == 0) m.state_fresh = false;
