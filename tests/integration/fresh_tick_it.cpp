@@ -136,7 +136,9 @@ TEST_CASE("fresh tick: a stalled source still gets the loop ticking and the fail
           "[loop][fresh]") {
     Rig rig(200ms, 50ms, 100ms, 1s);
     rig.loop->start();
-    REQUIRE(rig.wait_for([&] { return !rig.seen.empty(); }, 5s));
+    // A tick that decided on a reading first: the ticks before the first reading are in the
+    // fail-safe too, and one of those must not pass for the stall's.
+    REQUIRE(rig.wait_for([&] { return rig.last && !rig.last->decision.fail_safe; }, 5s));
     rig.meter->stall(true);  // its next collect hangs: no reading, no wake-up
     REQUIRE(rig.wait_for([&] { return rig.last && rig.last->decision.fail_safe; }, 10s));
     // Still ticking at its period while the source hangs.
