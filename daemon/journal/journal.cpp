@@ -137,14 +137,48 @@ void Journal::Impl::carry_event(Severity severity, std::string code, std::string
     stats.rows_failed += 1;
 }
 
-std::uint64_t Journal::Impl::carry_events(std::vector<Entry>& batch) {
+std::uint64_t Journal::Impl::keep_for_retry(std::vector<Entry>& batch, AggMap<ReadingAgg>& readings,
+                                            AggMap<MinerAgg>& miners) {
     std::uint64_t lost = 0;
+    std::vector<Entry> history;
+    std::size_t history_rows = 0;
     for (auto& e : batch) {
-        if (std::holds_alternative<EventEntry>(e) && carried_events.size() < kMaxCarriedEvents) {
-            carried_events.push_back(std::move(e));
+        if (std::holds_alternative<EventEntry>(e)) {
+            if (carried_events.size() < kMaxCarriedEvents)
+                carried_events.push_back(std::move(e));
+            else
+                lost += rows_of(e);
         } else {
-            lost += rows_of(e);
+            history_rows += rows_of(e);
+            history.push_back(std::move(e));
         }
+    }
+    // Older than anything digested since: first in line.
+    pending.insert(pending.begin(), std::make_move_iterator(history.begin()),
+                   std::make_move_iterator(history.end()));
+    pending_rows += history_rows;
+    for (auto& [key, agg] : readings) pending_readings[key].merge(agg);
+    for (auto& [key, agg] : miners) pending_miners[key].merge(agg);
+    return lost + trim_pending();
+}
+
+std::uint64_t Journal::Impl::trim_pending() {
+    // Bounded: past queue_capacity rows the oldest are lost, and the filters no longer know
+    // what was written (the next sample of each series is a row).
+    std::uint64_t lost = 0;
+    std::size_t drop = 0;
+    while (drop < pending.size() && pending_rows > options.queue_capacity) {
+        pending_rows -= rows_of(pending[drop]);
+        lost += rows_of(pending[drop]);
+        ++drop;
+    }
+    if (drop > 0) {
+        pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(drop));
+        if (filters) filters->reset();
+    }
+    if (pending_readings.size() + pending_miners.size() > options.queue_capacity) {
+        pending_readings.clear();  // a minute each series: hours of a large fleet
+        pending_miners.clear();
     }
     return lost;
 }
@@ -170,29 +204,40 @@ void Journal::Impl::digest(std::vector<Entry>& batch, bool closing) {
     }
 }
 
-void Journal::Impl::write_pending() {
-    if (!carried_events.empty()) {
-        pending.insert(pending.begin(), std::make_move_iterator(carried_events.begin()),
-                       std::make_move_iterator(carried_events.end()));
-        carried_events.clear();
-    }
-    // Taken whole: written or lost with this commit, never retried.
+void Journal::Impl::write_pending(bool force) {
+    // Taken whole: written with this commit, or kept for the next attempt. While writing
+    // fails, the history waits out a backoff (events and a flush or stop do not).
+    const auto steady_now = std::chrono::steady_clock::now();
+    const bool with_history = force || steady_now >= history_retry_at;
     std::vector<Entry> batch;
-    batch.swap(pending);
-    pending_rows = 0;
+    batch.swap(carried_events);
     AggMap<ReadingAgg> readings;
     AggMap<MinerAgg> miners;
-    readings.swap(pending_readings);
-    miners.swap(pending_miners);
+    if (!with_history) {
+        // Backing off: what waits still keeps to its bound.
+        const std::uint64_t lost = trim_pending();
+        std::lock_guard lock(mutex);
+        stats.rows_failed += lost;
+    } else {
+        batch.insert(batch.end(), std::make_move_iterator(pending.begin()),
+                     std::make_move_iterator(pending.end()));
+        pending.clear();
+        pending_rows = 0;
+        readings.swap(pending_readings);
+        miners.swap(pending_miners);
+    }
     if (batch.empty() && readings.empty() && miners.empty()) return;
-    // A failed batch is rolled back whole; its events wait for the next one. The filters no
-    // longer know what was written: the next sample of each series is.
+    // A failed batch is rolled back whole and kept: its events for the next cycle, its history
+    // after a backoff, up to queue_capacity rows.
     auto fail = [&](const char* operation, bool rollback) {
         const std::string cause = write_db.message();
         if (rollback) write_db.exec("ROLLBACK");
         name_ids.clear();  // names added in this batch are rolled back with it
-        if (filters) filters->reset();
-        const std::uint64_t lost = carry_events(batch);
+        const std::uint64_t lost = keep_for_retry(batch, readings, miners);
+        if (with_history) {  // events alone failing do not put the history further off
+            history_retry_at = steady_now + history_backoff;
+            history_backoff = std::min<Duration>(2 * history_backoff, kMaxHistoryBackoff);
+        }
         note_error(operation, cause);  // its event after the batch's, counting from this batch
         std::lock_guard lock(mutex);
         stats.rows_failed += lost;
@@ -214,6 +259,8 @@ void Journal::Impl::write_pending() {
     }
     if (write_rollups(readings, miners) != SQLITE_DONE) return fail("write rollups", true);
     if (write_db.exec("COMMIT") != SQLITE_OK) return fail("commit", true);
+    history_retry_at = {};
+    history_backoff = kFirstHistoryBackoff;
     note_ok();
     std::lock_guard lock(mutex);
     stats.rows_written += written;
@@ -255,7 +302,7 @@ void Journal::Impl::run() noexcept {
         try {
             if (!batch.empty() || (stopping && filters)) digest(batch, stopping);
             batch.clear();
-            if (due) write_pending();
+            if (due) write_pending(stopping || serving > flushes_served);
             maintain();
         } catch (const std::exception& e) {
             note_error("write", e.what());
@@ -267,6 +314,12 @@ void Journal::Impl::run() noexcept {
             digested_rows = pending_rows;
             flushes_served = serving;
             if (stopping && queue.empty()) {
+                stats.rows_failed += pending_rows;  // the last attempt failed: lost now
+                if (pending_rows > 0) {
+                    log::error(kArea, "journal " + what + ": stopping with " +
+                                          std::to_string(pending_rows) +
+                                          " rows that could not be written; they are lost");
+                }
                 flushed.notify_all();
                 return;
             }

@@ -167,6 +167,10 @@ inline bool is_urgent(const Entry& e) {
     return r != nullptr && !r->result.ok();
 }
 
+// How long the history of a failed commit waits before it is tried again, doubling.
+inline constexpr Duration kFirstHistoryBackoff = std::chrono::seconds{1};
+inline constexpr Duration kMaxHistoryBackoff = std::chrono::seconds{30};
+
 struct Journal::Impl {
     std::optional<std::string> set_aside;  // what was done with an unusable file at open
     JournalOptions options;
@@ -212,6 +216,10 @@ struct Journal::Impl {
     // history_interval holds the rows to write (with on_change, the few the filters keep) and
     // the minute rollups of every sample, not every sample.
     std::vector<Entry> pending;
+    // After a failed commit the history is tried again from this time, the backoff doubling
+    // from kFirstHistoryBackoff to kMaxHistoryBackoff; a commit resets both.
+    std::chrono::steady_clock::time_point history_retry_at{};
+    Duration history_backoff = kFirstHistoryBackoff;
     // The numbers of the signal and source names written (the `names` table), as committed:
     // a rolled-back batch clears it.
     std::unordered_map<std::string, std::int64_t> name_ids;
@@ -248,7 +256,14 @@ struct Journal::Impl {
     // (closing: the journal stops; each series' last sample is kept).
     void digest(std::vector<Entry>& batch, bool closing);
     // Commits what waits (carried events first), or carries its events on failure.
-    void write_pending();
+    // force: the history too while its retry backs off (a flush, the stop).
+    void write_pending(bool force);
+    // A failed batch's events carried to the next cycle and its history and rollups put back
+    // in front of what waits, up to queue_capacity rows; returns the rows lost.
+    std::uint64_t keep_for_retry(std::vector<Entry>& batch, AggMap<ReadingAgg>& readings,
+                                 AggMap<MinerAgg>& miners);
+    // What waits cut to queue_capacity rows, the oldest first; returns the rows lost.
+    std::uint64_t trim_pending();
     int write_entry(Entry& e, std::uint64_t& rows);
     int write_readings(const ReadingsEntry& e, std::uint64_t& rows);
     // A signal or source name's number in `names`, added when new; the SQLite error otherwise.
@@ -268,8 +283,6 @@ struct Journal::Impl {
     // writing=false marks the writer as failing; read errors only set last_error.
     void note_error(const std::string& operation, const std::string& cause, bool writing = true);
     void note_ok();
-    // Keeps the batch's events for the next batch; returns the rows that are lost.
-    std::uint64_t carry_events(std::vector<Entry>& batch);
     void carry_event(Severity severity, std::string code, std::string message);
     Status prepare_statements();
     Status prepare_rollups();   // journal_rollups.cpp

@@ -86,6 +86,29 @@ TEST_CASE("journal kill -9 loses at most the last second and never corrupts", "[
     }
 }
 
+TEST_CASE(
+    "journal on a full disk keeps at most queue_capacity rows waiting and counts the rest "
+    "lost",
+    "[journal]") {
+    const std::string db = test::temp_dir() + "/journal.db";
+    auto result = test::run({JOURNAL_WRITER_CHILD, db, "--seconds", "3", "--fsize-limit", "150000",
+                             "--queue-capacity", "4000"},
+                            30);
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    auto field = [&](const std::string& name) {
+        const auto at = result.out.find(" " + name + "=");
+        REQUIRE(at != std::string::npos);
+        return std::stoll(result.out.substr(at + name.size() + 2));
+    };
+    CHECK(field("waiting") > 0);
+    CHECK(field("waiting") <= 4000);
+    CHECK(field("failed") > 0);
+    CHECK(field("written") + field("waiting") + field("failed") + field("dropped") >=
+          field("produced"));
+    CHECK(test::sql_text(db, "PRAGMA integrity_check") == "ok");
+}
+
 TEST_CASE("journal on a full disk keeps running and reports that it cannot write", "[journal]") {
     const std::string dir = test::temp_dir();
     const std::string db = dir + "/journal.db";
@@ -93,11 +116,20 @@ TEST_CASE("journal on a full disk keeps running and reports that it cannot write
         test::run({JOURNAL_WRITER_CHILD, db, "--seconds", "3", "--fsize-limit", "150000"}, 30);
     INFO(result.out << result.err);
     REQUIRE(result.exit_code == 0);
-    // Rows past the limit failed. The last write may still have fit (a small batch of events in
-    // WAL frames a failed commit left free), so the final state may read writing again.
-    const auto failed_at = result.out.find(" failed=");
-    REQUIRE(failed_at != std::string::npos);
-    CHECK(std::stoll(result.out.substr(failed_at + 8)) > 0);
+    // Rows past the limit could not be written: they wait in memory to be tried again (none
+    // lost below queue_capacity), and every row produced is written, waiting, lost or dropped
+    // (the journal's own events are written too).
+    // The last write may still have fit (a small batch of events in WAL frames a failed commit
+    // left free), so the final state may read writing again.
+    auto field = [&](const std::string& name) {
+        const auto at = result.out.find(" " + name + "=");
+        REQUIRE(at != std::string::npos);
+        return std::stoll(result.out.substr(at + name.size() + 2));
+    };
+    CHECK(field("waiting") > 0);
+    CHECK(field("failed") == 0);
+    CHECK(field("written") + field("waiting") + field("failed") + field("dropped") >=
+          field("produced"));
     CHECK_THAT(result.err, Catch::Contains("File too large"));
     CHECK_THAT(result.err, Catch::Contains("journal " + db));
 

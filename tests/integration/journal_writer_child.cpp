@@ -29,9 +29,11 @@ int main(int argc, char** argv) {
     }
     double seconds = 60;   // bounded even if nobody kills it
     long long fsize_limit = 0;
+    long long queue_capacity = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
         if (std::strcmp(argv[i], "--fsize-limit") == 0) fsize_limit = std::atoll(argv[i + 1]);
+        if (std::strcmp(argv[i], "--queue-capacity") == 0) queue_capacity = std::atoll(argv[i + 1]);
     }
     if (fsize_limit > 0) {
         ::signal(SIGXFSZ, SIG_IGN);   // writes past the limit fail with EFBIG instead
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
 
     JournalOptions options;
     options.path = argv[1];
+    if (queue_capacity > 0) options.queue_capacity = static_cast<std::size_t>(queue_capacity);
     auto opened = Journal::open(options);
     if (!opened) {
         std::printf("open failed: %s\n", opened.error().message.c_str());
@@ -71,10 +74,13 @@ int main(int argc, char** argv) {
     }
     journal->flush();
     Stats s = journal->stats();
-    std::printf("final writing=%d written=%llu failed=%llu dropped=%llu error=%s\n",
-                s.writing ? 1 : 0, static_cast<unsigned long long>(s.rows_written),
-                static_cast<unsigned long long>(s.rows_failed),
-                static_cast<unsigned long long>(s.rows_dropped), s.last_error.c_str());
+    std::printf(
+        "final writing=%d written=%llu failed=%llu dropped=%llu waiting=%zu produced=%zu "
+        "error=%s\n",
+        s.writing ? 1 : 0, static_cast<unsigned long long>(s.rows_written),
+        static_cast<unsigned long long>(s.rows_failed),
+        static_cast<unsigned long long>(s.rows_dropped), s.queue_depth, batch_ts.size() * 50,
+        s.last_error.c_str());
     std::fflush(stdout);
     return 0;
 }
