@@ -176,9 +176,9 @@ private:
     TimePoint now_{};
 };
 
-// Noise of a 1 s meter reading: a few watts plus a fraction of the value (gaussian).
-// Noise on a power, at the resolution a SunSpec device reports it: whole watts (W_SF 0, as the
-// project's emulator and common meters and inverters set it).
+// Noise of a 1 s meter reading: a few watts plus a fraction of the value (gaussian), at the
+// resolution a SunSpec device reports power: whole watts (W_SF 0, as the project's emulator and
+// common meters and inverters set it). exact(): noise on any other value, not rounded.
 class MeterNoise {
 public:
     double operator()(double w, double floor_w, double fraction) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -167,6 +168,14 @@ inline bool is_urgent(const Entry& e) {
     return r != nullptr && !r->result.ok();
 }
 
+// Looks a name up by string_view: the writer's name cache costs no string per reading.
+struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
 // How long the history of a failed commit waits before it is tried again, doubling.
 inline constexpr Duration kFirstHistoryBackoff = std::chrono::seconds{1};
 inline constexpr Duration kMaxHistoryBackoff = std::chrono::seconds{30};
@@ -222,7 +231,7 @@ struct Journal::Impl {
     Duration history_backoff = kFirstHistoryBackoff;
     // The numbers of the signal and source names written (the `names` table), as committed:
     // a rolled-back batch clears it.
-    std::unordered_map<std::string, std::int64_t> name_ids;
+    std::unordered_map<std::string, std::int64_t, NameHash, std::equal_to<>> name_ids;
     std::size_t pending_rows = 0;
     AggMap<ReadingAgg> pending_readings;  // (signal, minute)
     AggMap<MinerAgg> pending_miners;      // (miner, minute)
@@ -255,8 +264,8 @@ struct Journal::Impl {
     // Folds a batch taken from the queue into what waits: its rollups, and the rows to write
     // (closing: the journal stops; each series' last sample is kept).
     void digest(std::vector<Entry>& batch, bool closing);
-    // Commits what waits (carried events first), or carries its events on failure.
-    // force: the history too while its retry backs off (a flush, the stop).
+    // Commits the carried events and what waits, or keeps them for the next attempt on failure
+    // (keep_for_retry). force: the history too while its retry backs off (a flush, the stop).
     void write_pending(bool force);
     // A failed batch's events carried to the next cycle and its history and rollups put back
     // in front of what waits, up to queue_capacity rows; returns the rows lost.

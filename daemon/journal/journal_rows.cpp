@@ -73,7 +73,7 @@ int Journal::Impl::write_entry(Entry& e, std::uint64_t& rows) {
 }
 
 std::variant<std::int64_t, int> Journal::Impl::name_id(std::string_view name) {
-    auto known = name_ids.find(std::string(name));
+    auto known = name_ids.find(name);
     if (known != name_ids.end()) return known->second;
     insert_name.bind_all(name);
     int rc = insert_name.step();

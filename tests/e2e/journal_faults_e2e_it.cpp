@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/core/time.hpp"
 #include "tests/support/fault_site.hpp"
 #include "tests/support/journal_rows.hpp"
 #include "tests/support/process.hpp"
@@ -90,9 +91,7 @@ TEST_CASE(
     REQUIRE(std::filesystem::file_size(d.db) > limit);
     const rlim_t old_limit = set_file_size_limit(d.child->pid(), limit);
     const auto fault_at = Steady::now();
-    const std::int64_t fault_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
+    const std::int64_t fault_ms = unix_ms(WallClock::now());
     std::uint64_t tick_at_fault = tick_of(st);
     bool mining_throughout = true;
     auto each = [&](const json& s) { mining_throughout = mining_throughout && all_mining(s); };
@@ -145,9 +144,7 @@ TEST_CASE(
     CHECK(events(d, "journal.write_failed") == 0);
 
     // Room again: the same process writes on.
-    const std::int64_t room_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+    const std::int64_t room_ms = unix_ms(WallClock::now());
     set_file_size_limit(d.child->pid(), old_limit);
     st = wait_for(site, d.web_port, journal_writing, 20s);
     REQUIRE(journal_writing(st));
